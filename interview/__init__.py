@@ -1,0 +1,81 @@
+"""Structured interviews for healthcare technology hiring."""
+
+import os
+
+from flask import Flask
+
+from . import config as cfg
+from .timeutil import format_local
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration layers, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INTERVIEW_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    app.config.from_object(cfg.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    cfg.from_environment(app.config)
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "interview.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    cfg.ensure_secret_key(app.config, app.instance_path)
+    cfg.apply_mode(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.add_template_filter(format_local, "localtime")
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import errors, models, security  # noqa: F401  (models registers tables)
+    from .db import tune_sqlite
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def _load_user(session_token: str):
+    """Find the account whose current session token the cookie carries."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import User
+
+    user = db.session.scalar(sa.select(User).where(User.session_token == session_token))
+    return user if user is not None and user.is_active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import accounts, auth, home
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(accounts.bp)

@@ -1,0 +1,66 @@
+"""Account administration forms for talent acquisition."""
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..auth.forms import strong_password
+from ..models import Discipline, Role
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+DISCIPLINE_CHOICES = [("", "None")] + [(d.value, d.label) for d in Discipline]
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+    return [(z, z.replace("_", " ")) for z in zones]
+
+
+class UserForm(FlaskForm):
+    """Create or edit an account; the password is required only when creating."""
+
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+    )
+    email = StringField(
+        "Email",
+        validators=[
+            DataRequired("Enter an email address."),
+            Length(max=254),
+            Email("Enter a valid email address, like name@hospital.org."),
+        ],
+        render_kw={"type": "email", "autocomplete": "off"},
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    discipline = SelectField(
+        "Discipline",
+        choices=DISCIPLINE_CHOICES,
+        description="Required for interviewers: the side of the panel they sit on.",
+    )
+    time_zone = SelectField("Time zone", default="UTC")
+    password = PasswordField(
+        "Password",
+        validators=[Optional(), strong_password],
+        description="12 to 256 characters. Share it with the person safely; "
+        "they can change it after signing in.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    version = HiddenField()
+    submit = SubmitField("Save account")
+
+    def __init__(self, *args, require_password: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = time_zone_choices()
+        self.require_password = require_password
+        if not require_password:
+            self.password.label.text = "New password (leave empty to keep the current one)"
+
+    def validate_discipline(self, field) -> None:
+        if self.role.data == Role.INTERVIEWER and not field.data:
+            raise ValidationError("Choose the interviewer's discipline.")
+
+    def validate_password(self, field) -> None:
+        if self.require_password and not field.data:
+            raise ValidationError("Set a first password for the account.")

@@ -1,0 +1,105 @@
+"""Create, change and deactivate accounts, each change audited."""
+
+import sqlalchemy as sa
+
+from ..auditing import record
+from ..auth.operations import end_all_sessions, normalise_email, set_password
+from ..extensions import db
+from ..models import Discipline, Role, User
+
+
+class AccountError(ValueError):
+    """A change that would break a rule; the message is shown to the user."""
+
+
+def snapshot(user: User) -> dict:
+    """The audited fields of an account (never the password hash)."""
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": str(user.role),
+        "discipline": str(user.discipline) if user.discipline else None,
+        "time_zone": user.time_zone,
+        "is_active": user.is_active,
+    }
+
+
+def _email_taken(email: str, except_id: int | None = None) -> bool:
+    query = sa.select(User.id).where(User.email == email)
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def _active_ta_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(
+            User.role == Role.TALENT_ACQUISITION, User.is_active.is_(True)
+        )
+    )
+
+
+def create_user(actor: User | None, data: dict) -> User:
+    """Create an account from validated form data (no commit)."""
+    email = normalise_email(data["email"])
+    if _email_taken(email):
+        raise AccountError(f"An account with the email {email} already exists.")
+    role = Role(data["role"])
+    user = User(
+        email=email,
+        name=data["name"].strip(),
+        role=role,
+        discipline=Discipline(data["discipline"]) if data.get("discipline") else None,
+        time_zone=data.get("time_zone") or "UTC",
+    )
+    set_password(user, data["password"])
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", user, after=snapshot(user))
+    return user
+
+
+def update_user(actor: User, user: User, data: dict) -> User:
+    """Apply edits; a role change or new password ends the person's sessions."""
+    before = snapshot(user)
+    email = normalise_email(data["email"])
+    if _email_taken(email, except_id=user.id):
+        raise AccountError(f"Another account already uses {email}.")
+    role = Role(data["role"])
+    if user.id == actor.id and role != user.role:
+        raise AccountError("You cannot change your own role; ask another administrator.")
+    user.email = email
+    user.name = data["name"].strip()
+    user.discipline = Discipline(data["discipline"]) if data.get("discipline") else None
+    user.time_zone = data.get("time_zone") or "UTC"
+    if role != user.role:
+        user.role = role
+        end_all_sessions(user)
+    if data.get("password"):
+        set_password(user, data["password"])
+    after = snapshot(user)
+    if data.get("password"):
+        after["password"] = "changed"
+    record(actor, "user.update", user, before=before, after=after)
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session) or reactivate an account (no commit)."""
+    if user.is_active == active:
+        return
+    if not active and user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if not active and user.role == Role.TALENT_ACQUISITION and _active_ta_count() <= 1:
+        raise AccountError("This is the last active talent acquisition account.")
+    before = snapshot(user)
+    user.is_active = active
+    if not active:
+        end_all_sessions(user)
+    record(
+        actor,
+        "user.deactivate" if not active else "user.reactivate",
+        user,
+        before=before,
+        after=snapshot(user),
+    )

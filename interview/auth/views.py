@@ -1,0 +1,58 @@
+"""Sign in, sign out, and change one's own password."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db
+from ..security import is_safe_next
+from .forms import LoginForm, PasswordChangeForm
+from .operations import authenticate, end_all_sessions, set_password
+from .passwords import check_password
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password, then go back to the page that asked for it."""
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            login_user(result.user, remember=form.remember.data)
+            return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
+        form.form_errors.append(result.error)
+        status = result.status
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def logout():
+    """Sign out and end every copy of this session, remember-me cookie included."""
+    user = current_user._get_current_object()
+    logout_user()
+    end_all_sessions(user)
+    db.session.commit()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Change one's own password; sessions on other devices end."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not check_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            set_password(user, form.new_password.data)
+            db.session.commit()
+            login_user(user)  # this session carries the new token; the others are over
+            flash("Your password has been changed. Other devices are signed out.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)

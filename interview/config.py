@@ -1,0 +1,85 @@
+"""Configuration in layers: these defaults, ``instance/config.py``, the environment,
+then the dict a test passes."""
+
+import os
+import secrets
+from datetime import timedelta
+
+MIB = 1024 * 1024
+
+
+class Defaults:
+    ENV_NAME = "development"
+    SQLALCHEMY_DATABASE_URI = None  # filled in with the instance folder's SQLite file
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Large enough for a rubric upload (1 MiB) or a scorecard with long evidence.
+    MAX_CONTENT_LENGTH = 4 * MIB
+    MAX_FORM_MEMORY_SIZE = 4 * MIB
+    MAX_FORM_PARTS = 2000
+    # A CSRF token lives as long as the session: two hours of notes must still submit.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "interview_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_NAME = "interview_remember"
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def from_environment(config) -> None:
+    """Apply the ``INTERVIEW_*`` environment variables, which override the instance file."""
+    if url := os.environ.get("INTERVIEW_DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    if key := os.environ.get("INTERVIEW_SECRET_KEY"):
+        config["SECRET_KEY"] = key
+    if env := os.environ.get("INTERVIEW_ENV"):
+        config["ENV_NAME"] = env
+
+
+class ConfigError(SystemExit):
+    """Stop start-up with a one-line explanation instead of a traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(f"interview: configuration error: {message}")
+
+
+def ensure_secret_key(config, instance_path: str) -> None:
+    """Refuse to start in production without a key; in development make one once."""
+    if config.get("SECRET_KEY"):
+        return
+    if config["ENV_NAME"] == "production":
+        raise ConfigError(
+            "INTERVIEW_SECRET_KEY is not set; production mode refuses to start "
+            "without a secret key (set it in the environment or instance/config.py)"
+        )
+    config["SECRET_KEY"] = _instance_secret(os.path.join(instance_path, "secret_key"))
+
+
+def _instance_secret(path: str) -> str:
+    """Read the development key, writing a random one first if none exists yet."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def apply_mode(config) -> None:
+    """Derive settings that depend on production mode and the database in use."""
+    production = config["ENV_NAME"] == "production"
+    config.setdefault("SESSION_COOKIE_SECURE", production)
+    config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options

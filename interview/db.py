@@ -1,0 +1,57 @@
+"""Database plumbing shared by every model: column types and SQLite tuning."""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Store UTC, return aware UTC datetimes, on SQLite (no time zones) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing a naive datetime: times are stored in UTC")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Make SQLite safe for several writers at once.
+
+    WAL lets readers work while one writer writes; the busy timeout makes a second
+    writer wait instead of failing; ``BEGIN IMMEDIATE`` takes the write lock when the
+    transaction starts, so a transaction never has to upgrade a read lock later, which
+    is the case SQLite answers with "database is locked" without waiting. pysqlite's
+    own transaction handling is switched off so that our BEGIN is the one that runs.
+    See the SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL".
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

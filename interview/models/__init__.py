@@ -1,0 +1,47 @@
+"""The data model, one module per aggregate; import classes from here."""
+
+from . import guards  # noqa: F401  (registers the immutability guard)
+from .audit import AuditEntry
+from .decisions import HiringDecision
+from .enums import (
+    AssessedBy,
+    DecisionOutcome,
+    Discipline,
+    LoopStatus,
+    RequisitionStatus,
+    Role,
+    ScorecardStatus,
+)
+from .loops import InterviewSession, Loop, PanelSeat, session_competencies
+from .requisitions import Candidate, Requisition
+from .rubrics import Anchor, Competency, Question, Rubric, RubricVersion, ScaleLevel
+from .scorecards import Rating, Scorecard
+from .users import LoginFailure, User
+
+__all__ = [
+    "Anchor",
+    "AssessedBy",
+    "AuditEntry",
+    "Candidate",
+    "Competency",
+    "DecisionOutcome",
+    "Discipline",
+    "HiringDecision",
+    "InterviewSession",
+    "LoginFailure",
+    "Loop",
+    "LoopStatus",
+    "PanelSeat",
+    "Question",
+    "Rating",
+    "RequisitionStatus",
+    "Requisition",
+    "Role",
+    "Rubric",
+    "RubricVersion",
+    "ScaleLevel",
+    "Scorecard",
+    "ScorecardStatus",
+    "User",
+    "session_competencies",
+]

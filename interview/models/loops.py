@@ -1,0 +1,144 @@
+"""Interview loops: one candidate's interviews for one requisition, and their panels."""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime
+from ..extensions import db
+from ..timeutil import utcnow
+from .enums import Discipline, LoopStatus, enum_column
+
+
+class Loop(db.Model):
+    __tablename__ = "loops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("candidates.id", ondelete="RESTRICT"), index=True
+    )
+    requisition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("requisitions.id", ondelete="RESTRICT"), index=True
+    )
+    rubric_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("rubric_versions.id", ondelete="RESTRICT")
+    )
+    status: Mapped[LoopStatus] = mapped_column(
+        enum_column(LoopStatus, "status"), default=LoopStatus.PLANNED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    candidate = relationship("Candidate", back_populates="loops")
+    requisition = relationship("Requisition", back_populates="loops")
+    rubric_version = relationship("RubricVersion")
+    sessions = relationship(
+        "InterviewSession",
+        back_populates="loop",
+        order_by="InterviewSession.position",
+        cascade="all, delete-orphan",
+    )
+    decisions = relationship(
+        "HiringDecision", back_populates="loop", order_by="HiringDecision.decided_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Loop {self.id} {self.status}>"
+
+
+session_competencies = sa.Table(
+    "session_competencies",
+    db.metadata,
+    sa.Column(
+        "session_id",
+        sa.ForeignKey("interview_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "competency_id",
+        sa.ForeignKey("competencies.id", ondelete="RESTRICT"),
+        primary_key=True,
+    ),
+)
+
+
+class InterviewSession(db.Model):
+    """One interview in a loop; stored in UTC with the zone it was planned in."""
+
+    __tablename__ = "interview_sessions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"
+        ),
+        sa.CheckConstraint(
+            "clinical_seats >= 0 AND technical_seats >= 0", name="seats_nonnegative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loop_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("loops.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    video_url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    # The panel the session needs, e.g. one clinical and one technical interviewer.
+    clinical_seats: Mapped[int] = mapped_column(default=1)
+    technical_seats: Mapped[int] = mapped_column(default=1)
+
+    loop = relationship("Loop", back_populates="sessions")
+    competencies = relationship("Competency", secondary=session_competencies)
+    seats = relationship("PanelSeat", back_populates="session")
+
+    @property
+    def ends_at(self) -> datetime | None:
+        if self.starts_at is None:
+            return None
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    def __repr__(self) -> str:
+        return f"<InterviewSession {self.id} {self.title!r}>"
+
+
+class PanelSeat(db.Model):
+    """A seat on a session's panel; removing an interviewer marks it, never deletes it."""
+
+    __tablename__ = "panel_seats"
+    __table_args__ = (
+        sa.Index(
+            "uq_panel_seats_active_interviewer",
+            "session_id",
+            "interviewer_id",
+            unique=True,
+            sqlite_where=sa.text("removed_at IS NULL"),
+            postgresql_where=sa.text("removed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("interview_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    interviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    discipline: Mapped[Discipline] = mapped_column(enum_column(Discipline, "discipline"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session = relationship("InterviewSession", back_populates="seats")
+    interviewer = relationship("User")
+    scorecard = relationship("Scorecard", back_populates="seat", uselist=False)
+
+    def __repr__(self) -> str:
+        return f"<PanelSeat {self.id} session={self.session_id} {self.discipline}>"

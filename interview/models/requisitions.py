@@ -1,0 +1,63 @@
+"""Job requisitions and the candidates interviewed for them."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime
+from ..extensions import db
+from ..timeutil import utcnow
+from .enums import Discipline, RequisitionStatus, enum_column
+
+
+class Requisition(db.Model):
+    __tablename__ = "requisitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    discipline: Mapped[Discipline] = mapped_column(enum_column(Discipline, "discipline"))
+    hiring_manager_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    default_rubric_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rubrics.id", ondelete="SET NULL")
+    )
+    status: Mapped[RequisitionStatus] = mapped_column(
+        enum_column(RequisitionStatus, "status"), default=RequisitionStatus.OPEN
+    )
+    # Whether interviewers who submitted may read the rest of the panel's scorecards.
+    share_scores_after_submit: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    hiring_manager = relationship("User")
+    default_rubric = relationship("Rubric")
+    loops = relationship("Loop", back_populates="requisition")
+
+    def __repr__(self) -> str:
+        return f"<Requisition {self.id} {self.title!r}>"
+
+
+class Candidate(db.Model):
+    """A person being interviewed; contact details are personal data."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(64))
+    source: Mapped[str | None] = mapped_column(sa.String(200))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    loops = relationship("Loop", back_populates="candidate")
+
+    def __repr__(self) -> str:
+        return f"<Candidate {self.id} {self.name!r}>"

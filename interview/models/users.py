@@ -1,0 +1,77 @@
+"""Accounts, their roles, and the record of failed sign-ins."""
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UTCDateTime
+from ..extensions import db
+from ..timeutil import utcnow
+from .enums import Discipline, Role, enum_column
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role <> 'interviewer' OR discipline IS NOT NULL",
+            name="interviewer_has_discipline",
+        ),
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    discipline: Mapped[Discipline | None] = mapped_column(
+        enum_column(Discipline, "discipline")
+    )
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Rotated on sign-out, password change, deactivation and role change: every
+    # session and remember-me cookie carries it, so rotating it ends them all.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class LoginFailure(db.Model):
+    """One failed sign-in, kept by email whether or not the account exists."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<LoginFailure {self.email} {self.at:%Y-%m-%d %H:%M}>"

@@ -1,0 +1,34 @@
+"""Who may do what: role gates for areas, named predicates for objects.
+
+Signed-in but not allowed is 403; anonymous is a redirect to sign-in (done for every
+route by ``require_sign_in`` in ``security.py``).
+"""
+
+import functools
+
+from flask import abort
+from flask_login import current_user
+
+from .models import Role, User
+
+
+def role_required(*roles: Role):
+    """Refuse the view with 403 to signed-in users whose role is not listed."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                abort(401)
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def can_manage_accounts(user: User) -> bool:
+    return user.is_authenticated and user.role == Role.TALENT_ACQUISITION
