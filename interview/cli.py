@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .accounts.operations import AccountError, create_user
@@ -13,6 +14,7 @@ from .models import Discipline, Role
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the database schema by running the migrations."""
     upgrade()
@@ -20,6 +22,7 @@ def init_db_command():
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load demo accounts, requisitions and candidates; safe to run again."""
     from .demo import DEMO_ACCOUNTS, seed_demo
@@ -40,11 +43,12 @@ def seed_demo_command():
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        return line.removesuffix("\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))

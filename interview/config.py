@@ -4,6 +4,7 @@ then the dict a test passes."""
 import os
 import secrets
 from datetime import timedelta
+from typing import ClassVar
 
 MIB = 1024 * 1024
 
@@ -11,7 +12,7 @@ MIB = 1024 * 1024
 class Defaults:
     ENV_NAME = "development"
     SQLALCHEMY_DATABASE_URI = None  # filled in with the instance folder's SQLite file
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     # Large enough for a rubric upload (1 MiB) or a scorecard with long evidence.
     MAX_CONTENT_LENGTH = 4 * MIB
     MAX_FORM_MEMORY_SIZE = 4 * MIB
@@ -76,9 +77,10 @@ def _instance_secret(path: str) -> str:
 
 def apply_mode(config) -> None:
     """Derive settings that depend on production mode and the database in use."""
-    production = config["ENV_NAME"] == "production"
-    config.setdefault("SESSION_COOKIE_SECURE", production)
-    config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    if config["ENV_NAME"] == "production":
+        # Flask's own default is False, so this must overwrite, not setdefault.
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options.setdefault("pool_pre_ping", True)

@@ -87,7 +87,9 @@ def seed_demo() -> int:
         created += new
     manager = users["hamid.hm@demo.example"]
     for title, discipline in DEMO_REQUISITIONS:
-        if db.session.scalar(sa.select(Requisition.id).where(Requisition.title == title)):
+        if db.session.scalar(
+            sa.select(Requisition.id).where(Requisition.title == title)
+        ):
             continue
         db.session.add(
             Requisition(title=title, discipline=discipline, hiring_manager=manager)

@@ -11,8 +11,10 @@ MESSAGES = {
     ),
     403: (
         "Not allowed",
-        "Your account does not have access to this page. If you think it should, "
-        "ask talent acquisition.",
+        (
+            "Your account does not have access to this page. If you think it "
+            "should, ask talent acquisition."
+        ),
     ),
     404: ("Not found", "There is nothing at this address. It may have been moved."),
     405: ("Not allowed", "This page cannot be used that way."),
@@ -23,8 +25,10 @@ MESSAGES = {
     429: ("Too many requests", "Slow down a little, then try again."),
     500: (
         "Something went wrong",
-        "The server hit an error and nothing was changed. Try again in a moment; "
-        "if it keeps happening, tell your administrator the time it happened.",
+        (
+            "The server hit an error and nothing was changed. Try again in a "
+            "moment; if it keeps happening, tell your administrator when it happened."
+        ),
     ),
 }
 

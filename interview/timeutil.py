@@ -1,11 +1,11 @@
 """Time helpers: everything stored is UTC and timezone-aware; shown in the reader's zone."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def to_zone(moment: datetime, zone_name: str) -> datetime:
@@ -13,7 +13,7 @@ def to_zone(moment: datetime, zone_name: str) -> datetime:
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        zone = timezone.utc
+        zone = UTC
     return moment.astimezone(zone)
 
 

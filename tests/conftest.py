@@ -1,6 +1,7 @@
 """Fixtures: a fresh database per test, on SQLite or, with
 INTERVIEW_TEST_DATABASE_URL set, on PostgreSQL in a schema made for this run."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -15,10 +16,10 @@ for _name in ("INTERVIEW_DATABASE_URL", "INTERVIEW_SECRET_KEY", "INTERVIEW_ENV")
     os.environ.pop(_name, None)
 os.environ["INTERVIEW_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="interview-instance-")
 
-from interview import create_app  # noqa: E402
-from interview.auth.operations import set_password  # noqa: E402
-from interview.extensions import db  # noqa: E402
-from interview.models import Discipline, Role, User  # noqa: E402
+from interview import create_app
+from interview.auth.operations import set_password
+from interview.extensions import db
+from interview.models import Discipline, Role, User
 
 PG_URL = os.environ.get("INTERVIEW_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -59,6 +60,11 @@ class SqliteDatabases:
     def close(self) -> None:
         pass
 
+    @contextlib.contextmanager
+    def empty(self, tmp_path):
+        """Configuration for a database with no tables at all."""
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
+
 
 class PostgresDatabases:
     """Migrate once into a schema of this run; truncate every table after each test."""
@@ -73,19 +79,30 @@ class PostgresDatabases:
             conn.exec_driver_sql(f'CREATE SCHEMA "{self.schema}"')
         _migrate(self.config_for(None))
 
-    def config_for(self, _tmp_path) -> dict:
+    def config_for(self, _tmp_path, schema: str | None = None) -> dict:
         return {
             "SQLALCHEMY_DATABASE_URI": self.url,
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                "connect_args": {"options": f"-csearch_path={self.schema}"}
+                "connect_args": {"options": f"-csearch_path={schema or self.schema}"}
             },
         }
 
+    @contextlib.contextmanager
+    def empty(self, tmp_path):
+        """Configuration for a schema with no tables at all, dropped afterwards."""
+        schema = f"{self.schema}_empty"
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield self.config_for(tmp_path, schema)
+        finally:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
     def reset(self, app) -> None:
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        with app.app_context(), db.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
     def close(self) -> None:
         with self.admin.begin() as conn:
@@ -132,6 +149,18 @@ def app(databases, tmp_path, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def empty_app(databases, tmp_path):
+    """An app on a database without any table, as on a fresh machine."""
+    with databases.empty(tmp_path) as config:
+        app = create_app({**BASE_CONFIG, **config})
+        app.test_client_class = Client
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

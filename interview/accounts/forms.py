@@ -3,26 +3,36 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import strong_password
 from ..models import Discipline, Role
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
-DISCIPLINE_CHOICES = [("", "None")] + [(d.value, d.label) for d in Discipline]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+DISCIPLINE_CHOICES = [SelectChoice("", "None")] + [
+    SelectChoice(d.value, d.label) for d in Discipline
+]
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[SelectChoice]:
     zones = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-    return [(z, z.replace("_", " ")) for z in zones]
+    return [SelectChoice(z, z.replace("_", " ")) for z in zones]
 
 
 class UserForm(FlaskForm):
     """Create or edit an account; the password is required only when creating."""
 
     name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+        "Full name",
+        validators=[DataRequired("Enter the person's name."), Length(max=200)],
     )
     email = StringField(
         "Email",
@@ -53,14 +63,14 @@ class UserForm(FlaskForm):
     def __init__(self, *args, require_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_zone.choices = time_zone_choices()
-        self.require_password = require_password
-        if not require_password:
-            self.password.label.text = "New password (leave empty to keep the current one)"
+        if require_password:
+            message = "Set a first password for the account."
+            self.password.validators = [DataRequired(message), strong_password]
+        else:
+            self.password.label.text = (
+                "New password (leave empty to keep the current one)"
+            )
 
     def validate_discipline(self, field) -> None:
         if self.role.data == Role.INTERVIEWER and not field.data:
             raise ValidationError("Choose the interviewer's discipline.")
-
-    def validate_password(self, field) -> None:
-        if self.require_password and not field.data:
-            raise ValidationError("Set a first password for the account.")

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from ..auditing import record
 from ..auth.operations import end_all_sessions, normalise_email, set_password
+from ..auth.passwords import password_problem
 from ..extensions import db
 from ..models import Discipline, Role, User
 
@@ -39,8 +40,14 @@ def _active_ta_count() -> int:
     )
 
 
+def _check_password(password: str) -> None:
+    if problem := password_problem(password):
+        raise AccountError(problem)
+
+
 def create_user(actor: User | None, data: dict) -> User:
     """Create an account from validated form data (no commit)."""
+    _check_password(data.get("password") or "")
     email = normalise_email(data["email"])
     if _email_taken(email):
         raise AccountError(f"An account with the email {email} already exists.")
@@ -67,7 +74,9 @@ def update_user(actor: User, user: User, data: dict) -> User:
         raise AccountError(f"Another account already uses {email}.")
     role = Role(data["role"])
     if user.id == actor.id and role != user.role:
-        raise AccountError("You cannot change your own role; ask another administrator.")
+        raise AccountError(
+            "You cannot change your own role; ask another administrator."
+        )
     user.email = email
     user.name = data["name"].strip()
     user.discipline = Discipline(data["discipline"]) if data.get("discipline") else None
@@ -76,6 +85,7 @@ def update_user(actor: User, user: User, data: dict) -> User:
         user.role = role
         end_all_sessions(user)
     if data.get("password"):
+        _check_password(data["password"])
         set_password(user, data["password"])
     after = snapshot(user)
     if data.get("password"):

@@ -9,6 +9,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import LoginFailure, User
+from ..models.users import new_session_token
 from ..timeutil import utcnow
 from .passwords import check_password, hash_password
 
@@ -28,7 +29,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    return db.session.scalar(
+        sa.select(User).where(User.email == normalise_email(email))
+    )
 
 
 def locked_until(email: str, now: datetime) -> datetime | None:
@@ -69,7 +72,7 @@ def authenticate(email: str, password: str) -> SignInResult:
             status=403,
         )
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
-    user.last_sign_in_at = now
+    _update_quietly(user, last_sign_in_at=now)
     db.session.commit()
     return SignInResult(user=user)
 
@@ -82,6 +85,16 @@ def _record_failure(email: str, now: datetime) -> None:
     db.session.commit()
 
 
+def _update_quietly(user: User, **values) -> None:
+    """Update bookkeeping columns without bumping the version that guards admin edits."""
+    db.session.execute(sa.update(User).where(User.id == user.id).values(**values))
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of a user who signs out (no commit)."""
+    _update_quietly(user, session_token=new_session_token())
+
+
 def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie of this user (no commit)."""
     user.rotate_session_token()
@@ -89,5 +102,7 @@ def end_all_sessions(user: User) -> None:
 
 def set_password(user: User, password: str) -> None:
     """Store a new password hash and end the user's other sessions (no commit)."""
-    user.password_hash = hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    user.password_hash = hash_password(
+        password, current_app.config["PASSWORD_HASH_METHOD"]
+    )
     end_all_sessions(user)

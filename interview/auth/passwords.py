@@ -36,7 +36,9 @@ def hash_password(password: str, method: str = "scrypt") -> str:
     return generate_password_hash(_normalise(password), method=method)
 
 
-def check_password(stored_hash: str | None, password: str, method: str = "scrypt") -> bool:
+def check_password(
+    stored_hash: str | None, password: str, method: str = "scrypt"
+) -> bool:
     """Check a password; with no stored hash, spend the same time and say no."""
     if len(password) > MAX_LENGTH:
         return False

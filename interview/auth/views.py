@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db
 from ..security import is_safe_next
 from .forms import LoginForm, PasswordChangeForm
-from .operations import authenticate, end_all_sessions, set_password
+from .operations import authenticate, set_password, sign_out_everywhere
 from .passwords import check_password
 
 bp = Blueprint("auth", __name__)
@@ -24,7 +24,9 @@ def login():
         result = authenticate(form.email.data, form.password.data)
         if result.user is not None:
             login_user(result.user, remember=form.remember.data)
-            return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
+            return redirect(
+                next_url if is_safe_next(next_url) else url_for("home.index")
+            )
         form.form_errors.append(result.error)
         status = result.status
     return render_template("auth/login.html", form=form), status
@@ -35,7 +37,7 @@ def logout():
     """Sign out and end every copy of this session, remember-me cookie included."""
     user = current_user._get_current_object()
     logout_user()
-    end_all_sessions(user)
+    sign_out_everywhere(user)
     db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -53,6 +55,9 @@ def change_password():
             set_password(user, form.new_password.data)
             db.session.commit()
             login_user(user)  # this session carries the new token; the others are over
-            flash("Your password has been changed. Other devices are signed out.", "success")
+            flash(
+                "Your password has been changed. Other devices are signed out.",
+                "success",
+            )
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)

@@ -57,7 +57,9 @@ def seats_of(interviewer: User) -> dict:
         sa.select(PanelSeat, InterviewSession, Scorecard)
         .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
         .outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id)
-        .where(PanelSeat.interviewer_id == interviewer.id, PanelSeat.removed_at.is_(None))
+        .where(
+            PanelSeat.interviewer_id == interviewer.id, PanelSeat.removed_at.is_(None)
+        )
         .order_by(InterviewSession.starts_at)
     ).all()
     upcoming = [s for _, s, _ in rows if s.starts_at and s.starts_at >= now]

@@ -33,4 +33,6 @@ class AuditEntry(db.Model):
     __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)
 
     def __repr__(self) -> str:
-        return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
+        return (
+            f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
+        )

@@ -17,7 +17,8 @@ class ImmutableRecordError(RuntimeError):
 def _refuse_changes_to_immutable(session, _context, _instances):
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, IMMUTABLE) and (
-            obj in session.deleted or session.is_modified(obj, include_collections=False)
+            obj in session.deleted
+            or session.is_modified(obj, include_collections=False)
         ):
             raise ImmutableRecordError(
                 f"{type(obj).__name__} records are immutable; write a new one instead"

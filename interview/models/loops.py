@@ -1,6 +1,7 @@
 """Interview loops: one candidate's interviews for one requisition, and their panels."""
 
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,7 +34,7 @@ class Loop(db.Model):
     )
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     candidate = relationship("Candidate", back_populates="loops")
     requisition = relationship("Requisition", back_populates="loops")
@@ -132,7 +133,9 @@ class PanelSeat(db.Model):
     interviewer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
-    discipline: Mapped[Discipline] = mapped_column(enum_column(Discipline, "discipline"))
+    discipline: Mapped[Discipline] = mapped_column(
+        enum_column(Discipline, "discipline")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -16,7 +16,9 @@ class Requisition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    discipline: Mapped[Discipline] = mapped_column(enum_column(Discipline, "discipline"))
+    discipline: Mapped[Discipline] = mapped_column(
+        enum_column(Discipline, "discipline")
+    )
     hiring_manager_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )

@@ -121,7 +121,9 @@ class Competency(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     definition: Mapped[str] = mapped_column(sa.Text)
     weight: Mapped[float] = mapped_column(default=1.0)
-    assessed_by: Mapped[AssessedBy] = mapped_column(enum_column(AssessedBy, "assessed_by"))
+    assessed_by: Mapped[AssessedBy] = mapped_column(
+        enum_column(AssessedBy, "assessed_by")
+    )
     lead_discipline: Mapped[Discipline | None] = mapped_column(
         enum_column(Discipline, "lead_discipline")
     )

@@ -1,6 +1,7 @@
 """Scorecards and their ratings: one scorecard per seat, one rating per competency."""
 
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,7 +53,7 @@ class Scorecard(db.Model):
     # Optimistic locking: a save from a stale copy (another tab) is refused.
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     seat = relationship("PanelSeat", back_populates="scorecard")
     interviewer = relationship("User")

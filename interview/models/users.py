@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -49,7 +50,7 @@ class User(UserMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     def get_id(self) -> str:
         return self.session_token

@@ -1,0 +1,96 @@
+"""Configuration layers, the secret key, and production mode."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from interview import create_app
+from interview.config import apply_mode
+from interview.extensions import db
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("INTERVIEW_INSTANCE_PATH", str(tmp_path))
+    return tmp_path
+
+
+def _make(config=None):
+    app = create_app(config)
+    with app.app_context():
+        db.engine.dispose()
+    return app
+
+
+def test_layers_defaults_then_instance_then_environment_then_test(
+    instance, monkeypatch
+):
+    app = _make()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("interview.sqlite")
+    assert app.config["LOGIN_MAX_FAILURES"] == 5
+
+    (instance / "config.py").write_text(
+        'SQLALCHEMY_DATABASE_URI = "sqlite:///from-instance.sqlite"\n'
+        'SECRET_KEY = "from-instance"\nLOGIN_MAX_FAILURES = 7\n'
+    )
+    app = _make()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///from-instance.sqlite"
+    assert app.config["SECRET_KEY"] == "from-instance"
+
+    monkeypatch.setenv("INTERVIEW_DATABASE_URL", "sqlite:///from-env.sqlite")
+    monkeypatch.setenv("INTERVIEW_SECRET_KEY", "from-env")
+    app = _make()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///from-env.sqlite"
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["LOGIN_MAX_FAILURES"] == 7
+
+    app = _make({"SECRET_KEY": "from-test"})
+    assert app.config["SECRET_KEY"] == "from-test"
+
+
+def test_development_writes_a_private_secret_key_once(instance):
+    first = _make().config["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    assert len(first) >= 40
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert _make().config["SECRET_KEY"] == first  # sessions survive a restart
+
+
+def test_production_without_secret_key_stops_with_one_line(instance):
+    env = {**os.environ, "INTERVIEW_ENV": "production"}
+    env.pop("INTERVIEW_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "interview", "routes"],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "INTERVIEW_SECRET_KEY is not set" in lines[0]
+    assert not (instance / "secret_key").exists()
+
+
+def test_production_cookies_are_secure(instance, monkeypatch):
+    monkeypatch.setenv("INTERVIEW_ENV", "production")
+    monkeypatch.setenv("INTERVIEW_SECRET_KEY", "a production secret")
+    app = _make()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+@pytest.mark.parametrize(
+    "url, pre_ping",
+    [("postgresql+psycopg://db/interview", True), ("sqlite:///x.sqlite", None)],
+)
+def test_postgresql_connections_are_pinged_before_use(url, pre_ping):
+    config = {"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url}
+    apply_mode(config)
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping") is pre_ping

@@ -1,0 +1,109 @@
+"""Who may use which route: one table of routes by roles, which every new route joins.
+
+A signed-in user outside a route's roles gets 403; an anonymous visitor is sent to
+sign-in. ``test_every_route_is_in_the_table`` fails when a route is added without a row.
+"""
+
+import re
+
+import pytest
+
+from interview.models import Discipline, Role
+
+TA = "talent_acquisition"
+HM = "hiring_manager"
+CLINICAL = "clinical_interviewer"
+TECHNICAL = "technical_interviewer"
+EVERYONE = frozenset({TA, HM, CLINICAL, TECHNICAL})
+ONLY_TA = frozenset({TA})
+
+# (method, rule as in app.url_map, roles allowed)
+ROUTES = [
+    ("GET", "/", EVERYONE),
+    ("GET", "/account/password", EVERYONE),
+    ("POST", "/account/password", EVERYONE),
+    ("POST", "/sign-out", EVERYONE),
+    ("GET", "/accounts/", ONLY_TA),
+    ("GET", "/accounts/new", ONLY_TA),
+    ("POST", "/accounts/new", ONLY_TA),
+    ("GET", "/accounts/<int:user_id>/edit", ONLY_TA),
+    ("POST", "/accounts/<int:user_id>/edit", ONLY_TA),
+    ("POST", "/accounts/<int:user_id>/deactivate", ONLY_TA),
+    ("POST", "/accounts/<int:user_id>/reactivate", ONLY_TA),
+]
+PUBLIC = [
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("GET", "/static/<path:filename>"),
+]
+
+ROLE_SPECS = {
+    TA: (Role.TALENT_ACQUISITION, None),
+    HM: (Role.HIRING_MANAGER, None),
+    CLINICAL: (Role.INTERVIEWER, Discipline.CLINICAL),
+    TECHNICAL: (Role.INTERVIEWER, Discipline.TECHNICAL),
+}
+
+
+@pytest.fixture
+def objects(make_user):
+    """The objects that fill a rule's variables."""
+    target = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL)
+    return {"user_id": target.id}
+
+
+def _url(rule: str, objects: dict) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(objects[m.group(1)]), rule)
+
+
+def _request(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    return client.submit(url, {})
+
+
+def test_every_route_is_in_the_table(app):
+    known = {(m, r) for m, r, _ in ROUTES} | set(PUBLIC)
+    missing = [
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+        if (method, rule.rule) not in known
+    ]
+    assert missing == [], "add these routes to the permission table"
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize(
+    "method, rule, allowed", ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES]
+)
+def test_route_by_role(client, auth, make_user, objects, method, rule, allowed, role):
+    kind, discipline = ROLE_SPECS[role]
+    auth.login(make_user(kind, discipline=discipline))
+    response = _request(client, method, _url(rule, objects))
+    if role in allowed:
+        assert response.status_code in (200, 302), response.status_code
+        assert not response.headers.get("Location", "").startswith("/sign-in?")
+    else:
+        assert response.status_code == 403
+        assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "method, rule",
+    [(m, r) for m, r, _ in ROUTES],
+    ids=[f"{m} {r}" for m, r, _ in ROUTES],
+)
+def test_anonymous_is_sent_to_sign_in(client, objects, method, rule):
+    response = _request(client, method, _url(rule, objects))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_navigation_shows_only_what_the_role_may_use(client, auth, users):
+    auth.login(users["clinical"])
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/accounts/"' not in page
+    auth.logout()
+    auth.login(users["talent_acquisition"])
+    assert 'href="/accounts/"' in client.get("/").get_data(as_text=True)
