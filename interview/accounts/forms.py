@@ -43,7 +43,7 @@ class UserForm(FlaskForm):
         ],
         render_kw={"type": "email", "autocomplete": "off"},
     )
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.INTERVIEWER.value)
     discipline = SelectField(
         "Discipline",
         choices=DISCIPLINE_CHOICES,
