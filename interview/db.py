@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -38,6 +39,10 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     is the case SQLite answers with "database is locked" without waiting. pysqlite's
     own transaction handling is switched off so that our BEGIN is the one that runs.
     See the SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL".
+
+    Page views (GET and HEAD requests, which never write) begin a plain deferred
+    transaction instead, so a slow page holds no lock that would stall the writers.
+    Everything else, form posts, the command line, scripts, takes the write lock.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -54,4 +59,8 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _is_page_view() else "BEGIN IMMEDIATE")
+
+
+def _is_page_view() -> bool:
+    return has_request_context() and request.method in ("GET", "HEAD")

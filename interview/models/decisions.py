@@ -14,7 +14,7 @@ from .enums import DecisionOutcome, enum_column
 class HiringDecision(db.Model):
     __tablename__ = "hiring_decisions"
     __table_args__ = (
-        sa.CheckConstraint("length(rationale) > 0", name="rationale_given"),
+        sa.CheckConstraint("length(trim(rationale)) > 0", name="rationale_given"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,10 +57,16 @@ class RubricVersion(db.Model):
 
     rubric = relationship("Rubric", back_populates="versions")
     levels = relationship(
-        "ScaleLevel", order_by="ScaleLevel.value", cascade="all, delete-orphan"
+        "ScaleLevel",
+        back_populates="rubric_version",
+        order_by="ScaleLevel.value",
+        cascade="all, delete-orphan",
     )
     competencies = relationship(
-        "Competency", order_by="Competency.position", cascade="all, delete-orphan"
+        "Competency",
+        back_populates="rubric_version",
+        order_by="Competency.position",
+        cascade="all, delete-orphan",
     )
 
     def __repr__(self) -> str:
@@ -83,15 +89,23 @@ class ScaleLevel(db.Model):
     value: Mapped[int]
     label: Mapped[str] = mapped_column(sa.String(100))
 
+    rubric_version = relationship("RubricVersion", back_populates="levels")
+
     def __repr__(self) -> str:
         return f"<ScaleLevel {self.value} {self.label!r}>"
 
 
 def _level_fk(column: str) -> sa.ForeignKeyConstraint:
-    """Tie a level column to the scale of the same rubric version."""
+    """Tie a level column to the scale of the same rubric version.
+
+    Deferred to commit, so that a whole version (scale, competencies, anchors) can be
+    written in one flush whatever order the unit of work inserts the rows in.
+    """
     return sa.ForeignKeyConstraint(
         ["rubric_version_id", column],
         ["scale_levels.rubric_version_id", "scale_levels.value"],
+        deferrable=True,
+        initially="DEFERRED",
     )
 
 
@@ -141,8 +155,12 @@ class Competency(db.Model):
         cascade="all, delete-orphan",
     )
     questions = relationship(
-        "Question", order_by="Question.position", cascade="all, delete-orphan"
+        "Question",
+        back_populates="competency",
+        order_by="Question.position",
+        cascade="all, delete-orphan",
     )
+    rubric_version = relationship("RubricVersion", back_populates="competencies")
 
     def __repr__(self) -> str:
         return f"<Competency {self.key}>"
@@ -180,6 +198,8 @@ class Question(db.Model):
     position: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
     probes: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    competency = relationship("Competency", back_populates="questions")
 
     def __repr__(self) -> str:
         return f"<Question {self.competency_id}#{self.position}>"

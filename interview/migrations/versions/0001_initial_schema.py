@@ -37,6 +37,10 @@ def _create_audit_triggers():
             "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
             "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
         )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+        )
 
 
 def _drop_audit_triggers():
@@ -44,6 +48,7 @@ def _drop_audit_triggers():
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
     else:
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")
         op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
 
@@ -367,6 +372,8 @@ def upgrade():
             ["rubric_version_id", "min_level"],
             ["scale_levels.rubric_version_id", "scale_levels.value"],
             name=op.f("fk_competencies_rubric_version_id_min_level_scale_levels"),
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.ForeignKeyConstraint(
             ["rubric_version_id"],
@@ -405,7 +412,7 @@ def upgrade():
         sa.Column("decided_by_id", sa.Integer(), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "length(rationale) > 0", name=op.f("ck_hiring_decisions_rationale_given")
+            "length(trim(rationale)) > 0", name=op.f("ck_hiring_decisions_rationale_given")
         ),
         sa.ForeignKeyConstraint(
             ["decided_by_id"],
@@ -480,6 +487,8 @@ def upgrade():
             ["rubric_version_id", "level"],
             ["scale_levels.rubric_version_id", "scale_levels.value"],
             name=op.f("fk_anchors_rubric_version_id_level_scale_levels"),
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_anchors")),
         sa.UniqueConstraint(

@@ -1,0 +1,153 @@
+"""Database plumbing: connection tuning, concurrent writers, migrations vs. models."""
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from interview.extensions import db
+from interview.models import LoginFailure, Role, User
+
+THREADS = 8
+TRANSACTIONS = 20
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_every_sqlite_connection_is_tuned(app_ctx, databases):
+    """WAL, foreign keys and the busy timeout are per connection (WAL per file):
+    a pooled connection without them would skip FK checks or fail when busy."""
+    if databases.name != "sqlite":
+        pytest.skip("SQLite connection pragmas")
+    db.engine.dispose()
+    # Raw DBAPI connections, held at once so each is a distinct new connection,
+    # and no SQLAlchemy transaction (BEGIN IMMEDIATE) to make them wait on each other.
+    connections = [db.engine.raw_connection() for _ in range(3)]
+    try:
+        assert len({id(c.dbapi_connection) for c in connections}) == 3
+        for connection in connections:
+            cursor = connection.cursor()
+            pragma = {
+                name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+            cursor.close()
+            assert pragma["journal_mode"].lower() == "wal"
+            assert pragma["foreign_keys"] == 1
+            assert pragma["busy_timeout"] >= 5000
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_postgresql_pool_checks_connections_before_use(app_ctx, databases):
+    """A connection the server dropped (restart, idle timeout) is replaced, not
+    handed to a request that would then fail."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL connection pool")
+    assert db.engine.pool._pre_ping is True
+
+    with db.engine.connect() as connection:
+        dropped = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+    # The pooled connection is now idle; end it from the server side.
+    killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with killer.connect() as connection:
+            assert connection.scalar(
+                sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped}
+            )
+    finally:
+        killer.dispose()
+
+    with db.engine.connect() as connection:
+        replacement = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+    assert replacement != dropped
+
+
+def test_concurrent_short_write_transactions_all_succeed(app):
+    """Eight workers writing at once must wait their turn, never fail with
+    "database is locked". Each transaction reads before it writes, the pattern
+    that fails at once on SQLite when a read lock has to be upgraded."""
+    start = threading.Barrier(THREADS)
+
+    def work(worker: int) -> None:
+        with app.app_context():
+            start.wait(timeout=10)
+            for _ in range(TRANSACTIONS):
+                db.session.scalar(sa.select(sa.func.count(LoginFailure.id)))
+                db.session.add(LoginFailure(email=f"worker{worker}@example.org"))
+                db.session.commit()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(work, n) for n in range(THREADS)]
+        errors = [exc for f in futures if (exc := f.exception(timeout=60))]
+
+    assert not errors, sorted({str(exc).splitlines()[0] for exc in errors})
+    with app.app_context():
+        per_worker = db.session.execute(
+            sa.select(LoginFailure.email, sa.func.count()).group_by(LoginFailure.email)
+        ).all()
+    assert len(per_worker) == THREADS
+    assert {count for _, count in per_worker} == {TRANSACTIONS}
+    assert sum(count for _, count in per_worker) == THREADS * TRANSACTIONS == 160
+
+
+def test_models_and_migrations_agree(app_ctx):
+    """A model change without a migration would pass on a fresh test database
+    and fail on every existing one; autogenerate must find nothing to do.
+
+    Nothing is ignored. Alembic does not compare CHECK constraints or triggers;
+    test_models.py checks those by having the database refuse bad rows."""
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_init_db_on_a_migrated_database_changes_nothing(app, runner, make_user):
+    """Deploy scripts run init-db every time; a second run must be a no-op."""
+    user = make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        before = current_revision()
+    assert before is not None
+
+    result = runner.invoke(args=["init-db"])
+
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    with app.app_context():
+        assert current_revision() == before
+        assert db.session.get(User, user.id).email == user.email
+
+
+@pytest.mark.parametrize(("method", "blocks_writers"), [("GET", False), ("POST", True)])
+def test_only_form_posts_take_the_sqlite_write_lock(
+    app, databases, method, blocks_writers
+):
+    """A slow page view must not stall interviewers who are saving meanwhile."""
+    if databases.name != "sqlite":
+        pytest.skip("PostgreSQL has row locks, not a database write lock")
+    with app.test_request_context("/", method=method):
+        db.session.execute(sa.select(LoginFailure.id)).all()  # transaction now open
+        other = sqlite3.connect(
+            db.engine.url.database, timeout=0.2, isolation_level=None
+        )
+        try:
+            other.execute(
+                "INSERT INTO login_failures (email, at) VALUES ('x', '2026-01-01')"
+            )
+            wrote = True
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+            wrote = False
+        finally:
+            other.close()
+            db.session.rollback()
+    assert wrote is not blocks_writers
