@@ -3,6 +3,7 @@ then the dict a test passes."""
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from typing import ClassVar
 
@@ -43,11 +44,15 @@ def from_environment(config) -> None:
         config["ENV_NAME"] = env
 
 
-class ConfigError(SystemExit):
-    """Stop start-up with a one-line explanation instead of a traceback."""
+# Gunicorn's "application failed to load" code: it stops the master instead of
+# restarting workers in a loop; the flask command exits with it too.
+APP_LOAD_ERROR = 4
 
-    def __init__(self, message: str):
-        super().__init__(f"interview: configuration error: {message}")
+
+def config_error(message: str) -> SystemExit:
+    """Print a one-line explanation and give the exit that stops start-up."""
+    print(f"interview: configuration error: {message}", file=sys.stderr, flush=True)
+    return SystemExit(APP_LOAD_ERROR)
 
 
 def ensure_secret_key(config, instance_path: str) -> None:
@@ -55,7 +60,7 @@ def ensure_secret_key(config, instance_path: str) -> None:
     if config.get("SECRET_KEY"):
         return
     if config["ENV_NAME"] == "production":
-        raise ConfigError(
+        raise config_error(
             "INTERVIEW_SECRET_KEY is not set; production mode refuses to start "
             "without a secret key (set it in the environment or instance/config.py)"
         )
