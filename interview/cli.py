@@ -3,6 +3,7 @@
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -31,12 +32,21 @@ def seed_demo_command():
         raise click.ClickException(
             "refusing to load demo accounts with known passwords in production mode"
         )
+    _require_schema()
     created = seed_demo()
     click.echo(f"Demo data ready ({created} new records).")
     click.echo("Demo accounts (development only):")
     for account in DEMO_ACCOUNTS:
         click.echo(
             f"  {account['role_label']:<28} {account['email']:<34} {account['password']}"
+        )
+
+
+def _require_schema() -> None:
+    """Refuse with a hint, not a traceback, when the database has no tables yet."""
+    if not sa.inspect(db.engine).has_table("users"):
+        raise click.ClickException(
+            "the database has no tables yet: run `flask --app interview init-db` first"
         )
 
 
@@ -60,6 +70,7 @@ def create_user_command(email, name, role, discipline, password_stdin):
     """Create an account, e.g. the first talent acquisition administrator."""
     if role == Role.INTERVIEWER and not discipline:
         raise click.UsageError("interviewers need --discipline clinical|technical")
+    _require_schema()
     password = _read_password(password_stdin)
     if problem := password_problem(password):
         raise click.ClickException(f"password refused: {problem}")

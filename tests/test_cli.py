@@ -138,3 +138,24 @@ def test_create_user_refusals(app, runner):
         runner, "--role", "hiring_manager", "--password-stdin", input="x" * 12
     )
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_commands_on_a_database_without_tables_say_what_to_do(empty_app):
+    runner = empty_app.test_cli_runner()
+    for args in (
+        ["seed-demo"],
+        [
+            "create-user",
+            "--email",
+            "a@b.org",
+            "--name",
+            "A",
+            "--role",
+            "hiring_manager",
+            "--password-stdin",
+        ],
+    ):
+        result = runner.invoke(args=args, input="x" * 12 + "\n")
+        assert result.exit_code == 1
+        assert "run `flask --app interview init-db` first" in result.output
+        assert "Traceback" not in result.output
