@@ -4,6 +4,7 @@ then the dict a test passes."""
 import os
 import secrets
 import sys
+import tempfile
 from datetime import timedelta
 from typing import ClassVar
 
@@ -41,7 +42,18 @@ def from_environment(config) -> None:
     if key := os.environ.get("INTERVIEW_SECRET_KEY"):
         config["SECRET_KEY"] = key
     if env := os.environ.get("INTERVIEW_ENV"):
-        config["ENV_NAME"] = env
+        config["ENV_NAME"] = env.strip().lower()
+
+
+ENV_NAMES = ("development", "production")
+
+
+def check_env_name(config) -> None:
+    """Refuse a mistyped mode rather than quietly running production as development."""
+    if config["ENV_NAME"] not in ENV_NAMES:
+        raise config_error(
+            f"INTERVIEW_ENV is {config['ENV_NAME']!r}; use 'development' or 'production'"
+        )
 
 
 # Gunicorn's "application failed to load" code: it stops the master instead of
@@ -68,15 +80,25 @@ def ensure_secret_key(config, instance_path: str) -> None:
 
 
 def _instance_secret(path: str) -> str:
-    """Read the development key, writing a random one first if none exists yet."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        with open(path, encoding="ascii") as fh:
-            return fh.read().strip()
-    key = secrets.token_urlsafe(48)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
+    """Read the development key, writing a random one first if none exists yet.
+
+    The key is written to a private temporary file and linked into place, so several
+    workers starting at once all end up reading the same complete key.
+    """
+    if not os.path.exists(path):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".secret_key.")
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another worker was first: use its key
+        finally:
+            os.unlink(tmp)
+    with open(path, encoding="ascii") as fh:
+        key = fh.read().strip()
+    if not key:
+        raise config_error(f"{path} is empty; delete it to have a new key made")
     return key
 
 

@@ -1,10 +1,11 @@
 """Error pages in the site's style: a clear message, never a stack trace."""
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
+    401: ("Sign in needed", "Please sign in to see this page."),
     400: (
         "Bad request",
         "The page could not understand what was sent. Go back and try again.",
@@ -60,7 +61,12 @@ def render_error(code: int, message: str | None = None):
 def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
-    return render_error(exc.code)
+    page, code = render_error(exc.code)
+    response = make_response(page, code)
+    for name, value in exc.get_headers():  # e.g. Allow on 405, Retry-After on 429
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _csrf_error(exc: CSRFError):

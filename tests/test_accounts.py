@@ -204,3 +204,12 @@ def test_new_password_set_by_admin_works_and_ends_old_sessions(
         "/sign-in", {"email": target.email, "password": "reset by talent acquisition"}
     )
     assert new.status_code == 302
+
+
+def test_admin_changes_their_own_password_only_with_the_current_one(app, client, admin):
+    form = _edit_form(admin, password="set without the old one")
+    response = client.submit(f"/accounts/{admin.id}/edit", form)
+    assert "Change your own password on the Change password page" in response.get_data(
+        as_text=True
+    )
+    assert client.get("/").status_code == 200  # still signed in, nothing changed

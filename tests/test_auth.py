@@ -1,6 +1,8 @@
 """Signing in and out: throttling, session ending, passwords, safe redirects."""
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -247,3 +249,86 @@ def test_session_cookies_are_httponly_and_lax(client, auth, users):
         assert "HttpOnly" in cookie
         assert "SameSite=Lax" in cookie
         assert "Secure" not in cookie  # development runs on plain http://127.0.0.1
+
+
+def test_unknown_email_costs_one_hash_check_like_a_known_one(monkeypatch):
+    """Timing must not tell whether an account exists: no extra hashing per attempt."""
+    from interview.auth import passwords
+
+    calls = []
+    real = passwords.hash_password
+    monkeypatch.setattr(passwords, "_DUMMY_HASH_CACHE", {})
+    monkeypatch.setattr(
+        passwords, "hash_password", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
+    for _ in range(3):
+        assert (
+            passwords.check_password(None, "some password!", "pbkdf2:sha256:1000")
+            is False
+        )
+    assert len(calls) == 1
+
+
+def test_parallel_guesses_all_count_against_the_limit(app, users):
+    """Guesses sent at once by several workers cannot slip past the throttle."""
+    user = users["clinical"]
+    clients = [app.test_client() for _ in range(12)]
+    tokens = [c.csrf_token() for c in clients]
+    barrier = threading.Barrier(len(clients))
+
+    def guess(i):
+        barrier.wait()
+        data = {
+            "email": user.email,
+            "password": f"wrong guess {i:03}",
+            "csrf_token": tokens[i],
+        }
+        return clients[i].post("/sign-in", data=data).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        codes = list(pool.map(guess, range(len(clients))))
+    assert codes.count(401) == 5
+    assert codes.count(429) == len(clients) - 5
+
+
+def test_current_password_guesses_are_throttled(auth, users):
+    """A stolen session must not allow unlimited guesses at the real password."""
+    auth.login(users["clinical"])
+    for i in range(5):
+        _change_password(auth.client, f"wrong current {i}", "a brand new passphrase")
+    response = _change_password(auth.client, PASSWORD, "a brand new passphrase")
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+    auth.logout()
+    assert auth.login(users["clinical"]).status_code == 429
+
+
+@pytest.fixture
+def production(app):
+    app.config["ENV_NAME"] = "production"
+    return app
+
+
+def test_demo_accounts_cannot_sign_in_in_production(production, client, make_user):
+    demo = make_user(Role.TALENT_ACQUISITION, email="tara.ta@demo.example")
+    assert (
+        client.submit(
+            "/sign-in", {"email": demo.email, "password": PASSWORD}
+        ).status_code
+        == 401
+    )
+    real = make_user(Role.TALENT_ACQUISITION, email="ta@hospital.example")
+    assert (
+        client.submit(
+            "/sign-in", {"email": real.email, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+
+
+def test_sign_in_starts_a_fresh_session(client, auth, users):
+    """Nothing planted in the session before sign-in survives it."""
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    auth.login(users["clinical"])
+    with client.session_transaction() as session:
+        assert "planted" not in session

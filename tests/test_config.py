@@ -4,11 +4,12 @@ import os
 import stat
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from interview import create_app
-from interview.config import apply_mode
+from interview.config import _instance_secret, apply_mode
 from interview.extensions import db
 
 
@@ -94,3 +95,33 @@ def test_postgresql_connections_are_pinged_before_use(url, pre_ping):
     config = {"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url}
     apply_mode(config)
     assert config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping") is pre_ping
+
+
+def test_mode_names_are_forgiving_about_case_and_spaces(instance, monkeypatch):
+    monkeypatch.setenv("INTERVIEW_ENV", " Production ")
+    monkeypatch.setenv("INTERVIEW_SECRET_KEY", "a production secret")
+    assert _make().config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unknown_mode_stops_start_up(instance, monkeypatch, capsys):
+    monkeypatch.setenv("INTERVIEW_ENV", "prod")
+    with pytest.raises(SystemExit) as stop:
+        _make()
+    assert stop.value.code == 4
+    assert "use 'development' or 'production'" in capsys.readouterr().err
+
+
+def test_workers_starting_together_share_one_complete_key(instance):
+    """Several gunicorn workers may start at once on a fresh instance."""
+    path = str(instance / "secret_key")
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: _instance_secret(path), range(8)))
+    assert len(keys) == 1 and len(keys.pop()) >= 40
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temp files left
+
+
+def test_an_empty_key_file_is_refused(instance, capsys):
+    (instance / "secret_key").write_text("")
+    with pytest.raises(SystemExit):
+        _make()
+    assert "secret_key is empty" in capsys.readouterr().err

@@ -92,3 +92,11 @@ def test_a_crash_shows_the_500_page_not_a_traceback(
 )
 def test_is_safe_next(target, safe):
     assert is_safe_next(target) is safe
+
+
+def test_method_not_allowed_keeps_the_allow_header(client, auth, users):
+    auth.login(users["clinical"])
+    response = client.get("/sign-out")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "cannot be used that way" in response.get_data(as_text=True)

@@ -77,6 +77,11 @@ def update_user(actor: User, user: User, data: dict) -> User:
         raise AccountError(
             "You cannot change your own role; ask another administrator."
         )
+    if user.id == actor.id and data.get("password"):
+        raise AccountError(
+            "Change your own password on the Change password page, "
+            "which asks for your current one."
+        )
     user.email = email
     user.name = data["name"].strip()
     user.discipline = Discipline(data["discipline"]) if data.get("discipline") else None

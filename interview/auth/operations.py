@@ -49,40 +49,94 @@ def locked_until(email: str, now: datetime) -> datetime | None:
     return recent[-1] + window
 
 
-def authenticate(email: str, password: str) -> SignInResult:
-    """Check credentials; record a failure, or clear the failures on success."""
+DEMO_DOMAIN = "@demo.example"
+
+
+@dataclass(frozen=True)
+class _Account:
+    """What the password check needs, read before the transaction ends."""
+
+    id: int
+    password_hash: str
+    is_active: bool
+
+
+def check_credentials(email: str, password: str) -> SignInResult:
+    """Check a password under the per-account throttle; the user is not signed in.
+
+    The attempt is first recorded as a failure in a short transaction, serialised per
+    email, so parallel guesses all count against the limit. The slow hash check then
+    runs with no transaction open (on SQLite no write lock is held meanwhile), and
+    success removes the recorded failures again.
+    """
     email = normalise_email(email)
     now = utcnow()
+    _lock_email(email)
     if (until := locked_until(email, now)) is not None:
-        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        return SignInResult(
-            error="Too many failed attempts for this account. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-            status=429,
-        )
-    user = find_user_by_email(email)
+        db.session.commit()
+        return _locked(until, now)
+    db.session.add(LoginFailure(email=email, at=now))
+    account = _account(email)
+    db.session.commit()
+
     method = current_app.config["PASSWORD_HASH_METHOD"]
-    if not check_password(user.password_hash if user else None, password, method):
-        _record_failure(email, now)
+    stored = account.password_hash if account else None
+    if not check_password(stored, password, method) or _is_demo_in_production(email):
         return SignInResult(error=GENERIC_ERROR, status=401)
-    if not user.is_active:
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
+    db.session.commit()
+    return SignInResult(user=db.session.get(User, account.id))
+
+
+def authenticate(email: str, password: str) -> SignInResult:
+    """Check credentials for signing in; refuse deactivated accounts."""
+    result = check_credentials(email, password)
+    if result.user is None:
+        return result
+    if not result.user.is_active:
         return SignInResult(
             error="This account has been deactivated. Ask talent acquisition if you "
             "need access again.",
             status=403,
         )
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
-    _update_quietly(user, last_sign_in_at=now)
+    _update_quietly(result.user, last_sign_in_at=utcnow())
     db.session.commit()
-    return SignInResult(user=user)
+    return result
 
 
-def _record_failure(email: str, now: datetime) -> None:
+def _account(email: str) -> _Account | None:
+    row = db.session.execute(
+        sa.select(User.id, User.password_hash, User.is_active).where(
+            User.email == email
+        )
+    ).first()
+    return _Account(*row) if row else None
+
+
+def _lock_email(email: str) -> None:
+    """Serialise attempts on one email (SQLite's BEGIN IMMEDIATE already does)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:email))"), {"email": email}
+        )
     db.session.execute(
-        sa.delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1))
+        sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(days=1))
     )
-    db.session.add(LoginFailure(email=email, at=now))
-    db.session.commit()
+
+
+def _locked(until: datetime, now: datetime) -> SignInResult:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return SignInResult(
+        error="Too many failed attempts for this account. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        status=429,
+    )
+
+
+def _is_demo_in_production(email: str) -> bool:
+    """Demo accounts have published passwords: never let them in on production."""
+    production = current_app.config["ENV_NAME"] == "production"
+    return production and email.endswith(DEMO_DOMAIN)
 
 
 def _update_quietly(user: User, **values) -> None:

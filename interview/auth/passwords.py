@@ -32,6 +32,13 @@ def _normalise(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+def _dummy_hash(method: str) -> str:
+    """A hash made once per method, so an unknown email costs one check, not two."""
+    if method not in _DUMMY_HASH_CACHE:
+        _DUMMY_HASH_CACHE[method] = hash_password("x" * 16, method)
+    return _DUMMY_HASH_CACHE[method]
+
+
 def hash_password(password: str, method: str = "scrypt") -> str:
     return generate_password_hash(_normalise(password), method=method)
 
@@ -43,7 +50,6 @@ def check_password(
     if len(password) > MAX_LENGTH:
         return False
     if stored_hash is None:
-        dummy = _DUMMY_HASH_CACHE.setdefault(method, hash_password("x" * 16, method))
-        check_password_hash(dummy, _normalise(password))
+        check_password_hash(_dummy_hash(method), _normalise(password))
         return False
     return check_password_hash(stored_hash, _normalise(password))

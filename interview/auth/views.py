@@ -1,13 +1,17 @@
 """Sign in, sign out, and change one's own password."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..security import is_safe_next
 from .forms import LoginForm, PasswordChangeForm
-from .operations import authenticate, set_password, sign_out_everywhere
-from .passwords import check_password
+from .operations import (
+    authenticate,
+    check_credentials,
+    set_password,
+    sign_out_everywhere,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -23,6 +27,7 @@ def login():
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data)
         if result.user is not None:
+            session.clear()  # start signed-in life with a fresh session and CSRF token
             login_user(result.user, remember=form.remember.data)
             return redirect(
                 next_url if is_safe_next(next_url) else url_for("home.index")
@@ -48,10 +53,15 @@ def change_password():
     """Change one's own password; sessions on other devices end."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        if not check_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append("That is not your current password.")
+        check = check_credentials(current_user.email, form.current_password.data)
+        if check.user is None:
+            # Guesses here count against the same throttle as signing in.
+            wrong = "That is not your current password."
+            form.current_password.errors.append(
+                wrong if check.status == 401 else check.error
+            )
         else:
+            user = check.user
             set_password(user, form.new_password.data)
             db.session.commit()
             login_user(user)  # this session carries the new token; the others are over
