@@ -1,0 +1,108 @@
+"""Browser fixtures: the app served over HTTP to Debian's Chromium driven by Playwright.
+
+The other tests get a fresh database per test through the function-scoped ``app``
+fixture; a live server outlives a test, so these tests share one app on a database of
+their own (on PostgreSQL, the run's schema, emptied after each test) and create the
+accounts each test needs under unique email addresses.
+"""
+
+import shutil
+import threading
+import uuid
+
+import pytest
+from werkzeug.serving import make_server
+
+from interview import create_app
+from interview.auth.operations import set_password
+from interview.extensions import db
+from interview.models import Discipline, Role, User
+
+from ..conftest import BASE_CONFIG, PASSWORD
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def live_app(databases, tmp_path_factory):
+    app = create_app(
+        {**BASE_CONFIG, **databases.config_for(tmp_path_factory.mktemp("browser"))}
+    )
+    yield app
+    databases.reset(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app on 127.0.0.1 at a free port, served from a thread."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server")
+    thread.daemon = True
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """pytest-playwright gives every browser context this base URL."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch the system Chromium; nothing is downloaded and nothing leaves the host."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_schema(databases, live_app):
+    """On PostgreSQL the schema is shared: leave it empty for the next test, browser or
+    not, as the ``app`` fixture does (on SQLite the database is this module's own)."""
+    yield
+    databases.reset(live_app)
+
+
+@pytest.fixture
+def make_account(live_app):
+    """Create an account in the live app's database under a unique email."""
+
+    def make(
+        role: Role, *, discipline: Discipline | None = None, name: str | None = None
+    ) -> User:
+        if role == Role.INTERVIEWER and discipline is None:
+            discipline = Discipline.CLINICAL
+        tag = uuid.uuid4().hex[:10]
+        with live_app.app_context():
+            user = User(
+                email=f"{role.value}-{tag}@example.org",
+                name=name or f"{role.label} {tag[:4]}",
+                role=role,
+                discipline=discipline,
+            )
+            set_password(user, PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            db.session.remove()
+        return user
+
+    return make

@@ -1,0 +1,253 @@
+"""The pages in a real browser: axe-core finds no serious problems, everything works
+with the keyboard alone, and nothing needs horizontal scrolling on a tablet or at 200%
+zoom. Skipped where no ``chromium`` is installed; CI installs it (see .ci/run)."""
+
+import shutil
+import uuid
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from interview.extensions import db
+from interview.models import Discipline, Role, User
+
+from ..conftest import PASSWORD
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="no chromium binary on PATH (apt-get install chromium); CI installs it",
+)
+
+AXE = Axe()
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+# The element that has focus, named by its id, else by its tag and text.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  return el.id || `${el.tagName.toLowerCase()}:${(el.innerText || el.value || '').trim()}`;
+}"""
+
+
+def sign_in(page: Page, user: User) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.name}")
+
+
+def focused(page: Page) -> str | None:
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page: Page, target: str, limit: int = 40) -> list[str | None]:
+    """Press Tab until the element described as ``target`` has focus; return the stops."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stops.append(focused(page))
+        if stops[-1] == target:
+            return stops
+    raise AssertionError(f"Tab never reached {target!r}; the stops were {stops}")
+
+
+# --- 1. axe-core ------------------------------------------------------------------
+
+
+def _sign_in_empty(page, make_account):
+    page.goto("/sign-in")
+
+
+def _sign_in_errors(page, make_account):
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+
+
+def _home(role, discipline=None):
+    def open_home(page, make_account):
+        sign_in(page, make_account(role, discipline=discipline))
+
+    return open_home
+
+
+def _accounts(page, make_account):
+    make_account(Role.HIRING_MANAGER)
+    make_account(Role.INTERVIEWER, discipline=Discipline.TECHNICAL)
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/")
+    expect(page.get_by_role("table")).to_be_visible()
+
+
+def _new_account_errors(page, make_account):
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/new")
+    page.get_by_role("button", name="Save account").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Full name")).to_have_attribute("aria-invalid", "true")
+
+
+def _change_password(page, make_account):
+    sign_in(page, make_account(Role.INTERVIEWER))
+    page.goto("/account/password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
+
+
+def _not_found(page, make_account):
+    sign_in(page, make_account(Role.HIRING_MANAGER))
+    response = page.goto("/no-such-page")
+    assert response.status == 404
+
+
+AXE_PAGES = [
+    pytest.param(_sign_in_empty, id="sign-in"),
+    pytest.param(_sign_in_errors, id="sign-in-errors"),
+    pytest.param(_home(Role.TALENT_ACQUISITION), id="home-talent-acquisition"),
+    pytest.param(_home(Role.HIRING_MANAGER), id="home-hiring-manager"),
+    pytest.param(
+        _home(Role.INTERVIEWER, Discipline.CLINICAL), id="home-clinical-interviewer"
+    ),
+    pytest.param(_accounts, id="accounts"),
+    pytest.param(_new_account_errors, id="new-account-errors"),
+    pytest.param(_change_password, id="change-password"),
+    pytest.param(_not_found, id="not-found"),
+]
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        targets = ", ".join(" ".join(map(str, n["target"])) for n in v["nodes"])
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("open_page", AXE_PAGES)
+def test_axe_finds_no_serious_violations(page: Page, make_account, open_page):
+    open_page(page, make_account)
+    violations = AXE.run(page).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe violations on {page.url}:\n{describe(blocking)}"
+
+
+# --- 2. Keyboard only -----------------------------------------------------------
+
+
+def test_sign_in_with_keyboard_then_skip_to_content(page: Page, make_account):
+    user = make_account(Role.TALENT_ACQUISITION)  # whose home has links in main
+    page.goto("/sign-in")
+    # The email field takes focus on load; Tab from the top reaches it as well:
+    # Shift+Tab back out of the page, then walk forward.
+    assert focused(page) == "email"
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if focused(page) is None:
+            break
+    else:
+        raise AssertionError(f"Shift+Tab stays in the page, at {focused(page)!r}")
+    stops = tab_to(page, "submit")
+    assert stops[0] == "a:Skip to content", stops
+    form_stops = [s for s in stops if s in {"email", "password", "remember", "submit"}]
+    assert form_stops == ["email", "password", "remember", "submit"], stops
+    assert stops.index("email") == len(stops) - 4, f"stops in between: {stops}"
+
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == "email"
+    page.keyboard.type(user.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.name}")
+
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Skip to content")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport(ratio=1)
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    # The next Tab continues from the main content, not from the top of the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate(
+        "document.querySelector('main').contains(document.activeElement)"
+    )
+
+
+def test_talent_acquisition_creates_an_account_with_keyboard(
+    page: Page, make_account, live_app
+):
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+
+    tab_to(page, "a:Accounts")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
+    tab_to(page, "a:New account")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New account")
+
+    email = f"kim-{uuid.uuid4().hex[:10]}@example.org"
+    tab_to(page, "name")
+    page.keyboard.type("Kim Keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    assert focused(page) == "role"
+    page.keyboard.press("Home")  # the first option, then type to pick one
+    expect(page.locator("#role")).to_have_value("talent_acquisition")
+    page.keyboard.type("Interviewer")
+    expect(page.locator("#role")).to_have_value("interviewer")
+    page.keyboard.press("Tab")
+    assert focused(page) == "discipline"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#discipline")).to_have_value("technical")
+    page.keyboard.press("Tab")
+    assert focused(page) == "time_zone"
+    page.keyboard.type("Europe/Berlin")
+    expect(page.locator("#time_zone")).to_have_value("Europe/Berlin")
+    page.keyboard.press("Tab")
+    assert focused(page) == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_have_text("Account created for Kim Keyboard.")
+    with live_app.app_context():
+        created = db.session.query(User).filter_by(email=email).one()
+        assert (created.role, created.discipline, created.time_zone) == (
+            Role.INTERVIEWER,
+            Discipline.TECHNICAL,
+            "Europe/Berlin",
+        )
+        db.session.remove()
+
+
+# --- 3. Responsive: a tablet and 200% zoom -----------------------------------------
+
+VIEWPORTS = [
+    pytest.param({"width": 768, "height": 1024}, id="tablet-768x1024"),
+    # 200% zoom on a 1280x1024 screen lays the page out in 640x512 CSS pixels.
+    pytest.param({"width": 640, "height": 512}, id="zoom-200pct-640"),
+]
+
+
+@pytest.mark.parametrize("path", ["/accounts/", "/accounts/new"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_no_horizontal_scrolling(new_context, make_account, viewport, path):
+    make_account(
+        Role.INTERVIEWER, name="Maximiliana Konstantinopoulou-Vanderbilt de la Cruz"
+    )
+    page = new_context(viewport=viewport, device_scale_factor=2).new_page()
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(path)
+
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert widths[0] <= widths[1], f"page is {widths[0]}px wide in {widths[1]}px"
+    sign_out = page.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_visible()
+    expect(sign_out).to_be_in_viewport(ratio=1)
