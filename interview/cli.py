@@ -83,6 +83,93 @@ def create_user_command(email, name, role, discipline, password_stdin):
     click.echo(f"Created {user.role.label.lower()} account {user.email}.")
 
 
+@click.group("rubric")
+def rubric_group():
+    """Validate, import and export rubric files."""
+
+
+def _check_files(paths) -> dict:
+    """Validate each file, print its problems, and return the valid specs by path."""
+    from .rubrics.schema import validate
+
+    valid = {}
+    for path in paths:
+        result = validate(_read_bytes(path))
+        if result.ok:
+            valid[path] = result.rubric
+            continue
+        count = len(result.problems)
+        click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}", err=True)
+        for problem in result.problems:
+            click.echo(f"  {problem}", err=True)
+    return valid
+
+
+def _read_bytes(path: str) -> bytes:
+    from .rubrics.loader import MAX_BYTES
+
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_BYTES + 1)  # enough to tell it is too large
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+
+
+@rubric_group.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def rubric_validate_command(files):
+    """Check rubric files; print ok or every problem, and fail if there is one."""
+    valid = _check_files(files)
+    for path in valid:
+        click.echo(f"{path}: ok")
+    if len(valid) != len(files):
+        sys.exit(1)
+
+
+@rubric_group.command("import")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--library", is_flag=True, help="Import every shipped rubric.")
+@with_appcontext
+def rubric_import_command(files, library):
+    """Add rubrics, or new versions of them; nothing is imported if any file is bad."""
+    from .rubrics.operations import library_files, save_rubric
+
+    paths = list(files) + ([str(p) for p in library_files()] if library else [])
+    if not paths:
+        raise click.UsageError("name rubric files, or use --library")
+    _require_schema()
+    valid = _check_files(paths)
+    if len(valid) != len(paths):
+        raise click.ClickException("nothing imported: fix the problems above first")
+    for spec in valid.values():
+        saved = save_rubric(None, spec)
+        state = "imported as" if saved.created else "unchanged at"
+        click.echo(f"{spec.key}: {state} version {saved.version.number}")
+    db.session.commit()
+
+
+@rubric_group.command("export")
+@click.argument("key")
+@click.option("--version", "number", type=int, help="Version number (default latest).")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@with_appcontext
+def rubric_export_command(key, number, output):
+    """Write a rubric version as YAML (to standard output unless --output)."""
+    from .rubrics.operations import export_yaml, find_version
+
+    _require_schema()
+    version = find_version(key, number)
+    if version is None:
+        which = f"version {number} of " if number else ""
+        raise click.ClickException(f"there is no {which}rubric {key!r}")
+    output.write(export_yaml(version))
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command):
+    for command in (
+        init_db_command,
+        seed_demo_command,
+        create_user_command,
+        rubric_group,
+    ):
         app.cli.add_command(command)

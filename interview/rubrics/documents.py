@@ -1,0 +1,94 @@
+"""Convert a rubric between its three forms: the validated spec, the database rows
+of a version, and canonical YAML text. Export then import gives back the same spec."""
+
+import yaml
+
+from ..models import Anchor, Competency, Question, RubricVersion, ScaleLevel
+from .schema import RubricSpec
+
+
+def to_yaml(spec: RubricSpec) -> str:
+    """Write the spec as canonical YAML, fields in the order FORMAT.md shows."""
+    data = spec.model_dump(mode="python", exclude_none=True)
+    data.setdefault("weight_reason", None)
+    order = ["key", "title", "description", "job_families", "scale", "weight_reason"]
+    ordered = {name: data[name] for name in order}
+    ordered["competencies"] = data["competencies"]
+    return yaml.safe_dump(
+        ordered, sort_keys=False, allow_unicode=True, width=88, default_flow_style=False
+    )
+
+
+def from_version(version: RubricVersion) -> RubricSpec:
+    """Rebuild the spec a version was made from."""
+    scale = [level.value for level in version.levels]
+    data = {
+        "key": version.rubric.key,
+        "title": version.title,
+        "description": version.description,
+        "job_families": list(version.job_families),
+        "scale": [{"value": lv.value, "label": lv.label} for lv in version.levels],
+        "weight_reason": version.weight_reason,
+        "competencies": [_competency_data(c) for c in version.competencies],
+    }
+    return RubricSpec.model_validate(data, context={"scale": scale})
+
+
+def _competency_data(c: Competency) -> dict:
+    data = {
+        "key": c.key,
+        "name": c.name,
+        "definition": c.definition,
+        "weight": c.weight,
+        "assessed_by": str(c.assessed_by),
+        "anchors": {a.level: a.text for a in c.anchors},
+        "questions": [{"text": q.text, "probes": list(q.probes)} for q in c.questions],
+        "evidence": {
+            "positive": list(c.positive_evidence),
+            "negative": list(c.negative_evidence),
+        },
+        "cues": {"clinical": c.clinical_cues, "technical": c.technical_cues},
+    }
+    if c.lead_discipline:
+        data["lead_discipline"] = str(c.lead_discipline)
+    if c.min_level is not None:
+        data["min_level"] = c.min_level
+    return data
+
+
+def build_version(spec: RubricSpec, number: int) -> RubricVersion:
+    """Make the rows of a new version (not yet added to a session)."""
+    return RubricVersion(
+        number=number,
+        title=spec.title,
+        description=spec.description,
+        job_families=list(spec.job_families),
+        weight_reason=spec.weight_reason,
+        source_yaml=to_yaml(spec),
+        levels=[ScaleLevel(value=lv.value, label=lv.label) for lv in spec.scale],
+        competencies=[
+            Competency(
+                position=position,
+                key=c.key,
+                name=c.name,
+                definition=c.definition,
+                weight=c.weight,
+                assessed_by=c.assessed_by,
+                lead_discipline=c.lead_discipline,
+                min_level=c.min_level,
+                positive_evidence=list(c.evidence.positive),
+                negative_evidence=list(c.evidence.negative),
+                clinical_cues=c.cues.clinical,
+                technical_cues=c.cues.technical,
+                anchors=[
+                    Anchor(level=lv, text=text)
+                    for lv, text in sorted(c.anchors.items())
+                ],
+                questions=[
+                    Question(position=i, text=q.text, probes=list(q.probes))
+                    for i, q in enumerate(c.questions)
+                ],
+            )
+            for position, c in enumerate(spec.competencies)
+        ],
+    )
