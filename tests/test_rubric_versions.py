@@ -1,0 +1,153 @@
+"""Rubric versions from the command line: validate, import, export, round trips."""
+
+import copy
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.models import (
+    AuditEntry,
+    Candidate,
+    Discipline,
+    Loop,
+    Requisition,
+    Role,
+    RubricVersion,
+)
+from interview.rubrics.diff import diff
+from interview.rubrics.schema import validate
+
+from .rubric_samples import dump, rubric
+
+
+@pytest.fixture
+def sample(tmp_path):
+    path = tmp_path / "sample.yaml"
+    path.write_bytes(dump(rubric()))
+    return path
+
+
+def _versions(app) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(sa.select(RubricVersion.number).order_by("number"))
+        )
+
+
+def test_validate_prints_ok_or_every_problem(runner, sample, tmp_path):
+    ok = runner.invoke(args=["rubric", "validate", str(sample)])
+    assert ok.exit_code == 0 and ok.output.strip() == f"{sample}: ok"
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(dump(rubric(job_families=[], title="")))
+    result = runner.invoke(args=["rubric", "validate", str(sample), str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: 2 problems" in result.output
+    assert "job_families (line 4): needs at least 1 (has 0)" in result.output
+
+
+def test_import_adds_a_version_only_when_something_changed(app, runner, sample):
+    first = runner.invoke(args=["rubric", "import", str(sample)])
+    assert first.output.strip() == "sample: imported as version 1"
+    again = runner.invoke(args=["rubric", "import", str(sample)])
+    assert again.output.strip() == "sample: unchanged at version 1"
+    changed = rubric()
+    changed["competencies"][0]["anchors"][3] = (
+        "Names the cause and rewrites the order set."
+    )
+    sample.write_bytes(dump(changed))
+    assert (
+        "imported as version 2"
+        in runner.invoke(args=["rubric", "import", str(sample)]).output
+    )
+    assert _versions(app) == [1, 2]
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+        assert actions == ["rubric.version", "rubric.version"]
+
+
+def test_a_bad_file_stops_the_whole_import(app, runner, sample, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"key: [")
+    result = runner.invoke(args=["rubric", "import", str(sample), str(bad)])
+    assert result.exit_code == 1
+    assert "nothing imported" in result.output
+    assert _versions(app) == []
+
+
+def test_export_then_import_round_trips(app, runner, sample, tmp_path):
+    runner.invoke(args=["rubric", "import", str(sample)])
+    exported = tmp_path / "exported.yaml"
+    result = runner.invoke(args=["rubric", "export", "sample", "-o", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert (
+        validate(exported.read_bytes()).rubric == validate(sample.read_bytes()).rubric
+    )
+    again = runner.invoke(args=["rubric", "import", str(exported)])
+    assert again.output.strip() == "sample: unchanged at version 1"
+    second = tmp_path / "second.yaml"
+    runner.invoke(args=["rubric", "export", "sample", "-o", str(second)])
+    assert second.read_bytes() == exported.read_bytes()
+
+
+def test_export_an_older_version(runner, sample):
+    runner.invoke(args=["rubric", "import", str(sample)])
+    newer = rubric(title="Sample rubric, revised")
+    sample.write_bytes(dump(newer))
+    runner.invoke(args=["rubric", "import", str(sample)])
+    old = runner.invoke(args=["rubric", "export", "sample", "--version", "1"])
+    assert "title: Sample rubric\n" in old.output
+    latest = runner.invoke(args=["rubric", "export", "sample"])
+    assert "title: Sample rubric, revised" in latest.output
+    missing = runner.invoke(args=["rubric", "export", "sample", "--version", "9"])
+    assert (
+        missing.exit_code == 1
+        and "there is no version 9 of rubric 'sample'" in missing.output
+    )
+
+
+def test_a_new_version_leaves_existing_loops_on_theirs(app, runner, sample, make_user):
+    runner.invoke(args=["rubric", "import", str(sample)])
+    manager = make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        v1 = db.session.scalar(sa.select(RubricVersion))
+        loop = Loop(
+            candidate=Candidate(name="Priya Raman"),
+            requisition=Requisition(
+                title="EHR analyst",
+                discipline=Discipline.CLINICAL,
+                hiring_manager_id=manager.id,
+            ),
+            rubric_version=v1,
+        )
+        db.session.add(loop)
+        db.session.commit()
+        loop_id, v1_id = loop.id, v1.id
+    sample.write_bytes(dump(rubric(title="Sample rubric v2")))
+    runner.invoke(args=["rubric", "import", str(sample)])
+    with app.app_context():
+        loop = db.session.get(Loop, loop_id)
+        assert loop.rubric_version_id == v1_id
+        assert loop.rubric_version.title == "Sample rubric"
+    assert _versions(app) == [1, 2]
+
+
+def test_the_diff_names_what_changed():
+    old = validate(dump(rubric())).rubric
+    data = rubric()
+    data["competencies"][0]["anchors"][2] = "Describes the event and one change."
+    data["competencies"][0]["questions"].append(
+        {"text": "What would you test?", "probes": ["Why?"]}
+    )
+    extra = copy.deepcopy(data["competencies"][1])
+    extra["key"], extra["name"] = "safety", "Safety"
+    data["competencies"] = [data["competencies"][1], data["competencies"][0], extra]
+    new = validate(dump(data)).rubric
+    found = [(c.where, c.what) for c in diff(old, new)]
+    assert found == [
+        ("Safety (safety)", "competency added"),
+        ("Rubric", "competencies reordered"),
+        ("Workflow (workflow)", "anchor for level 2 changed"),
+        ("Workflow (workflow)", "question added"),
+    ]
+    assert diff(old, old) == []
