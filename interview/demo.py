@@ -100,5 +100,15 @@ def seed_demo() -> int:
             continue
         db.session.add(Candidate(name=name, email=email, source=source))
         created += 1
+    created += _import_library()
     db.session.commit()
     return created
+
+
+def _import_library() -> int:
+    """Load the shipped rubrics; unchanged ones add nothing."""
+    from .rubrics.operations import library_files, save_rubric
+    from .rubrics.schema import raise_for, validate
+
+    specs = [raise_for(validate(path.read_bytes())) for path in library_files()]
+    return sum(save_rubric(None, spec).created for spec in specs)

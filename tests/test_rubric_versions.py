@@ -151,3 +151,37 @@ def test_the_diff_names_what_changed():
         ("Workflow (workflow)", "question added"),
     ]
     assert diff(old, old) == []
+
+
+def test_every_shipped_rubric_validates_and_imports(app, runner):
+    from interview.rubrics.operations import library_files
+
+    files = [str(p) for p in library_files()]
+    assert len(files) >= 3
+    result = runner.invoke(args=["rubric", "validate", *files])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": ok") == len(files)
+    imported = runner.invoke(args=["rubric", "import", "--library"])
+    assert imported.exit_code == 0, imported.output
+    with app.app_context():
+        from interview.models import Rubric
+
+        keys = set(db.session.scalars(sa.select(Rubric.key)))
+    assert {"core-cross-functional", "technical-roles", "clinical-informatics"} <= keys
+
+
+def test_the_core_rubric_covers_the_cross_functional_competencies():
+    from interview.rubrics.operations import LIBRARY
+
+    core = validate((LIBRARY / "core-cross-functional.yaml").read_bytes()).rubric
+    assert [c.key for c in core.competencies] == [
+        "adaptability_learning_agility",
+        "translating_technical_ideas",
+        "clinical_workflow_understanding",
+        "regulatory_privacy_judgement",
+        "mission_patient_impact",
+        "cross_team_collaboration",
+    ]
+    for c in core.competencies:
+        assert c.assessed_by == "both"  # every loop pairs a clinician with an engineer
+        assert len(set(c.anchors.values())) == len(core.scale)

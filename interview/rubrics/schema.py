@@ -275,6 +275,8 @@ def _problem(error: dict, data: dict, loaded: Loaded) -> Problem:
         message = _FRIENDLY[kind].format(**error["ctx"])
     elif kind in _FRIENDLY and kind not in ("too_short", "too_long"):
         message = _FRIENDLY[kind].format(**(error.get("ctx") or {}))
+    elif kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        message = "cannot be empty"
     elif kind == "string_type" and isinstance(error.get("input"), bool):
         message = 'YAML read this as yes/no; put the text in quotes, e.g. "No"'
     return Problem(path, message, loaded.line_of(path), _competency_key(data, path))

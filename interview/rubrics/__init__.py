@@ -1,0 +1,5 @@
+"""Rubrics: the file format, the shipped library, and the editor."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,196 @@
+"""Rubric pages: everyone signed in reads rubrics; talent acquisition changes them."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Role, Rubric, RubricVersion
+from ..permissions import role_required
+from . import operations as ops
+from .diff import diff
+from .documents import from_version
+from .editor import UnknownAction, apply_action
+from .forms import (
+    RubricForm,
+    UploadForm,
+    attach_problems,
+    blank_form_data,
+    form_data,
+    form_to_data,
+    spec_to_form_data,
+)
+from .loader import MAX_BYTES, Loaded
+from .schema import validate, validate_data
+
+bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
+
+editors_only = role_required(Role.TALENT_ACQUISITION)
+
+
+def _load(key: str) -> Rubric:
+    return ops.find_rubric(key) or abort(404)
+
+
+def _version(rubric: Rubric, number: int | None) -> RubricVersion:
+    if number is None:
+        return ops.latest_version(rubric) or abort(404)
+    return next((v for v in rubric.versions if v.number == number), None) or abort(404)
+
+
+@bp.route("/")
+def index():
+    """List the rubrics with their latest version."""
+    rubrics = db.session.scalars(db.select(Rubric).order_by(Rubric.title)).all()
+    return render_template("rubrics/index.html", rubrics=rubrics)
+
+
+@bp.route("/<key>")
+@bp.route("/<key>/versions/<int:number>")
+def show(key: str, number: int | None = None):
+    """Show one version of a rubric (the latest unless a number is given)."""
+    rubric = _load(key)
+    version = _version(rubric, number)
+    return render_template("rubrics/show.html", rubric=rubric, version=version)
+
+
+@bp.route("/<key>/compare")
+def compare(key: str):
+    """Show what changed between two versions."""
+    rubric = _load(key)
+    latest = _version(rubric, None)
+    old = _version(
+        rubric, request.args.get("from", type=int) or max(latest.number - 1, 1)
+    )
+    new = _version(rubric, request.args.get("to", type=int) or latest.number)
+    changes = diff(from_version(old), from_version(new))
+    return render_template(
+        "rubrics/compare.html", rubric=rubric, old=old, new=new, changes=changes
+    )
+
+
+@bp.route("/<key>/versions/<int:number>/download")
+def download(key: str, number: int):
+    """Download a version as a YAML file."""
+    version = _version(_load(key), number)
+    return Response(
+        ops.export_yaml(version),
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{key}-v{number}.yaml"'},
+    )
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@editors_only
+def upload():
+    """Upload a YAML file as a new rubric or a new version of one."""
+    form = UploadForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = validate(upload.stream.read(MAX_BYTES + 1))
+        finally:
+            upload.close()  # a large upload sits in a temporary file: free it now
+        if result.ok:
+            saved = ops.save_rubric(current_user, result.rubric)
+            db.session.commit()
+            _flash_saved(saved)
+            return redirect(url_for(".show", key=saved.version.rubric.key))
+        problems = result.problems
+    status = 422 if problems else 200
+    return render_template("rubrics/upload.html", form=form, problems=problems), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editors_only
+def create():
+    """Write a new rubric in the browser."""
+    return _editor(None)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@editors_only
+def edit(key: str):
+    """Edit a rubric; saving makes a new version and leaves the old one as it was."""
+    return _editor(_load(key))
+
+
+def _editor(rubric: Rubric | None):
+    if request.method == "GET":
+        return _render_editor(_start_form(rubric), rubric)
+    form = RubricForm()
+    if action := request.form.get("action"):
+        try:
+            data, focus = apply_action(form_data(form), action)
+        except UnknownAction:
+            abort(400)
+        return _render_editor(RubricForm(formdata=None, data=data), rubric, focus=focus)
+    if rubric is not None:
+        form.key.data = rubric.key  # the key names the rubric; it never changes
+    return _save(form, rubric)
+
+
+def _start_form(rubric: Rubric | None) -> RubricForm:
+    if rubric is None:
+        return RubricForm(formdata=None, data=blank_form_data())
+    latest = _version(rubric, None)
+    form = RubricForm(formdata=None, data=spec_to_form_data(from_version(latest)))
+    form.based_on.data = str(latest.number)
+    return form
+
+
+def _save(form: RubricForm, rubric: Rubric | None):
+    result = validate_data(Loaded(form_to_data(form), {}))
+    summary = attach_problems(form, result.problems)
+    if result.ok and rubric is None and ops.find_rubric(result.rubric.key):
+        form.key.errors = [
+            "A rubric with this key exists already; edit that one instead."
+        ]
+    elif result.ok:
+        based_on = int(form.based_on.data) if form.based_on.data else None
+        try:
+            saved = ops.save_rubric(current_user, result.rubric, based_on=based_on)
+        except ops.StaleRubricError as exc:
+            db.session.rollback()
+            return _stale(form, rubric, exc.args[0])
+        db.session.commit()
+        _flash_saved(saved)
+        return redirect(url_for(".show", key=saved.version.rubric.key))
+    return _render_editor(form, rubric, summary=summary, status=422)
+
+
+def _stale(form: RubricForm, rubric: Rubric, newer: int):
+    message = (
+        f"Someone saved version {newer} while you were editing. Your changes are still "
+        f"here: compare them with version {newer}, then save again to make version "
+        f"{newer + 1}."
+    )
+    form.based_on.data = str(newer)
+    return _render_editor(form, rubric, summary=[("", message)], status=409)
+
+
+def _render_editor(form, rubric, focus=None, summary=(), status=200):
+    page = render_template(
+        "rubrics/edit.html", form=form, rubric=rubric, focus=focus, summary=summary
+    )
+    return page, status
+
+
+def _flash_saved(saved: ops.Imported) -> None:
+    version = saved.version
+    if saved.created:
+        flash(f"Saved {version.title} as version {version.number}.", "success")
+    else:
+        flash(
+            f"Nothing changed: {version.title} stays at version {version.number}.",
+            "info",
+        )
