@@ -141,7 +141,7 @@ def test_billion_laughs_is_refused_quickly_and_small():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert found == [
-        "a1[0] (line 2): YAML aliases (*name) are not allowed; write the text out"
+        "file (line 2): YAML aliases (*name) are not allowed; write the text out"
     ]
     # Expanded, this would be 9**10 strings; refused, it costs next to nothing.
     assert elapsed < 1 and peak < 10 * 1024 * 1024
@@ -199,3 +199,22 @@ def test_unicode_text_is_kept_exactly():
     data = rubric()
     data["competencies"][0]["definition"] = text
     assert validate(dump(data)).rubric.competencies[0].definition == text
+
+
+def test_deep_nesting_is_refused_before_it_can_overflow_the_stack():
+    """A megabyte of '[' crashed the process in libyaml's recursive composer."""
+    assert problems(b"[" * (1024 * 1024)) == [
+        "file (line 1): nested too deeply for a rubric"
+    ]
+
+
+def test_a_file_of_countless_tiny_values_is_refused():
+    assert problems(b"k: 1\n" * 200_000) == [
+        "file (line 10001): more than 20,000 values: too many for a rubric"
+    ]
+
+
+def test_a_report_stops_at_a_hundred_problems():
+    found = problems(b"".join(b"k%d: 1\n" % i for i in range(500)))
+    assert len(found) == 101
+    assert found[-1] == "file: ... and 405 more problems"

@@ -20,6 +20,9 @@ except ImportError:  # pragma: no cover - wheels ship libyaml
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 12
+# 30 competencies with every list full hold about 15,000 values; the shipped ones
+# hold under 1,000. Counting stops a megabyte of tiny values from costing seconds.
+MAX_VALUES = 20_000
 
 Path = tuple[str | int, ...]
 
@@ -93,6 +96,7 @@ def load(raw: bytes) -> Loaded:
     if "\x00" in text:
         raise _fail("the file is not text: it contains NUL bytes")
     try:
+        _check_shape(text)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -109,6 +113,32 @@ def load(raw: bytes) -> Loaded:
     if builder.problems:
         raise RubricFileError(builder.problems)
     return Loaded(data, builder.lines)
+
+
+def _check_shape(text: str) -> None:
+    """Walk the parser's events to refuse deep nesting and aliases before composing.
+
+    libyaml's parser keeps its own stack, but composing a node tree recurses once per
+    level: a megabyte of ``[`` would overflow the C stack and kill the process.
+    """
+    depth = values = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.ScalarEvent):
+            values += 1
+            if values > MAX_VALUES:
+                line = event.start_mark.line + 1
+                raise _fail(f"more than {MAX_VALUES:,} values: too many for a rubric", line)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1
+                raise _fail("nested too deeply for a rubric", line)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1
+            message = "YAML aliases (*name) are not allowed; write the text out"
+            raise RubricFileError([Problem((), message, line)])
 
 
 def _fail(message: str, line: int | None = None) -> RubricFileError:

@@ -168,13 +168,25 @@ class Result:
         return not self.problems
 
 
+MAX_PROBLEMS = 100
+
+
 def validate(raw: bytes) -> Result:
     """Read and check a rubric file; every problem is reported, none is fatal alone."""
     try:
         loaded = load(raw)
     except RubricFileError as exc:
-        return Result(None, exc.problems)
-    return validate_data(loaded)
+        return Result(None, _capped(exc.problems))
+    result = validate_data(loaded)
+    return Result(result.rubric, _capped(result.problems))
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """Keep a report readable: a file with thousands of problems is not a rubric."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], Problem((), f"... and {more:,} more problems")]
 
 
 def validate_data(loaded: Loaded) -> Result:
