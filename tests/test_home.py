@@ -59,6 +59,7 @@ def test_talent_acquisition_is_told_to_complete_the_pool(client, auth, make_user
     assert "1 clinical and 0 technical" in page
     assert "add interviewers" in page
     assert "No hiring manager has an account yet" in page
+    assert "No rubric yet" in page
 
 
 def test_talent_acquisition_with_a_full_pool(client, auth, users):

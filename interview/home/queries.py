@@ -11,6 +11,7 @@ from ..models import (
     Requisition,
     RequisitionStatus,
     Role,
+    Rubric,
     Scorecard,
     ScorecardStatus,
     User,
@@ -39,6 +40,7 @@ def talent_acquisition_overview() -> dict:
         "hiring_managers": by_key.get(str(Role.HIRING_MANAGER), 0),
         "open_requisitions": open_reqs,
         "loops": db.session.scalar(sa.select(sa.func.count(Loop.id))),
+        "rubrics": db.session.scalar(sa.select(sa.func.count(Rubric.id))),
     }
 
 

@@ -106,3 +106,17 @@ def make_account(live_app):
         return user
 
     return make
+
+
+@pytest.fixture
+def core_rubric(live_app):
+    """The shipped cross-functional core rubric, imported into the live app."""
+    from interview.rubrics.operations import LIBRARY, save_rubric
+    from interview.rubrics.schema import raise_for, validate
+
+    raw = (LIBRARY / "core-cross-functional.yaml").read_bytes()
+    with live_app.app_context():
+        save_rubric(None, raise_for(validate(raw)))
+        db.session.commit()
+        db.session.remove()
+    return "core-cross-functional"

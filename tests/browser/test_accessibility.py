@@ -102,6 +102,47 @@ def _not_found(page, make_account):
     assert response.status == 404
 
 
+def _rubric(path, role=Role.TALENT_ACQUISITION, then=None):
+    def open_rubric_page(page, make_account):
+        sign_in(page, make_account(role))
+        page.goto(path)
+        if then:
+            then(page)
+
+    return open_rubric_page
+
+
+def _save_with_errors(page):
+    page.get_by_label("Title").fill("")
+    page.locator("#competencies-1-anchors-2").fill("")
+    page.locator("#save").click()
+    expect(page.get_by_role("alert")).to_contain_text("2 things to fix")
+
+
+def _upload_bad_file(page):
+    page.get_by_label("Rubric file").set_input_files(
+        files=[
+            {"name": "bad.yaml", "mimeType": "application/yaml", "buffer": b"key: ["}
+        ]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("alert")).to_contain_text("not valid YAML")
+
+
+RUBRIC = "/rubrics/core-cross-functional"
+RUBRIC_PAGES = [
+    pytest.param(_rubric("/rubrics/", Role.INTERVIEWER), id="rubric-list"),
+    pytest.param(_rubric(RUBRIC, Role.HIRING_MANAGER), id="rubric-show"),
+    pytest.param(_rubric(RUBRIC + "/edit"), id="rubric-editor"),
+    pytest.param(
+        _rubric(RUBRIC + "/edit", then=_save_with_errors), id="rubric-editor-errors"
+    ),
+    pytest.param(_rubric(RUBRIC + "/compare"), id="rubric-compare"),
+    pytest.param(
+        _rubric("/rubrics/upload", then=_upload_bad_file), id="rubric-upload-errors"
+    ),
+]
+
 AXE_PAGES = [
     pytest.param(_sign_in_empty, id="sign-in"),
     pytest.param(_sign_in_errors, id="sign-in-errors"),
@@ -125,12 +166,44 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("open_page", AXE_PAGES)
-def test_axe_finds_no_serious_violations(page: Page, make_account, open_page):
-    open_page(page, make_account)
+def _assert_axe_clean(page: Page) -> None:
     violations = AXE.run(page).response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, f"axe violations on {page.url}:\n{describe(blocking)}"
+
+
+@pytest.mark.parametrize("open_page", AXE_PAGES)
+def test_axe_finds_no_serious_violations(page: Page, make_account, open_page):
+    open_page(page, make_account)
+    _assert_axe_clean(page)
+
+
+@pytest.mark.parametrize("open_page", RUBRIC_PAGES)
+def test_axe_finds_no_serious_violations_on_rubric_pages(
+    page: Page, make_account, core_rubric, open_page
+):
+    open_page(page, make_account)
+    _assert_axe_clean(page)
+
+
+def test_reorder_competencies_with_the_keyboard(page: Page, make_account, core_rubric):
+    """Moving a competency reloads the page with focus on the one that moved."""
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(RUBRIC + "/edit")
+    page.locator("#down-0").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#competencies-1-key")).to_be_focused()
+    expect(page.locator("#competencies-1-key")).to_have_value(
+        "adaptability_learning_agility"
+    )
+    expect(page.locator("#competencies-0-key")).to_have_value(
+        "translating_technical_ideas"
+    )
+    page.locator("#save").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("as version 2")
 
 
 # --- 2. Keyboard only -----------------------------------------------------------
@@ -234,9 +307,14 @@ VIEWPORTS = [
 ]
 
 
-@pytest.mark.parametrize("path", ["/accounts/", "/accounts/new"])
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/", "/accounts/new", RUBRIC, RUBRIC + "/edit", RUBRIC + "/compare"],
+)
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_no_horizontal_scrolling(new_context, make_account, viewport, path):
+def test_no_horizontal_scrolling(
+    new_context, make_account, core_rubric, viewport, path
+):
     make_account(
         Role.INTERVIEWER, name="Maximiliana Konstantinopoulou-Vanderbilt de la Cruz"
     )
