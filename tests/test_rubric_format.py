@@ -218,3 +218,10 @@ def test_a_report_stops_at_a_hundred_problems():
     found = problems(b"".join(b"k%d: 1\n" % i for i in range(500)))
     assert len(found) == 101
     assert found[-1] == "file: ... and 405 more problems"
+
+
+@pytest.mark.parametrize("key", ["new", "upload"])
+def test_keys_that_name_pages_are_reserved(key):
+    assert problems(dump(rubric(key=key))) == [
+        f"key (line 1): {key!r} names a page of the site; choose another key"
+    ]

@@ -127,7 +127,9 @@ def _check_shape(text: str) -> None:
             values += 1
             if values > MAX_VALUES:
                 line = event.start_mark.line + 1
-                raise _fail(f"more than {MAX_VALUES:,} values: too many for a rubric", line)
+                raise _fail(
+                    f"more than {MAX_VALUES:,} values: too many for a rubric", line
+                )
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:

@@ -36,6 +36,7 @@ RubricKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,62}$")
 CompetencyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$")]
 Discipline = Literal["clinical", "technical"]
+RESERVED_KEYS = frozenset({"new", "upload"})  # /rubrics/new and /rubrics/upload
 
 DEFAULT_SCALE = (
     (1, "Strong no"),
@@ -141,6 +142,13 @@ class RubricSpec(_Strict):
     )
     weight_reason: _text(4000) | None = None
     competencies: list[CompetencySpec] = Field(min_length=1, max_length=30)
+
+    @field_validator("key")
+    @classmethod
+    def _not_reserved(cls, key: str):
+        if key in RESERVED_KEYS:
+            raise ValueError(f"{key!r} names a page of the site; choose another key")
+        return key
 
     @field_validator("scale")
     @classmethod
