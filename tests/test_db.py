@@ -151,3 +151,30 @@ def test_only_form_posts_take_the_sqlite_write_lock(
             other.close()
             db.session.rollback()
     assert wrote is not blocks_writers
+
+
+def test_every_migration_downgrades_and_upgrades_keeping_data(empty_app):
+    """Later migrations rebuild tables on SQLite; accounts must survive each step."""
+    from flask_migrate import downgrade, upgrade
+
+    with empty_app.app_context():
+        upgrade(revision="0001_initial")
+        db.session.execute(  # the model has newer columns: write as of 0001
+            sa.text(
+                "INSERT INTO users (email, name, password_hash, role, time_zone, "
+                "is_active, session_token, created_at, updated_at, version) VALUES "
+                "('kept@example.org', 'Kept', 'x', 'hiring_manager', 'UTC', true, 't', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        user = db.session.scalar(
+            sa.select(User).where(User.email == "kept@example.org")
+        )
+        assert user.weekly_interview_limit == 4  # the new column's default
+        db.session.commit()
+        downgrade(revision="0001_initial")
+        upgrade()
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+        db.session.remove()

@@ -39,11 +39,29 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
         context.configure(
             connection=connection, target_metadata=get_metadata(), **conf_args
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, on: bool):
+    """Batch migrations rebuild tables that others point at: SQLite needs foreign keys
+    off meanwhile (a pragma that only works outside a transaction), then checked."""
+    raw = connection.connection.dbapi_connection  # autocommit: see interview/db.py
+    if on:
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        raw.execute("PRAGMA foreign_keys = ON")
+        if broken:
+            raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+    else:
+        raw.execute("PRAGMA foreign_keys = OFF")
 
 
 if context.is_offline_mode():

@@ -13,6 +13,7 @@ from .enums import (
     ScorecardStatus,
 )
 from .loops import InterviewSession, Loop, PanelSeat, session_competencies
+from .pool import Conflict, PlanSession, Training
 from .requisitions import Candidate, Requisition
 from .rubrics import Anchor, Competency, Question, Rubric, RubricVersion, ScaleLevel
 from .scorecards import Rating, Scorecard
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Candidate",
     "Competency",
+    "Conflict",
     "DecisionOutcome",
     "Discipline",
     "HiringDecision",
@@ -32,6 +34,7 @@ __all__ = [
     "Loop",
     "LoopStatus",
     "PanelSeat",
+    "PlanSession",
     "Question",
     "Rating",
     "Requisition",
@@ -42,6 +45,7 @@ __all__ = [
     "ScaleLevel",
     "Scorecard",
     "ScorecardStatus",
+    "Training",
     "User",
     "session_competencies",
 ]

@@ -38,6 +38,9 @@ class Requisition(db.Model):
     hiring_manager = relationship("User")
     default_rubric = relationship("Rubric")
     loops = relationship("Loop", back_populates="requisition")
+    plan = relationship(
+        "PlanSession", order_by="PlanSession.position", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Requisition {self.id} {self.title!r}>"
@@ -60,6 +63,7 @@ class Candidate(db.Model):
     )
 
     loops = relationship("Loop", back_populates="candidate")
+    conflicts = relationship("Conflict", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Candidate {self.id} {self.name!r}>"

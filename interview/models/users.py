@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime
 from ..extensions import db
@@ -26,6 +26,10 @@ class User(UserMixin, db.Model):
             name="interviewer_has_discipline",
         ),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint(
+            "weekly_interview_limit >= 0 AND weekly_interview_limit <= 40",
+            name="weekly_limit_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,9 +52,17 @@ class User(UserMixin, db.Model):
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Interviews per week this person agreed to; the panel proposal respects it.
+    weekly_interview_limit: Mapped[int] = mapped_column(default=4, server_default="4")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+    trainings = relationship("Training", cascade="all, delete-orphan")
+
+    @property
+    def trained_keys(self) -> frozenset[str]:
+        return frozenset(t.competency_key for t in self.trainings)
 
     def get_id(self) -> str:
         return self.session_token

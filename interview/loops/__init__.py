@@ -1,0 +1,1 @@
+"""Interview loops: requisitions' interview plans, candidates' loops, and their panels."""
