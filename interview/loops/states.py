@@ -1,0 +1,37 @@
+"""The life of a loop: which status may follow which. Pure.
+
+planned -> interviewing (only when the panel leaves no coverage gap) -> debrief ->
+decided; any open loop may be withdrawn, and a withdrawn loop may be planned again.
+A decided loop stays decided.
+"""
+
+TRANSITIONS = {
+    "planned": ("interviewing", "withdrawn"),
+    "interviewing": ("debrief", "planned", "withdrawn"),
+    "debrief": ("decided", "interviewing", "withdrawn"),
+    "decided": (),
+    "withdrawn": ("planned",),
+}
+
+LABELS = {
+    "planned": "Planned",
+    "interviewing": "Interviewing",
+    "debrief": "Debrief",
+    "decided": "Decided",
+    "withdrawn": "Withdrawn",
+}
+
+
+def transition_problem(current: str, target: str, gaps: list[str]) -> str | None:
+    """Why the loop cannot move from ``current`` to ``target``, or None if it can."""
+    if target not in TRANSITIONS.get(current, ()):
+        allowed = (
+            ", ".join(LABELS[t].lower() for t in TRANSITIONS.get(current, ())) or "none"
+        )
+        return (
+            f"A {LABELS[current].lower()} loop cannot become {LABELS[target].lower()} "
+            f"(possible: {allowed})."
+        )
+    if target == "interviewing" and gaps:
+        return "The panel still has gaps: " + "; ".join(gaps) + "."
+    return None
