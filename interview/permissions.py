@@ -32,3 +32,26 @@ def role_required(*roles: Role):
 
 def can_manage_accounts(user: User) -> bool:
     return user.is_authenticated and user.role == Role.TALENT_ACQUISITION
+
+
+def can_view_requisition(user: User, requisition) -> bool:
+    """Talent acquisition, and the requisition's own hiring manager."""
+    if user.role == Role.TALENT_ACQUISITION:
+        return True
+    return user.role == Role.HIRING_MANAGER and requisition.hiring_manager_id == user.id
+
+
+def can_view_loop(user: User, loop) -> bool:
+    """Talent acquisition, the requisition's hiring manager, and the loop's interviewers."""
+    if can_view_requisition(user, loop.requisition):
+        return True
+    return user.role == Role.INTERVIEWER and any(
+        seat.interviewer_id == user.id and seat.removed_at is None
+        for session in loop.sessions
+        for seat in session.seats
+    )
+
+
+def can_see_contact_details(user: User) -> bool:
+    """Candidates' email, phone and notes are for talent acquisition only."""
+    return user.role == Role.TALENT_ACQUISITION

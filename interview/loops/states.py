@@ -28,9 +28,10 @@ def transition_problem(current: str, target: str, gaps: list[str]) -> str | None
         allowed = (
             ", ".join(LABELS[t].lower() for t in TRANSITIONS.get(current, ())) or "none"
         )
+        article = "An" if current[0] in "aeiou" else "A"
         return (
-            f"A {LABELS[current].lower()} loop cannot become {LABELS[target].lower()} "
-            f"(possible: {allowed})."
+            f"{article} {LABELS[current].lower()} loop cannot become "
+            f"{LABELS[target].lower()} (possible: {allowed})."
         )
     if target == "interviewing" and gaps:
         return "The panel still has gaps: " + "; ".join(gaps) + "."

@@ -1,0 +1,151 @@
+"""Forms for requisitions, plans, candidates and loops."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..accounts.forms import time_zone_choices
+from ..models import Discipline, RequisitionStatus
+from .schedule import ScheduleError, zone
+
+DISCIPLINES = [SelectChoice(d.value, d.label) for d in Discipline]
+STATUSES = [
+    SelectChoice(s.value, s.value.replace("_", " ").capitalize())
+    for s in RequisitionStatus
+]
+
+
+class RequisitionForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("Enter a title."), Length(max=200)]
+    )
+    discipline = SelectField("The job's own discipline", choices=DISCIPLINES)
+    hiring_manager_id = SelectField("Hiring manager", validators=[DataRequired()])
+    default_rubric_id = SelectField("Rubric for its loops")
+    status = SelectField("Status", choices=STATUSES)
+    share_scores_after_submit = BooleanField(
+        "Interviewers who have submitted may read the panel's other scorecards",
+        default=True,
+    )
+    submit = SubmitField("Save requisition")
+
+
+class PlanSessionForm(Form):
+    title = StringField("Session title", validators=[DataRequired("Name the session.")])
+    duration_minutes = IntegerField(
+        "Length in minutes",
+        default=60,
+        validators=[NumberRange(15, 480, "Between 15 minutes and 8 hours.")],
+    )
+    competency_keys = SelectMultipleField("Competencies it covers", choices=[])
+    clinical_seats = IntegerField(
+        "Clinical interviewers", default=1, validators=[NumberRange(0, 4)]
+    )
+    technical_seats = IntegerField(
+        "Technical interviewers", default=1, validators=[NumberRange(0, 4)]
+    )
+
+    def validate_technical_seats(self, field):
+        if (self.clinical_seats.data or 0) + (field.data or 0) < 1:
+            raise ValidationError("A session needs at least one interviewer.")
+
+
+class PlanForm(FlaskForm):
+    sessions = FieldList(FormField(PlanSessionForm), min_entries=1)
+    submit = SubmitField("Save plan")
+
+
+class CandidateForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Enter the candidate's name."), Length(max=200)],
+    )
+    email = StringField(
+        "Email", validators=[Optional(), Email("Enter a valid email."), Length(max=254)]
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=64)])
+    source = StringField("Source", validators=[Optional(), Length(max=200)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=20_000)])
+    submit = SubmitField("Save candidate")
+
+
+class NewLoopForm(FlaskForm):
+    candidate_id = SelectField(
+        "Candidate", validators=[DataRequired("Choose a candidate.")]
+    )
+    submit = SubmitField("Start the loop")
+
+
+class SeatForm(FlaskForm):
+    interviewer_id = SelectField("Interviewer")
+    submit = SubmitField("Seat")
+
+
+class ScheduleForm(FlaskForm):
+    starts_local = StringField(
+        "Starts (in the session's time zone)",
+        render_kw={"type": "datetime-local"},
+        description="Leave empty while the time is not agreed.",
+    )
+    time_zone = SelectField("Time zone", default="UTC")
+    fold = SelectField(
+        "If that time happens twice (clocks going back)",
+        choices=[
+            SelectChoice("", "Ask me"),
+            SelectChoice("0", "The first"),
+            SelectChoice("1", "The second"),
+        ],
+    )
+    duration_minutes = IntegerField(
+        "Length in minutes",
+        validators=[NumberRange(1, 480, "Between 1 minute and 8 hours.")],
+    )
+    location = StringField("Room or place", validators=[Optional(), Length(max=300)])
+    video_url = StringField(
+        "Video link",
+        validators=[
+            Optional(),
+            URL(message="Enter a full https:// link."),
+            Length(max=2000),
+        ],
+    )
+    submit = SubmitField("Save time and place")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = time_zone_choices()
+
+    def validate_time_zone(self, field):
+        try:
+            zone(field.data or "")
+        except ScheduleError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_video_url(self, field):
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError("Enter a full https:// link.")
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Move the loop to")
+    submit = SubmitField("Change status")

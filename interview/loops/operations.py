@@ -1,0 +1,292 @@
+"""Requisitions, plans, candidates and loops: every change audited, no commit here."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..auditing import record
+from ..extensions import db
+from ..models import (
+    Candidate,
+    Discipline,
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    PanelSeat,
+    PlanSession,
+    Requisition,
+    Role,
+    Rubric,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
+from ..rubrics.operations import latest_version
+from ..timeutil import utcnow
+from . import coverage as cov
+from .schedule import session_window, to_utc, zone
+from .states import transition_problem
+
+
+class LoopError(ValueError):
+    """A change that breaks a rule; the message is shown to the person."""
+
+
+def save_requisition(
+    actor: User, requisition: Requisition | None, data: dict
+) -> Requisition:
+    """Create or update a requisition from validated form data."""
+    manager = db.session.get(User, int(data["hiring_manager_id"]))
+    if manager is None or manager.role != Role.HIRING_MANAGER or not manager.is_active:
+        raise LoopError("Choose an active hiring manager.")
+    before = _requisition_snapshot(requisition) if requisition else None
+    if requisition is None:
+        requisition = Requisition()
+        db.session.add(requisition)
+    requisition.title = data["title"].strip()
+    requisition.discipline = Discipline(data["discipline"])
+    requisition.hiring_manager_id = manager.id
+    rubric_id = (
+        int(data["default_rubric_id"]) if data.get("default_rubric_id") else None
+    )
+    requisition.default_rubric_id = rubric_id
+    requisition.status = data.get("status") or requisition.status
+    requisition.share_scores_after_submit = bool(data.get("share_scores_after_submit"))
+    db.session.flush()
+    record(
+        actor,
+        "requisition.save",
+        requisition,
+        before,
+        _requisition_snapshot(requisition),
+    )
+    return requisition
+
+
+def _requisition_snapshot(r: Requisition) -> dict:
+    return {
+        "title": r.title,
+        "discipline": str(r.discipline),
+        "hiring_manager_id": r.hiring_manager_id,
+        "default_rubric_id": r.default_rubric_id,
+        "status": str(r.status),
+    }
+
+
+def save_plan(actor: User, requisition: Requisition, sessions: list[dict]) -> None:
+    """Replace the requisition's interview plan; loops already made keep their copy."""
+    if not sessions:
+        raise LoopError("A plan needs at least one session.")
+    before = [_plan_row(p) for p in requisition.plan]
+    requisition.plan.clear()
+    db.session.flush()
+    for position, s in enumerate(sessions):
+        requisition.plan.append(
+            PlanSession(
+                position=position,
+                title=s["title"].strip(),
+                duration_minutes=int(s["duration_minutes"]),
+                competency_keys=list(s["competency_keys"]),
+                clinical_seats=int(s["clinical_seats"]),
+                technical_seats=int(s["technical_seats"]),
+            )
+        )
+    db.session.flush()
+    after = [_plan_row(p) for p in requisition.plan]
+    record(actor, "requisition.plan", requisition, {"plan": before}, {"plan": after})
+
+
+def _plan_row(p: PlanSession) -> dict:
+    return {
+        "title": p.title,
+        "minutes": p.duration_minutes,
+        "competencies": list(p.competency_keys),
+        "seats": [p.clinical_seats, p.technical_seats],
+    }
+
+
+def save_candidate(actor: User, candidate: Candidate | None, data: dict) -> Candidate:
+    """Create or update a candidate; contact details are audited without their values."""
+    if candidate is None:
+        candidate = Candidate()
+        db.session.add(candidate)
+    for name in ("name", "email", "phone", "source"):
+        value = (data.get(name) or "").strip()
+        setattr(candidate, name, value or (None if name != "name" else value))
+    candidate.notes = (data.get("notes") or "").strip()
+    db.session.flush()
+    record(actor, "candidate.save", candidate, after={"name": candidate.name})
+    return candidate
+
+
+def create_loop(actor: User, requisition: Requisition, candidate: Candidate) -> Loop:
+    """Start a loop: the requisition's rubric (latest version) and a copy of its plan."""
+    db.session.flush()  # column defaults of a plan built in memory
+    rubric = db.session.get(Rubric, requisition.default_rubric_id or 0)
+    version = latest_version(rubric) if rubric else None
+    if version is None:
+        raise LoopError("Give the requisition a rubric before starting loops.")
+    if not requisition.plan:
+        raise LoopError("Give the requisition an interview plan before starting loops.")
+    by_key = {c.key: c for c in version.competencies}
+    loop = Loop(candidate=candidate, requisition=requisition, rubric_version=version)
+    for p in requisition.plan:
+        session = InterviewSession(
+            position=p.position,
+            title=p.title,
+            duration_minutes=p.duration_minutes,
+            clinical_seats=p.clinical_seats,
+            technical_seats=p.technical_seats,
+            competencies=[by_key[k] for k in p.competency_keys if k in by_key],
+        )
+        seats = [Discipline.CLINICAL] * p.clinical_seats + [
+            Discipline.TECHNICAL
+        ] * p.technical_seats
+        session.seats = [PanelSeat(discipline=d) for d in seats]
+        loop.sessions.append(session)
+    db.session.add(loop)
+    db.session.flush()
+    record(
+        actor,
+        "loop.create",
+        loop,
+        after={"candidate": candidate.name, "rubric": version.id},
+    )
+    return loop
+
+
+def active_seats(session: InterviewSession) -> list[PanelSeat]:
+    return [s for s in session.seats if s.removed_at is None]
+
+
+def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
+    """Seat an interviewer, or empty the seat; a scorecard already written is kept.
+
+    A seat whose interviewer has a scorecard is never reused: it is marked removed,
+    with its scorecard, and a fresh seat takes its place.
+    """
+    if interviewer is not None:
+        _check_eligible(seat, interviewer)
+    previous = seat.interviewer
+    message = ""
+    if previous is not None and seat.scorecard is not None:
+        seat.removed_at = utcnow()
+        fresh = PanelSeat(session=seat.session, discipline=seat.discipline)
+        db.session.add(fresh)
+        state = "submitted" if seat.scorecard.is_submitted else "draft"
+        message = f" {previous.name}'s {state} scorecard is kept with the loop."
+        seat = fresh
+    seat.interviewer = interviewer
+    db.session.flush()
+    record(
+        actor,
+        "loop.seat",
+        seat.session.loop,
+        {"seat": seat.id, "interviewer": previous.id if previous else None},
+        {"seat": seat.id, "interviewer": interviewer.id if interviewer else None},
+    )
+    who = interviewer.name if interviewer else "nobody"
+    return f"{seat.session.title}: {seat.discipline.value} seat now {who}.{message}"
+
+
+def _check_eligible(seat: PanelSeat, user: User) -> None:
+    if user.role != Role.INTERVIEWER or not user.is_active:
+        raise LoopError(f"{user.name} is not an active interviewer.")
+    if user.discipline != seat.discipline:
+        raise LoopError(
+            f"{user.name} is a {user.discipline.value} interviewer; this seat is "
+            f"for a {seat.discipline.value} interviewer."
+        )
+    others = [s for s in active_seats(seat.session) if s.id != seat.id]
+    if any(s.interviewer_id == user.id for s in others):
+        raise LoopError(f"{user.name} already sits on this session.")
+    candidate = seat.session.loop.candidate
+    conflict = next((c for c in candidate.conflicts if c.user_id == user.id), None)
+    if conflict is not None:
+        raise LoopError(f"{user.name} cannot sit on this panel: {conflict.reason}.")
+
+
+def schedule_session(actor: User, session: InterviewSession, data: dict) -> None:
+    """Set a session's time (typed in its own zone), length and place."""
+    zone(data["time_zone"])  # refuses unknown zones with a clear message
+    starts_at = None
+    if (data.get("starts_local") or "").strip():
+        starts_at = to_utc(
+            data["starts_local"], data["time_zone"], fold=data.get("fold")
+        )
+        session_window(starts_at, int(data["duration_minutes"]))
+    before = {"starts_at": _iso(session.starts_at), "minutes": session.duration_minutes}
+    session.starts_at = starts_at
+    session.time_zone = data["time_zone"].strip()
+    session.duration_minutes = int(data["duration_minutes"])
+    session.location = (data.get("location") or "").strip()
+    session.video_url = (data.get("video_url") or "").strip()
+    record(
+        actor,
+        "loop.schedule",
+        session.loop,
+        before,
+        {"starts_at": _iso(starts_at), "minutes": session.duration_minutes},
+    )
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def loop_coverage(loop: Loop) -> list[cov.Row]:
+    """The coverage matrix of a loop, from its sessions and seated interviewers."""
+    competencies = [
+        (c.key, c.name, str(c.assessed_by)) for c in loop.rubric_version.competencies
+    ]
+    sessions = {s.id: tuple(c.key for c in s.competencies) for s in loop.sessions}
+    seats = [
+        cov.Seat(
+            s.session_id,
+            str(s.discipline),
+            s.interviewer.name if s.interviewer else None,
+        )
+        for session in loop.sessions
+        for s in active_seats(session)
+    ]
+    return cov.coverage(competencies, sessions, seats)
+
+
+def change_status(actor: User, loop: Loop, target: str) -> None:
+    """Move the loop to another status if the rules allow it."""
+    problem = transition_problem(
+        str(loop.status), target, cov.gaps(loop_coverage(loop))
+    )
+    if problem:
+        raise LoopError(problem)
+    before = str(loop.status)
+    loop.status = LoopStatus(target)
+    record(actor, "loop.status", loop, {"status": before}, {"status": target})
+
+
+def scorecard_status(seat: PanelSeat, now=None) -> str:
+    """not started, draft, submitted or overdue (not submitted a day after the end)."""
+    card: Scorecard | None = seat.scorecard
+    if card is not None and card.status == ScorecardStatus.SUBMITTED:
+        return "submitted"
+    ends = seat.session.ends_at
+    hours = current_app.config.get("FEEDBACK_DUE_HOURS", 24)
+    if ends is not None and (now or utcnow()) > ends + timedelta(hours=hours):
+        return "overdue"
+    return "draft" if card is not None else "not started"
+
+
+def loops_visible_to(user: User):
+    """A query of the loops this person may see."""
+    query = sa.select(Loop).join(Loop.requisition)
+    if user.role == Role.TALENT_ACQUISITION:
+        return query
+    if user.role == Role.HIRING_MANAGER:
+        return query.where(Requisition.hiring_manager_id == user.id)
+    seated = (
+        sa.select(InterviewSession.loop_id)
+        .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
+        .where(PanelSeat.interviewer_id == user.id, PanelSeat.removed_at.is_(None))
+    )
+    return query.where(Loop.id.in_(seated))

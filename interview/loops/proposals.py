@@ -1,0 +1,112 @@
+"""Feed a loop and the interviewer pool to the pure pairing function, and apply its
+answer. Other loops' sessions become the interviewers' busy times and weekly load."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import InterviewSession, Loop, PanelSeat, Role, User
+from . import pairing
+from .operations import active_seats, assign_seat
+
+# Other interviews count toward load and clashes if they fall within this distance.
+HORIZON = timedelta(days=21)
+
+
+def propose_for(loop: Loop) -> pairing.Proposal:
+    """Propose interviewers for the loop's empty seats."""
+    sessions = [
+        pairing.SessionNeed(
+            id=s.id,
+            title=s.title,
+            starts_at=s.starts_at,
+            duration_minutes=s.duration_minutes,
+            competencies=tuple(c.key for c in s.competencies),
+            clinical_seats=sum(
+                1 for x in active_seats(s) if x.discipline == "clinical"
+            ),
+            technical_seats=sum(
+                1 for x in active_seats(s) if x.discipline == "technical"
+            ),
+        )
+        for s in loop.sessions
+    ]
+    competencies = [
+        pairing.CompetencyNeed(c.key, c.name, str(c.assessed_by))
+        for c in loop.rubric_version.competencies
+    ]
+    existing = [
+        pairing.Assignment(
+            s.id, seat.interviewer_id, str(seat.discipline), "chosen by a person"
+        )
+        for s in loop.sessions
+        for seat in active_seats(s)
+        if seat.interviewer_id is not None
+    ]
+    return pairing.propose_panel(sessions, competencies, _pool(loop), existing)
+
+
+def _pool(loop: Loop) -> list[pairing.PoolMember]:
+    people = db.session.scalars(
+        sa.select(User).where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
+    ).all()
+    busy = _busy_elsewhere(loop)
+    conflicts = {c.user_id: c.reason for c in loop.candidate.conflicts}
+    return [
+        pairing.PoolMember(
+            id=u.id,
+            name=u.name,
+            discipline=str(u.discipline),
+            trained=u.trained_keys,
+            weekly_limit=u.weekly_interview_limit,
+            busy=tuple(busy.get(u.id, ())),
+            conflict=conflicts.get(u.id),
+        )
+        for u in people
+    ]
+
+
+def _busy_elsewhere(loop: Loop) -> dict[int, list[pairing.Busy]]:
+    times = [s.starts_at for s in loop.sessions if s.starts_at]
+    if not times:
+        return {}
+    rows = db.session.execute(
+        sa.select(PanelSeat.interviewer_id, InterviewSession)
+        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+        .where(
+            InterviewSession.loop_id != loop.id,
+            PanelSeat.interviewer_id.is_not(None),
+            PanelSeat.removed_at.is_(None),
+            InterviewSession.starts_at.between(
+                min(times) - HORIZON, max(times) + HORIZON
+            ),
+        )
+    ).all()
+    busy: dict[int, list[pairing.Busy]] = {}
+    for user_id, session in rows:
+        label = f"loop {session.loop_id}: {session.title}"
+        busy.setdefault(user_id, []).append(
+            pairing.Busy(session.starts_at, session.ends_at, label)
+        )
+    return busy
+
+
+def apply_proposal(actor: User, loop: Loop, proposal: pairing.Proposal) -> list[str]:
+    """Seat the proposed interviewers in the empty seats; return the reasons given."""
+    reasons = []
+    seated = {
+        (s.id, seat.interviewer_id) for s in loop.sessions for seat in active_seats(s)
+    }
+    for assignment in proposal.assignments:
+        if (assignment.session_id, assignment.interviewer_id) in seated:
+            continue
+        session = next(s for s in loop.sessions if s.id == assignment.session_id)
+        seat = next(
+            s
+            for s in active_seats(session)
+            if s.interviewer_id is None and str(s.discipline) == assignment.discipline
+        )
+        assign_seat(actor, seat, db.session.get(User, assignment.interviewer_id))
+        reasons.append(assignment.reason)
+    return reasons

@@ -1,0 +1,184 @@
+"""Requisitions and their interview plans; candidates."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Candidate, Requisition, Role, Rubric, User
+from ..permissions import can_view_requisition, role_required
+from ..rubrics.operations import latest_version
+from .blueprint import bp
+from .forms import CandidateForm, PlanForm, RequisitionForm
+from .operations import LoopError, save_candidate, save_plan, save_requisition
+
+ta_only = role_required(Role.TALENT_ACQUISITION)
+ta_or_manager = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
+
+
+def load_requisition(requisition_id: int) -> Requisition:
+    requisition = db.session.get(Requisition, requisition_id) or abort(404)
+    if not can_view_requisition(current_user, requisition):
+        abort(403)
+    return requisition
+
+
+@bp.route("/requisitions/")
+@ta_or_manager
+def requisitions():
+    """List requisitions: all of them for talent acquisition, one's own for a manager."""
+    query = sa.select(Requisition).order_by(Requisition.status, Requisition.title)
+    if current_user.role == Role.HIRING_MANAGER:
+        query = query.where(Requisition.hiring_manager_id == current_user.id)
+    return render_template(
+        "loops/requisitions.html", requisitions=db.session.scalars(query).all()
+    )
+
+
+@bp.route("/requisitions/<int:requisition_id>")
+@ta_or_manager
+def requisition(requisition_id: int):
+    """Show a requisition with its plan and loops."""
+    req = load_requisition(requisition_id)
+    return render_template("loops/requisition.html", requisition=req)
+
+
+def _requisition_form(req: Requisition | None) -> RequisitionForm:
+    form = RequisitionForm(obj=req)
+    managers = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.HIRING_MANAGER, User.is_active.is_(True))
+        .order_by(User.name)
+    )
+    form.hiring_manager_id.choices = [SelectChoice(str(u.id), u.name) for u in managers]
+    rubrics = db.session.scalars(sa.select(Rubric).order_by(Rubric.title))
+    form.default_rubric_id.choices = [SelectChoice("", "No rubric yet")] + [
+        SelectChoice(str(r.id), r.title) for r in rubrics
+    ]
+    if req is not None and request.method == "GET":
+        form.hiring_manager_id.data = str(req.hiring_manager_id)
+        form.default_rubric_id.data = str(req.default_rubric_id or "")
+    return form
+
+
+@bp.route("/requisitions/new", methods=["GET", "POST"])
+@ta_only
+def new_requisition():
+    """Open a requisition."""
+    return _edit_requisition(None)
+
+
+@bp.route("/requisitions/<int:requisition_id>/edit", methods=["GET", "POST"])
+@ta_only
+def edit_requisition(requisition_id: int):
+    """Change a requisition's title, manager, rubric or status."""
+    return _edit_requisition(load_requisition(requisition_id))
+
+
+def _edit_requisition(req: Requisition | None):
+    form = _requisition_form(req)
+    if form.validate_on_submit():
+        try:
+            req = save_requisition(current_user, req, form.data)
+        except LoopError as exc:
+            form.hiring_manager_id.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Saved {req.title}.", "success")
+            return redirect(url_for(".requisition", requisition_id=req.id))
+    return render_template("loops/requisition_form.html", form=form, requisition=req)
+
+
+def _competency_choices(req: Requisition) -> list[SelectChoice]:
+    version = latest_version(req.default_rubric) if req.default_rubric else None
+    if version is None:
+        return []
+    return [SelectChoice(c.key, c.name) for c in version.competencies]
+
+
+@bp.route("/requisitions/<int:requisition_id>/plan", methods=["GET", "POST"])
+@ta_only
+def plan(requisition_id: int):
+    """Edit the interview plan that new loops of this requisition copy."""
+    req = load_requisition(requisition_id)
+    choices = _competency_choices(req)
+    if not choices:
+        flash(
+            "Choose a rubric for the requisition first: the plan assigns its competencies.",
+            "error",
+        )
+        return redirect(url_for(".edit_requisition", requisition_id=req.id))
+    data = (
+        {"sessions": [_plan_data(p) for p in req.plan]}
+        if request.method == "GET" and req.plan
+        else None
+    )
+    form = PlanForm(data=data)
+    action = request.form.get("action", "")
+    if action == "add":
+        form.sessions.append_entry()
+    elif action.startswith("remove-") and len(form.sessions) > 1:
+        _remove_entry(form.sessions, int(action.removeprefix("remove-")))
+    for entry in form.sessions:
+        entry.form.competency_keys.choices = choices
+    if not action and form.validate_on_submit():
+        try:
+            save_plan(current_user, req, [e.form.data for e in form.sessions])
+        except LoopError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Saved the interview plan. New loops will copy it.", "success")
+            return redirect(url_for(".requisition", requisition_id=req.id))
+    return render_template("loops/plan.html", form=form, requisition=req)
+
+
+def _remove_entry(field_list, index: int) -> None:
+    entries = [e.data for i, e in enumerate(field_list.entries) if i != index]
+    while field_list.entries:
+        field_list.pop_entry()
+    for data in entries:
+        field_list.append_entry(data)
+
+
+def _plan_data(p) -> dict:
+    return {
+        "title": p.title,
+        "duration_minutes": p.duration_minutes,
+        "competency_keys": list(p.competency_keys),
+        "clinical_seats": p.clinical_seats,
+        "technical_seats": p.technical_seats,
+    }
+
+
+@bp.route("/candidates/")
+@ta_only
+def candidates():
+    """List candidates with their loops."""
+    rows = db.session.scalars(sa.select(Candidate).order_by(Candidate.name)).all()
+    return render_template("loops/candidates.html", candidates=rows)
+
+
+@bp.route("/candidates/new", methods=["GET", "POST"])
+@ta_only
+def new_candidate():
+    """Add a candidate."""
+    return _edit_candidate(None)
+
+
+@bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
+@ta_only
+def edit_candidate(candidate_id: int):
+    """Change a candidate's details."""
+    return _edit_candidate(db.session.get(Candidate, candidate_id) or abort(404))
+
+
+def _edit_candidate(candidate: Candidate | None):
+    form = CandidateForm(obj=candidate)
+    if form.validate_on_submit():
+        candidate = save_candidate(current_user, candidate, form.data)
+        db.session.commit()
+        flash(f"Saved {candidate.name}.", "success")
+        return redirect(url_for(".candidates"))
+    return render_template("loops/candidate_form.html", form=form, candidate=candidate)

@@ -1,0 +1,294 @@
+"""Loops: start one, see its panel and coverage, seat, schedule, move it along."""
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import (
+    Candidate,
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Role,
+    User,
+)
+from ..permissions import can_see_contact_details, can_view_loop, role_required
+from ..timeutil import utcnow
+from .blueprint import bp
+from .coverage import gaps
+from .forms import NewLoopForm, ScheduleForm, SeatForm, StatusForm
+from .operations import (
+    LoopError,
+    active_seats,
+    assign_seat,
+    change_status,
+    create_loop,
+    loop_coverage,
+    loops_visible_to,
+    schedule_session,
+    scorecard_status,
+)
+from .proposals import apply_proposal, propose_for
+from .requisition_views import load_requisition, ta_only
+from .schedule import ScheduleError, ics_invitation, local_range
+from .states import LABELS, TRANSITIONS
+
+signed_in = role_required(
+    Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER
+)
+
+
+def load_loop(loop_id: int) -> Loop:
+    loop = db.session.get(Loop, loop_id) or abort(404)
+    if not can_view_loop(current_user, loop):
+        abort(403)
+    return loop
+
+
+def _session_of(loop: Loop, session_id: int) -> InterviewSession:
+    return next((s for s in loop.sessions if s.id == session_id), None) or abort(404)
+
+
+@bp.route("/loops/")
+@signed_in
+def loops():
+    """The loops this person may see, newest first."""
+    rows = db.session.scalars(
+        loops_visible_to(current_user).order_by(Loop.id.desc())
+    ).all()
+    return render_template("loops/loops.html", loops=rows)
+
+
+@bp.route("/requisitions/<int:requisition_id>/loops/new", methods=["GET", "POST"])
+@ta_only
+def new_loop(requisition_id: int):
+    """Start a loop for a candidate: it copies the requisition's plan."""
+    req = load_requisition(requisition_id)
+    form = NewLoopForm()
+    people = db.session.scalars(sa.select(Candidate).order_by(Candidate.name))
+    form.candidate_id.choices = [SelectChoice(str(c.id), c.name) for c in people]
+    if form.validate_on_submit():
+        candidate = db.session.get(Candidate, int(form.candidate_id.data)) or abort(400)
+        try:
+            loop = create_loop(current_user, req, candidate)
+        except LoopError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"Started the loop for {candidate.name}. Seat the panel next.",
+                "success",
+            )
+            return redirect(url_for(".loop", loop_id=loop.id))
+    return render_template("loops/new_loop.html", form=form, requisition=req)
+
+
+@bp.route("/loops/<int:loop_id>")
+@signed_in
+def loop(loop_id: int):
+    """The loop: plan, panel, coverage matrix, scorecards and who still owes one."""
+    loop = load_loop(loop_id)
+    rows = loop_coverage(loop)
+    context = {
+        "lp": loop,
+        "rows": rows,
+        "gaps": gaps(rows),
+        "now": utcnow(),
+        "active_seats": active_seats,
+        "scorecard_status": scorecard_status,
+        "local_range": local_range,
+        "contact": can_see_contact_details(current_user),
+        "manage": current_user.role == Role.TALENT_ACQUISITION,
+    }
+    if context["manage"]:
+        context.update(_management_forms(loop))
+    return render_template("loops/loop.html", **context)
+
+
+def _management_forms(loop: Loop) -> dict:
+    pool = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
+        .order_by(User.name)
+    ).all()
+    seat_forms = {}
+    for session in loop.sessions:
+        for seat in active_seats(session):
+            form = SeatForm(prefix=f"seat-{seat.id}")
+            form.interviewer_id.choices = [SelectChoice("", "Nobody yet")] + [
+                SelectChoice(str(u.id), u.name)
+                for u in pool
+                if u.discipline == seat.discipline
+            ]
+            form.interviewer_id.data = str(seat.interviewer_id or "")
+            seat_forms[seat.id] = form
+    schedule_forms = {}
+    for session in loop.sessions:
+        form = ScheduleForm(prefix=f"session-{session.id}", formdata=None, obj=session)
+        if session.starts_at:
+            local = session.starts_at.astimezone(_zone_or_utc(session.time_zone))
+            form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
+        schedule_forms[session.id] = form
+    status_form = StatusForm()
+    status_form.status.choices = [
+        SelectChoice(t, LABELS[t]) for t in TRANSITIONS[str(loop.status)]
+    ]
+    return {
+        "seat_forms": seat_forms,
+        "schedule_forms": schedule_forms,
+        "status_form": status_form,
+    }
+
+
+def _zone_or_utc(name: str):
+    from .schedule import zone
+
+    try:
+        return zone(name)
+    except ScheduleError:
+        return zone("UTC")
+
+
+@bp.route("/loops/<int:loop_id>/seats/<int:seat_id>", methods=["POST"])
+@ta_only
+def seat(loop_id: int, seat_id: int):
+    """Seat an interviewer (or nobody) in one seat of the panel."""
+    loop = load_loop(loop_id)
+    seat = db.session.get(PanelSeat, seat_id) or abort(404)
+    if seat.session.loop_id != loop.id or seat.removed_at is not None:
+        abort(404)
+    form = SeatForm(prefix=f"seat-{seat.id}")
+    chosen = form.interviewer_id.data
+    interviewer = db.session.get(User, int(chosen)) if chosen else None
+    if chosen and interviewer is None:
+        abort(400)
+    try:
+        message = assign_seat(current_user, seat, interviewer)
+    except LoopError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+
+
+@bp.route("/loops/<int:loop_id>/propose", methods=["POST"])
+@ta_only
+def propose(loop_id: int):
+    """Ask the platform to fill the empty seats, each choice explained."""
+    loop = load_loop(loop_id)
+    proposal = propose_for(loop)
+    if not proposal.ok:
+        for problem in proposal.problems:
+            flash(problem, "error")
+        return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+    reasons = apply_proposal(current_user, loop, proposal)
+    db.session.commit()
+    flash(
+        "Proposed panel seated." if reasons else "Every seat was already filled.",
+        "success",
+    )
+    for reason in reasons:
+        flash(reason, "info")
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+
+
+@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/schedule", methods=["POST"])
+@ta_only
+def schedule(loop_id: int, session_id: int):
+    """Set the time (in the session's own zone), length and place of a session."""
+    loop = load_loop(loop_id)
+    session = _session_of(loop, session_id)
+    form = ScheduleForm(prefix=f"session-{session.id}")
+    if form.validate():
+        data = dict(form.data)
+        data["fold"] = int(data["fold"]) if data.get("fold") in ("0", "1") else None
+        try:
+            schedule_session(current_user, session, data)
+        except ScheduleError as exc:
+            flash(f"{session.title}: {exc}", "error")
+        else:
+            db.session.commit()
+            flash(f"{session.title}: time and place saved.", "success")
+    else:
+        for field, errors in form.errors.items():
+            flash(
+                f"{session.title}, {getattr(form, field).label.text}: {' '.join(errors)}",
+                "error",
+            )
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor=f"session-{session.id}"))
+
+
+@bp.route("/loops/<int:loop_id>/status", methods=["POST"])
+@ta_only
+def status(loop_id: int):
+    """Move the loop along: planned, interviewing, debrief, decided or withdrawn."""
+    loop = load_loop(loop_id)
+    target = request.form.get("status", "")
+    if target not in LABELS:
+        abort(400)
+    try:
+        change_status(current_user, loop, target)
+    except LoopError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"The loop is now {LABELS[target].lower()}.", "success")
+    return redirect(url_for(".loop", loop_id=loop.id))
+
+
+@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics")
+@signed_in
+def invitation(loop_id: int, session_id: int):
+    """A calendar invitation for a scheduled session."""
+    loop = load_loop(loop_id)
+    session = _session_of(loop, session_id)
+    if session.starts_at is None:
+        abort(404)
+    seated = [s.interviewer for s in active_seats(session) if s.interviewer]
+    body = ics_invitation(
+        uid=f"session-{session.id}@interview",
+        title=f"Interview: {loop.candidate.name} — {session.title}",
+        description=f"{loop.requisition.title}. Interview kit and scorecard in the platform.",
+        start_utc=session.starts_at,
+        end_utc=session.ends_at,
+        location=session.location,
+        url=session.video_url,
+        attendee_emails=tuple(u.email for u in seated),
+        stamp_utc=utcnow(),
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="interview-{session.id}.ics"'
+        },
+    )
+
+
+@bp.route("/my-interviews")
+@role_required(Role.INTERVIEWER)
+def my_interviews():
+    """An interviewer's upcoming and past sessions, and the scorecards still owed."""
+    seats = db.session.scalars(
+        sa.select(PanelSeat)
+        .join(PanelSeat.session)
+        .where(
+            PanelSeat.interviewer_id == current_user.id, PanelSeat.removed_at.is_(None)
+        )
+        .order_by(InterviewSession.starts_at)
+    ).all()
+    now = utcnow()
+    upcoming = [
+        s for s in seats if s.session.starts_at is None or s.session.ends_at > now
+    ]
+    past = [s for s in seats if s not in upcoming]
+    return render_template(
+        "loops/my_interviews.html",
+        upcoming=upcoming,
+        past=list(reversed(past)),
+        scorecard_status=scorecard_status,
+        local_range=local_range,
+    )
