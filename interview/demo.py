@@ -1,11 +1,14 @@
 """Demo data for a laptop: accounts of every role and discipline, requisitions,
 candidates. Development only; ``seed-demo`` refuses to run in production."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from .accounts.operations import create_user
 from .extensions import db
-from .models import Candidate, Discipline, Requisition, Role, User
+from .models import Candidate, Discipline, Requisition, Role, Training, User
+from .timeutil import utcnow
 
 DEMO_ACCOUNTS = [
     {
@@ -62,6 +65,53 @@ DEMO_REQUISITIONS = [
     ("Clinical Informatics Analyst (Epic Inpatient)", Discipline.CLINICAL),
     ("Integration Engineer, HL7 v2 and FHIR", Discipline.TECHNICAL),
 ]
+RUBRIC_OF = {
+    Discipline.TECHNICAL: "technical-roles",
+    Discipline.CLINICAL: "clinical-informatics",
+}
+PLANS = {
+    "technical-roles": [
+        (
+            "Clinical collaboration",
+            60,
+            ["translating_technical_ideas", "clinical_workflow_understanding"],
+        ),
+        ("Interoperability design", 60, ["interoperability_design"]),
+        (
+            "Safety and privacy",
+            45,
+            [
+                "patient_safety_engineering",
+                "regulatory_privacy_judgement",
+                "secure_phi_engineering",
+            ],
+        ),
+    ],
+    "clinical-informatics": [
+        (
+            "Build and workflow",
+            60,
+            ["ehr_build_configuration", "clinical_workflow_understanding"],
+        ),
+        (
+            "Data quality case",
+            60,
+            ["clinical_data_quality", "translating_technical_ideas"],
+        ),
+        (
+            "Change and privacy",
+            45,
+            ["adaptability_learning_agility", "regulatory_privacy_judgement"],
+        ),
+    ],
+}
+# (candidate email, requisition title, status, days from now of the first session)
+DEMO_LOOPS = [
+    ("amara.nwosu@candidate.example", DEMO_REQUISITIONS[0][0], "interviewing", 5),
+    ("lukas.becker@candidate.example", DEMO_REQUISITIONS[0][0], "planned", None),
+    ("priya.raman@candidate.example", DEMO_REQUISITIONS[1][0], "debrief", -3),
+    ("sofia.herrera@candidate.example", DEMO_REQUISITIONS[2][0], "withdrawn", None),
+]
 
 DEMO_CANDIDATES = [
     ("Amara Nwosu", "amara.nwosu@candidate.example", "Referral"),
@@ -101,8 +151,84 @@ def seed_demo() -> int:
         db.session.add(Candidate(name=name, email=email, source=source))
         created += 1
     created += _import_library()
+    created += _train_pool(users)
+    created += _plan_requisitions()
+    created += _demo_loops(users["tara.ta@demo.example"])
     db.session.commit()
     return created
+
+
+def _train_pool(users: dict) -> int:
+    """Train the demo interviewers on every shipped competency, once."""
+    from .rubrics.operations import all_latest_competencies
+
+    keys = [key for key, _ in all_latest_competencies()]
+    added = 0
+    for user in users.values():
+        if user.role == Role.INTERVIEWER and not user.trainings:
+            user.trainings = [Training(competency_key=k) for k in keys]
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _plan_requisitions() -> int:
+    """Give each demo requisition its rubric and interview plan, once."""
+    from .loops.operations import save_plan
+    from .rubrics.operations import find_rubric
+
+    planned = 0
+    for requisition in db.session.scalars(sa.select(Requisition)):
+        if requisition.plan:
+            continue
+        rubric = find_rubric(RUBRIC_OF[requisition.discipline])
+        requisition.default_rubric_id = rubric.id
+        sessions = [
+            {
+                "title": t,
+                "duration_minutes": m,
+                "competency_keys": keys,
+                "clinical_seats": 1,
+                "technical_seats": 1,
+            }
+            for t, m, keys in PLANS[rubric.key]
+        ]
+        save_plan(None, requisition, sessions)
+        planned += 1
+    return planned
+
+
+def _demo_loops(ta: User) -> int:
+    """Loops in several states; panels seated by the proposal engine itself."""
+    from .loops.operations import create_loop
+    from .loops.proposals import apply_proposal, propose_for
+    from .models import Loop, LoopStatus
+
+    made = 0
+    for email, title, status, days in DEMO_LOOPS:
+        candidate = db.session.scalar(
+            sa.select(Candidate).where(Candidate.email == email)
+        )
+        requisition = db.session.scalar(
+            sa.select(Requisition).where(Requisition.title == title)
+        )
+        if any(loop.requisition_id == requisition.id for loop in candidate.loops):
+            continue
+        loop: Loop = create_loop(ta, requisition, candidate)
+        if days is not None:
+            start = (utcnow() + timedelta(days=days)).replace(
+                hour=14, minute=0, second=0, microsecond=0
+            )
+            for i, session in enumerate(loop.sessions):
+                session.starts_at = start + timedelta(hours=i * 2)
+                session.time_zone = "America/Chicago" if i % 2 else "Europe/London"
+                session.video_url = "https://video.example.org/interview"
+            db.session.flush()
+            apply_proposal(ta, loop, propose_for(loop))
+        loop.status = LoopStatus(status)
+        made += 1
+    db.session.flush()
+    return made
 
 
 def _import_library() -> int:

@@ -103,6 +103,7 @@ def _edit_form(user: User, **overrides) -> dict:
         "role": user.role.value,
         "discipline": user.discipline.value if user.discipline else "",
         "time_zone": user.time_zone,
+        "weekly_interview_limit": str(user.weekly_interview_limit),
         "password": "",
         "version": str(user.version),
     }
@@ -213,3 +214,35 @@ def test_admin_changes_their_own_password_only_with_the_current_one(app, client,
         as_text=True
     )
     assert client.get("/").status_code == 200  # still signed in, nothing changed
+
+
+def test_training_and_weekly_limit_make_an_interviewer_eligible(
+    app, client, admin, users
+):
+    from interview.rubrics.operations import save_rubric
+    from interview.rubrics.schema import validate
+
+    from .rubric_samples import dump, rubric
+
+    with app.app_context():
+        save_rubric(None, validate(dump(rubric())).rubric)
+        db.session.commit()
+    target = users["clinical"]
+    form = _edit_form(
+        target, weekly_interview_limit="2", trained_keys=["workflow", "privacy"]
+    )
+    assert client.submit(f"/accounts/{target.id}/edit", form).status_code == 302
+    with app.app_context():
+        saved = db.session.get(User, target.id)
+        assert saved.trained_keys == {"workflow", "privacy"}
+        assert saved.weekly_interview_limit == 2
+    page = client.get(f"/accounts/{target.id}/edit").get_data(as_text=True)
+    assert '<option selected value="workflow">Workflow</option>' in page
+    form = _edit_form(_user(app, target.email), trained_keys=["privacy"])
+    client.submit(f"/accounts/{target.id}/edit", form)
+    with app.app_context():
+        assert db.session.get(User, target.id).trained_keys == {"privacy"}
+    unknown = _edit_form(_user(app, target.email), trained_keys=["astrology"])
+    assert "is not a valid choice" in client.submit(
+        f"/accounts/{target.id}/edit", unknown
+    ).get_data(as_text=True)

@@ -5,13 +5,22 @@ from zoneinfo import available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..auth.forms import strong_password
 from ..models import Discipline, Role
@@ -20,6 +29,13 @@ ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 DISCIPLINE_CHOICES = [SelectChoice("", "None")] + [
     SelectChoice(d.value, d.label) for d in Discipline
 ]
+
+
+def competency_choices() -> list[SelectChoice]:
+    """Every competency of the rubrics' latest versions, once per key."""
+    from ..rubrics.operations import all_latest_competencies
+
+    return [SelectChoice(key, name) for key, name in all_latest_competencies()]
 
 
 def time_zone_choices() -> list[SelectChoice]:
@@ -50,6 +66,17 @@ class UserForm(FlaskForm):
         description="Required for interviewers: the side of the panel they sit on.",
     )
     time_zone = SelectField("Time zone", default="UTC")
+    weekly_interview_limit = IntegerField(
+        "Interviews a week, at most",
+        default=4,
+        validators=[NumberRange(0, 40, "Between 0 and 40.")],
+        description="For interviewers: panel proposals never go over it.",
+    )
+    trained_keys = SelectMultipleField(
+        "Trained to assess",
+        choices=[],
+        description="For interviewers: the competencies they may be proposed for.",
+    )
     password = PasswordField(
         "Password",
         validators=[Optional(), strong_password],
@@ -63,6 +90,7 @@ class UserForm(FlaskForm):
     def __init__(self, *args, require_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_zone.choices = time_zone_choices()
+        self.trained_keys.choices = competency_choices()
         if require_password:
             message = "Set a first password for the account."
             self.password.validators = [DataRequired(message), strong_password]

@@ -6,7 +6,7 @@ from ..auditing import record
 from ..auth.operations import end_all_sessions, normalise_email, set_password
 from ..auth.passwords import password_problem
 from ..extensions import db
-from ..models import Discipline, Role, User
+from ..models import Discipline, Role, Training, User
 
 
 class AccountError(ValueError):
@@ -22,6 +22,8 @@ def snapshot(user: User) -> dict:
         "discipline": str(user.discipline) if user.discipline else None,
         "time_zone": user.time_zone,
         "is_active": user.is_active,
+        "weekly_interview_limit": user.weekly_interview_limit,
+        "trained": sorted(user.trained_keys),
     }
 
 
@@ -45,6 +47,17 @@ def _check_password(password: str) -> None:
         raise AccountError(problem)
 
 
+def _set_pool_fields(user: User, data: dict) -> None:
+    """Weekly limit and training, which make an interviewer eligible for seats."""
+    if data.get("weekly_interview_limit") is not None:
+        user.weekly_interview_limit = int(data["weekly_interview_limit"])
+    if "trained_keys" in data:
+        wanted = set(data.get("trained_keys") or ())
+        user.trainings = [t for t in user.trainings if t.competency_key in wanted]
+        have = {t.competency_key for t in user.trainings}
+        user.trainings += [Training(competency_key=k) for k in sorted(wanted - have)]
+
+
 def create_user(actor: User | None, data: dict) -> User:
     """Create an account from validated form data (no commit)."""
     _check_password(data.get("password") or "")
@@ -60,6 +73,7 @@ def create_user(actor: User | None, data: dict) -> User:
         time_zone=data.get("time_zone") or "UTC",
     )
     set_password(user, data["password"])
+    _set_pool_fields(user, data)
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", user, after=snapshot(user))
@@ -86,6 +100,7 @@ def update_user(actor: User, user: User, data: dict) -> User:
     user.name = data["name"].strip()
     user.discipline = Discipline(data["discipline"]) if data.get("discipline") else None
     user.time_zone = data.get("time_zone") or "UTC"
+    _set_pool_fields(user, data)
     if role != user.role:
         user.role = role
         end_all_sessions(user)

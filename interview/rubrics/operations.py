@@ -79,3 +79,13 @@ def export_yaml(version: RubricVersion) -> str:
 def library_files() -> list[Path]:
     """The shipped rubric files."""
     return sorted(LIBRARY.glob("*.yaml"))
+
+
+def all_latest_competencies() -> list[tuple[str, str]]:
+    """(key, name) of every competency in the rubrics' latest versions, sorted by name."""
+    found: dict[str, str] = {}
+    for rubric in db.session.scalars(sa.select(Rubric)):
+        version = latest_version(rubric)
+        for competency in version.competencies if version else ():
+            found.setdefault(competency.key, competency.name)
+    return sorted(found.items(), key=lambda item: item[1])
