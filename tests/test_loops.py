@@ -329,3 +329,127 @@ def test_a_proposal_that_cannot_be_made_says_why(app, client, auth, team):
         assert (
             db.session.scalars(sa.select(PanelSeat.interviewer_id)).all() == [None] * 4
         )
+
+
+def _shape(client, loop_id, session_id, **fields):
+    prefix = f"shape-{session_id}-"
+    data = {prefix + k: v for k, v in fields.items()}
+    return client.submit(
+        f"/loops/{loop_id}/sessions/{session_id}/shape", data, follow_redirects=True
+    )
+
+
+def test_a_loop_adjusts_its_own_copy_of_the_plan(app, client, auth, team):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seats = _seats(app, loop_id)
+    with app.app_context():
+        session_id = db.session.get(
+            PanelSeat, seats[("Clinical case", "clinical")]
+        ).session_id
+    page = _shape(
+        client,
+        loop_id,
+        session_id,
+        title="Clinical case and privacy",
+        duration_minutes="90",
+        competency_keys=["workflow", "privacy"],
+        clinical_seats="2",
+        technical_seats="1",
+    ).get_data(as_text=True)
+    assert "Saved Clinical case and privacy." in page
+    with app.app_context():
+        loop = db.session.get(Loop, loop_id)
+        session = next(s for s in loop.sessions if s.id == session_id)
+        assert [c.key for c in session.competencies] == ["workflow", "privacy"]
+        assert sorted(str(s.discipline) for s in session.seats) == [
+            "clinical",
+            "clinical",
+            "technical",
+        ]
+        plan = loop.requisition.plan[0]
+        assert (
+            plan.title == "Clinical case" and plan.clinical_seats == 1
+        )  # the plan is untouched
+
+    added = client.submit(
+        f"/loops/{loop_id}/sessions",
+        {
+            "new-session-title": "Systems design",
+            "new-session-duration_minutes": "60",
+            "new-session-competency_keys": ["workflow"],
+            "new-session-clinical_seats": "0",
+            "new-session-technical_seats": "1",
+        },
+        follow_redirects=True,
+    )
+    assert "Added Systems design." in added.get_data(as_text=True)
+    with app.app_context():
+        new_id = max(s.id for s in db.session.get(Loop, loop_id).sessions)
+    removed = client.submit(
+        f"/loops/{loop_id}/sessions/{new_id}/remove", follow_redirects=True
+    )
+    assert "Removed Systems design from this loop." in removed.get_data(as_text=True)
+
+
+def test_a_change_of_plan_never_deletes_a_scorecard(app, client, auth, team):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    _seat(client, loop_id, seat_id, team["clara"])
+    with app.app_context():
+        seat = db.session.get(PanelSeat, seat_id)
+        session_id = seat.session_id
+        db.session.add(
+            Scorecard(
+                seat=seat,
+                interviewer_id=team["clara"].id,
+                rubric_version_id=seat.session.loop.rubric_version_id,
+            )
+        )
+        db.session.commit()
+    refused = client.submit(
+        f"/loops/{loop_id}/sessions/{session_id}/remove", follow_redirects=True
+    )
+    assert (
+        "Clinical case cannot be removed: Clara Jensen wrote a scorecard for it"
+        in refused.get_data(as_text=True)
+    )
+    fewer = _shape(
+        client,
+        loop_id,
+        session_id,
+        title="Clinical case",
+        duration_minutes="60",
+        competency_keys=["workflow"],
+        clinical_seats="0",
+        technical_seats="1",
+    )
+    assert "empty a seat before asking for 0" in fewer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Scorecard.id))) == 1
+        assert db.session.get(PanelSeat, seat_id) is not None
+
+
+def test_a_recorded_conflict_keeps_someone_off_the_panel(app, client, auth, team):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    with app.app_context():
+        candidate_id = db.session.scalar(sa.select(Candidate.id))
+    recorded = client.submit(
+        f"/candidates/{candidate_id}/conflicts",
+        {
+            "interviewer_id": str(team["clara"].id),
+            "reason": "former manager of the candidate",
+        },
+        follow_redirects=True,
+    )
+    page = recorded.get_data(as_text=True)
+    assert "Clara Jensen will not be seated on Amara Nwosu&#39;s panels." in page
+    assert "Clara Jensen: former manager of the candidate" in page
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    refused = _seat(client, loop_id, seat_id, team["clara"])
+    assert (
+        "cannot sit on this panel: former manager of the candidate"
+        in refused.get_data(as_text=True)
+    )

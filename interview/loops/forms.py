@@ -149,3 +149,23 @@ class ScheduleForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField("Move the loop to")
     submit = SubmitField("Change status")
+
+
+class LoopSessionForm(PlanSessionForm, FlaskForm):
+    """One session of a single loop, changed without touching the requisition's plan."""
+
+    submit = SubmitField("Save session")
+
+
+class ConflictForm(FlaskForm):
+    interviewer_id = SelectField(
+        "Interviewer", validators=[DataRequired("Choose someone.")]
+    )
+    reason = StringField(
+        "Why they must not interview this candidate",
+        validators=[
+            DataRequired("Say why, e.g. referred the candidate."),
+            Length(max=300),
+        ],
+    )
+    submit = SubmitField("Record conflict")

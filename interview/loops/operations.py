@@ -290,3 +290,90 @@ def loops_visible_to(user: User):
         .where(PanelSeat.interviewer_id == user.id, PanelSeat.removed_at.is_(None))
     )
     return query.where(Loop.id.in_(seated))
+
+
+def add_session(actor: User, loop: Loop, data: dict) -> InterviewSession:
+    """Add a session to this loop only; the requisition's plan stays as it was."""
+    session = InterviewSession(position=len(loop.sessions), title=data["title"].strip())
+    loop.sessions.append(session)
+    _shape_session(session, data)
+    db.session.flush()
+    record(
+        actor,
+        "loop.session.add",
+        loop,
+        after={"session": session.id, "title": session.title},
+    )
+    return session
+
+
+def update_session(actor: User, session: InterviewSession, data: dict) -> None:
+    """Change a session's title, competencies and seats; occupied seats stay."""
+    before = {
+        "title": session.title,
+        "competencies": [c.key for c in session.competencies],
+    }
+    session.title = data["title"].strip()
+    _shape_session(session, data)
+    after = {
+        "title": session.title,
+        "competencies": [c.key for c in session.competencies],
+    }
+    record(actor, "loop.session.change", session.loop, before, after)
+
+
+def _shape_session(session: InterviewSession, data: dict) -> None:
+    by_key = {c.key: c for c in session.loop.rubric_version.competencies}
+    session.competencies = [by_key[k] for k in data["competency_keys"] if k in by_key]
+    session.duration_minutes = int(data["duration_minutes"])
+    for discipline, wanted in (
+        (Discipline.CLINICAL, int(data["clinical_seats"])),
+        (Discipline.TECHNICAL, int(data["technical_seats"])),
+    ):
+        seats = [s for s in active_seats(session) if s.discipline == discipline]
+        for _ in range(wanted - len(seats)):
+            session.seats.append(PanelSeat(discipline=discipline))
+        surplus = len(seats) - wanted
+        empty = [s for s in seats if s.interviewer_id is None and s.scorecard is None]
+        if surplus > len(empty):
+            raise LoopError(
+                f"{session.title} has {len(seats)} {discipline.value} interviewers seated or "
+                f"with scorecards; empty a seat before asking for {wanted}."
+            )
+        for seat in empty[: max(surplus, 0)]:
+            session.seats.remove(seat)
+            db.session.delete(seat)
+    session.clinical_seats = int(data["clinical_seats"])
+    session.technical_seats = int(data["technical_seats"])
+
+
+def remove_session(actor: User, session: InterviewSession) -> None:
+    """Remove a session from this loop, unless a scorecard was written for it."""
+    written = [s for s in session.seats if s.scorecard is not None]
+    if written:
+        names = ", ".join(s.interviewer.name for s in written)
+        raise LoopError(
+            f"{session.title} cannot be removed: {names} wrote a scorecard for it, and "
+            "nothing written is ever deleted by a change of plan."
+        )
+    loop = session.loop
+    for seat in list(session.seats):
+        db.session.delete(seat)
+    loop.sessions.remove(session)
+    db.session.delete(session)
+    record(actor, "loop.session.remove", loop, before={"title": session.title})
+
+
+def add_conflict(
+    actor: User, candidate: Candidate, interviewer: User, reason: str
+) -> None:
+    """Record why an interviewer must not sit on this candidate's panels."""
+    from ..models import Conflict
+
+    if any(c.user_id == interviewer.id for c in candidate.conflicts):
+        raise LoopError(f"{interviewer.name} already has a recorded conflict.")
+    candidate.conflicts.append(Conflict(user_id=interviewer.id, reason=reason.strip()))
+    db.session.flush()
+    record(
+        actor, "candidate.conflict", candidate, after={"interviewer": interviewer.id}
+    )

@@ -10,8 +10,14 @@ from ..models import Candidate, Requisition, Role, Rubric, User
 from ..permissions import can_view_requisition, role_required
 from ..rubrics.operations import latest_version
 from .blueprint import bp
-from .forms import CandidateForm, PlanForm, RequisitionForm
-from .operations import LoopError, save_candidate, save_plan, save_requisition
+from .forms import CandidateForm, ConflictForm, PlanForm, RequisitionForm
+from .operations import (
+    LoopError,
+    add_conflict,
+    save_candidate,
+    save_plan,
+    save_requisition,
+)
 
 ta_only = role_required(Role.TALENT_ACQUISITION)
 ta_or_manager = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
@@ -174,6 +180,41 @@ def edit_candidate(candidate_id: int):
     return _edit_candidate(db.session.get(Candidate, candidate_id) or abort(404))
 
 
+@bp.route("/candidates/<int:candidate_id>/conflicts", methods=["POST"])
+@ta_only
+def add_candidate_conflict(candidate_id: int):
+    """Record that an interviewer must not sit on this candidate's panels."""
+    candidate = db.session.get(Candidate, candidate_id) or abort(404)
+    form = _conflict_form()
+    if form.validate_on_submit():
+        interviewer = db.session.get(User, int(form.interviewer_id.data)) or abort(400)
+        try:
+            add_conflict(current_user, candidate, interviewer, form.reason.data)
+        except LoopError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"{interviewer.name} will not be seated on {candidate.name}'s panels.",
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect(
+        url_for(".edit_candidate", candidate_id=candidate.id, _anchor="conflicts")
+    )
+
+
+def _conflict_form() -> ConflictForm:
+    form = ConflictForm()
+    people = db.session.scalars(
+        sa.select(User).where(User.role == Role.INTERVIEWER).order_by(User.name)
+    )
+    form.interviewer_id.choices = [SelectChoice(str(u.id), u.name) for u in people]
+    return form
+
+
 def _edit_candidate(candidate: Candidate | None):
     form = CandidateForm(obj=candidate)
     if form.validate_on_submit():
@@ -181,4 +222,10 @@ def _edit_candidate(candidate: Candidate | None):
         db.session.commit()
         flash(f"Saved {candidate.name}.", "success")
         return redirect(url_for(".candidates"))
-    return render_template("loops/candidate_form.html", form=form, candidate=candidate)
+    conflict_form = _conflict_form() if candidate else None
+    return render_template(
+        "loops/candidate_form.html",
+        form=form,
+        candidate=candidate,
+        conflict_form=conflict_form,
+    )

@@ -18,17 +18,20 @@ from ..permissions import can_see_contact_details, can_view_loop, role_required
 from ..timeutil import utcnow
 from .blueprint import bp
 from .coverage import gaps
-from .forms import NewLoopForm, ScheduleForm, SeatForm, StatusForm
+from .forms import LoopSessionForm, NewLoopForm, ScheduleForm, SeatForm, StatusForm
 from .operations import (
     LoopError,
     active_seats,
+    add_session,
     assign_seat,
     change_status,
     create_loop,
     loop_coverage,
     loops_visible_to,
+    remove_session,
     schedule_session,
     scorecard_status,
+    update_session,
 )
 from .proposals import apply_proposal, propose_for
 from .requisition_views import load_requisition, ta_only
@@ -131,6 +134,18 @@ def _management_forms(loop: Loop) -> dict:
             local = session.starts_at.astimezone(_zone_or_utc(session.time_zone))
             form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
         schedule_forms[session.id] = form
+    shape_forms = {}
+    for session in loop.sessions:
+        form = LoopSessionForm(prefix=f"shape-{session.id}", formdata=None, obj=session)
+        form.competency_keys.choices = [
+            SelectChoice(c.key, c.name) for c in loop.rubric_version.competencies
+        ]
+        form.competency_keys.data = [c.key for c in session.competencies]
+        shape_forms[session.id] = form
+    new_form = LoopSessionForm(prefix="new-session", formdata=None)
+    new_form.competency_keys.choices = [
+        SelectChoice(c.key, c.name) for c in loop.rubric_version.competencies
+    ]
     status_form = StatusForm()
     status_form.status.choices = [
         SelectChoice(t, LABELS[t]) for t in TRANSITIONS[str(loop.status)]
@@ -138,6 +153,8 @@ def _management_forms(loop: Loop) -> dict:
     return {
         "seat_forms": seat_forms,
         "schedule_forms": schedule_forms,
+        "shape_forms": shape_forms,
+        "new_session_form": new_form,
         "status_form": status_form,
     }
 
@@ -219,6 +236,75 @@ def schedule(loop_id: int, session_id: int):
                 "error",
             )
     return redirect(url_for(".loop", loop_id=loop.id, _anchor=f"session-{session.id}"))
+
+
+def _session_form(loop: Loop, session: InterviewSession | None) -> LoopSessionForm:
+    prefix = f"shape-{session.id}" if session else "new-session"
+    form = LoopSessionForm(prefix=prefix)
+    form.competency_keys.choices = [
+        SelectChoice(c.key, c.name) for c in loop.rubric_version.competencies
+    ]
+    return form
+
+
+@bp.route("/loops/<int:loop_id>/sessions", methods=["POST"])
+@ta_only
+def add_loop_session(loop_id: int):
+    """Add a session to this loop only."""
+    loop = load_loop(loop_id)
+    form = _session_form(loop, None)
+    if form.validate():
+        session = add_session(current_user, loop, form.data)
+        db.session.commit()
+        flash(f"Added {session.title}. Seat its panel and give it a time.", "success")
+        return redirect(
+            url_for(".loop", loop_id=loop.id, _anchor=f"session-{session.id}")
+        )
+    _flash_errors("New session", form)
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor="add-session"))
+
+
+@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/shape", methods=["POST"])
+@ta_only
+def shape_session(loop_id: int, session_id: int):
+    """Change a session's title, length, competencies and seats for this loop."""
+    loop = load_loop(loop_id)
+    session = _session_of(loop, session_id)
+    form = _session_form(loop, session)
+    if form.validate():
+        try:
+            update_session(current_user, session, form.data)
+        except LoopError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Saved {session.title}.", "success")
+    else:
+        _flash_errors(session.title, form)
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor=f"session-{session_id}"))
+
+
+@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/remove", methods=["POST"])
+@ta_only
+def remove_loop_session(loop_id: int, session_id: int):
+    """Remove a session from this loop, unless someone wrote a scorecard for it."""
+    loop = load_loop(loop_id)
+    session = _session_of(loop, session_id)
+    try:
+        remove_session(current_user, session)
+    except LoopError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Removed {session.title} from this loop.", "success")
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+
+
+def _flash_errors(where: str, form) -> None:
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        flash(f"{where}, {label}: {' '.join(errors)}", "error")
 
 
 @bp.route("/loops/<int:loop_id>/status", methods=["POST"])
