@@ -120,3 +120,45 @@ def core_rubric(live_app):
         db.session.commit()
         db.session.remove()
     return "core-cross-functional"
+
+
+@pytest.fixture
+def demo_loop(live_app, make_account, core_rubric):
+    """A requisition with a plan and a loop whose clinical seat is filled."""
+    from interview.loops.operations import create_loop
+    from interview.models import Candidate, PlanSession, Requisition, Rubric
+
+    manager = make_account(Role.HIRING_MANAGER)
+    clinician = make_account(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
+    with live_app.app_context():
+        rubric = db.session.scalar(db.select(Rubric).where(Rubric.key == core_rubric))
+        requisition = Requisition(
+            title="EHR analyst",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=manager.id,
+            default_rubric_id=rubric.id,
+            plan=[
+                PlanSession(
+                    title="Clinical case",
+                    competency_keys=["clinical_workflow_understanding"],
+                    clinical_seats=1,
+                    technical_seats=1,
+                    duration_minutes=60,
+                )
+            ],
+        )
+        candidate = Candidate(name="Amara Nwosu", email="amara@candidate.example")
+        db.session.add_all([requisition, candidate])
+        loop = create_loop(None, requisition, candidate)
+        seat = next(
+            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
+        )
+        seat.interviewer_id = clinician.id
+        db.session.commit()
+        ids = {
+            "loop": loop.id,
+            "requisition": requisition.id,
+            "candidate": candidate.id,
+        }
+        db.session.remove()
+    return {**ids, "manager": manager, "clinician": clinician}

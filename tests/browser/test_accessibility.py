@@ -21,6 +21,11 @@ pytestmark = pytest.mark.skipif(
 
 AXE = Axe()
 BLOCKING_IMPACTS = {"serious", "critical"}
+VIEWPORTS = [
+    pytest.param({"width": 768, "height": 1024}, id="tablet-768x1024"),
+    # 200% zoom on a 1280x1024 screen lays the page out in 640x512 CSS pixels.
+    pytest.param({"width": 640, "height": 512}, id="zoom-200pct-640"),
+]
 
 # The element that has focus, named by its id, else by its tag and text.
 FOCUSED = """() => {
@@ -178,6 +183,52 @@ def test_axe_finds_no_serious_violations(page: Page, make_account, open_page):
     _assert_axe_clean(page)
 
 
+def _as(role_key, path):
+    def open_loop_page(page, make_account, demo_loop):
+        user = demo_loop[role_key] if role_key in demo_loop else make_account(role_key)
+        sign_in(page, user)
+        page.goto(path.format(**demo_loop))
+
+    return open_loop_page
+
+
+LOOP_PAGES = [
+    pytest.param(_as(Role.TALENT_ACQUISITION, "/loops/{loop}"), id="loop-manage"),
+    pytest.param(_as("manager", "/loops/{loop}"), id="loop-manager-view"),
+    pytest.param(
+        _as(Role.TALENT_ACQUISITION, "/requisitions/{requisition}"), id="requisition"
+    ),
+    pytest.param(
+        _as(Role.TALENT_ACQUISITION, "/requisitions/{requisition}/plan"), id="plan"
+    ),
+    pytest.param(
+        _as(Role.TALENT_ACQUISITION, "/candidates/{candidate}/edit"), id="candidate"
+    ),
+    pytest.param(_as("clinician", "/my-interviews"), id="my-interviews"),
+]
+
+
+@pytest.mark.parametrize("open_page", LOOP_PAGES)
+def test_axe_finds_no_serious_violations_on_loop_pages(
+    page: Page, make_account, demo_loop, open_page
+):
+    open_page(page, make_account, demo_loop)
+    _assert_axe_clean(page)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_loop_page_fits_a_tablet_and_200_percent_zoom(
+    new_context, make_account, demo_loop, viewport
+):
+    page = new_context(viewport=viewport, device_scale_factor=2).new_page()
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/loops/{demo_loop['loop']}")
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert widths[0] <= widths[1], f"page is {widths[0]}px wide in {widths[1]}px"
+
+
 @pytest.mark.parametrize("open_page", RUBRIC_PAGES)
 def test_axe_finds_no_serious_violations_on_rubric_pages(
     page: Page, make_account, core_rubric, open_page
@@ -299,12 +350,6 @@ def test_talent_acquisition_creates_an_account_with_keyboard(
 
 
 # --- 3. Responsive: a tablet and 200% zoom -----------------------------------------
-
-VIEWPORTS = [
-    pytest.param({"width": 768, "height": 1024}, id="tablet-768x1024"),
-    # 200% zoom on a 1280x1024 screen lays the page out in 640x512 CSS pixels.
-    pytest.param({"width": 640, "height": 512}, id="zoom-200pct-640"),
-]
 
 
 @pytest.mark.parametrize(
