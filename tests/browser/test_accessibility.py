@@ -334,6 +334,12 @@ def test_talent_acquisition_creates_an_account_with_keyboard(
     page.keyboard.type("Europe/Berlin")
     expect(page.locator("#time_zone")).to_have_value("Europe/Berlin")
     page.keyboard.press("Tab")
+    assert focused(page) == "weekly_interview_limit"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    page.keyboard.press("Tab")
+    assert focused(page) == "trained_keys"  # no rubric yet: nothing to choose
+    page.keyboard.press("Tab")
     assert focused(page) == "password"
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
@@ -341,6 +347,7 @@ def test_talent_acquisition_creates_an_account_with_keyboard(
     expect(page.get_by_role("status")).to_have_text("Account created for Kim Keyboard.")
     with live_app.app_context():
         created = db.session.query(User).filter_by(email=email).one()
+        assert created.weekly_interview_limit == 3
         assert (created.role, created.discipline, created.time_zone) == (
             Role.INTERVIEWER,
             Discipline.TECHNICAL,
