@@ -33,6 +33,8 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # A scorecard not submitted this many hours after its interview ended is overdue.
+    FEEDBACK_DUE_HOURS = 24
 
 
 def from_environment(config) -> None:

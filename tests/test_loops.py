@@ -453,3 +453,26 @@ def test_a_recorded_conflict_keeps_someone_off_the_panel(app, client, auth, team
         "cannot sit on this panel: former manager of the candidate"
         in refused.get_data(as_text=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("hours_ago", "due_hours", "state"), [(30, 24, "overdue"), (30, 48, "not started")]
+)
+def test_feedback_is_overdue_a_configurable_time_after_the_interview(
+    app, client, auth, team, hours_ago, due_hours, state
+):
+    from datetime import timedelta
+
+    app.config["FEEDBACK_DUE_HOURS"] = due_hours
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    _seat(client, loop_id, seat_id, team["clara"])
+    with app.app_context():
+        session = db.session.get(PanelSeat, seat_id).session
+        session.starts_at = utcnow() - timedelta(hours=hours_ago)
+        db.session.commit()
+    page = client.get(f"/loops/{loop_id}").get_data(as_text=True)
+    assert f'status-{state.replace(" ", "-")}">{state}<' in page
+    owed = page.split('id="owed"')[1]
+    assert f"Clara Jensen — Clinical case ({state})" in owed

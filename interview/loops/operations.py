@@ -271,7 +271,7 @@ def scorecard_status(seat: PanelSeat, now=None) -> str:
     if card is not None and card.status == ScorecardStatus.SUBMITTED:
         return "submitted"
     ends = seat.session.ends_at
-    hours = current_app.config.get("FEEDBACK_DUE_HOURS", 24)
+    hours = current_app.config["FEEDBACK_DUE_HOURS"]
     if ends is not None and (now or utcnow()) > ends + timedelta(hours=hours):
         return "overdue"
     return "draft" if card is not None else "not started"
