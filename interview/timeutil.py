@@ -3,6 +3,24 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# Written out, not taken from the process locale, so pages, PDFs and messages read
+# the same on every server.
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_NAMES = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -22,4 +40,5 @@ def format_local(moment: datetime | None, zone_name: str) -> str:
     if moment is None:
         return "not scheduled"
     local = to_zone(moment, zone_name)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+    day, month = DAY_NAMES[local.weekday()], MONTH_NAMES[local.month - 1]
+    return f"{day} {local.day} {month} {local.year}, {local:%H:%M} {local.tzname()}"

@@ -77,25 +77,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from ..timeutil import DAY_NAMES, MONTH_NAMES
+
 Discipline = Literal["clinical", "technical"]
 DISCIPLINES: tuple[Discipline, Discipline] = ("clinical", "technical")
 DEFAULT_STEP_BUDGET = 10_000
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 _NAMES_SHOWN = 4  # name people in a message up to this many, else give counts
 
 
@@ -215,7 +202,7 @@ def _utc(moment: datetime, what: str) -> datetime:
 
 
 def _day(moment: datetime) -> str:
-    return f"{_WEEKDAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    return f"{DAY_NAMES[moment.weekday()]} {moment.day} {MONTH_NAMES[moment.month - 1]} {moment.year}"
 
 
 def _span(start: datetime, end: datetime) -> str:

@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from icalendar import Calendar, Event, vCalAddress, vUri
 
+from ..timeutil import DAY_NAMES, MONTH_NAMES
+
 __all__ = [
     "MAX_SESSION_MINUTES",
     "PRODID",
@@ -60,21 +62,6 @@ MAX_SESSION_MINUTES = 8 * 60
 _MAX_ZONE_NAME = 64
 _MAX_DATETIME_TEXT = 40
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 _LOCAL_TEXT = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII
@@ -149,7 +136,7 @@ def zone(name: str) -> ZoneInfo:
 
 def _date_text(moment: datetime) -> str:
     """Like "Sun 8 Mar 2026", in English whatever the process locale."""
-    weekday, month = _DAYS[moment.weekday()], _MONTHS[moment.month - 1]
+    weekday, month = DAY_NAMES[moment.weekday()], MONTH_NAMES[moment.month - 1]
     return f"{weekday} {moment.day} {month} {moment.year}"
 
 
