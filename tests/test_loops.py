@@ -476,3 +476,15 @@ def test_feedback_is_overdue_a_configurable_time_after_the_interview(
     assert f'status-{state.replace(" ", "-")}">{state}<' in page
     owed = page.split('id="owed"')[1]
     assert f"Clara Jensen — Clinical case ({state})" in owed
+
+
+@pytest.mark.parametrize("value", ["not-a-number", "99999", "-1"])
+def test_a_forged_seat_choice_is_a_clear_400(app, client, auth, team, value):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    response = client.submit(
+        f"/loops/{loop_id}/seats/{seat_id}", {f"seat-{seat_id}-interviewer_id": value}
+    )
+    assert response.status_code == 400
+    assert "Bad request" in response.get_data(as_text=True)

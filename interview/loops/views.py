@@ -177,7 +177,9 @@ def seat(loop_id: int, seat_id: int):
     if seat.session.loop_id != loop.id or seat.removed_at is not None:
         abort(404)
     form = SeatForm(prefix=f"seat-{seat.id}")
-    chosen = form.interviewer_id.data
+    chosen = form.interviewer_id.data or ""
+    if chosen and not chosen.isdigit():
+        abort(400)
     interviewer = db.session.get(User, int(chosen)) if chosen else None
     if chosen and interviewer is None:
         abort(400)
