@@ -190,7 +190,7 @@ def seat(loop_id: int, seat_id: int):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+    return redirect(url_for(".loop", loop_id=loop.id))
 
 
 @bp.route("/loops/<int:loop_id>/propose", methods=["POST"])
@@ -202,7 +202,7 @@ def propose(loop_id: int):
     if not proposal.ok:
         for problem in proposal.problems:
             flash(problem, "error")
-        return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+        return redirect(url_for(".loop", loop_id=loop.id))
     reasons = apply_proposal(current_user, loop, proposal)
     db.session.commit()
     flash(
@@ -211,7 +211,7 @@ def propose(loop_id: int):
     )
     for reason in reasons:
         flash(reason, "info")
-    return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+    return redirect(url_for(".loop", loop_id=loop.id))
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/schedule", methods=["POST"])
@@ -237,7 +237,7 @@ def schedule(loop_id: int, session_id: int):
                 f"{session.title}, {getattr(form, field).label.text}: {' '.join(errors)}",
                 "error",
             )
-    return redirect(url_for(".loop", loop_id=loop.id, _anchor=f"session-{session.id}"))
+    return redirect(url_for(".loop", loop_id=loop.id))
 
 
 def _session_form(loop: Loop, session: InterviewSession | None) -> LoopSessionForm:
@@ -259,11 +259,9 @@ def add_loop_session(loop_id: int):
         session = add_session(current_user, loop, form.data)
         db.session.commit()
         flash(f"Added {session.title}. Seat its panel and give it a time.", "success")
-        return redirect(
-            url_for(".loop", loop_id=loop.id, _anchor=f"session-{session.id}")
-        )
+        return redirect(url_for(".loop", loop_id=loop.id))
     _flash_errors("New session", form)
-    return redirect(url_for(".loop", loop_id=loop.id, _anchor="add-session"))
+    return redirect(url_for(".loop", loop_id=loop.id))
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/shape", methods=["POST"])
@@ -284,7 +282,7 @@ def shape_session(loop_id: int, session_id: int):
             flash(f"Saved {session.title}.", "success")
     else:
         _flash_errors(session.title, form)
-    return redirect(url_for(".loop", loop_id=loop.id, _anchor=f"session-{session_id}"))
+    return redirect(url_for(".loop", loop_id=loop.id))
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/remove", methods=["POST"])
@@ -300,7 +298,7 @@ def remove_loop_session(loop_id: int, session_id: int):
     else:
         db.session.commit()
         flash(f"Removed {session.title} from this loop.", "success")
-    return redirect(url_for(".loop", loop_id=loop.id, _anchor="panel"))
+    return redirect(url_for(".loop", loop_id=loop.id))
 
 
 def _flash_errors(where: str, form) -> None:
