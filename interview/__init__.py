@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import config as cfg
 from .timeutil import format_local
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cfg.apply_mode(app.config)
 
     _init_extensions(app)
+    app.url_map.converters["int"] = BoundedInt
     _register_blueprints(app)
     app.add_template_filter(format_local, "localtime")
 
@@ -36,6 +38,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """Ids in URLs stop at the database's integer range: larger ones are a 404,
+    not an overflow deep in the driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -488,3 +488,246 @@ def test_a_forged_seat_choice_is_a_clear_400(app, client, auth, team, value):
     )
     assert response.status_code == 400
     assert "Bad request" in response.get_data(as_text=True)
+
+
+def _schedule(client, loop_id, session_id, when, zone="UTC", fold=""):
+    prefix = f"session-{session_id}-"
+    form = {
+        prefix + "starts_local": when,
+        prefix + "time_zone": zone,
+        prefix + "duration_minutes": "60",
+        prefix + "location": "Room 4",
+        prefix + "video_url": "",
+        prefix + "fold": fold,
+    }
+    url = f"/loops/{loop_id}/sessions/{session_id}/schedule"
+    return client.submit(url, form, follow_redirects=True).get_data(as_text=True)
+
+
+def _two_loops(client, app, team):
+    """Two loops whose first sessions are at the same time."""
+    first = _build_loop(client, app, team)
+    with app.app_context():
+        db.session.add(Candidate(name="Lukas Becker"))
+        db.session.commit()
+        req_id = db.session.get(Loop, first).requisition_id
+        lukas = db.session.scalar(
+            sa.select(Candidate.id).where(Candidate.name == "Lukas Becker")
+        )
+    second = _id_from(
+        client.submit(
+            f"/requisitions/{req_id}/loops/new", {"candidate_id": str(lukas)}
+        ),
+        r"/loops/(\d+)",
+    )
+    sessions = {}
+    for loop_id in (first, second):
+        seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+        with app.app_context():
+            sessions[loop_id] = (seat_id, db.session.get(PanelSeat, seat_id).session_id)
+        _schedule(client, loop_id, sessions[loop_id][1], "2026-03-03T10:00")
+    return first, second, sessions
+
+
+def test_manual_seating_refuses_double_booking_and_weekly_overload(
+    app, client, auth, team
+):
+    auth.login(team["ta"])
+    first, second, sessions = _two_loops(client, app, team)
+    _seat(client, first, sessions[first][0], team["clara"])
+    clash = _seat(client, second, sessions[second][0], team["clara"]).get_data(
+        as_text=True
+    )
+    assert "Clara Jensen is already interviewing then: Clinical case" in clash
+    _schedule(client, second, sessions[second][1], "2026-03-05T10:00")
+    with app.app_context():
+        db.session.get(type(team["clara"]), team["clara"].id).weekly_interview_limit = 1
+        db.session.commit()
+    over = _seat(client, second, sessions[second][0], team["clara"]).get_data(
+        as_text=True
+    )
+    assert "Clara Jensen already has 1 interview that week, their limit is 1." in over
+    with app.app_context():
+        db.session.get(type(team["clara"]), team["clara"].id).weekly_interview_limit = 4
+        db.session.commit()
+    _seat(client, second, sessions[second][0], team["clara"])  # Thursday: fine now
+    moved = _schedule(client, second, sessions[second][1], "2026-03-03T10:30")
+    assert (
+        "Clinical case cannot move there: Clara Jensen is already interviewing then"
+        in moved
+    )
+
+
+def test_reseating_the_same_person_changes_nothing(app, client, auth, team):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    _seat(client, loop_id, seat_id, team["clara"])
+    with app.app_context():
+        seat = db.session.get(PanelSeat, seat_id)
+        db.session.add(
+            Scorecard(
+                seat=seat,
+                interviewer_id=team["clara"].id,
+                rubric_version_id=seat.session.loop.rubric_version_id,
+            )
+        )
+        db.session.commit()
+    again = _seat(client, loop_id, seat_id, team["clara"]).get_data(as_text=True)
+    assert "Clara Jensen already sits in this seat; nothing changed." in again
+    with app.app_context():
+        assert db.session.get(PanelSeat, seat_id).removed_at is None
+
+
+def test_a_conflict_cannot_be_recorded_for_someone_already_seated(
+    app, client, auth, team
+):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    _seat(
+        client,
+        loop_id,
+        _seats(app, loop_id)[("Clinical case", "clinical")],
+        team["clara"],
+    )
+    with app.app_context():
+        candidate_id = db.session.scalar(sa.select(Candidate.id))
+    page = client.submit(
+        f"/candidates/{candidate_id}/conflicts",
+        {"interviewer_id": str(team["clara"].id), "reason": "her former student"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Clara Jensen sits on Amara Nwosu&#39;s panel in Clinical case" in page
+    assert "Clara Jensen: her former student" not in page
+
+
+def test_an_interviewing_loop_keeps_its_coverage_and_a_decided_one_is_frozen(
+    app, client, auth, team
+):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seats = _seats(app, loop_id)
+    pairs = [
+        ("Clinical case", "clinical", "clara"),
+        ("Clinical case", "technical", "ines"),
+        ("Privacy scenario", "clinical", "kwame"),
+        ("Privacy scenario", "technical", "wei"),
+    ]
+    for title, side, person in pairs:
+        _seat(client, loop_id, seats[(title, side)], team[person])
+    client.submit(f"/loops/{loop_id}/status", {"status": "interviewing"})
+    emptied = _seat(
+        client, loop_id, seats[("Clinical case", "clinical")], None
+    ).get_data(as_text=True)
+    assert "The loop is interviewing, and this change would leave a gap" in emptied
+    assert "<strong>Gap</strong>" not in emptied
+    for target in ("debrief", "decided"):
+        client.submit(f"/loops/{loop_id}/status", {"status": target})
+    frozen = _seat(client, loop_id, seats[("Clinical case", "clinical")], team["kwame"])
+    assert "This loop is decided; it can no longer change." in frozen.get_data(
+        as_text=True
+    )
+
+
+def test_a_seat_changed_meanwhile_is_not_overwritten(app, client, auth, team):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    _seat(client, loop_id, seat_id, team["clara"])  # another tab seated Clara
+    stale = client.submit(
+        f"/loops/{loop_id}/seats/{seat_id}",
+        {
+            f"seat-{seat_id}-interviewer_id": str(team["kwame"].id),
+            f"seat-{seat_id}-current": "",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "someone changed this seat meanwhile (it now has Clara Jensen)" in stale
+    with app.app_context():
+        assert db.session.get(PanelSeat, seat_id).interviewer_id == team["clara"].id
+
+
+def test_bad_input_gets_clear_answers_not_errors(app, client, auth, team):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    assert client.get("/loops/99999999999999999999999").status_code == 404
+    with app.app_context():
+        req_id = db.session.get(Loop, loop_id).requisition_id
+        session_id = db.session.get(Loop, loop_id).sessions[0].id
+    assert (
+        client.submit(
+            f"/requisitions/{req_id}/plan", {"action": "remove-x"}
+        ).status_code
+        == 400
+    )
+    long_title = _shape(
+        client,
+        loop_id,
+        session_id,
+        title="x" * 250,
+        duration_minutes="60",
+        competency_keys=["workflow"],
+        clinical_seats="1",
+        technical_seats="1",
+    )
+    assert "Field cannot be longer than 200 characters." in long_title.get_data(
+        as_text=True
+    )
+    far = _schedule(client, loop_id, session_id, "9999-12-31T14:00")
+    assert "Choose a date between the years 2000 and 2100." in far
+    assert client.get(f"/loops/{loop_id}").status_code == 200
+
+
+def test_the_repeated_hour_is_remembered_and_invitations_are_versioned(
+    app, client, auth, team
+):
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    with app.app_context():
+        session_id = db.session.get(Loop, loop_id).sessions[0].id
+    saved = _schedule(
+        client, loop_id, session_id, "2026-11-01T01:30", "America/New_York", "1"
+    )
+    assert "time and place saved" in saved
+    assert '<option selected value="1">The second</option>' in saved
+    again = _schedule(
+        client, loop_id, session_id, "2026-11-01T01:30", "America/New_York", "1"
+    )
+    assert "time and place saved" in again
+    invite = client.get(f"/loops/{loop_id}/sessions/{session_id}/invite.ics").data
+    assert b"DTSTART:20261101T063000Z" in invite and b"SEQUENCE:2" in invite
+
+
+def test_the_loop_page_costs_the_same_queries_for_many_sessions(
+    app, client, auth, team
+):
+    from sqlalchemy import event
+
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+
+    def queries_for_page() -> int:
+        count = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: count.append(1)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/loops/{loop_id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(count)
+
+    few = queries_for_page()
+    for i in range(6):
+        client.submit(
+            f"/loops/{loop_id}/sessions",
+            {
+                "new-session-title": f"Extra {i}",
+                "new-session-duration_minutes": "30",
+                "new-session-competency_keys": ["workflow"],
+                "new-session-clinical_seats": "1",
+                "new-session-technical_seats": "1",
+            },
+        )
+    assert queries_for_page() == few

@@ -1,5 +1,6 @@
 """Account administration forms for talent acquisition."""
 
+import functools
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -38,9 +39,14 @@ def competency_choices() -> list[SelectChoice]:
     return [SelectChoice(key, name) for key, name in all_latest_competencies()]
 
 
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+
 def time_zone_choices() -> list[SelectChoice]:
-    zones = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-    return [SelectChoice(z, z.replace("_", " ")) for z in zones]
+    """The IANA zones (read from disk once per process)."""
+    return [SelectChoice(z, z.replace("_", " ")) for z in _zone_names()]
 
 
 class UserForm(FlaskForm):

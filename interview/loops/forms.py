@@ -6,6 +6,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -51,7 +52,9 @@ class RequisitionForm(FlaskForm):
 
 
 class PlanSessionForm(Form):
-    title = StringField("Session title", validators=[DataRequired("Name the session.")])
+    title = StringField(
+        "Session title", validators=[DataRequired("Name the session."), Length(max=200)]
+    )
     duration_minutes = IntegerField(
         "Length in minutes",
         default=60,
@@ -98,6 +101,7 @@ class NewLoopForm(FlaskForm):
 
 class SeatForm(FlaskForm):
     interviewer_id = SelectField("Interviewer")
+    current = HiddenField()  # who sat there when the page was shown
     submit = SubmitField("Seat")
 
 

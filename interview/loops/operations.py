@@ -166,6 +166,9 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     A seat whose interviewer has a scorecard is never reused: it is marked removed,
     with its scorecard, and a fresh seat takes its place.
     """
+    check_open(seat.session.loop)
+    if interviewer is not None and seat.interviewer_id == interviewer.id:
+        return f"{interviewer.name} already sits in this seat; nothing changed."
     if interviewer is not None:
         _check_eligible(seat, interviewer)
     previous = seat.interviewer
@@ -179,6 +182,7 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
         seat = fresh
     seat.interviewer = interviewer
     db.session.flush()
+    check_no_gaps_while_interviewing(seat.session.loop)
     record(
         actor,
         "loop.seat",
@@ -205,6 +209,60 @@ def _check_eligible(seat: PanelSeat, user: User) -> None:
     conflict = next((c for c in candidate.conflicts if c.user_id == user.id), None)
     if conflict is not None:
         raise LoopError(f"{user.name} cannot sit on this panel: {conflict.reason}.")
+    if problem := calendar_problem(user, seat.session):
+        raise LoopError(problem)
+
+
+def calendar_problem(user: User, session: InterviewSession) -> str | None:
+    """Whether seating ``user`` on ``session`` double-books them or breaks their
+    weekly limit (the same rules the proposal keeps), in a sentence."""
+    start, end = session.starts_at, session.ends_at
+    if start is None:
+        return None
+    others = db.session.scalars(
+        sa.select(InterviewSession)
+        .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
+        .where(
+            PanelSeat.interviewer_id == user.id,
+            PanelSeat.removed_at.is_(None),
+            InterviewSession.id != session.id,
+            InterviewSession.starts_at.is_not(None),
+            InterviewSession.starts_at < start + timedelta(days=8),
+            InterviewSession.starts_at > start - timedelta(days=8),
+        )
+    ).all()
+    for other in others:
+        if other.starts_at < end and start < other.ends_at:
+            return (
+                f"{user.name} is already interviewing then: {other.title} "
+                f"(loop {other.loop_id}) overlaps this session."
+            )
+    week = start.isocalendar()[:2]
+    load = sum(1 for o in others if o.starts_at.isocalendar()[:2] == week)
+    if load >= user.weekly_interview_limit:
+        return (
+            f"{user.name} already has {load} interview{'s' if load != 1 else ''} that "
+            f"week, their limit is {user.weekly_interview_limit}."
+        )
+    return None
+
+
+def check_open(loop: Loop) -> None:
+    """A decided or withdrawn loop no longer changes."""
+    if loop.status in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN):
+        raise LoopError(f"This loop is {loop.status.value}; it can no longer change.")
+
+
+def check_no_gaps_while_interviewing(loop: Loop) -> None:
+    """An interviewing loop must keep every competency covered."""
+    if loop.status != LoopStatus.INTERVIEWING:
+        return
+    if found := cov.gaps(loop_coverage(loop)):
+        raise LoopError(
+            "The loop is interviewing, and this change would leave a gap ("
+            + "; ".join(found)
+            + "). Move the loop back to planned first."
+        )
 
 
 def schedule_session(actor: User, session: InterviewSession, data: dict) -> None:
@@ -216,12 +274,20 @@ def schedule_session(actor: User, session: InterviewSession, data: dict) -> None
             data["starts_local"], data["time_zone"], fold=data.get("fold")
         )
         session_window(starts_at, int(data["duration_minutes"]))
+    check_open(session.loop)
     before = {"starts_at": _iso(session.starts_at), "minutes": session.duration_minutes}
     session.starts_at = starts_at
     session.time_zone = data["time_zone"].strip()
     session.duration_minutes = int(data["duration_minutes"])
     session.location = (data.get("location") or "").strip()
     session.video_url = (data.get("video_url") or "").strip()
+    session.schedule_sequence = (session.schedule_sequence or 0) + 1
+    db.session.flush()
+    for seat in active_seats(session):
+        if seat.interviewer and (
+            problem := calendar_problem(seat.interviewer, session)
+        ):
+            raise LoopError(f"{session.title} cannot move there: {problem}")
     record(
         actor,
         "loop.schedule",
@@ -294,6 +360,7 @@ def loops_visible_to(user: User):
 
 def add_session(actor: User, loop: Loop, data: dict) -> InterviewSession:
     """Add a session to this loop only; the requisition's plan stays as it was."""
+    check_open(loop)
     session = InterviewSession(position=len(loop.sessions), title=data["title"].strip())
     loop.sessions.append(session)
     _shape_session(session, data)
@@ -349,6 +416,7 @@ def _shape_session(session: InterviewSession, data: dict) -> None:
 
 def remove_session(actor: User, session: InterviewSession) -> None:
     """Remove a session from this loop, unless a scorecard was written for it."""
+    check_open(session.loop)
     written = [s for s in session.seats if s.scorecard is not None]
     if written:
         names = ", ".join(s.interviewer.name for s in written)
@@ -361,6 +429,8 @@ def remove_session(actor: User, session: InterviewSession) -> None:
         db.session.delete(seat)
     loop.sessions.remove(session)
     db.session.delete(session)
+    db.session.flush()
+    check_no_gaps_while_interviewing(loop)
     record(actor, "loop.session.remove", loop, before={"title": session.title})
 
 
@@ -372,6 +442,20 @@ def add_conflict(
 
     if any(c.user_id == interviewer.id for c in candidate.conflicts):
         raise LoopError(f"{interviewer.name} already has a recorded conflict.")
+    held = [
+        f"{session.title} ({loop.requisition.title})"
+        for loop in candidate.loops
+        if loop.status not in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN)
+        for session in loop.sessions
+        for seat in active_seats(session)
+        if seat.interviewer_id == interviewer.id
+    ]
+    if held:
+        raise LoopError(
+            f"{interviewer.name} sits on {candidate.name}'s panel in "
+            + ", ".join(held)
+            + ". Give those seats to someone else, then record the conflict."
+        )
     candidate.conflicts.append(Conflict(user_id=interviewer.id, reason=reason.strip()))
     db.session.flush()
     record(

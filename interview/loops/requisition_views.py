@@ -125,7 +125,14 @@ def plan(requisition_id: int):
     if action == "add":
         form.sessions.append_entry()
     elif action.startswith("remove-") and len(form.sessions) > 1:
-        _remove_entry(form.sessions, int(action.removeprefix("remove-")))
+        index = action.removeprefix("remove-")
+        if not (
+            index.isascii() and index.isdecimal() and int(index) < len(form.sessions)
+        ):
+            abort(400)
+        _remove_entry(form.sessions, int(index))
+    elif action and action != "add":
+        abort(400)
     for entry in form.sessions:
         entry.form.competency_keys.choices = choices
     if not action and form.validate_on_submit():

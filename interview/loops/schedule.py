@@ -87,6 +87,9 @@ MSG_FOLD = (
     "choose the first ({first}) or second ({second})."
 )
 MSG_DURATION = "A session lasts between 1 minute and 8 hours."
+MSG_YEAR = "Choose a date between the years 2000 and 2100."
+# Interviews happen in this century; far dates overflow "ends + a day" arithmetic.
+YEARS = range(2000, 2101)
 MSG_ENDS_BEFORE_START = "The session ends before it starts."
 MSG_BAD_EMAIL = "'{email}' is not an email address."
 
@@ -208,6 +211,8 @@ def to_utc(local: datetime | str, zone_name: str, fold: int | None = None) -> da
         raise ValueError("fold must be None, 0 or 1.")
     tz = zone(zone_name)
     wall = _parse_local(local)
+    if wall.year not in YEARS:
+        raise ScheduleError(MSG_YEAR)
     first = wall.replace(tzinfo=tz, fold=0)
     second = wall.replace(tzinfo=tz, fold=1)
     try:

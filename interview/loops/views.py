@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from ..extensions import db
@@ -38,13 +39,23 @@ from .requisition_views import load_requisition, ta_only
 from .schedule import ScheduleError, ics_invitation, local_range
 from .states import LABELS, TRANSITIONS
 
+# One round of queries for the whole page, however many sessions the loop has.
+LOOP_PAGE_LOADS = [
+    selectinload(Loop.sessions)
+    .selectinload(InterviewSession.seats)
+    .options(joinedload(PanelSeat.interviewer), selectinload(PanelSeat.scorecard)),
+    selectinload(Loop.sessions).selectinload(InterviewSession.competencies),
+    joinedload(Loop.candidate),
+    joinedload(Loop.requisition),
+]
+
 signed_in = role_required(
     Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER
 )
 
 
 def load_loop(loop_id: int) -> Loop:
-    loop = db.session.get(Loop, loop_id) or abort(404)
+    loop = db.session.get(Loop, loop_id, options=LOOP_PAGE_LOADS) or abort(404)
     if not can_view_loop(current_user, loop):
         abort(403)
     return loop
@@ -126,6 +137,7 @@ def _management_forms(loop: Loop) -> dict:
                 if u.discipline == seat.discipline
             ]
             form.interviewer_id.data = str(seat.interviewer_id or "")
+            form.current.data = str(seat.interviewer_id or "")
             seat_forms[seat.id] = form
     schedule_forms = {}
     for session in loop.sessions:
@@ -133,6 +145,8 @@ def _management_forms(loop: Loop) -> dict:
         if session.starts_at:
             local = session.starts_at.astimezone(_zone_or_utc(session.time_zone))
             form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
+            if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+                form.fold.data = str(local.fold)  # the hour that happens twice
         schedule_forms[session.id] = form
     shape_forms = {}
     for session in loop.sessions:
@@ -173,12 +187,22 @@ def _zone_or_utc(name: str):
 def seat(loop_id: int, seat_id: int):
     """Seat an interviewer (or nobody) in one seat of the panel."""
     loop = load_loop(loop_id)
-    seat = db.session.get(PanelSeat, seat_id) or abort(404)
+    # Two administrators seating at once: the second waits, then sees the change.
+    seat = db.session.get(PanelSeat, seat_id, with_for_update=True) or abort(404)
     if seat.session.loop_id != loop.id or seat.removed_at is not None:
         abort(404)
     form = SeatForm(prefix=f"seat-{seat.id}")
+    expected = form.current.data
+    if expected is not None and expected != str(seat.interviewer_id or ""):
+        now = seat.interviewer.name if seat.interviewer else "nobody"
+        flash(
+            f"{seat.session.title}: someone changed this seat meanwhile (it now has "
+            f"{now}); nothing was changed. Choose again if needed.",
+            "error",
+        )
+        return redirect(url_for(".loop", loop_id=loop.id))
     chosen = form.interviewer_id.data or ""
-    if chosen and not chosen.isdigit():
+    if chosen and not (chosen.isascii() and chosen.isdecimal() and len(chosen) < 10):
         abort(400)
     interviewer = db.session.get(User, int(chosen)) if chosen else None
     if chosen and interviewer is None:
@@ -186,6 +210,7 @@ def seat(loop_id: int, seat_id: int):
     try:
         message = assign_seat(current_user, seat, interviewer)
     except LoopError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
@@ -226,7 +251,8 @@ def schedule(loop_id: int, session_id: int):
         data["fold"] = int(data["fold"]) if data.get("fold") in ("0", "1") else None
         try:
             schedule_session(current_user, session, data)
-        except ScheduleError as exc:
+        except (ScheduleError, LoopError) as exc:
+            db.session.rollback()
             flash(f"{session.title}: {exc}", "error")
         else:
             db.session.commit()
@@ -256,7 +282,12 @@ def add_loop_session(loop_id: int):
     loop = load_loop(loop_id)
     form = _session_form(loop, None)
     if form.validate():
-        session = add_session(current_user, loop, form.data)
+        try:
+            session = add_session(current_user, loop, form.data)
+        except LoopError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".loop", loop_id=loop.id))
         db.session.commit()
         flash(f"Added {session.title}. Seat its panel and give it a time.", "success")
         return redirect(url_for(".loop", loop_id=loop.id))
@@ -294,6 +325,7 @@ def remove_loop_session(loop_id: int, session_id: int):
     try:
         remove_session(current_user, session)
     except LoopError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
@@ -344,6 +376,7 @@ def invitation(loop_id: int, session_id: int):
         url=session.video_url,
         attendee_emails=tuple(u.email for u in seated),
         stamp_utc=utcnow(),
+        sequence=session.schedule_sequence,
     )
     return Response(
         body,

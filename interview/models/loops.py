@@ -96,6 +96,8 @@ class InterviewSession(db.Model):
     # The panel the session needs, e.g. one clinical and one technical interviewer.
     clinical_seats: Mapped[int] = mapped_column(default=1)
     technical_seats: Mapped[int] = mapped_column(default=1)
+    # Bumped on each change of time or place: calendars replace older invitations.
+    schedule_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     loop = relationship("Loop", back_populates="sessions")
     competencies = relationship("Competency", secondary=session_competencies)
