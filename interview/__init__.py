@@ -86,10 +86,11 @@ def _load_user(session_token: str):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, auth, home, loops, rubrics
+    from . import accounts, auth, home, loops, rubrics, scorecards
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(rubrics.bp)
     app.register_blueprint(loops.bp)
+    app.register_blueprint(scorecards.bp)

@@ -77,6 +77,9 @@ ROUTES = [
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/remove", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics", EVERYONE),
     ("GET", "/my-interviews", INTERVIEWERS),
+    # Only the seat's own interviewer (the fixture seats the clinical one there).
+    ("GET", "/interviews/<int:seat_id>", frozenset({CLINICAL})),
+    ("POST", "/interviews/<int:seat_id>", frozenset({CLINICAL})),
 ]
 PUBLIC = [
     ("GET", "/sign-in"),

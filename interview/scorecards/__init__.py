@@ -1,0 +1,5 @@
+"""Scoring: the interview kit and an anchored scorecard that stays independent."""
+
+from .views import bp
+
+__all__ = ["bp"]

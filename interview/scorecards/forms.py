@@ -1,0 +1,94 @@
+"""The scorecard form, built with WTForms from the rubric version the loop uses."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
+
+from .rules import NOT_ASSESSED, Answer
+
+
+def scorecard_form(competencies, levels, *args, **kwargs) -> FlaskForm:
+    """A form with a rating, evidence and notes per competency of the session."""
+
+    class ScorecardForm(FlaskForm):
+        version = HiddenField()
+        recommendation = RadioField(
+            "Overall recommendation",
+            choices=[
+                SelectChoice(str(lv.value), f"{lv.value} {lv.label}") for lv in levels
+            ],
+        )
+        summary = TextAreaField("Summary: your overall view, in a few sentences")
+        amend_reason = TextAreaField("Why you amend your submitted scorecard")
+        save = SubmitField("Save draft")
+        submit = SubmitField("Submit scorecard")
+        amend = SubmitField("Submit amendment")
+
+    labels = {lv.value: lv.label for lv in levels}
+    for c in competencies:
+        anchors = {a.level: a.text for a in c.anchors}
+        choices = [
+            SelectChoice(str(v), f"{v} {labels[v]}: {anchors.get(v, '')}")
+            for v in labels
+        ] + [SelectChoice(NOT_ASSESSED, "Not assessed in this interview")]
+        setattr(
+            ScorecardForm,
+            f"level_{c.key}",
+            RadioField(f"Rating for {c.name}", choices=choices),
+        )
+        setattr(
+            ScorecardForm,
+            f"evidence_{c.key}",
+            TextAreaField(f"Evidence for {c.name}: what the candidate said or did"),
+        )
+        setattr(
+            ScorecardForm,
+            f"notes_{c.key}",
+            TextAreaField(f"Notes during the interview ({c.name})"),
+        )
+    return ScorecardForm(*args, **kwargs)
+
+
+def form_answers(
+    form, competencies, levels
+) -> tuple[dict[str, Answer], int | None, str]:
+    """What was typed, as plain answers (unknown levels count as not chosen)."""
+    values = {str(lv.value): lv.value for lv in levels}
+    answers = {}
+    for c in competencies:
+        raw = getattr(form, f"level_{c.key}").data
+        answers[c.key] = Answer(
+            level=values.get(raw),
+            not_assessed=raw == NOT_ASSESSED,
+            evidence=getattr(form, f"evidence_{c.key}").data or "",
+            notes=getattr(form, f"notes_{c.key}").data or "",
+        )
+    recommendation = values.get(form.recommendation.data)
+    return answers, recommendation, form.summary.data or ""
+
+
+def fill_from(form, card, keys_by_id: dict[int, str]) -> None:
+    """Show a saved scorecard in the form."""
+    form.version.data = str(card.version)
+    form.recommendation.data = str(card.overall_recommendation or "")
+    form.summary.data = card.summary
+    for r in card.ratings:
+        key = keys_by_id[r.competency_id]
+        level = NOT_ASSESSED if r.is_not_assessed else (str(r.level) if r.level else "")
+        getattr(form, f"level_{key}").data = level
+        getattr(form, f"evidence_{key}").data = r.evidence
+        getattr(form, f"notes_{key}").data = r.notes
+
+
+def attach(form, problems: dict[str, str]) -> list[str]:
+    """Put each problem next to its field; return the ones that belong to none."""
+    loose = []
+    for name, message in problems.items():
+        key, _, part = name.partition(".")
+        field = (
+            getattr(form, f"{part}_{key}", None) if part else getattr(form, key, None)
+        )
+        if field is None:
+            loose.append(message)
+        else:
+            field.errors = [*list(field.errors or ()), message]
+    return loose

@@ -1,0 +1,233 @@
+"""The interview kit and scorecard: drafts, submission, amendment, independence."""
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.loops.operations import create_loop
+from interview.models import (
+    AuditEntry,
+    Candidate,
+    Discipline,
+    PlanSession,
+    Requisition,
+    Role,
+    Scorecard,
+)
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+
+from .rubric_samples import dump, rubric
+
+EVIDENCE = "She traced the failed ADT merge to the registration workflow and fixed it."
+
+
+@pytest.fixture
+def seat(app, make_user):
+    """Clara's clinical seat on a session covering workflow and privacy."""
+    manager = make_user(Role.HIRING_MANAGER)
+    clara = make_user(
+        Role.INTERVIEWER, discipline=Discipline.CLINICAL, name="Clara Jensen"
+    )
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        requisition = Requisition(
+            title="EHR analyst",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=manager.id,
+            default_rubric_id=version.rubric_id,
+            plan=[PlanSession(title="Case", competency_keys=["workflow", "privacy"])],
+        )
+        candidate = Candidate(name="Priya Raman")
+        db.session.add_all([requisition, candidate])
+        loop = create_loop(None, requisition, candidate)
+        seat = next(
+            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
+        )
+        seat.interviewer_id = clara.id
+        db.session.commit()
+        return {"id": seat.id, "clara": clara}
+
+
+def _form(version="0", **overrides):
+    data = {
+        "version": version,
+        "level_workflow": "3",
+        "evidence_workflow": EVIDENCE,
+        "notes_workflow": "asked about merges",
+        "level_privacy": "na",
+        "evidence_privacy": "",
+        "recommendation": "3",
+        "summary": "Solid workflow judgement; privacy not covered today.",
+    }
+    data.update(overrides)
+    return data
+
+
+def _card(app):
+    with app.app_context():
+        card = db.session.scalar(sa.select(Scorecard))
+        if card is None:
+            return None
+        return {
+            "status": str(card.status),
+            "version": card.version,
+            "summary": card.summary,
+            "evidence": {r.competency.key: r.evidence for r in card.ratings},
+            "amendments": card.amendment_count,
+        }
+
+
+def test_the_kit_shows_the_questions_and_the_anchored_scale(client, auth, seat):
+    auth.login(seat["clara"])
+    page = client.get(f"/interviews/{seat['id']}").get_data(as_text=True)
+    assert "Tell me about a go-live that went wrong." in page
+    assert "3 Yes: Names the cause and the change they made to the build." in page
+    assert "Not assessed in this interview" in page
+    assert (
+        "Listen for whether they asked the ward what changed." in page
+    )  # clinical cue
+
+
+@pytest.mark.parametrize("who", [Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, "other"])
+def test_nobody_else_opens_the_kit_or_saves_to_it(
+    app, client, auth, seat, make_user, who
+):
+    other = (
+        make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
+        if who == "other"
+        else make_user(who)
+    )
+    auth.login(other)
+    assert client.get(f"/interviews/{seat['id']}").status_code == 403
+    assert (
+        client.submit(f"/interviews/{seat['id']}", _form(submit="y")).status_code == 403
+    )
+    assert _card(app) is None
+
+
+def test_a_draft_is_kept_and_shown_again(app, client, auth, seat):
+    auth.login(seat["clara"])
+    saved = client.submit(
+        f"/interviews/{seat['id']}", _form(save="y"), follow_redirects=True
+    )
+    page = saved.get_data(as_text=True)
+    assert (
+        "Draft saved at" in page and EVIDENCE in page and "asked about merges" in page
+    )
+    assert _card(app)["status"] == "draft"
+
+
+def test_submission_needs_evidence_and_keeps_what_was_typed(app, client, auth, seat):
+    auth.login(seat["clara"])
+    response = client.submit(
+        f"/interviews/{seat['id']}",
+        _form(submit="y", evidence_workflow="Good.", summary="Fine"),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        'id="evidence_workflow-error">Write at least 20 characters of evidence' in page
+    )
+    assert "Write a summary of at least 20 characters." in page
+    assert "\nGood.</textarea>" in page
+    checked = '<input checked id="level_workflow-2" name="level_workflow" type="radio" value="3">'
+    assert checked in page
+    assert _card(app) is None
+
+
+def test_submit_once_even_when_clicked_twice(app, client, auth, seat):
+    auth.login(seat["clara"])
+    first = client.submit(
+        f"/interviews/{seat['id']}", _form(submit="y"), follow_redirects=True
+    )
+    assert "Scorecard submitted." in first.get_data(as_text=True)
+    second = client.submit(
+        f"/interviews/{seat['id']}", _form(submit="y"), follow_redirects=True
+    )
+    assert "already submitted; nothing changed" in second.get_data(as_text=True)
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert actions.count("scorecard.submit") == 1
+    refused = client.submit(f"/interviews/{seat['id']}", _form(version="1", save="y"))
+    assert "This scorecard is submitted; amend it instead." in refused.get_data(
+        as_text=True
+    )
+
+
+def test_a_stale_second_tab_is_refused_and_shows_both_texts(app, client, auth, seat):
+    auth.login(seat["clara"])
+    client.submit(
+        f"/interviews/{seat['id']}",
+        _form(save="y", summary="Typed in the first tab, kept."),
+    )
+    stale = client.submit(
+        f"/interviews/{seat['id']}", _form(save="y", summary="Typed in the second tab.")
+    )
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Changed in another window" in page
+    assert (
+        "Typed in the second tab." in page and "Typed in the first tab, kept." in page
+    )
+    assert _card(app)["summary"] == "Typed in the first tab, kept."
+
+
+def test_an_amendment_needs_a_reason_and_keeps_the_old_text(app, client, auth, seat):
+    auth.login(seat["clara"])
+    client.submit(f"/interviews/{seat['id']}", _form(submit="y"))
+    version = str(_card(app)["version"])
+    no_reason = client.submit(
+        f"/interviews/{seat['id']}",
+        _form(version=version, amend="y", level_workflow="2"),
+    )
+    assert "Say why you amend it" in no_reason.get_data(as_text=True)
+    done = client.submit(
+        f"/interviews/{seat['id']}",
+        _form(
+            version=version,
+            amend="y",
+            level_workflow="2",
+            amend_reason="Re-read my notes: the fix came from her lead.",
+        ),
+        follow_redirects=True,
+    )
+    assert "Amendment submitted." in done.get_data(as_text=True)
+    assert _card(app)["amendments"] == 1
+    with app.app_context():
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == "scorecard.amend")
+        )
+        assert entry.before["ratings"]["workflow"]["level"] == 3
+        assert entry.after["ratings"]["workflow"]["level"] == 2
+        assert entry.reason == "Re-read my notes: the fix came from her lead."
+
+
+def test_long_unicode_evidence_is_kept_exactly_and_too_long_is_refused(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    text = ("Explained it to the charge nurse 👩‍⚕️ — שלום\r\nline two " * 400)[:20_000]
+    assert len(text) == 20_000
+    client.submit(f"/interviews/{seat['id']}", _form(save="y", evidence_workflow=text))
+    assert _card(app)["evidence"]["workflow"] == text  # exactly, line breaks too
+    too_long = client.submit(
+        f"/interviews/{seat['id']}",
+        _form(version="1", save="y", evidence_workflow=text + "!"),
+    )
+    page = too_long.get_data(as_text=True)
+    assert too_long.status_code == 422
+    assert "20,001 characters; the limit is 20,000." in page
+    assert "line two" in page  # the text is still in the form
+
+
+def test_html_in_evidence_is_shown_as_text(client, auth, seat):
+    auth.login(seat["clara"])
+    client.submit(
+        f"/interviews/{seat['id']}",
+        _form(
+            save="y", evidence_workflow="<b>bold</b> <script>x()</script> and more text"
+        ),
+    )
+    page = client.get(f"/interviews/{seat['id']}").get_data(as_text=True)
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page
