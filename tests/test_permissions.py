@@ -80,6 +80,7 @@ ROUTES = [
     # Only the seat's own interviewer (the fixture seats the clinical one there).
     ("GET", "/interviews/<int:seat_id>", frozenset({CLINICAL})),
     ("POST", "/interviews/<int:seat_id>", frozenset({CLINICAL})),
+    ("POST", "/interviews/<int:seat_id>/autosave", frozenset({CLINICAL})),
 ]
 PUBLIC = [
     ("GET", "/sign-in"),

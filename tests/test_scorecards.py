@@ -231,3 +231,24 @@ def test_html_in_evidence_is_shown_as_text(client, auth, seat):
     )
     page = client.get(f"/interviews/{seat['id']}").get_data(as_text=True)
     assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page
+
+
+def test_autosave_answers_in_json_and_refuses_a_stale_tab(
+    app, client, auth, seat, make_user
+):
+    auth.login(seat["clara"])
+    url = f"/interviews/{seat['id']}/autosave"
+    first = client.submit(url, _form(summary="Saved by autosave in tab one."))
+    assert first.status_code == 200 and first.json["ok"] and first.json["version"] == 1
+    stale = client.submit(url, _form(summary="Typed in tab two."))
+    assert stale.status_code == 409 and stale.json["stale"]
+    assert _card(app)["summary"] == "Saved by autosave in tab one."
+    fresh = client.submit(url, _form(version="1", summary="Tab one again."))
+    assert fresh.json["version"] == 2
+    too_long = client.submit(url, _form(version="2", evidence_workflow="x" * 20_001))
+    assert (
+        too_long.status_code == 422 and "workflow.evidence" in too_long.json["problems"]
+    )
+    auth.logout()
+    auth.login(make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL))
+    assert client.submit(url, _form(version="2")).status_code == 403

@@ -1,6 +1,15 @@
 """The interview kit and scorecard: only the seat's own interviewer opens them."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..extensions import db
@@ -83,6 +92,31 @@ def kit(seat_id: int):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(".kit", seat_id=seat.id))
+
+
+@bp.route("/<int:seat_id>/autosave", methods=["POST"])
+@interviewers
+def autosave(seat_id: int):
+    """Save a draft from the page's script; answers in JSON so it can say what happened."""
+    seat = load_own_seat(seat_id)
+    competencies, levels = _context(seat)
+    form = scorecard_form(competencies, levels)
+    answers, recommendation, summary = form_answers(form, competencies, levels)
+    expected = int(form.version.data) if (form.version.data or "").isdecimal() else None
+    card = scorecard_for(seat)
+    if card.is_submitted:
+        return jsonify(ok=False, submitted=True, message="Already submitted."), 409
+    try:
+        save_draft(current_user, card, answers, recommendation, summary, expected)
+    except ScorecardProblems as exc:
+        db.session.rollback()
+        return jsonify(ok=False, problems=exc.problems), 422
+    except StaleScorecard:
+        db.session.rollback()
+        message = "Changed in another window: reload to compare before saving."
+        return jsonify(ok=False, stale=True, message=message), 409
+    db.session.commit()
+    return jsonify(ok=True, version=card.version, saved_at=card.updated_at.isoformat())
 
 
 def _render(seat, form, loose=(), stale=None, status=200):

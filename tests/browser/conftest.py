@@ -162,3 +162,36 @@ def demo_loop(live_app, make_account, core_rubric):
         }
         db.session.remove()
     return {**ids, "manager": manager, "clinician": clinician}
+
+
+@pytest.fixture
+def kit_seat(live_app, make_account):
+    """A clinician's seat on a session covering two competencies of the sample rubric."""
+    from interview.loops.operations import create_loop
+    from interview.models import Candidate, PlanSession, Requisition
+    from interview.rubrics.operations import save_rubric
+    from interview.rubrics.schema import validate
+
+    from ..rubric_samples import dump, rubric
+
+    manager = make_account(Role.HIRING_MANAGER)
+    clinician = make_account(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
+    with live_app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        requisition = Requisition(
+            title="EHR analyst",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=manager.id,
+            default_rubric_id=version.rubric_id,
+            plan=[PlanSession(title="Case", competency_keys=["workflow", "privacy"])],
+        )
+        db.session.add_all([requisition, Candidate(name="Priya Raman")])
+        loop = create_loop(None, requisition, db.session.scalar(db.select(Candidate)))
+        seat = next(
+            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
+        )
+        seat.interviewer_id = clinician.id
+        db.session.commit()
+        seat_id = seat.id
+        db.session.remove()
+    return {"id": seat_id, "user": clinician}

@@ -1,0 +1,89 @@
+"""Drafts that are never lost: autosave, a copy in the browser, an ended session."""
+
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from interview.extensions import db
+from interview.models import Rating, Scorecard
+
+from .test_accessibility import AXE, BLOCKING_IMPACTS, describe, sign_in
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="no chromium binary on PATH; CI installs it",
+)
+
+EVIDENCE = (
+    "Walked me through the failed ADT merge and how she fixed the registration step."
+)
+
+
+def _saved_evidence(live_app, seat_id: int) -> list[str]:
+    """Evidence saved on this seat's scorecard (browser tests share their database)."""
+    with live_app.app_context():
+        found = db.session.scalars(
+            sa.select(Rating.evidence)
+            .join(Scorecard)
+            .where(Scorecard.seat_id == seat_id)
+        ).all()
+        db.session.remove()
+    return found
+
+
+def test_typing_is_saved_a_moment_after_it_stops(page: Page, live_app, kit_seat):
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    page.get_by_label("Evidence for Workflow: what the candidate said or did").fill(
+        EVIDENCE
+    )
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    assert EVIDENCE in _saved_evidence(live_app, kit_seat["id"])
+    page.reload()
+    expect(page.locator("#evidence_workflow")).to_have_value(EVIDENCE)
+
+
+def test_an_ended_session_loses_nothing(page: Page, context, live_app, kit_seat):
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    context.clear_cookies()  # the session ends while the interviewer types
+    page.locator("#evidence_workflow").fill(EVIDENCE)
+    expect(page.locator("#save-status")).to_contain_text(
+        "you are signed out", timeout=10_000
+    )
+    assert EVIDENCE not in _saved_evidence(live_app, kit_seat["id"])
+
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    expect(page.locator("#evidence_workflow")).to_have_value(EVIDENCE)
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    assert EVIDENCE in _saved_evidence(live_app, kit_seat["id"])
+
+
+def test_a_dropped_connection_retries_until_saved(
+    page: Page, context, live_app, kit_seat
+):
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    context.set_offline(True)
+    page.locator("#evidence_workflow").fill(EVIDENCE)
+    expect(page.locator("#save-status")).to_contain_text(
+        "Not saved, retrying", timeout=10_000
+    )
+    context.set_offline(False)
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=20_000)
+    assert EVIDENCE in _saved_evidence(live_app, kit_seat["id"])
+
+
+def test_the_rating_is_chosen_with_arrow_keys(page: Page, kit_seat):
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    page.locator("#level_workflow-0").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#level_workflow-2")).to_be_checked()  # "3 Yes"
+    violations = AXE.run(page).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, describe(blocking)
