@@ -154,6 +154,9 @@ def seed_demo() -> int:
     created += _train_pool(users)
     created += _plan_requisitions()
     created += _demo_loops(users["tara.ta@demo.example"])
+    from .demo_scorecards import seed_scorecards
+
+    created += seed_scorecards()
     db.session.commit()
     return created
 

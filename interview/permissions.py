@@ -55,3 +55,20 @@ def can_view_loop(user: User, loop) -> bool:
 def can_see_contact_details(user: User) -> bool:
     """Candidates' email, phone and notes are for talent acquisition only."""
     return user.role == Role.TALENT_ACQUISITION
+
+
+def can_view_panel_scorecards(user: User, loop) -> bool:
+    """The independence rule: an interviewer sees the panel's scorecards only after
+    submitting their own, and only if the requisition shares them; talent acquisition
+    and the requisition's hiring manager always may."""
+    if can_view_requisition(user, loop.requisition):
+        return True
+    if user.role != Role.INTERVIEWER or not loop.requisition.share_scores_after_submit:
+        return False
+    return any(
+        seat.scorecard is not None
+        and seat.scorecard.interviewer_id == user.id
+        and seat.scorecard.is_submitted
+        for session in loop.sessions
+        for seat in session.seats
+    )

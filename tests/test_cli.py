@@ -159,3 +159,22 @@ def test_commands_on_a_database_without_tables_say_what_to_do(empty_app):
         assert result.exit_code == 1
         assert "run `flask --app interview init-db` first" in result.output
         assert "Traceback" not in result.output
+
+
+def test_seed_demo_has_loops_in_several_states_and_real_scorecards(app, runner):
+    from interview.models import Loop, Scorecard
+
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        states = set(db.session.scalars(sa.select(Loop.status)))
+        cards = db.session.scalars(sa.select(Scorecard)).all()
+        assert {"planned", "interviewing", "debrief", "withdrawn"} <= {
+            str(s) for s in states
+        }
+        submitted = [c for c in cards if c.is_submitted]
+        assert (
+            len(submitted) >= 4 and len(cards) - len(submitted) == 1
+        )  # one draft owed
+        for card in submitted:
+            rated = [r for r in card.ratings if not r.is_not_assessed]
+            assert rated and all(len(r.evidence) >= 20 for r in rated)

@@ -81,6 +81,8 @@ ROUTES = [
     ("GET", "/interviews/<int:seat_id>", frozenset({CLINICAL})),
     ("POST", "/interviews/<int:seat_id>", frozenset({CLINICAL})),
     ("POST", "/interviews/<int:seat_id>/autosave", frozenset({CLINICAL})),
+    # Before submitting their own, interviewers may not read the panel's scorecards.
+    ("GET", "/interviews/loops/<int:loop_id>/scorecards", TA_AND_MANAGER),
 ]
 PUBLIC = [
     ("GET", "/sign-in"),

@@ -252,3 +252,58 @@ def test_autosave_answers_in_json_and_refuses_a_stale_tab(
     auth.logout()
     auth.login(make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL))
     assert client.submit(url, _form(version="2")).status_code == 403
+
+
+def _second_seat(app, seat, make_user):
+    """Wei on the technical seat of the same session."""
+    wei = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name="Wei Zhang")
+    with app.app_context():
+        from interview.models import PanelSeat
+
+        mine = db.session.get(PanelSeat, seat["id"])
+        other = next(s for s in mine.session.seats if s.id != mine.id)
+        other.interviewer_id = wei.id
+        db.session.commit()
+        return {"id": other.id, "wei": wei, "loop_id": mine.session.loop_id}
+
+
+def test_independence_nobody_peeks_before_submitting(
+    app, client, auth, seat, make_user
+):
+    second = _second_seat(app, seat, make_user)
+    panel = f"/interviews/loops/{second['loop_id']}/scorecards"
+    auth.login(second["wei"])
+    client.submit(
+        f"/interviews/{second['id']}",
+        _form(
+            submit="y",
+            evidence_workflow="Wei's evidence: explained FHIR paging to the ward sister.",
+        ),
+    )
+    auth.logout()
+
+    auth.login(seat["clara"])  # has not submitted: no scores anywhere
+    assert client.get(panel).status_code == 403
+    assert "Wei&#39;s evidence" not in client.get(
+        f"/loops/{second['loop_id']}"
+    ).get_data(as_text=True)
+    client.submit(f"/interviews/{seat['id']}", _form(save="y"))
+    assert client.get(panel).status_code == 403  # a draft is not a submission
+    client.submit(f"/interviews/{seat['id']}", _form(version="1", submit="y"))
+    page = client.get(panel).get_data(as_text=True)
+    assert "Wei&#39;s evidence: explained FHIR paging" in page and EVIDENCE in page
+
+
+def test_a_requisition_can_keep_scorecards_private_after_submission(
+    app, client, auth, seat, make_user
+):
+    second = _second_seat(app, seat, make_user)
+    with app.app_context():
+        db.session.scalar(sa.select(Requisition)).share_scores_after_submit = False
+        db.session.commit()
+    auth.login(seat["clara"])
+    client.submit(f"/interviews/{seat['id']}", _form(submit="y"))
+    assert (
+        client.get(f"/interviews/loops/{second['loop_id']}/scorecards").status_code
+        == 403
+    )

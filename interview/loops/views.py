@@ -15,7 +15,12 @@ from ..models import (
     Role,
     User,
 )
-from ..permissions import can_see_contact_details, can_view_loop, role_required
+from ..permissions import (
+    can_see_contact_details,
+    can_view_loop,
+    can_view_panel_scorecards,
+    role_required,
+)
 from ..timeutil import utcnow
 from .blueprint import bp
 from .coverage import gaps
@@ -114,6 +119,13 @@ def loop(loop_id: int):
         "scorecard_status": scorecard_status,
         "local_range": local_range,
         "contact": can_see_contact_details(current_user),
+        "panel_visible": can_view_panel_scorecards(current_user, loop),
+        "my_seats": [
+            seat
+            for session in loop.sessions
+            for seat in active_seats(session)
+            if seat.interviewer_id == current_user.id
+        ],
         "manage": current_user.role == Role.TALENT_ACQUISITION,
     }
     if context["manage"]:

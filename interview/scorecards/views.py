@@ -13,8 +13,8 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import PanelSeat, Role
-from ..permissions import role_required
+from ..models import Loop, PanelSeat, Role
+from ..permissions import can_view_panel_scorecards, role_required
 from .forms import attach, fill_from, form_answers, scorecard_form
 from .operations import (
     ScorecardProblems,
@@ -117,6 +117,25 @@ def autosave(seat_id: int):
         return jsonify(ok=False, stale=True, message=message), 409
     db.session.commit()
     return jsonify(ok=True, version=card.version, saved_at=card.updated_at.isoformat())
+
+
+@bp.route("/loops/<int:loop_id>/scorecards")
+@role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER)
+def panel(loop_id: int):
+    """The panel's submitted scorecards, for those the independence rule lets in."""
+    loop = db.session.get(Loop, loop_id) or abort(404)
+    if not can_view_panel_scorecards(current_user, loop):
+        abort(403)
+    cards = [
+        seat.scorecard
+        for session in loop.sessions
+        for seat in session.seats
+        if seat.scorecard is not None and seat.scorecard.is_submitted
+    ]
+    labels = {lv.value: lv.label for lv in loop.rubric_version.levels}
+    return render_template(
+        "scorecards/panel.html", loop=loop, cards=cards, labels=labels
+    )
 
 
 def _render(seat, form, loose=(), stale=None, status=200):
