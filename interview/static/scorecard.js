@@ -9,6 +9,15 @@
 (function () {
   "use strict";
   var form = document.getElementById("scorecard");
+  /* A double click on Submit sends one request: the buttons are disabled just after
+     the first submission leaves (the server also treats a repeat as done). */
+  if (form) {
+    form.addEventListener("submit", function () {
+      setTimeout(function () {
+        Array.prototype.forEach.call(form.querySelectorAll("[type=submit]"), function (b) { b.disabled = true; });
+      }, 0);
+    });
+  }
   if (!form || form.dataset.submitted === "yes") {
     if (form) { try { localStorage.removeItem(form.dataset.storageKey); } catch (e) {} }
     return;

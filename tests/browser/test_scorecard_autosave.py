@@ -87,3 +87,31 @@ def test_the_rating_is_chosen_with_arrow_keys(page: Page, kit_seat):
     violations = AXE.run(page).response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, describe(blocking)
+
+
+def test_double_clicking_submit_submits_once(page: Page, live_app, kit_seat):
+    from interview.models import AuditEntry
+
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    page.locator("#level_workflow-2").check()
+    page.locator("#evidence_workflow").fill(EVIDENCE)
+    page.locator("#level_privacy-4").check()  # not assessed
+    page.locator("#recommendation-2").check()
+    page.locator("#summary").fill(
+        "Solid on workflow; privacy not covered in this session."
+    )
+    page.get_by_role("button", name="Submit scorecard").dblclick()
+    expect(page.get_by_role("heading", name="Your submitted scorecard")).to_be_visible()
+    expect(page.locator("#submitted-view")).to_contain_text(EVIDENCE)
+    with live_app.app_context():
+        card_id = db.session.scalar(
+            sa.select(Scorecard.id).where(Scorecard.seat_id == kit_seat["id"])
+        )
+        submits = db.session.scalars(
+            sa.select(AuditEntry).where(
+                AuditEntry.action == "scorecard.submit", AuditEntry.object_id == card_id
+            )
+        ).all()
+        db.session.remove()
+    assert len(submits) == 1
