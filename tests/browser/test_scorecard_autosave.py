@@ -115,3 +115,19 @@ def test_double_clicking_submit_submits_once(page: Page, live_app, kit_seat):
         ).all()
         db.session.remove()
     assert len(submits) == 1
+
+
+def test_the_kit_prints_with_its_questions_and_without_the_navigation(
+    page: Page, kit_seat
+):
+    from io import BytesIO
+
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    page.emulate_media(media="print")
+    expect(
+        page.get_by_text("Tell me about a go-live that went wrong.").first
+    ).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(BytesIO(pdf).getvalue()) > 1000
