@@ -1,0 +1,557 @@
+"""Score synthesis for a debrief: the panel's submitted scorecards brought together.
+Pure: frozen dataclasses in, frozen dataclasses out; no database, no web, no I/O.
+
+Which scorecards count
+    Only submitted scorecards (``submitted_at`` set) count. A draft is ignored entirely:
+    its ratings, its recommendation and its timing. A rating of ``None`` ("not
+    assessed") counts nowhere: not in counts, means, medians, coverage or must-meet.
+
+Notation
+    For a competency c, R(c) is the list of its ratings (levels) across submitted
+    scorecards, in scorecard order; n(c) = len(R(c)); w(c) is its weight (> 0).
+    The scale runs from L = lowest level value to H = highest; the middle is
+    M = (L + H) / 2.
+
+Per competency (exact floats; nothing is rounded in the numbers)
+    count   = n(c)
+    mean    = sum(R(c)) / n(c)                       (None when n(c) = 0)
+    median  = statistics.median(R(c)), as a float    (even n: average of the middle two)
+    minimum = min(R(c)), maximum = max(R(c))
+    clinical / technical: the same count and mean over the ratings given by
+    interviewers of that discipline only.
+
+Overall
+    A = the competencies with n(c) >= 1 ("assessed").
+    score = sum(w(c) * mean(c) for c in A) / sum(w(c) for c in A)   (None when A empty)
+    formula, in words with the numbers, means to 2 decimals and weights as given:
+        "(3.50 × 1 + 2.00 × 1.5) / (1 + 1.5) = 2.60"
+    assessed_weight_share = sum(w(c) for c in A) / sum(w(c) for all c)   (0.0 if none)
+    left_out: "2 of 6 competencies, 30% of the weight, not assessed", the percentage
+        being (1 - assessed_weight_share) * 100 rounded half up to a whole number
+        ("under 1%" / "over 99%" when that rounding would hide a non-zero share or
+        claim all of it); "Nothing was assessed: none of the 6 competencies has a
+        rating" when A is empty; None when nothing is left out.
+
+Must meet (listed first, in a field of its own)
+    A competency with a ``min_level`` m is listed when n(c) >= 1 and
+    mean(c) < m or any single rating r < m (a mean below m implies such a rating).
+    An unassessed competency is never listed: it shows in ``left_out`` and coverage.
+        "Regulatory and privacy judgement: mean 2.50 is below the minimum 3; Wei Zhang
+         rated 2"                                          (the mean is below)
+        "Clinical safety reasoning: Wei Zhang rated 2, below the minimum 3 (mean 3.33)"
+                                                           (only single ratings are)
+
+Flags (ordered by competency, in the given order, then by kind in the order below;
+scorecard flags come after all competency flags, by kind, then scorecard order)
+    split_panel           max(R(c)) - min(R(c)) >= 2.
+    cross_functional_gap  both disciplines rated c and
+                          |clinical mean - technical mean| >= 1; the sentence says
+                          which side rated higher.
+    coverage_gap          at least one scorecard was submitted, and a discipline that
+                          should assess c (both for "both", else the named one) gave
+                          it no rating.
+    contradiction         with the interviewer's own mean m_i over their assessed
+                          ratings: (recommendation > M and m_i < M) or
+                          (recommendation < M and m_i > M). A recommendation of
+                          exactly M, no recommendation or no ratings never contradict.
+    amended_after_visible amended_at > others_visible_from (both set).
+    stale                 submitted_at - interview_ended_at > 48 hours (exactly 48
+                          hours is not stale). Durations read as days, hours and
+                          minutes, seconds dropped ("3 days 4 hours").
+
+Recommendations
+    tally: one entry per scale level, lowest value first, zeros included, counting
+    the submitted scorecards that recommend that level; no_recommendation counts
+    submitted scorecards without one.
+    missing = max(0, expected_scorecards - number of submitted scorecards).
+
+Rounding in text (the numbers in the dataclasses are never rounded)
+    Decimal half up on the shortest repr of the float, so 2.25 reads "2.3".
+    2 decimals: the overall formula, and any mean compared against a threshold
+    (must-meet, contradiction) so a mean just under a line never reads as on it.
+    1 decimal: the cross-functional gap, its two means and their difference.
+    Weights, levels and the middle of the scale read as plain numbers ("1.5", "3").
+
+Bad input (unknown competency or level, duplicate keys or levels, a scorecard rating
+one competency twice, a weight that is not a positive finite number, naive
+datetimes, negative expected_scorecards) raises ValueError.
+"""
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Literal
+
+Discipline = Literal["clinical", "technical"]
+DISCIPLINES: tuple[Discipline, ...] = ("clinical", "technical")
+STALE_AFTER = timedelta(hours=48)
+SPLIT_SPREAD = 2
+GAP_THRESHOLD = 1.0
+
+
+# --- inputs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class CompetencyInfo:
+    key: str
+    name: str
+    weight: float
+    assessed_by: Literal["clinical", "technical", "both"]
+    min_level: int | None = None
+
+
+@dataclass(frozen=True)
+class RatingIn:
+    competency: str  # the competency's key
+    level: int | None  # None: not assessed
+
+
+@dataclass(frozen=True)
+class ScorecardIn:
+    id: int
+    interviewer: str
+    discipline: Discipline
+    recommendation: int | None
+    ratings: tuple[RatingIn, ...]
+    submitted_at: datetime | None  # aware; None: still a draft, ignored
+    interview_ended_at: datetime | None
+    amended_at: datetime | None = None
+    # When this interviewer could first see the others' scorecards; None if never.
+    others_visible_from: datetime | None = None
+
+
+# --- outputs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingOut:
+    interviewer: str
+    discipline: Discipline
+    level: int
+
+
+@dataclass(frozen=True)
+class DisciplineStat:
+    count: int
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class CompetencyResult:
+    key: str
+    name: str
+    weight: float
+    count: int
+    mean: float | None
+    median: float | None
+    minimum: int | None
+    maximum: int | None
+    clinical: DisciplineStat
+    technical: DisciplineStat
+    min_level: int | None
+    ratings: tuple[RatingOut, ...]
+
+
+@dataclass(frozen=True)
+class Overall:
+    score: float | None
+    formula: str | None
+    assessed_weight_share: float
+    left_out: str | None
+
+
+@dataclass(frozen=True)
+class MustMeet:
+    key: str
+    name: str
+    min_level: int
+    mean: float
+    below: tuple[RatingOut, ...]  # the single ratings under the minimum
+    sentence: str
+
+
+class FlagKind(StrEnum):
+    SPLIT_PANEL = "split_panel"
+    CROSS_FUNCTIONAL_GAP = "cross_functional_gap"
+    COVERAGE_GAP = "coverage_gap"
+    CONTRADICTION = "contradiction"
+    AMENDED_AFTER_VISIBLE = "amended_after_visible"
+    STALE = "stale"
+
+
+KIND_ORDER = {kind: i for i, kind in enumerate(FlagKind)}
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: FlagKind
+    sentence: str
+    competency: str | None = None  # key, for competency flags
+    scorecard_id: int | None = None  # for scorecard flags
+
+
+@dataclass(frozen=True)
+class TallyEntry:
+    value: int
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    competencies: tuple[CompetencyResult, ...]
+    overall: Overall
+    must_meet: tuple[MustMeet, ...]
+    flags: tuple[Flag, ...]
+    tally: tuple[TallyEntry, ...]
+    no_recommendation: int
+    submitted: int
+    expected: int
+    missing: int
+
+
+# --- text helpers -------------------------------------------------------------------
+
+
+def fmt(x: float, places: int) -> str:
+    """``x`` to ``places`` decimals, half up on its shortest repr (2.25 -> "2.3")."""
+    quantum = Decimal(1).scaleb(-places)
+    return str(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def plain(x: float) -> str:
+    """A number as written by hand: 1.0 -> "1", 1.5 -> "1.5"."""
+    return format(Decimal(repr(float(x))).normalize(), "f")
+
+
+def join_names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def duration_text(delta: timedelta) -> str:
+    """Days, hours and minutes, zeros left out, seconds dropped: "3 days 4 hours"."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")):
+        if amount:
+            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
+    return " ".join(parts)
+
+
+def percent_text(share: float) -> str:
+    whole = int(Decimal(repr(share * 100)).quantize(Decimal(1), ROUND_HALF_UP))
+    if whole == 0 and share > 0:
+        return "under 1%"
+    if whole == 100 and share < 1:
+        return "over 99%"
+    return f"{whole}%"
+
+
+# --- validation ---------------------------------------------------------------------
+
+
+def _check(
+    levels: Sequence[Level],
+    competencies: Sequence[CompetencyInfo],
+    scorecards: Sequence[ScorecardIn],
+    expected_scorecards: int,
+) -> None:
+    if not levels:
+        raise ValueError("the scale has no levels")
+    values = {lv.value for lv in levels}
+    if len(values) != len(levels):
+        raise ValueError("the scale repeats a level value")
+    keys = {c.key for c in competencies}
+    if len(keys) != len(competencies):
+        raise ValueError("a competency key is repeated")
+    for c in competencies:
+        if not (math.isfinite(c.weight) and c.weight > 0):
+            raise ValueError(f"{c.key}: weight must be a positive number")
+        if c.assessed_by not in ("clinical", "technical", "both"):
+            raise ValueError(f"{c.key}: unknown assessed_by {c.assessed_by!r}")
+        if c.min_level is not None and c.min_level not in values:
+            raise ValueError(f"{c.key}: min_level {c.min_level} is not on the scale")
+    if expected_scorecards < 0:
+        raise ValueError("expected_scorecards cannot be negative")
+    for card in scorecards:
+        if card.discipline not in DISCIPLINES:
+            raise ValueError(f"scorecard {card.id}: unknown discipline")
+        if card.recommendation is not None and card.recommendation not in values:
+            raise ValueError(f"scorecard {card.id}: recommendation is not on the scale")
+        for moment in (
+            card.submitted_at,
+            card.interview_ended_at,
+            card.amended_at,
+            card.others_visible_from,
+        ):
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError(f"scorecard {card.id}: datetimes must be aware")
+        seen = set()
+        for rating in card.ratings:
+            if rating.competency not in keys:
+                raise ValueError(f"scorecard {card.id}: unknown {rating.competency!r}")
+            if rating.competency in seen:
+                raise ValueError(f"scorecard {card.id}: {rating.competency} twice")
+            seen.add(rating.competency)
+            if rating.level is not None and rating.level not in values:
+                raise ValueError(f"scorecard {card.id}: level {rating.level} off scale")
+
+
+# --- the synthesis ------------------------------------------------------------------
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _competency_result(
+    info: CompetencyInfo, cards: Sequence[ScorecardIn]
+) -> CompetencyResult:
+    ratings = tuple(
+        RatingOut(card.interviewer, card.discipline, r.level)
+        for card in cards
+        for r in card.ratings
+        if r.competency == info.key and r.level is not None
+    )
+    levels = [r.level for r in ratings]
+    by_side = {
+        side: [r.level for r in ratings if r.discipline == side] for side in DISCIPLINES
+    }
+    return CompetencyResult(
+        key=info.key,
+        name=info.name,
+        weight=info.weight,
+        count=len(levels),
+        mean=_mean(levels),
+        median=float(statistics.median(levels)) if levels else None,
+        minimum=min(levels) if levels else None,
+        maximum=max(levels) if levels else None,
+        clinical=DisciplineStat(len(by_side["clinical"]), _mean(by_side["clinical"])),
+        technical=DisciplineStat(
+            len(by_side["technical"]), _mean(by_side["technical"])
+        ),
+        min_level=info.min_level,
+        ratings=ratings,
+    )
+
+
+def _overall(results: Sequence[CompetencyResult]) -> Overall:
+    total = sum(r.weight for r in results)
+    assessed = [r for r in results if r.count]
+    weight = sum(r.weight for r in assessed)
+    share = weight / total if total else 0.0
+    if not results:
+        return Overall(None, None, 0.0, None)
+    if not assessed:
+        n = len(results)
+        noun = "competency" if n == 1 else "competencies"
+        left = f"Nothing was assessed: none of the {n} {noun} has a rating"
+        return Overall(None, None, 0.0, left)
+    score = sum(r.weight * r.mean for r in assessed) / weight
+    terms = " + ".join(f"{fmt(r.mean, 2)} × {plain(r.weight)}" for r in assessed)
+    weights = " + ".join(plain(r.weight) for r in assessed)
+    formula = f"({terms}) / ({weights}) = {fmt(score, 2)}"
+    missing = len(results) - len(assessed)
+    left_out = None
+    if missing:
+        left_out = (
+            f"{missing} of {len(results)} competencies, "
+            f"{percent_text(1 - share)} of the weight, not assessed"
+        )
+    return Overall(score, formula, share, left_out)
+
+
+def _must_meet(result: CompetencyResult) -> MustMeet | None:
+    m = result.min_level
+    if m is None or result.mean is None:
+        return None
+    below = tuple(r for r in result.ratings if r.level < m)
+    if not below:
+        return None
+    who = ", ".join(f"{r.interviewer} rated {r.level}" for r in below)
+    if result.mean < m:
+        sentence = (
+            f"{result.name}: mean {fmt(result.mean, 2)} is below the minimum {m}; {who}"
+        )
+    else:
+        sentence = (
+            f"{result.name}: {who}, below the minimum {m} (mean {fmt(result.mean, 2)})"
+        )
+    return MustMeet(result.key, result.name, m, result.mean, below, sentence)
+
+
+def _competency_flags(
+    info: CompetencyInfo,
+    result: CompetencyResult,
+    labels: dict[int, str],
+    any_submitted: bool,
+) -> list[Flag]:
+    flags = []
+    if result.count and result.maximum - result.minimum >= SPLIT_SPREAD:
+        low = [r.interviewer for r in result.ratings if r.level == result.minimum]
+        high = [r.interviewer for r in result.ratings if r.level == result.maximum]
+        flags.append(
+            Flag(
+                FlagKind.SPLIT_PANEL,
+                f"Ratings for {result.name} span "
+                f"{result.maximum - result.minimum} levels, from "
+                f"{result.minimum} ({labels[result.minimum]}) by {join_names(low)} "
+                f"to {result.maximum} ({labels[result.maximum]}) by "
+                f"{join_names(high)}",
+                competency=result.key,
+            )
+        )
+    clinical, technical = result.clinical.mean, result.technical.mean
+    if clinical is not None and technical is not None:
+        gap = clinical - technical
+        if abs(gap) >= GAP_THRESHOLD:
+            direction = "higher" if gap > 0 else "lower"
+            flags.append(
+                Flag(
+                    FlagKind.CROSS_FUNCTIONAL_GAP,
+                    f"Clinical interviewers rated {result.name} {fmt(abs(gap), 1)} "
+                    f"levels {direction} than technical interviewers "
+                    f"({fmt(clinical, 1)} vs {fmt(technical, 1)})",
+                    competency=result.key,
+                )
+            )
+    if any_submitted:
+        needed = DISCIPLINES if info.assessed_by == "both" else (info.assessed_by,)
+        counts = {
+            "clinical": result.clinical.count,
+            "technical": result.technical.count,
+        }
+        absent = [side for side in needed if not counts[side]]
+        if absent:
+            should = (
+                "both clinical and technical interviewers"
+                if info.assessed_by == "both"
+                else f"{info.assessed_by} interviewers"
+            )
+            if not result.count:
+                lead = f"Nobody rated {result.name}"
+            elif len(absent) == 1 and info.assessed_by == "both":
+                present = "technical" if absent[0] == "clinical" else "clinical"
+                lead = f"Only {present} interviewers rated {result.name}"
+            else:
+                lead = f"No {absent[0]} interviewer rated {result.name}"
+            flags.append(
+                Flag(
+                    FlagKind.COVERAGE_GAP,
+                    f"{lead}; it should be assessed by {should}",
+                    competency=result.key,
+                )
+            )
+    return flags
+
+
+def _scorecard_flags(
+    card: ScorecardIn, labels: dict[int, str], middle: float
+) -> list[Flag]:
+    flags = []
+    own = [r.level for r in card.ratings if r.level is not None]
+    rec = card.recommendation
+    if own and rec is not None:
+        mean = sum(own) / len(own)
+        if rec > middle and mean < middle:
+            half, side = "top", "below"
+        elif rec < middle and mean > middle:
+            half, side = "bottom", "above"
+        else:
+            half = side = ""
+        if half:
+            flags.append(
+                Flag(
+                    FlagKind.CONTRADICTION,
+                    f"{card.interviewer} recommended {rec} ({labels[rec]}), in the "
+                    f"{half} half of the scale, but their ratings average "
+                    f"{fmt(mean, 2)}, {side} the middle of the scale "
+                    f"({plain(middle)})",
+                    scorecard_id=card.id,
+                )
+            )
+    if (
+        card.amended_at is not None
+        and card.others_visible_from is not None
+        and card.amended_at > card.others_visible_from
+    ):
+        after = duration_text(card.amended_at - card.others_visible_from)
+        flags.append(
+            Flag(
+                FlagKind.AMENDED_AFTER_VISIBLE,
+                f"{card.interviewer} amended their scorecard {after} after they "
+                "could see the other scorecards",
+                scorecard_id=card.id,
+            )
+        )
+    if card.interview_ended_at is not None:
+        late = card.submitted_at - card.interview_ended_at
+        if late > STALE_AFTER:
+            flags.append(
+                Flag(
+                    FlagKind.STALE,
+                    f"{card.interviewer} submitted {duration_text(late)} after the "
+                    "interview (the limit is 48 hours)",
+                    scorecard_id=card.id,
+                )
+            )
+    return flags
+
+
+def synthesize(
+    levels: Sequence[Level],
+    competencies: Sequence[CompetencyInfo],
+    scorecards: Sequence[ScorecardIn],
+    expected_scorecards: int,
+) -> Synthesis:
+    """The debrief picture of one loop; see the module docstring for every formula."""
+    _check(levels, competencies, scorecards, expected_scorecards)
+    labels = {lv.value: lv.label for lv in levels}
+    middle = (min(labels) + max(labels)) / 2
+    cards = [card for card in scorecards if card.submitted_at is not None]
+
+    results = tuple(_competency_result(info, cards) for info in competencies)
+    must_meet = tuple(m for m in map(_must_meet, results) if m is not None)
+
+    flags = []
+    for info, result in zip(competencies, results, strict=True):
+        flags.extend(_competency_flags(info, result, labels, bool(cards)))
+    card_flags = [f for card in cards for f in _scorecard_flags(card, labels, middle)]
+    # Stable sort: scorecard flags keep scorecard order within their kind.
+    card_flags.sort(key=lambda f: KIND_ORDER[f.kind])
+    flags.extend(card_flags)
+
+    tally = tuple(
+        TallyEntry(
+            value, labels[value], sum(1 for c in cards if c.recommendation == value)
+        )
+        for value in sorted(labels)
+    )
+    return Synthesis(
+        competencies=results,
+        overall=_overall(results),
+        must_meet=must_meet,
+        flags=tuple(flags),
+        tally=tally,
+        no_recommendation=sum(1 for c in cards if c.recommendation is None),
+        submitted=len(cards),
+        expected=expected_scorecards,
+        missing=max(0, expected_scorecards - len(cards)),
+    )
