@@ -86,7 +86,7 @@ def _load_user(session_token: str):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, auth, home, loops, rubrics, scorecards
+    from . import accounts, auth, debrief, home, loops, rubrics, scorecards
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
@@ -94,3 +94,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rubrics.bp)
     app.register_blueprint(loops.bp)
     app.register_blueprint(scorecards.bp)
+    app.register_blueprint(debrief.bp)

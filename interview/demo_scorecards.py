@@ -5,6 +5,8 @@ technical ideas), so the debrief has a cross-functional disagreement to show, an
 one scorecard stays a draft, so the demo clinician still owes feedback.
 """
 
+from datetime import timedelta
+
 from .extensions import db
 from .models import Loop, LoopStatus
 from .scorecards.operations import save_draft, scorecard_for, submit
@@ -97,6 +99,8 @@ def seed_scorecards() -> int:
                 submit(
                     seat.interviewer, card, answers, recommendation, SUMMARY[side], None
                 )
+                if session.ends_at:  # written up the same afternoon, as it should be
+                    card.submitted_at = session.ends_at + timedelta(hours=2)
             made += 1
     db.session.flush()
     return made

@@ -243,3 +243,37 @@ def users(make_user):
         "clinical": make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL),
         "technical": make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL),
     }
+
+
+@pytest.fixture
+def seat(app, make_user):
+    """Clara's clinical seat on a session covering workflow and privacy."""
+    from interview.loops.operations import create_loop
+    from interview.models import Candidate, PlanSession, Requisition
+    from interview.rubrics.operations import save_rubric
+    from interview.rubrics.schema import validate
+
+    from .rubric_samples import dump, rubric
+
+    manager = make_user(Role.HIRING_MANAGER)
+    clara = make_user(
+        Role.INTERVIEWER, discipline=Discipline.CLINICAL, name="Clara Jensen"
+    )
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        requisition = Requisition(
+            title="EHR analyst",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=manager.id,
+            default_rubric_id=version.rubric_id,
+            plan=[PlanSession(title="Case", competency_keys=["workflow", "privacy"])],
+        )
+        candidate = Candidate(name="Priya Raman")
+        db.session.add_all([requisition, candidate])
+        loop = create_loop(None, requisition, candidate)
+        seat = next(
+            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
+        )
+        seat.interviewer_id = clara.id
+        db.session.commit()
+        return {"id": seat.id, "clara": clara, "manager": manager}

@@ -83,6 +83,8 @@ ROUTES = [
     ("POST", "/interviews/<int:seat_id>/autosave", frozenset({CLINICAL})),
     # Before submitting their own, interviewers may not read the panel's scorecards.
     ("GET", "/interviews/loops/<int:loop_id>/scorecards", TA_AND_MANAGER),
+    ("GET", "/loops/<int:loop_id>/debrief", TA_AND_MANAGER),
+    ("POST", "/loops/<int:loop_id>/decision", frozenset({HM})),
 ]
 PUBLIC = [
     ("GET", "/sign-in"),

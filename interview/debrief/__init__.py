@@ -1,1 +1,5 @@
-"""Debrief: the panel's scorecards brought together into one view of the candidate."""
+"""Debrief: combine the loop's scores honestly, for the page and the packet."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,91 @@
+"""The debrief as plain data: a loop's submitted scorecards fed to the pure synthesis,
+plus what the page and the packet show beside the numbers (names, evidence, chart)."""
+
+from dataclasses import dataclass
+
+from ..models import Loop
+from . import synthesis as syn
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One competency's clinical and technical means, placed on a chart."""
+
+    name: str
+    clinical: float | None
+    technical: float | None
+
+
+def loop_synthesis(loop: Loop) -> syn.Synthesis:
+    """Synthesize the loop's submitted scorecards against its rubric version."""
+    version = loop.rubric_version
+    levels = [syn.Level(lv.value, lv.label) for lv in version.levels]
+    competencies = [
+        syn.CompetencyInfo(c.key, c.name, c.weight, str(c.assessed_by), c.min_level)
+        for c in version.competencies
+    ]
+    seats = [seat for session in loop.sessions for seat in session.seats]
+    cards = []
+    first_visible = None
+    if loop.requisition.share_scores_after_submit:
+        submitted = [
+            s.scorecard.submitted_at
+            for s in seats
+            if s.scorecard and s.scorecard.submitted_at
+        ]
+        first_visible = min(submitted) if submitted else None
+    for seat in seats:
+        card = seat.scorecard
+        if card is None or not card.is_submitted:
+            continue
+        keys = {c.id: c.key for c in version.competencies}
+        cards.append(
+            syn.ScorecardIn(
+                id=card.id,
+                interviewer=card.interviewer.name,
+                discipline=str(seat.discipline),
+                recommendation=card.overall_recommendation,
+                ratings=tuple(
+                    syn.RatingIn(
+                        keys[r.competency_id], None if r.is_not_assessed else r.level
+                    )
+                    for r in card.ratings
+                ),
+                submitted_at=card.submitted_at,
+                interview_ended_at=seat.session.ends_at,
+                amended_at=card.amended_at,
+                # Others' scorecards became visible to this author when they submitted
+                # (sharing on) and someone had submitted before them or with them.
+                others_visible_from=max(card.submitted_at, first_visible)
+                if first_visible
+                else None,
+            )
+        )
+    expected = sum(1 for s in seats if s.interviewer_id and s.removed_at is None)
+    return syn.synthesize(levels, competencies, cards, expected)
+
+
+def bars(result: syn.Synthesis) -> list[Bar]:
+    return [Bar(c.name, c.clinical.mean, c.technical.mean) for c in result.competencies]
+
+
+def evidence_by_competency(loop: Loop) -> dict[str, list[dict]]:
+    """Each competency's submitted ratings with their evidence, side by side."""
+    found: dict[str, list[dict]] = {c.key: [] for c in loop.rubric_version.competencies}
+    keys = {c.id: c.key for c in loop.rubric_version.competencies}
+    for session in loop.sessions:
+        for seat in session.seats:
+            card = seat.scorecard
+            if card is None or not card.is_submitted:
+                continue
+            for r in card.ratings:
+                found[keys[r.competency_id]].append(
+                    {
+                        "interviewer": card.interviewer.name,
+                        "discipline": str(seat.discipline),
+                        "level": None if r.is_not_assessed else r.level,
+                        "evidence": r.evidence,
+                        "amended": bool(card.amendment_count),
+                    }
+                )
+    return found
