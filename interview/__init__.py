@@ -6,7 +6,6 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import config as cfg
-from .timeutil import format_local
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,7 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     app.url_map.converters["int"] = BoundedInt
     _register_blueprints(app)
-    app.add_template_filter(format_local, "localtime")
+    from .loops.schedule import localtime_filter
+
+    app.add_template_filter(localtime_filter, "localtime")
 
     from . import cli
 

@@ -248,11 +248,11 @@ def users(make_user):
 @pytest.fixture
 def seat(app, make_user):
     """Clara's clinical seat on a session covering workflow and privacy."""
-    from interview.loops.operations import create_loop
-    from interview.models import Candidate, PlanSession, Requisition
+    from interview.models import PlanSession
     from interview.rubrics.operations import save_rubric
     from interview.rubrics.schema import validate
 
+    from .builders import clinical_seat, start_loop
     from .rubric_samples import dump, rubric
 
     manager = make_user(Role.HIRING_MANAGER)
@@ -261,19 +261,8 @@ def seat(app, make_user):
     )
     with app.app_context():
         version = save_rubric(None, validate(dump(rubric())).rubric).version
-        requisition = Requisition(
-            title="EHR analyst",
-            discipline=Discipline.CLINICAL,
-            hiring_manager_id=manager.id,
-            default_rubric_id=version.rubric_id,
-            plan=[PlanSession(title="Case", competency_keys=["workflow", "privacy"])],
-        )
-        candidate = Candidate(name="Priya Raman")
-        db.session.add_all([requisition, candidate])
-        loop = create_loop(None, requisition, candidate)
-        seat = next(
-            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
-        )
+        plan = [PlanSession(title="Case", competency_keys=["workflow", "privacy"])]
+        seat = clinical_seat(start_loop(manager.id, version.rubric_id, plan))
         seat.interviewer_id = clara.id
         db.session.commit()
         return {"id": seat.id, "clara": clara, "manager": manager}

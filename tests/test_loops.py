@@ -23,6 +23,7 @@ from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
 from interview.timeutil import utcnow
 
+from .builders import add_scorecard
 from .rubric_samples import dump, rubric
 
 
@@ -195,17 +196,12 @@ def test_removing_an_interviewer_keeps_their_submitted_scorecard(
     seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
     _seat(client, loop_id, seat_id, team["clara"])
     with app.app_context():
-        seat = db.session.get(PanelSeat, seat_id)
-        db.session.add(
-            Scorecard(
-                seat=seat,
-                interviewer_id=team["clara"].id,
-                rubric_version_id=seat.session.loop.rubric_version_id,
-                status=ScorecardStatus.SUBMITTED,
-                submitted_at=utcnow(),
-            )
+        add_scorecard(
+            seat_id,
+            team["clara"].id,
+            status=ScorecardStatus.SUBMITTED,
+            submitted_at=utcnow(),
         )
-        db.session.commit()
     response = _seat(client, loop_id, seat_id, team["kwame"])
     assert (
         "Clara Jensen&#39;s submitted scorecard is kept with the loop."
@@ -398,16 +394,8 @@ def test_a_change_of_plan_never_deletes_a_scorecard(app, client, auth, team):
     seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
     _seat(client, loop_id, seat_id, team["clara"])
     with app.app_context():
-        seat = db.session.get(PanelSeat, seat_id)
-        session_id = seat.session_id
-        db.session.add(
-            Scorecard(
-                seat=seat,
-                interviewer_id=team["clara"].id,
-                rubric_version_id=seat.session.loop.rubric_version_id,
-            )
-        )
-        db.session.commit()
+        session_id = db.session.get(PanelSeat, seat_id).session_id
+        add_scorecard(seat_id, team["clara"].id)
     refused = client.submit(
         f"/loops/{loop_id}/sessions/{session_id}/remove", follow_redirects=True
     )
@@ -564,15 +552,7 @@ def test_reseating_the_same_person_changes_nothing(app, client, auth, team):
     seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
     _seat(client, loop_id, seat_id, team["clara"])
     with app.app_context():
-        seat = db.session.get(PanelSeat, seat_id)
-        db.session.add(
-            Scorecard(
-                seat=seat,
-                interviewer_id=team["clara"].id,
-                rubric_version_id=seat.session.loop.rubric_version_id,
-            )
-        )
-        db.session.commit()
+        add_scorecard(seat_id, team["clara"].id)
     again = _seat(client, loop_id, seat_id, team["clara"]).get_data(as_text=True)
     assert "Clara Jensen already sits in this seat; nothing changed." in again
     with app.app_context():

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from interview.extensions import db
-from interview.loops.operations import create_loop
-from interview.models import Candidate, Discipline, PlanSession, Requisition, Role
+from interview.models import Discipline, PlanSession, Role
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
 
+from .builders import start_loop
 from .rubric_samples import dump, rubric
 
 TA = "talent_acquisition"
@@ -114,16 +114,11 @@ def objects(app, make_user, people):
     target = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL)
     with app.app_context():
         version = save_rubric(None, validate(dump(rubric())).rubric).version
-        requisition = Requisition(
-            title="EHR analyst",
-            discipline=Discipline.CLINICAL,
-            hiring_manager_id=people[HM].id,
-            default_rubric_id=version.rubric_id,
-            plan=[PlanSession(title="Workflow", competency_keys=["workflow"])],
+        plan = [PlanSession(title="Workflow", competency_keys=["workflow"])]
+        loop = start_loop(
+            people[HM].id, version.rubric_id, plan, candidate="Amara Nwosu"
         )
-        candidate = Candidate(name="Amara Nwosu")
-        db.session.add_all([requisition, candidate])
-        loop = create_loop(None, requisition, candidate)
+        requisition, candidate = loop.requisition, loop.candidate
         session = loop.sessions[0]
         session.starts_at = datetime(2026, 3, 3, 10, tzinfo=UTC)
         for seat in session.seats:

@@ -46,9 +46,11 @@ __all__ = [
     "MAX_SESSION_MINUTES",
     "PRODID",
     "ScheduleError",
+    "display_zone",
     "ics_invitation",
     "local_display",
     "local_range",
+    "localtime_filter",
     "session_window",
     "to_utc",
     "window_from_times",
@@ -292,7 +294,7 @@ def window_from_times(
 # --- display ----------------------------------------------------------------
 
 
-def _display_zone(zone_name: str) -> tzinfo:
+def display_zone(zone_name: str) -> tzinfo:
     try:
         return zone(zone_name)
     except ScheduleError:
@@ -301,9 +303,7 @@ def _display_zone(zone_name: str) -> tzinfo:
 
 def local_display(moment_utc: datetime, zone_name: str) -> str:
     """Like "Tue 3 Mar 2026, 10:00 CET" in ``zone_name`` (UTC if it is unknown)."""
-    local = _require_aware(moment_utc, "moment_utc").astimezone(
-        _display_zone(zone_name)
-    )
+    local = _require_aware(moment_utc, "moment_utc").astimezone(display_zone(zone_name))
     return f"{_date_text(local)}, {local:%H:%M} {_zone_label(local)}"
 
 
@@ -313,7 +313,7 @@ def local_range(start_utc: datetime, end_utc: datetime, zone_name: str) -> str:
     Both dates are shown when the session crosses local midnight; both zone
     labels when they differ (a DST change during the session), with a note.
     """
-    tz = _display_zone(zone_name)
+    tz = display_zone(zone_name)
     start = _require_aware(start_utc, "start_utc").astimezone(tz)
     end = _require_aware(end_utc, "end_utc").astimezone(tz)
     start_label, end_label = _zone_label(start), _zone_label(end)
@@ -434,3 +434,10 @@ def ics_invitation(
         event.add("attendee", address)
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def localtime_filter(moment_utc: datetime | None, zone_name: str) -> str:
+    """The ``localtime`` template filter: ``local_display``, or "not scheduled"."""
+    return (
+        "not scheduled" if moment_utc is None else local_display(moment_utc, zone_name)
+    )

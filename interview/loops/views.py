@@ -41,7 +41,7 @@ from .operations import (
 )
 from .proposals import apply_proposal, propose_for
 from .requisition_views import load_requisition, ta_only
-from .schedule import ScheduleError, ics_invitation, local_range
+from .schedule import ScheduleError, display_zone, ics_invitation, local_range
 from .states import LABELS, TRANSITIONS
 
 # One round of queries for the whole page, however many sessions the loop has.
@@ -155,7 +155,7 @@ def _management_forms(loop: Loop) -> dict:
     for session in loop.sessions:
         form = ScheduleForm(prefix=f"session-{session.id}", formdata=None, obj=session)
         if session.starts_at:
-            local = session.starts_at.astimezone(_zone_or_utc(session.time_zone))
+            local = session.starts_at.astimezone(display_zone(session.time_zone))
             form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
             if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
                 form.fold.data = str(local.fold)  # the hour that happens twice
@@ -183,15 +183,6 @@ def _management_forms(loop: Loop) -> dict:
         "new_session_form": new_form,
         "status_form": status_form,
     }
-
-
-def _zone_or_utc(name: str):
-    from .schedule import zone
-
-    try:
-        return zone(name)
-    except ScheduleError:
-        return zone("UTC")
 
 
 @bp.route("/loops/<int:loop_id>/seats/<int:seat_id>", methods=["POST"])

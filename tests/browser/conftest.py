@@ -125,36 +125,27 @@ def core_rubric(live_app):
 @pytest.fixture
 def demo_loop(live_app, make_account, core_rubric):
     """A requisition with a plan and a loop whose clinical seat is filled."""
-    from interview.loops.operations import create_loop
-    from interview.models import Candidate, PlanSession, Requisition, Rubric
+    from interview.models import PlanSession, Rubric
+
+    from ..builders import clinical_seat, start_loop
 
     manager = make_account(Role.HIRING_MANAGER)
     clinician = make_account(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
     with live_app.app_context():
         rubric = db.session.scalar(db.select(Rubric).where(Rubric.key == core_rubric))
-        requisition = Requisition(
-            title="EHR analyst",
-            discipline=Discipline.CLINICAL,
-            hiring_manager_id=manager.id,
-            default_rubric_id=rubric.id,
-            plan=[
-                PlanSession(
-                    title="Clinical case",
-                    competency_keys=["clinical_workflow_understanding"],
-                    clinical_seats=1,
-                    technical_seats=1,
-                    duration_minutes=60,
-                )
-            ],
-        )
-        candidate = Candidate(name="Amara Nwosu", email="amara@candidate.example")
-        db.session.add_all([requisition, candidate])
-        loop = create_loop(None, requisition, candidate)
-        seat = next(
-            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
-        )
-        seat.interviewer_id = clinician.id
+        plan = [
+            PlanSession(
+                title="Clinical case",
+                competency_keys=["clinical_workflow_understanding"],
+                clinical_seats=1,
+                technical_seats=1,
+                duration_minutes=60,
+            )
+        ]
+        loop = start_loop(manager.id, rubric.id, plan, candidate="Amara Nwosu")
+        clinical_seat(loop).interviewer_id = clinician.id
         db.session.commit()
+        requisition, candidate = loop.requisition, loop.candidate
         ids = {
             "loop": loop.id,
             "requisition": requisition.id,
@@ -167,29 +158,19 @@ def demo_loop(live_app, make_account, core_rubric):
 @pytest.fixture
 def kit_seat(live_app, make_account):
     """A clinician's seat on a session covering two competencies of the sample rubric."""
-    from interview.loops.operations import create_loop
-    from interview.models import Candidate, PlanSession, Requisition
+    from interview.models import PlanSession
     from interview.rubrics.operations import save_rubric
     from interview.rubrics.schema import validate
 
+    from ..builders import clinical_seat, start_loop
     from ..rubric_samples import dump, rubric
 
     manager = make_account(Role.HIRING_MANAGER)
     clinician = make_account(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
     with live_app.app_context():
         version = save_rubric(None, validate(dump(rubric())).rubric).version
-        requisition = Requisition(
-            title="EHR analyst",
-            discipline=Discipline.CLINICAL,
-            hiring_manager_id=manager.id,
-            default_rubric_id=version.rubric_id,
-            plan=[PlanSession(title="Case", competency_keys=["workflow", "privacy"])],
-        )
-        db.session.add_all([requisition, Candidate(name="Priya Raman")])
-        loop = create_loop(None, requisition, db.session.scalar(db.select(Candidate)))
-        seat = next(
-            s for s in loop.sessions[0].seats if s.discipline == Discipline.CLINICAL
-        )
+        plan = [PlanSession(title="Case", competency_keys=["workflow", "privacy"])]
+        seat = clinical_seat(start_loop(manager.id, version.rubric_id, plan))
         seat.interviewer_id = clinician.id
         db.session.commit()
         seat_id = seat.id
