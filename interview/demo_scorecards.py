@@ -54,6 +54,14 @@ EVIDENCE = {
         3,
         "Described a failed interface test she owned and the checklist she added afterwards; she still uses it. Less convincing on handling ambiguity with no clear owner.",
     ),
+    ("regulatory_privacy_judgement", "clinical"): (
+        3,
+        "Asked what she would do with a spreadsheet of patient names a manager emailed her: she would not open it on her phone, would tell the privacy office, and explained minimum necessary in her own words.",
+    ),
+    ("regulatory_privacy_judgement", "technical"): (
+        3,
+        "For test data she proposed masked extracts and a data use agreement; unsure whether audit logs of PHI access must be kept, but said she would ask the security officer rather than guess.",
+    ),
 }
 SUMMARY = {
     "clinical": "Knows how care actually happens on the wards and checks her work with the people who use it. Needs to explain build decisions in plain words.",

@@ -106,3 +106,24 @@ def test_only_the_requisitions_own_manager_decides(app, client, auth, seat, make
         {"outcome": "hire", "rationale": "I am not this requisition's manager."},
     )
     assert response.status_code == 403
+
+
+def test_a_decided_loop_shows_the_decision_not_the_debrief_hint(
+    app, client, auth, seat, make_user
+):
+    second = _both_submitted(app, client, auth, seat, make_user)
+    with app.app_context():
+        db.session.get(Loop, second["loop_id"]).status = LoopStatus.DEBRIEF
+        db.session.commit()
+    auth.login(seat["manager"])
+    client.submit(
+        f"/loops/{second['loop_id']}/decision",
+        {
+            "outcome": "hire",
+            "rationale": "Strong clinical workflow evidence from both sides.",
+        },
+    )
+    page = client.get(f"/loops/{second['loop_id']}/debrief").get_data(as_text=True)
+    assert "<strong>Hire</strong> by" in page
+    assert "recorded once the loop is in debrief" not in page
+    assert "<strong>4 Strong yes</strong>" in page  # levels carry their labels
