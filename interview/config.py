@@ -35,6 +35,12 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 15000
     # A scorecard not submitted this many hours after its interview ended is overdue.
     FEEDBACK_DUE_HOURS = 24
+    # The debrief packet: "A4" or "letter" (a reader may ask for the other one), and
+    # the limits of the child processes that lay it out (see debrief/renderer.py).
+    DEBRIEF_PAGE_SIZE = "A4"
+    DEBRIEF_RENDER_TIMEOUT = 60.0  # seconds per packet
+    DEBRIEF_RENDER_MEMORY_MB = 1024  # on top of a warm renderer's own footprint
+    DEBRIEF_RENDERERS = 1  # children per web worker (a sync worker serves one request)
 
 
 def from_environment(config) -> None:

@@ -84,6 +84,7 @@ ROUTES = [
     # Before submitting their own, interviewers may not read the panel's scorecards.
     ("GET", "/interviews/loops/<int:loop_id>/scorecards", TA_AND_MANAGER),
     ("GET", "/loops/<int:loop_id>/debrief", TA_AND_MANAGER),
+    ("GET", "/loops/<int:loop_id>/debrief.pdf", TA_AND_MANAGER),
     ("POST", "/loops/<int:loop_id>/decision", frozenset({HM})),
 ]
 PUBLIC = [

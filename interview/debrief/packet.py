@@ -89,3 +89,94 @@ def evidence_by_competency(loop: Loop) -> dict[str, list[dict]]:
                     }
                 )
     return found
+
+
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One seat of the panel as the cover lists it, with its scorecard's state."""
+
+    interviewer: str
+    discipline: str
+    session: str
+    when: object  # datetime | None: the session's start
+    status: str  # "submitted", "draft", "not started", "unfilled"
+    submitted_at: object
+    amendments: int
+    amended_at: object
+    recommendation: int | None
+    summary: str
+    ratings: dict  # competency key -> level, None (not assessed); absent: not asked
+
+
+def panel_rows(loop: Loop) -> list[PanelRow]:
+    """Every active seat of the loop, in session order, with what its scorecard says."""
+    keys = {c.id: c.key for c in loop.rubric_version.competencies}
+    rows = []
+    for session in loop.sessions:
+        for seat in session.seats:
+            if seat.removed_at is not None:
+                continue
+            card = seat.scorecard
+            if seat.interviewer is None:
+                status = "unfilled"
+            elif card is None:
+                status = "not started"
+            else:
+                status = "submitted" if card.is_submitted else "draft"
+            submitted = status == "submitted"
+            rows.append(
+                PanelRow(
+                    interviewer=seat.interviewer.name if seat.interviewer else "—",
+                    discipline=str(seat.discipline),
+                    session=session.title,
+                    when=session.starts_at,
+                    status=status,
+                    submitted_at=card.submitted_at if submitted else None,
+                    amendments=card.amendment_count if submitted else 0,
+                    amended_at=card.amended_at if submitted else None,
+                    recommendation=card.overall_recommendation if submitted else None,
+                    summary=card.summary if submitted else "",
+                    ratings={
+                        keys[r.competency_id]: None if r.is_not_assessed else r.level
+                        for r in card.ratings
+                    }
+                    if submitted
+                    else {},
+                )
+            )
+    return rows
+
+
+def loop_dates(loop: Loop) -> tuple:
+    """The first interview's start and the last one's end (None when unscheduled)."""
+    starts = [s.starts_at for s in loop.sessions if s.starts_at]
+    ends = [s.ends_at for s in loop.sessions if s.starts_at]
+    return (min(starts), max(ends)) if starts else (None, None)
+
+
+def page_size(name: str | None, default: str) -> str:
+    """The CSS page size for a requested name; unknown names get the default."""
+    return PAGE_SIZES.get((name or "").lower()) or PAGE_SIZES.get(default.lower(), "A4")
+
+
+def packet_context(loop: Loop) -> dict:
+    """What the print template needs besides the reader and the page settings."""
+    result = loop_synthesis(loop)
+    first, last = loop_dates(loop)
+    return {
+        "loop": loop,
+        "result": result,
+        "bars": bars(result),
+        "evidence": evidence_by_competency(loop),
+        "levels": loop.rubric_version.levels,
+        "panel": panel_rows(loop),
+        "first_interview": first,
+        "last_interview": last,
+        "flags_by_competency": {
+            c.key: [f for f in result.flags if f.competency == c.key]
+            for c in loop.rubric_version.competencies
+        },
+    }

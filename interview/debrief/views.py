@@ -1,6 +1,15 @@
 """The debrief page: the panel's findings, and the hiring manager's decision."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
@@ -8,8 +17,10 @@ from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 from ..extensions import db
 from ..models import DecisionOutcome, Loop, Role
 from ..permissions import can_view_panel_scorecards, role_required
+from .documents import packet_filename, packet_pdf
 from .operations import DecisionError, record_decision
 from .packet import bars, evidence_by_competency, loop_synthesis
+from .renderer import RenderError
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops")
 
@@ -61,6 +72,30 @@ def _render(loop: Loop, form: DecisionForm, status: int = 200):
         may_decide=_may_decide(loop),
     )
     return page, status
+
+
+@bp.route("/<int:loop_id>/debrief.pdf")
+@role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER)
+def packet(loop_id: int):
+    """The debrief packet as a PDF, for the same readers as the debrief page."""
+    loop = _load(loop_id)
+    try:
+        pdf = packet_pdf(
+            loop,
+            archival=request.args.get("archival") == "1",
+            reader=current_user.name,
+            zone=current_user.time_zone,
+            size=request.args.get("size"),
+        )
+    except RenderError as exc:
+        page = render_template("debrief/packet_failed.html", loop=loop, reason=str(exc))
+        return page, 503
+    response = Response(pdf, mimetype="application/pdf")
+    # Inline, so a tablet shows it; the name is what "save" offers.
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{packet_filename(loop)}"'
+    )
+    return response
 
 
 @bp.route("/<int:loop_id>/decision", methods=["POST"])

@@ -176,3 +176,32 @@ def kit_seat(live_app, make_account):
         seat_id = seat.id
         db.session.remove()
     return {"id": seat_id, "user": clinician}
+
+
+@pytest.fixture
+def debrief_loop(live_app, make_account, demo_loop):
+    """The demo loop in debrief: clinical and technical submitted, a level apart."""
+    from interview.models import Loop, LoopStatus, User
+    from interview.scorecards.operations import scorecard_for, submit
+    from interview.scorecards.rules import Answer
+
+    technical = make_account(Role.INTERVIEWER, discipline=Discipline.TECHNICAL)
+    with live_app.app_context():
+        loop = db.session.get(Loop, demo_loop["loop"])
+        for seat in loop.sessions[0].seats:
+            if seat.discipline == Discipline.TECHNICAL:
+                seat.interviewer = db.session.get(User, technical.id)
+            level = 4 if seat.discipline == Discipline.CLINICAL else 2
+            evidence = f"Walked through the {seat.discipline} side of a ward round."
+            submit(
+                seat.interviewer,
+                scorecard_for(seat),
+                {"clinical_workflow_understanding": Answer(level, False, evidence)},
+                3,
+                "Would hire; the workflow answers were specific.",
+                None,
+            )
+        loop.status = LoopStatus.DEBRIEF
+        db.session.commit()
+        db.session.remove()
+    return demo_loop

@@ -381,3 +381,20 @@ def test_no_horizontal_scrolling(
     sign_out = page.get_by_role("button", name="Sign out")
     expect(sign_out).to_be_visible()
     expect(sign_out).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_debrief_page_passes_axe_and_fits_a_tablet(
+    new_context, debrief_loop, viewport
+):
+    page = new_context(viewport=viewport, device_scale_factor=2).new_page()
+    sign_in(page, debrief_loop["manager"])
+    page.goto(f"/loops/{debrief_loop['loop']}/debrief")
+    pdf_link = page.get_by_role("link", name="Download the PDF packet (A4)")
+    expect(pdf_link).to_be_visible()
+    expect(page.get_by_role("img", name="Mean rating per competency")).to_be_visible()
+    _assert_axe_clean(page)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert widths[0] <= widths[1], f"page is {widths[0]}px wide in {widths[1]}px"

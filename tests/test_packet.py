@@ -1,0 +1,420 @@
+"""The PDF debrief packet: what it says, what it refuses to fetch, and how it fails."""
+
+import io
+import re
+import shutil
+import socket
+import subprocess
+import threading
+
+import pypdf
+import pytest
+import sqlalchemy as sa
+
+from interview.debrief import pdf as packet_pdf
+from interview.debrief.packet import loop_synthesis
+from interview.debrief.renderer import Renderer, RenderOutOfMemory, RenderTimeout
+from interview.demo_scorecards import EVIDENCE as DEMO_EVIDENCE
+from interview.extensions import db
+from interview.models import Loop, LoopStatus, Role
+
+from .test_scorecards import _form, _second_seat
+
+A4 = (595, 842)
+LETTER = (612, 792)
+
+
+def pages_text(data: bytes) -> list[str]:
+    """Each page's text with whitespace folded, as a reader would search it."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def font_names(data: bytes) -> set[str]:
+    """The embedded fonts' names, without the subset prefix ("ABCDEF+")."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def embedded_files(data: bytes) -> bool:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    names = reader.trailer["/Root"].get("/Names")
+    return bool(names and "/EmbeddedFiles" in names.get_object())
+
+
+@pytest.fixture
+def demo(app, runner):
+    """The demo data, and the loop in debrief with every scorecard submitted."""
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        loop = db.session.scalar(
+            sa.select(Loop).where(Loop.status == LoopStatus.DEBRIEF)
+        )
+        return {"loop_id": loop.id, "candidate": loop.candidate.name}
+
+
+def _sign_in_demo(client, email):
+    from interview.demo import DEMO_ACCOUNTS
+
+    password = next(a["password"] for a in DEMO_ACCOUNTS if a["email"] == email)
+    client.submit("/sign-in", {"email": email, "password": password})
+
+
+def test_the_demo_packet_tells_the_whole_story(app, client, demo):
+    _sign_in_demo(client, "hamid.hm@demo.example")
+    response = client.get(f"/loops/{demo['loop_id']}/debrief.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert (
+        f'filename="debrief-{demo["loop_id"]}-priya-raman.pdf"'
+        in (response.headers["Content-Disposition"])
+    )
+    pages = pages_text(response.data)
+    text = " ".join(pages)
+    with app.app_context():
+        result = loop_synthesis(db.session.get(Loop, demo["loop_id"]))
+    assert result.submitted == result.expected  # every scorecard is in
+    assert demo["candidate"] in pages[0] and "Hamid Rahimi" in pages[0]
+    assert f"{result.overall.score:.2f}" in pages[1]
+    assert " ".join(result.overall.formula.split()) in text
+    kinds = {f.kind for f in result.flags}
+    assert {"cross_functional_gap", "stale"} <= kinds  # the demo's story
+    for flag in result.flags:
+        assert " ".join(flag.sentence.split()) in pages[1], flag.sentence
+    for _level, evidence in list(DEMO_EVIDENCE.values())[:4]:
+        assert evidence in text
+    # Running header, page numbers and the confidentiality footer on every page.
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in page
+        assert "Confidential" in page
+        if number > 1:
+            assert f"{demo['candidate']} · Clinical Informatics Analyst" in page
+    assert "Each interviewer" in text and "APPENDIX Rubric:" in text
+
+
+def test_a_loop_without_scorecards_gets_a_packet_that_says_so(app, client, auth, seat):
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    auth.login(seat["manager"])
+    response = client.get(f"/loops/{loop_id}/debrief.pdf")
+    assert response.status_code == 200
+    text = " ".join(pages_text(response.data))
+    assert "No scorecard has been submitted for this loop yet" in text
+    assert "Clara Jensen" in text and "not started" in text  # the cover's panel
+
+
+def _submitted_loop(app, client, auth, seat, make_user, clara_evidence, **names):
+    """Clara and Wei both submit on the seat's session; returns the loop id."""
+    second = _second_seat(app, seat, make_user)
+    auth.login(second["wei"])
+    client.submit(
+        f"/interviews/{second['id']}",
+        _form(
+            submit="y", level_workflow="2", evidence_workflow=names.get("wei", "x" * 30)
+        ),
+    )
+    auth.logout()
+    auth.login(seat["clara"])
+    client.submit(
+        f"/interviews/{seat['id']}",
+        _form(submit="y", evidence_workflow=clara_evidence),
+    )
+    auth.logout()
+    return second["loop_id"]
+
+
+def _rename(app, loop_id, candidate=None, **people):
+    from interview.models import User
+
+    with app.app_context():
+        loop = db.session.get(Loop, loop_id)
+        if candidate:
+            loop.candidate.name = candidate
+        for old, new in people.items():
+            db.session.scalar(sa.select(User).where(User.name == old)).name = new
+        db.session.commit()
+
+
+SCRIPTS = {
+    "Greek": "Ελένη Παπαδοπούλου",
+    "Cyrillic": "Жанна Кузнецова",
+    "CJK": "王小明说明了数据流程",
+    "Arabic": "شرحت الممرضة سير العمل",
+    "Hebrew": "היא הסבירה את התהליך",
+    "emoji": "🩺👩‍⚕️",
+    "accented": "Sofía Núñez-Øberg",
+}
+
+
+def _system_font_for(char: str) -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    found = subprocess.run(
+        ["fc-list", f":charset={ord(char):x}", "family"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return bool(found.stdout.strip())
+
+
+def test_names_and_evidence_in_any_script_print(app, client, auth, seat, make_user):
+    missing = [
+        s for s in ("CJK", "Arabic", "emoji") if not _system_font_for(SCRIPTS[s][0])
+    ]
+    if missing:
+        pytest.skip(f"no system font for {missing}; .ci/run installs fonts-noto-*")
+    evidence = " · ".join(SCRIPTS[s] for s in ("CJK", "Arabic", "Hebrew", "emoji"))
+    loop_id = _submitted_loop(app, client, auth, seat, make_user, evidence)
+    _rename(
+        app,
+        loop_id,
+        candidate=SCRIPTS["Greek"],
+        **{"Clara Jensen": SCRIPTS["Cyrillic"], "Wei Zhang": SCRIPTS["accented"]},
+    )
+    auth.login(seat["manager"])
+    data = client.get(f"/loops/{loop_id}/debrief.pdf").data
+    text = " ".join(pages_text(data))
+    for script, sample in SCRIPTS.items():
+        assert sample in text, script
+    fonts = font_names(data)
+    # Latin, Greek and Cyrillic come from the packaged font; the rest fall back.
+    assert {"Packet-Sans", "Packet-Sans-Bold"} <= fonts
+    assert any("CJK" in f for f in fonts) and any("Emoji" in f for f in fonts)
+
+
+def test_latin_greek_and_cyrillic_need_no_system_font():
+    html = f"<p>Ana Souza, {SCRIPTS['Greek']}, {SCRIPTS['Cyrillic']}, {SCRIPTS['accented']}</p>"
+    styled = '<link rel="stylesheet" href="asset:packet.css">' + html
+    data = packet_pdf.render(styled)
+    assert font_names(data) == {"Packet-Sans"}
+    assert SCRIPTS["Greek"] in pages_text(data)[0]
+
+
+class Listener:
+    """A TCP socket on 127.0.0.1 that counts the connections made to it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.sendall(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+def hostile_html(port: int) -> str:
+    here = f"http://127.0.0.1:{port}"
+    return f"""
+    <link rel="stylesheet" href="{here}/style.css">
+    <style>@import url("{here}/import.css"); p {{ background: url("{here}/bg.png") }}</style>
+    <p>Evidence <img src="{here}/pixel.png" alt="pixel"></p>
+    <a rel="attachment" href="file:///etc/passwd">passwd</a>
+    <img src="file:///etc/passwd"><object data="{here}/object"></object>
+    <iframe src="{here}/frame"></iframe><embed src="{here}/embed">
+    <svg><image href="{here}/svg.png" width="10" height="10"/></svg>
+    <img src="asset:../pdf.py"><img src="asset:../../../etc/passwd">
+    """
+
+
+def test_the_fetcher_refuses_every_url_but_the_packet_assets(listener):
+    fetcher = packet_pdf.fetcher_class()()
+    data = packet_pdf.render(hostile_html(listener.port), fetcher=fetcher)
+    assert listener.connections == 0
+    assert not embedded_files(data)
+    assert b"root:x:0:0" not in data
+    assert any(u.startswith("file:///etc/passwd") for u in fetcher.refused)
+    assert any(u.endswith("/pixel.png") for u in fetcher.refused)
+    assert any(u.startswith("asset:../") for u in fetcher.refused)
+
+
+def test_without_our_fetcher_weasyprint_would_have_fetched(listener):
+    """The control for the test above: the listener does see WeasyPrint's default."""
+    from weasyprint import HTML
+
+    HTML(string=hostile_html(listener.port)).write_pdf()
+    assert listener.connections >= 1
+
+
+def test_an_image_tag_in_evidence_neither_fetches_nor_renders(
+    app, client, auth, seat, make_user, listener
+):
+    tag = f'<img src="http://127.0.0.1:{listener.port}/">'
+    attach = '<a rel="attachment" href="file:///etc/passwd">see file</a>'
+    loop_id = _submitted_loop(
+        app, client, auth, seat, make_user, f"Pasted from an email: {tag} {attach}"
+    )
+    auth.login(seat["manager"])
+    response = client.get(f"/loops/{loop_id}/debrief.pdf")
+    assert response.status_code == 200
+    assert listener.connections == 0
+    assert not embedded_files(response.data)
+    assert tag in " ".join(pages_text(response.data))  # printed as the text it is
+
+
+def test_long_evidence_flows_across_pages_without_being_cut(
+    app, client, auth, seat, make_user
+):
+    sentences = [
+        f"Observation {n} about the ward round and the order set." for n in range(320)
+    ]
+    unbroken = "https://example.org/" + "a" * 600  # one word wider than the page
+    evidence = " ".join(sentences) + " " + unbroken + " The end of Clara's evidence."
+    loop_id = _submitted_loop(app, client, auth, seat, make_user, evidence)
+    auth.login(seat["manager"])
+    pages = pages_text(client.get(f"/loops/{loop_id}/debrief.pdf").data)
+    holding = [i for i, p in enumerate(pages) if "Observation" in p]
+    assert len(holding) >= 2  # it flowed onto a further page
+    text = "".join(pages[i] for i in holding).replace(" ", "")
+    assert "Observation0about" in text and "Observation319about" in text
+    assert "a" * 600 in text and "TheendofClara'sevidence." in text
+
+
+def _page_size(data: bytes) -> tuple[int, int]:
+    box = pypdf.PdfReader(io.BytesIO(data)).pages[0].mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+def test_page_size_is_a4_by_default_and_letter_on_request(app, client, auth, seat):
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    auth.login(seat["manager"])
+    url = f"/loops/{loop_id}/debrief.pdf"
+    assert _page_size(client.get(url).data) == A4
+    assert _page_size(client.get(url + "?size=letter").data) == LETTER
+    assert _page_size(client.get(url + "?size=tabloid").data) == A4
+    app.config["DEBRIEF_PAGE_SIZE"] = "letter"
+    assert _page_size(client.get(url).data) == LETTER
+
+
+def _xmp(data: bytes) -> str:
+    metadata = pypdf.PdfReader(io.BytesIO(data)).trailer["/Root"].get("/Metadata")
+    return metadata.get_object().get_data().decode() if metadata else ""
+
+
+def test_the_archival_variant_is_pdf_a(app, client, auth, seat):
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    auth.login(seat["manager"])
+    plain = client.get(f"/loops/{loop_id}/debrief.pdf").data
+    archival = client.get(f"/loops/{loop_id}/debrief.pdf?archival=1").data
+    assert "pdfaid" not in _xmp(plain)
+    assert re.search(r"pdfaid:part(>|=\")3", _xmp(archival))
+
+
+def test_the_debrief_page_offers_the_pdf(app, client, auth, seat):
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    auth.login(seat["manager"])
+    page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
+    assert f'href="/loops/{loop_id}/debrief.pdf"' in page
+    assert f'href="/loops/{loop_id}/debrief.pdf?size=letter"' in page
+
+
+@pytest.mark.parametrize("who", ["uninvolved_interviewer", "other_manager"])
+def test_who_may_not_read_the_debrief_may_not_print_it(
+    app, client, auth, seat, make_user, who
+):
+    from interview.models import Discipline
+
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    if who == "other_manager":
+        user = make_user(Role.HIRING_MANAGER)
+    else:
+        user = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL)
+    auth.login(user)
+    assert client.get(f"/loops/{loop_id}/debrief.pdf").status_code == 403
+    auth.logout()
+    auth.login(seat["clara"])  # seated, but has not submitted yet
+    assert client.get(f"/loops/{loop_id}/debrief.pdf").status_code == 403
+
+
+@pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"DEBRIEF_RENDER_TIMEOUT": 0.001}], indirect=True
+)
+def test_a_packet_over_the_time_limit_gets_a_clear_page_and_the_site_keeps_serving(
+    app, client, auth, seat
+):
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    auth.login(seat["manager"])
+    response = client.get(f"/loops/{loop_id}/debrief.pdf")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "took longer than 0.001 seconds" in page and "debrief page" in page
+    assert "Traceback" not in page
+    assert client.get(f"/loops/{loop_id}/debrief").status_code == 200
+
+
+def _heavy_document(rows: int) -> str:
+    cells = "".join(
+        f"<tr><td>{i}</td><td>{'word ' * 30}</td></tr>" for i in range(rows)
+    )
+    return f"<table>{cells}</table>"
+
+
+def test_the_renderer_is_killed_at_its_time_limit_and_restarts():
+    renderer = Renderer(timeout=0.3, memory_mb=0)
+    try:
+        with pytest.raises(RenderTimeout):
+            renderer.render(_heavy_document(3000))
+        renderer.timeout = 60
+        assert renderer.render("<p>next packet</p>").startswith(b"%PDF")
+    finally:
+        renderer.stop()
+
+
+def test_the_renderer_stops_at_its_memory_limit_and_restarts():
+    renderer = Renderer(timeout=60, memory_mb=40)
+    try:
+        with pytest.raises(RenderOutOfMemory, match="40 MB"):
+            renderer.render(_heavy_document(4000))
+        assert renderer.render("<p>next packet</p>").startswith(b"%PDF")
+    finally:
+        renderer.stop()
+
+
+def test_a_table_that_spans_pages_repeats_its_header():
+    rows = "".join(f"<tr><td>Interviewer {n}</td><td>3</td></tr>" for n in range(160))
+    html = (
+        '<link rel="stylesheet" href="asset:packet.css"><table><thead><tr>'
+        f"<th>Who rated</th><th>Level</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    pages = pages_text(packet_pdf.render(html))
+    assert len(pages) >= 2
+    assert all(page.count("Who rated Level") == 1 for page in pages)
