@@ -1,6 +1,8 @@
 """Command-line tools: thin click commands over the operations."""
 
+import os
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -165,11 +167,102 @@ def rubric_export_command(key, number, output):
     output.write(export_yaml(version))
 
 
+@click.command("debrief")
+@click.argument("loop_id", type=click.IntRange(1, 2**31 - 1), required=False)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write one loop's packet (default: its usual file name).",
+)
+@click.option("--all-decided", is_flag=True, help="One packet per decided loop.")
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for --all-decided (created if missing).",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    help="Page size (default: the DEBRIEF_PAGE_SIZE setting).",
+)
+@click.option("--archival", is_flag=True, help="PDF/A, for records kept for years.")
+@click.option(
+    "--zone",
+    default="UTC",
+    show_default=True,
+    help="Time zone for the dates in the packet.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Packets laid out at once.",
+)
+@with_appcontext
+def debrief_command(loop_id, output, all_decided, out_dir, size, archival, zone, jobs):
+    """Write the debrief packet PDF of LOOP_ID, or of every decided loop."""
+    from .debrief.batch import render_to_files, write_atomically
+    from .debrief.documents import packet_filename, packet_pdf
+    from .debrief.renderer import RenderError
+    from .loops.schedule import ScheduleError
+    from .loops.schedule import zone as find_zone
+    from .models import Loop, LoopStatus
+
+    _require_schema()
+    try:
+        find_zone(zone)
+    except ScheduleError as exc:
+        raise click.BadParameter(str(exc), param_hint="--zone") from None
+    options = {"size": size, "zone": zone, "archival": archival}
+    if all_decided == (loop_id is not None):
+        raise click.UsageError("give either a LOOP_ID or --all-decided")
+    if loop_id is not None:
+        if out_dir:
+            raise click.UsageError("--out-dir goes with --all-decided; use -o FILE")
+        loop = db.session.get(Loop, loop_id)
+        if loop is None:
+            raise click.ClickException(f"there is no loop {loop_id}")
+        path = Path(output or packet_filename(loop))
+        try:
+            write_atomically(path, packet_pdf(loop, **options))
+        except (RenderError, OSError) as exc:
+            raise click.ClickException(f"loop {loop_id}: {exc}") from None
+        click.echo(f"Wrote {path}")
+        return
+    if not out_dir or output:
+        raise click.UsageError("--all-decided needs --out-dir DIR (and no -o)")
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create {folder}: {exc}") from None
+    loops = db.session.scalars(
+        sa.select(Loop).where(Loop.status == LoopStatus.DECIDED).order_by(Loop.id)
+    ).all()
+    if not loops:
+        click.echo("No decided loop: nothing to write.")
+        return
+    with click.progressbar(length=len(loops), label="Writing packets") as bar:
+        outcomes = render_to_files(
+            loops, folder, jobs=jobs, done=lambda _: bar.update(1), **options
+        )
+    failed = [o for o in outcomes if o.error]
+    click.echo(f"Wrote {len(outcomes) - len(failed)} packets to {folder}")
+    for outcome in failed:
+        click.echo(f"  loop {outcome.loop_id} failed: {outcome.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_db_command,
         seed_demo_command,
         create_user_command,
         rubric_group,
+        debrief_command,
     ):
         app.cli.add_command(command)
