@@ -1,16 +1,17 @@
 """Demo scorecards for the loop in debrief: evidence as interviewers really write it.
 
 Levels differ between the clinical and technical side on purpose (translating
-technical ideas), so the debrief has a cross-functional disagreement to show, and
-one scorecard stays a draft, so the demo clinician still owes feedback.
+technical ideas), so the debrief has a cross-functional disagreement to show. Every
+scorecard is submitted, one of them two days late, so the stale flag shows too.
 """
 
 from datetime import timedelta
 
 from .extensions import db
 from .models import Loop, LoopStatus
-from .scorecards.operations import save_draft, scorecard_for, submit
+from .scorecards.operations import scorecard_for, submit
 from .scorecards.rules import Answer
+from .timeutil import utcnow
 
 # (competency key, discipline) -> (level, evidence)
 EVIDENCE = {
@@ -90,25 +91,12 @@ def seed_scorecards() -> int:
                         f"Covered {competency.name.lower()} with a concrete example from her last EHR upgrade and what she would change next time.",
                     )
                 answers[competency.key] = Answer(level, False, text)
-            owes = index == len(loop.sessions) - 1 and side == "clinical"
-            if owes:  # the demo clinician's draft: notes only, still owed
-                notes = {
-                    k: Answer(
-                        None,
-                        False,
-                        "",
-                        "Asked about the privacy incident; follow up on breach notification.",
-                    )
-                    for k in answers
-                }
-                save_draft(seat.interviewer, card, notes, None, "", None)
-            else:
-                recommendation = 3  # both sides lean yes; the debrief shows why
-                submit(
-                    seat.interviewer, card, answers, recommendation, SUMMARY[side], None
-                )
-                if session.ends_at:  # written up the same afternoon, as it should be
-                    card.submitted_at = session.ends_at + timedelta(hours=2)
+            late = index == len(loop.sessions) - 1 and side == "clinical"
+            recommendation = 3  # both sides lean yes; the debrief shows why
+            submit(seat.interviewer, card, answers, recommendation, SUMMARY[side], None)
+            if session.ends_at:  # written up the same afternoon, but for one
+                delay = timedelta(hours=52 if late else 2)
+                card.submitted_at = min(session.ends_at + delay, utcnow())
             made += 1
     db.session.flush()
     return made
