@@ -43,6 +43,7 @@ def render_to_files(
     """Write each loop's packet into ``out_dir``; failures are reported, not raised."""
     jobs = max(1, jobs)
     pool = renderers(jobs)
+    pool.warm()
     slots = threading.BoundedSemaphore(2 * jobs)
     outcomes: list[Outcome] = []
     lock = threading.Lock()

@@ -72,10 +72,13 @@ class Renderer:
             self._proc, self._tmp, self._pid = None, None, os.getpid()
         return self._proc is not None and self._proc.poll() is None
 
-    def render(self, html: str, *, archival: bool = False) -> bytes:
+    def ensure_started(self) -> None:
         if not self._alive():
             self.stop()
             self._start()
+
+    def render(self, html: str, *, archival: bool = False) -> bytes:
+        self.ensure_started()
         payload = html.encode("utf-8")
         try:
             self._proc.stdin.write(
@@ -172,6 +175,32 @@ class RendererPool:
                 "Every PDF renderer was busy with other packets for"
                 f" {self.timeout:g} seconds; try again in a minute."
             ) from None
+
+    def warm(self) -> None:
+        """Start every child now and side by side, so that no packet waits for one."""
+        with self._lock:
+            new = [
+                Renderer(self.timeout, self.memory_mb)
+                for _ in range(self.size - self._made)
+            ]
+            self._made += len(new)
+            self._all.extend(new)
+        starters = [
+            threading.Thread(target=self._start_quietly, args=(r,)) for r in new
+        ]
+        for thread in starters:
+            thread.start()
+        for thread in starters:
+            thread.join()
+        for renderer in new:
+            self._idle.put(renderer)
+
+    @staticmethod
+    def _start_quietly(renderer: Renderer) -> None:
+        try:
+            renderer.ensure_started()
+        except RenderError:
+            pass  # its first render tries again and reports the failure
 
     def render(self, html: str, *, archival: bool = False) -> bytes:
         renderer = self._take()
