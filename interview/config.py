@@ -38,7 +38,9 @@ class Defaults:
     # The debrief packet: "A4" or "letter" (a reader may ask for the other one), and
     # the limits of the child processes that lay it out (see debrief/renderer.py).
     DEBRIEF_PAGE_SIZE = "A4"
-    DEBRIEF_RENDER_TIMEOUT = 60.0  # seconds per packet
+    # Seconds per packet (a 25-page packet takes about 1 s). With a renderer's start-up
+    # (under 30 s) it stays below gunicorn's --timeout of 60 that the README gives.
+    DEBRIEF_RENDER_TIMEOUT = 20.0
     DEBRIEF_RENDER_MEMORY_MB = 1024  # on top of a warm renderer's own footprint
     DEBRIEF_RENDERERS = 1  # children per web worker (a sync worker serves one request)
 

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from interview.debrief import pdf as packet_pdf
 from interview.debrief.packet import loop_synthesis
-from interview.debrief.renderer import Renderer, RenderOutOfMemory, RenderTimeout
 from interview.demo_scorecards import EVIDENCE as DEMO_EVIDENCE
 from interview.extensions import db
 from interview.models import Loop, LoopStatus, Role
@@ -379,42 +378,3 @@ def test_a_packet_over_the_time_limit_gets_a_clear_page_and_the_site_keeps_servi
     assert "took longer than 0.001 seconds" in page and "debrief page" in page
     assert "Traceback" not in page
     assert client.get(f"/loops/{loop_id}/debrief").status_code == 200
-
-
-def _heavy_document(rows: int) -> str:
-    cells = "".join(
-        f"<tr><td>{i}</td><td>{'word ' * 30}</td></tr>" for i in range(rows)
-    )
-    return f"<table>{cells}</table>"
-
-
-def test_the_renderer_is_killed_at_its_time_limit_and_restarts():
-    renderer = Renderer(timeout=0.3, memory_mb=0)
-    try:
-        with pytest.raises(RenderTimeout):
-            renderer.render(_heavy_document(3000))
-        renderer.timeout = 60
-        assert renderer.render("<p>next packet</p>").startswith(b"%PDF")
-    finally:
-        renderer.stop()
-
-
-def test_the_renderer_stops_at_its_memory_limit_and_restarts():
-    renderer = Renderer(timeout=60, memory_mb=40)
-    try:
-        with pytest.raises(RenderOutOfMemory, match="40 MB"):
-            renderer.render(_heavy_document(4000))
-        assert renderer.render("<p>next packet</p>").startswith(b"%PDF")
-    finally:
-        renderer.stop()
-
-
-def test_a_table_that_spans_pages_repeats_its_header():
-    rows = "".join(f"<tr><td>Interviewer {n}</td><td>3</td></tr>" for n in range(160))
-    html = (
-        '<link rel="stylesheet" href="asset:packet.css"><table><thead><tr>'
-        f"<th>Who rated</th><th>Level</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
-    pages = pages_text(packet_pdf.render(html))
-    assert len(pages) >= 2
-    assert all(page.count("Who rated Level") == 1 for page in pages)

@@ -92,3 +92,37 @@ def test_no_decided_loop_is_said_plainly(app, runner, seat, tmp_path):
     )
     assert result.exit_code == 0
     assert "No decided loop: nothing to write." in result.output
+
+
+def test_one_failing_packet_is_reported_and_the_rest_are_written(
+    app, runner, seat, tmp_path, monkeypatch
+):
+    from interview.debrief.renderer import RendererPool
+
+    with app.app_context():
+        first = db.session.scalar(sa.select(Loop))
+        other = start_loop(
+            first.requisition.hiring_manager_id,
+            first.rubric_version.rubric_id,
+            [PlanSession(title="Case", competency_keys=["workflow"])],
+            candidate="Broken Packet",
+        )
+        first.status = other.status = LoopStatus.DECIDED
+        db.session.commit()
+        broken, kept = other.id, first.id
+    real = RendererPool.render
+
+    def flaky(self, html, **options):
+        if "Broken Packet" in html:
+            raise ValueError("layout exploded")
+        return real(self, html, **options)
+
+    monkeypatch.setattr(RendererPool, "render", flaky)
+    out = tmp_path / "packets"
+    result = runner.invoke(
+        args=["debrief", "--all-decided", "--out-dir", str(out), "--jobs", "1"]
+    )
+    assert result.exit_code == 1
+    assert f"loop {broken} failed: layout exploded" in result.output
+    assert "Wrote 1 packets" in result.output
+    assert [p.name for p in out.iterdir()] == [f"debrief-{kept}-priya-raman.pdf"]

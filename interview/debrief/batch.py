@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ..models import Loop
 from .documents import packet_filename, packet_html, renderers
-from .renderer import RenderError
 
 
 @dataclass(frozen=True)
@@ -52,17 +51,17 @@ def render_to_files(
         with lock:
             outcomes.append(outcome)
             done(outcome)
-        slots.release()
 
     def work(loop_id: int, name: str, html: str) -> None:
         try:
-            pdf = pool.render(html, archival=archival)
             path = out_dir / name
-            write_atomically(path, pdf)
-        except (RenderError, OSError) as exc:
-            finish(Outcome(loop_id, None, str(exc)))
+            write_atomically(path, pool.render(html, archival=archival))
+        except Exception as exc:  # noqa: BLE001 (each failure is reported, the rest go on)
+            finish(Outcome(loop_id, None, str(exc) or type(exc).__name__))
         else:
             finish(Outcome(loop_id, path))
+        finally:
+            slots.release()
 
     with ThreadPoolExecutor(max_workers=jobs) as executor:
         for loop in loops:

@@ -6,9 +6,9 @@ serves ``asset:NAME`` from this package's ``assets`` folder and refuses everythi
 and it is passed to every HTML and CSS object. Evidence is escaped by the template, so
 this is the second wall, not the first.
 
-:func:`serve` is the renderer child process (started as ``python -m
-interview.debrief.child``) that :mod:`interview.debrief.renderer` drives: warm, limited
-in memory, and killed when a document takes too long.
+Run as a script, this file is the renderer child process that
+:mod:`interview.debrief.renderer` drives: warm, limited in memory and CPU, killed when
+a document takes too long, and gone when its parent is.
 """
 
 import functools
@@ -18,6 +18,9 @@ import os
 import resource
 import struct
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
 ASSETS = Path(__file__).parent / "assets"
@@ -111,10 +114,37 @@ def _limit_memory(budget_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def serve(budget_mb: int) -> None:
+def _limit_cpu(seconds: int) -> None:
+    """A backstop to the parent's clock: SIGXCPU ends a render that spins too long."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + seconds
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this child soon after its parent dies, even mid-document.
+
+    A closed stdin ends it between documents; this watchdog covers a parent killed
+    (SIGKILL, OOM killer) while a document is being laid out. prctl's PDEATHSIG would
+    fire when the parent *thread* ends, which a threaded web server does per request.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+
+
+def serve(budget_mb: int, cpu_seconds: int) -> None:
     """Render documents sent on stdin until it closes."""
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr  # nothing printed may corrupt the frames
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # C libraries writing to fd 1 must not corrupt the frames
+    sys.stdout = sys.stderr
     source = sys.stdin.buffer
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     render("<p>warm</p>")  # imports, fonts and caches before the first real packet
@@ -124,14 +154,29 @@ def serve(budget_mb: int) -> None:
         try:
             kind, size = HEADER.unpack(_read_exactly(source, HEADER.size))
             html = _read_exactly(source, size).decode("utf-8")
+            if cpu_seconds > 0:
+                _limit_cpu(cpu_seconds)
+            pdf = render(html, archival=kind == b"A")
         except EOFError:
             return
-        try:
-            pdf = render(html, archival=kind == b"A")
         except MemoryError:
             _reply(out, b"M", b"")
+            return  # a process that ran out of memory is not trusted with another
+        except SystemError:  # how a C extension's failed allocation may surface
+            _reply(out, b"M" if budget_mb > 0 else b"E", b"SystemError")
             return  # a process that ran out of memory is not trusted with another
         except Exception as exc:  # noqa: BLE001 (any layout failure is reported)
             _reply(out, b"E", f"{type(exc).__name__}: {exc}"[:500].encode())
             continue
         _reply(out, b"P", pdf)
+
+
+if __name__ == "__main__":
+    # Started by renderer.py as a script (python -I .../pdf.py), so the child imports
+    # WeasyPrint and nothing of the application.
+    tempfile.tempdir = os.environ.get("PACKET_RENDERER_TMP") or None
+    _die_with_parent(int(os.environ.get("PACKET_RENDERER_PARENT", "0")))
+    serve(
+        int(os.environ.get("PACKET_RENDERER_MEMORY_MB", "0")),
+        int(os.environ.get("PACKET_RENDERER_CPU_SECONDS", "0")),
+    )

@@ -11,6 +11,7 @@ own, and nothing in them outlives a render but caches.
 import atexit
 import os
 import queue
+import re
 import select
 import shutil
 import signal
@@ -19,10 +20,20 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
-from .pdf import HEADER
+from . import pdf
 
-START_TIMEOUT = 60.0
+START_TIMEOUT = 30.0
+TMP_PREFIX = "packet-renderer-"
+# Signals a child dies of when allocation fails somewhere in C (glib aborts, traps).
+MEMORY_DEATHS = {-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS}
+if hasattr(signal, "SIGTRAP"):
+    MEMORY_DEATHS.add(-signal.SIGTRAP)
+# The application's secrets stay out of the child's environment.
+PRIVATE = re.compile(
+    r"^INTERVIEW_|SECRET|PASSWORD|TOKEN|_KEY$|DATABASE_URL", re.IGNORECASE
+)
 
 
 class RenderError(Exception):
@@ -37,6 +48,24 @@ class RenderOutOfMemory(RenderError):
     pass
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep_leftovers() -> None:
+    """Remove the temporary folders of renderers whose web worker died unannounced."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*-*"):
+        owner = folder.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not _pid_alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class Renderer:
     """One child process that renders one document at a time."""
 
@@ -48,27 +77,43 @@ class Renderer:
         self._pid = os.getpid()
 
     def _start(self) -> None:
-        self._tmp = tempfile.mkdtemp(prefix="packet-renderer-")
-        env = {
-            **os.environ,
-            "PACKET_RENDERER_MEMORY_MB": str(self.memory_mb),
-            "PACKET_RENDERER_TMP": self._tmp,
-        }
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "interview.debrief.child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            bufsize=0,
-            close_fds=True,
+        _sweep_leftovers()
+        self._tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
+        env = {k: v for k, v in os.environ.items() if not PRIVATE.search(k)}
+        env.update(
+            PACKET_RENDERER_MEMORY_MB=str(self.memory_mb),
+            # CPU backstop: well past the wall-clock limit the parent enforces.
+            PACKET_RENDERER_CPU_SECONDS=str(int(self.timeout * 2) + 5),
+            PACKET_RENDERER_TMP=self._tmp,
+            PACKET_RENDERER_PARENT=str(os.getpid()),
         )
-        kind, _ = self._receive(time.monotonic() + START_TIMEOUT)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", pdf.__file__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                bufsize=0,
+                close_fds=True,
+            )
+        except OSError as exc:
+            self.stop()
+            raise RenderError(f"The PDF renderer could not start: {exc}") from None
+        os.set_blocking(self._proc.stdin.fileno(), False)
+        try:
+            kind, _ = self._receive(time.monotonic() + START_TIMEOUT, START_TIMEOUT)
+        except RenderTimeout:
+            raise RenderError(
+                f"The PDF renderer did not start within {START_TIMEOUT:g} seconds."
+            ) from None
         if kind != b"W":
             self.stop()
             raise RenderError("The PDF renderer did not start.")
 
     def _alive(self) -> bool:
         if self._pid != os.getpid():  # forked: that child belongs to the parent
+            for stream in (self._proc.stdin, self._proc.stdout) if self._proc else ():
+                stream.close()
             self._proc, self._tmp, self._pid = None, None, os.getpid()
         return self._proc is not None and self._proc.poll() is None
 
@@ -80,55 +125,82 @@ class Renderer:
     def render(self, html: str, *, archival: bool = False) -> bytes:
         self.ensure_started()
         payload = html.encode("utf-8")
+        header = pdf.HEADER.pack(b"A" if archival else b"R", len(payload))
+        deadline = time.monotonic() + self.timeout
         try:
-            self._proc.stdin.write(
-                HEADER.pack(b"A" if archival else b"R", len(payload))
-            )
-            self._proc.stdin.write(payload)
-        except (BrokenPipeError, OSError):
+            self._write(header + payload, deadline)
+            kind, body = self._receive(deadline, self.timeout)
+        except BaseException:
+            # Whatever interrupted us (a timeout, a signal, a bug), the child may be
+            # mid-document or have a reply waiting: never hand it another request.
             self.stop()
-            raise RenderError("The PDF renderer stopped unexpectedly.") from None
-        kind, body = self._receive(time.monotonic() + self.timeout)
+            raise
         if kind == b"P":
             return body
+        if kind == b"E":
+            raise RenderError(
+                f"The PDF renderer failed: {body.decode(errors='replace')}"
+            )
+        self.stop()
         if kind == b"M":
-            self.stop()
             raise RenderOutOfMemory(
                 f"Laying out this packet needed more than {self.memory_mb} MB, the"
                 " renderer's memory limit."
             )
-        raise RenderError(f"The PDF renderer failed: {body.decode(errors='replace')}")
+        raise RenderError("The PDF renderer answered out of turn; it was restarted.")
 
-    def _receive(self, deadline: float) -> tuple[bytes, bytes]:
-        header = self._read(HEADER.size, deadline)
-        kind, size = HEADER.unpack(header)
-        return kind, self._read(size, deadline)
+    def _wait(self, fd: int, events: int, deadline: float, limit: float) -> None:
+        poller = select.poll()
+        poller.register(fd, events)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stop()
+                raise RenderTimeout(
+                    f"Laying out this packet took longer than {limit:g} seconds,"
+                    " the renderer's time limit."
+                )
+            if poller.poll(left * 1000):
+                return
 
-    def _read(self, size: int, deadline: float) -> bytes:
+    def _write(self, data: bytes, deadline: float) -> None:
+        fd = self._proc.stdin.fileno()
+        view = memoryview(data)
+        while view:
+            self._wait(fd, select.POLLOUT, deadline, self.timeout)
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                continue
+            except OSError:  # the child is gone (broken pipe)
+                self._died()
+            view = view[written:]
+
+    def _receive(self, deadline: float, limit: float) -> tuple[bytes, bytes]:
+        kind, size = pdf.HEADER.unpack(self._read(pdf.HEADER.size, deadline, limit))
+        return kind, self._read(size, deadline, limit)
+
+    def _read(self, size: int, deadline: float, limit: float) -> bytes:
         fd = self._proc.stdout.fileno()
         chunks, remaining = [], size
         while remaining:
-            left = deadline - time.monotonic()
-            ready = left > 0 and select.select([fd], [], [], left)[0]
-            if not ready:
-                self.stop()
-                raise RenderTimeout(
-                    f"Laying out this packet took longer than {self.timeout:g} seconds,"
-                    " the renderer's time limit."
-                )
+            self._wait(fd, select.POLLIN, deadline, limit)
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:
-                code = self._proc.wait()
-                self.stop()
-                if code == -signal.SIGKILL or code == -signal.SIGSEGV:
-                    raise RenderOutOfMemory(
-                        "The PDF renderer was stopped while laying out this packet,"
-                        f" most likely by its {self.memory_mb} MB memory limit."
-                    )
-                raise RenderError("The PDF renderer stopped unexpectedly.")
+                self._died()
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
+
+    def _died(self):
+        code = self._proc.wait()
+        self.stop()
+        if code in MEMORY_DEATHS:
+            raise RenderOutOfMemory(
+                "The PDF renderer was stopped while laying out this packet,"
+                f" most likely by its {self.memory_mb} MB memory limit."
+            )
+        raise RenderError(f"The PDF renderer stopped unexpectedly (exit {code}).")
 
     def stop(self) -> None:
         """End the child (killed if busy) and remove its temporary files."""
