@@ -150,7 +150,7 @@ def test_a_child_does_not_outlive_a_killed_web_worker():
 
 
 def test_the_pool_reuses_its_children_and_waits_when_all_are_busy():
-    pool = RendererPool(size=1, timeout=0.2, memory_mb=0)
+    pool = RendererPool(size=1, timeout=1.0, memory_mb=0)
     try:
         pool.warm()
         first = pool._all[0]._proc.pid
