@@ -83,7 +83,7 @@ def test_the_demo_packet_tells_the_whole_story(app, client, demo):
     kinds = {f.kind for f in result.flags}
     assert {"cross_functional_gap", "stale"} <= kinds  # the demo's story
     for flag in result.flags:
-        assert " ".join(flag.sentence.split()) in pages[1], flag.sentence
+        assert f"{flag.kind.label}: {' '.join(flag.sentence.split())}" in pages[1]
     for _level, evidence in list(DEMO_EVIDENCE.values())[:4]:
         assert evidence in text
     # Running header, page numbers and the confidentiality footer on every page.

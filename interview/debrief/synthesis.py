@@ -189,7 +189,20 @@ class FlagKind(StrEnum):
     AMENDED_AFTER_VISIBLE = "amended_after_visible"
     STALE = "stale"
 
+    @property
+    def label(self) -> str:
+        """The flag's name as a reader sees it."""
+        return FLAG_LABELS[self]
 
+
+FLAG_LABELS = {
+    FlagKind.SPLIT_PANEL: "Split panel",
+    FlagKind.CROSS_FUNCTIONAL_GAP: "Cross-functional gap",
+    FlagKind.COVERAGE_GAP: "Coverage gap",
+    FlagKind.CONTRADICTION: "Contradiction",
+    FlagKind.AMENDED_AFTER_VISIBLE: "Amended after others were visible",
+    FlagKind.STALE: "Late scorecard",
+}
 KIND_ORDER = {kind: i for i, kind in enumerate(FlagKind)}
 
 
