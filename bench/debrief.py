@@ -228,8 +228,8 @@ def request_vs_weasyprint(
     )
 
 
-# WeasyPrint alone in a lean process: a big Python heap (the app, its ORM objects)
-# makes the garbage collector slower, so this baseline can beat the in-process one.
+# WeasyPrint alone in a process that holds nothing else: a second baseline, free of
+# whatever the benchmark's own process (the app, its objects) costs the layout.
 LEAN = """
 import importlib.util, statistics, sys, time
 spec = importlib.util.spec_from_file_location("packet_pdf", sys.argv[1])
