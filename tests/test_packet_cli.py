@@ -9,6 +9,16 @@ from .builders import start_loop
 from .test_packet import pages_text
 
 
+def _another_loop(first: Loop, candidate: str) -> Loop:
+    """A second loop for the same manager and rubric (inside an app context)."""
+    return start_loop(
+        first.requisition.hiring_manager_id,
+        first.rubric_version.rubric_id,
+        [PlanSession(title="Case", competency_keys=["workflow"])],
+        candidate=candidate,
+    )
+
+
 def _loop_id(app):
     with app.app_context():
         return db.session.scalar(sa.select(Loop.id))
@@ -59,19 +69,8 @@ def test_every_decided_loop_into_a_folder_with_a_progress_bar(
 ):
     with app.app_context():
         first = db.session.scalar(sa.select(Loop))
-        second = start_loop(
-            first.requisition.hiring_manager_id,
-            first.rubric_version.rubric_id,
-            [PlanSession(title="Case", competency_keys=["workflow"])],
-            candidate="Jonas Öberg",
-            title="Integration engineer",
-        )
-        third = start_loop(
-            first.requisition.hiring_manager_id,
-            first.rubric_version.rubric_id,
-            [PlanSession(title="Case", competency_keys=["workflow"])],
-            candidate="Still Interviewing",
-        )
+        second = _another_loop(first, "Jonas Öberg")
+        third = _another_loop(first, "Still Interviewing")
         first.status = LoopStatus.DECIDED
         second.status = LoopStatus.DECIDED
         db.session.commit()
@@ -101,12 +100,7 @@ def test_one_failing_packet_is_reported_and_the_rest_are_written(
 
     with app.app_context():
         first = db.session.scalar(sa.select(Loop))
-        other = start_loop(
-            first.requisition.hiring_manager_id,
-            first.rubric_version.rubric_id,
-            [PlanSession(title="Case", competency_keys=["workflow"])],
-            candidate="Broken Packet",
-        )
+        other = _another_loop(first, "Broken Packet")
         first.status = other.status = LoopStatus.DECIDED
         db.session.commit()
         broken, kept = other.id, first.id

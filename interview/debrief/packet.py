@@ -16,6 +16,23 @@ class Bar:
     technical: float | None
 
 
+def _keys(loop: Loop) -> dict[int, str]:
+    """Competency id to key, for the loop's rubric version."""
+    return {c.id: c.key for c in loop.rubric_version.competencies}
+
+
+def _submitted(loop: Loop):
+    """(seat, scorecard) for every submitted scorecard, in session order."""
+    for session in loop.sessions:
+        for seat in session.seats:
+            if seat.scorecard is not None and seat.scorecard.is_submitted:
+                yield seat, seat.scorecard
+
+
+def _level(rating) -> int | None:
+    return None if rating.is_not_assessed else rating.level
+
+
 def loop_synthesis(loop: Loop) -> syn.Synthesis:
     """Synthesize the loop's submitted scorecards against its rubric version."""
     version = loop.rubric_version
@@ -34,11 +51,8 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
             if s.scorecard and s.scorecard.submitted_at
         ]
         first_visible = min(submitted) if submitted else None
-    for seat in seats:
-        card = seat.scorecard
-        if card is None or not card.is_submitted:
-            continue
-        keys = {c.id: c.key for c in version.competencies}
+    keys = _keys(loop)
+    for seat, card in _submitted(loop):
         cards.append(
             syn.ScorecardIn(
                 id=card.id,
@@ -46,10 +60,7 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
                 discipline=str(seat.discipline),
                 recommendation=card.overall_recommendation,
                 ratings=tuple(
-                    syn.RatingIn(
-                        keys[r.competency_id], None if r.is_not_assessed else r.level
-                    )
-                    for r in card.ratings
+                    syn.RatingIn(keys[r.competency_id], _level(r)) for r in card.ratings
                 ),
                 submitted_at=card.submitted_at,
                 interview_ended_at=seat.session.ends_at,
@@ -72,22 +83,18 @@ def bars(result: syn.Synthesis) -> list[Bar]:
 def evidence_by_competency(loop: Loop) -> dict[str, list[dict]]:
     """Each competency's submitted ratings with their evidence, side by side."""
     found: dict[str, list[dict]] = {c.key: [] for c in loop.rubric_version.competencies}
-    keys = {c.id: c.key for c in loop.rubric_version.competencies}
-    for session in loop.sessions:
-        for seat in session.seats:
-            card = seat.scorecard
-            if card is None or not card.is_submitted:
-                continue
-            for r in card.ratings:
-                found[keys[r.competency_id]].append(
-                    {
-                        "interviewer": card.interviewer.name,
-                        "discipline": str(seat.discipline),
-                        "level": None if r.is_not_assessed else r.level,
-                        "evidence": r.evidence,
-                        "amended": bool(card.amendment_count),
-                    }
-                )
+    keys = _keys(loop)
+    for seat, card in _submitted(loop):
+        for r in card.ratings:
+            found[keys[r.competency_id]].append(
+                {
+                    "interviewer": card.interviewer.name,
+                    "discipline": str(seat.discipline),
+                    "level": _level(r),
+                    "evidence": r.evidence,
+                    "amended": bool(card.amendment_count),
+                }
+            )
     return found
 
 
@@ -113,7 +120,7 @@ class PanelRow:
 
 def panel_rows(loop: Loop) -> list[PanelRow]:
     """Every active seat of the loop, in session order, with what its scorecard says."""
-    keys = {c.id: c.key for c in loop.rubric_version.competencies}
+    keys = _keys(loop)
     rows = []
     for session in loop.sessions:
         for seat in session.seats:
@@ -139,10 +146,7 @@ def panel_rows(loop: Loop) -> list[PanelRow]:
                     amended_at=card.amended_at if submitted else None,
                     recommendation=card.overall_recommendation if submitted else None,
                     summary=card.summary if submitted else "",
-                    ratings={
-                        keys[r.competency_id]: None if r.is_not_assessed else r.level
-                        for r in card.ratings
-                    }
+                    ratings={keys[r.competency_id]: _level(r) for r in card.ratings}
                     if submitted
                     else {},
                 )

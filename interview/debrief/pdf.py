@@ -28,11 +28,11 @@ ASSET_SCHEME = "asset:"
 # Archival packets: PDF/A-3u keeps text extractable (Unicode mapping for every glyph).
 ARCHIVAL_VARIANT = "pdf/a-3u"
 
-log = logging.getLogger(__name__)
-
 
 @functools.cache
 def fetcher_class():
+    """The fetcher class, built on first use: web workers import this module without
+    paying for WeasyPrint, which only the renderer children load."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class PacketFetcher(URLFetcher):
@@ -159,11 +159,10 @@ def serve(budget_mb: int, cpu_seconds: int) -> None:
             pdf = render(html, archival=kind == b"A")
         except EOFError:
             return
-        except MemoryError:
-            _reply(out, b"M", b"")
-            return  # a process that ran out of memory is not trusted with another
-        except SystemError:  # how a C extension's failed allocation may surface
-            _reply(out, b"M" if budget_mb > 0 else b"E", b"SystemError")
+        except (MemoryError, SystemError) as exc:
+            # SystemError is how a C extension's failed allocation may surface.
+            memory = isinstance(exc, MemoryError) or budget_mb > 0
+            _reply(out, b"M" if memory else b"E", type(exc).__name__.encode())
             return  # a process that ran out of memory is not trusted with another
         except Exception as exc:  # noqa: BLE001 (any layout failure is reported)
             _reply(out, b"E", f"{type(exc).__name__}: {exc}"[:500].encode())
