@@ -26,8 +26,13 @@ class Outcome:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary name, then rename: a reader never sees half a PDF."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as exc:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def render_to_files(
