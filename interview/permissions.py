@@ -9,6 +9,8 @@ import functools
 from flask import abort
 from flask_login import current_user
 
+from .independence import SeatSpan, may_read_panel
+from .independence import panel_readable_from as independence_readable_from
 from .models import Role, User
 
 
@@ -57,18 +59,40 @@ def can_see_contact_details(user: User) -> bool:
     return user.role == Role.TALENT_ACQUISITION
 
 
+def seat_spans(loop) -> list[SeatSpan]:
+    """The loop's seats as the independence rule reads them (independence.py)."""
+    return [
+        SeatSpan(
+            interviewer_id=seat.interviewer_id,
+            assigned_at=seat.assigned_at or seat.created_at,
+            removed_at=seat.removed_at,
+            submitted_at=seat.scorecard.submitted_at
+            if seat.scorecard is not None and seat.scorecard.is_submitted
+            else None,
+            author_id=seat.scorecard.interviewer_id
+            if seat.scorecard is not None
+            else seat.interviewer_id,
+        )
+        for session in loop.sessions
+        for seat in session.seats
+        if seat.interviewer_id is not None
+    ]
+
+
 def can_view_panel_scorecards(user: User, loop) -> bool:
-    """The independence rule: an interviewer sees the panel's scorecards only after
-    submitting their own, and only if the requisition shares them; talent acquisition
+    """The independence rule: an interviewer reads the panel (scorecards, scores, flags,
+    the debrief and its packet) only once every one of their own active seats on the
+    loop is submitted, and only if the requisition shares scores; talent acquisition
     and the requisition's hiring manager always may."""
     if can_view_requisition(user, loop.requisition):
         return True
-    if user.role != Role.INTERVIEWER or not loop.requisition.share_scores_after_submit:
+    if user.role != Role.INTERVIEWER:
         return False
-    return any(
-        seat.scorecard is not None
-        and seat.scorecard.interviewer_id == user.id
-        and seat.scorecard.is_submitted
-        for session in loop.sessions
-        for seat in session.seats
-    )
+    sharing = loop.requisition.share_scores_after_submit
+    return may_read_panel(user.id, seat_spans(loop), sharing)
+
+
+def panel_readable_from(loop, user_id: int):
+    """When ``user_id`` could first read someone else's scorecard on this loop."""
+    sharing = loop.requisition.share_scores_after_submit
+    return independence_readable_from(user_id, seat_spans(loop), sharing)

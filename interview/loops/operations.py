@@ -163,8 +163,9 @@ def active_seats(session: InterviewSession) -> list[PanelSeat]:
 def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     """Seat an interviewer, or empty the seat; a scorecard already written is kept.
 
-    A seat whose interviewer has a scorecard is never reused: it is marked removed,
-    with its scorecard, and a fresh seat takes its place.
+    A seat that has an interviewer is never handed on: it is marked removed (with its
+    scorecard, if any) and a fresh seat takes its place, so each seat row records
+    exactly who held it and when.
     """
     check_open(seat.session.loop)
     if interviewer is not None and seat.interviewer_id == interviewer.id:
@@ -173,14 +174,16 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
         _check_eligible(seat, interviewer)
     previous = seat.interviewer
     message = ""
-    if previous is not None and seat.scorecard is not None:
-        seat.removed_at = utcnow()
-        fresh = PanelSeat(session=seat.session, discipline=seat.discipline)
-        db.session.add(fresh)
-        state = "submitted" if seat.scorecard.is_submitted else "draft"
-        message = f" {previous.name}'s {state} scorecard is kept with the loop."
-        seat = fresh
+    now = utcnow()
+    if previous is not None:
+        seat.removed_at = now
+        if seat.scorecard is not None:
+            state = "submitted" if seat.scorecard.is_submitted else "draft"
+            message = f" {previous.name}'s {state} scorecard is kept with the loop."
+        seat = PanelSeat(session=seat.session, discipline=seat.discipline)
+        db.session.add(seat)
     seat.interviewer = interviewer
+    seat.assigned_at = now if interviewer is not None else None
     db.session.flush()
     check_no_gaps_while_interviewing(seat.session.loop)
     record(

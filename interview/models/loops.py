@@ -114,7 +114,12 @@ class InterviewSession(db.Model):
 
 
 class PanelSeat(db.Model):
-    """A seat on a session's panel; removing an interviewer marks it, never deletes it."""
+    """A seat on a session's panel, held by at most one interviewer in its life.
+
+    Changing or removing the interviewer marks the seat removed and opens a fresh one,
+    so each row says exactly who sat when (``assigned_at`` to ``removed_at``): the
+    independence rule (independence.py) reads its history from these rows.
+    """
 
     __tablename__ = "panel_seats"
     __table_args__ = (
@@ -139,6 +144,8 @@ class PanelSeat(db.Model):
         enum_column(Discipline, "discipline")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the interviewer took the seat; None while the seat is empty.
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session = relationship("InterviewSession", back_populates="seats")

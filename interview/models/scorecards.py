@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db import UTCDateTime
 from ..extensions import db
@@ -50,8 +50,14 @@ class Scorecard(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     amended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     amendment_count: Mapped[int] = mapped_column(default=0)
-    # Optimistic locking: a save from a stale copy (another tab) is refused.
+    # Optimistic locking: a save from a stale copy (another tab) is refused. The
+    # version moves on every change, ratings included (see _touch_scorecards below).
     version: Mapped[int] = mapped_column(default=1)
+    # The page (tab) that wrote last and its running request number: a tab's own
+    # earlier save never counts as a conflict, and a late, older request from the
+    # same tab never overwrites a newer one (scorecards/operations.py).
+    edit_token: Mapped[str | None] = mapped_column(sa.String(64))
+    edit_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
@@ -111,3 +117,16 @@ class Rating(db.Model):
 
     def __repr__(self) -> str:
         return f"<Rating sc={self.scorecard_id} c={self.competency_id} {self.level}>"
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _touch_scorecards(session, _context, _instances):
+    """A change to a rating is a change to its scorecard: move its version on."""
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, Rating):
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        card = obj.scorecard
+        if card is not None and card in session and card not in session.new:
+            card.updated_at = utcnow()
