@@ -2,9 +2,14 @@
 
 import time
 import tracemalloc
+from unittest import mock
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from interview.rubrics import loader
 from interview.rubrics.schema import validate
 
 from .rubric_samples import competency, dump, rubric
@@ -201,11 +206,58 @@ def test_unicode_text_is_kept_exactly():
     assert validate(dump(data)).rubric.competencies[0].definition == text
 
 
-def test_deep_nesting_is_refused_before_it_can_overflow_the_stack():
-    """A megabyte of '[' crashed the process in libyaml's recursive composer."""
-    assert problems(b"[" * (1024 * 1024)) == [
-        "file (line 1): nested too deeply for a rubric"
-    ]
+TOO_DEEP = "nested too deeply for a rubric"
+OVER = loader.MAX_DEPTH + 1
+
+
+# Both of PyYAML's parsers: the libyaml in PyYAML 6.0.4 refuses 1,000 levels itself
+# (with words of its own), the pure-Python one has no limit.
+PARSERS = [
+    pytest.param(yaml.CSafeLoader, id="libyaml"),
+    pytest.param(yaml.SafeLoader, id="pure-python"),
+]
+
+
+@pytest.mark.parametrize(
+    "raw, line",
+    [
+        # A megabyte of '[' crashed the process in libyaml's recursive composer.
+        pytest.param(b"[" * (1024 * 1024), 1, id="a-megabyte-of-brackets"),
+        pytest.param(b"[" * OVER + b"]" * OVER, 1, id="one-level-over"),
+        pytest.param(b"- " * OVER + b"x", 1, id="block-lists"),
+        pytest.param(b"{a: " * 5000, 1, id="flow-mappings"),
+        pytest.param(b"k: " + b"[" * 1001, 1, id="just-past-libyaml-limit"),
+        pytest.param(b"key: ok\nlist:\n  - " + b"[" * 3000, 3, id="on-line-3"),
+    ],
+)
+@pytest.mark.parametrize("parser", PARSERS)
+def test_deep_nesting_is_refused_in_the_projects_words(parser, raw, line):
+    """Whatever the parser's own limit, the answer is ours and points at the line."""
+    with mock.patch.object(loader, "_Loader", parser):
+        assert problems(raw) == [f"file (line {line}): {TOO_DEEP}"]
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+@settings(max_examples=60, deadline=None)
+@given(
+    block=st.integers(0, loader.MAX_DEPTH + 2),
+    depth=st.integers(0, 3000),
+    pattern=st.lists(st.sampled_from(["[", "{", "{a: "]), min_size=1, max_size=4),
+    closed=st.booleans(),
+)
+def test_only_depth_past_the_rubric_limit_is_refused_as_too_deep(
+    parser, block, depth, pattern, closed
+):
+    """Depth past ``MAX_DEPTH`` gets our message, depth within it never does."""
+    flow = [pattern[i % len(pattern)] for i in range(depth)]
+    closers = "".join("]" if opener == "[" else "}" for opener in reversed(flow))
+    text = "- " * block + "".join(flow) + (closers if closed else "")
+    with mock.patch.object(loader, "_Loader", parser):
+        found = problems(text.encode())
+    if block + depth > loader.MAX_DEPTH:
+        assert found == [f"file (line 1): {TOO_DEEP}"]
+    else:
+        assert not any(TOO_DEEP in problem for problem in found)
 
 
 def test_a_file_of_countless_tiny_values_is_refused():

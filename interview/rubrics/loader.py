@@ -8,6 +8,7 @@ built, so a tag such as ``!!python/object`` never constructs anything; duplicate
 which YAML would silently let the last one win, are errors. Pure: no Flask, no database.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 import yaml
@@ -120,7 +121,26 @@ def _check_shape(text: str) -> None:
 
     libyaml's parser keeps its own stack, but composing a node tree recurses once per
     level: a megabyte of ``[`` would overflow the C stack and kill the process.
+
+    A parser may stop first with words of its own: before it yields the events of a
+    run of ``[`` it reads ahead to where the run closes, and the libyaml in PyYAML
+    6.0.4 gives up after 1,000 levels ("exceeded maximum nesting depth"). Walking
+    the text up to where the parser stopped then finds what this walk would have met
+    there, so a rubric nested too deeply gets the same answer whatever the parser's
+    own limit (the parser's error stands if the walk finds nothing).
     """
+    try:
+        _walk(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and 0 < mark.index < len(text):
+            with contextlib.suppress(yaml.YAMLError):
+                _walk(text[: mark.index])  # raises RubricFileError for what it meets
+        raise
+
+
+def _walk(text: str) -> None:
+    """Count the parser's events: refuse too deep, too many values, and aliases."""
     depth = values = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.ScalarEvent):
