@@ -1,4 +1,7 @@
-# The two commands: `make run` and `make test`. Both set themselves up.
+# The two commands: `make run` and `make test`. Both set themselves up: first the
+# Debian packages they need (scripts/system-packages.sh: installed as root or with
+# sudo, else one line says how), then a virtualenv holding exactly the versions
+# pinned in constraints.txt. `make lock` refreshes the pins.
 # Prefer the distribution's CPython 3.11 (built with PGO and LTO) when it can make a
 # virtualenv: pyenv's default build lays out a debrief packet about 13% slower
 # (bench/debrief.py). Any Python 3.11 works.
@@ -9,28 +12,51 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app interview
 HOST ?= 127.0.0.1
 PORT ?= 5000
+LOCK := constraints.txt
+# Pinned in the lock besides the package's own dependencies: pip and the build tools
+# the install uses, and uv, which compiles the lock.
+LOCK_TOOLS := pip setuptools>=68 wheel uv
 
-.PHONY: run test install lint clean
+.PHONY: run test install lock lint clean run-packages test-packages
+# The package check must finish before anything else starts, even under -j.
+.NOTPARALLEL:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall when the package metadata changes.
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Reinstall when the package metadata or the lock changes: pip and the build tools at
+# their pinned versions first, then the package with its test extra, every dependency
+# at its pinned version, so a new release upstream cannot change a fresh clone.
+$(VENV)/.installed: setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) pip setuptools wheel
+	$(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
 
-run: install
+run-packages:
+	@scripts/system-packages.sh run
+
+test-packages:
+	@scripts/system-packages.sh test
+
+run: run-packages install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+test: test-packages install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-resolve every pin to the newest release setup.cfg allows, for Python 3.11 on
+# Linux; then run `make test` and commit constraints.txt.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet $(if $(wildcard $(LOCK)),-c $(LOCK)) uv
+	printf '%s\n' $(foreach tool,$(LOCK_TOOLS),'$(tool)') \
+		| $(BIN)/uv pip compile --quiet --upgrade \
+		--python-version 3.11 --python-platform linux --extra test \
+		--custom-compile-command "make lock" -o $(LOCK) setup.cfg -
 
 lint: install
 	$(BIN)/ruff check interview tests bench

@@ -4,8 +4,13 @@ The other tests get a fresh database per test through the function-scoped ``app`
 fixture; a live server outlives a test, so these tests share one app on a database of
 their own (on PostgreSQL, the run's schema, emptied after each test) and create the
 accounts each test needs under unique email addresses.
+
+Without Chromium these tests fail, saying how to install it, rather than skip: a skip
+in a long report reads like a pass. ``INTERVIEW_SKIP_BROWSER_TESTS=1`` skips them for
+whoever cannot install it.
 """
 
+import os
 import shutil
 import threading
 import uuid
@@ -21,6 +26,32 @@ from interview.models import Discipline, Role, User
 from ..conftest import BASE_CONFIG, PASSWORD
 
 CHROMIUM = shutil.which("chromium")
+SKIP_VARIABLE = "INTERVIEW_SKIP_BROWSER_TESTS"
+
+
+def without_browser(chromium: str | None, environ) -> tuple[str, str] | None:
+    """Say whether to skip or fail for want of Chromium: ``(outcome, why)`` or None."""
+    if environ.get(SKIP_VARIABLE) == "1":
+        return "skip", f"{SKIP_VARIABLE}=1: the browser tests are skipped"
+    if chromium is None:
+        return "fail", (
+            "no chromium on PATH, so the browser tests cannot run: `make test` "
+            "installs it when run as root or with sudo (or: sudo apt-get install "
+            f"chromium); to skip these tests instead set {SKIP_VARIABLE}=1"
+        )
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Fail or skip before anything else, a test module's own skip marks included."""
+    verdict = without_browser(CHROMIUM, os.environ)
+    if verdict is None:
+        return
+    outcome, why = verdict
+    if outcome == "skip":
+        pytest.skip(why)
+    pytest.fail(why, pytrace=False)
 
 
 @pytest.fixture(scope="session")
