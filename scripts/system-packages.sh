@@ -22,8 +22,9 @@ WEASYPRINT=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 # emoji in candidates' names come from these.
 FONTS=(fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk
   fonts-noto-color-emoji)
-# Playwright drives Debian's Chromium; nothing is downloaded.
-BROWSER=(chromium)
+# Playwright drives Debian's Chromium (nothing is downloaded) through the Node.js
+# driver in its wheel, which needs libatomic.
+BROWSER=(chromium libatomic1)
 
 purpose="${1:-}"
 case "$purpose" in
