@@ -99,7 +99,9 @@ def test_submission_needs_evidence_and_keeps_what_was_typed(app, client, auth, s
     assert "\nGood.</textarea>" in page
     checked = '<input checked id="level_workflow-2" name="level_workflow" type="radio" value="3">'
     assert checked in page
-    assert _card(app) is None
+    assert "and it is saved as your draft" in page
+    kept = _card(app)  # a refused submission still keeps what was typed as a draft
+    assert kept["status"] == "draft" and kept["evidence"]["workflow"] == "Good."
 
 
 def test_submit_once_even_when_clicked_twice(app, client, auth, seat):

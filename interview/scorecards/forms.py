@@ -11,6 +11,8 @@ def scorecard_form(competencies, levels, *args, **kwargs) -> FlaskForm:
 
     class ScorecardForm(FlaskForm):
         version = HiddenField()
+        edit_token = HiddenField()
+        edit_seq = HiddenField()
         recommendation = RadioField(
             "Overall recommendation",
             choices=[

@@ -1,19 +1,42 @@
-"""Drafts, submission and amendment of scorecards; every change is checked against the
-version the interviewer started from, so a second tab never overwrites the first."""
+"""Drafts, submission and amendment of scorecards.
+
+Every write is checked against what the writer started from, so a second tab never
+overwrites the first and nothing typed is silently lost:
+
+- The form carries the scorecard ``version`` it was loaded with; the version moves on
+  every change, ratings and evidence included (models/scorecards.py). A write whose
+  version is not the stored one is refused as stale (another window changed it).
+- The form also carries its page's ``edit_token`` (new on every page load) and a
+  running request number ``edit_seq``. A write from the same page as the last one
+  is never stale, whatever version it carries: the page's own autosave moved the
+  version (a save sent as the page unloads races the Submit it precedes). A request
+  from that page with a number not above the last one is older than what is stored,
+  so it changes nothing (``AlreadySaved``).
+- A missing or negative version is refused, never read as "no check".
+- Once the loop is decided its scorecards are frozen until talent acquisition reopens it.
+"""
 
 from ..auditing import record
 from ..extensions import db
-from ..models import PanelSeat, Rating, Scorecard, ScorecardStatus, User
+from ..models import LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus, User
+from ..text import control_character_problem
 from ..timeutil import utcnow
 from .rules import Answer, length_problems, submission_problems
 
+MAX_TOKEN = 64
+MIN_REASON = 10
+
 
 class ScorecardProblems(ValueError):
-    """The scorecard cannot be saved as asked; ``problems`` names each field."""
+    """The scorecard cannot be saved as asked; ``problems`` names each field.
 
-    def __init__(self, problems: dict[str, str]):
+    ``saved`` is true when what was typed was kept as a draft all the same.
+    """
+
+    def __init__(self, problems: dict[str, str], saved: bool = False):
         super().__init__("; ".join(problems.values()))
         self.problems = problems
+        self.saved = saved
 
 
 class StaleScorecard(Exception):
@@ -24,18 +47,73 @@ class StaleScorecard(Exception):
         self.card = card
 
 
+class MissingVersion(ValueError):
+    """The write did not say which saved version it started from."""
+
+
+class AlreadySaved(Exception):
+    """An older request of the page that wrote last: what is stored is newer."""
+
+
+class Frozen(ValueError):
+    """The loop is decided: its scorecards no longer change."""
+
+
+def frozen_message(card_or_seat) -> str | None:
+    """Why the scorecard cannot change now, or None while its loop is open to it."""
+    seat = card_or_seat if isinstance(card_or_seat, PanelSeat) else card_or_seat.seat
+    loop = seat.session.loop
+    if loop.status != LoopStatus.DECIDED:
+        return None
+    return (
+        "This loop is decided, so its scorecards are frozen and nothing was saved. "
+        "If the scorecard must change, ask talent acquisition to reopen the loop "
+        "(the reopening is recorded with its reason)."
+    )
+
+
+def parse_version(raw: str | None) -> int:
+    """The version a form started from; refuses a missing or negative one."""
+    text = (raw or "").strip()
+    if not text.isdecimal() or not text.isascii():
+        raise MissingVersion(
+            "This page did not say which saved version of the scorecard it started "
+            "from, so nothing was saved. Your text is below: copy it, reload the page "
+            "and save again."
+        )
+    return int(text)
+
+
+class Edit:
+    """Who is writing: the version the page started from, the page and its request."""
+
+    def __init__(self, version: int, token: str | None = None, seq: int = 0):
+        self.version = version
+        self.token = (token or "")[:MAX_TOKEN] or None
+        self.seq = seq
+
+    @classmethod
+    def from_form(cls, version: str | None, token: str | None, seq: str | None):
+        raw_seq = (seq or "").strip()
+        number = int(raw_seq) if raw_seq.isdecimal() and raw_seq.isascii() else 0
+        return cls(parse_version(version), token, min(number, 2**31 - 1))
+
+
 def scorecard_for(seat: PanelSeat) -> Scorecard:
-    """The seat's scorecard, made (unsaved) with a rating per session competency."""
+    """The seat's scorecard; a new one (pending until a write flushes it, gone with a
+    rollback) has a rating per session competency."""
     if seat.scorecard is not None:
         return seat.scorecard
     loop = seat.session.loop
-    return Scorecard(
+    card = Scorecard(
         seat=seat,
         interviewer_id=seat.interviewer_id,
         rubric_version_id=loop.rubric_version_id,
         version=0,
         ratings=[Rating(competency_id=c.id) for c in seat.session.competencies],
     )
+    db.session.add(card)
+    return card
 
 
 def _keys(card: Scorecard) -> dict[int, str]:
@@ -53,13 +131,23 @@ def answers_of(card: Scorecard) -> dict[str, Answer]:
     }
 
 
-def _check_version(card: Scorecard, expected: int | None) -> None:
-    if expected is not None and expected != card.version:
+def _check(card: Scorecard, edit: Edit) -> None:
+    """Refuse a frozen loop, a stale copy and a late request of the last page."""
+    if message := frozen_message(card):
+        raise Frozen(message)
+    if edit.version < 0:
+        raise MissingVersion("The scorecard version cannot be negative.")
+    same_page = card.id is not None and edit.token and edit.token == card.edit_token
+    if same_page:
+        if edit.seq <= card.edit_seq:
+            raise AlreadySaved()
+        return
+    if edit.version != card.version:
         raise StaleScorecard(card)
 
 
 def _apply(
-    card: Scorecard, answers: dict[str, Answer], recommendation, summary
+    card: Scorecard, answers: dict[str, Answer], recommendation, summary, edit: Edit
 ) -> None:
     keys = _keys(card)
     for rating in card.ratings:
@@ -72,38 +160,46 @@ def _apply(
         rating.notes = answer.notes
     card.overall_recommendation = recommendation
     card.summary = summary
+    card.edit_token = edit.token
+    card.edit_seq = edit.seq if edit.token else 0
+    # Every write moves the version on, even one that changes no text: the page that
+    # sent it now holds the latest copy, and any other page's copy is stale.
+    card.updated_at = utcnow()
+    db.session.flush()
 
 
 def save_draft(
-    actor: User, card: Scorecard, answers, recommendation, summary, expected: int | None
+    actor: User, card: Scorecard, answers, recommendation, summary, edit: Edit
 ) -> Scorecard:
     """Keep what is typed so far; a submitted scorecard changes only by amendment."""
     if card.is_submitted:
         raise ScorecardProblems(
             {"status": "This scorecard is submitted; amend it instead."}
         )
-    _check_version(card, expected)
+    _check(card, edit)
     if problems := length_problems(answers, summary):
         raise ScorecardProblems(problems)
-    _apply(card, answers, recommendation, summary)
-    if card.id is None:
-        db.session.add(card)
-    db.session.flush()
+    _apply(card, answers, recommendation, summary, edit)
     return card
 
 
 def submit(
-    actor: User, card: Scorecard, answers, recommendation, summary, expected: int | None
+    actor: User, card: Scorecard, answers, recommendation, summary, edit: Edit
 ) -> Scorecard:
-    """Lock the scorecard against edits; from now on others' scorecards are visible."""
-    _check_version(card, expected)
+    """Lock the scorecard against edits; from now on others' scorecards may be visible.
+
+    When something is missing, what was typed is saved as a draft all the same (it
+    cannot be stored only when a text is too long or holds a control character).
+    """
+    _check(card, edit)
     if problems := submission_problems(answers, recommendation, summary):
-        raise ScorecardProblems(problems)
-    _apply(card, answers, recommendation, summary)
+        storable = not length_problems(answers, summary)
+        if storable:
+            _apply(card, answers, recommendation, summary, edit)
+        raise ScorecardProblems(problems, saved=storable)
+    _apply(card, answers, recommendation, summary, edit)
     card.status = ScorecardStatus.SUBMITTED
-    card.submitted_at = utcnow()
-    if card.id is None:
-        db.session.add(card)
+    card.submitted_at = card.updated_at
     db.session.flush()
     record(actor, "scorecard.submit", card, after=_snapshot(card))
     return card
@@ -116,21 +212,25 @@ def amend(
     recommendation,
     summary,
     reason: str,
-    expected: int | None,
+    edit: Edit,
 ) -> Scorecard:
     """Change a submitted scorecard with a reason; the old text stays in the audit log."""
     if not card.is_submitted:
         raise ScorecardProblems({"status": "Only a submitted scorecard is amended."})
-    if len(reason.strip()) < 10:
-        raise ScorecardProblems(
-            {"reason": "Say why you amend it (at least 10 characters)."}
+    _check(card, edit)
+    problems = {}
+    if bad := control_character_problem(reason):
+        problems["amend_reason"] = bad
+    elif len(reason.strip()) < MIN_REASON:
+        problems["amend_reason"] = (
+            f"Say why you amend it (at least {MIN_REASON} characters)."
         )
-    _check_version(card, expected)
-    if problems := submission_problems(answers, recommendation, summary):
+    problems |= submission_problems(answers, recommendation, summary)
+    if problems:
         raise ScorecardProblems(problems)
     before = _snapshot(card)
-    _apply(card, answers, recommendation, summary)
-    card.amended_at = utcnow()
+    _apply(card, answers, recommendation, summary, edit)
+    card.amended_at = card.updated_at
     card.amendment_count += 1
     db.session.flush()
     record(

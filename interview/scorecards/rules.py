@@ -3,10 +3,13 @@
 A rating without evidence is worthless in a debrief, so every competency of the session
 needs either a level with at least ``MIN_EVIDENCE`` characters of evidence, or an
 explicit "not assessed". Evidence is kept exactly as typed, up to ``MAX_TEXT``
-characters per field; longer text is refused (never cut) so nothing is silently lost.
+characters per field; longer text, or text holding a control character (text.py), is
+refused (never cut or cleaned) so nothing is silently changed or lost.
 """
 
 from dataclasses import dataclass
+
+from ..text import control_character_problem
 
 MIN_EVIDENCE = 20
 MIN_SUMMARY = 20
@@ -24,19 +27,24 @@ class Answer:
     notes: str = ""
 
 
+def _text_problem(text: str) -> str | None:
+    if len(text) > MAX_TEXT:
+        return (
+            f"{len(text):,} characters; the limit is {MAX_TEXT:,}. "
+            "Shorten it: your text is still here."
+        )
+    return control_character_problem(text)
+
+
 def length_problems(answers: dict[str, Answer], summary: str) -> dict[str, str]:
-    """Limits that apply to drafts as well: nothing over ``MAX_TEXT`` is stored."""
+    """What drafts cannot hold either: text over ``MAX_TEXT``, control characters."""
     problems = {}
     for key, answer in answers.items():
         for field in ("evidence", "notes"):
-            text = getattr(answer, field)
-            if len(text) > MAX_TEXT:
-                problems[f"{key}.{field}"] = (
-                    f"{len(text):,} characters; the limit is {MAX_TEXT:,}. "
-                    "Shorten it: your text is still here."
-                )
-    if len(summary) > MAX_TEXT:
-        problems["summary"] = f"{len(summary):,} characters; the limit is {MAX_TEXT:,}."
+            if problem := _text_problem(getattr(answer, field)):
+                problems[f"{key}.{field}"] = problem
+    if problem := _text_problem(summary):
+        problems["summary"] = problem
     return problems
 
 
