@@ -129,61 +129,70 @@ def _get_or_create_user(spec: dict) -> tuple[User, bool]:
 
 
 def seed_demo() -> int:
-    """Create whatever demo records are missing; return how many were created."""
-    created = 0
-    users = {}
+    """Create whatever demo records are missing; return how many were created.
+
+    A re-run changes nothing it did not create itself: every later step only touches
+    records made in the same run (a loop a person moved to debrief gets no invented
+    scorecards, a rubric talent acquisition edited is not imported over, a
+    requisition someone created gets no plan, a trained interviewer keeps their
+    training).
+    """
+    users, new_users = {}, []
     for spec in DEMO_ACCOUNTS:
         users[spec["email"]], new = _get_or_create_user(spec)
-        created += new
+        if new:
+            new_users.append(users[spec["email"]])
     manager = users["hamid.hm@demo.example"]
+    new_requisitions = []
     for title, discipline in DEMO_REQUISITIONS:
         if db.session.scalar(
             sa.select(Requisition.id).where(Requisition.title == title)
         ):
             continue
-        db.session.add(
-            Requisition(title=title, discipline=discipline, hiring_manager=manager)
+        requisition = Requisition(
+            title=title, discipline=discipline, hiring_manager=manager
         )
-        created += 1
+        db.session.add(requisition)
+        new_requisitions.append(requisition)
+    new_candidates = []
     for name, email, source in DEMO_CANDIDATES:
         if db.session.scalar(sa.select(Candidate.id).where(Candidate.email == email)):
             continue
-        db.session.add(Candidate(name=name, email=email, source=source))
-        created += 1
+        candidate = Candidate(name=name, email=email, source=source)
+        db.session.add(candidate)
+        new_candidates.append(candidate)
+    db.session.flush()
+    created = len(new_users) + len(new_requisitions) + len(new_candidates)
     created += _import_library()
-    created += _train_pool(users)
-    created += _plan_requisitions()
-    created += _demo_loops(users["tara.ta@demo.example"])
-    from .demo_scorecards import seed_scorecards
-
-    created += seed_scorecards()
+    created += _train_pool(new_users)
+    created += _plan_requisitions(new_requisitions)
+    created += _demo_loops(
+        users["tara.ta@demo.example"], new_requisitions, new_candidates
+    )
     db.session.commit()
     return created
 
 
-def _train_pool(users: dict) -> int:
-    """Train the demo interviewers on every shipped competency, once."""
+def _train_pool(new_users: list[User]) -> int:
+    """Train the demo interviewers made in this run on every shipped competency."""
     from .rubrics.operations import all_latest_competencies
 
     keys = [key for key, _ in all_latest_competencies()]
     added = 0
-    for user in users.values():
-        if user.role == Role.INTERVIEWER and not user.trainings:
+    for user in new_users:
+        if user.role == Role.INTERVIEWER:
             user.trainings = [Training(competency_key=k) for k in keys]
             added += 1
     db.session.flush()
     return added
 
 
-def _plan_requisitions() -> int:
-    """Give each demo requisition its rubric and interview plan, once."""
+def _plan_requisitions(new_requisitions: list[Requisition]) -> int:
+    """Give each demo requisition made in this run its rubric and interview plan."""
     from .loops.operations import save_plan
     from .rubrics.operations import find_rubric
 
-    planned = 0
-    for requisition in db.session.scalars(sa.select(Requisition)):
-        if requisition.plan:
-            continue
+    for requisition in new_requisitions:
         rubric = find_rubric(RUBRIC_OF[requisition.discipline])
         requisition.default_rubric_id = rubric.id
         sessions = [
@@ -197,25 +206,25 @@ def _plan_requisitions() -> int:
             for t, m, keys in PLANS[rubric.key]
         ]
         save_plan(None, requisition, sessions)
-        planned += 1
-    return planned
+    return len(new_requisitions)
 
 
-def _demo_loops(ta: User) -> int:
-    """Loops in several states; panels seated by the proposal engine itself."""
+def _demo_loops(
+    ta: User, new_requisitions: list[Requisition], new_candidates: list[Candidate]
+) -> int:
+    """Loops in several states between demo records made in this run; panels seated
+    by the proposal engine itself; the loop in debrief gets its scorecards."""
+    from .demo_scorecards import seed_scorecards
     from .loops.operations import create_loop
     from .loops.proposals import apply_proposal, propose_for
     from .models import Loop, LoopStatus
 
+    requisitions = {r.title: r for r in new_requisitions}
+    candidates = {c.email: c for c in new_candidates}
     made = 0
     for email, title, status, days in DEMO_LOOPS:
-        candidate = db.session.scalar(
-            sa.select(Candidate).where(Candidate.email == email)
-        )
-        requisition = db.session.scalar(
-            sa.select(Requisition).where(Requisition.title == title)
-        )
-        if any(loop.requisition_id == requisition.id for loop in candidate.loops):
+        candidate, requisition = candidates.get(email), requisitions.get(title)
+        if candidate is None or requisition is None:
             continue
         loop: Loop = create_loop(ta, requisition, candidate)
         if days is not None:
@@ -228,16 +237,28 @@ def _demo_loops(ta: User) -> int:
                 session.video_url = "https://video.example.org/interview"
             db.session.flush()
             apply_proposal(ta, loop, propose_for(loop))
+            # The panel was seated a week before the first interview.
+            for session in loop.sessions:
+                for seat in session.seats:
+                    if seat.assigned_at is not None:
+                        seat.assigned_at = min(seat.assigned_at, start - timedelta(7))
         loop.status = LoopStatus(status)
+        if loop.status == LoopStatus.DEBRIEF:
+            made += seed_scorecards(loop)
         made += 1
     db.session.flush()
     return made
 
 
 def _import_library() -> int:
-    """Load the shipped rubrics; unchanged ones add nothing."""
-    from .rubrics.operations import library_files, save_rubric
+    """Load the shipped rubrics that are not here yet; a rubric already here, edited
+    or not, is left as it is (`rubric import --library` updates on purpose)."""
+    from .rubrics.operations import find_rubric, library_files, save_rubric
     from .rubrics.schema import raise_for, validate
 
     specs = [raise_for(validate(path.read_bytes())) for path in library_files()]
-    return sum(save_rubric(None, spec).created for spec in specs)
+    return sum(
+        save_rubric(None, spec).created
+        for spec in specs
+        if find_rubric(spec.key) is None
+    )

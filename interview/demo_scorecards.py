@@ -8,8 +8,8 @@ scorecard is submitted, one of them two days late, so the stale flag shows too.
 from datetime import timedelta
 
 from .extensions import db
-from .models import Loop, LoopStatus
-from .scorecards.operations import scorecard_for, submit
+from .models import Loop
+from .scorecards.operations import Edit, scorecard_for, submit
 from .scorecards.rules import Answer
 from .timeutil import utcnow
 
@@ -70,11 +70,8 @@ SUMMARY = {
 }
 
 
-def seed_scorecards() -> int:
-    """Scorecards for the demo loop in debrief; added once."""
-    loop = db.session.scalar(db.select(Loop).where(Loop.status == LoopStatus.DEBRIEF))
-    if loop is None:
-        return 0
+def seed_scorecards(loop: Loop) -> int:
+    """Submitted scorecards for the demo loop in debrief, made together with it."""
     made = 0
     for index, session in enumerate(loop.sessions):
         for seat in session.seats:
@@ -93,10 +90,18 @@ def seed_scorecards() -> int:
                 answers[competency.key] = Answer(level, False, text)
             late = index == len(loop.sessions) - 1 and side == "clinical"
             recommendation = 3  # both sides lean yes; the debrief shows why
-            submit(seat.interviewer, card, answers, recommendation, SUMMARY[side], None)
+            submit(
+                seat.interviewer,
+                card,
+                answers,
+                recommendation,
+                SUMMARY[side],
+                Edit(card.version),
+            )
             if session.ends_at:  # written up the same afternoon, but for one
                 delay = timedelta(hours=52 if late else 2)
-                card.submitted_at = min(session.ends_at + delay, utcnow())
+                moment = min(session.ends_at + delay, utcnow())
+                card.submitted_at = card.updated_at = card.created_at = moment
             made += 1
     db.session.flush()
     return made
