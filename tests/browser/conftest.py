@@ -213,7 +213,7 @@ def kit_seat(live_app, make_account):
 def debrief_loop(live_app, make_account, demo_loop):
     """The demo loop in debrief: clinical and technical submitted, a level apart."""
     from interview.models import Loop, LoopStatus, User
-    from interview.scorecards.operations import scorecard_for, submit
+    from interview.scorecards.operations import Edit, scorecard_for, submit
     from interview.scorecards.rules import Answer
 
     technical = make_account(Role.INTERVIEWER, discipline=Discipline.TECHNICAL)
@@ -224,13 +224,14 @@ def debrief_loop(live_app, make_account, demo_loop):
                 seat.interviewer = db.session.get(User, technical.id)
             level = 4 if seat.discipline == Discipline.CLINICAL else 2
             evidence = f"Walked through the {seat.discipline} side of a ward round."
+            card = scorecard_for(seat)
             submit(
                 seat.interviewer,
-                scorecard_for(seat),
+                card,
                 {"clinical_workflow_understanding": Answer(level, False, evidence)},
                 3,
                 "Would hire; the workflow answers were specific.",
-                None,
+                Edit(card.version),
             )
         loop.status = LoopStatus.DEBRIEF
         db.session.commit()

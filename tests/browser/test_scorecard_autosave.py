@@ -131,3 +131,24 @@ def test_the_kit_prints_with_its_questions_and_without_the_navigation(
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(BytesIO(pdf).getvalue()) > 1000
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_submitting_at_once_then_fixing_never_conflicts(
+    page: Page, live_app, kit_seat, attempt
+):
+    """Pick ratings, press Submit within three seconds (the page's unload save races
+    it), get "fix the marked fields", fix them, submit: no conflict, ever."""
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    page.locator("#level_workflow-2").check()
+    page.locator("#level_privacy-4").check()  # not assessed
+    page.locator("#recommendation-2").check()
+    page.get_by_role("button", name="Submit scorecard").click()
+    expect(page.locator(".form-errors")).to_contain_text("Fix the marked fields")
+    page.locator("#evidence_workflow").fill(EVIDENCE)
+    page.locator("#summary").fill("Solid on workflow; privacy not covered this time.")
+    page.wait_for_timeout(200 * attempt)  # sometimes before, sometimes after a save
+    page.get_by_role("button", name="Submit scorecard").click()
+    expect(page.get_by_role("heading", name="Your submitted scorecard")).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text("Changed in another window")
