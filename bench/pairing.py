@@ -8,7 +8,10 @@ timed: a scarce skill that only a few busy people are trained on (still solvable
 same skill when nobody trained on it is free (the diagnosis path), a loop that cannot
 be paired because of the seats alone (overlapping sessions, too few people), and 200
 random loops and pools (most of them impossible) for the slowest case and how often the
-step budget runs out.
+step budget runs out. Each line also gives the panel's repeats (seats beyond a person's
+first in the loop): cases where nobody need sit twice but only one arrangement avoids
+it, where one person per side is the only one trained on two sessions' skills (a repeat
+the search must prove unavoidable), and where too few clinicians are free.
 
     .venv/bin/python bench/pairing.py
 """
@@ -116,6 +119,14 @@ def _free(member: PoolMember, when: datetime) -> bool:
     return not clash and load + 1 < member.weekly_limit and member.conflict is None
 
 
+def repeats(proposal) -> int:
+    """Seats beyond each person's first in the loop."""
+    seats: dict[int, int] = {}
+    for a in proposal.assignments:
+        seats[a.interviewer_id] = seats.get(a.interviewer_id, 0) + 1
+    return sum(n - 1 for n in seats.values())
+
+
 def time_case(label: str, sessions, pool) -> None:
     timings = []
     proposal = None
@@ -124,20 +135,22 @@ def time_case(label: str, sessions, pool) -> None:
         proposal = propose_panel(sessions, COMPETENCIES, pool)
         timings.append((time.perf_counter() - started) * 1000)
     verdict = "ok" if proposal.ok else f"not ok ({len(proposal.problems)} problem(s))"
+    if proposal.ok:
+        verdict += f", {repeats(proposal)} repeat(s)"
     print(
         f"{label:<52} min {min(timings):7.1f} ms  median {statistics.median(timings):7.1f} ms  "
         f"max {max(timings):7.1f} ms  {verdict}  "
         f"{'under' if max(timings) < GOAL_MS else 'OVER'} the {GOAL_MS:.0f} ms goal"
     )
-    for problem in proposal.problems[:3]:
-        print(f"    {problem}")
+    for line in (proposal.problems + proposal.notes)[:3]:
+        print(f"    {line}")
 
 
 def random_loops(count: int = 200) -> None:
     """Random loops and pools, mostly impossible ones (the diagnosis path): the
     slowest and how many ran out of search steps."""
     timings = []
-    out_of_steps = valid = 0
+    out_of_steps = valid = with_repeats = repeated = 0
     for seed in range(count):
         rng = random.Random(seed)
         rubric = tuple(
@@ -181,12 +194,79 @@ def random_loops(count: int = 200) -> None:
         proposal = propose_panel(sessions, rubric, tuple(pool))
         timings.append((time.perf_counter() - started) * 1000)
         valid += proposal.ok
-        out_of_steps += any("stopped after" in p for p in proposal.problems)
+        with_repeats += repeats(proposal) > 0 if proposal.ok else 0
+        repeated += repeats(proposal) if proposal.ok else 0
+        out_of_steps += any(
+            "stopped after" in p for p in proposal.problems + proposal.notes
+        )
     print(
         f"{'random loops (' + str(count) + ', pools of 10-200)':<52} min {min(timings):7.1f} ms  "
         f"median {statistics.median(timings):7.1f} ms  max {max(timings):7.1f} ms  "
-        f"{valid} ok, {out_of_steps} ran out of search steps"
+        f"{valid} ok ({with_repeats} with {repeated} repeat(s) in all), "
+        f"{out_of_steps} ran out of search steps"
     )
+
+
+def repeat_cases(pool, plan) -> None:
+    """Loops where seating someone twice is tempting or unavoidable."""
+    clinical = [m for m in pool if m.discipline == "clinical" and m.conflict is None]
+    technical = [m for m in pool if m.discipline == "technical"]
+    # Six clinicians for six sessions, each free for two neighbouring sessions only
+    # (busy at the other four): nobody need sit twice, but only one arrangement works.
+    ring = tuple(
+        replace(
+            m,
+            busy=tuple(
+                Busy(s.starts_at, s.starts_at + timedelta(hours=1), "Ward")
+                for j, s in enumerate(plan)
+                if j not in (n, (n + 1) % len(plan))
+            ),
+            weekly_limit=6,
+            trained=frozenset(KEYS),
+        )
+        for n, m in enumerate(clinical[:6])
+    ) + tuple(technical)
+    time_case("six clinicians, each free for two sessions", plan, ring)
+
+    # A team of eight per side, everyone free; two per side have light weeks, the rest
+    # three interviews already: the lightest would take every other seat.
+    def team(people):
+        return tuple(
+            replace(
+                m,
+                weekly_limit=6,
+                trained=frozenset(KEYS),
+                busy=()
+                if n < 2
+                else tuple(
+                    Busy(_at(-1, 8 + h), _at(-1, 9 + h), "Loop 3") for h in range(3)
+                ),
+            )
+            for n, m in enumerate(people[:8])
+        )
+
+    time_case(
+        "eight per side, two with light weeks", plan, team(clinical) + team(technical)
+    )
+
+    # Interoperability (session 2) and regulatory awareness (session 6): one clinician
+    # and one engineer (trained on everything) are the only ones trained on either, so
+    # each sits twice.
+    only = {clinical[0].id, technical[0].id}
+    alone = tuple(
+        replace(m, trained=frozenset(KEYS), busy=())
+        if m.id in only
+        else replace(m, trained=m.trained - {"interoperability", "regulation"})
+        for m in pool
+    )
+    time_case("one trained person per side for two sessions", plan, alone)
+
+    # Four clinicians free for six sessions: two must sit twice.
+    few = tuple(
+        replace(m, busy=(), weekly_limit=6, trained=frozenset(KEYS))
+        for m in clinical[:4]
+    ) + tuple(technical)
+    time_case("four clinicians for six sessions", plan, few)
 
 
 def main() -> None:
@@ -234,6 +314,7 @@ def main() -> None:
         for n, s in enumerate(plan)
     )
     time_case("six overlapping sessions, too few clinicians", tight_plan, tight_pool)
+    repeat_cases(pool, plan)
     random_loops()
 
 

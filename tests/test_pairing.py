@@ -1,10 +1,14 @@
-"""Panel pairing: the hard rules, the load spreading, the explanations, and properties
-checked by Hypothesis against a checker written here from the rules alone."""
+"""Panel pairing: the hard rules, the load spreading, nobody seated twice where the pool
+allows it (and a note naming who and why where it does not, down to the loop page),
+the explanations, and properties checked by Hypothesis against a checker and a brute
+force written here from the rules alone."""
 
+import html
 import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -571,6 +575,246 @@ def test_existing_assignments_breaking_rules_are_reported_by_name():
     assert seated(proposal, 1, "technical") == [4]
 
 
+# ----------------------------------------------------------------------------- repeats
+
+RP = CompetencyNeed("privacy", "Regulatory and privacy judgement", "clinical")
+
+
+def repeats_of(assignments) -> int:
+    """Seats beyond each person's first in the loop."""
+    seats: dict[int, int] = {}
+    for a in assignments:
+        seats[a.interviewer_id] = seats.get(a.interviewer_id, 0) + 1
+    return sum(n - 1 for n in seats.values())
+
+
+def test_nobody_sits_twice_when_others_are_free():
+    # Ann and Cy have the lightest weeks; load alone would seat them on both sessions.
+    sessions = (
+        session(1, "Build and workflow", at(3, 10)),
+        session(2, "Change and privacy", at(3, 14)),
+    )
+    heavy = (busy(at(2, 9)), busy(at(2, 11)))
+    pool = (
+        member(1, "Ann", "clinical"),
+        member(2, "Bea", "clinical", busy=heavy),
+        member(3, "Cy", "technical"),
+        member(4, "Dee", "technical", busy=heavy),
+    )
+    proposal = propose_panel(sessions, RUBRIC, pool)
+    assert_valid(proposal, sessions, RUBRIC, pool)
+    assert seated(proposal, 1) == [1, 3]
+    assert seated(proposal, 2) == [2, 4]
+    assert proposal.notes == ()
+    assert reason_of(proposal, 2, 2) == (
+        "Bea (clinical) fills a clinical seat and has the lightest load that week of "
+        "those not yet on this loop (2 of 4 so far)."
+    )
+
+
+def test_a_seat_chosen_by_a_person_counts_as_a_seat_in_the_loop():
+    sessions = (
+        session(1, "Case", at(3, 10), technical=0),
+        session(2, "Design", at(3, 14), technical=0),
+    )
+    pool = (
+        member(1, "Ann", "clinical"),
+        member(2, "Bea", "clinical", busy=(busy(at(2, 9)), busy(at(2, 11)))),
+    )
+    chosen = (Assignment(1, 1, "clinical", "Picked by the recruiter."),)
+    proposal = propose_panel(sessions, RUBRIC, pool, existing=chosen)
+    assert_valid(proposal, sessions, RUBRIC, pool)
+    assert seated(proposal, 2) == [2]  # Ann is lighter but already on the loop
+    assert proposal.notes == ()
+
+    both = chosen + (Assignment(2, 1, "clinical", "Picked by the recruiter."),)
+    kept = propose_panel(sessions, RUBRIC, pool, existing=both)
+    assert kept.assignments == both
+    assert kept.notes == (
+        "Ann sits on both 'Case' and 'Design', as already seated before this proposal.",
+    )
+
+
+def test_a_repeat_forced_by_training_names_the_person_sessions_and_skill():
+    rubric = RUBRIC + (RP,)
+    sessions = (
+        session(1, "Build and workflow", at(3, 10), ("workflow",)),
+        session(2, "Change and privacy", at(3, 14), ("privacy",)),
+    )
+    pool = (
+        member(1, "Clara Jensen", "clinical", ("workflow", "privacy")),
+        member(2, "Ben Ortiz", "clinical", ("safety",)),
+        member(3, "Ines Delgado", "technical"),
+        member(4, "Wei Zhang", "technical"),
+    )
+    proposal = propose_panel(sessions, rubric, pool)
+    assert_valid(proposal, sessions, rubric, pool)
+    assert seated(proposal, 1, "clinical") == seated(proposal, 2, "clinical") == [1]
+    assert repeats_of(proposal.assignments) == 1
+    assert proposal.notes == (
+        (
+            "Clara Jensen sits on both 'Build and workflow' and 'Change and privacy': no "
+            "other clinical interviewer free for 'Change and privacy' is trained on "
+            "regulatory and privacy judgement."
+        ),
+    )
+    assert reason_of(proposal, 2, 1) == (
+        "Clara Jensen (clinical) was picked because they are trained on regulatory and "
+        "privacy judgement, which the panel still needed, although they already sit on "
+        "this loop."
+    )
+
+
+def test_only_the_unavoidable_repeats_are_made():
+    # Clara alone can cover workflow and privacy: she sits twice. Ines and Wei fill
+    # three technical seats: one of them sits twice. Ben, Kwame and Wei are the busier
+    # ones, yet Ben and Wei take a seat rather than Clara or Ines taking a third.
+    rubric = RUBRIC + (RP,)
+    sessions = (
+        session(1, "Build and workflow", at(3, 10), ("workflow",)),
+        session(2, "Change and privacy", at(3, 14), ("privacy",)),
+        session(3, "Team fit", at(4, 10)),
+    )
+    heavy = (busy(at(2, 9)), busy(at(2, 11)), busy(at(2, 13)))
+    pool = (
+        member(1, "Clara Jensen", "clinical", ("workflow", "privacy"), limit=5),
+        member(2, "Ben Ortiz", "clinical", limit=5, busy=heavy),
+        member(3, "Ines Delgado", "technical", limit=5),
+        member(4, "Wei Zhang", "technical", limit=5, busy=heavy),
+        member(5, "Kwame Mensah", "clinical", limit=5, busy=heavy),
+    )
+    proposal = propose_panel(sessions, rubric, pool)
+    assert_valid(proposal, sessions, rubric, pool)
+    assert repeats_of(proposal.assignments) == 2
+    assert seated(proposal, 3, "clinical") == [2]
+    assert seated(proposal, 1, "technical") == seated(proposal, 3, "technical") == [3]
+    assert seated(proposal, 2, "technical") == [4]
+    assert proposal.notes == (
+        (
+            "Clara Jensen sits on both 'Build and workflow' and 'Change and privacy': no "
+            "other clinical interviewer free for 'Change and privacy' is trained on "
+            "regulatory and privacy judgement."
+        ),
+        (
+            "Ines Delgado sits on both 'Build and workflow' and 'Team fit': the loop has 3 "
+            "technical seats and only 2 technical interviewers (Ines Delgado and Wei "
+            "Zhang) are free for them."
+        ),
+    )
+
+
+def test_a_repeat_forced_by_conflicts_busy_times_and_limits_says_which():
+    sessions = (
+        session(1, "Case", at(3, 10), technical=0),
+        session(2, "Design", at(3, 14), technical=0),
+        session(3, "Debrief rehearsal", at(10, 10), technical=0),
+    )
+    pool = (
+        member(1, "Clara Jensen", "clinical"),
+        member(2, "Ben Ortiz", "clinical", conflict="referred the candidate"),
+        member(3, "Dan Levi", "clinical", busy=(busy(at(3, 10)), busy(at(3, 14)))),
+        member(4, "Eve Moreau", "clinical", limit=1, busy=(busy(at(2, 9)),)),
+    )
+    proposal = propose_panel(sessions, RUBRIC, pool)
+    assert_valid(proposal, sessions, RUBRIC, pool)
+    assert seated(proposal, 1) == seated(proposal, 2) == [1]
+    assert proposal.notes == (
+        (
+            "Clara Jensen sits on both 'Case' and 'Design': no other clinical interviewer "
+            "is free for 'Design' (of 3 other clinical interviewers, 1 has a conflict, 1 "
+            "is busy then and 1 is at their weekly limit)."
+        ),
+    )
+
+
+def test_too_few_interviewers_for_the_seats_is_said_plainly():
+    # The demo's shape: three paired sessions, two interviewers per side.
+    sessions = tuple(session(n, f"S{n}", at(3, 8 + 2 * n)) for n in (1, 2, 3))
+    pool = (
+        member(1, "Clara Jensen", "clinical"),
+        member(2, "Kwame Mensah", "clinical"),
+        member(3, "Ines Delgado", "technical"),
+        member(4, "Wei Zhang", "technical"),
+    )
+    proposal = propose_panel(sessions, RUBRIC, pool)
+    assert_valid(proposal, sessions, RUBRIC, pool)
+    assert repeats_of(proposal.assignments) == 2
+    assert proposal.notes == (
+        (
+            "Clara Jensen sits on both 'S1' and 'S3': the loop has 3 clinical seats and "
+            "only 2 clinical interviewers (Clara Jensen and Kwame Mensah) are free for "
+            "them."
+        ),
+        (
+            "Ines Delgado sits on both 'S1' and 'S3': the loop has 3 technical seats and "
+            "only 2 technical interviewers (Ines Delgado and Wei Zhang) are free for them."
+        ),
+    )
+    assert reason_of(proposal, 3, 1) == (
+        "Clara Jensen (clinical) fills a clinical seat; everyone free for this seat "
+        "already sits on this loop, and they have the lightest load that week (1 of 4 "
+        "so far)."
+    )
+
+
+def test_the_loop_page_shows_why_someone_sits_twice(app, client, auth, make_user):
+    """Through the browser route: propose, then read the note on the loop page."""
+    from interview.extensions import db
+    from interview.models import PanelSeat, PlanSession, Role, Training
+    from interview.rubrics.operations import save_rubric
+    from interview.rubrics.schema import validate
+
+    from .builders import start_loop
+    from .rubric_samples import dump, rubric
+
+    manager = make_user(Role.HIRING_MANAGER)
+    ta = make_user(Role.TALENT_ACQUISITION)
+    people = {
+        name: make_user(Role.INTERVIEWER, discipline=discipline, name=name)
+        for name, discipline in (
+            ("Clara Jensen", "clinical"),
+            ("Kwame Mensah", "clinical"),
+            ("Ines Delgado", "technical"),
+            ("Wei Zhang", "technical"),
+        )
+    }
+    trained = {
+        "Clara Jensen": ("workflow", "privacy"),
+        "Ines Delgado": ("workflow", "privacy"),
+        "Wei Zhang": ("workflow", "privacy"),
+    }
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        for name, keys in trained.items():
+            db.session.add_all(
+                Training(user_id=people[name].id, competency_key=key) for key in keys
+            )
+        plan = [
+            PlanSession(title="Build and workflow", competency_keys=["workflow"]),
+            PlanSession(title="Change and privacy", competency_keys=["privacy"]),
+        ]
+        loop_id = start_loop(manager.id, version.rubric_id, plan).id
+        db.session.commit()
+
+    auth.login(ta)
+    page = client.submit(f"/loops/{loop_id}/propose", follow_redirects=True)
+    text = html.unescape(page.get_data(as_text=True))
+    assert "Proposed panel seated." in text
+    note = (
+        "Clara Jensen sits on both 'Build and workflow' and 'Change and privacy': no "
+        "other clinical interviewer available for 'Change and privacy' is trained on "
+        "privacy."
+    )
+    assert f'<p class="flash flash-warning" role="status">{note}</p>' in text
+    with app.app_context():
+        clinical = db.session.scalars(
+            sa.select(PanelSeat.interviewer_id).where(
+                PanelSeat.discipline == "clinical"
+            )
+        ).all()
+    assert clinical == [people["Clara Jensen"].id] * 2
+
+
 # ----------------------------------------------------------------------------- messages
 
 
@@ -819,8 +1063,9 @@ def test_unknown_competency_key_is_reported():
 
 
 def test_step_budget_returns_a_filled_in_partial_panel_and_says_so():
-    # Workflow can be covered in S2 or S3, only by Ann, who has the heaviest load: the
-    # search needs to go back on its first choices, which two steps do not allow.
+    # Workflow can be covered in S2 or S3, only by Ann, who has the heaviest load and
+    # three lighter clinicians to pass over: the search needs to go back on its first
+    # choices, which two steps do not allow.
     sessions = tuple(
         session(n, f"S{n}", at(3, 8 + n), ("workflow",) if n > 1 else ())
         for n in (1, 2, 3)
@@ -834,6 +1079,7 @@ def test_step_budget_returns_a_filled_in_partial_panel_and_says_so():
         member(4, "Eve", "technical"),
         member(5, "Cat", "clinical"),
         member(6, "Fay", "technical"),
+        member(7, "Gus", "clinical"),
     )
     proposal = propose_panel(sessions, RUBRIC, pool, step_budget=2)
     assert proposal.problems == (
@@ -1014,8 +1260,8 @@ def test_property_ok_proposals_pass_the_independent_checker(world):
     _new_assignments_break_no_seat_rule(sessions, pool, existing, proposal)
 
 
-def _brute_force_exists(sessions, rubric, pool, existing) -> bool:
-    """Is there any valid completion of ``existing``? Tries every one."""
+def _valid_completions(sessions, rubric, pool, existing):
+    """Every valid completion of ``existing``, as whole panels."""
     choices = []
     for s in sessions:
         for d, seats in (
@@ -1027,7 +1273,7 @@ def _brute_force_exists(sessions, rubric, pool, existing) -> bool:
                 1 for a in existing if a.session_id == s.id and a.discipline == d
             )
             if open_seats < 0:
-                return False
+                return
             people = [m.id for m in pool if m.discipline == d and m.id not in taken]
             choices.append(
                 [
@@ -1040,8 +1286,12 @@ def _brute_force_exists(sessions, rubric, pool, existing) -> bool:
             Assignment(sid, mid, d, "") for sid, d, combo in pick for mid in combo
         )
         if not violations(sessions, rubric, pool, existing + added):
-            return True
-    return False
+            yield existing + added
+
+
+def _brute_force_exists(sessions, rubric, pool, existing) -> bool:
+    """Is there any valid completion of ``existing``? Tries every one."""
+    return any(True for _ in _valid_completions(sessions, rubric, pool, existing))
 
 
 @FAST
@@ -1091,3 +1341,119 @@ def test_property_a_large_free_trained_pool_always_succeeds(plan, sides):
         sum(1 for a in proposal.assignments if a.interviewer_id == m.id) for m in pool
     ]
     assert max(loads) - min(loads) <= 2
+
+
+# Sessions of one week, and other interviews that week: some at a session's time,
+# most not, so loads differ and tempt the search to reuse the lightest people.
+WEEK_SLOTS = [at(3, 9), at(3, 11), at(3, 14), at(4, 10)]
+OTHER_SLOTS = WEEK_SLOTS + [at(day, hour) for day in (2, 5, 6) for hour in (8, 12)]
+
+
+@st.composite
+def busy_weeks(draw, max_sessions=3, max_members=6, max_seats=1):
+    rubric = tuple(
+        CompetencyNeed(
+            key, key.title(), draw(st.sampled_from(("clinical", "technical", "both")))
+        )
+        for key in KEYS
+    )
+    slots = draw(st.permutations(WEEK_SLOTS))
+    sessions = tuple(
+        SessionNeed(
+            id=n + 1,
+            title=f"S{n + 1}",
+            starts_at=slots[n],
+            duration_minutes=60,
+            competencies=tuple(
+                draw(st.lists(st.sampled_from(KEYS), max_size=1, unique=True))
+            ),
+            clinical_seats=draw(st.integers(1, max_seats)),
+            technical_seats=draw(st.integers(0, max_seats)),
+        )
+        for n in range(draw(st.integers(2, max_sessions)))
+    )
+    pool = tuple(
+        PoolMember(
+            id=10 + n,
+            name=f"M{10 + n}",
+            discipline=("clinical", "technical")[n % 2],
+            trained=frozenset(
+                draw(st.lists(st.sampled_from(KEYS), max_size=4, unique=True))
+            ),
+            weekly_limit=draw(st.integers(2, 6)),
+            busy=tuple(
+                busy(start)
+                for start in draw(
+                    st.lists(st.sampled_from(OTHER_SLOTS), max_size=3, unique=True)
+                )
+            ),
+        )
+        for n in range(draw(st.integers(2, max_members)))
+    )
+    existing = ()
+    if draw(st.booleans()):
+        chosen = draw(st.sampled_from(pool))
+        existing = (
+            Assignment(
+                draw(st.sampled_from([s.id for s in sessions])),
+                chosen.id,
+                chosen.discipline,
+                "Picked by a person.",
+            ),
+        )
+    return sessions, rubric, pool, existing
+
+
+def _assert_notes_match_repeats(proposal, pool):
+    """A note iff someone sits twice; each such person has one naming their sessions."""
+    names = {m.id: m.name for m in pool}
+    held: dict[int, list[int]] = {}
+    for a in proposal.assignments:
+        held.setdefault(a.interviewer_id, []).append(a.session_id)
+    twice = {i for i, sessions in held.items() if len(sessions) > 1}
+    assert bool(proposal.notes) == bool(twice)
+    for i in twice:
+        (note,) = [n for n in proposal.notes if n.startswith(f"{names[i]} sits on ")]
+        assert all(f"'S{sid}'" in note for sid in held[i]), note
+        assert note.endswith(".")
+
+
+@FAST
+@given(
+    st.one_of(
+        busy_weeks(),
+        busy_weeks(max_sessions=2, max_members=4, max_seats=2),
+        worlds(max_sessions=3, max_members=5, max_seats=1),
+    )
+)
+def test_property_the_fewest_repeats_of_any_valid_panel(world):
+    sessions, rubric, pool, existing = world
+    proposal = propose_panel(sessions, rubric, pool, existing)
+    fewest = min(
+        (repeats_of(p) for p in _valid_completions(sessions, rubric, pool, existing)),
+        default=None,
+    )
+    assert proposal.ok == (fewest is not None), proposal.problems
+    if proposal.ok:
+        assert repeats_of(proposal.assignments) == fewest
+        _assert_notes_match_repeats(proposal, pool)
+    else:
+        assert proposal.notes == ()
+
+
+@FAST
+@given(worlds(max_sessions=3, max_members=5, max_seats=1), st.integers(1, 12))
+def test_property_a_short_budget_still_says_when_a_repeat_may_be_avoidable(
+    world, step_budget
+):
+    sessions, rubric, pool, existing = world
+    proposal = propose_panel(sessions, rubric, pool, existing, step_budget=step_budget)
+    if not proposal.ok:
+        return
+    assert violations(sessions, rubric, pool, proposal.assignments) == []
+    _assert_notes_match_repeats(proposal, pool)
+    fewest = min(
+        repeats_of(p) for p in _valid_completions(sessions, rubric, pool, existing)
+    )
+    stopped = any("stopped after" in note for note in proposal.notes)
+    assert repeats_of(proposal.assignments) == fewest or stopped

@@ -28,10 +28,29 @@ Assignments already made (``existing``) are kept as they are, checked against th
 rules (each broken rule is a problem naming the person), counted for load and time,
 and only the remaining seats are filled.
 
-Soft goal: spread load evenly. Among the valid candidates for a seat the search tries
-first whoever has the lowest load in the session's week, then the fewest seats in this
-loop, then the most of the session's not-yet-covered competencies they are trained on,
-then the lowest id, so the result is deterministic.
+Soft goals, in order
+--------------------
+1. Nobody sits twice in one loop where the pool allows it: an interviewer with two
+   seats on one loop reads the candidate twice and weighs twice in the debrief. The
+   panel's *repeats* are, over every person, their seats in this loop (assignments
+   already made included) minus one; among valid panels the proposer returns one with
+   the fewest repeats. Whenever a repeat remains, ``Proposal.notes`` says so in plain
+   words: who sits on which sessions and why nobody else could take the seat (too few
+   interviewers of that discipline free for the loop's seats; nobody else free then,
+   for conflict, busy time or weekly limit; the others free then already on the loop;
+   or nobody else free then trained on a competency only that person covers).
+2. Spread load evenly. Among the valid candidates for a seat the search tries first
+   whoever is not yet on this loop, then the lowest load in the session's week, then
+   the fewest seats in this loop, then the most of the session's not-yet-covered
+   competencies they are trained on, then the lowest id, so the result is
+   deterministic.
+
+What is guaranteed about repeats: unless the step budget runs out (step 5 of the
+algorithm), a valid panel has the fewest repeats of any valid panel; in particular a
+panel without repeats is found whenever one exists. If the repeat-minimising searches
+run out of steps, the panel has the fewest repeats found, no seat the proposer filled
+with a repeat could go to someone not yet on the loop without breaking a rule, and a
+note says the search stopped. Notes are given for valid panels only.
 
 Algorithm
 ---------
@@ -67,11 +86,25 @@ Algorithm
    set); the panel that covers them is returned and every competency left out is
    explained, naming the competency it clashes with where one does. These diagnostic
    searches share a second budget of the same size.
+5. Fewer repeats. When the panel found is valid and has more repeats than a lower
+   bound (per discipline, the open seats minus the people not yet on the loop free
+   for any of them; per seat group, its open seats minus such people free for it),
+   the search is run again allowing one repeat fewer than the best panel so far,
+   until it proves no better panel exists. This search counts repeats as it places
+   people: once none are left to spend, everyone already on the loop leaves every
+   candidate list, and a branch is cut when the lower bound above exceeds the repeats
+   left. These searches share a budget of ``step_budget`` steps of their own; if it
+   runs out, each seat the proposer filled with a repeat is handed, where one exists,
+   to someone not yet on the loop who is free for it and trained on what only the
+   repeated person covered.
 
-The explanations count loads before the seat in question: "has the lightest load that
-week (1 of 4 so far)" means one interview that week already, out of a limit of four.
+The explanations are worked out for the panel returned, replaying its placements in
+the order made, and count loads before the seat in question: "has the lightest load
+that week (1 of 4 so far)" means one interview that week already, out of a limit of
+four; "of those not yet on this loop" means someone already on it had a lighter one.
 """
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -134,6 +167,8 @@ class Assignment:
 class Proposal:
     assignments: tuple[Assignment, ...]
     problems: tuple[str, ...]  # empty when the panel is valid
+    # Of a valid panel: who sits on more than one session of the loop, and why.
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -162,8 +197,13 @@ def propose_panel(
     targets = loop.targets
 
     result = _Search(loop, targets, required, main_budget).run()
+    stopped = False
     if result.status == "found":
         placements = result.placements
+        if not problems:
+            placements, stopped = _fewer_repeats(
+                loop, targets, required, placements, _Budget(step_budget)
+            )
     elif result.status == "budget":
         placements = _Search(loop, targets, [], main_budget).fill_greedily(
             result.placements
@@ -174,22 +214,29 @@ def propose_panel(
         placements, more = _diagnose(loop, targets, required, diag_budget, step_budget)
         problems += more
 
+    reasons = _explain(loop, targets, placements)
     assignments = list(existing) + [
         Assignment(
             session_id=loop.sessions[loop.group_session[g]].id,
             interviewer_id=loop.members[k].id,
             discipline=loop.group_discipline[g],
-            reason=_reason(loop, k, g, *why),
+            reason=reason,
         )
-        for k, g, why in sorted(
-            placements, key=lambda p: (loop.group_session[p[1]], p[1] % 2)
+        for (k, g, _), reason in sorted(
+            zip(placements, reasons, strict=True),
+            key=lambda p: (loop.group_session[p[0][1]], p[0][1] % 2),
         )
     ]
     problems += _unpaired(loop, assignments)
+    notes: list[str] = []
     if not problems:
         # Belt and braces: a panel reported as valid must pass every hard rule.
         problems = _violations(loop, assignments)
-    return Proposal(assignments=tuple(assignments), problems=tuple(problems))
+    if not problems:
+        notes = _repeat_notes(loop, placements, step_budget if stopped else None)
+    return Proposal(
+        assignments=tuple(assignments), problems=tuple(problems), notes=tuple(notes)
+    )
 
 
 # --------------------------------------------------------------------------- wording
@@ -786,15 +833,16 @@ class _Loop:
 class _Result:
     def __init__(self, status: str, placements: list) -> None:
         self.status = status  # "found", "none" (proved impossible) or "budget"
-        self.placements = (
-            placements  # (member, group, key, first key), or the best partial
-        )
+        # (member, group, None or the member whose seat they took over) in the order
+        # placed, or the best partial panel.
+        self.placements = placements
 
 
 class _Search:
     """Depth-first search with forward checking over the open seats (see the module
     docstring). ``targets[g]`` is how many seats of group g to fill; ``required`` the
-    requirements that must end up covered."""
+    requirements that must end up covered; ``allowance`` how many repeats the seats
+    filled may add (None: any number)."""
 
     def __init__(
         self,
@@ -802,14 +850,20 @@ class _Search:
         targets: Sequence[int],
         required: Sequence[int],
         budget: _Budget,
+        allowance: int | None = None,
     ) -> None:
         self.loop = loop
         self.budget = budget
         self.remaining = list(targets)
         self.required = list(required)
+        self.allowance = allowance
+        if allowance is None:
+            self._feasible = self._free_for  # the plain search: skip the repeat check
         n_m = len(loop.members)
         self.domain = [
-            set(d) if targets[g] > 0 else set()
+            {k for k in d if allowance != 0 or not loop.ex_count[k]}
+            if targets[g] > 0
+            else set()
             for g, d in enumerate(loop.static_domain)
         ]
         self.member_groups: list[list[int]] = [[] for _ in range(n_m)]
@@ -846,7 +900,16 @@ class _Search:
             return 0
         return self.loop.static_load[k].get(w, 0) + self.new_week[k].get(w, 0)
 
+    def _seats_of(self, k: int) -> int:
+        return self.loop.ex_count[k] + self.new_seats[k]
+
     def _feasible(self, k: int, g: int) -> bool:
+        if self.allowance == 0 and self.loop.ex_count[k] + self.new_seats[k]:
+            return False  # no repeats left to spend
+        return self._free_for(k, g)
+
+    def _free_for(self, k: int, g: int) -> bool:
+        """Could k take a seat of group g now, repeats aside?"""
         loop = self.loop
         i = g // 2
         if k in self.in_session[i]:
@@ -860,7 +923,7 @@ class _Search:
                 return False
         return self._load(k, w) < loop.members[k].weekly_limit
 
-    def _place(self, k: int, g: int, why: tuple) -> int:
+    def _place(self, k: int, g: int, over: int | None = None) -> int:
         if self.budget.left <= 0:
             raise _OutOfSteps
         self.budget.left -= 1
@@ -871,6 +934,10 @@ class _Search:
         self.remaining[g] -= 1
         self.in_session[i].add(k)
         self.new_sessions[k].append(i)
+        if self.allowance is not None and self._seats_of(k):
+            self.allowance -= 1
+            if self.allowance == 0:
+                self._drop_everyone_seated()
         self.new_seats[k] += 1
         if w is not None:
             self.new_week[k][w] = self.new_week[k].get(w, 0) + 1
@@ -881,10 +948,21 @@ class _Search:
             if k in self.domain[h] and not self._feasible(k, h):
                 self.domain[h].discard(k)
                 self.trail.append((h, k))
-        self.placements.append((k, g, why))
+        self.placements.append((k, g, over))
         if len(self.placements) > len(self.best):
             self.best = list(self.placements)
         return mark
+
+    def _drop_everyone_seated(self) -> None:
+        """The last repeat is spent: nobody already on the loop may take another seat."""
+        loop = self.loop
+        seated = {k for k, n in enumerate(loop.ex_count) if n}
+        seated.update(p[0] for p in self.placements)
+        for k in sorted(seated):
+            for h in self.member_groups[k]:
+                if k in self.domain[h]:
+                    self.domain[h].discard(k)
+                    self.trail.append((h, k))
 
     def _unplace(self, k: int, g: int, mark: int) -> None:
         loop = self.loop
@@ -898,6 +976,8 @@ class _Search:
         self.in_session[i].discard(k)
         self.new_sessions[k].pop()
         self.new_seats[k] -= 1
+        if self.allowance is not None and self._seats_of(k):
+            self.allowance += 1
         if w is not None:
             self.new_week[k][w] -= 1
         for r in loop.group_reqs[g]:
@@ -905,37 +985,74 @@ class _Search:
                 self.cov[r] -= 1
 
     def _preference(self, k: int, g: int) -> tuple:
-        """Lowest load that week, fewest seats in this loop, most of the session's
-        uncovered competencies, lowest id."""
+        """Not yet on this loop, lowest load that week, fewest seats in this loop, most
+        of the session's uncovered competencies, lowest id."""
         loop = self.loop
         fresh = sum(
             1
             for r in loop.group_reqs[g]
             if not self.cov[r] and k in loop.req_trained[r]
         )
+        seats = loop.ex_count[k] + self.new_seats[k]
         return (
+            1 if seats else 0,
             self._load(k, loop.week[g // 2]),
-            loop.ex_count[k] + self.new_seats[k],
+            seats,
             -fresh,
             loop.members[k].id,
         )
 
-    def _lightest(self, g: int) -> tuple:
-        """The lowest (load that week, seats in this loop) among everyone free for a
-        seat of group g, for the explanation."""
+    def _lightest(self, g: int) -> tuple[int, int | None]:
+        """For the explanation: the lowest load that week (seats in this loop, for an
+        unscheduled session) among everyone free for a seat of group g, and among
+        those of them not yet on this loop (None when there is nobody such)."""
         loop, w = self.loop, self.loop.week[g // 2]
-        return min(
-            (self._load(k, w), loop.ex_count[k] + self.new_seats[k])
-            for k in self.domain[g]
-        )
+        lowest = lowest_new = None
+        # Those still in the group's domain are free; of the rest (ruled out by the
+        # search, or for repeats), check each.
+        dropped = loop.static_domain[g] - self.domain[g]
+        free = [k for k in dropped if self._free_for(k, g)]
+        for k in itertools.chain(self.domain[g], free):
+            seats = self._seats_of(k)
+            measure = seats if w is None else self._load(k, w)
+            if lowest is None or measure < lowest:
+                lowest = measure
+            if not seats and (lowest_new is None or measure < lowest_new):
+                lowest_new = measure
+        return (lowest if lowest is not None else 0), lowest_new
+
+    def repeats_needed(self) -> int:
+        """A lower bound on the repeats the open seats will add: per discipline, the
+        seats left minus the people not yet on the loop free for any of them; per
+        group, its seats left minus such people free for it (whichever is more)."""
+        total = 0
+        for d in (0, 1):
+            groups = [g for g in self.open_groups if g % 2 == d and self.remaining[g]]
+            need = sum(self.remaining[g] for g in groups)
+            if not need:
+                continue
+            per_group = 0
+            newcomers: set[int] = set()
+            for g in groups:
+                have = 0
+                for k in self.domain[g]:
+                    if not self._seats_of(k):
+                        have += 1
+                        if len(newcomers) < need:
+                            newcomers.add(k)
+                        if have >= self.remaining[g] and len(newcomers) >= need:
+                            break
+                per_group += max(0, self.remaining[g] - have)
+            total += max(per_group, need - len(newcomers))
+        return total
 
     def fill_greedily(self, start: list[tuple]) -> list[tuple]:
         """From the placements ``start``, fill whatever seats can still be filled, most
         constrained group first, the preferred candidate each time, without coverage
         and without going back: the partial panel shown when no valid one is found."""
         self.budget = _Budget(len(start) + sum(self.remaining) + 1)
-        for k, g, why in start:
-            self._place(k, g, why)
+        for k, g, over in start:
+            self._place(k, g, over)
         while True:
             open_groups = [
                 g for g in self.open_groups if self.remaining[g] and self.domain[g]
@@ -943,13 +1060,8 @@ class _Search:
             if not open_groups:
                 return list(self.placements)
             g = min(open_groups, key=lambda h: (len(self.domain[h]), h))
-            key, k = min((self._preference(k, g), k) for k in self.domain[g])
-            fresh = tuple(
-                r
-                for r in self.loop.group_reqs[g]
-                if not self.cov[r] and k in self.loop.req_trained[r]
-            )
-            self._place(k, g, (key, self._lightest(g), fresh))
+            _, k = min((self._preference(k, g), k) for k in self.domain[g])
+            self._place(k, g)
 
     def _enough_seats(self, uncovered: list[int]) -> bool:
         """Each open seat covers at most as many of the uncovered competencies of its
@@ -1042,17 +1154,13 @@ class _Search:
             return True  # every seat filled, every required competency covered
         if not self._enough_people():
             return False
+        if self.allowance is not None and self.repeats_needed() > self.allowance:
+            return False
         g = best_g
-        reqs = loop.group_reqs[g]
-
         ranked = sorted((self._preference(k, g), k) for k in best_dom)
-        lightest = self._lightest(g)
         tried: list[int] = []
-        for key, k in ranked:
-            fresh = tuple(
-                r for r in reqs if not self.cov[r] and k in loop.req_trained[r]
-            )
-            mark = self._place(k, g, (key, lightest, fresh))
+        for _, k in ranked:
+            mark = self._place(k, g)
             if self._dfs():
                 return True
             self._unplace(k, g, mark)
@@ -1062,6 +1170,232 @@ class _Search:
             tried.append(k)
         domain[g].update(tried)
         return False
+
+
+# --------------------------------------------------------------------------- repeats
+
+
+def _new_repeats(loop: _Loop, placements: list) -> int:
+    """How many repeats the placements add to the assignments already made."""
+    added: dict[int, int] = {}
+    for k, *_ in placements:
+        added[k] = added.get(k, 0) + 1
+    return sum(n if loop.ex_count[k] else n - 1 for k, n in added.items())
+
+
+def _fewer_repeats(
+    loop: _Loop,
+    targets: list[int],
+    required: list[int],
+    placements: list,
+    budget: _Budget,
+) -> tuple[list, bool]:
+    """Search again, one repeat fewer each time, until no better panel exists; return
+    the best panel and whether the budget ran out first."""
+    best, repeats = placements, _new_repeats(loop, placements)
+    if not repeats:
+        return best, False
+    floor = _Search(loop, targets, required, budget, allowance=0).repeats_needed()
+    while repeats > floor:
+        attempt = _Search(loop, targets, required, budget, repeats - 1).run()
+        if attempt.status == "none":
+            return best, False
+        if attempt.status == "budget":
+            best = _hand_over_repeats(loop, best)
+            return best, _new_repeats(loop, best) > floor
+        best, repeats = attempt.placements, _new_repeats(loop, attempt.placements)
+    return best, False
+
+
+def _seats_held(loop: _Loop, placements: list) -> dict[int, list[tuple[int, int]]]:
+    """Each person's seats in the loop as (session, group), group -1 when the
+    assignment was already made, in session order."""
+    held: dict[int, list[tuple[int, int]]] = {}
+    for k, mine in enumerate(loop.ex_sessions):
+        for i in mine:
+            held.setdefault(k, []).append((i, -1))
+    for k, g, *_ in placements:
+        held.setdefault(k, []).append((g // 2, g))
+    return {k: sorted(seats) for k, seats in held.items()}
+
+
+def _only_cover(loop: _Loop, placements: list, k: int, g: int) -> list[int]:
+    """The requirements of group g's session that k covers there and no other seat of
+    the panel covers."""
+    others = [(i, -1, m) for m, mine in enumerate(loop.ex_sessions) for i in mine]
+    others += [(h // 2, h, m) for m, h, *_ in placements if (m, h) != (k, g)]
+    found = []
+    for r in loop.group_reqs[g]:
+        if k not in loop.req_trained[r]:
+            continue
+        d = DISCIPLINES.index(loop.reqs[r][1])
+        if not any(
+            m in loop.req_trained[r] and r in loop.group_reqs[2 * i + d]
+            for i, _, m in others
+        ):
+            found.append(r)
+    return found
+
+
+def _hand_over_repeats(loop: _Loop, placements: list) -> list:
+    """Give each seat the proposer filled with a repeat to someone not yet on the loop
+    who is free for it and trained on what only the repeated person covers there (the
+    panel stays valid: a newcomer clashes with nothing of the loop)."""
+    placements = list(placements)
+    changed = True
+    while changed:
+        changed = False
+        held = _seats_held(loop, placements)
+        for n, (k, g, _) in enumerate(placements):
+            if len(held[k]) < 2:
+                continue
+            needed = _only_cover(loop, placements, k, g)
+            week = loop.week[g // 2]
+            newcomers = sorted(
+                (
+                    f
+                    for f in loop.static_domain[g]
+                    if f not in held and all(f in loop.req_trained[r] for r in needed)
+                ),
+                key=lambda f: (loop.static_load[f].get(week, 0), loop.members[f].id),
+            )
+            if newcomers:
+                placements[n] = (newcomers[0], g, k)
+                changed = True
+                break
+    return placements
+
+
+def _repeat_notes(
+    loop: _Loop, placements: list, stopped_after: int | None
+) -> list[str]:
+    """Say who sits on more than one session of the loop, and why nobody else could
+    take the seat; one sentence per person."""
+    held = _seats_held(loop, placements)
+    repeated = sorted(
+        (k for k, seats in held.items() if len(seats) > 1),
+        key=lambda k: (held[k][0][0], loop.members[k].id),
+    )
+    notes = []
+    for k in repeated:
+        m = loop.members[k]
+        titles = [f"'{loop.sessions[i].title}'" for i, _ in held[k]]
+        sits = f"{m.name} sits on {'both ' if len(titles) == 2 else ''}{_join(titles)}"
+        mine = [g for _, g in held[k] if g >= 0]
+        if not mine:
+            notes.append(f"{sits}, as already seated before this proposal.")
+            continue
+        too_few = _too_few(loop, held, m.discipline)
+        if too_few:
+            notes.append(f"{sits}: {too_few}.")
+            continue
+        if len(mine) == len(held[k]):
+            mine = mine[1:]  # their first seat needs no excuse
+        clauses = [_why_nobody_else(loop, placements, held, k, g) for g in mine]
+        notes.append(f"{sits}: {'; '.join(clauses)}.")
+    if notes and stopped_after is not None:
+        notes.append(
+            f"The search for a panel seating fewer people more than once stopped after "
+            f"{_count(stopped_after, 'step')}; there may be one."
+        )
+    return notes
+
+
+def _too_few(loop: _Loop, held: dict, d: str) -> str | None:
+    """The loop's seats of discipline d outnumber the people free for them, and that
+    alone accounts for every repeat on that side: say so; else None."""
+    seats = sum(loop._seats(i, d) for i in range(len(loop.sessions)))
+    people = {k for k, mine in enumerate(loop.ex_sessions) if mine}
+    for g, dom in enumerate(loop.static_domain):
+        if loop.group_discipline[g] == d:
+            people |= dom
+    people = {k for k in people if loop.members[k].discipline == d}
+    repeats = sum(
+        len(mine) - 1 for k, mine in held.items() if loop.members[k].discipline == d
+    )
+    if len(people) >= seats or repeats != seats - len(people):
+        return None
+    names = sorted(people, key=lambda k: loop.members[k].id)
+    who = f" ({loop.names(names)})" if len(names) <= _NAMES_SHOWN else ""
+    return (
+        f"the loop has {_count(seats, d + ' seat')} and only "
+        f"{_count(len(people), d + ' interviewer')}{who} {_is_are(len(people))} free "
+        "for them"
+    )
+
+
+def _why_nobody_else(loop: _Loop, placements: list, held: dict, k: int, g: int) -> str:
+    """Why k's seat in group g went to someone already on the loop."""
+    i, d = loop.group_session[g], loop.group_discipline[g]
+    where = f"'{loop.sessions[i].title}'"
+    free = "free" if loop.start[i] is not None else "available"
+    others = sorted(loop.static_domain[g] - {k}, key=lambda f: loop.members[f].id)
+    newcomers = [f for f in others if f not in held]
+    if not others:
+        return (
+            f"no other {d} interviewer is {free} for {where}{_unavailable(loop, g, k)}"
+        )
+    if not newcomers:
+        if len(others) == 1:
+            return (
+                f"the only other {d} interviewer {free} for {where}, "
+                f"{loop.members[others[0]].name}, already sits on this loop"
+            )
+        return (
+            f"every other {d} interviewer {free} for {where} ({loop.names(others)}) "
+            "already sits on this loop"
+        )
+    needed = _only_cover(loop, placements, k, g)
+    lacking = [
+        r for r in needed if not any(f in loop.req_trained[r] for f in newcomers)
+    ]
+    if lacking:
+        skills = _join([_mid(loop.comp_name[loop.reqs[r][0]]) for r in lacking])
+        trained = [f for f in others if any(f in loop.req_trained[r] for r in lacking)]
+        if not trained:
+            either = " or ".join(
+                [_mid(loop.comp_name[loop.reqs[r][0]]) for r in lacking]
+            )
+            return f"no other {d} interviewer {free} for {where} is trained on {either}"
+        if len(trained) == 1:
+            return (
+                f"the only other {d} interviewer {free} for {where} trained on {skills}, "
+                f"{loop.members[trained[0]].name}, already sits on this loop"
+            )
+        return (
+            f"the other {d} interviewers {free} for {where} and trained on {skills} "
+            f"({loop.names(trained)}) already sit on this loop"
+        )
+    if needed:
+        skills = _join([_mid(loop.comp_name[loop.reqs[r][0]]) for r in needed])
+        return (
+            f"no {d} interviewer {free} for {where} and not yet on this loop is trained "
+            f"on {'both' if len(needed) == 2 else 'all of'} {skills}, which only "
+            f"{loop.members[k].name} covers on this panel"
+        )
+    # Not reached: such a seat would have gone to a newcomer (_hand_over_repeats).
+    return f"nobody else {free} for {where} could take it without breaking a rule"
+
+
+def _unavailable(loop: _Loop, g: int, k: int) -> str:
+    """Why the other interviewers of group g's discipline cannot sit there, counted."""
+    d = loop.group_discipline[g]
+    whys = [why for f, why in loop.why_not[g].items() if f != k]
+    if not whys:
+        return f" (there is no other {d} interviewer in the pool)"
+    labels = {
+        "conflict": ("has a conflict", "have conflicts"),
+        "busy": ("is busy then", "are busy then"),
+        "load": ("is at their weekly limit", "are at their weekly limit"),
+        "seated": ("is already seated there", "are already seated there"),
+    }
+    kinds = ["busy" if w[0] == "loop" else w[0] for w in whys if w is not None]
+    parts = [
+        f"{n} {one if n == 1 else many}"
+        for kind, (one, many) in labels.items()
+        if (n := kinds.count(kind))
+    ]
+    return f" (of {_count(len(whys), 'other ' + d + ' interviewer')}, {_join(parts)})"
 
 
 # --------------------------------------------------------------------------- diagnosis
@@ -1330,12 +1664,40 @@ def _coverage_clash(
 # --------------------------------------------------------------------------- explaining
 
 
+def _explain(loop: _Loop, targets: list[int], placements: list) -> list[str]:
+    """A reason for each placement, from the state of the panel when it was made
+    (replayed in the order placed, so each reason holds for the panel returned)."""
+    replay = _Search(loop, targets, [], _Budget(len(placements)))
+    reasons = []
+    for k, g, over in placements:
+        if over is not None:
+            reasons.append(_reason(loop, k, g, None, over, ()))
+        else:
+            fresh = tuple(
+                r
+                for r in loop.group_reqs[g]
+                if not replay.cov[r] and k in loop.req_trained[r]
+            )
+            key = replay._preference(k, g)
+            reasons.append(_reason(loop, k, g, key, replay._lightest(g), fresh))
+        replay._place(k, g, over)
+    return reasons
+
+
 def _reason(
-    loop: _Loop, k: int, g: int, key: tuple, lightest: tuple, fresh: tuple[int, ...]
+    loop: _Loop,
+    k: int,
+    g: int,
+    key: tuple | None,
+    lightest: tuple | int,
+    fresh: tuple[int, ...],
 ) -> str:
-    """One sentence: what they are trained on here and why them rather than someone
-    with a lighter load (``lightest`` is the lowest (week load, seats in this loop)
-    among everyone free for the seat; ``fresh`` the competencies they newly cover)."""
+    """One sentence: what they are trained on here and why them rather than someone not
+    yet on this loop or with a lighter load. ``key`` is their preference key then;
+    ``lightest`` the lowest load that week (seats in this loop, for an unscheduled
+    session) among everyone free for the seat and among those of them not yet on this
+    loop; ``fresh`` the competencies they newly cover. A key of None means they took
+    the seat over from person ``lightest`` (see ``_hand_over_repeats``)."""
     m = loop.members[k]
     who = f"{m.name} ({m.discipline})"
     i = loop.group_session[g]
@@ -1349,28 +1711,55 @@ def _reason(
         trained = "is not trained on this session's competencies"
     else:
         trained = f"fills a {m.discipline} seat"
-    load, seats = key[0], key[1]
-    scheduled = loop.week[i] is not None
-    if scheduled and load == lightest[0]:
-        return f"{who} {trained} and has the lightest load that week ({load} of {m.weekly_limit} so far)."
-    if not scheduled and seats == lightest[1]:
+    if key is None:
+        other = loop.members[lightest].name
         return (
-            f"{who} {trained} and has the fewest seats in this loop so far ({seats}); "
-            "the session is not scheduled yet."
+            f"{who} {trained} and was picked so that {other} does not hold another "
+            "seat on this loop."
         )
+    repeat, load, seats = key[0], key[1], key[2]
+    lowest, lowest_new = lightest
+    scheduled = loop.week[i] is not None
+    measure = load if scheduled else seats
     if scheduled:
-        although = f"although others had lighter loads that week ({load} of {m.weekly_limit} so far)"
+        best = f"the lightest load that week ({load} of {m.weekly_limit} so far)"
     else:
-        although = f"although others have fewer seats in this loop ({seats} so far)"
+        best = (
+            f"the fewest seats in this loop so far ({seats}); the session is not "
+            "scheduled yet"
+        )
     needed = [_mid(loop.comp_name[loop.reqs[r][0]]) for r in fresh]
     if needed and needed == mine:
-        return (
-            f"{who} was picked because they are trained on {_join(needed)}, which the panel "
-            f"still needed, {although}."
+        subject = who
+        picked = (
+            f"was picked because they are trained on {_join(needed)}, which the panel "
+            "still needed"
         )
-    if needed:
-        return f"{who} {trained} and was picked to cover {_join(needed)}, {although}."
-    return f"{who} {trained} and was picked to keep the panel valid, {although}."
+    else:
+        subject = f"{who} {trained} and"
+        picked = (
+            f"was picked to cover {_join(needed)}"
+            if needed
+            else "was picked to keep the panel valid"
+        )
+    if repeat and lowest_new is None:
+        everyone = (
+            f"{who} {trained}; everyone free for this seat already sits on this loop"
+        )
+        if measure == lowest:
+            return f"{everyone}, and they have {best}."
+        return f"{everyone}, and they were {picked.removeprefix('was ')}."
+    if repeat:
+        return f"{subject} {picked}, although they already sit on this loop."
+    if measure == lowest:
+        return f"{who} {trained} and has {best}."
+    if measure == lowest_new:  # only when scheduled: unscheduled newcomers have 0
+        return (
+            f"{who} {trained} and has the lightest load that week of those not yet on "
+            f"this loop ({load} of {m.weekly_limit} so far)."
+        )
+    although = f"although others had lighter loads that week ({load} of {m.weekly_limit} so far)"
+    return f"{subject} {picked}, {although}."
 
 
 def _unpaired(loop: _Loop, assignments: Sequence[Assignment]) -> list[str]:
