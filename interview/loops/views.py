@@ -237,6 +237,9 @@ def propose(loop_id: int):
         "Proposed panel seated." if reasons else "Every seat was already filled.",
         "success",
     )
+    # Someone on two sessions of one loop weakens its independence: say who and why.
+    for note in proposal.notes:
+        flash(note, "warning")
     for reason in reasons:
         flash(reason, "info")
     return redirect(url_for(".loop", loop_id=loop.id))
