@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import threading
+from datetime import timedelta
 
 import pypdf
 import pytest
@@ -13,10 +14,12 @@ import sqlalchemy as sa
 
 from interview.debrief import pdf as packet_pdf
 from interview.debrief.packet import loop_synthesis
+from interview.debrief.synthesis import fmt
 from interview.demo_scorecards import EVIDENCE as DEMO_EVIDENCE
 from interview.extensions import db
-from interview.models import Loop, LoopStatus, Role
+from interview.models import Discipline, Loop, LoopStatus, PanelSeat, Role
 
+from .test_debrief import T0, _people, _seat, _submit, _two_sessions
 from .test_scorecards import _form, _second_seat
 
 A4 = (595, 842)
@@ -78,7 +81,7 @@ def test_the_demo_packet_tells_the_whole_story(app, client, demo):
         result = loop_synthesis(db.session.get(Loop, demo["loop_id"]))
     assert result.submitted == result.expected  # every scorecard is in
     assert demo["candidate"] in pages[0] and "Hamid Rahimi" in pages[0]
-    assert f"{result.overall.score:.2f}" in pages[1]
+    assert f"{fmt(result.overall.score)} on a scale" in pages[1]
     assert " ".join(result.overall.formula.split()) in text
     kinds = {f.kind for f in result.flags}
     assert {"cross_functional_gap", "stale"} <= kinds  # the demo's story
@@ -378,3 +381,81 @@ def test_a_packet_over_the_time_limit_gets_a_clear_page_and_the_site_keeps_servi
     assert "took longer than 0.001 seconds" in page and "debrief page" in page
     assert "Traceback" not in page
     assert client.get(f"/loops/{loop_id}/debrief").status_code == 200
+
+
+def replaced_and_flagged(app, make_user) -> dict:
+    """A loop with a replaced seat and both independence flags (timings written in).
+
+    Case review: Wei (technical) submits at T0, Clara (clinical) at T0 + 1 h and
+    amends at T0 + 5 h. Systems interview: Tom (technical) submits at T0 + 3 h and is
+    replaced by Sam a day later; Clara, seated there at T0 + 2 h, submits at T0 + 4 h.
+    """
+    who = _people(make_user)
+    tom = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name="Tom Berg")
+    sam = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name="Sam Okoro")
+    hours = [T0 + timedelta(hours=h) for h in range(6)]
+    with app.app_context():
+        loop = _two_sessions(who["manager"])
+        v = loop.rubric_version
+        wei, clara = who["wei"], who["clara"]
+        _submit(_seat(loop, 0, "technical", wei, T0), wei, v, {"workflow": 3}, hours[0])
+        _submit(
+            _seat(loop, 0, "clinical", clara, T0),
+            clara,
+            v,
+            {"workflow": 2},
+            hours[1],
+            amended_at=hours[5],
+            amendment_count=1,
+            summary="Knew the ward's handover well; amended after a second look.",
+        )
+        tom_seat = _seat(loop, 1, "technical", tom, T0)
+        _submit(tom_seat, tom, v, {"privacy": 2}, hours[3], summary="Thin on HIPAA.")
+        second = _seat(loop, 1, "clinical", clara, hours[2])
+        _submit(second, clara, v, {"privacy": 4}, hours[4])
+        tom_seat.removed_at = T0 + timedelta(days=1)
+        db.session.add(
+            PanelSeat(
+                session=loop.sessions[1],
+                discipline=Discipline.TECHNICAL,
+                interviewer_id=sam.id,
+                assigned_at=T0 + timedelta(days=1),
+            )
+        )
+        db.session.commit()
+        return {"loop_id": loop.id, "manager": who["manager"]}
+
+
+def test_the_packet_shows_replaced_seats_and_independence_flags(
+    app, client, auth, make_user
+):
+    built = replaced_and_flagged(app, make_user)
+    auth.login(built["manager"])
+    response = client.get(f"/loops/{built['loop_id']}/debrief.pdf")
+    assert response.status_code == 200
+    pages = pages_text(response.data)
+    text = " ".join(pages)
+    # Active seats: Clara twice, Wei, Sam (nothing yet); Tom's replaced one counts.
+    assert (
+        "3 of 4 submitted, 1 missing; 1 more from a replaced seat still counts"
+        in pages[0]
+    )
+    assert (
+        "Tom Berg technical Systems interview not scheduled submitted Mon 2 Mar 2026, "
+        "12:00 UTC Seat replaced on Tue 3 Mar 2026, 09:00 UTC; their submitted "
+        "scorecard still counts"
+    ) in pages[0]
+    assert (
+        "Sam Okoro technical Systems interview not scheduled not started" in (pages[0])
+    )
+    assert (
+        "Written after reading the panel: Clara Jensen submitted their scorecard for "
+        "Systems interview 3 hours after they could read the other scorecards"
+    ) in text
+    assert (
+        "Amended after others were visible: Clara Jensen amended their scorecard for "
+        "Case review 4 hours after they could see the other scorecards"
+    ) in text
+    interviewers = text.split("Each interviewer")[1]
+    assert "Tom Berg technical, Systems interview replaced seat" in interviewers
+    assert "Tom Berg, Systems interview, summary Seat replaced on" in interviewers

@@ -3,8 +3,12 @@ app, no database."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interview.debrief.synthesis import (
     CompetencyInfo,
@@ -163,12 +167,12 @@ def test_loop_competency_numbers(loop):
 def test_loop_overall(loop):
     # Assessed: safety 3.5 × 2, systems 3.5 × 2, privacy 2.5 × 1.5, translate 2.75 × 1.5
     # (7 + 7 + 3.75 + 4.125) / (2 + 2 + 1.5 + 1.5) = 21.875 / 7 = 3.125
-    assert loop.overall.score == pytest.approx(3.125)
+    assert loop.overall.score == Fraction(25, 8)
     assert loop.overall.formula == (
         "(3.50 × 2 + 3.50 × 2 + 2.50 × 1.5 + 2.75 × 1.5) / (2 + 2 + 1.5 + 1.5) = 3.13"
     )
     # 7 of 10 weight assessed; workflow (1) and leadership (2) left out: 3 / 10
-    assert loop.overall.assessed_weight_share == pytest.approx(0.7)
+    assert loop.overall.assessed_weight_share == Fraction(7, 10)
     assert (
         loop.overall.left_out == "2 of 6 competencies, 30% of the weight, not assessed"
     )
@@ -201,20 +205,20 @@ def test_loop_flags_in_order_with_sentences(loop):
             "Nobody rated Clinical workflow insight; it should be assessed by both "
             "clinical and technical interviewers"
         ),
-        # clinical 3.0 - technical 2.0 = +1.0
+        # clinical 3 - technical 2 = +1
         (
-            "Clinical interviewers rated Regulatory and privacy judgement 1.0 levels "
-            "higher than technical interviewers (3.0 vs 2.0)"
+            "Clinical interviewers rated Regulatory and privacy judgement 1.00 levels "
+            "higher than technical interviewers (3.00 vs 2.00)"
         ),
         # 4 - 2 = 2 levels
         (
             "Ratings for Translating technical ideas span 2 levels, from 2 (Developing) "
             "by Ana Ruiz and Priya Nair to 4 (Exemplary) by Tom Berg"
         ),
-        # clinical 2.0 - technical 3.5 = -1.5
+        # clinical 2 - technical 7/2 = -3/2
         (
-            "Clinical interviewers rated Translating technical ideas 1.5 levels lower "
-            "than technical interviewers (2.0 vs 3.5)"
+            "Clinical interviewers rated Translating technical ideas 1.50 levels lower "
+            "than technical interviewers (2.00 vs 3.50)"
         ),
         (
             "Nobody rated Leadership; it should be assessed by both clinical and "
@@ -330,7 +334,7 @@ def test_median_ties(levels, median):
     ]
     [systems] = synthesize(LEVELS, [SYSTEMS], cards, len(cards)).competencies
     assert systems.median == median
-    assert isinstance(systems.median, float)
+    assert isinstance(systems.median, Fraction)
 
 
 def test_unequal_weights():
@@ -343,7 +347,7 @@ def test_unequal_weights():
     result = synthesize(LEVELS, [a, b], cards, expected_scorecards=2)
     # means: a (4 + 3) / 2 = 3.5, b (2 + 2) / 2 = 2.0
     # (3.5 × 1 + 2.0 × 1.5) / (1 + 1.5) = 6.5 / 2.5 = 2.6 (unweighted would be 2.75)
-    assert result.overall.score == pytest.approx(2.6)
+    assert result.overall.score == Fraction(13, 5)
     assert result.overall.formula == "(3.50 × 1 + 2.00 × 1.5) / (1 + 1.5) = 2.60"
     assert result.overall.left_out is None
 
@@ -357,7 +361,7 @@ def test_must_meet_via_single_rating():
     result = synthesize(LEVELS, [SAFETY], cards, expected_scorecards=3)
     # mean (4 + 4 + 2) / 3 = 3.33 meets 3, but Wei's 2 does not
     [item] = result.must_meet
-    assert item.mean == pytest.approx(10 / 3)
+    assert item.mean == Fraction(10, 3)
     assert item.sentence == (
         "Clinical safety reasoning: Wei Zhang rated 2, below the minimum 3 (mean 3.33)"
     )
@@ -534,3 +538,249 @@ def test_text_helpers():
     assert duration_text(timedelta(days=1, seconds=59)) == "1 day"
     assert duration_text(timedelta(hours=2, minutes=1)) == "2 hours 1 minute"
     assert duration_text(timedelta(seconds=30)) == "less than a minute"
+
+
+# --- exact arithmetic and one rounding rule -----------------------------------------
+
+
+def test_a_gap_of_exactly_one_level_is_flagged():
+    # clinical (2 + 3 + 3) / 3 = 8/3, technical (1 + 2 + 2) / 3 = 5/3: exactly 1 apart;
+    # in floats 8/3 - 5/3 is 0.9999999999999998 and the gap went unflagged.
+    cards = [
+        card(1, "Ana Ruiz", "clinical", 3, {"workflow": 2}),
+        card(2, "Priya Nair", "clinical", 3, {"workflow": 3}),
+        card(3, "Lena Vos", "clinical", 3, {"workflow": 3}),
+        card(4, "Wei Zhang", "technical", 3, {"workflow": 1}),
+        card(5, "Tom Berg", "technical", 3, {"workflow": 2}),
+        card(6, "Sam Okoro", "technical", 3, {"workflow": 2}),
+    ]
+    result = synthesize(LEVELS, [WORKFLOW], cards, 6)
+    [flag] = [f for f in result.flags if f.kind == FlagKind.CROSS_FUNCTIONAL_GAP]
+    assert flag.sentence == (
+        "Clinical interviewers rated Clinical workflow insight 1.00 levels higher "
+        "than technical interviewers (2.67 vs 1.67)"
+    )
+    workflow = result.competencies[0]
+    assert workflow.clinical.mean - workflow.technical.mean == 1
+
+
+def test_the_overall_score_is_exact_and_rounds_half_up():
+    # 3 × 0.35 + 2.5 × 0.65 = 2.675 exactly: half up reads 2.68 ('%.2f' said 2.67)
+    a = CompetencyInfo("a", "Clinical safety reasoning", 0.35, "clinical")
+    b = CompetencyInfo("b", "Systems design", 0.65, "clinical")
+    cards = [
+        card(1, "Ana Ruiz", "clinical", 3, {"a": 3, "b": 2}),
+        card(2, "Priya Nair", "clinical", 3, {"a": 3, "b": 3}),
+    ]
+    overall = synthesize(LEVELS, [a, b], cards, 2).overall
+    assert overall.score == Fraction(107, 40)
+    assert overall.formula == "(3.00 × 0.35 + 2.50 × 0.65) / (0.35 + 0.65) = 2.68"
+
+
+def test_weights_are_read_as_written():
+    # 0.1 + 0.2 is 0.30000000000000004 in floats; as written it is 3/10.
+    a = CompetencyInfo("a", "Clinical safety reasoning", 0.1, "clinical")
+    b = CompetencyInfo("b", "Systems design", 0.2, "clinical")
+    cards = [card(1, "Ana Ruiz", "clinical", 3, {"a": 1, "b": 4})]
+    result = synthesize(LEVELS, [a, b], cards, 1)
+    assert [c.weight for c in result.competencies] == [Fraction(1, 10), Fraction(1, 5)]
+    assert result.overall.score == Fraction(1 * 1 + 4 * 2, 3)  # 3
+    assert result.overall.formula == "(1.00 × 0.1 + 4.00 × 0.2) / (0.1 + 0.2) = 3.00"
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (2.675, 2, "2.68"),  # the decimal as written, not the binary float below it
+        (Fraction(2675, 1000), 2, "2.68"),
+        (Fraction(9, 4), 1, "2.3"),  # '%.1f' gives 2.2 (half to even)
+        (Fraction(17, 8), 2, "2.13"),
+        (Fraction(2, 3), 2, "0.67"),
+        (Fraction(-5, 2), 0, "-3"),  # half up is away from zero
+        (Fraction(-1, 1000), 2, "0.00"),  # never "-0.00"
+        (3, 2, "3.00"),
+    ],
+)
+def test_one_rounding_rule(value, places, text):
+    assert fmt(value, places) == text
+
+
+def half_up(value: Fraction, places: int = 2) -> str:
+    """The reference: decimal arithmetic, wide enough to be exact, quantized half up."""
+    with localcontext() as context:
+        context.prec = 80
+        quotient = Decimal(value.numerator) / Decimal(value.denominator)
+        return str(quotient.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+
+
+@given(
+    numerator=st.integers(min_value=0, max_value=10**6),
+    denominator=st.integers(min_value=1, max_value=500),
+    places=st.integers(min_value=0, max_value=3),
+)
+def test_fmt_is_decimal_half_up(numerator, denominator, places):
+    assert fmt(Fraction(numerator, denominator), places) == half_up(
+        Fraction(numerator, denominator), places
+    )
+
+
+WEIGHTS = st.decimals(min_value=Decimal("0.05"), max_value=100, places=2)
+COMPETENCIES = st.lists(
+    st.tuples(WEIGHTS, st.sampled_from([None, 2, 3])), min_size=1, max_size=4
+)
+
+
+@st.composite
+def panels(draw):
+    """Random competencies (weights as a rubric writes them) and submitted cards."""
+    specs = draw(COMPETENCIES)
+    infos = [
+        CompetencyInfo(f"c{i}", f"Competency {i}", float(weight), "both", minimum)
+        for i, (weight, minimum) in enumerate(specs)
+    ]
+    levels = st.one_of(st.none(), st.integers(min_value=1, max_value=4))
+    cards = [
+        card(
+            n,
+            f"Interviewer {n}",
+            draw(st.sampled_from(["clinical", "technical"])),
+            draw(st.one_of(st.none(), st.integers(min_value=1, max_value=4))),
+            {info.key: draw(levels) for info in infos if draw(st.booleans())},
+        )
+        for n in range(draw(st.integers(min_value=0, max_value=9)))
+    ]
+    return [Decimal(w) for w, _ in specs], infos, cards
+
+
+def exact_means(cards, key):
+    """Each side's and the whole panel's exact mean for one competency, by hand."""
+    found = {"clinical": [], "technical": []}
+    for c in cards:
+        for r in c.ratings:
+            if r.competency == key and r.level is not None:
+                found[c.discipline].append(r.level)
+    both = found["clinical"] + found["technical"]
+    return {
+        side: Fraction(sum(v), len(v)) if v else None
+        for side, v in (*found.items(), ("all", both))
+    }
+
+
+@settings(max_examples=300)
+@given(panels())
+def test_printed_numbers_agree_with_the_exact_values(panel):
+    weights, infos, cards = panel
+    result = synthesize(LEVELS, infos, cards, len(cards))
+    gaps = {f.competency: f for f in result.flags if f.kind == "cross_functional_gap"}
+    must = {m.key: m for m in result.must_meet}
+    assessed = []
+    for info, weight in zip(infos, weights, strict=True):
+        means = exact_means(cards, info.key)
+        clinical, technical = means["clinical"], means["technical"]
+        # The gap flag appears iff the exact gap is at least one level.
+        flagged = clinical is not None and technical is not None
+        flagged = flagged and abs(clinical - technical) >= 1
+        assert (info.key in gaps) == flagged
+        if flagged:
+            printed = f"{half_up(abs(clinical - technical))} levels"
+            assert printed in gaps[info.key].sentence
+            assert gaps[info.key].sentence.endswith(
+                f"({half_up(clinical)} vs {half_up(technical)})"
+            )
+        if info.key in must:
+            assert f"mean {half_up(means['all'])}" in must[info.key].sentence
+        if means["all"] is not None:
+            assessed.append((Fraction(str(weight)), means["all"]))
+    if assessed:
+        score = sum(w * m for w, m in assessed) / sum(w for w, _ in assessed)
+        assert result.overall.score == score
+        assert result.overall.formula.endswith(f" = {half_up(score)}")
+    else:
+        assert result.overall.score is None
+
+
+# --- independence: written after reading the panel ----------------------------------
+
+
+def test_written_after_reading_the_panel():
+    readable = ENDED + timedelta(hours=2)
+    second = replace(
+        card(7, "Clara Jensen", "clinical", 3, {"safety": 3}, after=timedelta(hours=5)),
+        others_visible_from=readable,
+        session="Systems interview",
+    )
+    [flag] = synthesize(LEVELS, [SAFETY], [second], 1).flags
+    assert (flag.kind, flag.scorecard_id) == (FlagKind.WRITTEN_AFTER_READING, 7)
+    assert flag.kind.label == "Written after reading the panel"
+    # submitted at +5 h, the panel readable from +2 h
+    assert flag.sentence == (
+        "Clara Jensen submitted their scorecard for Systems interview 3 hours after "
+        "they could read the other scorecards"
+    )
+
+
+@pytest.mark.parametrize("readable", [timedelta(hours=1), timedelta(hours=3), None])
+def test_submitting_before_or_as_the_panel_opens_is_not_flagged(readable):
+    """The author's own submission opens the panel to them: that is no flag."""
+    seen = None if readable is None else ENDED + readable
+    first = replace(
+        card(1, "Clara Jensen", "clinical", 3, {"safety": 3}, after=timedelta(hours=1)),
+        others_visible_from=seen,
+    )
+    assert synthesize(LEVELS, [SAFETY], [first], 1).flags == ()
+
+
+def test_both_independence_flags_name_the_session_in_kind_order():
+    written = replace(
+        card(2, "Clara Jensen", "clinical", 3, {"safety": 3}, after=timedelta(hours=4)),
+        others_visible_from=ENDED + timedelta(hours=3, minutes=30),
+        amended_at=ENDED + timedelta(hours=6),
+        session="Case review",
+    )
+    flags = synthesize(LEVELS, [SAFETY], [written], 1).flags
+    assert [f.kind for f in flags] == [
+        FlagKind.WRITTEN_AFTER_READING,
+        FlagKind.AMENDED_AFTER_VISIBLE,
+    ]
+    assert flags[0].sentence.endswith(
+        "submitted their scorecard for Case review 30 minutes after they could read "
+        "the other scorecards"
+    )
+    assert flags[1].sentence == (
+        "Clara Jensen amended their scorecard for Case review 2 hours 30 minutes "
+        "after they could see the other scorecards"
+    )
+
+
+# --- replaced seats -----------------------------------------------------------------
+
+
+def test_a_replaced_seats_scorecard_counts_but_not_towards_missing():
+    replaced = replace(
+        card(1, "Ana Ruiz", "clinical", 3, {"safety": 2}),
+        replaced_at=ENDED + timedelta(days=1),
+    )
+    active = card(2, "Priya Nair", "clinical", 3, {"safety": 4})
+    # Two active seats (Priya's and Ana's successor's); only Priya's is in.
+    result = synthesize(LEVELS, [SAFETY], [replaced, active], expected_scorecards=2)
+    assert result.competencies[0].mean == 3  # Ana's 2 still counts
+    assert (result.submitted, result.replaced, result.submitted_active) == (2, 1, 1)
+    assert result.missing == 1  # "expected minus submitted" said 0
+
+
+def test_scorecard_flags_name_the_interview_when_a_person_holds_several_seats():
+    late = replace(
+        card(1, "Ana Ruiz", "clinical", 4, {"safety": 2}, after=timedelta(days=3)),
+        session="Case review",
+    )
+    flags = synthesize(LEVELS, [replace(SAFETY, min_level=None)], [late], 1).flags
+    assert [f.sentence for f in flags] == [
+        (
+            "Ana Ruiz (Case review) recommended 4 (Exemplary), in the top half of the "
+            "scale, but their ratings average 2.00, below the middle of the scale (2.5)"
+        ),
+        (
+            "Ana Ruiz (Case review) submitted 3 days after the interview (the limit is "
+            "48 hours)"
+        ),
+    ]

@@ -1,19 +1,22 @@
 """The debrief as plain data: a loop's submitted scorecards fed to the pure synthesis,
 plus what the page and the packet show beside the numbers (names, evidence, chart)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..models import Loop
+from ..permissions import panel_readable_from
 from . import synthesis as syn
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One competency's clinical and technical means, placed on a chart."""
+    """One competency's clinical and technical means (exact), placed on a chart."""
 
+    key: str
     name: str
-    clinical: float | None
-    technical: float | None
+    clinical: Fraction | None
+    technical: Fraction | None
 
 
 def _keys(loop: Loop) -> dict[int, str]:
@@ -21,12 +24,17 @@ def _keys(loop: Loop) -> dict[int, str]:
     return {c.id: c.key for c in loop.rubric_version.competencies}
 
 
+def _seats(loop: Loop):
+    """Every seat of the loop, retired ones included, in session then seat order."""
+    for session in loop.sessions:
+        yield from sorted(session.seats, key=lambda seat: seat.id)
+
+
 def _submitted(loop: Loop):
     """(seat, scorecard) for every submitted scorecard, in session order."""
-    for session in loop.sessions:
-        for seat in session.seats:
-            if seat.scorecard is not None and seat.scorecard.is_submitted:
-                yield seat, seat.scorecard
+    for seat in _seats(loop):
+        if seat.scorecard is not None and seat.scorecard.is_submitted:
+            yield seat, seat.scorecard
 
 
 def _level(rating) -> int | None:
@@ -41,43 +49,37 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
         syn.CompetencyInfo(c.key, c.name, c.weight, str(c.assessed_by), c.min_level)
         for c in version.competencies
     ]
-    seats = [seat for session in loop.sessions for seat in session.seats]
-    cards = []
-    first_visible = None
-    if loop.requisition.share_scores_after_submit:
-        submitted = [
-            s.scorecard.submitted_at
-            for s in seats
-            if s.scorecard and s.scorecard.submitted_at
-        ]
-        first_visible = min(submitted) if submitted else None
     keys = _keys(loop)
-    for seat, card in _submitted(loop):
-        cards.append(
-            syn.ScorecardIn(
-                id=card.id,
-                interviewer=card.interviewer.name,
-                discipline=str(seat.discipline),
-                recommendation=card.overall_recommendation,
-                ratings=tuple(
-                    syn.RatingIn(keys[r.competency_id], _level(r)) for r in card.ratings
-                ),
-                submitted_at=card.submitted_at,
-                interview_ended_at=seat.session.ends_at,
-                amended_at=card.amended_at,
-                # Others' scorecards became visible to this author when they submitted
-                # (sharing on) and someone had submitted before them or with them.
-                others_visible_from=max(card.submitted_at, first_visible)
-                if first_visible
-                else None,
-            )
+    cards = [
+        syn.ScorecardIn(
+            id=card.id,
+            interviewer=card.interviewer.name,
+            discipline=str(seat.discipline),
+            recommendation=card.overall_recommendation,
+            ratings=tuple(
+                syn.RatingIn(keys[r.competency_id], _level(r)) for r in card.ratings
+            ),
+            submitted_at=card.submitted_at,
+            interview_ended_at=seat.session.ends_at,
+            amended_at=card.amended_at,
+            # The per-seat independence rule: when the author could first read
+            # someone else's submitted scorecard (never their own submission).
+            others_visible_from=panel_readable_from(loop, card.interviewer_id),
+            replaced_at=seat.removed_at,
+            session=seat.session.title,
         )
-    expected = sum(1 for s in seats if s.interviewer_id and s.removed_at is None)
+        for seat, card in _submitted(loop)
+    ]
+    expected = sum(1 for s in _seats(loop) if s.interviewer_id and s.removed_at is None)
     return syn.synthesize(levels, competencies, cards, expected)
 
 
 def bars(result: syn.Synthesis) -> list[Bar]:
-    return [Bar(c.name, c.clinical.mean, c.technical.mean) for c in result.competencies]
+    """The chart's bars, one per competency, in the rubric's order."""
+    return [
+        Bar(c.key, c.name, c.clinical.mean, c.technical.mean)
+        for c in result.competencies
+    ]
 
 
 def evidence_by_competency(loop: Loop) -> dict[str, list[dict]]:
@@ -90,9 +92,11 @@ def evidence_by_competency(loop: Loop) -> dict[str, list[dict]]:
                 {
                     "interviewer": card.interviewer.name,
                     "discipline": str(seat.discipline),
+                    "session": seat.session.title,
                     "level": _level(r),
                     "evidence": r.evidence,
                     "amended": bool(card.amendment_count),
+                    "replaced_at": seat.removed_at,
                 }
             )
     return found
@@ -110,48 +114,62 @@ class PanelRow:
     session: str
     when: object  # datetime | None: the session's start
     status: str  # "submitted", "draft", "not started", "unfilled"
-    submitted_at: object
-    amendments: int
-    amended_at: object
-    recommendation: int | None
-    summary: str
-    ratings: dict  # competency key -> level, None (not assessed); absent: not asked
+    submitted_at: object = None
+    amendments: int = 0
+    amended_at: object = None
+    recommendation: int | None = None
+    summary: str = ""
+    # competency key -> level, None (not assessed); absent: not asked
+    ratings: dict = field(default_factory=dict)
+    # When the seat was given to someone else; its submitted scorecard still counts.
+    replaced_at: object = None
+
+
+def _counts(seat) -> bool:
+    """Active seats are listed; a retired one only when its submitted scorecard counts."""
+    if seat.removed_at is None:
+        return True
+    return seat.scorecard is not None and seat.scorecard.is_submitted
+
+
+def _panel_row(seat, keys: dict[int, str]) -> PanelRow:
+    card = seat.scorecard
+    if seat.interviewer is None:
+        status = "unfilled"
+    elif card is None:
+        status = "not started"
+    else:
+        status = "submitted" if card.is_submitted else "draft"
+    if status != "submitted":
+        name = seat.interviewer.name if seat.interviewer else "—"
+        return PanelRow(
+            name,
+            str(seat.discipline),
+            seat.session.title,
+            seat.session.starts_at,
+            status,
+        )
+    return PanelRow(
+        interviewer=card.interviewer.name,
+        discipline=str(seat.discipline),
+        session=seat.session.title,
+        when=seat.session.starts_at,
+        status=status,
+        submitted_at=card.submitted_at,
+        amendments=card.amendment_count,
+        amended_at=card.amended_at,
+        recommendation=card.overall_recommendation,
+        summary=card.summary,
+        ratings={keys[r.competency_id]: _level(r) for r in card.ratings},
+        replaced_at=seat.removed_at,
+    )
 
 
 def panel_rows(loop: Loop) -> list[PanelRow]:
-    """Every active seat of the loop, in session order, with what its scorecard says."""
+    """Every active seat, and every replaced one whose submitted scorecard counts,
+    in session order, with what its scorecard says."""
     keys = _keys(loop)
-    rows = []
-    for session in loop.sessions:
-        for seat in session.seats:
-            if seat.removed_at is not None:
-                continue
-            card = seat.scorecard
-            if seat.interviewer is None:
-                status = "unfilled"
-            elif card is None:
-                status = "not started"
-            else:
-                status = "submitted" if card.is_submitted else "draft"
-            submitted = status == "submitted"
-            rows.append(
-                PanelRow(
-                    interviewer=seat.interviewer.name if seat.interviewer else "—",
-                    discipline=str(seat.discipline),
-                    session=session.title,
-                    when=session.starts_at,
-                    status=status,
-                    submitted_at=card.submitted_at if submitted else None,
-                    amendments=card.amendment_count if submitted else 0,
-                    amended_at=card.amended_at if submitted else None,
-                    recommendation=card.overall_recommendation if submitted else None,
-                    summary=card.summary if submitted else "",
-                    ratings={keys[r.competency_id]: _level(r) for r in card.ratings}
-                    if submitted
-                    else {},
-                )
-            )
-    return rows
+    return [_panel_row(seat, keys) for seat in _seats(loop) if _counts(seat)]
 
 
 def loop_dates(loop: Loop) -> tuple:

@@ -5,17 +5,27 @@ Which scorecards count
     Only submitted scorecards (``submitted_at`` set) count. A draft is ignored entirely:
     its ratings, its recommendation and its timing. A rating of ``None`` ("not
     assessed") counts nowhere: not in counts, means, medians, coverage or must-meet.
+    A submitted scorecard whose seat was later given to someone else (``replaced_at``
+    set) still counts everywhere; it is only left out of the missing count.
+
+Exact arithmetic
+    Every number is a ``fractions.Fraction``: levels are integers, weights are read
+    exactly as written (a float by its shortest repr, so 1.1 is 11/10, not
+    1.100000000000000088...; a Decimal or int as it is). Means, medians, the overall
+    score, shares, gaps and every threshold test are exact: clinical 2, 3, 3 (8/3)
+    against technical 1, 2, 2 (5/3) is a gap of exactly 1 and is flagged.
 
 Notation
     For a competency c, R(c) is the list of its ratings (levels) across submitted
     scorecards, in scorecard order; n(c) = len(R(c)); w(c) is its weight (> 0).
-    The scale runs from L = lowest level value to H = highest; the middle is
-    M = (L + H) / 2.
+    The scale runs from L = lowest level value to H = highest, in steps of one (a
+    scale with a gap, such as 1, 2, 4, 8, is refused: see the rubric FORMAT.md); the
+    middle is M = (L + H) / 2.
 
-Per competency (exact floats; nothing is rounded in the numbers)
+Per competency (exact fractions; nothing is rounded in the numbers)
     count   = n(c)
     mean    = sum(R(c)) / n(c)                       (None when n(c) = 0)
-    median  = statistics.median(R(c)), as a float    (even n: average of the middle two)
+    median  = the middle of sorted R(c)              (even n: mean of the middle two)
     minimum = min(R(c)), maximum = max(R(c))
     clinical / technical: the same count and mean over the ratings given by
     interviewers of that discipline only.
@@ -25,7 +35,8 @@ Overall
     score = sum(w(c) * mean(c) for c in A) / sum(w(c) for c in A)   (None when A empty)
     formula, in words with the numbers, means to 2 decimals and weights as given:
         "(3.50 × 1 + 2.00 × 1.5) / (1 + 1.5) = 2.60"
-    assessed_weight_share = sum(w(c) for c in A) / sum(w(c) for all c)   (0.0 if none)
+    its result is ``fmt(score)``, the very text the headline prints.
+    assessed_weight_share = sum(w(c) for c in A) / sum(w(c) for all c)   (0 if none)
     left_out: "2 of 6 competencies, 30% of the weight, not assessed", the percentage
         being (1 - assessed_weight_share) * 100 rounded half up to a whole number
         ("under 1%" / "over 99%" when that rounding would hide a non-zero share or
@@ -45,8 +56,10 @@ Flags (ordered by competency, in the given order, then by kind in the order belo
 scorecard flags come after all competency flags, by kind, then scorecard order)
     split_panel           max(R(c)) - min(R(c)) >= 2.
     cross_functional_gap  both disciplines rated c and
-                          |clinical mean - technical mean| >= 1; the sentence says
-                          which side rated higher.
+                          |clinical mean - technical mean| >= 1 (exactly); the
+                          sentence says which side rated higher, prints both means
+                          and the gap, the gap being the exact difference of the
+                          exact means, rounded once.
     coverage_gap          at least one scorecard was submitted, and a discipline that
                           should assess c (both for "both", else the named one) gave
                           it no rating.
@@ -54,43 +67,58 @@ scorecard flags come after all competency flags, by kind, then scorecard order)
                           ratings: (recommendation > M and m_i < M) or
                           (recommendation < M and m_i > M). A recommendation of
                           exactly M, no recommendation or no ratings never contradict.
+    written_after_reading submitted_at > others_visible_from (both set): the author
+                          could already read someone else's submitted scorecard when
+                          they submitted this one (typically a second seat on the
+                          loop, added after their first was in).
     amended_after_visible amended_at > others_visible_from (both set).
     stale                 submitted_at - interview_ended_at > 48 hours (exactly 48
                           hours is not stale). Durations read as days, hours and
                           minutes, seconds dropped ("3 days 4 hours").
+    Scorecard flags name the interviewer and, when given, the interview (session):
+    one person may hold seats on several sessions of a loop.
+    ``others_visible_from`` is the first moment the scorecard's author could read a
+    submitted scorecard by someone else on the loop (the caller works it out under
+    the independence rule); never the author's own submission.
 
 Recommendations
     tally: one entry per scale level, lowest value first, zeros included, counting
     the submitted scorecards that recommend that level; no_recommendation counts
     submitted scorecards without one.
-    missing = max(0, expected_scorecards - number of submitted scorecards).
+    expected = the active seats with an interviewer (given by the caller);
+    missing = max(0, expected - submitted scorecards not from a replaced seat).
 
 Rounding in text (the numbers in the dataclasses are never rounded)
-    Decimal half up on the shortest repr of the float, so 2.25 reads "2.3".
-    2 decimals: the overall formula, and any mean compared against a threshold
-    (must-meet, contradiction) so a mean just under a line never reads as on it.
-    1 decimal: the cross-functional gap, its two means and their difference.
-    Weights, levels and the middle of the scale read as plain numbers ("1.5", "3").
+    One rule, ``fmt``: half up (away from zero) on the exact value, so 2.25 reads
+    "2.3" and 2.675 reads "2.68"; the page and the packet print through the same
+    function (the ``number`` template filter). Every fractional number is printed
+    to 2 decimals: means (in sentences, tables and chart labels alike), medians, the
+    overall score and its formula, and gaps. Weights, levels and the middle of the
+    scale read as plain numbers ("1.5", "3"); percentages as whole numbers.
 
-Bad input (unknown competency or level, duplicate keys or levels, a scorecard rating
-one competency twice, a weight that is not a positive finite number, naive
-datetimes, negative expected_scorecards) raises ValueError.
+Bad input (unknown competency or level, duplicate keys or levels, a scale whose
+values are not consecutive, a scorecard rating one competency twice, a weight that
+is not a positive finite number, naive datetimes, negative expected_scorecards)
+raises ValueError.
 """
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, localcontext
 from enum import StrEnum
+from fractions import Fraction
 from typing import Literal
 
 Discipline = Literal["clinical", "technical"]
 DISCIPLINES: tuple[Discipline, ...] = ("clinical", "technical")
 STALE_AFTER = timedelta(hours=48)
 SPLIT_SPREAD = 2
-GAP_THRESHOLD = 1.0
+GAP_THRESHOLD = Fraction(1)
+PLACES = 2  # decimals for every printed mean, median, score and gap
+
+Number = int | float | Decimal | Fraction
 
 
 # --- inputs -------------------------------------------------------------------------
@@ -106,7 +134,7 @@ class Level:
 class CompetencyInfo:
     key: str
     name: str
-    weight: float
+    weight: Number
     assessed_by: Literal["clinical", "technical", "both"]
     min_level: int | None = None
 
@@ -127,8 +155,11 @@ class ScorecardIn:
     submitted_at: datetime | None  # aware; None: still a draft, ignored
     interview_ended_at: datetime | None
     amended_at: datetime | None = None
-    # When this interviewer could first see the others' scorecards; None if never.
+    # When the author could first read someone else's submitted scorecard; None: never.
     others_visible_from: datetime | None = None
+    # When the scorecard's seat was given to someone else; None: the seat is active.
+    replaced_at: datetime | None = None
+    session: str = ""  # the interview's title, for sentences that name it
 
 
 # --- outputs ------------------------------------------------------------------------
@@ -144,17 +175,17 @@ class RatingOut:
 @dataclass(frozen=True)
 class DisciplineStat:
     count: int
-    mean: float | None
+    mean: Fraction | None
 
 
 @dataclass(frozen=True)
 class CompetencyResult:
     key: str
     name: str
-    weight: float
+    weight: Fraction
     count: int
-    mean: float | None
-    median: float | None
+    mean: Fraction | None
+    median: Fraction | None
     minimum: int | None
     maximum: int | None
     clinical: DisciplineStat
@@ -165,9 +196,9 @@ class CompetencyResult:
 
 @dataclass(frozen=True)
 class Overall:
-    score: float | None
+    score: Fraction | None
     formula: str | None
-    assessed_weight_share: float
+    assessed_weight_share: Fraction
     left_out: str | None
 
 
@@ -176,7 +207,7 @@ class MustMeet:
     key: str
     name: str
     min_level: int
-    mean: float
+    mean: Fraction
     below: tuple[RatingOut, ...]  # the single ratings under the minimum
     sentence: str
 
@@ -186,6 +217,7 @@ class FlagKind(StrEnum):
     CROSS_FUNCTIONAL_GAP = "cross_functional_gap"
     COVERAGE_GAP = "coverage_gap"
     CONTRADICTION = "contradiction"
+    WRITTEN_AFTER_READING = "written_after_reading"
     AMENDED_AFTER_VISIBLE = "amended_after_visible"
     STALE = "stale"
 
@@ -200,6 +232,7 @@ FLAG_LABELS = {
     FlagKind.CROSS_FUNCTIONAL_GAP: "Cross-functional gap",
     FlagKind.COVERAGE_GAP: "Coverage gap",
     FlagKind.CONTRADICTION: "Contradiction",
+    FlagKind.WRITTEN_AFTER_READING: "Written after reading the panel",
     FlagKind.AMENDED_AFTER_VISIBLE: "Amended after others were visible",
     FlagKind.STALE: "Late scorecard",
 }
@@ -229,23 +262,56 @@ class Synthesis:
     flags: tuple[Flag, ...]
     tally: tuple[TallyEntry, ...]
     no_recommendation: int
-    submitted: int
-    expected: int
-    missing: int
+    submitted: int  # every submitted scorecard that counts
+    replaced: int  # of which written on a seat since given to someone else
+    expected: int  # active seats with an interviewer
+    missing: int  # of those, the ones without a submitted scorecard
+
+    @property
+    def submitted_active(self) -> int:
+        """Submitted scorecards of the active seats (out of ``expected``)."""
+        return self.submitted - self.replaced
 
 
-# --- text helpers -------------------------------------------------------------------
+class ScaleError(ValueError):
+    """A scale the synthesis cannot average: its values are not consecutive."""
 
 
-def fmt(x: float, places: int) -> str:
-    """``x`` to ``places`` decimals, half up on its shortest repr (2.25 -> "2.3")."""
-    quantum = Decimal(1).scaleb(-places)
-    return str(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
+# --- numbers and text ---------------------------------------------------------------
 
 
-def plain(x: float) -> str:
-    """A number as written by hand: 1.0 -> "1", 1.5 -> "1.5"."""
-    return format(Decimal(repr(float(x))).normalize(), "f")
+def exact(x: Number) -> Fraction:
+    """``x`` as an exact fraction; a float counts as the decimal it prints as."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, Decimal, Fraction)):
+        raise ValueError(f"not a number: {x!r}")  # noqa: TRY004 (bad input)
+    if isinstance(x, float | Decimal) and not math.isfinite(x):
+        raise ValueError(f"not a finite number: {x!r}")
+    # repr is the shortest text that reads back as the same float: what was written.
+    return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+
+
+def fmt(x: Number, places: int = PLACES) -> str:
+    """``x`` to ``places`` decimals, half up on its exact value (2.675 -> "2.68")."""
+    value = exact(x)
+    scale = 10**places
+    units = math.floor(abs(value) * scale + Fraction(1, 2))
+    whole, part = divmod(units, scale)
+    sign = "-" if value < 0 and units else ""
+    return f"{sign}{whole}" + (f".{part:0{places}d}" if places else "")
+
+
+def plain(x: Number) -> str:
+    """A number as written by hand: 1 -> "1", 3/2 -> "1.5" (else 2 decimals)."""
+    value = exact(x)
+    digits = 0
+    while (value * 10**digits).denominator != 1:
+        digits += 1
+        if digits > 30:  # no short decimal (1/3): round as every other number
+            return fmt(value)
+    with localcontext() as context:
+        context.prec = len(str(value.numerator)) + 2
+        text = Decimal(value.numerator) / Decimal(value.denominator)
+    return format(text.normalize(), "f")
 
 
 def join_names(names: Sequence[str]) -> str:
@@ -268,8 +334,10 @@ def duration_text(delta: timedelta) -> str:
     return " ".join(parts)
 
 
-def percent_text(share: float) -> str:
-    whole = int(Decimal(repr(share * 100)).quantize(Decimal(1), ROUND_HALF_UP))
+def percent_text(share: Number) -> str:
+    """A share as a whole percentage, half up, never rounding a part to none or all."""
+    share = exact(share)
+    whole = math.floor(share * 100 + Fraction(1, 2))
     if whole == 0 and share > 0:
         return "under 1%"
     if whole == 100 and share < 1:
@@ -278,6 +346,15 @@ def percent_text(share: float) -> str:
 
 
 # --- validation ---------------------------------------------------------------------
+
+
+def check_scale(values: Sequence[int]) -> None:
+    """Refuse a scale whose values are not consecutive: means would not count levels."""
+    ordered = sorted(values)
+    if ordered != list(range(ordered[0], ordered[0] + len(ordered))):
+        raise ScaleError(
+            f"the scale's values must be consecutive whole numbers, not {ordered}"
+        )
 
 
 def _check(
@@ -291,11 +368,12 @@ def _check(
     values = {lv.value for lv in levels}
     if len(values) != len(levels):
         raise ValueError("the scale repeats a level value")
+    check_scale(list(values))
     keys = {c.key for c in competencies}
     if len(keys) != len(competencies):
         raise ValueError("a competency key is repeated")
     for c in competencies:
-        if not (math.isfinite(c.weight) and c.weight > 0):
+        if not exact(c.weight) > 0:
             raise ValueError(f"{c.key}: weight must be a positive number")
         if c.assessed_by not in ("clinical", "technical", "both"):
             raise ValueError(f"{c.key}: unknown assessed_by {c.assessed_by!r}")
@@ -304,34 +382,49 @@ def _check(
     if expected_scorecards < 0:
         raise ValueError("expected_scorecards cannot be negative")
     for card in scorecards:
-        if card.discipline not in DISCIPLINES:
-            raise ValueError(f"scorecard {card.id}: unknown discipline")
-        if card.recommendation is not None and card.recommendation not in values:
-            raise ValueError(f"scorecard {card.id}: recommendation is not on the scale")
-        for moment in (
-            card.submitted_at,
-            card.interview_ended_at,
-            card.amended_at,
-            card.others_visible_from,
-        ):
-            if moment is not None and moment.utcoffset() is None:
-                raise ValueError(f"scorecard {card.id}: datetimes must be aware")
-        seen = set()
-        for rating in card.ratings:
-            if rating.competency not in keys:
-                raise ValueError(f"scorecard {card.id}: unknown {rating.competency!r}")
-            if rating.competency in seen:
-                raise ValueError(f"scorecard {card.id}: {rating.competency} twice")
-            seen.add(rating.competency)
-            if rating.level is not None and rating.level not in values:
-                raise ValueError(f"scorecard {card.id}: level {rating.level} off scale")
+        _check_card(card, keys, values)
+
+
+def _check_card(card: ScorecardIn, keys: set[str], values: set[int]) -> None:
+    if card.discipline not in DISCIPLINES:
+        raise ValueError(f"scorecard {card.id}: unknown discipline")
+    if card.recommendation is not None and card.recommendation not in values:
+        raise ValueError(f"scorecard {card.id}: recommendation is not on the scale")
+    for moment in (
+        card.submitted_at,
+        card.interview_ended_at,
+        card.amended_at,
+        card.others_visible_from,
+        card.replaced_at,
+    ):
+        if moment is not None and moment.utcoffset() is None:
+            raise ValueError(f"scorecard {card.id}: datetimes must be aware")
+    seen = set()
+    for rating in card.ratings:
+        if rating.competency not in keys:
+            raise ValueError(f"scorecard {card.id}: unknown {rating.competency!r}")
+        if rating.competency in seen:
+            raise ValueError(f"scorecard {card.id}: {rating.competency} twice")
+        seen.add(rating.competency)
+        if rating.level is not None and rating.level not in values:
+            raise ValueError(f"scorecard {card.id}: level {rating.level} off scale")
 
 
 # --- the synthesis ------------------------------------------------------------------
 
 
-def _mean(values: Sequence[int]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _mean(values: Sequence[int]) -> Fraction | None:
+    return Fraction(sum(values), len(values)) if values else None
+
+
+def _median(values: Sequence[int]) -> Fraction | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[half])
+    return Fraction(ordered[half - 1] + ordered[half], 2)
 
 
 def _competency_result(
@@ -350,10 +443,10 @@ def _competency_result(
     return CompetencyResult(
         key=info.key,
         name=info.name,
-        weight=info.weight,
+        weight=exact(info.weight),
         count=len(levels),
         mean=_mean(levels),
-        median=float(statistics.median(levels)) if levels else None,
+        median=_median(levels),
         minimum=min(levels) if levels else None,
         maximum=max(levels) if levels else None,
         clinical=DisciplineStat(len(by_side["clinical"]), _mean(by_side["clinical"])),
@@ -366,21 +459,21 @@ def _competency_result(
 
 
 def _overall(results: Sequence[CompetencyResult]) -> Overall:
-    total = sum(r.weight for r in results)
+    total = sum((r.weight for r in results), Fraction(0))
     assessed = [r for r in results if r.count]
-    weight = sum(r.weight for r in assessed)
-    share = weight / total if total else 0.0
+    weight = sum((r.weight for r in assessed), Fraction(0))
+    share = weight / total if total else Fraction(0)
     if not results:
-        return Overall(None, None, 0.0, None)
+        return Overall(None, None, Fraction(0), None)
     if not assessed:
         n = len(results)
         noun = "competency" if n == 1 else "competencies"
         left = f"Nothing was assessed: none of the {n} {noun} has a rating"
-        return Overall(None, None, 0.0, left)
+        return Overall(None, None, Fraction(0), left)
     score = sum(r.weight * r.mean for r in assessed) / weight
-    terms = " + ".join(f"{fmt(r.mean, 2)} × {plain(r.weight)}" for r in assessed)
+    terms = " + ".join(f"{fmt(r.mean)} × {plain(r.weight)}" for r in assessed)
     weights = " + ".join(plain(r.weight) for r in assessed)
-    formula = f"({terms}) / ({weights}) = {fmt(score, 2)}"
+    formula = f"({terms}) / ({weights}) = {fmt(score)}"
     missing = len(results) - len(assessed)
     left_out = None
     if missing:
@@ -401,13 +494,71 @@ def _must_meet(result: CompetencyResult) -> MustMeet | None:
     who = ", ".join(f"{r.interviewer} rated {r.level}" for r in below)
     if result.mean < m:
         sentence = (
-            f"{result.name}: mean {fmt(result.mean, 2)} is below the minimum {m}; {who}"
+            f"{result.name}: mean {fmt(result.mean)} is below the minimum {m}; {who}"
         )
     else:
         sentence = (
-            f"{result.name}: {who}, below the minimum {m} (mean {fmt(result.mean, 2)})"
+            f"{result.name}: {who}, below the minimum {m} (mean {fmt(result.mean)})"
         )
     return MustMeet(result.key, result.name, m, result.mean, below, sentence)
+
+
+def _split_flag(result: CompetencyResult, labels: dict[int, str]) -> Flag | None:
+    if not result.count or result.maximum - result.minimum < SPLIT_SPREAD:
+        return None
+    low = [r.interviewer for r in result.ratings if r.level == result.minimum]
+    high = [r.interviewer for r in result.ratings if r.level == result.maximum]
+    return Flag(
+        FlagKind.SPLIT_PANEL,
+        f"Ratings for {result.name} span "
+        f"{result.maximum - result.minimum} levels, from "
+        f"{result.minimum} ({labels[result.minimum]}) by {join_names(low)} "
+        f"to {result.maximum} ({labels[result.maximum]}) by "
+        f"{join_names(high)}",
+        competency=result.key,
+    )
+
+
+def _gap_flag(result: CompetencyResult) -> Flag | None:
+    clinical, technical = result.clinical.mean, result.technical.mean
+    if clinical is None or technical is None:
+        return None
+    gap = clinical - technical
+    if abs(gap) < GAP_THRESHOLD:
+        return None
+    direction = "higher" if gap > 0 else "lower"
+    return Flag(
+        FlagKind.CROSS_FUNCTIONAL_GAP,
+        f"Clinical interviewers rated {result.name} {fmt(abs(gap))} "
+        f"levels {direction} than technical interviewers "
+        f"({fmt(clinical)} vs {fmt(technical)})",
+        competency=result.key,
+    )
+
+
+def _coverage_flag(info: CompetencyInfo, result: CompetencyResult) -> Flag | None:
+    needed = DISCIPLINES if info.assessed_by == "both" else (info.assessed_by,)
+    counts = {"clinical": result.clinical.count, "technical": result.technical.count}
+    absent = [side for side in needed if not counts[side]]
+    if not absent:
+        return None
+    should = (
+        "both clinical and technical interviewers"
+        if info.assessed_by == "both"
+        else f"{info.assessed_by} interviewers"
+    )
+    if not result.count:
+        lead = f"Nobody rated {result.name}"
+    elif len(absent) == 1 and info.assessed_by == "both":
+        present = "technical" if absent[0] == "clinical" else "clinical"
+        lead = f"Only {present} interviewers rated {result.name}"
+    else:
+        lead = f"No {absent[0]} interviewer rated {result.name}"
+    return Flag(
+        FlagKind.COVERAGE_GAP,
+        f"{lead}; it should be assessed by {should}",
+        competency=result.key,
+    )
 
 
 def _competency_flags(
@@ -416,116 +567,95 @@ def _competency_flags(
     labels: dict[int, str],
     any_submitted: bool,
 ) -> list[Flag]:
-    flags = []
-    if result.count and result.maximum - result.minimum >= SPLIT_SPREAD:
-        low = [r.interviewer for r in result.ratings if r.level == result.minimum]
-        high = [r.interviewer for r in result.ratings if r.level == result.maximum]
-        flags.append(
-            Flag(
-                FlagKind.SPLIT_PANEL,
-                f"Ratings for {result.name} span "
-                f"{result.maximum - result.minimum} levels, from "
-                f"{result.minimum} ({labels[result.minimum]}) by {join_names(low)} "
-                f"to {result.maximum} ({labels[result.maximum]}) by "
-                f"{join_names(high)}",
-                competency=result.key,
-            )
-        )
-    clinical, technical = result.clinical.mean, result.technical.mean
-    if clinical is not None and technical is not None:
-        gap = clinical - technical
-        if abs(gap) >= GAP_THRESHOLD:
-            direction = "higher" if gap > 0 else "lower"
-            flags.append(
-                Flag(
-                    FlagKind.CROSS_FUNCTIONAL_GAP,
-                    f"Clinical interviewers rated {result.name} {fmt(abs(gap), 1)} "
-                    f"levels {direction} than technical interviewers "
-                    f"({fmt(clinical, 1)} vs {fmt(technical, 1)})",
-                    competency=result.key,
-                )
-            )
+    found = [_split_flag(result, labels), _gap_flag(result)]
     if any_submitted:
-        needed = DISCIPLINES if info.assessed_by == "both" else (info.assessed_by,)
-        counts = {
-            "clinical": result.clinical.count,
-            "technical": result.technical.count,
-        }
-        absent = [side for side in needed if not counts[side]]
-        if absent:
-            should = (
-                "both clinical and technical interviewers"
-                if info.assessed_by == "both"
-                else f"{info.assessed_by} interviewers"
-            )
-            if not result.count:
-                lead = f"Nobody rated {result.name}"
-            elif len(absent) == 1 and info.assessed_by == "both":
-                present = "technical" if absent[0] == "clinical" else "clinical"
-                lead = f"Only {present} interviewers rated {result.name}"
-            else:
-                lead = f"No {absent[0]} interviewer rated {result.name}"
-            flags.append(
-                Flag(
-                    FlagKind.COVERAGE_GAP,
-                    f"{lead}; it should be assessed by {should}",
-                    competency=result.key,
-                )
-            )
-    return flags
+        found.append(_coverage_flag(info, result))
+    return [flag for flag in found if flag is not None]
 
 
-def _scorecard_flags(
-    card: ScorecardIn, labels: dict[int, str], middle: float
-) -> list[Flag]:
-    flags = []
+def _contradiction_flag(
+    card: ScorecardIn, labels: dict[int, str], middle: Fraction
+) -> Flag | None:
     own = [r.level for r in card.ratings if r.level is not None]
     rec = card.recommendation
-    if own and rec is not None:
-        mean = sum(own) / len(own)
-        if rec > middle and mean < middle:
-            half, side = "top", "below"
-        elif rec < middle and mean > middle:
-            half, side = "bottom", "above"
-        else:
-            half = side = ""
-        if half:
-            flags.append(
-                Flag(
-                    FlagKind.CONTRADICTION,
-                    f"{card.interviewer} recommended {rec} ({labels[rec]}), in the "
-                    f"{half} half of the scale, but their ratings average "
-                    f"{fmt(mean, 2)}, {side} the middle of the scale "
-                    f"({plain(middle)})",
-                    scorecard_id=card.id,
-                )
-            )
-    if (
-        card.amended_at is not None
-        and card.others_visible_from is not None
-        and card.amended_at > card.others_visible_from
-    ):
-        after = duration_text(card.amended_at - card.others_visible_from)
+    if not own or rec is None:
+        return None
+    mean = Fraction(sum(own), len(own))
+    if rec > middle and mean < middle:
+        half, side = "top", "below"
+    elif rec < middle and mean > middle:
+        half, side = "bottom", "above"
+    else:
+        return None
+    return Flag(
+        FlagKind.CONTRADICTION,
+        f"{_who(card)} recommended {rec} ({labels[rec]}), in the "
+        f"{half} half of the scale, but their ratings average "
+        f"{fmt(mean)}, {side} the middle of the scale ({plain(middle)})",
+        scorecard_id=card.id,
+    )
+
+
+def _their_scorecard(card: ScorecardIn) -> str:
+    return f"their scorecard for {card.session}" if card.session else "their scorecard"
+
+
+def _who(card: ScorecardIn) -> str:
+    """The author, and which interview when known: a person may hold several seats."""
+    return f"{card.interviewer} ({card.session})" if card.session else card.interviewer
+
+
+def _independence_flags(card: ScorecardIn) -> list[Flag]:
+    seen = card.others_visible_from
+    if seen is None:
+        return []
+    flags = []
+    if card.submitted_at > seen:
         flags.append(
             Flag(
-                FlagKind.AMENDED_AFTER_VISIBLE,
-                f"{card.interviewer} amended their scorecard {after} after they "
-                "could see the other scorecards",
+                FlagKind.WRITTEN_AFTER_READING,
+                f"{card.interviewer} submitted {_their_scorecard(card)} "
+                f"{duration_text(card.submitted_at - seen)} after they could read "
+                "the other scorecards",
                 scorecard_id=card.id,
             )
         )
-    if card.interview_ended_at is not None:
-        late = card.submitted_at - card.interview_ended_at
-        if late > STALE_AFTER:
-            flags.append(
-                Flag(
-                    FlagKind.STALE,
-                    f"{card.interviewer} submitted {duration_text(late)} after the "
-                    "interview (the limit is 48 hours)",
-                    scorecard_id=card.id,
-                )
+    if card.amended_at is not None and card.amended_at > seen:
+        flags.append(
+            Flag(
+                FlagKind.AMENDED_AFTER_VISIBLE,
+                f"{card.interviewer} amended {_their_scorecard(card)} "
+                f"{duration_text(card.amended_at - seen)} after they could see the "
+                "other scorecards",
+                scorecard_id=card.id,
             )
+        )
     return flags
+
+
+def _stale_flag(card: ScorecardIn) -> Flag | None:
+    if card.interview_ended_at is None:
+        return None
+    late = card.submitted_at - card.interview_ended_at
+    if late <= STALE_AFTER:
+        return None
+    return Flag(
+        FlagKind.STALE,
+        f"{_who(card)} submitted {duration_text(late)} after the "
+        "interview (the limit is 48 hours)",
+        scorecard_id=card.id,
+    )
+
+
+def _scorecard_flags(
+    card: ScorecardIn, labels: dict[int, str], middle: Fraction
+) -> list[Flag]:
+    found = [
+        _contradiction_flag(card, labels, middle),
+        *_independence_flags(card),
+        _stale_flag(card),
+    ]
+    return [flag for flag in found if flag is not None]
 
 
 def synthesize(
@@ -537,7 +667,7 @@ def synthesize(
     """The debrief picture of one loop; see the module docstring for every formula."""
     _check(levels, competencies, scorecards, expected_scorecards)
     labels = {lv.value: lv.label for lv in levels}
-    middle = (min(labels) + max(labels)) / 2
+    middle = Fraction(min(labels) + max(labels), 2)
     cards = [card for card in scorecards if card.submitted_at is not None]
 
     results = tuple(_competency_result(info, cards) for info in competencies)
@@ -557,6 +687,7 @@ def synthesize(
         )
         for value in sorted(labels)
     )
+    replaced = sum(1 for c in cards if c.replaced_at is not None)
     return Synthesis(
         competencies=results,
         overall=_overall(results),
@@ -565,6 +696,7 @@ def synthesize(
         tally=tally,
         no_recommendation=sum(1 for c in cards if c.recommendation is None),
         submitted=len(cards),
+        replaced=replaced,
         expected=expected_scorecards,
-        missing=max(0, expected_scorecards - len(cards)),
+        missing=max(0, expected_scorecards - (len(cards) - replaced)),
     )

@@ -11,18 +11,32 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 
 from ..extensions import db
+from ..forms import Form
 from ..models import DecisionOutcome, Loop, Role
 from ..permissions import can_view_panel_scorecards, role_required
 from .documents import packet_filename, packet_pdf
 from .operations import DecisionError, record_decision
-from .packet import bars, evidence_by_competency, loop_synthesis
+from .packet import bars, evidence_by_competency, loop_synthesis, panel_rows
 from .renderer import RenderError
+from .synthesis import ScaleError, fmt, plain
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops")
+
+
+@bp.app_template_filter("number")
+def number_filter(value, places: int = 2) -> str:
+    """Print a score or mean by the synthesis's one rule (half up); "—" for none."""
+    return "—" if value is None else fmt(value, places)
+
+
+@bp.app_template_filter("plain_number")
+def plain_number_filter(value) -> str:
+    """Print a weight or level as written ("1.5", "2"), as the formula does."""
+    return "—" if value is None else plain(value)
+
 
 OUTCOMES = [
     SelectChoice(DecisionOutcome.HIRE.value, "Hire"),
@@ -31,7 +45,7 @@ OUTCOMES = [
 ]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     outcome = RadioField("Decision", choices=OUTCOMES)
     rationale = TextAreaField("Rationale: why, in the light of the evidence")
     submit = SubmitField("Record the decision")
@@ -60,18 +74,28 @@ def show(loop_id: int):
 
 
 def _render(loop: Loop, form: DecisionForm, status: int = 200):
-    result = loop_synthesis(loop)
+    try:
+        result = loop_synthesis(loop)
+    except ScaleError as exc:
+        return _cannot_combine(loop, exc)
     page = render_template(
         "debrief/show.html",
         loop=loop,
         result=result,
         bars=bars(result),
         evidence=evidence_by_competency(loop),
+        panel=panel_rows(loop),
         levels=loop.rubric_version.levels,
         form=form,
         may_decide=_may_decide(loop),
     )
     return page, status
+
+
+def _cannot_combine(loop: Loop, exc: ScaleError):
+    """A rubric version saved before scales had to be consecutive: say so, no 500."""
+    page = render_template("debrief/cannot_combine.html", loop=loop, reason=str(exc))
+    return page, 409
 
 
 @bp.route("/<int:loop_id>/debrief.pdf")
@@ -90,6 +114,8 @@ def packet(loop_id: int):
     except RenderError as exc:
         page = render_template("debrief/packet_failed.html", loop=loop, reason=str(exc))
         return page, 503
+    except ScaleError as exc:
+        return _cannot_combine(loop, exc)
     response = Response(pdf, mimetype="application/pdf")
     # Inline, so a tablet shows it; the name is what "save" offers.
     response.headers["Content-Disposition"] = (
