@@ -231,9 +231,36 @@ def _competencies(data: dict) -> list:
     return items if isinstance(items, list) else []
 
 
+def _scale_gap_problem(data: dict, loaded: Loaded) -> list[Problem]:
+    """A scale must climb one step at a time: means, gaps and spreads count levels."""
+    # A file-level rule, not a model validator: versions saved before it are rebuilt
+    # with the model (rubrics/documents.py) and must still load for export and diff.
+    scale = data.get("scale")
+    if not isinstance(scale, list):
+        return []
+    written = [
+        level.get("value") if isinstance(level, dict) else None for level in scale
+    ]
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in written)
+    if not ints or written != sorted(set(written)):
+        return []  # the schema reports a malformed or unordered scale itself
+    for i in range(1, len(written)):
+        if written[i] != written[i - 1] + 1:
+            path = ("scale", i, "value")
+            message = (
+                f"scale values must be consecutive whole numbers: after "
+                f"{written[i - 1]} comes {written[i - 1] + 1}, not {written[i]} "
+                f"(the scale is {written}); means and gaps between interviewers "
+                "count levels, so a scale cannot skip values"
+            )
+            return [Problem(path, message, loaded.line_of(path))]
+    return []
+
+
 def _whole_rubric_problems(data: dict, loaded: Loaded) -> list[Problem]:
-    """Rules across competencies: unique keys; unequal weights need a written reason."""
-    problems = []
+    """Rules across competencies: unique keys; unequal weights need a written reason;
+    a scale of consecutive values."""
+    problems = _scale_gap_problem(data, loaded)
     first: dict[str, int] = {}
     weights = []
     for i, item in enumerate(_competencies(data)):
