@@ -207,6 +207,7 @@ def debrief_command(loop_id, output, all_decided, out_dir, size, archival, zone,
     from .debrief.batch import render_to_files, write_atomically
     from .debrief.documents import packet_filename, packet_pdf
     from .debrief.renderer import RenderError
+    from .debrief.synthesis import ScaleError
     from .loops.schedule import ScheduleError
     from .loops.schedule import zone as find_zone
     from .models import Loop, LoopStatus
@@ -228,7 +229,7 @@ def debrief_command(loop_id, output, all_decided, out_dir, size, archival, zone,
         path = Path(output or packet_filename(loop))
         try:
             write_atomically(path, packet_pdf(loop, **options))
-        except (RenderError, OSError) as exc:
+        except (RenderError, ScaleError, OSError) as exc:
             raise click.ClickException(f"loop {loop_id}: {exc}") from None
         click.echo(f"Wrote {path}")
         return

@@ -18,7 +18,7 @@ from interview.debrief.synthesis import (
     synthesize,
 )
 from interview.extensions import db
-from interview.models import Loop, PlanSession, Role, ScorecardStatus
+from interview.models import Loop, LoopStatus, PlanSession, Role, ScorecardStatus
 from interview.rubrics.schema import RubricSpec, validate
 
 from .builders import add_scorecard, clinical_seat, start_loop
@@ -131,3 +131,28 @@ def test_a_legacy_scale_gets_a_clear_page_not_an_error(app, client, auth, make_u
         assert "Traceback" not in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Loop.id))) == 1
+
+
+def test_a_legacy_scale_is_reported_by_the_command_line_and_the_batch_goes_on(
+    app, runner, make_user, seat, tmp_path
+):
+    legacy = _legacy_loop(app, make_user)
+    with app.app_context():
+        for loop in db.session.scalars(sa.select(Loop)):
+            loop.status = LoopStatus.DECIDED
+        db.session.commit()
+        fine = next(
+            loop.id
+            for loop in db.session.scalars(sa.select(Loop))
+            if loop.id != legacy["loop_id"]
+        )
+    one = runner.invoke(
+        args=["debrief", str(legacy["loop_id"]), "-o", str(tmp_path / "x.pdf")]
+    )
+    assert one.exit_code == 1 and "Traceback" not in one.output
+    assert "consecutive whole numbers, not [1, 2, 4, 8]" in one.output
+    out = tmp_path / "packets"
+    batch = runner.invoke(args=["debrief", "--all-decided", "--out-dir", str(out)])
+    assert batch.exit_code == 1, batch.output
+    assert f"loop {legacy['loop_id']} failed" in batch.output
+    assert [p.name for p in out.iterdir()] == [f"debrief-{fine}-priya-raman.pdf"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..models import Loop
 from .documents import packet_filename, packet_html, renderers
+from .synthesis import ScaleError
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,11 @@ def render_to_files(
 
     with ThreadPoolExecutor(max_workers=jobs) as executor:
         for loop in loops:
+            try:
+                html = packet_html(loop, **options)
+            except ScaleError as exc:  # a rubric saved before the scale rule
+                finish(Outcome(loop.id, None, str(exc)))
+                continue
             slots.acquire()
-            html = packet_html(loop, **options)
             executor.submit(work, loop.id, packet_filename(loop), html)
     return sorted(outcomes, key=lambda o: o.loop_id)

@@ -18,10 +18,11 @@ from ..forms import Form
 from ..models import DecisionOutcome, Loop, Role
 from ..permissions import can_view_panel_scorecards, role_required
 from .documents import packet_filename, packet_pdf
+from .numbers import fmt, plain
 from .operations import DecisionError, record_decision
 from .packet import bars, evidence_by_competency, loop_synthesis, panel_rows
 from .renderer import RenderError
-from .synthesis import ScaleError, fmt, plain
+from .synthesis import ScaleError
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops")
 
