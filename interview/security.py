@@ -1,9 +1,12 @@
-"""Request-wide safety: the sign-in gate, security headers, safe redirects."""
+"""Request-wide safety: clean addresses, the sign-in gate, security headers, safe
+redirects."""
 
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
+
+from .text import first_control_character
 
 # Endpoints reachable without signing in; everything else needs an account.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
@@ -32,11 +35,47 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def url_problem(path: str, args) -> str | None:
+    """Say which control character an address holds (in its path or query), if any.
+
+    No page of the site has one in its address; on PostgreSQL a NUL reaching a query
+    would fail deep in the driver, so such an address is answered before any query.
+    """
+    for part, texts in (("address", [path]), ("query", _query_texts(args))):
+        for text in texts:
+            if (found := first_control_character(text)) is not None:
+                return (
+                    f"The {part} of this page holds an invisible control character "
+                    f"(U+{ord(found[1]):04X}), which no page of this site uses. "
+                    "Check the link, or type the address again."
+                )
+    return None
+
+
+def _query_texts(args) -> list[str]:
+    return [text for key, value in args.items(multi=True) for text in (key, value)]
+
+
+def refuse_control_characters():
+    """Answer an address holding a control character with a clear 400 page."""
+    from .errors import render_error
+
+    if (problem := url_problem(request.path, request.args)) is not None:
+        return render_error(400, problem)
+    return None
+
+
 def require_sign_in():
     """Send anonymous visitors of any non-public page to sign-in, remembering the page."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if current_user.is_authenticated:
+        # Who this is, kept for an error page that must not touch the database.
+        g.interview_visitor = {
+            "name": current_user.name,
+            "role": current_user.role,
+            "discipline": current_user.discipline,
+        }
         return None
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=target))
@@ -57,5 +96,6 @@ def add_security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_control_characters)  # first: before any query
     app.before_request(require_sign_in)
     app.after_request(add_security_headers)

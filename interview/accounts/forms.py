@@ -3,7 +3,6 @@
 import functools
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
 )
 
 from ..auth.forms import strong_password
+from ..forms import Form
 from ..models import Discipline, Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
@@ -49,7 +49,7 @@ def time_zone_choices() -> list[SelectChoice]:
     return [SelectChoice(z, z.replace("_", " ")) for z in _zone_names()]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """Create or edit an account; the password is required only when creating."""
 
     name = StringField(

@@ -1,9 +1,9 @@
 """Sign-in and password forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..forms import Form
 from .passwords import MAX_LENGTH, password_problem
 
 
@@ -13,7 +13,7 @@ def strong_password(_form, field) -> None:
         raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254)],
@@ -28,7 +28,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired("Enter your current password.")],

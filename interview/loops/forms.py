@@ -1,6 +1,5 @@
 """Forms for requisitions, plans, candidates and loops."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from ..accounts.forms import time_zone_choices
+from ..forms import Form as BaseForm
 from ..models import Discipline, RequisitionStatus
 from .schedule import ScheduleError, zone
 
@@ -36,7 +36,17 @@ STATUSES = [
 ]
 
 
-class RequisitionForm(FlaskForm):
+def duplicates(items: list) -> list:
+    """The items that occur more than once, in the order of their second occurrence."""
+    seen, twice = set(), []
+    for item in items:
+        if item in seen and item not in twice:
+            twice.append(item)
+        seen.add(item)
+    return twice
+
+
+class RequisitionForm(BaseForm):
     title = StringField(
         "Title", validators=[DataRequired("Enter a title."), Length(max=200)]
     )
@@ -68,17 +78,24 @@ class PlanSessionForm(Form):
         "Technical interviewers", default=1, validators=[NumberRange(0, 4)]
     )
 
+    def validate_competency_keys(self, field):
+        """A competency is heard once per session: twice would break the loop's copy."""
+        if twice := duplicates(field.data or []):
+            names = {choice.value: choice.label for choice in field.choices or []}
+            listed = ", ".join(str(names.get(key, key)) for key in twice)
+            raise ValidationError(f"Choose each competency once ({listed} twice).")
+
     def validate_technical_seats(self, field):
         if (self.clinical_seats.data or 0) + (field.data or 0) < 1:
             raise ValidationError("A session needs at least one interviewer.")
 
 
-class PlanForm(FlaskForm):
+class PlanForm(BaseForm):
     sessions = FieldList(FormField(PlanSessionForm), min_entries=1)
     submit = SubmitField("Save plan")
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(BaseForm):
     name = StringField(
         "Name",
         validators=[DataRequired("Enter the candidate's name."), Length(max=200)],
@@ -92,20 +109,20 @@ class CandidateForm(FlaskForm):
     submit = SubmitField("Save candidate")
 
 
-class NewLoopForm(FlaskForm):
+class NewLoopForm(BaseForm):
     candidate_id = SelectField(
         "Candidate", validators=[DataRequired("Choose a candidate.")]
     )
     submit = SubmitField("Start the loop")
 
 
-class SeatForm(FlaskForm):
+class SeatForm(BaseForm):
     interviewer_id = SelectField("Interviewer")
     current = HiddenField()  # who sat there when the page was shown
     submit = SubmitField("Seat")
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(BaseForm):
     starts_local = StringField(
         "Starts (in the session's time zone)",
         render_kw={"type": "datetime-local"},
@@ -150,18 +167,18 @@ class ScheduleForm(FlaskForm):
             raise ValidationError("Enter a full https:// link.")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     status = SelectField("Move the loop to")
     submit = SubmitField("Change status")
 
 
-class LoopSessionForm(PlanSessionForm, FlaskForm):
+class LoopSessionForm(PlanSessionForm, BaseForm):
     """One session of a single loop, changed without touching the requisition's plan."""
 
     submit = SubmitField("Save session")
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(BaseForm):
     interviewer_id = SelectField(
         "Interviewer", validators=[DataRequired("Choose someone.")]
     )

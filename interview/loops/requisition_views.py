@@ -205,9 +205,9 @@ def add_candidate_conflict(candidate_id: int):
                 f"{interviewer.name} will not be seated on {candidate.name}'s panels.",
                 "success",
             )
-    else:
-        for errors in form.errors.values():
-            flash(" ".join(errors), "error")
+    else:  # the messages next to the fields, with the typed reason kept
+        details = CandidateForm(formdata=None, obj=candidate)
+        return _candidate_page(details, candidate, form, 422)
     return redirect(
         url_for(".edit_candidate", candidate_id=candidate.id, _anchor="conflicts")
     )
@@ -230,9 +230,14 @@ def _edit_candidate(candidate: Candidate | None):
         flash(f"Saved {candidate.name}.", "success")
         return redirect(url_for(".candidates"))
     conflict_form = _conflict_form() if candidate else None
-    return render_template(
+    return _candidate_page(form, candidate, conflict_form)
+
+
+def _candidate_page(form, candidate, conflict_form, status: int = 200):
+    page = render_template(
         "loops/candidate_form.html",
         form=form,
         candidate=candidate,
         conflict_form=conflict_form,
     )
+    return page, status

@@ -5,7 +5,6 @@ would hold, the schema checks it, and each problem is put back next to its field
 Lists (probes, evidence, job families) are typed one per line.
 """
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FieldList,
@@ -19,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from ..forms import Form as BaseForm
 from .loader import Problem
 from .schema import DEFAULT_SCALE, RubricSpec
 
@@ -60,7 +60,7 @@ class CompetencyForm(Form):
     technical_cues = TextAreaField("Cues for technical interviewers")
 
 
-class RubricForm(FlaskForm):
+class RubricForm(BaseForm):
     based_on = HiddenField()
     key = StringField(
         "Key", description="Lowercase letters, digits, dashes; it never changes."
@@ -77,7 +77,7 @@ class RubricForm(FlaskForm):
     save = SubmitField("Save as a new version")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     file = FileField("Rubric file (YAML, at most 1 MiB)", validators=[FileRequired()])
     submit = SubmitField("Upload and check")
 

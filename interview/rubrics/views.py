@@ -13,8 +13,10 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import mark_control_characters
 from ..models import Role, Rubric, RubricVersion
 from ..permissions import role_required
+from ..text import first_control_character
 from . import operations as ops
 from .diff import diff
 from .documents import from_version
@@ -28,7 +30,7 @@ from .forms import (
     form_to_data,
     spec_to_form_data,
 )
-from .loader import MAX_BYTES, Loaded
+from .loader import MAX_BYTES, Loaded, Problem, RubricFileError, load
 from .schema import validate, validate_data
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
@@ -97,15 +99,17 @@ def upload():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = validate(upload.stream.read(MAX_BYTES + 1))
+            raw = upload.stream.read(MAX_BYTES + 1)
         finally:
             upload.close()  # a large upload sits in a temporary file: free it now
-        if result.ok:
+        result = validate(raw)
+        unstorable = control_character_problems(raw)
+        if result.ok and not unstorable:
             saved = ops.save_rubric(current_user, result.rubric)
             db.session.commit()
             _flash_saved(saved)
             return redirect(url_for(".show", key=saved.version.rubric.key))
-        problems = result.problems
+        problems = unstorable + result.problems
     status = 422 if problems else 200
     return render_template("rubrics/upload.html", form=form, problems=problems), status
 
@@ -149,13 +153,18 @@ def _start_form(rubric: Rubric | None) -> RubricForm:
 
 
 def _save(form: RubricForm, rubric: Rubric | None):
+    unstorable = [
+        (field.id, f"{field.label.text}: {field.errors[-1]}")
+        for field in mark_control_characters(form)
+    ]
     result = validate_data(Loaded(form_to_data(form), {}))
-    summary = attach_problems(form, result.problems)
-    if result.ok and rubric is None and ops.find_rubric(result.rubric.key):
+    summary = unstorable + attach_problems(form, result.problems)
+    ok = result.ok and not unstorable
+    if ok and rubric is None and ops.find_rubric(result.rubric.key):
         form.key.errors = [
             "A rubric with this key exists already; edit that one instead."
         ]
-    elif result.ok:
+    elif ok:
         based_on = int(form.based_on.data) if form.based_on.data else None
         try:
             saved = ops.save_rubric(current_user, result.rubric, based_on=based_on)
@@ -183,6 +192,44 @@ def _render_editor(form, rubric, focus=None, summary=(), status=200):
         "rubrics/edit.html", form=form, rubric=rubric, focus=focus, summary=summary
     )
     return page, status
+
+
+def control_character_problems(raw: bytes) -> list[Problem]:
+    """Text in a rubric file that cannot be stored, each with its line.
+
+    A raw control character is refused by the YAML parser, but an escape in a quoted
+    string ("\\0", "\\e", "\\x1b") makes one the file does not show; PostgreSQL
+    cannot store a NUL and neither database should hold the others.
+    """
+    try:
+        loaded = load(raw)
+    except RubricFileError:
+        return []  # validate() has already said why the file cannot be read
+    return [
+        Problem(path, message, loaded.line_of(path))
+        for path, message in _control_characters(loaded.data, ())
+    ]
+
+
+def _control_characters(value, path: tuple):
+    if isinstance(value, str):
+        if (found := first_control_character(value)) is not None:
+            index, char = found
+            yield (
+                path,
+                (
+                    f"holds the invisible control character U+{ord(char):04X} at "
+                    f'character {index:,} (in YAML perhaps an escape such as "\\0" or '
+                    f'"\\e"), which cannot be stored; remove it'
+                ),
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_characters(key, (*path, "<key>"))
+            yield from _control_characters(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_characters(item, (*path, index))
 
 
 def _flash_saved(saved: ops.Imported) -> None:

@@ -1,0 +1,100 @@
+"""The base of every form on the site: text that cannot be stored is refused at its field.
+
+A control character (interview/text.py) in any typed field, however deeply nested in
+lists of sub-forms, stops that field's other checks and puts the message next to it,
+so PostgreSQL (which cannot store NUL) and SQLite (which can) answer the same way and
+nothing that would fail at the database gets that far. The form also registers itself
+for the request, so a page that reports a database fault can show its fields back
+with their labels (errors.py).
+"""
+
+from collections.abc import Iterator
+
+from flask import g, has_app_context
+from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField, PasswordField, StringField
+from wtforms.validators import StopValidation
+
+from .text import control_character_problem, first_control_character
+
+
+class Form(FlaskForm):
+    """A FlaskForm that refuses control characters in every text field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_app_context():
+            g.setdefault("interview_forms", []).append(self)
+
+    def validate(self, extra_validators=None) -> bool:
+        """Refuse control characters first, so no other check sees them."""
+        refuse_control_characters(self)
+        return super().validate(extra_validators=extra_validators)
+
+
+def leaf_fields(form) -> Iterator[Field]:
+    """Every field of a form, sub-forms and field lists opened up."""
+    for field in form:
+        yield from _leaves(field)
+
+
+def _leaves(field: Field) -> Iterator[Field]:
+    if isinstance(field, FormField):
+        yield from leaf_fields(field.form)
+    elif isinstance(field, FieldList):
+        for entry in field.entries:
+            yield from _leaves(entry)
+    else:
+        yield field
+
+
+def field_problem(field: Field) -> str | None:
+    """What is wrong with a text field's value, or None (other kinds are not text)."""
+    if not isinstance(field, StringField) or not isinstance(field.data, str):
+        return None
+    if isinstance(field, PasswordField):
+        found = first_control_character(field.data)
+        if found is None:
+            return None
+        index, char = found
+        return (
+            f"Remove the invisible control character U+{ord(char):04X} at character "
+            f"{index:,} of the password, then type it again."
+        )
+    return control_character_problem(field.data)
+
+
+def refuse_control_characters(form) -> list[Field]:
+    """Make each text field holding a control character fail with the message alone.
+
+    The field's own validators are replaced (on this form instance only) by one that
+    stops validation with the message, so a validator that would choke on the text
+    (an email or time-zone check, password hashing) never runs on it.
+    """
+    refused = []
+    for field in leaf_fields(form):
+        if (problem := field_problem(field)) is not None:
+            field.validators = [_Refuse(problem)]
+            refused.append(field)
+    return refused
+
+
+def mark_control_characters(form) -> list[Field]:
+    """Put the message next to each text field holding a control character, for forms
+    whose rules are checked elsewhere (the rubric editor's schema); return them."""
+    marked = []
+    for field in leaf_fields(form):
+        if (problem := field_problem(field)) is not None:
+            field.errors = [*(field.errors or ()), problem]
+            marked.append(field)
+    return marked
+
+
+class _Refuse:
+    """A validator that always stops with one message."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, _form, _field):
+        raise StopValidation(self.message)
