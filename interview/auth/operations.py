@@ -1,12 +1,15 @@
 """Signing in and out, with the per-account throttle kept in the database."""
 
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from ..errors import DISK_FULL, UNAVAILABLE, database_fault
 from ..extensions import db
 from ..models import LoginFailure, User
 from ..models.users import new_session_token
@@ -38,15 +41,57 @@ def locked_until(email: str, now: datetime) -> datetime | None:
     """When the throttle on this email lifts, or None if it is not throttled."""
     window = current_app.config["LOGIN_FAILURE_WINDOW"]
     limit = current_app.config["LOGIN_MAX_FAILURES"]
-    recent = db.session.scalars(
+    recorded = db.session.scalars(
         sa.select(LoginFailure.at)
         .where(LoginFailure.email == email, LoginFailure.at > now - window)
         .order_by(LoginFailure.at.desc())
         .limit(limit)
     ).all()
+    recent = sorted([*recorded, *_unrecorded().since(email, now - window)])[-limit:]
     if len(recent) < limit:
         return None
-    return recent[-1] + window
+    return recent[0] + window
+
+
+class UnrecordedFailures:
+    """Failed attempts the database refused to record, counted in this process.
+
+    While the database refuses writes (a full disk, a lost connection) the throttle
+    still holds for guesses that reach this worker; the counts go when a correct
+    password is given or they leave the window.
+    """
+
+    MAX_EMAILS = 10_000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._times: dict[str, list[datetime]] = {}
+
+    def add(self, email: str, at: datetime) -> None:
+        with self._lock:
+            if email not in self._times and len(self._times) >= self.MAX_EMAILS:
+                del self._times[next(iter(self._times))]  # the oldest email first
+            self._times.setdefault(email, []).append(at)
+
+    def since(self, email: str, start: datetime) -> list[datetime]:
+        with self._lock:
+            kept = [at for at in self._times.get(email, ()) if at > start]
+            if kept:
+                self._times[email] = kept
+            else:
+                self._times.pop(email, None)
+            return kept
+
+    def forget(self, email: str) -> None:
+        with self._lock:
+            self._times.pop(email, None)
+
+
+def _unrecorded() -> UnrecordedFailures:
+    """This app's count of failures the database could not record."""
+    return current_app.extensions.setdefault(
+        "interview_unrecorded_failures", UnrecordedFailures()
+    )
 
 
 DEMO_DOMAIN = "@demo.example"
@@ -68,6 +113,10 @@ def check_credentials(email: str, password: str) -> SignInResult:
     email, so parallel guesses all count against the limit. The slow hash check then
     runs with no transaction open (on SQLite no write lock is held meanwhile), and
     success removes the recorded failures again.
+
+    The record is bookkeeping, never a condition of signing in: when the database
+    refuses the write (a full disk, a lost connection) the failure is counted in this
+    process instead and the password is checked all the same.
     """
     email = normalise_email(email)
     now = utcnow()
@@ -75,16 +124,20 @@ def check_credentials(email: str, password: str) -> SignInResult:
     if (until := locked_until(email, now)) is not None:
         db.session.commit()
         return _locked(until, now)
-    db.session.add(LoginFailure(email=email, at=now))
     account = _account(email)
-    db.session.commit()
+    if not _quietly(lambda: _record_failure(email, now)):
+        _unrecorded().add(email, now)
 
     method = current_app.config["PASSWORD_HASH_METHOD"]
     stored = account.password_hash if account else None
     if not check_password(stored, password, method) or _is_demo_in_production(email):
         return SignInResult(error=GENERIC_ERROR, status=401)
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
-    db.session.commit()
+    _unrecorded().forget(email)
+    _quietly(
+        lambda: db.session.execute(
+            sa.delete(LoginFailure).where(LoginFailure.email == email)
+        )
+    )
     return SignInResult(user=db.session.get(User, account.id))
 
 
@@ -99,8 +152,7 @@ def authenticate(email: str, password: str) -> SignInResult:
             "need access again.",
             status=403,
         )
-    _update_quietly(result.user, last_sign_in_at=utcnow())
-    db.session.commit()
+    _quietly(lambda: _update_quietly(result.user, last_sign_in_at=utcnow()))
     return result
 
 
@@ -119,9 +171,29 @@ def _lock_email(email: str) -> None:
         db.session.execute(
             sa.text("SELECT pg_advisory_xact_lock(hashtext(:email))"), {"email": email}
         )
+
+
+def _record_failure(email: str, now: datetime) -> None:
+    """Count this attempt as failed until the password proves right; drop old ones."""
     db.session.execute(
-        sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(days=1))
+        sa.delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1))
     )
+    db.session.add(LoginFailure(email=email, at=now))
+
+
+def _quietly(write: Callable[[], object]) -> bool:
+    """Run and commit a bookkeeping write; if the database refuses it, roll back,
+    log it and say so, rather than fail the sign-in that it only keeps count for."""
+    try:
+        write()
+        db.session.commit()
+    except sa.exc.DBAPIError as exc:
+        if database_fault(exc) not in (DISK_FULL, UNAVAILABLE):
+            raise
+        db.session.rollback()
+        current_app.logger.warning("sign-in bookkeeping not recorded: %r", exc.orig)
+        return False
+    return True
 
 
 def _locked(until: datetime, now: datetime) -> SignInResult:
