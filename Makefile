@@ -50,13 +50,15 @@ test: test-packages install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Re-resolve every pin to the newest release setup.cfg allows, for Python 3.11 on
-# Linux; then run `make test` and commit constraints.txt.
+# Linux (uv itself included: the venv then gets the uv it now pins); then run
+# `make test`, which reinstalls from the new lock, and commit constraints.txt.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet $(if $(wildcard $(LOCK)),-c $(LOCK)) uv
 	printf '%s\n' $(foreach tool,$(LOCK_TOOLS),'$(tool)') \
 		| $(BIN)/uv pip compile --quiet --upgrade \
 		--python-version 3.11 --python-platform linux --extra test \
 		--custom-compile-command "make lock" -o $(LOCK) setup.cfg -
+	$(BIN)/python -m pip install --quiet -c $(LOCK) uv
 
 lint: install
 	$(BIN)/ruff check interview tests bench
