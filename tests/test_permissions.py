@@ -72,6 +72,7 @@ ROUTES = [
     ("POST", "/loops/<int:loop_id>/propose", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/schedule", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/status", ONLY_TA),
+    ("POST", "/loops/<int:loop_id>/reopen", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/sessions", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/shape", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/remove", ONLY_TA),

@@ -190,3 +190,20 @@ class ConflictForm(BaseForm):
         ],
     )
     submit = SubmitField("Record conflict")
+
+
+class ReopenForm(BaseForm):
+    """Talent acquisition reopens a decided loop, saying why (the reason is audited)."""
+
+    reason = TextAreaField(
+        "Why reopen it (recorded in the audit log)",
+        validators=[
+            DataRequired("Say why the loop is reopened."),
+            Length(
+                min=10,
+                max=2000,
+                message="Say why in 10 to 2,000 characters; your text is kept here.",
+            ),
+        ],
+    )
+    submit = SubmitField("Reopen the loop")

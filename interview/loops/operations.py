@@ -334,6 +334,36 @@ def change_status(actor: User, loop: Loop, target: str) -> None:
     record(actor, "loop.status", loop, {"status": before}, {"status": target})
 
 
+def reopen_loop(actor: User, loop: Loop, reason: str) -> None:
+    """Take a decided loop back to debrief so scorecards can be amended again.
+
+    The decision stays on record (a later one is added after it); the reopening is
+    audited with who, when, why and the decision that stood.
+    """
+    if loop.status != LoopStatus.DECIDED:
+        raise LoopError(
+            f"This loop is {loop.status.value}; only a decided loop is reopened."
+        )
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise LoopError("Say why the loop is reopened (at least 10 characters).")
+    standing = loop.decisions[-1] if loop.decisions else None
+    loop.status = LoopStatus.DEBRIEF
+    db.session.flush()
+    record(
+        actor,
+        "loop.reopen",
+        loop,
+        {
+            "status": "decided",
+            "outcome": str(standing.outcome) if standing else None,
+            "decision": standing.id if standing else None,
+        },
+        {"status": "debrief"},
+        reason=reason,
+    )
+
+
 def scorecard_status(seat: PanelSeat, now=None) -> str:
     """not started, draft, submitted or overdue (not submitted a day after the end)."""
     card: Scorecard | None = seat.scorecard

@@ -24,7 +24,14 @@ from ..permissions import (
 from ..timeutil import utcnow
 from .blueprint import bp
 from .coverage import gaps
-from .forms import LoopSessionForm, NewLoopForm, ScheduleForm, SeatForm, StatusForm
+from .forms import (
+    LoopSessionForm,
+    NewLoopForm,
+    ReopenForm,
+    ScheduleForm,
+    SeatForm,
+    StatusForm,
+)
 from .operations import (
     LoopError,
     active_seats,
@@ -35,6 +42,7 @@ from .operations import (
     loop_coverage,
     loops_visible_to,
     remove_session,
+    reopen_loop,
     schedule_session,
     scorecard_status,
     update_session,
@@ -108,7 +116,10 @@ def new_loop(requisition_id: int):
 @signed_in
 def loop(loop_id: int):
     """The loop: plan, panel, coverage matrix, scorecards and who still owes one."""
-    loop = load_loop(loop_id)
+    return _loop_page(load_loop(loop_id))
+
+
+def _loop_page(loop: Loop, reopen_form: ReopenForm | None = None, status: int = 200):
     rows = loop_coverage(loop)
     context = {
         "lp": loop,
@@ -130,7 +141,8 @@ def loop(loop_id: int):
     }
     if context["manage"]:
         context.update(_management_forms(loop))
-    return render_template("loops/loop.html", **context)
+        context["reopen_form"] = reopen_form or ReopenForm(formdata=None)
+    return render_template("loops/loop.html", **context), status
 
 
 def _management_forms(loop: Loop) -> dict:
@@ -361,6 +373,29 @@ def status(loop_id: int):
         db.session.commit()
         flash(f"The loop is now {LABELS[target].lower()}.", "success")
     return redirect(url_for(".loop", loop_id=loop.id))
+
+
+@bp.route("/loops/<int:loop_id>/reopen", methods=["POST"])
+@ta_only
+def reopen(loop_id: int):
+    """Reopen a decided loop so its scorecards can be amended; the reason is audited."""
+    loop = load_loop(loop_id)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            reopen_loop(current_user, loop, form.reason.data)
+        except LoopError as exc:
+            db.session.rollback()
+            form.reason.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                "The loop is back in debrief: scorecards can be amended, and the "
+                "hiring manager records a new decision.",
+                "success",
+            )
+            return redirect(url_for(".loop", loop_id=loop.id))
+    return _loop_page(loop, reopen_form=form, status=422)
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics")

@@ -1,0 +1,250 @@
+"""No word lost, none invented: versions that move on every change, a tab that never
+conflicts with itself, refused versions, frozen decided loops and control characters."""
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interview.extensions import db
+from interview.models import (
+    AuditEntry,
+    DecisionOutcome,
+    HiringDecision,
+    Loop,
+    LoopStatus,
+    PanelSeat,
+    Rating,
+    Role,
+    Scorecard,
+)
+
+from .tabs import Tab
+from .test_scorecards import EVIDENCE, _card, _form
+
+
+def test_a_change_to_a_rating_alone_moves_the_version(app, client, auth, seat):
+    auth.login(seat["clara"])
+    Tab(client, seat["id"]).autosave()
+    with app.app_context():
+        rating = db.session.scalar(sa.select(Rating).where(Rating.evidence != ""))
+        before = rating.scorecard.version
+        rating.evidence += " Later she added the downtime procedure."
+        db.session.commit()
+        after_evidence = rating.scorecard.version
+        rating.level = 2
+        db.session.commit()
+        assert before < after_evidence < rating.scorecard.version
+
+
+def test_a_second_tab_that_changed_only_evidence_is_not_overwritten(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    first = Tab(client, seat["id"])
+    assert first.autosave().json["ok"]
+    second = Tab(client, seat["id"])  # opened now: it knows the saved version
+    changed = EVIDENCE + " Second look: she also named the interface engine."
+    assert first.autosave(evidence_workflow=changed).json["ok"]  # evidence only
+    refused = second.autosave(summary="Typed in the second tab, an older copy.")
+    assert refused.status_code == 409 and refused.json["stale"]
+    assert _card(app)["evidence"]["workflow"] == changed
+
+
+@pytest.mark.parametrize("beacon_first", [True, False])
+def test_one_tab_never_conflicts_with_its_own_unload_save(
+    app, client, auth, seat, beacon_first
+):
+    """Pick ratings, press Submit at once (the page also sends its unload save),
+    get "fix the marked fields", fix them, submit again: never a conflict."""
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    for attempt in range(12):
+        unload = tab.request(evidence_workflow="Too short.", summary="")
+        submit = tab.request(submit="y", evidence_workflow="Too short.", summary="")
+        if beacon_first:
+            assert tab.beacon(unload).status_code != 409, attempt
+        shown = tab.post(submit)
+        assert shown.status_code == 422, (attempt, shown.status_code)
+        assert "Fix the marked fields" in shown.get_data(as_text=True)
+        if not beacon_first:
+            assert tab.beacon(unload).status_code != 409, attempt
+    done = tab.post(tab.request(submit="y"))
+    assert done.status_code == 302
+    assert _card(app)["status"] == "submitted"
+
+
+def test_an_older_request_of_the_same_tab_arriving_late_changes_nothing(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    older = tab.request(summary="The older text, sent first, arriving last.")
+    newer = tab.request(summary="The newer text, sent second, arriving first.")
+    assert tab.autosave(newer).json["ok"]
+    late = tab.autosave(older)
+    assert late.status_code == 200 and late.json["ok"]
+    assert _card(app)["summary"] == "The newer text, sent second, arriving first."
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    order=st.permutations(range(5)),
+    kinds=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_any_delivery_order_of_one_tabs_saves_keeps_its_latest_text(
+    app, client, auth, seat, order, kinds
+):
+    """Requests of one tab may arrive in any order: none is a conflict, and what is
+    stored is the text of the last one the tab sent."""
+    with app.app_context():
+        db.session.execute(sa.delete(Rating))
+        db.session.execute(sa.delete(Scorecard))
+        db.session.commit()
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    sent = [tab.request(summary=f"Summary number {n} from this tab.") for n in range(5)]
+    for n in order:
+        response = (
+            tab.autosave(sent[n]) if kinds[n] else tab.post(sent[n] | {"save": "y"})
+        )
+        assert response.status_code in (200, 302), (n, response.status_code)
+    assert _card(app)["summary"] == "Summary number 4 from this tab."
+
+
+@pytest.mark.parametrize("version", [None, "", "-1", "abc", "1.5", "\u0663", "+1"])
+def test_a_save_without_a_valid_version_is_refused_and_keeps_the_text(
+    app, client, auth, seat, version
+):
+    auth.login(seat["clara"])
+    data = _form(save="y", summary="Typed before the version went missing.")
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+    page = client.submit(f"/interviews/{seat['id']}", data)
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "did not say which saved version" in text
+    assert "Typed before the version went missing." in text
+    data.pop("save")
+    autosave = client.submit(f"/interviews/{seat['id']}/autosave", data)
+    assert autosave.status_code == 400 and not autosave.json["ok"]
+    assert _card(app) is None
+
+
+def test_the_conflict_box_names_the_competency_of_each_text(app, client, auth, seat):
+    auth.login(seat["clara"])
+    first, second = Tab(client, seat["id"]), Tab(client, seat["id"])
+    first.post(
+        save="y",
+        evidence_privacy="Privacy evidence from the first window here.",
+        level_privacy="2",
+    )
+    page = second.post(save="y").get_data(as_text=True)
+    assert "Changed in another window" in page
+    assert (
+        "Saved evidence for Workflow" in page and "Saved evidence for Privacy" in page
+    )
+    assert page.index("Saved evidence for Privacy") < page.index(
+        "Privacy evidence from the first window here."
+    )
+
+
+def _decide(app, seat):
+    with app.app_context():
+        loop = db.session.get(PanelSeat, seat["id"]).session.loop
+        db.session.add(
+            HiringDecision(
+                loop=loop,
+                outcome=DecisionOutcome.HIRE,
+                rationale="Strong workflow judgement across the panel.",
+                decided_by_id=seat["manager"].id,
+            )
+        )
+        loop.status = LoopStatus.DECIDED
+        db.session.commit()
+        return loop.id
+
+
+def test_a_decided_loop_freezes_its_scorecards_until_talent_acquisition_reopens(
+    app, client, auth, seat, make_user
+):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    assert tab.post(submit="y").status_code == 302
+    loop_id = _decide(app, seat)
+
+    page = client.get(f"/interviews/{seat['id']}").get_data(as_text=True)
+    assert "its scorecards are frozen" in page and "Submit amendment" not in page
+    amended = tab.post(  # from the page opened before the decision
+        amend="y",
+        level_workflow="2",
+        amend_reason="Re-read my notes after the debrief.",
+    )
+    text = amended.get_data(as_text=True)
+    assert amended.status_code == 409
+    assert "ask talent acquisition to reopen the loop" in text
+    assert _card(app)["amendments"] == 0
+
+    auth.logout()
+    auth.login(make_user(Role.TALENT_ACQUISITION))
+    short = client.submit(f"/loops/{loop_id}/reopen", {"reason": "oops"})
+    assert short.status_code == 422
+    reopened = client.submit(
+        f"/loops/{loop_id}/reopen",
+        {"reason": "The manager asked for the clinical evidence to be amended."},
+    )
+    assert reopened.status_code == 302
+    with app.app_context():
+        assert db.session.get(Loop, loop_id).status == LoopStatus.DEBRIEF
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == "loop.reopen")
+        )
+        assert (
+            entry.reason == "The manager asked for the clinical evidence to be amended."
+        )
+        assert entry.before["outcome"] == "hire"
+
+    auth.logout()
+    auth.login(seat["clara"])
+    tab.reload()
+    done = tab.post(
+        amend="y",
+        level_workflow="2",
+        amend_reason="Re-read my notes after the debrief.",
+    )
+    assert done.status_code == 302 and _card(app)["amendments"] == 1
+
+
+def test_a_decided_loop_refuses_drafts_and_autosaves_too(app, client, auth, seat):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    _decide(app, seat)
+    assert tab.post(save="y").status_code == 409
+    response = tab.autosave()
+    assert response.status_code == 409 and response.json["frozen"]
+    assert _card(app) is None
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize("field", ["evidence_workflow", "notes_workflow", "summary"])
+def test_control_characters_are_refused_next_to_the_field(
+    app, client, auth, seat, char, field
+):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    typed = f"Typed text with a stray{char}character in the middle of it."
+    response = tab.post(save="y", **{field: typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="{field}-error">Remove the invisible control character' in page
+    assert "Typed text with a stray" in page
+    key = "workflow." + field.split("_")[0] if field != "summary" else "summary"
+    autosave = tab.autosave(**{field: typed})
+    assert autosave.status_code == 422 and key in autosave.json["problems"]
+    assert _card(app) is None
