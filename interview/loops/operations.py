@@ -138,7 +138,10 @@ def create_loop(actor: User, requisition: Requisition, candidate: Candidate) -> 
             duration_minutes=p.duration_minutes,
             clinical_seats=p.clinical_seats,
             technical_seats=p.technical_seats,
-            competencies=[by_key[k] for k in p.competency_keys if k in by_key],
+            # dict.fromkeys: a plan saved before duplicates were refused.
+            competencies=[
+                by_key[k] for k in dict.fromkeys(p.competency_keys) if k in by_key
+            ],
         )
         seats = [Discipline.CLINICAL] * p.clinical_seats + [
             Discipline.TECHNICAL
@@ -424,7 +427,8 @@ def update_session(actor: User, session: InterviewSession, data: dict) -> None:
 
 def _shape_session(session: InterviewSession, data: dict) -> None:
     by_key = {c.key: c for c in session.loop.rubric_version.competencies}
-    session.competencies = [by_key[k] for k in data["competency_keys"] if k in by_key]
+    keys = dict.fromkeys(data["competency_keys"])  # each once, in the order given
+    session.competencies = [by_key[k] for k in keys if k in by_key]
     session.duration_minutes = int(data["duration_minutes"])
     for discipline, wanted in (
         (Discipline.CLINICAL, int(data["clinical_seats"])),

@@ -119,7 +119,10 @@ def loop(loop_id: int):
     return _loop_page(load_loop(loop_id))
 
 
-def _loop_page(loop: Loop, reopen_form: ReopenForm | None = None, status: int = 200):
+def _loop_page(loop: Loop, status: int = 200, **failed):
+    """The loop page; ``failed`` holds a refused form (``reopen``, ``new_session``,
+    ``schedule`` or ``shape`` keyed by session id) shown again with its text and
+    errors, its section open, instead of a fresh one."""
     rows = loop_coverage(loop)
     context = {
         "lp": loop,
@@ -141,7 +144,12 @@ def _loop_page(loop: Loop, reopen_form: ReopenForm | None = None, status: int = 
     }
     if context["manage"]:
         context.update(_management_forms(loop))
-        context["reopen_form"] = reopen_form or ReopenForm(formdata=None)
+        context["reopen_form"] = failed.get("reopen") or ReopenForm(formdata=None)
+        context["new_session_form"] = (
+            failed.get("new_session") or context["new_session_form"]
+        )
+        context["schedule_forms"] |= failed.get("schedule", {})
+        context["shape_forms"] |= failed.get("shape", {})
     return render_template("loops/loop.html", **context), status
 
 
@@ -275,13 +283,10 @@ def schedule(loop_id: int, session_id: int):
         else:
             db.session.commit()
             flash(f"{session.title}: time and place saved.", "success")
+            return redirect(url_for(".loop", loop_id=loop.id))
     else:
-        for field, errors in form.errors.items():
-            flash(
-                f"{session.title}, {getattr(form, field).label.text}: {' '.join(errors)}",
-                "error",
-            )
-    return redirect(url_for(".loop", loop_id=loop.id))
+        _flash_errors(session.title, form)
+    return _loop_page(loop, 422, schedule={session.id: form})
 
 
 def _session_form(loop: Loop, session: InterviewSession | None) -> LoopSessionForm:
@@ -305,12 +310,15 @@ def add_loop_session(loop_id: int):
         except LoopError as exc:
             db.session.rollback()
             flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"Added {session.title}. Seat its panel and give it a time.", "success"
+            )
             return redirect(url_for(".loop", loop_id=loop.id))
-        db.session.commit()
-        flash(f"Added {session.title}. Seat its panel and give it a time.", "success")
-        return redirect(url_for(".loop", loop_id=loop.id))
-    _flash_errors("New session", form)
-    return redirect(url_for(".loop", loop_id=loop.id))
+    else:
+        _flash_errors("New session", form)
+    return _loop_page(loop, 422, new_session=form)
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/shape", methods=["POST"])
@@ -329,9 +337,10 @@ def shape_session(loop_id: int, session_id: int):
         else:
             db.session.commit()
             flash(f"Saved {session.title}.", "success")
+            return redirect(url_for(".loop", loop_id=loop.id))
     else:
         _flash_errors(session.title, form)
-    return redirect(url_for(".loop", loop_id=loop.id))
+    return _loop_page(loop, 422, shape={session.id: form})
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/remove", methods=["POST"])
@@ -395,7 +404,7 @@ def reopen(loop_id: int):
                 "success",
             )
             return redirect(url_for(".loop", loop_id=loop.id))
-    return _loop_page(loop, reopen_form=form, status=422)
+    return _loop_page(loop, 422, reopen=form)
 
 
 @bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics")

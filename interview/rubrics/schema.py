@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,13 +23,23 @@ from pydantic import (
     field_validator,
 )
 
+from ..text import control_character_problem
 from .loader import Loaded, Problem, RubricFileError, load
+
+
+def _storable(text: str) -> str:
+    """Refuse control characters (a YAML escape such as "\\0" makes one) everywhere a
+    rubric is read: upload, editor and the command line alike."""
+    if problem := control_character_problem(text):
+        raise ValueError(problem.removesuffix(" Your text is kept here."))
+    return text
 
 
 def _text(max_length: int):
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_storable),
     ]
 
 

@@ -1,15 +1,15 @@
 """The scorecard form, built with WTForms from the rubric version the loop uses."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
 
+from ..forms import Form
 from .rules import NOT_ASSESSED, Answer
 
 
-def scorecard_form(competencies, levels, *args, **kwargs) -> FlaskForm:
+def scorecard_form(competencies, levels, *args, **kwargs) -> Form:
     """A form with a rating, evidence and notes per competency of the session."""
 
-    class ScorecardForm(FlaskForm):
+    class ScorecardForm(Form):
         version = HiddenField()
         edit_token = HiddenField()
         edit_seq = HiddenField()

@@ -16,6 +16,8 @@ overwrites the first and nothing typed is silently lost:
 - Once the loop is decided its scorecards are frozen until talent acquisition reopens it.
 """
 
+import re
+
 from ..auditing import record
 from ..extensions import db
 from ..models import LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus, User
@@ -23,7 +25,7 @@ from ..text import control_character_problem
 from ..timeutil import utcnow
 from .rules import Answer, length_problems, submission_problems
 
-MAX_TOKEN = 64
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MIN_REASON = 10
 
 
@@ -89,7 +91,8 @@ class Edit:
 
     def __init__(self, version: int, token: str | None = None, seq: int = 0):
         self.version = version
-        self.token = (token or "")[:MAX_TOKEN] or None
+        # Pages make URL-safe tokens; anything else is no token (a plain version check).
+        self.token = token if token and TOKEN.fullmatch(token) else None
         self.seq = seq
 
     @classmethod
