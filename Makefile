@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app interview
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs over every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 LOCK := constraints.txt
 # Pinned in the lock besides the package's own dependencies: pip and the build tools
 # the install uses, and uv, which compiles the lock.
@@ -47,7 +49,7 @@ run: run-packages install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: test-packages install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Re-resolve every pin to the newest release setup.cfg allows, for Python 3.11 on
 # Linux (uv itself included: the venv then gets the uv it now pins); then run

@@ -287,7 +287,7 @@ def test_access_always_follows_the_per_seat_rule(app, make_user):
     run_state_machine_as_test(
         PanelMachine,
         settings=settings(
-            max_examples=20,
+            max_examples=12,
             stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),

@@ -168,8 +168,10 @@ def test_names_and_evidence_in_any_script_print(app, client, auth, seat, make_us
     missing = [
         s for s in ("CJK", "Arabic", "emoji") if not _system_font_for(SCRIPTS[s][0])
     ]
-    if missing:
-        pytest.skip(f"no system font for {missing}; .ci/run installs fonts-noto-*")
+    assert not missing, (
+        f"no system font for {missing}: `make test` installs fonts-noto-* "
+        "(scripts/system-packages.sh)"
+    )
     evidence = " · ".join(SCRIPTS[s] for s in ("CJK", "Arabic", "Hebrew", "emoji"))
     loop_id = _submitted_loop(app, client, auth, seat, make_user, evidence)
     _rename(

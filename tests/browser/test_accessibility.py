@@ -1,8 +1,7 @@
 """The pages in a real browser: axe-core finds no serious problems, everything works
 with the keyboard alone, and nothing needs horizontal scrolling on a tablet or at 200%
-zoom. Skipped where no ``chromium`` is installed; CI installs it (see .ci/run)."""
+zoom."""
 
-import shutil
 import uuid
 
 import pytest
@@ -13,11 +12,6 @@ from interview.extensions import db
 from interview.models import Discipline, Role, User
 
 from ..conftest import PASSWORD
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None,
-    reason="no chromium binary on PATH (apt-get install chromium); CI installs it",
-)
 
 AXE = Axe()
 BLOCKING_IMPACTS = {"serious", "critical"}

@@ -1,7 +1,5 @@
 """Drafts that are never lost: autosave, a copy in the browser, an ended session."""
 
-import shutil
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
@@ -10,11 +8,6 @@ from interview.extensions import db
 from interview.models import Rating, Scorecard
 
 from .test_accessibility import AXE, BLOCKING_IMPACTS, describe, sign_in
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None,
-    reason="no chromium binary on PATH; CI installs it",
-)
 
 EVIDENCE = (
     "Walked me through the failed ADT merge and how she fixed the registration step."
