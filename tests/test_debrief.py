@@ -1,12 +1,14 @@
 """The debrief page and the hiring manager's decision."""
 
 import html
+import io
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+import pypdf
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -150,9 +152,38 @@ def test_a_decided_loop_shows_the_decision_not_the_debrief_hint(
         },
     )
     page = client.get(f"/loops/{second['loop_id']}/debrief").get_data(as_text=True)
-    assert "<strong>Hire</strong> by" in page
+    assert "<strong>Hire</strong>, recorded by" in page
     assert "recorded once the loop is in debrief" not in page
     assert "<strong>4 Strong yes</strong>" in page  # levels carry their labels
+
+
+def test_a_reopened_loop_says_so_and_awaits_a_new_decision(
+    app, client, auth, seat, make_user
+):
+    second = _both_submitted(app, client, auth, seat, make_user)
+    loop_id = second["loop_id"]
+    with app.app_context():
+        db.session.get(Loop, loop_id).status = LoopStatus.DEBRIEF
+        db.session.commit()
+    auth.login(seat["manager"])
+    client.submit(
+        f"/loops/{loop_id}/decision",
+        {"outcome": "hire", "rationale": "Strong clinical workflow evidence."},
+    )
+    auth.logout()
+    ta = make_user(Role.TALENT_ACQUISITION, name="Tara Okafor")
+    auth.login(ta)
+    reason = "Wei asked to amend the privacy evidence after the debrief."
+    assert (
+        client.submit(f"/loops/{loop_id}/reopen", {"reason": reason}).status_code == 302
+    )
+    page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
+    assert "(set aside: the loop was reopened after it)" in page
+    assert "<strong>Reopened</strong> by Tara Okafor" in page and reason in page
+    assert "Awaiting a new decision." in page
+    pdf = pypdf.PdfReader(io.BytesIO(client.get(f"/loops/{loop_id}/debrief.pdf").data))
+    packet = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    assert "Reopened by Tara Okafor" in packet and "Awaiting a new decision." in packet
 
 
 # --- built loops: timings and ratings written directly -------------------------------

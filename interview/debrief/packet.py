@@ -1,10 +1,13 @@
 """The debrief as plain data: a loop's submitted scorecards fed to the pure synthesis,
 plus what the page and the packet show beside the numbers (names, evidence, chart)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from ..models import Loop
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import AuditEntry, Loop
 from ..permissions import panel_readable_from
 from . import synthesis as syn
 
@@ -184,6 +187,53 @@ def page_size(name: str | None, default: str) -> str:
     return PAGE_SIZES.get((name or "").lower()) or PAGE_SIZES.get(default.lower(), "A4")
 
 
+@dataclass(frozen=True)
+class HistoryItem:
+    """A decision, or a reopening of the loop that set the decision before it aside."""
+
+    kind: str  # "decision" or "reopened"
+    at: object  # datetime
+    who: str
+    outcome: str | None  # "hire", "no_hire", "hold" for decisions
+    text: str  # the rationale, or the reason for reopening
+    set_aside: bool = False  # a decision the loop was reopened after
+
+
+def decision_history(loop: Loop) -> list[HistoryItem]:
+    """Decisions and reopenings, oldest first: a reopened loop awaits a new decision."""
+    items = [
+        HistoryItem(
+            "decision", d.decided_at, d.decided_by.name, str(d.outcome), d.rationale
+        )
+        for d in loop.decisions
+    ]
+    reopenings = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.object_type == Loop.__tablename__,
+            AuditEntry.object_id == loop.id,
+            AuditEntry.action == "loop.reopen",
+        )
+    )
+    items += [
+        HistoryItem(
+            "reopened",
+            entry.at,
+            entry.actor.name if entry.actor else "the command line",
+            None,
+            entry.reason or "",
+        )
+        for entry in reopenings
+    ]
+    items.sort(key=lambda item: item.at)
+    last_reopened = max((i.at for i in items if i.kind == "reopened"), default=None)
+    return [
+        replace(item, set_aside=True)
+        if item.kind == "decision" and last_reopened and item.at < last_reopened
+        else item
+        for item in items
+    ]
+
+
 def packet_context(loop: Loop) -> dict:
     """What the print template needs besides the reader and the page settings."""
     result = loop_synthesis(loop)
@@ -195,6 +245,7 @@ def packet_context(loop: Loop) -> dict:
         "evidence": evidence_by_competency(loop),
         "levels": loop.rubric_version.levels,
         "panel": panel_rows(loop),
+        "history": decision_history(loop),
         "first_interview": first,
         "last_interview": last,
         "flags_by_competency": {

@@ -20,7 +20,13 @@ from ..permissions import can_view_panel_scorecards, role_required
 from .documents import packet_filename, packet_pdf
 from .numbers import fmt, plain
 from .operations import DecisionError, record_decision
-from .packet import bars, evidence_by_competency, loop_synthesis, panel_rows
+from .packet import (
+    bars,
+    decision_history,
+    evidence_by_competency,
+    loop_synthesis,
+    panel_rows,
+)
 from .renderer import RenderError
 from .synthesis import ScaleError
 
@@ -86,6 +92,7 @@ def _render(loop: Loop, form: DecisionForm, status: int = 200):
         bars=bars(result),
         evidence=evidence_by_competency(loop),
         panel=panel_rows(loop),
+        history=decision_history(loop),
         levels=loop.rubric_version.levels,
         form=form,
         may_decide=_may_decide(loop),
