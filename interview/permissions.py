@@ -5,13 +5,23 @@ route by ``require_sign_in`` in ``security.py``).
 """
 
 import functools
+from collections.abc import Callable
+from datetime import datetime
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from .independence import SeatSpan, may_read_panel
-from .independence import panel_readable_from as independence_readable_from
-from .models import Role, User
+from .extensions import db
+from .independence import (
+    SeatSpan,
+    SharingHistory,
+    may_read_panel,
+    panel_readable_from,
+)
+from .models import AuditEntry, Role, User
+
+SHARING = "share_scores_after_submit"
 
 
 def role_required(*roles: Role):
@@ -79,6 +89,33 @@ def seat_spans(loop) -> list[SeatSpan]:
     ]
 
 
+def sharing_history(requisition) -> SharingHistory:
+    """The requisition's "share scores after submission" setting over time, from the
+    audit log (changes saved before it was recorded count as the current value)."""
+    entries = db.session.execute(
+        sa.select(AuditEntry.at, AuditEntry.before, AuditEntry.after)
+        .where(
+            AuditEntry.object_type == requisition.__tablename__,
+            AuditEntry.object_id == requisition.id,
+            AuditEntry.action == "requisition.save",
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+    changes = tuple(
+        (at, bool(after[SHARING]))
+        for at, _, after in entries
+        if SHARING in (after or {})
+    )
+    current = bool(requisition.share_scores_after_submit)
+    if not changes:
+        return SharingHistory(current)
+    first_before = next(
+        (before for _, before, after in entries if SHARING in (after or {})), None
+    )
+    initial = bool((first_before or {}).get(SHARING, changes[0][1]))
+    return SharingHistory(initial, changes)
+
+
 def can_view_panel_scorecards(user: User, loop) -> bool:
     """The independence rule: an interviewer reads the panel (scorecards, scores, flags,
     the debrief and its packet) only once every one of their own active seats on the
@@ -92,7 +129,9 @@ def can_view_panel_scorecards(user: User, loop) -> bool:
     return may_read_panel(user.id, seat_spans(loop), sharing)
 
 
-def panel_readable_from(loop, user_id: int):
-    """When ``user_id`` could first read someone else's scorecard on this loop."""
-    sharing = loop.requisition.share_scores_after_submit
-    return independence_readable_from(user_id, seat_spans(loop), sharing)
+def panel_readers_since(loop) -> Callable[[int], datetime | None]:
+    """For each author: when they could first read someone else's scorecard on the
+    loop (None: never), under the sharing setting as it was at each moment."""
+    spans = seat_spans(loop)
+    sharing = sharing_history(loop.requisition)
+    return lambda user_id: panel_readable_from(user_id, spans, sharing)

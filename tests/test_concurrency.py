@@ -90,3 +90,48 @@ def test_concurrent_submits_submit_once(app, seat, draft, threads):
     # The losers were told: already submitted (on the page they are sent to) or
     # changed in another window; the stored text is one tab's, whole.
     assert stored["summary"].startswith("Summary written in tab number")
+
+
+def test_an_amendment_waits_for_a_decision_being_recorded_and_then_is_refused(
+    app, seat
+):
+    """A decision committing while an amendment is under way: the amendment waits
+    for it and is refused (frozen), never committed after the loop was decided."""
+    from interview.models import Loop, PanelSeat
+
+    client = app.test_client()
+    Auth(client).login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    assert tab.post(tab.request(submit="y")).status_code == 302
+    with app.app_context():
+        loop_id = db.session.get(PanelSeat, seat["id"]).session.loop_id
+        db.session.get(Loop, loop_id).status = "debrief"
+        db.session.commit()
+        engine = db.engine
+    data = tab.request(
+        amend="y",
+        level_workflow="2",
+        amend_reason="Re-read my notes during the debrief.",
+    )
+    result = {}
+    with engine.connect() as decider:
+        deciding = decider.begin()  # the decision's transaction, holding the loop
+        decider.execute(
+            sa.select(Loop.__table__.c.id)
+            .where(Loop.__table__.c.id == loop_id)
+            .with_for_update()
+        )
+        worker = threading.Thread(target=lambda: result.update(r=tab.post(data)))
+        worker.start()
+        worker.join(timeout=1.5)
+        assert worker.is_alive(), "the amendment went ahead while the loop was locked"
+        decider.execute(
+            Loop.__table__.update()
+            .where(Loop.__table__.c.id == loop_id)
+            .values(status="decided", version=Loop.__table__.c.version + 1)
+        )
+        deciding.commit()
+    worker.join(timeout=30)
+    assert result["r"].status_code == 409
+    assert "its scorecards are frozen" in result["r"].get_data(as_text=True)
+    assert _card(app)["amendments"] == 0

@@ -640,3 +640,40 @@ def test_a_second_seat_written_after_reading_the_panel_is_flagged(
     assert f"Written after reading the panel: {sentence}" in packet
     # Her first scorecard, and Wei's, were written before: one flag only.
     assert page.count("Written after reading the panel") == 1
+
+
+def test_switching_sharing_off_later_keeps_the_flag_of_what_was_read(
+    app, client, auth, make_user
+):
+    """The flag reads the sharing setting as it was when the panel could be read:
+    turning sharing off afterwards does not wipe it."""
+    from interview.loops.operations import save_requisition
+
+    who = _people(make_user)
+    with app.app_context():
+        loop = _two_sessions(who["manager"])
+        version = loop.rubric_version
+        wei_seat = _seat(loop, 0, "technical", who["wei"], T0)
+        _submit(wei_seat, who["wei"], version, {"workflow": 3}, T0)
+        first = _seat(loop, 0, "clinical", who["clara"], T0)
+        _submit(first, who["clara"], version, {"workflow": 3}, T0 + timedelta(hours=1))
+        second = _seat(loop, 1, "clinical", who["clara"], T0 + timedelta(hours=2))
+        _submit(second, who["clara"], version, {"privacy": 4}, T0 + timedelta(hours=4))
+        requisition = loop.requisition
+        save_requisition(
+            None,
+            requisition,
+            {
+                "title": requisition.title,
+                "discipline": str(requisition.discipline),
+                "hiring_manager_id": str(requisition.hiring_manager_id),
+                "default_rubric_id": str(requisition.default_rubric_id),
+                "status": str(requisition.status),
+                "share_scores_after_submit": False,
+            },
+        )
+        db.session.commit()
+        loop_id = loop.id
+    page, packet = _debrief(app, client, auth, who["manager"], loop_id)
+    assert page.count("Written after reading the panel") == 1
+    assert "Written after reading the panel:" in packet

@@ -19,7 +19,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interview.extensions import db
-from interview.independence import SeatSpan, may_read_panel, panel_readable_from
+from interview.independence import (
+    SeatSpan,
+    SharingHistory,
+    may_read_panel,
+    panel_readable_from,
+)
 from interview.loops.operations import assign_seat
 from interview.models import Discipline, PanelSeat, PlanSession, Role, User
 from interview.rubrics.operations import save_rubric
@@ -93,6 +98,27 @@ def test_a_seat_added_later_keeps_the_moment_the_panel_was_open():
     assert not may_read_panel(1, spans, sharing=True, at=at(7))
 
 
+def test_switching_sharing_off_later_keeps_what_could_be_read():
+    spans = [
+        span(1, submitted=2),
+        span(2, submitted=1),
+        span(1, assigned=6, submitted=8),
+    ]
+    history = SharingHistory(True, ((at(10), False),))
+    assert panel_readable_from(1, spans, history) == at(2)
+    assert not may_read_panel(1, spans, history)  # now, sharing off
+
+
+def test_switching_sharing_on_later_invents_no_earlier_reading():
+    spans = [
+        span(1, submitted=2),
+        span(2, submitted=1),
+        span(1, assigned=6, submitted=8),
+    ]
+    history = SharingHistory(False, ((at(9), True),))
+    assert panel_readable_from(1, spans, history) == at(9)  # after both were written
+
+
 moments = st.integers(min_value=0, max_value=12)
 
 
@@ -108,10 +134,21 @@ def histories(draw):
     return spans
 
 
-@given(histories(), st.integers(1, 3))
-def test_readable_from_is_the_first_moment_the_rule_and_a_scorecard_allow(spans, who):
+@st.composite
+def sharings(draw):
+    changes = sorted(
+        draw(st.lists(st.tuples(moments, st.booleans()), max_size=3)),
+        key=lambda change: change[0],
+    )
+    return SharingHistory(draw(st.booleans()), tuple((at(m), v) for m, v in changes))
+
+
+@given(histories(), st.integers(1, 3), sharings())
+def test_readable_from_is_the_first_moment_the_rule_and_a_scorecard_allow(
+    spans, who, sharing
+):
     """Checked against a plain walk over every quarter hour."""
-    found = panel_readable_from(who, spans, sharing=True)
+    found = panel_readable_from(who, spans, sharing)
     walk = None
     for quarter in range(15 * 4 + 1):
         moment = at(quarter / 4)
@@ -121,7 +158,7 @@ def test_readable_from_is_the_first_moment_the_rule_and_a_scorecard_allow(spans,
             and s.author_id != who
             for s in spans
         )
-        if others and may_read_panel(who, spans, sharing=True, at=moment):
+        if others and may_read_panel(who, spans, sharing, at=moment):
             walk = moment
             break
     assert found == walk

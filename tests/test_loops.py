@@ -627,6 +627,26 @@ def test_a_seat_changed_meanwhile_is_not_overwritten(app, client, auth, team):
         assert db.session.get(PanelSeat, seat_id).interviewer_id == team["clara"].id
 
 
+def test_a_seat_given_to_someone_else_meanwhile_names_who_has_it(
+    app, client, auth, team
+):
+    """Changing a seated interviewer retires the seat: a stale page posting to the
+    old seat hears who holds it now, not a 404."""
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    _seat(client, loop_id, seat_id, team["clara"])
+    _seat(client, loop_id, seat_id, team["kwame"])  # another tab: Kwame replaces her
+    response = client.submit(
+        f"/loops/{loop_id}/seats/{seat_id}",
+        {f"seat-{seat_id}-interviewer_id": "", f"seat-{seat_id}-current": ""},
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "someone changed this seat meanwhile (it now has Kwame" in page
+    assert _seats(app, loop_id)[("Clinical case", "clinical")] != seat_id
+
+
 def test_bad_input_gets_clear_answers_not_errors(app, client, auth, team):
     auth.login(team["ta"])
     loop_id = _build_loop(client, app, team)

@@ -248,3 +248,106 @@ def test_control_characters_are_refused_next_to_the_field(
     autosave = tab.autosave(**{field: typed})
     assert autosave.status_code == 422 and key in autosave.json["problems"]
     assert _card(app) is None
+
+
+def test_a_reloaded_page_takes_over_from_the_page_it_restored(app, client, auth, seat):
+    """Reload within seconds of typing: the new page is served before the old page's
+    unload save lands; putting back the old page's copy is not a conflict."""
+    auth.login(seat["clara"])
+    old = Tab(client, seat["id"])
+    assert old.autosave(summary="Typed first, saved by the old page.").json["ok"]
+    new = Tab(client, seat["id"])  # served now, with the version before the unload
+    unload = old.beacon(summary="Typed just before the reload, sent at unload.")
+    assert unload.json["ok"]
+    restored = new.request(summary="Typed before and after the reload, restored.")
+    taken_over = new.autosave(restored | {"restored_from": old.token})
+    assert taken_over.status_code == 200, taken_over.json
+    assert _card(app)["summary"] == "Typed before and after the reload, restored."
+    # Without naming the page it restored, the same save is another window's.
+    other = Tab(client, seat["id"])
+    other.version = "1"
+    assert other.autosave(summary="A stale window.").status_code == 409
+
+
+def test_a_restored_from_another_page_than_the_last_writer_is_still_a_conflict(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    first, second = Tab(client, seat["id"]), Tab(client, seat["id"])
+    assert first.autosave(summary="The first tab's summary, saved.").json["ok"]
+    third = Tab(client, seat["id"])
+    assert second.autosave(summary="The second tab saves over it.").status_code == 409
+    assert third.autosave(summary="The third tab, current.").json["ok"]
+    # A page claiming to continue the first tab, which no longer wrote last.
+    claim = first.request(summary="Claims the first tab's copy.")
+    claim["restored_from"] = first.token
+    claim["edit_token"] = "another-page-token"
+    assert client.submit(f"/interviews/{seat['id']}/autosave", claim).status_code == 409
+    assert _card(app)["summary"] == "The third tab, current."
+
+
+@pytest.mark.parametrize("field", ["version", "edit_seq"])
+def test_an_absurd_number_is_refused_not_a_server_error(app, client, auth, seat, field):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    data = tab.request(summary="Typed with a broken page.")
+    data[field] = "1" * 5000
+    autosave = client.submit(f"/interviews/{seat['id']}/autosave", data)
+    page = client.submit(f"/interviews/{seat['id']}", data | {"save": "y"})
+    if field == "version":
+        assert autosave.status_code == 400 and page.status_code == 400
+        assert "Typed with a broken page." in page.get_data(as_text=True)
+    else:  # no request number: a plain version check, which passes
+        assert autosave.status_code == 200 and page.status_code == 302
+
+
+def _session_competencies(app, seat_id: int, keys: list[str]) -> None:
+    """Talent acquisition changes which competencies the seat's session covers."""
+    from interview.loops.operations import update_session
+
+    with app.app_context():
+        session = db.session.get(PanelSeat, seat_id).session
+        update_session(
+            None,
+            session,
+            {
+                "title": session.title,
+                "competency_keys": keys,
+                "duration_minutes": session.duration_minutes,
+                "clinical_seats": session.clinical_seats,
+                "technical_seats": session.technical_seats,
+            },
+        )
+        db.session.commit()
+
+
+def test_a_competency_taken_out_of_the_session_keeps_what_was_written(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    tab.post(save="y", level_privacy="2", evidence_privacy="Privacy evidence kept.")
+    _session_competencies(app, seat["id"], ["workflow"])
+    page = client.get(f"/interviews/{seat['id']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "taken out of this session after you rated them" in text
+    done = Tab(client, seat["id"]).post(submit="y")
+    assert done.status_code == 302
+    assert _card(app)["evidence"]["privacy"] == "Privacy evidence kept."
+
+
+def test_a_competency_added_to_the_session_is_saved_with_the_scorecard(
+    app, client, auth, seat
+):
+    _session_competencies(app, seat["id"], ["workflow"])
+    auth.login(seat["clara"])
+    Tab(client, seat["id"]).post(save="y")  # the card has a workflow rating only
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Rating.id))) == 1
+    _session_competencies(app, seat["id"], ["workflow", "privacy"])
+    tab = Tab(client, seat["id"])
+    added = "Evidence for the competency added after the draft."
+    response = tab.post(submit="y", level_privacy="3", evidence_privacy=added)
+    assert response.status_code == 302
+    assert _card(app)["evidence"]["privacy"] == added

@@ -105,15 +105,17 @@ def test_submission_needs_evidence_and_keeps_what_was_typed(app, client, auth, s
 
 
 def test_submit_once_even_when_clicked_twice(app, client, auth, seat):
+    from .tabs import Tab
+
     auth.login(seat["clara"])
-    first = client.submit(
-        f"/interviews/{seat['id']}", _form(submit="y"), follow_redirects=True
-    )
+    tab = Tab(client, seat["id"])
+    click = tab.request(submit="y")
+    first = client.submit(f"/interviews/{seat['id']}", click, follow_redirects=True)
     assert "Scorecard submitted." in first.get_data(as_text=True)
-    second = client.submit(
-        f"/interviews/{seat['id']}", _form(submit="y"), follow_redirects=True
+    second = client.submit(f"/interviews/{seat['id']}", click, follow_redirects=True)
+    assert "Already submitted from this page; nothing changed." in second.get_data(
+        as_text=True
     )
-    assert "already submitted; nothing changed" in second.get_data(as_text=True)
     with app.app_context():
         actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert actions.count("scorecard.submit") == 1
@@ -121,6 +123,21 @@ def test_submit_once_even_when_clicked_twice(app, client, auth, seat):
     assert "This scorecard is submitted; amend it instead." in refused.get_data(
         as_text=True
     )
+
+
+def test_a_second_tabs_submit_is_a_conflict_not_thrown_away(app, client, auth, seat):
+    from .tabs import Tab
+
+    auth.login(seat["clara"])
+    first, second = Tab(client, seat["id"]), Tab(client, seat["id"])
+    assert first.post(submit="y").status_code == 302
+    other = "Typed and submitted in the second tab, which must not vanish."
+    response = second.post(submit="y", summary=other)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "submitted from another window" in page
+    assert other in page  # the second tab's text is still in its form
+    assert _card(app)["summary"] != other
 
 
 def test_a_stale_second_tab_is_refused_and_shows_both_texts(app, client, auth, seat):

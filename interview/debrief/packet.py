@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AuditEntry, Loop
-from ..permissions import panel_readable_from
+from ..permissions import panel_readers_since
 from . import synthesis as syn
 
 
@@ -53,6 +53,7 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
         for c in version.competencies
     ]
     keys = _keys(loop)
+    readable_since = panel_readers_since(loop)
     cards = [
         syn.ScorecardIn(
             id=card.id,
@@ -67,7 +68,7 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
             amended_at=card.amended_at,
             # The per-seat independence rule: when the author could first read
             # someone else's submitted scorecard (never their own submission).
-            others_visible_from=panel_readable_from(loop, card.interviewer_id),
+            others_visible_from=readable_since(card.interviewer_id),
             replaced_at=seat.removed_at,
             session=seat.session.title,
         )

@@ -58,8 +58,10 @@ class DecisionForm(Form):
     submit = SubmitField("Record the decision")
 
 
-def _load(loop_id: int) -> Loop:
-    loop = db.session.get(Loop, loop_id) or abort(404)
+def _load(loop_id: int, lock: bool = False) -> Loop:
+    """The loop, if the reader may see its debrief; a writer locks its row, so a
+    decision and a scorecard write (or a second decision) go one after the other."""
+    loop = db.session.get(Loop, loop_id, with_for_update=lock or None) or abort(404)
     if not can_view_panel_scorecards(current_user, loop):
         abort(403)
     return loop
@@ -136,7 +138,7 @@ def packet(loop_id: int):
 @role_required(Role.HIRING_MANAGER)
 def decide(loop_id: int):
     """Record the hiring manager's decision with its rationale."""
-    loop = _load(loop_id)
+    loop = _load(loop_id, lock=True)
     if not _may_decide(loop):
         abort(403)
     form = DecisionForm()

@@ -71,6 +71,8 @@ def _requisition_snapshot(r: Requisition) -> dict:
         "hiring_manager_id": r.hiring_manager_id,
         "default_rubric_id": r.default_rubric_id,
         "status": str(r.status),
+        # The independence flags read the setting's history from here.
+        "share_scores_after_submit": bool(r.share_scores_after_submit),
     }
 
 

@@ -212,15 +212,19 @@ def seat(loop_id: int, seat_id: int):
     loop = load_loop(loop_id)
     # Two administrators seating at once: the second waits, then sees the change.
     seat = db.session.get(PanelSeat, seat_id, with_for_update=True) or abort(404)
-    if seat.session.loop_id != loop.id or seat.removed_at is not None:
+    if seat.session.loop_id != loop.id:
         abort(404)
     form = SeatForm(prefix=f"seat-{seat.id}")
     expected = form.current.data
-    if expected is not None and expected != str(seat.interviewer_id or ""):
-        now = seat.interviewer.name if seat.interviewer else "nobody"
+    if seat.removed_at is not None or (
+        expected is not None and expected != str(seat.interviewer_id or "")
+    ):
+        # A changed seat is retired and replaced: name who holds its successor.
+        now = _successor(seat).interviewer if seat.removed_at else seat.interviewer
         flash(
             f"{seat.session.title}: someone changed this seat meanwhile (it now has "
-            f"{now}); nothing was changed. Choose again if needed.",
+            f"{now.name if now else 'nobody'}); nothing was changed. Choose again if "
+            "needed.",
             "error",
         )
         return redirect(url_for(".loop", loop_id=loop.id))
@@ -239,6 +243,13 @@ def seat(loop_id: int, seat_id: int):
         db.session.commit()
         flash(message, "success")
     return redirect(url_for(".loop", loop_id=loop.id))
+
+
+def _successor(seat: PanelSeat) -> PanelSeat:
+    """The active seat that took a retired seat's place (same session, discipline)."""
+    same = [s for s in active_seats(seat.session) if s.discipline == seat.discipline]
+    later = [s for s in same if s.created_at >= seat.removed_at]
+    return (later or same or [seat])[0]
 
 
 @bp.route("/loops/<int:loop_id>/propose", methods=["POST"])
@@ -388,6 +399,7 @@ def status(loop_id: int):
 @ta_only
 def reopen(loop_id: int):
     """Reopen a decided loop so its scorecards can be amended; the reason is audited."""
+    db.session.get(Loop, loop_id, with_for_update=True)  # one reopening at a time
     loop = load_loop(loop_id)
     form = ReopenForm()
     if form.validate_on_submit():

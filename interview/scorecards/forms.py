@@ -13,6 +13,7 @@ def scorecard_form(competencies, levels, *args, **kwargs) -> Form:
         version = HiddenField()
         edit_token = HiddenField()
         edit_seq = HiddenField()
+        restored_from = HiddenField()
         recommendation = RadioField(
             "Overall recommendation",
             choices=[
@@ -74,7 +75,9 @@ def fill_from(form, card, keys_by_id: dict[int, str]) -> None:
     form.recommendation.data = str(card.overall_recommendation or "")
     form.summary.data = card.summary
     for r in card.ratings:
-        key = keys_by_id[r.competency_id]
+        key = keys_by_id.get(r.competency_id)
+        if key is None:  # taken out of the session since: kept, shown apart
+            continue
         level = NOT_ASSESSED if r.is_not_assessed else (str(r.level) if r.level else "")
         getattr(form, f"level_{key}").data = level
         getattr(form, f"evidence_{key}").data = r.evidence

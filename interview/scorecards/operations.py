@@ -11,8 +11,12 @@ overwrites the first and nothing typed is silently lost:
   is never stale, whatever version it carries: the page's own autosave moved the
   version (a save sent as the page unloads races the Submit it precedes). A request
   from that page with a number not above the last one is older than what is stored,
-  so it changes nothing (``AlreadySaved``).
-- A missing or negative version is refused, never read as "no check".
+  so it changes nothing (``AlreadySaved``). A page that put back a copy its
+  predecessor left in the browser (a reload) names that page in ``restored_from``
+  and takes over from it.
+- A missing, negative or absurd version is refused, never read as "no check".
+- A Submit reaching a submitted scorecard is a double click when it comes from the
+  page that submitted it, and a conflict (shown with both texts) from any other.
 - Once the loop is decided its scorecards are frozen until talent acquisition reopens it.
 """
 
@@ -26,6 +30,7 @@ from ..timeutil import utcnow
 from .rules import Answer, length_problems, submission_problems
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_DIGITS = 9  # versions and request numbers fit a database integer
 MIN_REASON = 10
 
 
@@ -44,9 +49,10 @@ class ScorecardProblems(ValueError):
 class StaleScorecard(Exception):
     """The scorecard changed in another window since this form was loaded."""
 
-    def __init__(self, card: Scorecard):
+    def __init__(self, card: Scorecard, submitted_elsewhere: bool = False):
         super().__init__("changed in another window")
         self.card = card
+        self.submitted_elsewhere = submitted_elsewhere
 
 
 class MissingVersion(ValueError):
@@ -55,6 +61,10 @@ class MissingVersion(ValueError):
 
 class AlreadySaved(Exception):
     """An older request of the page that wrote last: what is stored is newer."""
+
+
+class AlreadySubmitted(Exception):
+    """The page that submitted the scorecard sent its Submit again."""
 
 
 class Frozen(ValueError):
@@ -74,32 +84,56 @@ def frozen_message(card_or_seat) -> str | None:
     )
 
 
-def parse_version(raw: str | None) -> int:
-    """The version a form started from; refuses a missing or negative one."""
+def small_number(raw: str | None) -> int | None:
+    """A whole number of at most ``MAX_DIGITS`` ASCII digits, or None."""
     text = (raw or "").strip()
-    if not text.isdecimal() or not text.isascii():
-        raise MissingVersion(
-            "This page did not say which saved version of the scorecard it started "
-            "from, so nothing was saved. Your text is below: copy it, reload the page "
-            "and save again."
-        )
+    if not (text.isascii() and text.isdecimal() and len(text) <= MAX_DIGITS):
+        return None
     return int(text)
 
 
 class Edit:
-    """Who is writing: the version the page started from, the page and its request."""
+    """Who is writing: the version the page started from, the page and its request,
+    and the page whose browser copy it put back, if any."""
 
-    def __init__(self, version: int, token: str | None = None, seq: int = 0):
+    def __init__(
+        self,
+        version: int,
+        token: str | None = None,
+        seq: int = 0,
+        restored_from: str | None = None,
+    ):
         self.version = version
         # Pages make URL-safe tokens; anything else is no token (a plain version check).
-        self.token = token if token and TOKEN.fullmatch(token) else None
+        self.token = _token(token)
         self.seq = seq
+        self.restored_from = _token(restored_from)
 
     @classmethod
-    def from_form(cls, version: str | None, token: str | None, seq: str | None):
-        raw_seq = (seq or "").strip()
-        number = int(raw_seq) if raw_seq.isdecimal() and raw_seq.isascii() else 0
-        return cls(parse_version(version), token, min(number, 2**31 - 1))
+    def from_form(cls, form) -> "Edit":
+        """The edit a scorecard form describes; refuses a missing or bad version."""
+        version = small_number(form.version.data)
+        if version is None:
+            raise MissingVersion(
+                "This page did not say which saved version of the scorecard it "
+                "started from, so nothing was saved. Your text is below: copy it, "
+                "reload the page and save again."
+            )
+        return cls(
+            version,
+            form.edit_token.data,
+            small_number(form.edit_seq.data) or 0,
+            form.restored_from.data,
+        )
+
+    def is_page_of(self, card: Scorecard) -> bool:
+        """Whether this page (or the page it took over from) wrote the card last."""
+        last = card.edit_token
+        return bool(last) and last in (self.token, self.restored_from)
+
+
+def _token(value: str | None) -> str | None:
+    return value if value and TOKEN.fullmatch(value) else None
 
 
 def scorecard_for(seat: PanelSeat) -> Scorecard:
@@ -138,11 +172,8 @@ def _check(card: Scorecard, edit: Edit) -> None:
     """Refuse a frozen loop, a stale copy and a late request of the last page."""
     if message := frozen_message(card):
         raise Frozen(message)
-    if edit.version < 0:
-        raise MissingVersion("The scorecard version cannot be negative.")
-    same_page = card.id is not None and edit.token and edit.token == card.edit_token
-    if same_page:
-        if edit.seq <= card.edit_seq:
+    if card.id is not None and edit.is_page_of(card):
+        if edit.token == card.edit_token and edit.seq <= card.edit_seq:
             raise AlreadySaved()
         return
     if edit.version != card.version:
@@ -152,6 +183,12 @@ def _check(card: Scorecard, edit: Edit) -> None:
 def _apply(
     card: Scorecard, answers: dict[str, Answer], recommendation, summary, edit: Edit
 ) -> None:
+    """Write the answers; a competency added to the session since the card was
+    started gets its rating, and one taken out keeps what was written for it."""
+    have = {r.competency_id for r in card.ratings}
+    for competency in card.seat.session.competencies:
+        if competency.id not in have:
+            card.ratings.append(Rating(competency_id=competency.id))
     keys = _keys(card)
     for rating in card.ratings:
         answer = answers.get(keys[rating.competency_id])
@@ -163,11 +200,9 @@ def _apply(
         rating.notes = answer.notes
     card.overall_recommendation = recommendation
     card.summary = summary
+    # The page that wrote last; a write always changes these, so the version moves.
     card.edit_token = edit.token
     card.edit_seq = edit.seq if edit.token else 0
-    # Every write moves the version on, even one that changes no text: the page that
-    # sent it now holds the latest copy, and any other page's copy is stale.
-    card.updated_at = utcnow()
     db.session.flush()
 
 
@@ -194,6 +229,10 @@ def submit(
     When something is missing, what was typed is saved as a draft all the same (it
     cannot be stored only when a text is too long or holds a control character).
     """
+    if card.is_submitted:
+        if edit.token and edit.token == card.edit_token:
+            raise AlreadySubmitted()
+        raise StaleScorecard(card, submitted_elsewhere=True)
     _check(card, edit)
     if problems := submission_problems(answers, recommendation, summary):
         storable = not length_problems(answers, summary)
@@ -202,7 +241,7 @@ def submit(
         raise ScorecardProblems(problems, saved=storable)
     _apply(card, answers, recommendation, summary, edit)
     card.status = ScorecardStatus.SUBMITTED
-    card.submitted_at = card.updated_at
+    card.submitted_at = utcnow()
     db.session.flush()
     record(actor, "scorecard.submit", card, after=_snapshot(card))
     return card
@@ -233,7 +272,7 @@ def amend(
         raise ScorecardProblems(problems)
     before = _snapshot(card)
     _apply(card, answers, recommendation, summary, edit)
-    card.amended_at = card.updated_at
+    card.amended_at = utcnow()
     card.amendment_count += 1
     db.session.flush()
     record(

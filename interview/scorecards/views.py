@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -23,6 +22,7 @@ from ..permissions import can_view_panel_scorecards, role_required
 from .forms import attach, fill_from, form_answers, scorecard_form
 from .operations import (
     AlreadySaved,
+    AlreadySubmitted,
     Edit,
     Frozen,
     MissingVersion,
@@ -45,9 +45,10 @@ STALE_MESSAGE = "Changed in another window: reload to compare before saving."
 def load_own_seat(seat_id: int, lock: bool = False) -> PanelSeat:
     """The seat, if it is the signed-in interviewer's own; 403 for anyone else.
 
-    Writers lock the seat row (PostgreSQL; SQLite's write lock is already taken at
-    BEGIN), so two requests for one scorecard run one after the other and the second
-    sees what the first stored.
+    Writers lock the seat row, and share-lock its loop (PostgreSQL; SQLite's write
+    lock is taken at BEGIN): two requests for one scorecard run one after the other
+    and the second sees what the first stored, and a decision recorded meanwhile
+    waits for the write or is seen by it.
     """
     seat = db.session.get(
         PanelSeat, seat_id, with_for_update=lock or None, populate_existing=lock
@@ -56,17 +57,38 @@ def load_own_seat(seat_id: int, lock: bool = False) -> PanelSeat:
         abort(404)
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
         abort(403)
+    if lock:
+        db.session.get(
+            Loop,
+            seat.session.loop_id,
+            with_for_update={"read": True},
+            populate_existing=True,
+        )
     return seat
 
 
-def _context(seat: PanelSeat):
-    session = seat.session
-    version = session.loop.rubric_version
-    return session.competencies, version.levels
+def _posted(seat: PanelSeat):
+    """The posted scorecard form and what it says, as plain answers."""
+    competencies, levels = (
+        seat.session.competencies,
+        seat.session.loop.rubric_version.levels,
+    )
+    form = scorecard_form(competencies, levels)
+    return form, *form_answers(form, competencies, levels)
 
 
-def _edit(form) -> Edit:
-    return Edit.from_form(form.version.data, form.edit_token.data, form.edit_seq.data)
+def _write(form, card, answers, recommendation, summary) -> str:
+    """Save, submit or amend as the form's button says; the message to show."""
+    edit = Edit.from_form(form)
+    if form.amend.data:
+        reason = form.amend_reason.data or ""
+        amend(current_user, card, answers, recommendation, summary, reason, edit)
+        return "Amendment submitted. The debrief shows that you amended it."
+    if form.submit.data:
+        submit(current_user, card, answers, recommendation, summary, edit)
+        return "Scorecard submitted. Thank you."
+    save_draft(current_user, card, answers, recommendation, summary, edit)
+    return "Draft saved at {}."
 
 
 @bp.route("/<int:seat_id>", methods=["GET", "POST"])
@@ -74,89 +96,73 @@ def _edit(form) -> Edit:
 def kit(seat_id: int):
     """The interview kit with the scorecard: save a draft, submit, or amend."""
     if request.method == "GET":
-        seat = load_own_seat(seat_id)
-        competencies, levels = _context(seat)
-        form = scorecard_form(competencies, levels, formdata=None)
-        form.version.data = "0"
-        if seat.scorecard is not None:
-            fill_from(form, seat.scorecard, {c.id: c.key for c in competencies})
-        form.edit_token.data = secrets.token_urlsafe(16)
-        form.edit_seq.data = "1"
-        return _render(seat, form)
+        return _show(load_own_seat(seat_id))
     seat = load_own_seat(seat_id, lock=True)
-    competencies, levels = _context(seat)
-    form = scorecard_form(competencies, levels)
-    answers, recommendation, summary = form_answers(form, competencies, levels)
+    form, answers, recommendation, summary = _posted(seat)
     card = scorecard_for(seat)
     try:
-        edit = _edit(form)
-        if form.amend.data:
-            amend(
-                current_user,
-                card,
-                answers,
-                recommendation,
-                summary,
-                form.amend_reason.data or "",
-                edit,
-            )
-            message = "Amendment submitted. The debrief shows that you amended it."
-        elif form.submit.data:
-            if card.is_submitted:
-                flash("Your scorecard was already submitted; nothing changed.", "info")
-                return redirect(url_for(".kit", seat_id=seat.id))
-            submit(current_user, card, answers, recommendation, summary, edit)
-            message = "Scorecard submitted. Thank you."
-        else:
-            save_draft(current_user, card, answers, recommendation, summary, edit)
-            message = "Draft saved at {}."
+        message = _write(form, card, answers, recommendation, summary)
         db.session.commit()
-    except (MissingVersion, Frozen) as exc:
+    except (
+        MissingVersion,
+        Frozen,
+        AlreadySaved,
+        AlreadySubmitted,
+        ScorecardProblems,
+        StaleScorecard,
+        StaleDataError,
+    ) as exc:
+        return _refused(seat_id, form, card, exc)
+    when = local_display(card.updated_at, current_user.time_zone)
+    flash(message.format(when), "success")
+    return redirect(url_for(".kit", seat_id=seat_id))
+
+
+def _show(seat: PanelSeat):
+    """The kit as a new page: the saved scorecard, a new edit token."""
+    session = seat.session
+    form = scorecard_form(
+        session.competencies, session.loop.rubric_version.levels, formdata=None
+    )
+    form.version.data = "0"
+    if seat.scorecard is not None:
+        fill_from(form, seat.scorecard, {c.id: c.key for c in session.competencies})
+    form.edit_token.data = secrets.token_urlsafe(16)
+    form.edit_seq.data = "1"
+    return _render(seat, form)
+
+
+def _refused(seat_id: int, form, card, exc):
+    """Answer a write that was refused: the form again with the text, or a redirect
+    when there is nothing to show (a repeated request of the same page)."""
+    if isinstance(exc, ScorecardProblems) and exc.saved:
+        db.session.commit()
+        form.version.data = str(card.version)
+    else:
         db.session.rollback()
+    seat = load_own_seat(seat_id)
+    if isinstance(exc, AlreadySaved | AlreadySubmitted):
+        done = "submitted" if isinstance(exc, AlreadySubmitted) else "saved"
+        flash(f"Already {done} from this page; nothing changed.", "info")
+        return redirect(url_for(".kit", seat_id=seat_id))
+    _next_request(form)
+    if isinstance(exc, MissingVersion | Frozen):
         status = 400 if isinstance(exc, MissingVersion) else 409
         return _render(seat, form, loose=[str(exc)], status=status)
-    except AlreadySaved:
-        db.session.rollback()
-        flash("Already saved from this page; nothing changed.", "info")
-        return redirect(url_for(".kit", seat_id=seat.id))
-    except ScorecardProblems as exc:
-        if exc.saved:
-            db.session.commit()
-            form.version.data = str(card.version)
-        else:
-            db.session.rollback()
-        _next_request(form)
+    if isinstance(exc, ScorecardProblems):
         loose = attach(form, exc.problems)
         return _render(seat, form, loose=loose, status=422, draft_kept=exc.saved)
-    except StaleScorecard as exc:
-        db.session.rollback()
-        _next_request(form)
-        return _render(seat, form, stale=exc.card, status=409)
-    except (StaleDataError, IntegrityError):
-        return _lost_race(seat_id, form)
-    flash(
-        message.format(local_display(card.updated_at, current_user.time_zone)),
-        "success",
+    elsewhere = getattr(exc, "submitted_elsewhere", False)
+    return _render(
+        seat, form, stale=seat.scorecard, status=409, submitted_elsewhere=elsewhere
     )
-    return redirect(url_for(".kit", seat_id=seat.id))
 
 
 def _next_request(form) -> None:
     """A page shown again sends its next request with a higher number."""
     seq = (form.edit_seq.data or "").strip()
-    form.edit_seq.data = str(int(seq) + 1 if seq.isdecimal() and seq.isascii() else 1)
-
-
-def _lost_race(seat_id: int, form):
-    """Another request wrote the scorecard between our read and our write."""
-    db.session.rollback()
-    seat = load_own_seat(seat_id)
-    card = seat.scorecard
-    if card is not None and card.is_submitted and form.submit.data:
-        flash("Your scorecard was already submitted; nothing changed.", "info")
-        return redirect(url_for(".kit", seat_id=seat.id))
-    _next_request(form)
-    return _render(seat, form, stale=card, status=409)
+    number = int(seq) if seq.isascii() and seq.isdecimal() and len(seq) < 10 else 0
+    form.edit_seq.data = str(number + 1)
 
 
 @bp.route("/<int:seat_id>/autosave", methods=["POST"])
@@ -164,31 +170,32 @@ def _lost_race(seat_id: int, form):
 def autosave(seat_id: int):
     """Save a draft from the page's script; answers in JSON so it can say what happened."""
     seat = load_own_seat(seat_id, lock=True)
-    competencies, levels = _context(seat)
-    form = scorecard_form(competencies, levels)
-    answers, recommendation, summary = form_answers(form, competencies, levels)
+    form, answers, recommendation, summary = _posted(seat)
     card = scorecard_for(seat)
     if card.is_submitted:
         return jsonify(ok=False, submitted=True, message="Already submitted."), 409
     try:
-        save_draft(current_user, card, answers, recommendation, summary, _edit(form))
-        db.session.commit()
+        save_draft(
+            current_user, card, answers, recommendation, summary, Edit.from_form(form)
+        )
     except MissingVersion as exc:
         db.session.rollback()
         return jsonify(ok=False, message=str(exc)), 400
     except Frozen as exc:
         db.session.rollback()
         return jsonify(ok=False, frozen=True, message=str(exc)), 409
-    except AlreadySaved:
-        db.session.rollback()
+    except AlreadySaved:  # a newer request of this page is stored: say which
+        pass
     except ScorecardProblems as exc:
         db.session.rollback()
         return jsonify(ok=False, problems=exc.problems), 422
-    except (StaleScorecard, StaleDataError, IntegrityError):
+    except (StaleScorecard, StaleDataError):
         db.session.rollback()
         return jsonify(ok=False, stale=True, message=STALE_MESSAGE), 409
-    card = load_own_seat(seat_id).scorecard
-    return jsonify(ok=True, version=card.version, saved_at=card.updated_at.isoformat())
+    # Read before the commit: after it, another tab's save could show instead.
+    version, saved_at = card.version, card.updated_at.isoformat()
+    db.session.commit()
+    return jsonify(ok=True, version=version, saved_at=saved_at)
 
 
 @bp.route("/loops/<int:loop_id>/scorecards")
@@ -210,9 +217,10 @@ def panel(loop_id: int):
     )
 
 
-def _render(seat, form, loose=(), stale=None, status=200, draft_kept=False):
+def _render(seat, form, loose=(), stale=None, status=200, **flags):
     session = seat.session
     card = seat.scorecard if seat.scorecard is not None and seat.scorecard.id else None
+    in_session = {c.id for c in session.competencies}
     page = render_template(
         "scorecards/kit.html",
         seat=seat,
@@ -223,7 +231,12 @@ def _render(seat, form, loose=(), stale=None, status=200, draft_kept=False):
         loose=loose,
         stale=stale,
         frozen=frozen_message(seat),
-        draft_kept=draft_kept,
         panel_open=can_view_panel_scorecards(current_user, session.loop),
+        # Ratings kept for competencies taken out of the session since.
+        kept_ratings=[r for r in card.ratings if r.competency_id not in in_session]
+        if card
+        else [],
+        draft_kept=flags.get("draft_kept", False),
+        submitted_elsewhere=flags.get("submitted_elsewhere", False),
     )
     return page, status

@@ -3,58 +3,40 @@
  * Every change is copied to this browser's localStorage at once, and sent to the
  * server a few seconds after typing stops and when the page is hidden or left. If
  * the server cannot be reached, or the session has ended, the copy stays in the
- * browser and is put back into the form the next time the page opens.
+ * browser and is put back into the form the next time the page opens. A copy that
+ * cannot go back by itself (the server has newer text from elsewhere) is shown in a
+ * box to put back or discard: it is never dropped unseen.
  * Without JavaScript, the Save draft button does the same job.
  *
  * Each request carries this page's edit token and a number that grows with every
  * request (edit_seq), so the server never treats this page's own earlier save as a
- * conflict, and ignores a late, older request of this page (scorecards/operations.py).
+ * conflict, and ignores a late, older request of this page. A page that puts back
+ * its predecessor's copy (after a reload) names that page (restored_from) and takes
+ * over from it (scorecards/operations.py).
  */
 (function () {
   "use strict";
   var form = document.getElementById("scorecard");
-  if (!form) { return; }
-  var seq = form.querySelector("input[name=edit_seq]");
-  var token = form.querySelector("input[name=edit_token]");
+  var box = document.getElementById("kept-copy");
+  var key = (form || box) && (form ? form.dataset.storageKey : box.dataset.storageKey);
+  var seq = form && form.querySelector("input[name=edit_seq]");
+  var token = form && form.querySelector("input[name=edit_token]");
+  var restoredFrom = form && form.querySelector("input[name=restored_from]");
   var submitting = false, timer = null, retry = null;
+
+  function kept() {
+    try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function forget() { try { localStorage.removeItem(key); } catch (e) {} }
 
   function nextSeq() {
     seq.value = String((parseInt(seq.value, 10) || 0) + 1);
-    return seq.value;
+    return parseInt(seq.value, 10);
   }
-
-  /* A double click on Submit sends one request: the buttons are disabled just after
-     the first submission leaves (the server also treats a repeat as done). The form
-     itself carries everything typed, so no autosave races it. */
-  form.addEventListener("submit", function () {
-    submitting = true;
-    clearTimeout(timer); clearTimeout(retry);
-    nextSeq();
-    setTimeout(function () {
-      Array.prototype.forEach.call(form.querySelectorAll("[type=submit]"), function (b) { b.disabled = true; });
-    }, 0);
-  });
-  /* Back from the next page (bfcache): the page works again. */
-  window.addEventListener("pageshow", function (event) {
-    if (!event.persisted) { return; }
-    submitting = false;
-    Array.prototype.forEach.call(form.querySelectorAll("[type=submit]"), function (b) { b.disabled = false; });
-  });
-  if (form.dataset.submitted === "yes" || !form.dataset.autosaveUrl) {
-    try { localStorage.removeItem(form.dataset.storageKey); } catch (e) {}
-    return;
-  }
-  var url = form.dataset.autosaveUrl;
-  var key = form.dataset.storageKey;
-  var status = document.getElementById("save-status");
-  var version = form.querySelector("input[name=version]");
-  var delay = 3000, dirty = false, saving = false, lastSent = 0;
-
-  function say(text) { if (status) { status.textContent = text; } }
 
   function fields() {
-    return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && ["csrf_token", "version", "edit_token", "edit_seq"].indexOf(el.name) < 0 &&
+    return Array.prototype.filter.call(form ? form.elements : [], function (el) {
+      return el.name && ["csrf_token", "version", "edit_token", "edit_seq", "restored_from"].indexOf(el.name) < 0 &&
         el.type !== "submit";
     });
   }
@@ -68,6 +50,84 @@
     return data;
   }
 
+  function differs(copy) {
+    var current = snapshot();
+    return Object.keys(copy.fields).some(function (name) { return (current[name] || "") !== (copy.fields[name] || ""); });
+  }
+
+  function put(copy) {
+    fields().forEach(function (el) {
+      if (!(el.name in copy.fields)) { return; }
+      if (el.type === "radio") { el.checked = el.value === copy.fields[el.name]; }
+      else { el.value = copy.fields[el.name]; }
+    });
+  }
+
+  function labelOf(name) {
+    var el = form && form.elements[name];
+    if (el && el.length && el[0] && el[0].type === "radio") {
+      var legend = el[0].closest("fieldset") && el[0].closest("fieldset").querySelector("legend");
+      return legend ? legend.textContent.trim() : name;
+    }
+    var label = document.querySelector("label[for='" + name + "']");
+    return label ? label.textContent.trim() : name;
+  }
+
+  /* Show a copy that cannot go back by itself, to put back or discard. */
+  function offer(copy, onUse) {
+    if (!box) { return; }
+    var list = document.getElementById("kept-copy-fields");
+    var current = snapshot();
+    list.textContent = "";
+    Object.keys(copy.fields).forEach(function (name) {
+      if ((current[name] || "") === (copy.fields[name] || "") || !copy.fields[name]) { return; }
+      var dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = labelOf(name);
+      dd.textContent = copy.fields[name];
+      dd.className = "prose";
+      list.appendChild(dt); list.appendChild(dd);
+    });
+    if (!list.firstChild) { forget(); return; }
+    var use = document.getElementById("kept-copy-use");
+    use.hidden = !onUse;
+    use.onclick = function () { box.hidden = true; onUse(); };
+    document.getElementById("kept-copy-discard").onclick = function () { forget(); box.hidden = true; };
+    box.hidden = false;
+  }
+
+  if (form) {
+    /* A double click on Submit sends one request: the buttons are disabled just after
+       the first submission leaves (the server also treats a repeat as done). The form
+       itself carries everything typed, so no autosave races it. */
+    form.addEventListener("submit", function () {
+      submitting = true;
+      clearTimeout(timer); clearTimeout(retry);
+      nextSeq();
+      setTimeout(function () {
+        Array.prototype.forEach.call(form.querySelectorAll("[type=submit]"), function (b) { b.disabled = true; });
+      }, 0);
+    });
+    /* Back from the next page (bfcache): the page works again. */
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) { return; }
+      submitting = false;
+      Array.prototype.forEach.call(form.querySelectorAll("[type=submit]"), function (b) { b.disabled = false; });
+    });
+  }
+  if (!form || form.dataset.submitted === "yes" || !form.dataset.autosaveUrl) {
+    /* Submitted or frozen: nothing saves from here, but a copy that differs is shown. */
+    var left = key && kept();
+    if (left && left.fields && (!form || differs(left))) { offer(left, null); }
+    else if (left) { forget(); }
+    return;
+  }
+  var url = form.dataset.autosaveUrl;
+  var status = document.getElementById("save-status");
+  var version = form.querySelector("input[name=version]");
+  var delay = 3000, dirty = false, saving = false, lastSent = 0;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
   /* The copy records which requests of this page had left when it was made: if the
      server got none later, the copy holds text the server does not have. */
   function remember() {
@@ -79,26 +139,19 @@
   }
 
   function restore() {
-    var kept;
-    try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
-    if (!kept || !kept.fields) { return false; }
-    var unchanged = kept.version === version.value;
-    var serverBehind = kept.token && kept.token === form.dataset.savedToken &&
-      (parseInt(form.dataset.savedSeq, 10) || 0) <= kept.sent;
+    var copy = kept();
+    if (!copy || !copy.fields) { return false; }
+    if (!differs(copy)) { forget(); return false; }
+    var unchanged = copy.version === version.value;
+    var serverBehind = copy.token && copy.token === form.dataset.savedToken &&
+      (parseInt(form.dataset.savedSeq, 10) || 0) <= copy.sent;
     if (!unchanged && !serverBehind) {
-      /* Saved on the server since (another device, or a later save of that page):
-         the server copy is newer, so the old browser copy is not put back over it. */
-      try { localStorage.removeItem(key); } catch (e) {}
+      /* Saved on the server since, from elsewhere: show the copy, do not force it. */
+      offer(copy, function () { put(copy); changed(); });
       return false;
     }
-    var current = snapshot(), differs = false;
-    Object.keys(kept.fields).forEach(function (name) { if (current[name] !== kept.fields[name]) { differs = true; } });
-    if (!differs) { return false; }
-    fields().forEach(function (el) {
-      if (!(el.name in kept.fields)) { return; }
-      if (el.type === "radio") { el.checked = el.value === kept.fields[el.name]; }
-      else { el.value = kept.fields[el.name]; }
-    });
+    put(copy);
+    if (copy.token) { restoredFrom.value = copy.token; }
     say("Restored text you typed earlier in this browser that had not reached the server; saving it now.");
     return true;
   }
@@ -114,13 +167,23 @@
     delay = Math.min(delay * 2, 60000);
   }
 
+  var REFUSED = {
+    403: "this scorecard is no longer yours to edit (the seat may have been given to someone else).",
+    404: "this scorecard no longer exists.",
+    413: "what you typed is larger than the site accepts."
+  };
+
   function save(leaving) {
     if (submitting) { return; }
     if (saving && !leaving) { dirty = true; return; }
-    lastSent = parseInt(nextSeq(), 10);
+    lastSent = nextSeq();
     var body = new FormData(form);
     body.delete("save"); body.delete("submit"); body.delete("amend");
-    if (leaving && navigator.sendBeacon) { navigator.sendBeacon(url, body); return; }
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(url, body);
+      dirty = false;  /* one save per unload: pagehide follows visibilitychange */
+      return;
+    }
     saving = true; dirty = false;
     fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
@@ -128,16 +191,21 @@
         /* An ended session shows as the sign-in page (redirect) or as a refused
            security token (400): either way, signing in again is what helps. */
         var ended = response.redirected || response.status === 401 || (response.status === 400 && !json);
-        if (!json) { throw new Error(ended ? "signed-out" : "server"); }
+        if (!json) {
+          if (ended) { throw new Error("signed-out"); }
+          if (REFUSED[response.status]) { throw new Error("refused:" + response.status); }
+          throw new Error("server");
+        }
         return response.json().then(function (data) { return { response: response, data: data }; });
       })
       .then(function (result) {
         var data = result.data;
         if (data.ok) {
           version.value = data.version;
+          restoredFrom.value = "";
           delay = 3000;
           say("Saved at " + clock(data.saved_at) + ".");
-          try { if (dirty) { remember(); } else { localStorage.removeItem(key); } } catch (e) {}
+          if (dirty) { remember(); } else { forget(); }
         } else if (data.retry) {
           say("Not saved yet: " + (data.message || "the server is busy.") + " Retrying; your text is kept in this browser.");
           again();
@@ -152,6 +220,8 @@
       .catch(function (error) {
         if (error.message === "signed-out") {
           say("Not saved: you are signed out. Your text is kept in this browser; sign in again and open this page to save it.");
+        } else if (error.message.indexOf("refused:") === 0) {
+          say("Not saved: " + REFUSED[error.message.slice(8)] + " Your text is kept in this browser.");
         } else {
           say("Not saved, retrying… Your text is kept in this browser.");
           again();

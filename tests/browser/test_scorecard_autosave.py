@@ -145,3 +145,53 @@ def test_submitting_at_once_then_fixing_never_conflicts(
     page.get_by_role("button", name="Submit scorecard").click()
     expect(page.get_by_role("heading", name="Your submitted scorecard")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text("Changed in another window")
+
+
+def test_reloading_right_after_typing_loses_nothing(page: Page, live_app, kit_seat):
+    """The reloaded page is served before the old page's unload save lands: putting
+    the old page's copy back is not a conflict, and nothing typed is lost."""
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    evidence = page.locator("#evidence_workflow")
+    evidence.fill(EVIDENCE)
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    evidence.fill(EVIDENCE + " Then she named the interface engine.")
+    page.reload()  # within the three seconds before the next save
+    page.locator("#summary").fill("And typed after the reload, which must stay.")
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    expect(page.locator("#save-status")).not_to_contain_text("another window")
+    page.reload()
+    expect(page.locator("#evidence_workflow")).to_have_value(
+        EVIDENCE + " Then she named the interface engine."
+    )
+    expect(page.locator("#summary")).to_have_value(
+        "And typed after the reload, which must stay."
+    )
+
+
+def test_text_refused_as_stale_is_offered_back_not_dropped(
+    page: Page, context, live_app, kit_seat
+):
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    other = context.new_page()
+    other.goto(f"/interviews/{kit_seat['id']}")
+    other.locator("#summary").fill("Saved from the other window first, and kept.")
+    expect(other.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    other.close()
+    page.locator("#summary").fill("Typed in this older window, refused as stale.")
+    expect(page.locator("#save-status")).to_contain_text(
+        "another window", timeout=10_000
+    )
+    page.reload()
+    box = page.locator("#kept-copy")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("Typed in this older window, refused as stale.")
+    expect(page.locator("#summary")).to_have_value(
+        "Saved from the other window first, and kept."
+    )
+    page.get_by_role("button", name="Put it back into the form").click()
+    expect(page.locator("#summary")).to_have_value(
+        "Typed in this older window, refused as stale."
+    )
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
