@@ -37,10 +37,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
 install: $(VENV)/.installed
 
 run-packages:
-	@scripts/system-packages.sh run
+	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/system-packages.sh run
 
 test-packages:
-	@scripts/system-packages.sh test
+	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/system-packages.sh test
 
 run: run-packages install
 	$(FLASK) init-db

@@ -40,6 +40,12 @@ case "$purpose" in
 esac
 shift
 wanted+=("$@")
+# Debian's Python makes virtualenvs only with python3.X-venv (ensurepip); the Makefile
+# passes the interpreter it will use. Needed only while there is no virtualenv yet.
+if [[ -n "${PYTHON:-}" && ! -x "${VENV:-.venv}/bin/python" && "$PYTHON" == /usr/bin/* ]] &&
+  ! "$PYTHON" -c "import ensurepip, venv" 2>/dev/null; then
+  wanted+=("$(basename "$PYTHON")-venv")
+fi
 
 if ! command -v dpkg-query >/dev/null; then
   echo "make $purpose: not a Debian system (no dpkg-query), so nothing is installed;" \

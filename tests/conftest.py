@@ -11,6 +11,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from hypothesis import settings
+
+# The suite runs over every core beside browsers and renderers: a slow example is a
+# busy machine, not a failure, so no Hypothesis test has a deadline.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 for _name in ("INTERVIEW_DATABASE_URL", "INTERVIEW_SECRET_KEY", "INTERVIEW_ENV"):
     os.environ.pop(_name, None)

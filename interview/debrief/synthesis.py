@@ -89,8 +89,8 @@ Recommendations
     missing = max(0, expected - submitted scorecards not from a replaced seat).
 
 Rounding in text (the numbers in the dataclasses are never rounded)
-    One rule, ``fmt``: half up (away from zero) on the exact value, so 2.25 reads
-    "2.3" and 2.675 reads "2.68"; the page and the packet print through the same
+    One rule, ``fmt``: half up (away from zero) on the exact value, so 2.675 reads
+    "2.68" (the binary float would print "2.67") and 2.125 reads "2.13"; the page and the packet print through the same
     function (the ``number`` template filter). Every fractional number is printed
     to 2 decimals: means (in sentences, tables and chart labels alike), medians, the
     overall score and its formula, and gaps. Weights, levels and the middle of the
