@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -64,3 +65,25 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 def _is_page_view() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
+
+
+def end_sessions_quietly(app, db) -> None:
+    """Close each request's session even when its connection died under it.
+
+    Flask-SQLAlchemy closes the session when the app context ends; on a connection
+    the database dropped, the rollback inside that close raises, and the page the
+    person was already given becomes a bare 500. This runs first (teardowns run in
+    reverse order): a session that cannot roll back is invalidated, which discards
+    its connection without talking to it, and the pool opens a new one next time.
+    """
+
+    @app.teardown_appcontext
+    def _end_session(_exc):
+        try:
+            db.session.remove()
+        except DBAPIError:
+            app.logger.warning("a lost database connection was discarded")
+            try:
+                db.session.registry().invalidate()
+            finally:
+                db.session.registry.clear()

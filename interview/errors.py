@@ -89,6 +89,18 @@ FAULT_MESSAGES = {
     ),
 }
 
+# A page view changes nothing: it only needs loading again.
+PAGE_MESSAGES = {
+    UNAVAILABLE: (
+        "The connection to the database was lost or it was too busy, so this page "
+        "could not be shown. Wait a moment and load it again."
+    ),
+    DISK_FULL: (
+        "The server's disk is full, so this page could not be shown. Tell your "
+        "administrator."
+    ),
+}
+
 # SQLite's primary result codes (the low byte of an extended code).
 SQLITE_ERROR = 1  # bad SQL, a missing table: a bug, not a fault
 SQLITE_FULL = 13
@@ -178,12 +190,21 @@ def typed_fields(
     return typed, passwords
 
 
+# Fields a page keeps for itself (a form's version and edit token, the button that
+# was pressed): carried back hidden when the form could not be built to say so.
+STATE_NAMES = frozenset({"version", "edit_seq", "restored_from", "current"})
+BUTTON_NAMES = frozenset({"save", "submit", "amend"})
+
+
 def _guess(name: str, value: str) -> tuple[str, str]:
     label = name.replace("-", " ").replace("_", " ").strip().capitalize()
     if name == "csrf_token":
         return TOKEN, label
     if "password" in name or name == "confirm":
         return PASSWORD, label
+    base = name.rsplit("-", 1)[-1]
+    if base in STATE_NAMES or base in BUTTON_NAMES or base.endswith("_token"):
+        return OTHER, label
     if not value.strip() or value.strip().isdecimal():
         return OTHER, label
     return TEXT, label
@@ -258,7 +279,12 @@ def _database_error(exc: Exception):
     detail = getattr(exc, "orig", None) or exc
     current_app.logger.warning("database fault (%s): %r", kind, detail)
     status = 400 if kind == BAD_DATA else 503
-    message = bad_data_message(exc) if kind == BAD_DATA else FAULT_MESSAGES[kind]
+    if kind == BAD_DATA:
+        message = bad_data_message(exc)
+    elif request.method in ("GET", "HEAD"):
+        message = PAGE_MESSAGES[kind]
+    else:
+        message = FAULT_MESSAGES[kind]
     if wants_json():
         response = jsonify(
             ok=False, retry=kind != BAD_DATA, reason=kind, message=message

@@ -17,6 +17,7 @@ import sqlite3
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
+from flask import request
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -412,3 +413,60 @@ def test_a_correct_password_signs_in_on_a_full_disk(app, databases, client, user
             )
             == 0
         )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_connection_lost_after_the_answer_was_made_does_not_become_a_500(
+    app, databases, client, auth, users, method
+):
+    """The database drops the connection between the answer and the end of the
+    request: the person gets the answer that was made, and the next request works."""
+
+    @app.after_request
+    def lose_the_connection(response):
+        if request.path.startswith("/candidates"):
+            _drop(db.session.connection(), databases)
+        return response
+
+    auth.login(users["talent_acquisition"])
+    if method == "GET":
+        response = client.get("/candidates/")
+        assert response.status_code == 200
+    else:
+        response = client.submit(
+            "/candidates/new", {"name": "Amara Nwosu", "submit": "Save candidate"}
+        )
+        assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_scorecard_sent_while_the_database_is_down_comes_back_as_typed(
+    app, databases, client, auth, seat
+):
+    """The form could not even be built: the page still shows the typed text, and
+    keeps the page's own fields (version, edit token, the button) hidden."""
+    from .tabs import Tab
+
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    data = tab.request(save="y", evidence_workflow=NOTES)
+    with dropped_connection(app, databases, r"FROM panel_seats", lasting=True):
+        response = client.submit(f"/interviews/{seat['id']}", data)
+    assert response.status_code == 503
+    text = response.get_data(as_text=True)
+    assert str(escape(NOTES)) in text
+    for name in ("edit_token", "version", "edit_seq", "save"):
+        assert re.search(rf'<input type="hidden" name="{name}" value=', text), name
+        assert f'<textarea id="typed-1" name="{name}"' not in text
+    again = _send_again(client, response, f"/interviews/{seat['id']}")
+    assert again.status_code == 302  # sent again from the same page: saved
+
+
+def test_a_page_view_while_the_database_is_down_says_to_load_it_again(
+    app, databases, client, auth, users
+):
+    auth.login(users["talent_acquisition"])
+    with dropped_connection(app, databases, r"FROM candidates"):
+        response = client.get("/candidates/")
+    text = response.get_data(as_text=True)
+    assert "could not be shown" in text and "nothing was saved" not in text
