@@ -189,6 +189,9 @@ def test_a_decided_loop_freezes_its_scorecards_until_talent_acquisition_reopens(
     text = amended.get_data(as_text=True)
     assert amended.status_code == 409
     assert "ask talent acquisition to reopen the loop" in text
+    assert "Nothing was lost: everything you typed is below" in text
+    assert "Re-read my notes after the debrief.</textarea>" in text  # the reason
+    assert 'checked id="level_workflow-1"' in text  # the changed rating, 2
     assert _card(app)["amendments"] == 0
 
     auth.logout()
@@ -224,11 +227,16 @@ def test_a_decided_loop_freezes_its_scorecards_until_talent_acquisition_reopens(
 def test_a_decided_loop_refuses_drafts_and_autosaves_too(app, client, auth, seat):
     auth.login(seat["clara"])
     tab = Tab(client, seat["id"])
+    tab.post(save="y", summary="A draft written before the decision.")
     _decide(app, seat)
+    page = client.get(f"/interviews/{seat['id']}").get_data(as_text=True)
+    assert "its scorecards are frozen" in page and "Nothing was saved" not in page
+    assert '<fieldset disabled class="frozen-fields">' in page  # nothing to type in
+    assert "Save draft" not in page and "Submit scorecard" not in page
     assert tab.post(save="y").status_code == 409
     response = tab.autosave()
     assert response.status_code == 409 and response.json["frozen"]
-    assert _card(app) is None
+    assert _card(app)["summary"] == "A draft written before the decision."
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85"])

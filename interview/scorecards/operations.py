@@ -78,9 +78,9 @@ def frozen_message(card_or_seat) -> str | None:
     if loop.status != LoopStatus.DECIDED:
         return None
     return (
-        "This loop is decided, so its scorecards are frozen and nothing was saved. "
-        "If the scorecard must change, ask talent acquisition to reopen the loop "
-        "(the reopening is recorded with its reason)."
+        "This loop is decided, so its scorecards are frozen. If the scorecard must "
+        "change, ask talent acquisition to reopen the loop (the reopening is "
+        "recorded with its reason)."
     )
 
 
@@ -171,7 +171,7 @@ def answers_of(card: Scorecard) -> dict[str, Answer]:
 def _check(card: Scorecard, edit: Edit) -> None:
     """Refuse a frozen loop, a stale copy and a late request of the last page."""
     if message := frozen_message(card):
-        raise Frozen(message)
+        raise Frozen(f"Nothing was saved. {message}")
     if card.id is not None and edit.is_page_of(card):
         if edit.token == card.edit_token and edit.seq <= card.edit_seq:
             raise AlreadySaved()

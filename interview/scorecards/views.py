@@ -146,9 +146,11 @@ def _refused(seat_id: int, form, card, exc):
         flash(f"Already {done} from this page; nothing changed.", "info")
         return redirect(url_for(".kit", seat_id=seat_id))
     _next_request(form)
-    if isinstance(exc, MissingVersion | Frozen):
-        status = 400 if isinstance(exc, MissingVersion) else 409
-        return _render(seat, form, loose=[str(exc)], status=status)
+    if isinstance(exc, MissingVersion):
+        return _render(seat, form, loose=[str(exc)], status=400)
+    if isinstance(exc, Frozen):  # the notice at the top says why and who can reopen
+        loose = ["Nothing was saved: the loop was decided while you wrote."]
+        return _render(seat, form, loose=loose, status=409)
     if isinstance(exc, ScorecardProblems):
         loose = attach(form, exc.problems)
         return _render(seat, form, loose=loose, status=422, draft_kept=exc.saved)
@@ -231,6 +233,7 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
         loose=loose,
         stale=stale,
         frozen=frozen_message(seat),
+        posted=request.method == "POST",
         panel_open=can_view_panel_scorecards(current_user, session.loop),
         # Ratings kept for competencies taken out of the session since.
         kept_ratings=[r for r in card.ratings if r.competency_id not in in_session]
