@@ -27,7 +27,7 @@ def init_db_command():
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Load demo accounts, requisitions and candidates; safe to run again."""
+    """Load the demo once (accounts, requisitions, loops); a re-run changes nothing."""
     from .demo import DEMO_ACCOUNTS, seed_demo
 
     if current_app.config["ENV_NAME"] == "production":
@@ -36,8 +36,13 @@ def seed_demo_command():
         )
     _require_schema()
     created = seed_demo()
-    click.echo(f"Demo data ready ({created} new records).")
-    click.echo("Demo accounts (development only):")
+    if created:
+        click.echo(f"Demo data ready ({created} new records).")
+    else:
+        click.echo(
+            "Demo data ready (0 new records: it was loaded before; nothing changed)."
+        )
+    click.echo("Demo accounts (development only; passwords as first created):")
     for account in DEMO_ACCOUNTS:
         click.echo(
             f"  {account['role_label']:<28} {account['email']:<34} {account['password']}"

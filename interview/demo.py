@@ -7,7 +7,15 @@ import sqlalchemy as sa
 
 from .accounts.operations import create_user
 from .extensions import db
-from .models import Candidate, Discipline, Requisition, Role, Training, User
+from .models import (
+    AuditEntry,
+    Candidate,
+    Discipline,
+    Requisition,
+    Role,
+    Training,
+    User,
+)
 from .timeutil import utcnow
 
 DEMO_ACCOUNTS = [
@@ -128,15 +136,30 @@ def _get_or_create_user(spec: dict) -> tuple[User, bool]:
     return create_user(None, spec), True
 
 
-def seed_demo() -> int:
-    """Create whatever demo records are missing; return how many were created.
+SEEDED = "demo.seed"
 
-    A re-run changes nothing it did not create itself: every later step only touches
-    records made in the same run (a loop a person moved to debrief gets no invented
-    scorecards, a rubric talent acquisition edited is not imported over, a
-    requisition someone created gets no plan, a trained interviewer keeps their
-    training).
+
+def seed_demo() -> int:
+    """Add the demo once; return how many records were created (0 on a re-run).
+
+    A re-run changes nothing: the first seed is recorded in the audit log, and after
+    it nothing is added, so a demo requisition someone renamed or an account whose
+    email changed is not made again. Within the first seed every step only touches
+    records made in that run (a requisition someone created before gets no plan, a
+    rubric already here is not imported over, an existing account keeps its
+    training), so seeding an instance that already holds data adds only the demo.
     """
+    if db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == SEEDED)):
+        return 0
+    created = _seed()
+    db.session.add(
+        AuditEntry(action=SEEDED, object_type="demo", after={"created": created})
+    )
+    db.session.commit()
+    return created
+
+
+def _seed() -> int:
     users, new_users = {}, []
     for spec in DEMO_ACCOUNTS:
         users[spec["email"]], new = _get_or_create_user(spec)
@@ -169,7 +192,6 @@ def seed_demo() -> int:
     created += _demo_loops(
         users["tara.ta@demo.example"], new_requisitions, new_candidates
     )
-    db.session.commit()
     return created
 
 

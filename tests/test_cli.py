@@ -43,7 +43,7 @@ def test_seed_demo_is_idempotent_and_prints_the_accounts(app, runner):
     assert counts[0] == len(DEMO_ACCOUNTS) and counts[1] >= 1 and counts[2] >= 1
 
     second = runner.invoke(args=["seed-demo"])
-    assert "(0 new records)" in second.output
+    assert "(0 new records: it was loaded before; nothing changed)" in second.output
     assert [_count(app, m) for m in (User, Requisition, Candidate)] == counts
 
 

@@ -80,3 +80,15 @@ def test_a_rerun_leaves_what_people_changed_alone(app_ctx):
     assert versions == db.session.scalar(
         sa.select(sa.func.count()).select_from(Rubric).join(Rubric.versions)
     )
+
+
+def test_a_rerun_does_not_make_again_what_people_renamed(app_ctx):
+    seed_demo()
+    requisition = db.session.scalar(sa.select(Requisition).order_by(Requisition.id))
+    requisition.title = "Renamed by talent acquisition"
+    wei = db.session.scalar(sa.select(User).where(User.email.like("wei%")))
+    wei.email = "wei.zhang@hospital.example"
+    db.session.commit()
+    before = _dump()
+    assert seed_demo() == 0
+    assert _dump() == before  # no second requisition, no second Wei
