@@ -358,3 +358,22 @@ def test_removed_from_the_loop_reads_nothing(app, client, auth, two_seat_loop):
         "packet": 403,
     }
     assert pages[f"/loops/{loop['loop']}"][0] == 403
+
+
+def test_others_progress_shows_only_once_the_panel_is_open(
+    app, client, auth, two_seat_loop
+):
+    """Who has submitted is part of the panel too: before every one of her seats is
+    in, Clara sees the state of her own scorecards only."""
+    loop = two_seat_loop
+    auth.login(loop["clara"])
+    page = client.get(f"/loops/{loop['loop']}").get_data(as_text=True)
+    assert page.count('class="tag status-submitted"') == 1  # her own first seat
+    with app.app_context():
+        _write(
+            loop["seats"][(1, "clinical")],
+            "Clara's evidence on the second session.",
+            "Clara's summary of the second session.",
+        )
+    page = client.get(f"/loops/{loop['loop']}").get_data(as_text=True)
+    assert page.count('class="tag status-submitted"') == 4

@@ -11,6 +11,7 @@ from ..models import (
     Candidate,
     InterviewSession,
     Loop,
+    LoopStatus,
     PanelSeat,
     Role,
     User,
@@ -141,7 +142,15 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
             if seat.interviewer_id == current_user.id
         ],
         "manage": current_user.role == Role.TALENT_ACQUISITION,
+        # A decided or withdrawn loop no longer changes: no forms that would refuse.
+        "editable": current_user.role == Role.TALENT_ACQUISITION
+        and loop.status not in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN),
     }
+    # Others' progress is part of the panel: an interviewer sees it once they may
+    # read the panel (independence.py), their own seats always.
+    context["progress_visible"] = (
+        current_user.role != Role.INTERVIEWER or (context["panel_visible"])
+    )
     if context["manage"]:
         context.update(_management_forms(loop))
         context["reopen_form"] = failed.get("reopen") or ReopenForm(formdata=None)
