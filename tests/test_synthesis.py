@@ -784,3 +784,15 @@ def test_scorecard_flags_name_the_interview_when_a_person_holds_several_seats():
             "48 hours)"
         ),
     ]
+
+
+def test_one_person_rating_a_competency_in_two_interviews_is_named_by_interview():
+    cards = [
+        card(1, "Kwame Mensah", "clinical", 3, {"workflow": 2}, session="Case one"),
+        card(2, "Kwame Mensah", "clinical", 3, {"workflow": 4}, session="Case two"),
+        card(3, "Wei Zhang", "technical", 3, {"workflow": 4}, session="Case one"),
+    ]
+    result = synthesize(LEVELS, [WORKFLOW], cards, expected_scorecards=3)
+    split = next(f for f in result.flags if f.kind == FlagKind.SPLIT_PANEL)
+    assert "from 2 (Developing) by Kwame Mensah (Case one)" in split.sentence
+    assert "to 4 (Exemplary) by Kwame Mensah (Case two) and Wei Zhang" in split.sentence

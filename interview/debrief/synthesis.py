@@ -176,6 +176,7 @@ class RatingOut:
     interviewer: str
     discipline: Discipline
     level: int
+    session: str = ""  # the interview it was given in
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,7 @@ def _competency_result(
     info: CompetencyInfo, cards: Sequence[ScorecardIn]
 ) -> CompetencyResult:
     ratings = tuple(
-        RatingOut(card.interviewer, card.discipline, r.level)
+        RatingOut(card.interviewer, card.discipline, r.level, card.session)
         for card in cards
         for r in card.ratings
         if r.competency == info.key and r.level is not None
@@ -429,7 +430,7 @@ def _must_meet(result: CompetencyResult) -> MustMeet | None:
     below = tuple(r for r in result.ratings if r.level < m)
     if not below:
         return None
-    who = ", ".join(f"{r.interviewer} rated {r.level}" for r in below)
+    who = ", ".join(f"{_rater(r, result)} rated {r.level}" for r in below)
     if result.mean < m:
         sentence = (
             f"{result.name}: mean {fmt(result.mean)} is below the minimum {m}; {who}"
@@ -441,11 +442,19 @@ def _must_meet(result: CompetencyResult) -> MustMeet | None:
     return MustMeet(result.key, result.name, m, result.mean, below, sentence)
 
 
+def _rater(rating: RatingOut, result: CompetencyResult) -> str:
+    """Who gave a rating; with the interview when they rated this competency twice."""
+    twice = sum(r.interviewer == rating.interviewer for r in result.ratings) > 1
+    if twice and rating.session:
+        return f"{rating.interviewer} ({rating.session})"
+    return rating.interviewer
+
+
 def _split_flag(result: CompetencyResult, labels: dict[int, str]) -> Flag | None:
     if not result.count or result.maximum - result.minimum < SPLIT_SPREAD:
         return None
-    low = [r.interviewer for r in result.ratings if r.level == result.minimum]
-    high = [r.interviewer for r in result.ratings if r.level == result.maximum]
+    low = [_rater(r, result) for r in result.ratings if r.level == result.minimum]
+    high = [_rater(r, result) for r in result.ratings if r.level == result.maximum]
     return Flag(
         FlagKind.SPLIT_PANEL,
         f"Ratings for {result.name} span "
