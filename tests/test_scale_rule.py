@@ -157,3 +157,14 @@ def test_a_legacy_scale_is_reported_by_the_command_line_and_the_batch_goes_on(
     assert batch.exit_code == 1, batch.output
     assert f"loop {legacy['loop_id']} failed" in batch.output
     assert [p.name for p in out.iterdir()] == [f"debrief-{fine}-priya-raman.pdf"]
+
+
+@pytest.mark.parametrize(
+    "values, index, what",
+    [([4, 3, 2, 1], 1, "3 comes after 4"), ([1, 2, 3, 3], 3, "3 appears twice")],
+)
+def test_a_scale_out_of_order_is_one_problem_at_its_field(values, index, what):
+    result = validate(dump(rubric_on(values)))
+    assert [(p.path, what in p.message) for p in result.problems] == [
+        (("scale", index, "value"), True)
+    ]

@@ -218,7 +218,10 @@ def validate_data(loaded: Loaded) -> Result:
     try:
         rubric = RubricSpec.model_validate(data, context={"scale": _scale_of(data)})
     except ValidationError as exc:
-        problems = [_problem(error, data, loaded) for error in exc.errors()] + problems
+        found = [_problem(error, data, loaded) for error in exc.errors()]
+        if any(p.path[:1] == ("scale",) for p in problems):  # said at its field
+            found = [p for p in found if p.path != ("scale",)]
+        problems = found + problems
     if problems:
         return Result(None, problems)
     return Result(rubric, [])
@@ -234,7 +237,9 @@ def _scale_of(data: dict) -> list[int] | None:
     except (TypeError, KeyError):
         return None
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-    return sorted(values) if ints else None
+    # A scale out of order or with a repeat is reported once, at its own field,
+    # rather than again at every competency's anchors.
+    return values if ints and values == sorted(set(values)) else None
 
 
 def _competencies(data: dict) -> list:
@@ -253,8 +258,21 @@ def _scale_gap_problem(data: dict, loaded: Loaded) -> list[Problem]:
         level.get("value") if isinstance(level, dict) else None for level in scale
     ]
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in written)
-    if not ints or written != sorted(set(written)):
-        return []  # the schema reports a malformed or unordered scale itself
+    if not ints:
+        return []  # the schema reports a malformed scale itself
+    for i in range(1, len(written)):
+        if written[i] <= written[i - 1]:
+            path = ("scale", i, "value")
+            what = (
+                f"{written[i]} appears twice"
+                if written[i] == written[i - 1]
+                else f"{written[i]} comes after {written[i - 1]}"
+            )
+            message = (
+                f"scale values must rise without repeats: {what} (the scale is "
+                f"{written}); list the lowest level first"
+            )
+            return [Problem(path, message, loaded.line_of(path))]
     for i in range(1, len(written)):
         if written[i] != written[i - 1] + 1:
             path = ("scale", i, "value")
