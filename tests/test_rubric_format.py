@@ -115,10 +115,11 @@ def test_a_custom_scale_needs_matching_anchors():
         in (found)
     )
     shuffled = [{"value": 2, "label": "A"}, {"value": 1, "label": "B"}]
-    assert problems(dump(rubric(scale=shuffled))) == [
+    expected = (
         "scale[1].value (line 59): scale values must rise without repeats: 1 comes "
         "after 2 (the scale is [2, 1]); list the lowest level first"
-    ]
+    )
+    assert problems(dump(rubric(scale=shuffled))) == [expected]
 
 
 def test_a_bare_no_label_gets_a_hint():
