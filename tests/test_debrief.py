@@ -614,23 +614,27 @@ def test_an_amendment_is_compared_with_someone_elses_submission(
     assert f"Amended after others were visible: {sentence}" in packet
 
 
+def _second_seat_after_reading(who) -> Loop:
+    """Clara could read Wei's scorecard from T0 + 1 h; at T0 + 2 h she is seated on
+    the second session too, and submits that one at T0 + 4 h (no commit)."""
+    loop = _two_sessions(who["manager"])
+    version = loop.rubric_version
+    wei_seat = _seat(loop, 0, "technical", who["wei"], T0)
+    _submit(wei_seat, who["wei"], version, {"workflow": 3}, T0)
+    first = _seat(loop, 0, "clinical", who["clara"], T0)
+    _submit(first, who["clara"], version, {"workflow": 3}, T0 + timedelta(hours=1))
+    second = _seat(loop, 1, "clinical", who["clara"], T0 + timedelta(hours=2))
+    _submit(second, who["clara"], version, {"privacy": 4}, T0 + timedelta(hours=4))
+    return loop
+
+
 def test_a_second_seat_written_after_reading_the_panel_is_flagged(
     app, client, auth, make_user
 ):
     who = _people(make_user)
     with app.app_context():
-        loop = _two_sessions(who["manager"])
-        version = loop.rubric_version
-        wei_seat = _seat(loop, 0, "technical", who["wei"], T0)
-        _submit(wei_seat, who["wei"], version, {"workflow": 3}, T0)
-        first = _seat(loop, 0, "clinical", who["clara"], T0)
-        _submit(first, who["clara"], version, {"workflow": 3}, T0 + timedelta(hours=1))
-        # From T0 + 1 h Clara could read Wei's scorecard; at T0 + 2 h she is seated
-        # on the second session too, and submits that one at T0 + 4 h.
-        second = _seat(loop, 1, "clinical", who["clara"], T0 + timedelta(hours=2))
-        _submit(second, who["clara"], version, {"privacy": 4}, T0 + timedelta(hours=4))
+        loop_id = _second_seat_after_reading(who).id
         db.session.commit()
-        loop_id = loop.id
     page, packet = _debrief(app, client, auth, who["manager"], loop_id)
     sentence = (
         "Clara Jensen submitted their scorecard for Systems interview 3 hours after "
@@ -651,14 +655,7 @@ def test_switching_sharing_off_later_keeps_the_flag_of_what_was_read(
 
     who = _people(make_user)
     with app.app_context():
-        loop = _two_sessions(who["manager"])
-        version = loop.rubric_version
-        wei_seat = _seat(loop, 0, "technical", who["wei"], T0)
-        _submit(wei_seat, who["wei"], version, {"workflow": 3}, T0)
-        first = _seat(loop, 0, "clinical", who["clara"], T0)
-        _submit(first, who["clara"], version, {"workflow": 3}, T0 + timedelta(hours=1))
-        second = _seat(loop, 1, "clinical", who["clara"], T0 + timedelta(hours=2))
-        _submit(second, who["clara"], version, {"privacy": 4}, T0 + timedelta(hours=4))
+        loop = _second_seat_after_reading(who)
         requisition = loop.requisition
         save_requisition(
             None,
