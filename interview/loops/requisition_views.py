@@ -30,18 +30,6 @@ def load_requisition(requisition_id: int) -> Requisition:
     return requisition
 
 
-@bp.route("/requisitions/")
-@ta_or_manager
-def requisitions():
-    """List requisitions: all of them for talent acquisition, one's own for a manager."""
-    query = sa.select(Requisition).order_by(Requisition.status, Requisition.title)
-    if current_user.role == Role.HIRING_MANAGER:
-        query = query.where(Requisition.hiring_manager_id == current_user.id)
-    return render_template(
-        "loops/requisitions.html", requisitions=db.session.scalars(query).all()
-    )
-
-
 @bp.route("/requisitions/<int:requisition_id>")
 @ta_or_manager
 def requisition(requisition_id: int):
@@ -163,14 +151,6 @@ def _plan_data(p) -> dict:
         "clinical_seats": p.clinical_seats,
         "technical_seats": p.technical_seats,
     }
-
-
-@bp.route("/candidates/")
-@ta_only
-def candidates():
-    """List candidates with their loops."""
-    rows = db.session.scalars(sa.select(Candidate).order_by(Candidate.name)).all()
-    return render_template("loops/candidates.html", candidates=rows)
 
 
 @bp.route("/candidates/new", methods=["GET", "POST"])

@@ -41,7 +41,6 @@ from .operations import (
     change_status,
     create_loop,
     loop_coverage,
-    loops_visible_to,
     remove_session,
     reopen_loop,
     schedule_session,
@@ -77,16 +76,6 @@ def load_loop(loop_id: int) -> Loop:
 
 def _session_of(loop: Loop, session_id: int) -> InterviewSession:
     return next((s for s in loop.sessions if s.id == session_id), None) or abort(404)
-
-
-@bp.route("/loops/")
-@signed_in
-def loops():
-    """The loops this person may see, newest first."""
-    rows = db.session.scalars(
-        loops_visible_to(current_user).order_by(Loop.id.desc())
-    ).all()
-    return render_template("loops/loops.html", loops=rows)
 
 
 @bp.route("/requisitions/<int:requisition_id>/loops/new", methods=["GET", "POST"])
@@ -455,30 +444,4 @@ def invitation(loop_id: int, session_id: int):
         headers={
             "Content-Disposition": f'attachment; filename="interview-{session.id}.ics"'
         },
-    )
-
-
-@bp.route("/my-interviews")
-@role_required(Role.INTERVIEWER)
-def my_interviews():
-    """An interviewer's upcoming and past sessions, and the scorecards still owed."""
-    seats = db.session.scalars(
-        sa.select(PanelSeat)
-        .join(PanelSeat.session)
-        .where(
-            PanelSeat.interviewer_id == current_user.id, PanelSeat.removed_at.is_(None)
-        )
-        .order_by(InterviewSession.starts_at)
-    ).all()
-    now = utcnow()
-    upcoming = [
-        s for s in seats if s.session.starts_at is None or s.session.ends_at > now
-    ]
-    past = [s for s in seats if s not in upcoming]
-    return render_template(
-        "loops/my_interviews.html",
-        upcoming=upcoming,
-        past=list(reversed(past)),
-        scorecard_status=scorecard_status,
-        local_range=local_range,
     )

@@ -14,13 +14,19 @@ from .enums import Discipline, LoopStatus, enum_column
 
 class Loop(db.Model):
     __tablename__ = "loops"
+    # The list's filters and orders (loops/lists.py).
+    __table_args__ = (
+        sa.Index("ix_loops_status", "status", "id"),
+        sa.Index("ix_loops_requisition_status", "requisition_id", "status"),
+        sa.Index("ix_loops_updated_at", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(
         sa.ForeignKey("candidates.id", ondelete="RESTRICT"), index=True
     )
     requisition_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("requisitions.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("requisitions.id", ondelete="RESTRICT")
     )
     rubric_version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("rubric_versions.id", ondelete="RESTRICT")

@@ -7,12 +7,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime
 from ..extensions import db
+from ..search import search_key
 from ..timeutil import utcnow
 from .enums import Discipline, RequisitionStatus, enum_column
 
 
 class Requisition(db.Model):
     __tablename__ = "requisitions"
+    # The list's order: open first, then by title.
+    __table_args__ = (sa.Index("ix_requisitions_listing", "status", "title", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -50,6 +53,7 @@ class Candidate(db.Model):
     """A person being interviewed; contact details are personal data."""
 
     __tablename__ = "candidates"
+    __table_args__ = (sa.Index("ix_candidates_listing", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -57,6 +61,8 @@ class Candidate(db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(64))
     source: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # Name and email folded for search (search.py); kept up to date on every save.
+    search_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
@@ -67,3 +73,9 @@ class Candidate(db.Model):
 
     def __repr__(self) -> str:
         return f"<Candidate {self.id} {self.name!r}>"
+
+
+@sa.event.listens_for(Candidate, "before_insert")
+@sa.event.listens_for(Candidate, "before_update")
+def _fold_candidate(_mapper, _connection, candidate: Candidate) -> None:
+    candidate.search_key = search_key(candidate.name, candidate.email)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime
 from ..extensions import db
+from ..search import search_key
 from ..timeutil import utcnow
 from .enums import Discipline, Role, enum_column
 
@@ -30,11 +31,15 @@ class User(UserMixin, db.Model):
             "weekly_interview_limit >= 0 AND weekly_interview_limit <= 40",
             name="weekly_limit_range",
         ),
+        # The accounts list's order: active first, by role, by name.
+        sa.Index("ix_users_listing", "is_active", "role", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # Name and email folded for search (search.py); kept up to date on every save.
+    search_key: Mapped[str] = mapped_column(sa.String(500), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     discipline: Mapped[Discipline | None] = mapped_column(
@@ -75,6 +80,12 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+@sa.event.listens_for(User, "before_insert")
+@sa.event.listens_for(User, "before_update")
+def _fold_user(_mapper, _connection, user: User) -> None:
+    user.search_key = search_key(user.name, user.email)
 
 
 class LoginFailure(db.Model):

@@ -1,0 +1,46 @@
+"""Search text folded the same way on every database: case- and accent-insensitive.
+
+PostgreSQL could fold with ``unaccent`` and ``ILIKE``, SQLite cannot: instead each
+searchable row keeps a folded copy of its searchable text (``search_key``), written by
+the application, and a query is folded the same way before it is matched. A query is
+bounded (``MAX_QUERY`` characters, ``MAX_TERMS`` words) so that no input, of any length
+or script, makes an unbounded query.
+"""
+
+import unicodedata
+
+MAX_QUERY = 200
+MAX_TERMS = 6
+# Letters that carry no combining mark to strip but that people type without it.
+_PLAIN = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"}
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse spaces: "Zoë  Ångström" -> "zoe angstrom"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_PLAIN))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.translate(_PLAIN).split())
+
+
+def search_key(*parts: str | None) -> str:
+    """The folded text a row is found by, e.g. a candidate's name and email."""
+    return fold(" ".join(p for p in parts if p))
+
+
+def terms(query: str | None) -> list[str]:
+    """The distinct words of a query, folded and bounded; every word must match."""
+    words = fold((query or "")[:MAX_QUERY]).split()
+    return list(dict.fromkeys(w for w in words if w))[:MAX_TERMS]
+
+
+def like_pattern(term: str) -> str:
+    r"""A LIKE pattern matching ``term`` anywhere; its wildcards escaped with ``\``."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching(column, query: str | None) -> list:
+    """SQL conditions on a folded column: each word of the query appears in it."""
+    return [column.like(like_pattern(t), escape="\\") for t in terms(query)]
