@@ -1,8 +1,5 @@
 """Account administration forms for talent acquisition."""
 
-import functools
-from zoneinfo import available_timezones
-
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -22,6 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import timezones
 from ..auth.forms import strong_password
 from ..forms import Form
 from ..models import Discipline, Role
@@ -39,14 +37,35 @@ def competency_choices() -> list[SelectChoice]:
     return [SelectChoice(key, name) for key, name in all_latest_competencies()]
 
 
-@functools.cache
-def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+def time_zone_choices(current: str | None = None) -> list[SelectChoice]:
+    """Canonical IANA zones in groups, the common ones first (timezones.py); a saved
+    older name such as US/Eastern is offered too, so that saving keeps it."""
+    return [
+        SelectChoice(zone.name, zone.label, optgroup=group.label)
+        for group in timezones.groups(current)
+        for zone in group.zones
+    ]
 
 
-def time_zone_choices() -> list[SelectChoice]:
-    """The IANA zones (read from disk once per process)."""
-    return [SelectChoice(z, z.replace("_", " ")) for z in _zone_names()]
+class ZoneField(SelectField):
+    """A time zone picker: a normal select, which picker.js gives a filter box.
+
+    Any name the system can load is accepted, so an account or session saved with an
+    older name (before the list offered canonical names only) saves unchanged."""
+
+    def __init__(self, label="Time zone", **kwargs):
+        render_kw = {"data-zone-filter": "", **kwargs.pop("render_kw", {})}
+        super().__init__(label, default=timezones.UTC, render_kw=render_kw, **kwargs)
+
+    def __call__(self, **kwargs):
+        self.choices = time_zone_choices(self.data)
+        return super().__call__(**kwargs)
+
+    def pre_validate(self, form) -> None:
+        if not timezones.is_loadable(self.data):
+            raise ValidationError(
+                "Not a valid choice: choose a time zone from the list."
+            )
 
 
 class UserForm(Form):
@@ -71,7 +90,7 @@ class UserForm(Form):
         choices=DISCIPLINE_CHOICES,
         description="Required for interviewers: the side of the panel they sit on.",
     )
-    time_zone = SelectField("Time zone", default="UTC")
+    time_zone = ZoneField()
     weekly_interview_limit = IntegerField(
         "Interviews a week, at most",
         default=4,
@@ -95,7 +114,6 @@ class UserForm(Form):
 
     def __init__(self, *args, require_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = time_zone_choices()
         self.trained_keys.choices = competency_choices()
         if require_password:
             message = "Set a first password for the account."

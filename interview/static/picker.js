@@ -1,0 +1,166 @@
+/* Pickers that answer as you type; every one works without this script too.
+ *
+ * 1. A search form marked data-picker="<JSON URL>" (the candidate of a new loop, the
+ *    interviewer of a seat) is a plain GET form without JavaScript. With it, typing
+ *    asks the URL for at most 20 matches ({results: [{id, name, email}], summary})
+ *    and redraws the choices in place: radio buttons (data-picker-kind="radio", the
+ *    default) or a select's options (data-picker-kind="select"). The choice already
+ *    made and options marked data-keep (nobody, the seat's holder) always stay. The
+ *    sentence counting the matches (data-picker-status) is a polite live region.
+ * 2. A select marked data-zone-filter gets a filter box above it: typing narrows the
+ *    options (and their groups) to those holding every word typed, accents and case
+ *    aside; the selected zone always stays, so filtering never changes the value.
+ */
+(function () {
+  "use strict";
+
+  function fold(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function words(text) { return fold(text).split(/\s+/).filter(Boolean); }
+  function byId(id) { return id ? document.getElementById(id) : null; }
+
+  /* --- 1. Type-ahead over a JSON search ------------------------------------ */
+
+  function radio(list, item, checked) {
+    var label = document.createElement("label");
+    var input = document.createElement("input");
+    var hint = document.createElement("span");
+    label.className = "check";
+    input.type = "radio";
+    input.name = list.dataset.name || "candidate_id";
+    input.value = String(item.id);
+    input.id = "candidate-" + item.id;
+    input.checked = checked;
+    hint.className = "hint";
+    hint.textContent = " · " + (item.email || "no email");
+    label.appendChild(input);
+    label.appendChild(document.createTextNode(" " + item.name));
+    label.appendChild(hint);
+    return label;
+  }
+
+  function drawRadios(list, results) {
+    var chosen = list.querySelector("input[type=radio]:checked");
+    var keep = chosen && !results.some(function (r) { return String(r.id) === chosen.value; });
+    var kept = keep ? chosen.closest("label") : null;
+    list.replaceChildren();
+    if (kept) list.appendChild(kept);
+    results.forEach(function (item) {
+      list.appendChild(radio(list, item, !!chosen && chosen.value === String(item.id)));
+    });
+  }
+
+  function drawOptions(select, results) {
+    var keep = Array.prototype.filter.call(select.options, function (o) {
+      return o.hasAttribute("data-keep") || o.selected;
+    });
+    var values = keep.map(function (o) { return o.value; });
+    select.replaceChildren.apply(select, keep);
+    results.forEach(function (item) {
+      if (values.indexOf(String(item.id)) !== -1) return;
+      select.appendChild(new Option(item.name + " (" + item.email + ")", String(item.id)));
+    });
+  }
+
+  function typeAhead(form) {
+    var input = form.querySelector("input[type=search]");
+    var list = byId(form.dataset.pickerList);
+    var status = byId(form.dataset.pickerStatus);
+    var mirror = byId(form.dataset.pickerMirror);
+    var kind = form.dataset.pickerKind || "radio";
+    var timer = null, pending = null;
+    if (!input || !list) return;
+
+    function ask() {
+      var query = input.value;
+      if (mirror) mirror.value = query;
+      if (pending) pending.abort();
+      pending = new AbortController();
+      var url = form.dataset.picker + "?q=" + encodeURIComponent(query.slice(0, 200));
+      fetch(url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        signal: pending.signal
+      }).then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      }).then(function (data) {
+        if (kind === "select") drawOptions(list, data.results);
+        else drawRadios(list, data.results);
+        if (status) status.textContent = data.summary;
+      }).catch(function (error) {
+        if (error.name === "AbortError") return;
+        if (status) status.textContent = "The search did not answer; press Search to try again.";
+      });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 200);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();  // answer in place: a choice already made stays
+      clearTimeout(timer);
+      ask();
+    });
+  }
+
+  /* --- 2. Filtering a long select (time zones) ------------------------------ */
+
+  function zoneFilter(select, index) {
+    var original = Array.prototype.map.call(select.children, function (node) {
+      return node.cloneNode(true);
+    });
+    var box = document.createElement("div");
+    var label = document.createElement("label");
+    var input = document.createElement("input");
+    var status = document.createElement("p");
+    var id = (select.id || "zone-" + index) + "-filter";
+    label.className = "hint";
+    label.htmlFor = id;
+    label.textContent = "Filter the time zones (city, country or region)";
+    input.type = "search";
+    input.id = id;
+    input.autocomplete = "off";
+    input.setAttribute("aria-controls", select.id);
+    status.className = "hint";
+    status.id = id + "-status";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", status.id);
+    box.appendChild(label);
+    box.appendChild(input);
+    box.appendChild(status);
+    select.parentNode.insertBefore(box, select);
+
+    input.addEventListener("input", function () {
+      var wanted = words(input.value);
+      var chosen = select.value;
+      var shown = 0;
+      function matches(option) {
+        var text = fold(option.textContent + " " + option.value);
+        return option.value === chosen || wanted.every(function (w) { return text.indexOf(w) !== -1; });
+      }
+      var nodes = [];
+      original.forEach(function (node) {
+        if (node.tagName === "OPTGROUP") {
+          var group = node.cloneNode(false);
+          Array.prototype.forEach.call(node.children, function (option) {
+            if (matches(option)) { group.appendChild(option.cloneNode(true)); shown += 1; }
+          });
+          if (group.children.length) nodes.push(group);
+        } else if (matches(node)) {
+          nodes.push(node.cloneNode(true));
+          shown += 1;
+        }
+      });
+      select.replaceChildren.apply(select, nodes);
+      select.value = chosen;
+      status.textContent = wanted.length ? shown + (shown === 1 ? " zone" : " zones") + " listed." : "";
+    });
+  }
+
+  document.querySelectorAll("form[data-picker]").forEach(typeAhead);
+  document.querySelectorAll("select[data-zone-filter]").forEach(zoneFilter);
+})();
