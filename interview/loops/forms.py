@@ -24,7 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..accounts.forms import time_zone_choices
+from ..accounts.forms import ZoneField
 from ..forms import Form as BaseForm
 from ..models import Discipline, RequisitionStatus
 from .schedule import ScheduleError, zone
@@ -110,15 +110,26 @@ class CandidateForm(BaseForm):
 
 
 class NewLoopForm(BaseForm):
-    candidate_id = SelectField(
-        "Candidate", validators=[DataRequired("Choose a candidate.")]
+    """The candidate is one of the search's matches (radio buttons drawn by the
+    template); any candidate on file is accepted, not only those shown."""
+
+    q = StringField("Find the candidate by name or email")
+    candidate_id = StringField(
+        "Candidate",
+        validators=[DataRequired("Choose a candidate: search, then pick one.")],
     )
     submit = SubmitField("Start the loop")
+
+    def validate_candidate_id(self, field):
+        text = field.data or ""
+        if not (text.isascii() and text.isdecimal() and len(text) < 10):
+            raise ValidationError("Choose a candidate from the list.")
 
 
 class SeatForm(BaseForm):
     interviewer_id = SelectField("Interviewer")
     current = HiddenField()  # who sat there when the page was shown
+    find = StringField("Find")  # the picker's search, sent by GET (the page's ?find=)
     submit = SubmitField("Seat")
 
 
@@ -128,7 +139,7 @@ class ScheduleForm(BaseForm):
         render_kw={"type": "datetime-local"},
         description="Leave empty while the time is not agreed.",
     )
-    time_zone = SelectField("Time zone", default="UTC")
+    time_zone = ZoneField()
     fold = SelectField(
         "If that time happens twice (clocks going back)",
         choices=[
@@ -151,10 +162,6 @@ class ScheduleForm(BaseForm):
         ],
     )
     submit = SubmitField("Save time and place")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = time_zone_choices()
 
     def validate_time_zone(self, field):
         try:

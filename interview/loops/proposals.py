@@ -6,7 +6,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import InterviewSession, Loop, PanelSeat, Role, User
+from ..models import Conflict, InterviewSession, Loop, PanelSeat, Role, User
+from ..search import matching
 from . import pairing
 from .operations import active_seats, assign_seat
 
@@ -110,3 +111,93 @@ def apply_proposal(actor: User, loop: Loop, proposal: pairing.Proposal) -> list[
         assign_seat(actor, seat, db.session.get(User, assignment.interviewer_id))
         reasons.append(assignment.reason)
     return reasons
+
+
+# The seat picker (loop page and its search): never more than this many people.
+SEAT_CHOICES = 20
+
+
+def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICES):
+    """The people ``assign_seat`` would accept in this seat, found by ``query``, by
+    name: active interviewers of the seat's discipline, without a recorded conflict
+    with the candidate, not already on the session, and (for a scheduled session) free
+    then and under their weekly limit; the same rules as operations._check_eligible and
+    calendar_problem, asked of the database. Rows are (seat id, user id, name, email,
+    total matching); at most ``limit`` + 1, so a caller can tell there are more."""
+    session = seat.session
+    seated = [s.interviewer_id for s in active_seats(session) if s.interviewer_id]
+    conditions = [
+        User.role == Role.INTERVIEWER,
+        User.is_active.is_(True),
+        User.discipline == seat.discipline,
+        ~sa.exists().where(
+            Conflict.user_id == User.id,
+            Conflict.candidate_id == session.loop.candidate_id,
+        ),
+        *matching(User.search_key, query),
+    ]
+    if seated:
+        conditions.append(User.id.not_in(seated))
+    if session.starts_at is not None:
+        conditions += _free_then(session)
+    return (
+        sa.select(
+            sa.literal(seat.id).label("seat_id"),
+            User.id,
+            User.name,
+            User.email,
+            sa.func.count().over().label("total"),
+        )
+        .where(*conditions)
+        .order_by(User.name, User.id)
+        .limit(limit + 1)
+    )
+
+
+def _free_then(session: InterviewSession) -> list:
+    """No other interview overlapping the session; fewer than their weekly limit in
+    its ISO week (UTC), as calendar_problem counts them."""
+    start, end = session.starts_at, session.ends_at
+    monday = (start - timedelta(days=start.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+
+    def others(*where):
+        return (
+            sa.select(sa.func.count())
+            .select_from(PanelSeat)
+            .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+            .where(
+                PanelSeat.interviewer_id == User.id,
+                PanelSeat.removed_at.is_(None),
+                InterviewSession.id != session.id,
+                *where,
+            )
+            .scalar_subquery()
+        )
+
+    longest = timedelta(minutes=480)  # no session is longer (a check constraint)
+    overlapping = others(
+        InterviewSession.starts_at < end,
+        InterviewSession.starts_at > start - longest,
+        InterviewSession.ends_at > start,
+    )
+    that_week = others(
+        InterviewSession.starts_at >= monday,
+        InterviewSession.starts_at < monday + timedelta(days=7),
+    )
+    return [overlapping == 0, that_week < User.weekly_interview_limit]
+
+
+def seat_choices(seats: list[PanelSeat], queries: dict[int, str]) -> dict[int, list]:
+    """The eligible people of several seats in one statement: {seat id: rows}."""
+    if not seats:
+        return {}
+    parts = [
+        sa.select(eligible_for_seat(s, queries.get(s.id, "")).subquery()) for s in seats
+    ]
+    rows = db.session.execute(sa.union_all(*parts)).all()
+    found: dict[int, list] = {s.id: [] for s in seats}
+    for row in sorted(rows, key=lambda r: (r.name, r.id)):
+        found[row.seat_id].append(row)
+    return found

@@ -1,0 +1,618 @@
+"""Pickers that list everything become searchable: the candidate of a new loop, the
+interviewer of a seat (eligible people only) and the time zone (canonical names, the
+common ones first). Each works without JavaScript; the type-ahead answers in JSON."""
+
+import re
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from interview import timezones
+from interview.extensions import db
+from interview.models import (
+    Candidate,
+    Conflict,
+    Discipline,
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    PlanSession,
+    Requisition,
+    Role,
+    User,
+)
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+from interview.search import search_key
+
+from .builders import clinical_seat, start_loop
+from .queries import counting_queries
+from .rubric_samples import dump, rubric
+
+MONDAY_10 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+# --- time zones (pure) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["US/Eastern", "EST5EDT", "GB", "Etc/GMT+5", "Asia/Calcutta", "Europe/Kiev", "CET"],
+)
+def test_time_zones_offer_no_legacy_aliases(alias):
+    assert timezones.is_loadable(alias)  # the machine knows it ...
+    assert alias not in timezones.canonical_zones()  # ... the list does not offer it
+    offered = {z.name for g in timezones.groups() for z in g.zones}
+    assert alias not in offered
+
+
+@pytest.mark.parametrize(
+    "name", ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Europe/Kyiv"]
+)
+def test_time_zones_offer_the_canonical_names(name):
+    assert name in timezones.canonical_zones()
+
+
+def test_the_common_zones_come_first_and_every_zone_is_offered_once():
+    groups = timezones.groups()
+    assert groups[0].label == "Common"
+    common = [z.name for z in groups[0].zones]
+    assert common[:2] == ["UTC", "America/New_York"]
+    assert {"Europe/London", "Asia/Kolkata", "Australia/Sydney"} <= set(common)
+    offered = [z.name for g in groups for z in g.zones]
+    assert len(offered) == len(set(offered)) == len(timezones.canonical_zones())
+    assert [g.label for g in groups[1:4]] == ["Africa", "America", "Antarctica"]
+
+
+def test_a_saved_older_name_is_offered_first_and_says_what_it_stands_for():
+    groups = timezones.groups("US/Eastern")
+    assert groups[0].label == "Saved"
+    assert groups[0].zones[0].name == "US/Eastern"
+    assert "older name for America/New_York" in groups[0].zones[0].label
+    assert timezones.groups("Mars/Olympus")[0].label == "Common"  # never offered
+
+
+def test_the_zone_list_reads_the_tzdata_package_without_system_data(monkeypatch):
+    """A machine without /usr/share/zoneinfo (zoneinfo then loads from the tzdata
+    package) gets the same canonical list from the package's own zone.tab."""
+    system = set(timezones.canonical_zones())
+    monkeypatch.setattr(zoneinfo, "TZPATH", ())
+    for cached in (timezones._described, timezones._links):
+        cached.cache_clear()
+    try:
+        package = set(timezones.canonical_zones())
+        assert "America/New_York" in package and "US/Eastern" not in package
+        assert timezones.alias_target("Asia/Calcutta") == "Asia/Kolkata"
+        assert len(package ^ system) < 10  # different tz releases differ a little
+    finally:
+        for cached in (timezones._described, timezones._links):
+            cached.cache_clear()
+
+
+def test_zone_files_are_parsed_as_the_tz_database_writes_them():
+    countries = timezones.parse_countries("# comment\nDE\tGermany\nUS\tUnited States\n")
+    tab = (
+        "# code\tcoordinates\tTZ\tcomments\n"
+        "DE\t+5230+01322\tEurope/Berlin\tmost of Germany\n"
+        "US\t+415100-0873900\tAmerica/Chicago\tCentral (most areas)\n"
+    )
+    assert timezones.parse_zone_tab(tab, countries) == {
+        "Europe/Berlin": "Germany, most of Germany",
+        "America/Chicago": "United States, Central (most areas)",
+    }
+    zi = "Z America/New_York -4:56:2 - LMT 1883\nL America/New_York US/Eastern\n"
+    assert timezones.parse_links(zi) == {"US/Eastern": "America/New_York"}
+
+
+# --- fixtures ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ta(make_user):
+    return make_user(Role.TALENT_ACQUISITION, name="Tara Okafor")
+
+
+@pytest.fixture
+def board(app, make_user):
+    """A loop with one session (two clinical seats, one technical) on Monday 10:00."""
+    manager = make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        plan = [
+            PlanSession(
+                title="Case",
+                competency_keys=["workflow"],
+                clinical_seats=2,
+                technical_seats=1,
+            )
+        ]
+        loop = start_loop(manager.id, version.rubric_id, plan, candidate="Amara Nwosu")
+        loop.sessions[0].starts_at = MONDAY_10
+        db.session.commit()
+        seats = loop.sessions[0].seats
+        return {
+            "loop": loop.id,
+            "session": loop.sessions[0].id,
+            "candidate": loop.candidate_id,
+            "requisition": loop.requisition_id,
+            "manager": manager,
+            "clinical": [s.id for s in seats if s.discipline == Discipline.CLINICAL],
+            "technical": next(
+                s.id for s in seats if s.discipline == Discipline.TECHNICAL
+            ),
+        }
+
+
+def _interviewers(app, names, discipline=Discipline.CLINICAL, **fields) -> list[int]:
+    """Interviewer accounts inserted in bulk (search keys filled by hand)."""
+    rows = [
+        {
+            "email": f"{re.sub(r'[^a-z0-9]', '', name.lower())}-{i}@hospital.example",
+            "name": name,
+            "role": Role.INTERVIEWER,
+            "discipline": discipline,
+            "password_hash": "x",
+            **fields,
+        }
+        for i, name in enumerate(names)
+    ]
+    for row in rows:
+        row["search_key"] = search_key(row["name"], row["email"])
+    with app.app_context():
+        db.session.execute(sa.insert(User), rows)
+        db.session.commit()
+        emails = [r["email"] for r in rows]
+        found = db.session.execute(
+            sa.select(User.email, User.id).where(User.email.in_(emails))
+        ).all()
+        ids = dict(found)
+        return [ids[e] for e in emails]
+
+
+def _candidates(app, people: list[tuple[str, str | None]]) -> None:
+    rows = [
+        {"name": name, "email": email, "search_key": search_key(name, email)}
+        for name, email in people
+    ]
+    with app.app_context():
+        db.session.execute(sa.insert(Candidate), rows)
+        db.session.commit()
+
+
+def _options(page: str, seat_id: int) -> dict[str, str]:
+    """The options of a seat's select on the loop page: {value: label}."""
+    select = re.search(
+        rf'<select[^>]*name="seat-{seat_id}-interviewer_id"[^>]*>(.*?)</select>',
+        page,
+        re.DOTALL,
+    ).group(1)
+    return dict(
+        re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select)
+    )
+
+
+# --- the candidate of a new loop ------------------------------------------------------
+
+
+def test_candidate_search_ignores_accents_and_case(app, client, auth, ta):
+    _candidates(
+        app,
+        [
+            ("Zoë Ångström", "zoe.a@example.org"),
+            ("ZOE Brown", None),
+            ("Chloé Zoeller", "cz@example.org"),
+            ("Priya Raman", "priya@example.org"),
+        ],
+    )
+    auth.login(ta)
+    found = client.get("/candidates/search?q=zoe").get_json()
+    assert [r["name"] for r in found["results"]] == [
+        "Chloé Zoeller",
+        "ZOE Brown",
+        "Zoë Ångström",
+    ]
+    assert found["results"][2]["email"] == "zoe.a@example.org"
+    assert found["total"] == 3 and not found["more"]
+    angstrom = client.get("/candidates/search?q=ANGSTRÖM%20zoë").get_json()
+    assert [r["name"] for r in angstrom["results"]] == ["Zoë Ångström"]
+
+
+def test_candidate_search_shows_twenty_and_says_how_many_match(app, client, auth, ta):
+    _candidates(app, [(f"Sam Taylor {i:02}", f"sam{i}@example.org") for i in range(25)])
+    auth.login(ta)
+    found = client.get("/candidates/search?q=sam").get_json()
+    assert len(found["results"]) == 20 and found["total"] == 25 and found["more"]
+    assert found["summary"] == "Showing 20 of 25 matches; type more to narrow."
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("x" * 100_000, []),
+        ("%", ["100% Ready"]),
+        ("_", ["snake_case"]),
+        ("%_%", []),
+        ("\\", ["back\\slash"]),
+        ("'; DROP TABLE candidates; --", []),
+    ],
+    ids=["100KB", "percent", "underscore", "wildcards", "backslash", "quote"],
+)
+def test_any_candidate_query_is_safe_bounded_and_literal(
+    app, client, auth, ta, query, expected
+):
+    _candidates(
+        app,
+        [
+            ("100% Ready", None),
+            ("snake_case", None),
+            ("back\\slash", None),
+            ("Ann", None),
+        ],
+    )
+    auth.login(ta)
+    response = client.get("/candidates/search", query_string={"q": query})
+    assert response.status_code == 200
+    assert [r["name"] for r in response.get_json()["results"]] == expected
+
+
+@pytest.mark.parametrize("role", [Role.HIRING_MANAGER, Role.INTERVIEWER])
+def test_only_talent_acquisition_may_search_the_pickers(
+    app, client, auth, make_user, board, role
+):
+    auth.login(make_user(role))
+    seat = board["clinical"][0]
+    for url in (
+        "/candidates/search?q=a",
+        f"/loops/{board['loop']}/seats/{seat}/eligible?q=a",
+    ):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "Amara" not in response.get_data(as_text=True)
+
+
+def test_anonymous_pickers_go_to_sign_in(client, board):
+    seat = board["clinical"][0]
+    for url in ("/candidates/search", f"/loops/{board['loop']}/seats/{seat}/eligible"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_new_loop_without_javascript(app, client, auth, ta, board):
+    """Search with the GET form, choose a radio button, start the loop; a missing or
+    vanished choice comes back with the query kept and a clear message."""
+    _candidates(
+        app,
+        [
+            ("Zoë Adams", "zoe.adams@example.org"),
+            ("Zoë Adams", "zadams@elsewhere.example"),
+            ("Lukas Becker", "lukas@example.org"),
+        ],
+    )
+    url = f"/requisitions/{board['requisition']}/loops/new"
+    auth.login(ta)
+    page = client.get(url, query_string={"q": "zoe"}).get_data(as_text=True)
+    assert page.count('type="radio" name="candidate_id"') == 2
+    # Two people of one name are told apart by their email.
+    assert "zoe.adams@example.org" in page and "zadams@elsewhere.example" in page
+    assert "Lukas" not in page
+    assert 'name="q" value="zoe"' in page
+    assert "2 candidates match “zoe”." in page
+
+    nothing = client.submit(url, {"q": "zoe"})
+    assert nothing.status_code == 422
+    text = nothing.get_data(as_text=True)
+    assert "Choose a candidate: search, then pick one." in text
+    assert 'id="q" name="q" value="zoe"' in text  # the query is kept
+    assert text.count('type="radio" name="candidate_id"') == 2
+
+    gone = client.submit(url, {"q": "zoe", "candidate_id": "987654"})
+    assert gone.status_code == 422
+    assert "no longer on file" in gone.get_data(as_text=True)
+    forged = client.submit(url, {"q": "zoe", "candidate_id": "1 OR 1=1"})
+    assert forged.status_code == 422
+    assert "Choose a candidate from the list." in forged.get_data(as_text=True)
+
+    # Any candidate on file may be chosen, not only those the search showed.
+    with app.app_context():
+        lukas = db.session.scalar(
+            sa.select(Candidate.id).where(Candidate.name == "Lukas Becker")
+        )
+    started = client.submit(url, {"q": "zoe", "candidate_id": str(lukas)})
+    assert started.status_code == 302
+    with app.app_context():
+        loop_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        assert db.session.get(Loop, loop_id).candidate_id == lukas
+
+
+def test_the_new_loop_page_lists_recent_candidates_without_a_query(
+    app, client, auth, ta, board
+):
+    _candidates(app, [(f"Person {i:02}", None) for i in range(30)])
+    auth.login(ta)
+    page = client.get(f"/requisitions/{board['requisition']}/loops/new")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text.count('type="radio"') == 20
+    assert "Person 29" in text and "Person 05" not in text
+    assert "The 20 most recently added of 31 candidates" in text
+    assert "<select" not in text.split('id="candidate-choices"')[1].split("</form>")[0]
+
+
+# --- the interviewer of a seat ---------------------------------------------------------
+
+
+def _ineligible_pool(app, board) -> dict[str, int]:
+    """One person for each reason a clinical seat of the board must refuse them."""
+    ids = {}
+    (ids["eligible"],) = _interviewers(app, ["Eve Eligible"])
+    (ids["inactive"],) = _interviewers(app, ["Ian Inactive"], is_active=False)
+    (ids["technical"],) = _interviewers(app, ["Tom Technical"], Discipline.TECHNICAL)
+    (ids["manager"],) = _interviewers(app, ["Mona Manager"], role=Role.HIRING_MANAGER)
+    (ids["conflicted"],) = _interviewers(app, ["Cora Conflict"])
+    (ids["seated"],) = _interviewers(app, ["Sid Seated"])
+    (ids["busy"],) = _interviewers(app, ["Bea Busy"])
+    (ids["full"],) = _interviewers(app, ["Finn Full"], weekly_interview_limit=1)
+    with app.app_context():
+        db.session.add(
+            Conflict(
+                user_id=ids["conflicted"],
+                candidate_id=board["candidate"],
+                reason="referred the candidate",
+            )
+        )
+        db.session.get(PanelSeat, board["clinical"][1]).interviewer_id = ids["seated"]
+        # Another loop: Bea at 10:30 the same Monday, Finn on Thursday that week.
+        other = start_loop(
+            board["manager"].id,
+            db.session.scalar(sa.select(Requisition.default_rubric_id)),
+            [PlanSession(title="Other", competency_keys=["workflow"])],
+            candidate="Lukas Becker",
+        )
+        first = other.sessions[0]
+        first.starts_at = MONDAY_10 + timedelta(minutes=30)
+        clinical_seat(other).interviewer_id = ids["busy"]
+        db.session.flush()
+        later = InterviewSession(
+            loop=other, title="Later", starts_at=MONDAY_10 + timedelta(days=3)
+        )
+        db.session.add(later)
+        db.session.add(
+            PanelSeat(
+                session=later,
+                discipline=Discipline.CLINICAL,
+                interviewer_id=ids["full"],
+            )
+        )
+        db.session.commit()
+    return ids
+
+
+def test_a_seat_lists_only_eligible_people(app, client, auth, ta, board):
+    ids = _ineligible_pool(app, board)
+    auth.login(ta)
+    seat = board["clinical"][0]
+    page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
+    options = _options(page, seat)
+    assert set(options) == {"", str(ids["eligible"])}
+    assert options[str(ids["eligible"])].startswith("Eve Eligible (")
+    found = client.get(f"/loops/{board['loop']}/seats/{seat}/eligible").get_json()
+    assert [r["id"] for r in found["results"]] == [ids["eligible"]]
+    # Sid holds the other seat: his own select keeps him, and offers Eve too.
+    assert set(_options(page, board["clinical"][1])) == {
+        "",
+        str(ids["seated"]),
+        str(ids["eligible"]),
+    }
+
+
+@pytest.mark.parametrize(
+    "who, message",
+    [
+        ("inactive", "Ian Inactive is not an active interviewer."),
+        ("technical", "for a clinical interviewer"),
+        ("manager", "Mona Manager is not an active interviewer."),
+        ("conflicted", "cannot sit on this panel: referred the candidate."),
+        ("seated", "Sid Seated already sits on this session."),
+        ("busy", "Bea Busy is already interviewing then"),
+        ("full", "Finn Full already has 1 interview that week, their limit is 1."),
+    ],
+)
+def test_an_ineligible_choice_posted_by_hand_is_refused(
+    app, client, auth, ta, board, who, message
+):
+    ids = _ineligible_pool(app, board)
+    auth.login(ta)
+    seat = board["clinical"][0]
+    response = client.submit(
+        f"/loops/{board['loop']}/seats/{seat}",
+        {f"seat-{seat}-interviewer_id": str(ids[who]), f"seat-{seat}-current": ""},
+        follow_redirects=True,
+    )
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(PanelSeat, seat).interviewer_id is None
+
+
+def test_a_seat_shows_twenty_keeps_its_holder_and_searches_without_javascript(
+    app, client, auth, ta, board
+):
+    names = [f"Nurse {i:02}" for i in range(30)] + ["Zoë Ångström"]
+    ids = _interviewers(app, names)
+    seat = board["clinical"][0]
+    with app.app_context():
+        db.session.get(PanelSeat, seat).interviewer_id = ids[-1]
+        db.session.commit()
+    auth.login(ta)
+    page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
+    options = _options(page, seat)
+    assert len(options) == 22  # nobody, the holder, 20 of the 30 eligible
+    assert options[str(ids[-1])] == "Zoë Ångström"
+    assert (
+        "Showing 20 of 30 eligible clinical interviewers; type a name or email to "
+        "narrow." in page
+    )
+
+    searched = client.get(
+        f"/loops/{board['loop']}", query_string={"seat": seat, "find": "nurse 2"}
+    ).get_data(as_text=True)
+    options = _options(searched, seat)
+    assert [label.split(" (")[0] for label in list(options.values())[2:]] == [
+        "Nurse 02",
+        "Nurse 12",
+        "Nurse 20",
+        "Nurse 21",
+        "Nurse 22",
+        "Nurse 23",
+        "Nurse 24",
+        "Nurse 25",
+        "Nurse 26",
+        "Nurse 27",
+        "Nurse 28",
+        "Nurse 29",
+    ]
+    assert 'value="nurse 2"' in searched
+    # The other clinical seat keeps its full (bounded) list.
+    assert len(_options(searched, board["clinical"][1])) == 21
+
+    found = client.get(
+        f"/loops/{board['loop']}/seats/{seat}/eligible", query_string={"q": "NURSE"}
+    ).get_json()
+    assert len(found["results"]) == 20 and found["total"] == 30 and found["more"]
+    assert found["summary"] == "Showing 20 of 30 matches; type more to narrow."
+
+    # A person the list did not show (beyond the first 20) can still be seated.
+    response = client.submit(
+        f"/loops/{board['loop']}/seats/{seat}",
+        {
+            f"seat-{seat}-interviewer_id": str(ids[29]),
+            f"seat-{seat}-current": str(ids[-1]),
+        },
+        follow_redirects=True,
+    )
+    assert "clinical seat now Nurse 29" in response.get_data(as_text=True)
+
+
+# --- time zones in the forms -----------------------------------------------------------
+
+
+def test_the_account_form_offers_canonical_zones_common_first(client, auth, ta):
+    auth.login(ta)
+    page = client.get("/accounts/new").get_data(as_text=True)
+    select = re.search(
+        r'<select[^>]*name="time_zone".*?</select>', page, re.DOTALL
+    ).group(0)
+    assert "data-zone-filter" in select
+    assert select.index('label="Common"') < select.index('label="Africa"')
+    assert 'value="Asia/Kolkata"' in select and 'value="Asia/Calcutta"' not in select
+    for alias in ("US/Eastern", "EST5EDT", "GB", "Etc/GMT+5"):
+        assert f'value="{alias}"' not in select
+    assert select.count('value="Europe/London"') == 1
+    assert "picker.js" in page
+
+
+def test_a_saved_legacy_zone_is_shown_and_kept(app, client, auth, ta, make_user):
+    person = make_user(Role.INTERVIEWER, name="Lee Legacy")
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        user.time_zone = "US/Eastern"
+        db.session.commit()
+        version = user.version
+    auth.login(ta)
+    page = client.get(f"/accounts/{person.id}/edit").get_data(as_text=True)
+    assert re.search(
+        r'<option selected value="US/Eastern">|value="US/Eastern" selected', page
+    )
+    assert "older name for America/New_York" in page
+    saved = client.submit(
+        f"/accounts/{person.id}/edit",
+        {
+            "name": "Lee Legacy",
+            "email": person.email,
+            "role": "interviewer",
+            "discipline": "clinical",
+            "time_zone": "US/Eastern",
+            "weekly_interview_limit": "4",
+            "version": str(version),
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, person.id).time_zone == "US/Eastern"
+
+
+def test_a_session_zone_picker_keeps_a_legacy_zone(app, client, auth, ta, board):
+    with app.app_context():
+        db.session.get(InterviewSession, board["session"]).time_zone = "Asia/Calcutta"
+        db.session.commit()
+    auth.login(ta)
+    page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
+    prefix = f"session-{board['session']}-"
+    select = re.search(
+        rf'<select[^>]*name="{prefix}time_zone".*?</select>', page, re.DOTALL
+    ).group(0)
+    assert 'label="Saved"' in select and "older name for Asia/Kolkata" in select
+    assert select.count("<option") == len(timezones.canonical_zones()) + 1
+    response = client.submit(
+        f"/loops/{board['loop']}/sessions/{board['session']}/schedule",
+        {
+            prefix + "starts_local": "2026-03-02T15:30",
+            prefix + "time_zone": "Asia/Calcutta",
+            prefix + "duration_minutes": "60",
+            prefix + "fold": "",
+            prefix + "location": "",
+            prefix + "video_url": "",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        session = db.session.get(InterviewSession, board["session"])
+        assert session.time_zone == "Asia/Calcutta"
+        assert session.starts_at == datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+# --- query counts ------------------------------------------------------------------------
+
+
+def _statements(app, client, url: str) -> int:
+    with counting_queries(app) as log:
+        assert client.get(url).status_code == 200
+    return len(log)
+
+
+def test_the_pickers_cost_the_same_queries_with_3_or_300_people(
+    app, client, auth, ta, board
+):
+    auth.login(ta)
+    new_loop = f"/requisitions/{board['requisition']}/loops/new"
+    loop_page = f"/loops/{board['loop']}"
+    urls = [
+        new_loop,
+        new_loop + "?q=sam",
+        loop_page,
+        f"{loop_page}?seat={board['clinical'][0]}&find=nurse",
+        f"{loop_page}/seats/{board['clinical'][0]}/eligible?q=nurse",
+        "/candidates/search?q=sam",
+    ]
+    _candidates(app, [(f"Sam {i}", None) for i in range(3)])
+    _interviewers(app, [f"Nurse {i}" for i in range(3)])
+    _interviewers(app, [f"Tech {i}" for i in range(3)], Discipline.TECHNICAL)
+    few = [_statements(app, client, url) for url in urls]
+    _candidates(app, [(f"Sam {i}", None) for i in range(3, 300)])
+    nurses = _interviewers(app, [f"Nurse {i}" for i in range(3, 300)])
+    _interviewers(app, [f"Tech {i}" for i in range(3, 300)], Discipline.TECHNICAL)
+    with app.app_context():  # and more loops, some of them with seated people
+        rubric_id = db.session.scalar(sa.select(Requisition.default_rubric_id))
+        for i in range(20):
+            other = start_loop(
+                board["manager"].id,
+                rubric_id,
+                [PlanSession(title="Other", competency_keys=["workflow"])],
+                candidate=f"Other {i}",
+            )
+            other.sessions[0].starts_at = MONDAY_10 + timedelta(hours=i)
+            clinical_seat(other).interviewer_id = nurses[i]
+        db.session.commit()
+    many = [_statements(app, client, url) for url in urls]
+    assert many == few
