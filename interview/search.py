@@ -24,14 +24,16 @@ def fold(text: str) -> str:
     return " ".join(plain.translate(_PLAIN).split())
 
 
-def search_key(*parts: str | None) -> str:
-    """The folded text a row is found by, e.g. a candidate's name and email."""
-    return fold(" ".join(p for p in parts if p))
+def search_key(name: str | None, *others: str | None) -> str:
+    """The folded text a row is found by: its name, then a tab, then the rest (an
+    email), so a search can also be confined to the name (``matching_name``)."""
+    return fold(name or "") + "\t" + fold(" ".join(o for o in others if o))
 
 
 def terms(query: str | None) -> list[str]:
     """The distinct words of a query, folded and bounded; every word must match."""
-    words = fold((query or "")[:MAX_QUERY]).split()
+    text = "".join(c if c.isprintable() else " " for c in (query or "")[:MAX_QUERY])
+    words = fold(text).split()
     return list(dict.fromkeys(w for w in words if w))[:MAX_TERMS]
 
 
@@ -44,3 +46,9 @@ def like_pattern(term: str) -> str:
 def matching(column, query: str | None) -> list:
     """SQL conditions on a folded column: each word of the query appears in it."""
     return [column.like(like_pattern(t), escape="\\") for t in terms(query)]
+
+
+def matching_name(column, query: str | None) -> list:
+    """Like ``matching``, but each word must appear in the name, before the tab:
+    for people who may see a candidate's name but not their contact details."""
+    return [column.like(like_pattern(t) + "\t%", escape="\\") for t in terms(query)]

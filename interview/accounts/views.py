@@ -6,8 +6,11 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..listing import choice_arg, paginate, query_text
 from ..models import Role, User
+from ..paging import page_request
 from ..permissions import role_required
+from ..search import matching
 from .forms import UserForm
 from .operations import AccountError, create_user, set_active, snapshot, update_user
 
@@ -20,14 +23,43 @@ def _load_user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
+SORTS = {
+    "role": ("Active first, by role", [User.is_active.desc(), User.role, User.name]),
+    "name": ("Name", [User.name]),
+    "newest": ("Newest first", [User.id.desc()]),
+    "signed_in": (
+        "Last signed in",
+        [User.last_sign_in_at.is_(None), User.last_sign_in_at.desc()],
+    ),
+}
+STATES = {"active": "Active", "deactivated": "Deactivated"}
+ROLES = {r.value: r.label for r in Role}
+
+
 @bp.route("/")
 @admin_only
 def index():
-    """List accounts, active first, grouped by role."""
-    users = db.session.scalars(
-        sa.select(User).order_by(User.is_active.desc(), User.role, User.name)
-    ).all()
-    return render_template("accounts/index.html", users=users)
+    """Accounts found by name or email, role and state; active first, by role."""
+    page_req = page_request(request.args, list(SORTS))
+    filters = {
+        "q": query_text(),
+        "role": choice_arg("role", ROLES),
+        "state": choice_arg("state", STATES),
+    }
+    query = sa.select(User).where(*matching(User.search_key, filters["q"]))
+    if filters["role"]:
+        query = query.where(User.role == filters["role"])
+    if filters["state"]:
+        query = query.where(User.is_active.is_(filters["state"] == "active"))
+    page = paginate(query, page_req, [*SORTS[page_req.sort][1], User.id])
+    return render_template(
+        "accounts/index.html",
+        page=page,
+        filters=filters,
+        roles=ROLES.items(),
+        states=STATES,
+        sorts=[(key, label) for key, (label, _) in SORTS.items()],
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

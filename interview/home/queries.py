@@ -1,12 +1,16 @@
 """What each role's home page needs to say what to do next."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..listing import count
+from ..loops.lists import loop_counts
 from ..models import (
     Discipline,
     InterviewSession,
     Loop,
+    LoopStatus,
     PanelSeat,
     Requisition,
     RequisitionStatus,
@@ -44,32 +48,60 @@ def talent_acquisition_overview() -> dict:
     }
 
 
-def requisitions_of(manager: User) -> list[Requisition]:
-    return db.session.scalars(
-        sa.select(Requisition)
-        .where(Requisition.hiring_manager_id == manager.id)
-        .order_by(Requisition.status, Requisition.title)
+HOME_LIMIT = 10
+
+
+def requisitions_of(manager: User) -> dict:
+    """The manager's first requisitions (open first) with their loops counted by
+    status, and how many there are in all."""
+    mine = sa.select(Requisition).where(Requisition.hiring_manager_id == manager.id)
+    shown = db.session.scalars(
+        mine.order_by(Requisition.status, Requisition.title, Requisition.id).limit(
+            HOME_LIMIT
+        )
     ).all()
+    return {
+        "requisitions": shown,
+        "requisition_total": count(mine),
+        "loop_counts": loop_counts([r.id for r in shown]),
+        "awaiting_decision": count(
+            sa.select(Loop.id)
+            .join(Loop.requisition)
+            .where(
+                Requisition.hiring_manager_id == manager.id,
+                Loop.status == LoopStatus.DEBRIEF,
+            )
+        ),
+    }
 
 
 def seats_of(interviewer: User) -> dict:
-    """The interviewer's upcoming sessions and the scorecards they still owe."""
+    """The interviewer's next sessions and the scorecards they still owe (the first
+    few of each, and how many in all)."""
     now = utcnow()
-    rows = db.session.execute(
-        sa.select(PanelSeat, InterviewSession, Scorecard)
-        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
-        .outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id)
+    mine = (
+        sa.select(InterviewSession)
+        .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
         .where(
             PanelSeat.interviewer_id == interviewer.id, PanelSeat.removed_at.is_(None)
         )
-        .order_by(InterviewSession.starts_at)
-    ).all()
-    upcoming = [s for _, s, _ in rows if s.starts_at and s.starts_at >= now]
-    owed = [
-        s
-        for _, s, card in rows
-        if s.starts_at
-        and s.starts_at < now
-        and (card is None or card.status != ScorecardStatus.SUBMITTED)
-    ]
-    return {"upcoming": upcoming, "owed": owed}
+        .options(
+            joinedload(InterviewSession.loop).options(
+                joinedload(Loop.candidate), joinedload(Loop.requisition)
+            )
+        )
+    )
+    upcoming = mine.where(InterviewSession.starts_at >= now)
+    owed = mine.outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id).where(
+        InterviewSession.starts_at < now,
+        sa.or_(Scorecard.id.is_(None), Scorecard.status != ScorecardStatus.SUBMITTED),
+    )
+    order = [InterviewSession.starts_at, InterviewSession.id]
+    return {
+        "upcoming": db.session.scalars(
+            upcoming.order_by(*order).limit(HOME_LIMIT)
+        ).all(),
+        "upcoming_total": count(upcoming),
+        "owed": db.session.scalars(owed.order_by(*order).limit(HOME_LIMIT)).all(),
+        "owed_total": count(owed),
+    }

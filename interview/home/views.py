@@ -16,7 +16,7 @@ def index():
     if user.role == Role.TALENT_ACQUISITION:
         context = {"overview": queries.talent_acquisition_overview()}
     elif user.role == Role.HIRING_MANAGER:
-        context = {"requisitions": queries.requisitions_of(user)}
+        context = queries.requisitions_of(user)
     else:
         context = queries.seats_of(user)
     return render_template(f"home/{user.role.value}.html", **context)

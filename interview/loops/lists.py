@@ -1,75 +1,270 @@
 """The area's lists: loops, requisitions, candidates and one's own interviews.
 
-Each is filtered, ordered and paginated in the database (listing.py), so a page costs
-the same few queries at a hundred rows as at a hundred thousand.
+Each is filtered, ordered and paginated in the database (listing.py), and whatever a
+row shows besides its own columns comes in one more query for the whole page, so a
+page costs the same few queries at a hundred rows as at a hundred thousand.
 """
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
-from ..models import Candidate, InterviewSession, Loop, PanelSeat, Requisition, Role
-from ..permissions import role_required
+from ..listing import choice_arg, id_arg, paginate, query_text
+from ..models import (
+    Candidate,
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Requisition,
+    RequisitionStatus,
+    Role,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
+from ..paging import page_request
+from ..permissions import can_see_contact_details, role_required
+from ..search import matching, matching_name
 from ..timeutil import utcnow
 from .blueprint import bp
 from .operations import loops_visible_to, scorecard_status
 from .requisition_views import ta_only, ta_or_manager
 from .schedule import local_range
+from .states import LABELS
 from .views import signed_in
+
+LOOP_SORTS = {
+    "newest": ("Newest first", [Loop.id.desc()]),
+    "updated": ("Recently changed", [Loop.updated_at.desc(), Loop.id.desc()]),
+    "candidate": ("Candidate name", [Candidate.name, Loop.id]),
+    "oldest": ("Oldest first", [Loop.id]),
+}
+REQUISITION_SORTS = {
+    "status": ("Open first, by title", [Requisition.status, Requisition.title]),
+    "title": ("Title", [Requisition.title]),
+    "newest": ("Newest first", [Requisition.id.desc()]),
+}
+CANDIDATE_SORTS = {
+    "name": ("Name", [Candidate.name, Candidate.id]),
+    "newest": ("Newest first", [Candidate.id.desc()]),
+}
+REQUISITION_LABELS = {
+    s.value: s.value.replace("_", " ").capitalize() for s in RequisitionStatus
+}
+
+
+def sorts_for(table: dict) -> list[tuple[str, str]]:
+    return [(key, label) for key, (label, _) in table.items()]
 
 
 @bp.route("/loops/")
 @signed_in
 def loops():
-    """The loops this person may see, newest first."""
-    rows = db.session.scalars(
-        loops_visible_to(current_user).order_by(Loop.id.desc())
+    """The loops this person may see, filtered and paginated, newest first."""
+    page_req = page_request(request.args, list(LOOP_SORTS))
+    filters = {
+        "q": query_text(),
+        "status": choice_arg("status", LABELS),
+        "requisition": id_arg("requisition"),
+        "manager": id_arg("manager")
+        if current_user.role == Role.TALENT_ACQUISITION
+        else None,
+    }
+    query = loops_visible_to(current_user).join(Loop.candidate)
+    if filters["q"]:
+        # Contact details are talent acquisition's: others find candidates by name.
+        match = matching if can_see_contact_details(current_user) else matching_name
+        query = query.where(*match(Candidate.search_key, filters["q"]))
+    if filters["status"]:
+        query = query.where(Loop.status == filters["status"])
+    if filters["requisition"]:
+        query = query.where(Loop.requisition_id == filters["requisition"])
+    if filters["manager"]:
+        query = query.where(Requisition.hiring_manager_id == filters["manager"])
+    query = query.options(
+        contains_eager(Loop.candidate),
+        contains_eager(Loop.requisition).joinedload(Requisition.hiring_manager),
+    )
+    page = paginate(query, page_req, LOOP_SORTS[page_req.sort][1])
+    return render_template(
+        "loops/loops.html",
+        page=page,
+        filters=filters,
+        sorts=sorts_for(LOOP_SORTS),
+        statuses=LABELS,
+        progress=_loop_progress([lp.id for lp in page.items]),
+        requisition_choices=_requisition_choices(filters["requisition"]),
+        manager_choices=_manager_choices(filters["manager"]),
+    )
+
+
+def _loop_progress(loop_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Per loop: sessions, filled seats and submitted scorecards, in one query."""
+    if not loop_ids:
+        return {}
+    submitted = sa.func.count(Scorecard.id).filter(
+        Scorecard.status == ScorecardStatus.SUBMITTED
+    )
+    rows = db.session.execute(
+        sa.select(
+            InterviewSession.loop_id,
+            sa.func.count(sa.distinct(InterviewSession.id)),
+            sa.func.count(sa.distinct(PanelSeat.id)),
+            submitted,
+        )
+        .outerjoin(
+            PanelSeat,
+            sa.and_(
+                PanelSeat.session_id == InterviewSession.id,
+                PanelSeat.removed_at.is_(None),
+                PanelSeat.interviewer_id.is_not(None),
+            ),
+        )
+        .outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id)
+        .where(InterviewSession.loop_id.in_(loop_ids))
+        .group_by(InterviewSession.loop_id)
     ).all()
-    return render_template("loops/loops.html", loops=rows)
+    return {loop_id: (sessions, seats, done) for loop_id, sessions, seats, done in rows}
+
+
+def _requisition_choices(chosen: int | None) -> list[tuple[int, str]]:
+    """Open requisitions this person may see, and the chosen one whatever its state."""
+    if current_user.role == Role.INTERVIEWER:
+        return []
+    query = sa.select(Requisition.id, Requisition.title).where(
+        sa.or_(Requisition.status == RequisitionStatus.OPEN, Requisition.id == chosen)
+    )
+    if current_user.role == Role.HIRING_MANAGER:
+        query = query.where(Requisition.hiring_manager_id == current_user.id)
+    return [tuple(r) for r in db.session.execute(query.order_by(Requisition.title))]
+
+
+def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:
+    """Active hiring managers (and the chosen one), for talent acquisition's filter."""
+    if current_user.role != Role.TALENT_ACQUISITION:
+        return []
+    query = sa.select(User.id, User.name).where(
+        User.role == Role.HIRING_MANAGER,
+        sa.or_(User.is_active.is_(True), User.id == chosen),
+    )
+    return [tuple(r) for r in db.session.execute(query.order_by(User.name))]
 
 
 @bp.route("/requisitions/")
 @ta_or_manager
 def requisitions():
-    """List requisitions: all of them for talent acquisition, one's own for a manager."""
-    query = sa.select(Requisition).order_by(Requisition.status, Requisition.title)
+    """Requisitions: all of them for talent acquisition, one's own for a manager."""
+    page_req = page_request(request.args, list(REQUISITION_SORTS))
+    status = choice_arg("status", REQUISITION_LABELS)
+    query = sa.select(Requisition).options(joinedload(Requisition.hiring_manager))
     if current_user.role == Role.HIRING_MANAGER:
         query = query.where(Requisition.hiring_manager_id == current_user.id)
+    if status:
+        query = query.where(Requisition.status == status)
+    order = [*REQUISITION_SORTS[page_req.sort][1], Requisition.id]
+    page = paginate(query, page_req, order)
     return render_template(
-        "loops/requisitions.html", requisitions=db.session.scalars(query).all()
+        "loops/requisitions.html",
+        page=page,
+        status=status,
+        statuses=REQUISITION_LABELS,
+        sorts=sorts_for(REQUISITION_SORTS),
+        loop_counts=loop_counts([r.id for r in page.items]),
+        labels=LABELS,
     )
+
+
+def loop_counts(requisition_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per requisition, its loops counted by status (in one grouped query)."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in requisition_ids}
+    if requisition_ids:
+        rows = db.session.execute(
+            sa.select(Loop.requisition_id, Loop.status, sa.func.count())
+            .where(Loop.requisition_id.in_(requisition_ids))
+            .group_by(Loop.requisition_id, Loop.status)
+        )
+        for requisition_id, status, n in rows:
+            counts[requisition_id][str(status)] = n
+    return counts
 
 
 @bp.route("/candidates/")
 @ta_only
 def candidates():
-    """List candidates with their loops."""
-    rows = db.session.scalars(sa.select(Candidate).order_by(Candidate.name)).all()
-    return render_template("loops/candidates.html", candidates=rows)
+    """Candidates found by name or email, with their loops."""
+    page_req = page_request(request.args, list(CANDIDATE_SORTS))
+    text = query_text()
+    query = sa.select(Candidate).where(*matching(Candidate.search_key, text))
+    page = paginate(query, page_req, CANDIDATE_SORTS[page_req.sort][1])
+    return render_template(
+        "loops/candidates.html",
+        page=page,
+        q=text,
+        sorts=sorts_for(CANDIDATE_SORTS),
+        loops_of=_loops_of([c.id for c in page.items]),
+    )
+
+
+def _loops_of(candidate_ids: list[int]) -> dict[int, list[tuple]]:
+    """Each candidate's loops as (loop id, requisition title, status), in one query."""
+    found: dict[int, list[tuple]] = {i: [] for i in candidate_ids}
+    if candidate_ids:
+        rows = db.session.execute(
+            sa.select(Loop.candidate_id, Loop.id, Requisition.title, Loop.status)
+            .join(Loop.requisition)
+            .where(Loop.candidate_id.in_(candidate_ids))
+            .order_by(Loop.id)
+        )
+        for candidate_id, loop_id, title, status in rows:
+            found[candidate_id].append((loop_id, title, LABELS[str(status)]))
+    return found
+
+
+MY_SEAT_LOADS = (
+    joinedload(PanelSeat.session)
+    .joinedload(InterviewSession.loop)
+    .options(joinedload(Loop.candidate), joinedload(Loop.requisition)),
+    joinedload(PanelSeat.session).selectinload(InterviewSession.competencies),
+    selectinload(PanelSeat.scorecard),
+)
 
 
 @bp.route("/my-interviews")
 @role_required(Role.INTERVIEWER)
 def my_interviews():
-    """An interviewer's upcoming and past sessions, and the scorecards still owed."""
-    seats = db.session.scalars(
+    """An interviewer's upcoming sessions, soonest first, and their paginated history."""
+    now = utcnow()
+    mine = (
         sa.select(PanelSeat)
         .join(PanelSeat.session)
         .where(
             PanelSeat.interviewer_id == current_user.id, PanelSeat.removed_at.is_(None)
         )
-        .order_by(InterviewSession.starts_at)
-    ).all()
-    now = utcnow()
-    upcoming = [
-        s for s in seats if s.session.starts_at is None or s.session.ends_at > now
-    ]
-    past = [s for s in seats if s not in upcoming]
+        .options(*MY_SEAT_LOADS)
+    )
+    ahead = sa.or_(InterviewSession.starts_at.is_(None), InterviewSession.ends_at > now)
+    # Scheduled ones first, by time; the unscheduled after them.
+    upcoming = paginate(
+        mine.where(ahead),
+        page_request({"page": request.args.get("upcoming"), "size": "100"}, ["time"]),
+        [
+            InterviewSession.starts_at.is_(None),
+            InterviewSession.starts_at,
+            PanelSeat.id,
+        ],
+    )
+    past = paginate(
+        mine.where(sa.not_(ahead)),
+        page_request(request.args, ["time"]),
+        [InterviewSession.starts_at.desc(), PanelSeat.id.desc()],
+    )
     return render_template(
         "loops/my_interviews.html",
         upcoming=upcoming,
-        past=list(reversed(past)),
+        past=past,
         scorecard_status=scorecard_status,
         local_range=local_range,
+        now=now,
     )

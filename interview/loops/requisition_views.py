@@ -3,10 +3,11 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..extensions import db
-from ..models import Candidate, Requisition, Role, Rubric, User
+from ..models import Candidate, Loop, Requisition, Role, Rubric, User
 from ..permissions import can_view_requisition, role_required
 from ..rubrics.operations import latest_version
 from .blueprint import bp
@@ -18,7 +19,9 @@ from .operations import (
     save_plan,
     save_requisition,
 )
+from .states import LABELS
 
+RECENT_LOOPS = 20
 ta_only = role_required(Role.TALENT_ACQUISITION)
 ta_or_manager = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
 
@@ -35,7 +38,25 @@ def load_requisition(requisition_id: int) -> Requisition:
 def requisition(requisition_id: int):
     """Show a requisition with its plan and loops."""
     req = load_requisition(requisition_id)
-    return render_template("loops/requisition.html", requisition=req)
+    recent = db.session.scalars(
+        sa.select(Loop)
+        .where(Loop.requisition_id == req.id)
+        .options(joinedload(Loop.candidate))
+        .order_by(Loop.id.desc())
+        .limit(RECENT_LOOPS)
+    ).all()
+    counts = db.session.execute(
+        sa.select(Loop.status, sa.func.count())
+        .where(Loop.requisition_id == req.id)
+        .group_by(Loop.status)
+    ).all()
+    return render_template(
+        "loops/requisition.html",
+        requisition=req,
+        recent=recent,
+        counts={str(status): n for status, n in counts},
+        labels=LABELS,
+    )
 
 
 def _requisition_form(req: Requisition | None) -> RequisitionForm:

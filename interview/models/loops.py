@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime
@@ -75,6 +77,29 @@ session_competencies = sa.Table(
 )
 
 
+class _PlusMinutes(sa.sql.expression.FunctionElement):
+    """A UTC time plus a number of minutes, in each database's own date arithmetic."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(_PlusMinutes, "postgresql")
+def _plus_minutes_postgresql(element, compiler, **kw):
+    start, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({start} + make_interval(mins => {minutes}))"
+
+
+@compiles(_PlusMinutes, "sqlite")
+def _plus_minutes_sqlite(element, compiler, **kw):
+    # The same text form SQLAlchemy stores: 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    start, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"(strftime('%Y-%m-%d %H:%M:%S', {start}, '+' || {minutes} || ' minutes')"
+        f" || substr({start}, 20))"
+    )
+
+
 class InterviewSession(db.Model):
     """One interview in a loop; stored in UTC with the zone it was planned in."""
 
@@ -109,11 +134,17 @@ class InterviewSession(db.Model):
     competencies = relationship("Competency", secondary=session_competencies)
     seats = relationship("PanelSeat", back_populates="session")
 
-    @property
+    @hybrid_property
     def ends_at(self) -> datetime | None:
         if self.starts_at is None:
             return None
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @ends_at.inplace.expression
+    @classmethod
+    def _ends_at_expression(cls) -> sa.ColumnElement[datetime]:
+        """The end in SQL, so lists can split upcoming from past in the database."""
+        return _PlusMinutes(cls.starts_at, cls.duration_minutes)
 
     def __repr__(self) -> str:
         return f"<InterviewSession {self.id} {self.title!r}>"
