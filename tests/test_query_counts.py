@@ -1,0 +1,132 @@
+"""Query counts do not grow with data: every page sends as many statements with a
+handful of rows as with many times more (more loops, candidates, people, seats)."""
+
+import pytest
+
+from interview.extensions import db
+from interview.models import Discipline, Loop, Role
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+
+from .builders import populate
+from .queries import counting_queries
+from .rubric_samples import dump, rubric
+
+PAGES = {
+    "ta": [
+        "/",
+        "/loops/",
+        "/loops/?status=planned&sort=candidate&q=zoe",
+        "/loops/?sort=updated&page=2",
+        "/requisitions/",
+        "/requisitions/?status=open&sort=newest",
+        "/requisitions/{requisition}",
+        "/requisitions/{requisition}/edit",
+        "/requisitions/{requisition}/plan",
+        "/requisitions/{requisition}/loops/new",
+        "/requisitions/{requisition}/loops/new?q=zoe",
+        "/candidates/",
+        "/candidates/?q=zoe&sort=newest",
+        "/candidates/new",
+        "/candidates/{candidate}/edit",
+        "/accounts/",
+        "/accounts/?q=interviewer&role=interviewer&state=active",
+        "/accounts/{clara}/edit",
+        "/loops/{loop}",
+        "/loops/{loop}/debrief",
+        "/interviews/loops/{loop}/scorecards",
+        "/rubrics/",
+    ],
+    "manager": [
+        "/",
+        "/loops/",
+        "/loops/?status=planned",
+        "/requisitions/",
+        "/requisitions/{requisition}",
+        "/loops/{loop}",
+        "/loops/{loop}/debrief",
+    ],
+    "clara": [
+        "/",
+        "/my-interviews",
+        "/my-interviews?page=2",
+        "/loops/",
+        "/loops/{loop}",
+        "/interviews/{seat}",
+        "/interviews/loops/{loop}/scorecards",
+    ],
+}
+
+
+@pytest.fixture
+def world(app, make_user):
+    people = {
+        "ta": make_user(Role.TALENT_ACQUISITION),
+        "manager": make_user(Role.HIRING_MANAGER),
+        "clara": make_user(Role.INTERVIEWER, name="Clara Jensen"),
+        "tom": make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL),
+    }
+    with app.app_context():
+        rubric_id = save_rubric(None, validate(dump(rubric())).rubric).version.rubric_id
+        pair = (people["clara"].id, people["tom"].id)
+        loop_ids = populate(people["manager"].id, rubric_id, pair, 3)
+        loop = db.session.get(Loop, loop_ids[0])
+        seat = next(
+            s for s in loop.sessions[0].seats if s.interviewer_id == people["clara"].id
+        )
+        ids = {
+            "loop": loop.id,
+            "requisition": loop.requisition_id,
+            "candidate": loop.candidate_id,
+            "seat": seat.id,
+            "clara": people["clara"].id,
+        }
+    return {"people": people, "ids": ids, "rubric_id": rubric_id}
+
+
+def grow(app, make_user, world) -> None:
+    """Many times the data: requisitions, loops, candidates, people and seats."""
+    people = world["people"]
+    for n in range(30):
+        make_user(Role.INTERVIEWER, discipline=list(Discipline)[n % 2])
+    make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        pair = (people["clara"].id, people["tom"].id)
+        for batch in range(6):
+            populate(
+                people["manager"].id,
+                world["rubric_id"],
+                pair,
+                10,
+                start=100 + 10 * batch,
+            )
+
+
+def measure(app, client, auth, world) -> dict[str, int]:
+    counts = {}
+    for who, pages in PAGES.items():
+        auth.login(world["people"][who])
+        for page in pages:
+            url = page.format(**world["ids"])
+            client.get(url)  # warm: first-use statements (e.g. reflection) aside
+            with counting_queries(app) as log:
+                response = client.get(url)
+            assert response.status_code == 200, (who, url)
+            counts[f"{who} {url}"] = len(log)
+        auth.logout()
+    return counts
+
+
+def test_no_page_sends_more_queries_with_more_data(app, client, auth, make_user, world):
+    few = measure(app, client, auth, world)
+    grow(app, make_user, world)
+    many = measure(app, client, auth, world)
+    grown = {page: (few[page], many[page]) for page in few if few[page] != many[page]}
+    assert not grown, f"query counts grew (few, many): {grown}"
+
+
+def test_every_page_sends_a_handful_of_queries(app, client, auth, make_user, world):
+    grow(app, make_user, world)
+    counts = measure(app, client, auth, world)
+    heavy = {page: n for page, n in counts.items() if n > 20}
+    assert not heavy, heavy
