@@ -178,3 +178,26 @@ def test_every_migration_downgrades_and_upgrades_keeping_data(empty_app):
         upgrade()
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
         db.session.remove()
+
+
+def test_upgrading_folds_existing_names_for_search(empty_app):
+    """Accounts and candidates saved before search keys existed are found after the
+    upgrade, by name or email, without accents or case."""
+    from flask_migrate import upgrade
+
+    from interview.models import Candidate
+
+    with empty_app.app_context():
+        upgrade(revision="0004_seat_history_and_tabs")
+        db.session.execute(
+            sa.text(
+                "INSERT INTO candidates (name, email, notes, created_at, updated_at) "
+                "VALUES ('Zoë Ångström', 'Zoe.A@Example.org', '', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        keys = db.session.scalars(sa.select(Candidate.search_key)).all()
+        assert keys == ["zoe angstrom\tzoe.a@example.org"]
+        db.session.remove()
