@@ -27,10 +27,6 @@ SORTS = {
     "role": ("Active first, by role", [User.is_active.desc(), User.role, User.name]),
     "name": ("Name", [User.name]),
     "newest": ("Newest first", [User.id.desc()]),
-    "signed_in": (
-        "Last signed in",
-        [User.last_sign_in_at.is_(None), User.last_sign_in_at.desc()],
-    ),
 }
 STATES = {"active": "Active", "deactivated": "Deactivated"}
 ROLES = {r.value: r.label for r in Role}

@@ -15,7 +15,10 @@ from .enums import Discipline, RequisitionStatus, enum_column
 class Requisition(db.Model):
     __tablename__ = "requisitions"
     # The list's order: open first, then by title.
-    __table_args__ = (sa.Index("ix_requisitions_listing", "status", "title", "id"),)
+    __table_args__ = (
+        sa.Index("ix_requisitions_listing", "status", "title", "id"),
+        sa.Index("ix_requisitions_title", "title", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))

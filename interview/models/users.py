@@ -33,6 +33,7 @@ class User(UserMixin, db.Model):
         ),
         # The accounts list's order: active first, by role, by name.
         sa.Index("ix_users_listing", "is_active", "role", "name"),
+        sa.Index("ix_users_name", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -58,8 +58,10 @@ def upgrade():
         batch_op.create_index('ix_candidates_listing', ['name', 'id'])
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index('ix_users_listing', ['is_active', 'role', 'name'])
+        batch_op.create_index('ix_users_name', ['name', 'id'])
     with op.batch_alter_table('requisitions', schema=None) as batch_op:
         batch_op.create_index('ix_requisitions_listing', ['status', 'title', 'id'])
+        batch_op.create_index('ix_requisitions_title', ['title', 'id'])
     with op.batch_alter_table('loops', schema=None) as batch_op:
         # (requisition_id, status) serves every lookup the old one-column index did.
         batch_op.drop_index('ix_loops_requisition_id')
@@ -75,8 +77,10 @@ def downgrade():
         batch_op.drop_index('ix_loops_requisition_status')
         batch_op.create_index('ix_loops_requisition_id', ['requisition_id'])
     with op.batch_alter_table('requisitions', schema=None) as batch_op:
+        batch_op.drop_index('ix_requisitions_title')
         batch_op.drop_index('ix_requisitions_listing')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('ix_users_name')
         batch_op.drop_index('ix_users_listing')
         batch_op.drop_column('search_key')
     with op.batch_alter_table('candidates', schema=None) as batch_op:
