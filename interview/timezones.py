@@ -40,38 +40,38 @@ REGIONS = (
 # Hospital systems' zones, shown first: US, Canada, UK and Ireland, the EU, India,
 # Singapore, the Gulf, Australia and New Zealand.
 COMMON: tuple[tuple[str, str], ...] = (
-    ("UTC", "UTC (coordinated universal time)"),
-    ("America/New_York", "US Eastern (New York)"),
-    ("America/Chicago", "US Central (Chicago)"),
-    ("America/Denver", "US Mountain (Denver)"),
-    ("America/Phoenix", "US Arizona (Phoenix)"),
-    ("America/Los_Angeles", "US Pacific (Los Angeles)"),
-    ("America/Anchorage", "US Alaska (Anchorage)"),
-    ("Pacific/Honolulu", "US Hawaii (Honolulu)"),
-    ("America/Toronto", "Canada Eastern (Toronto)"),
-    ("America/Vancouver", "Canada Pacific (Vancouver)"),
-    ("Europe/London", "UK (London)"),
-    ("Europe/Dublin", "Ireland (Dublin)"),
-    ("Europe/Lisbon", "Portugal (Lisbon)"),
-    ("Europe/Paris", "Central Europe (Paris)"),
-    ("Europe/Berlin", "Central Europe (Berlin)"),
-    ("Europe/Madrid", "Central Europe (Madrid)"),
-    ("Europe/Rome", "Central Europe (Rome)"),
-    ("Europe/Amsterdam", "Central Europe (Amsterdam)"),
-    ("Europe/Stockholm", "Central Europe (Stockholm)"),
-    ("Europe/Athens", "Eastern Europe (Athens)"),
-    ("Europe/Helsinki", "Eastern Europe (Helsinki)"),
-    ("Asia/Dubai", "Gulf (Dubai)"),
-    ("Asia/Kolkata", "India (Kolkata)"),
+    ("UTC", "UTC"),
+    ("America/New_York", "US Eastern"),
+    ("America/Chicago", "US Central"),
+    ("America/Denver", "US Mountain"),
+    ("America/Phoenix", "US Arizona"),
+    ("America/Los_Angeles", "US Pacific"),
+    ("America/Anchorage", "US Alaska"),
+    ("Pacific/Honolulu", "US Hawaii"),
+    ("America/Toronto", "Canada Eastern"),
+    ("America/Vancouver", "Canada Pacific"),
+    ("Europe/London", "United Kingdom"),
+    ("Europe/Dublin", "Ireland"),
+    ("Europe/Lisbon", "Portugal"),
+    ("Europe/Paris", "Central Europe, France"),
+    ("Europe/Berlin", "Central Europe, Germany"),
+    ("Europe/Madrid", "Central Europe, Spain"),
+    ("Europe/Rome", "Central Europe, Italy"),
+    ("Europe/Amsterdam", "Central Europe, Netherlands"),
+    ("Europe/Stockholm", "Central Europe, Sweden"),
+    ("Europe/Athens", "Eastern Europe, Greece"),
+    ("Europe/Helsinki", "Eastern Europe, Finland"),
+    ("Asia/Dubai", "Gulf, United Arab Emirates"),
+    ("Asia/Kolkata", "India"),
     ("Asia/Singapore", "Singapore"),
-    ("Australia/Perth", "Australia Western (Perth)"),
-    ("Australia/Adelaide", "Australia Central (Adelaide)"),
-    ("Australia/Darwin", "Australia Central (Darwin)"),
-    ("Australia/Brisbane", "Australia Eastern (Brisbane)"),
-    ("Australia/Sydney", "Australia Eastern (Sydney)"),
-    ("Australia/Melbourne", "Australia Eastern (Melbourne)"),
-    ("Australia/Hobart", "Australia Eastern (Hobart)"),
-    ("Pacific/Auckland", "New Zealand (Auckland)"),
+    ("Australia/Perth", "Australia Western"),
+    ("Australia/Adelaide", "Australia Central, South Australia"),
+    ("Australia/Darwin", "Australia Central, Northern Territory"),
+    ("Australia/Brisbane", "Australia Eastern, Queensland"),
+    ("Australia/Sydney", "Australia Eastern, New South Wales"),
+    ("Australia/Melbourne", "Australia Eastern, Victoria"),
+    ("Australia/Hobart", "Australia Eastern, Tasmania"),
+    ("Pacific/Auckland", "New Zealand"),
 )
 
 
@@ -186,8 +186,9 @@ def groups(current: str | None = None) -> list[Group]:
     result = []
     if current and not is_canonical(current) and is_loadable(current):
         result.append(Group("Saved", (Zone(current, label(current)),)))
+    # Labels start with the zone's name: a closed select jumps to what is typed.
     common = tuple(
-        Zone(name, f"{text} — {name.replace('_', ' ')}" if name != UTC else text)
+        Zone(name, f"{name.replace('_', ' ')} — {text}" if name != UTC else text)
         for name, text in COMMON
         if name in described
     )

@@ -64,7 +64,10 @@
   }
 
   function typeAhead(form) {
-    var input = form.querySelector("input[type=search]");
+    // The search box may sit outside its form element (joined by form="...").
+    var input = Array.prototype.find.call(form.elements, function (el) {
+      return el.type === "search";
+    });
     var list = byId(form.dataset.pickerList);
     var status = byId(form.dataset.pickerStatus);
     var mirror = byId(form.dataset.pickerMirror);

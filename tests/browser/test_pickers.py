@@ -1,0 +1,126 @@
+"""The searchable pickers in a real browser: the candidate type-ahead and the seat
+picker answer as one types, the time zone filter narrows the list without changing
+the value, and axe-core finds nothing serious on the new-loop page."""
+
+import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from interview.extensions import db
+from interview.models import Candidate, Discipline, Loop, Role
+from interview.search import search_key
+
+from .test_accessibility import BLOCKING_IMPACTS, describe, sign_in
+
+
+def _add_candidates(live_app, people) -> None:
+    with live_app.app_context():
+        db.session.execute(
+            sa.insert(Candidate),
+            [
+                {"name": n, "email": e, "search_key": search_key(n, e)}
+                for n, e in people
+            ],
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_candidate_type_ahead_starts_a_loop(
+    page: Page, live_app, make_account, demo_loop
+):
+    _add_candidates(
+        live_app,
+        [("Zoë Adams", "zoe.adams@example.org"), ("Zoë Adams", "za@elsewhere.example")]
+        + [(f"Sam Taylor {i:02}", f"sam{i}@example.org") for i in range(25)],
+    )
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    status = page.locator("#candidate-summary")
+    expect(status).to_contain_text("most recently added")
+
+    page.get_by_label("Find the candidate by name or email").fill("sam")
+    expect(status).to_have_text("Showing 20 of 25 matches; type more to narrow.")
+    expect(page.get_by_role("radio")).to_have_count(20)
+
+    page.get_by_label("Find the candidate by name or email").fill("ZOE")
+    expect(status).to_have_text("2 candidates match “ZOE”.")
+    expect(page.get_by_role("radio")).to_have_count(2)
+    # Two people of one name: the email tells them apart.
+    page.get_by_role("radio", name="Zoë Adams · za@elsewhere.example").check()
+    page.get_by_role("button", name="Start the loop").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zoë Adams")
+    with live_app.app_context():
+        loop = db.session.scalars(sa.select(Loop).order_by(Loop.id.desc())).first()
+        assert loop.candidate.email == "za@elsewhere.example"
+        db.session.remove()
+
+
+def test_nothing_chosen_keeps_the_query_and_says_so(
+    page: Page, live_app, make_account, demo_loop
+):
+    _add_candidates(live_app, [("Lukas Becker", "lukas@example.org")])
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    page.get_by_label("Find the candidate by name or email").fill("lukas")
+    expect(page.get_by_role("radio")).to_have_count(1)
+    page.get_by_role("button", name="Start the loop").click()
+    expect(page.locator("#candidate-error")).to_have_text(
+        "Choose a candidate: search, then pick one."
+    )
+    expect(page.get_by_label("Find the candidate by name or email")).to_have_value(
+        "lukas"
+    )
+    violations = Axe().run(page).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, describe(blocking)
+
+
+def test_the_seat_picker_finds_eligible_people_as_one_types(
+    page: Page, live_app, make_account, demo_loop
+):
+    for name in ("Norah Eze", "Nora Lind", "Omar Haddad"):
+        make_account(Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name=name)
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/loops/{demo_loop['loop']}")
+    with live_app.app_context():
+        loop = db.session.get(Loop, demo_loop["loop"])
+        (seat_id,) = [
+            seat.id
+            for seat in loop.sessions[0].seats
+            if seat.discipline == Discipline.TECHNICAL and seat.removed_at is None
+        ]
+        db.session.remove()
+    select = page.locator(f"#seat-{seat_id}-interviewer_id")
+    page.locator(f"#seat-{seat_id}-find").fill("nor")
+    expect(page.locator(f"#seat-{seat_id}-summary")).to_have_text(
+        "2 eligible technical interviewers match “nor”."
+    )
+    expect(select.locator("option")).to_have_count(3)  # nobody, Nora, Norah
+    nora = select.locator("option", has_text="Nora Lind").get_attribute("value")
+    select.select_option(value=nora)
+    select.locator("xpath=..").get_by_role("button", name="Seat").click()
+    expect(page.locator(".flash-success")).to_contain_text(
+        "technical seat now Nora Lind"
+    )
+
+
+def test_the_time_zone_filter_narrows_without_changing_the_value(
+    page: Page, make_account
+):
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/new")
+    zone = page.locator("#time_zone")
+    expect(zone).to_have_value("UTC")
+    page.get_by_label("Filter the time zones (city, country or region)").fill("kolk")
+    expect(page.locator("#time_zone-filter-status")).to_have_text("2 zones listed.")
+    expect(zone).to_have_value("UTC")  # the chosen zone stays listed and chosen
+    zone.select_option("Asia/Kolkata")
+    page.get_by_label("Filter the time zones (city, country or region)").fill("germany")
+    expect(zone).to_have_value("Asia/Kolkata")
+    labels = zone.locator("option").all_text_contents()
+    assert labels == [
+        "Europe/Berlin — Central Europe, Germany",
+        "Asia/Kolkata — India",
+        "Europe/Busingen — Germany, Busingen",
+    ]
