@@ -1,0 +1,574 @@
+"""Every page a user opens, timed at scale and on the demo data (issue 11).
+
+For every GET route (static aside) it signs in as a role that may see the page (talent
+acquisition, the hiring manager with the most loops, the interviewer with the most
+seats), picks real ids from each database, and times the page in-process with Flask's
+test client: median and 95th percentile at scale next to the same page on the demo
+data, their ratio, the SQL statements per request (engine events) and the response
+size. Rows that miss a goal are flagged: median over 50 ms at scale, more than 3 times
+the demo's median, or a query count that differs from the demo's. Then (``--part
+memory`` or ``all``) gunicorn with 2 sync workers serves every page to the three roles
+over HTTP, and each worker's RSS after start-up is compared with its RSS after.
+
+    .venv/bin/python bench/scale.py [--db sqlite|postgresql|both] [--rebuild]
+        [-n 30] [--part timings|memory|all] [--only TEXT]
+
+The databases (bench/scale_data.py) are kept in instance/bench/ and in PostgreSQL's
+``interview_scale`` and ``interview_scale_demo``; ``--rebuild`` makes them again.
+"""
+
+import argparse
+import http.cookiejar
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import scale_data
+import sqlalchemy as sa
+from flask import Flask
+
+from interview import create_app
+from interview.demo import DEMO_ACCOUNTS
+from interview.extensions import db
+from interview.models import (
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Requisition,
+    Role,
+    Rubric,
+    RubricVersion,
+    Scorecard,
+    User,
+)
+from interview.timeutil import utcnow
+
+GOAL_MS = 50.0
+GOAL_RATIO = 3.0
+SLOW_S = 5.0  # a page slower than this is timed once, not n times
+BUDGET_S = 15.0  # time spent on one page of one database, at most (past 3 samples)
+TA, HM, IV = "ta", "hm", "iv"
+
+# (label, role, path); {names} are filled from pick().
+PAGES = [
+    ("sign-in", None, "/sign-in"),
+    ("home", TA, "/"),
+    ("home", HM, "/"),
+    ("home", IV, "/"),
+    ("password", IV, "/account/password"),
+    ("accounts", TA, "/accounts/"),
+    ("accounts ?q=garcia", TA, "/accounts/?q=garcia"),
+    ("accounts ?page=40", TA, "/accounts/?page=40"),
+    ("accounts ?sort=signed_in", TA, "/accounts/?sort=signed_in"),
+    ("account edit", TA, "/accounts/{iv}/edit"),
+    ("account new", TA, "/accounts/new"),
+    ("rubrics", IV, "/rubrics/"),
+    ("rubric", IV, "/rubrics/{rubric}"),
+    ("rubric version", TA, "/rubrics/{rubric}/versions/{number}"),
+    ("rubric compare", TA, "/rubrics/{rubric}/compare"),
+    ("rubric download", TA, "/rubrics/{rubric}/versions/{number}/download"),
+    ("rubric edit", TA, "/rubrics/{rubric}/edit"),
+    ("rubric new", TA, "/rubrics/new"),
+    ("rubric upload", TA, "/rubrics/upload"),
+    ("requisitions", TA, "/requisitions/"),
+    ("requisitions", HM, "/requisitions/"),
+    ("requisition", TA, "/requisitions/{requisition}"),
+    ("requisition", HM, "/requisitions/{requisition}"),
+    ("requisition edit", TA, "/requisitions/{requisition}/edit"),
+    ("requisition plan", TA, "/requisitions/{requisition}/plan"),
+    ("start a loop", TA, "/requisitions/{requisition}/loops/new"),
+    ("requisition new", TA, "/requisitions/new"),
+    ("candidates", TA, "/candidates/"),
+    ("candidates ?q=garcia", TA, "/candidates/?q=garcia"),
+    ("candidates ?q=zoë ångström", TA, "/candidates/?q=zo%C3%AB+%C3%A5ngstr%C3%B6m"),
+    ("candidates ?page=2000", TA, "/candidates/?page=2000"),
+    ("candidates ?sort=newest&page=900", TA, "/candidates/?sort=newest&page=900"),
+    ("candidate search ?q=garcia", TA, "/candidates/search?q=garcia"),
+    ("candidate search ?q=zo", TA, "/candidates/search?q=zo"),
+    ("candidate edit", TA, "/candidates/{candidate}/edit"),
+    ("candidate new", TA, "/candidates/new"),
+    ("loops", TA, "/loops/"),
+    ("loops", HM, "/loops/"),
+    ("loops", IV, "/loops/"),
+    ("loops ?status=debrief", TA, "/loops/?status=debrief"),
+    ("loops ?page=400", TA, "/loops/?page=400"),
+    ("loops ?requisition=", TA, "/loops/?requisition={requisition}"),
+    ("loops ?status=decided&page=50", HM, "/loops/?status=decided&page=50"),
+    ("loops ?q=garcia", TA, "/loops/?q=garcia"),
+    ("loops ?manager=&sort=updated", TA, "/loops/?manager={hm}&sort=updated"),
+    ("loops ?sort=candidate&page=300", TA, "/loops/?sort=candidate&page=300"),
+    ("loop", TA, "/loops/{loop}"),
+    ("loop", HM, "/loops/{loop}"),
+    ("loop", IV, "/loops/{iv_loop}"),
+    ("eligible ?q=", TA, "/loops/{iv_loop}/seats/{seat_next}/eligible?q="),
+    ("eligible ?q=mar", TA, "/loops/{iv_loop}/seats/{seat_next}/eligible?q=mar"),
+    ("invite.ics", IV, "/loops/{iv_loop}/sessions/{iv_session}/invite.ics"),
+    ("my interviews", IV, "/my-interviews"),
+    ("my interviews ?page=3", IV, "/my-interviews?page=3"),
+    ("kit (submitted)", IV, "/interviews/{seat_done}"),
+    ("kit (upcoming)", IV, "/interviews/{seat_next}"),
+    ("panel scorecards", HM, "/interviews/loops/{loop}/scorecards"),
+    ("debrief", TA, "/loops/{loop}/debrief"),
+    ("debrief", HM, "/loops/{loop}/debrief"),
+    ("debrief.pdf", HM, "/loops/{loop}/debrief.pdf"),
+]
+
+
+# -- choosing people and ids -------------------------------------------------------
+
+
+def pick() -> dict:
+    """The signed-in people and the ids each page opens, chosen by the same rules on
+    both databases (inside an app context)."""
+    s, now = db.session, utcnow()
+    ids = {"ta": s.scalar(
+        sa.select(User.id)
+        .where(User.role == Role.TALENT_ACQUISITION, User.is_active.is_(True))
+        .order_by(User.id)
+    )}  # fmt: skip
+    loops_of = sa.func.count(Loop.id)
+    ids["hm"] = s.execute(
+        sa.select(Requisition.hiring_manager_id, loops_of)
+        .join(Loop, Loop.requisition_id == Requisition.id)
+        .group_by(Requisition.hiring_manager_id)
+        .order_by(loops_of.desc(), Requisition.hiring_manager_id)
+    ).first()[0]
+    seats_of = sa.func.count(PanelSeat.id)
+    active = PanelSeat.removed_at.is_(None)
+    ids["iv"] = s.execute(
+        sa.select(PanelSeat.interviewer_id, seats_of)
+        .where(active, PanelSeat.interviewer_id.is_not(None))
+        .group_by(PanelSeat.interviewer_id)
+        .order_by(seats_of.desc(), PanelSeat.interviewer_id)
+    ).first()[0]
+    cards = sa.func.count(Scorecard.id)
+    ids["loop"] = s.execute(
+        sa.select(Loop.id, cards)
+        .join(Requisition, Loop.requisition_id == Requisition.id)
+        .join(InterviewSession, InterviewSession.loop_id == Loop.id)
+        .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
+        .join(Scorecard, Scorecard.seat_id == PanelSeat.id)
+        .where(
+            Requisition.hiring_manager_id == ids["hm"],
+            Loop.status.in_(("debrief", "decided")),
+            Scorecard.status == "submitted",
+        )
+        .group_by(Loop.id)
+        .order_by(cards.desc(), Loop.id.desc())
+    ).first()[0]
+    ids["requisition"] = s.execute(
+        sa.select(Requisition.id, loops_of)
+        .join(Loop, Loop.requisition_id == Requisition.id)
+        .where(Requisition.hiring_manager_id == ids["hm"])
+        .group_by(Requisition.id)
+        .order_by(loops_of.desc(), Requisition.id)
+    ).first()[0]
+    ids["candidate"] = s.scalar(
+        sa.select(Loop.candidate_id)
+        .group_by(Loop.candidate_id)
+        .order_by(sa.func.count().desc(), Loop.candidate_id)
+    )
+    mine = (
+        sa.select(PanelSeat.id, InterviewSession.id, InterviewSession.loop_id)
+        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+        .where(PanelSeat.interviewer_id == ids["iv"], active)
+    )
+    done = s.execute(
+        mine.join(Scorecard, Scorecard.seat_id == PanelSeat.id)
+        .where(Scorecard.status == "submitted")
+        .order_by(InterviewSession.starts_at.desc(), PanelSeat.id)
+    ).first()
+    upcoming = s.execute(
+        mine.where(InterviewSession.starts_at > now).order_by(
+            InterviewSession.starts_at, PanelSeat.id
+        )
+    ).first()
+    upcoming = upcoming or s.execute(mine.order_by(PanelSeat.id.desc())).first()
+    done = done or upcoming
+    ids.update(seat_done=done[0], seat_next=upcoming[0])
+    ids.update(iv_session=upcoming[1], iv_loop=upcoming[2])
+    ids["rubric"] = "technical-roles"
+    ids["number"] = s.scalar(
+        sa.select(sa.func.max(RubricVersion.number))
+        .join(Rubric)
+        .where(Rubric.key == ids["rubric"])
+    )
+    ids["emails"] = {
+        role: s.get(User, ids[role]).email for role in (TA, HM, IV)
+    }  # fmt: skip
+    return ids
+
+
+def password_of(email: str) -> str:
+    demo = {a["email"]: a["password"] for a in DEMO_ACCOUNTS}
+    return demo.get(email, scale_data.PASSWORD)
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    found = CSRF.search(html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    if not found:
+        raise RuntimeError("no CSRF token on the sign-in form")
+    return found.group(1)
+
+
+# -- timing in-process -------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    status: int
+    median: float  # ms
+    p95: float
+    queries: int
+    queries_varied: bool
+    size: int
+    n: int
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, *_args):
+        self.n += 1
+
+
+def signed_in_client(app: Flask, email: str | None):
+    client = app.test_client()
+    if email is None:
+        return client
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
+    answer = client.post(
+        "/sign-in",
+        data={"email": email, "password": password_of(email), "csrf_token": token},
+    )
+    if answer.status_code != 302:
+        raise RuntimeError(f"sign-in as {email} failed: {answer.status_code}")
+    return client
+
+
+def time_page(client, counter: Counter, path: str, n: int) -> Timing:
+    start = time.perf_counter()
+    answer = client.get(path)
+    first = time.perf_counter() - start
+    samples, counts = [], []
+    if first > SLOW_S:  # one cold sample is all a slow page gets
+        samples, counts = [first * 1000], [None]
+    began = time.perf_counter()
+    while len(samples) < n and not (
+        len(samples) >= 3 and time.perf_counter() - began > BUDGET_S
+    ):
+        if first > SLOW_S:
+            break
+        counter.n = 0
+        start = time.perf_counter()
+        answer = client.get(path)
+        samples.append((time.perf_counter() - start) * 1000)
+        counts.append(counter.n)
+    if counts == [None]:
+        counter.n = 0
+        client.get(path)
+        counts = [counter.n]
+    return Timing(
+        answer.status_code,
+        statistics.median(samples),
+        p95(samples),
+        counts[-1],
+        len(set(counts)) > 1,
+        len(answer.get_data()),
+        len(samples),
+    )
+
+
+def trivial_ms(n: int = 300) -> float:
+    """A one-line Flask endpoint through the same test client: the floor."""
+    tiny = Flask("tiny")
+    tiny.add_url_rule("/", "ok", lambda: "ok")
+    client = tiny.test_client()
+    for _ in range(20):
+        client.get("/")
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        client.get("/")
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def measure(url: str, n: int, only: str | None) -> tuple[dict, dict]:
+    """Time every page on the database at ``url``; return timings and the picks."""
+    app = create_app(scale_data.app_config(url))
+    with app.app_context():
+        ids = pick()
+        engine = db.engine
+    counter = Counter()
+    sa.event.listen(engine, "before_cursor_execute", counter)
+    clients = {
+        role: signed_in_client(app, ids["emails"][role]) for role in (TA, HM, IV)
+    }
+    clients[None] = app.test_client()
+    results = {}
+    for label, role, template in PAGES:
+        if only and only not in label:
+            continue
+        path = template.format(**ids)
+        results[(label, role)] = (path, time_page(clients[role], counter, path, n))
+    sa.event.remove(engine, "before_cursor_execute", counter)
+    with app.app_context():
+        db.engine.dispose()
+    return results, ids
+
+
+def covered(app: Flask) -> list[str]:
+    """GET routes (static aside) that no page of the table opens."""
+    adapter = app.url_map.bind("localhost")
+    seen = set()
+    for _, _, template in PAGES:
+        path = template.split("?")[0].format_map(_Placeholder())
+        seen.add(adapter.match(path, method="GET")[0])
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint != "static"
+        if rule.endpoint not in seen
+    )
+
+
+class _Placeholder(dict):
+    def __missing__(self, key):
+        return "technical-roles" if key == "rubric" else "1"
+
+
+def report(backend: str, scale: dict, demo: dict, trivial: float) -> list[str]:
+    """Print the table; return one line per flagged row."""
+    print(f"\n== {backend}: trivial Flask endpoint (test client) {trivial:.2f} ms")
+    head = (
+        f"{'page':<34} {'role':<4} {'demo':>7} {'scale':>8} {'p95':>8} "
+        f"{'ratio':>6} {'q demo':>6} {'q scale':>7} {'KB':>7} {'n':>3}  flags"
+    )
+    print(head)
+    print("-" * len(head))
+    flagged = []
+    for key, (path, at_scale) in scale.items():
+        label, role = key
+        small = demo.get(key, (None, None))[1]
+        flags = []
+        if at_scale.status != 200:
+            flags.append(f"status {at_scale.status}")
+        if small is not None and small.status != 200:
+            flags.append(f"demo status {small.status}")
+        if at_scale.median > GOAL_MS:
+            flags.append(">50ms")
+        ratio = at_scale.median / small.median if small else float("nan")
+        if ratio > GOAL_RATIO:
+            flags.append(">3x")
+        if small is not None and small.queries != at_scale.queries:
+            flags.append("queries grow")
+        if at_scale.queries_varied:
+            flags.append("queries vary")
+        print(
+            f"{label[:34]:<34} {role or '-':<4} {small.median if small else 0:>7.1f} "
+            f"{at_scale.median:>8.1f} {at_scale.p95:>8.1f} {ratio:>6.1f} "
+            f"{small.queries if small else 0:>6} {at_scale.queries:>7} "
+            f"{at_scale.size / 1024:>7.1f} {at_scale.n:>3}  {' '.join(flags)}"
+        )
+        if flags:
+            flagged.append(
+                f"{backend} {path} as {role}: median {at_scale.median:.0f} ms "
+                f"(demo {small.median:.1f} ms), {at_scale.queries} queries "
+                f"(demo {small.queries}), {' '.join(flags)}"
+            )
+    print("medians and p95 in ms; ratio = scale median / demo median; n = samples")
+    return flagged
+
+
+def timings(backend: str, n: int, only: str | None) -> list[str]:
+    trivial = trivial_ms()
+    demo, _ = measure(scale_data.database_url(backend, "demo"), n, only)
+    scale, ids = measure(scale_data.database_url(backend, "scale"), n, only)
+    people = {k: ids[k] for k in ("ta", "hm", "iv", "loop", "requisition")}
+    print(f"\n{backend} scale picks: {people}")
+    return report(backend, scale, demo, trivial)
+
+
+# -- memory under gunicorn ---------------------------------------------------------
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+class Browser:
+    """One signed-in person over HTTP: a cookie jar and a real sign-in form."""
+
+    def __init__(self, base: str, email: str):
+        self.base = base
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar)
+        )
+        token = csrf_token(self.get("/sign-in")[1].decode())
+        form = {"email": email, "password": password_of(email), "csrf_token": token}
+        body = urllib.parse.urlencode(form).encode()
+        with self.opener.open(f"{base}/sign-in", body, timeout=300) as answer:
+            answer.read()
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with self.opener.open(f"{self.base}{path}", timeout=300) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, b""
+
+
+def memory(backend: str, repeat: int, port: int = 8765) -> str:
+    """Serve the scale database with gunicorn (2 sync workers) and compare each
+    worker's RSS after start-up with its RSS after every page, as every role."""
+    url = scale_data.database_url(backend, "scale")
+    app = create_app(scale_data.app_config(url))
+    with app.app_context():
+        ids = pick()
+        db.engine.dispose()
+    env = {
+        "INTERVIEW_DATABASE_URL": url,
+        "INTERVIEW_SECRET_KEY": scale_data.SECRET_KEY,
+        "PATH": "/usr/bin:/bin",
+    }
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    server = subprocess.Popen(
+        [gunicorn, "--workers", "2", "--timeout", "120", "--bind",
+         f"127.0.0.1:{port}", "interview:create_app()"],
+        cwd=scale_data.ROOT, env=env, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            time.sleep(0.2)
+            try:
+                urllib.request.urlopen(f"{base}/sign-in", timeout=5).read()
+                break
+            except OSError:
+                continue
+        warm = [
+            threading.Thread(target=lambda: Browser(base, ids["emails"][TA]).get("/"))
+            for _ in range(4)
+        ]  # fmt: skip
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
+        workers = children(server.pid)
+        before = {pid: rss_kib(pid) for pid in workers}
+        errors, served = [], [0]
+
+        def browse(roles):
+            for role in roles:
+                person = Browser(base, ids["emails"][role])
+                for label, page_role, template in PAGES:
+                    if page_role != role:
+                        continue
+                    for _ in range(repeat):
+                        status, _ = person.get(template.format(**ids))
+                        served[0] += 1
+                        if status != 200:
+                            errors.append(f"{label} as {role}: {status}")
+
+        start = time.perf_counter()
+        threads = [
+            threading.Thread(target=browse, args=(roles,))
+            for roles in ((TA,), (HM, IV))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.perf_counter() - start
+        after = {pid: rss_kib(pid) for pid in workers}
+        lines = [
+            (
+                f"\n== {backend}: gunicorn, 2 sync workers, {served[0]} pages in "
+                f"{took:.0f} s ({repeat}x each, as TA, HM and interviewer)"
+            )
+        ]
+        for pid in workers:
+            ratio = after[pid] / before[pid] if before[pid] else float("nan")
+            mark = "" if ratio <= 1.2 else "  > 1.2x"
+            lines.append(
+                f"worker {pid}: {before[pid] / 1024:.1f} MiB after start-up, "
+                f"{after[pid] / 1024:.1f} MiB after every page ({ratio:.2f}x){mark}"
+            )
+            for child in children(pid):
+                lines.append(f"  its renderer {child}: {rss_kib(child) / 1024:.1f} MiB")
+        if errors:
+            lines.append(f"non-200 answers: {errors}")
+        print("\n".join(lines), flush=True)
+        return "\n".join(lines)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgresql", "both"), default="both"
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="build the databases again"
+    )
+    parser.add_argument("-n", type=int, default=30, help="requests per page")
+    parser.add_argument("--part", choices=("timings", "memory", "all"), default="all")
+    parser.add_argument("--repeat", type=int, default=2, help="memory: visits per page")
+    parser.add_argument("--only", help="time only pages whose label contains this")
+    args = parser.parse_args(argv)
+    scale_data.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    backends = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    missing = covered(create_app(scale_data.app_config("sqlite://")))
+    if missing:
+        print(f"GET routes not in the table: {missing}")
+    flagged = []
+    for backend in backends:
+        for which in ("scale", "demo"):
+            stats = scale_data.ensure(backend, which, rebuild=args.rebuild)
+            print(f"{backend} {which} database: built in {stats['seconds']} s")
+            if which == "scale":
+                print("  " + ", ".join(f"{k} {v:,}" for k, v in stats["rows"].items()))
+        sys.stdout.flush()
+        if args.part in ("timings", "all"):
+            flagged += timings(backend, args.n, args.only)
+        if args.part in ("memory", "all"):
+            memory(backend, args.repeat)
+    if flagged:
+        print(f"\n{len(flagged)} rows miss a goal:")
+        print("\n".join(flagged))
+
+
+if __name__ == "__main__":
+    main()
