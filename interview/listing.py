@@ -10,21 +10,35 @@ from .search import MAX_QUERY
 
 
 def count(query: sa.Select) -> int:
-    """How many rows ``query`` selects, counted by the database."""
-    counted = sa.select(sa.func.count()).select_from(
-        query.order_by(None).options().subquery()
-    )
+    """How many rows ``query`` selects, counted by the database (over the query's
+    own tables and conditions, not a subquery of every column)."""
+    counted = query.with_only_columns(
+        sa.func.count(), maintain_column_froms=True
+    ).order_by(None)
     return db.session.scalar(counted) or 0
 
 
-def paginate(query: sa.Select, request: PageRequest, order_by: list) -> Page:
+def paginate(
+    query: sa.Select, request: PageRequest, order_by: list, load=(), deferred=True
+) -> Page:
     """The requested page of ``query`` (or the nearest that exists) in ``order_by``
-    order, which must end in a unique column so that pages never overlap."""
+    order, which must end in a unique column so that pages never overlap.
+
+    ``deferred``: the page's keys are found first, walking only the order's index
+    (a deep page skips index entries, not rows), then those rows are loaded with
+    the ``load`` options; the order may then use only the listed entity's columns.
+    """
     total = count(query)
     request = clamp(request, total)
-    rows = db.session.scalars(
-        query.order_by(*order_by).limit(request.size).offset(offset(request))
-    ).all()
+    if not total:
+        return Page([], request.page, request.size, total, request.sort)
+    page = query.order_by(*order_by).limit(request.size).offset(offset(request))
+    if deferred:
+        entity = query.column_descriptions[0]["entity"]
+        key = sa.inspect(entity).primary_key[0]
+        keys = page.with_only_columns(key, maintain_column_froms=True)
+        page = sa.select(entity).where(key.in_(keys)).order_by(*order_by)
+    rows = db.session.scalars(page.options(*load)).unique().all()
     return Page(rows, request.page, request.size, total, request.sort)
 
 

@@ -29,7 +29,7 @@ from ..permissions import can_see_contact_details, role_required
 from ..search import matching, matching_name
 from ..timeutil import utcnow
 from .blueprint import bp
-from .operations import loops_visible_to, scorecard_status
+from .operations import loops_visible_to, requisitions_of, scorecard_status
 from .requisition_views import ta_only, ta_or_manager
 from .schedule import local_range
 from .states import LABELS
@@ -38,7 +38,6 @@ from .views import signed_in
 LOOP_SORTS = {
     "newest": ("Newest first", [Loop.id.desc()]),
     "updated": ("Recently changed", [Loop.updated_at.desc(), Loop.id.desc()]),
-    "candidate": ("Candidate name", [Candidate.name, Loop.id]),
     "oldest": ("Oldest first", [Loop.id]),
 }
 REQUISITION_SORTS = {
@@ -72,22 +71,27 @@ def loops():
         if current_user.role == Role.TALENT_ACQUISITION
         else None,
     }
-    query = loops_visible_to(current_user).join(Loop.candidate)
+    query = loops_visible_to(current_user)
     if filters["q"]:
         # Contact details are talent acquisition's: others find candidates by name.
         match = matching if can_see_contact_details(current_user) else matching_name
-        query = query.where(*match(Candidate.search_key, filters["q"]))
+        found = sa.select(Candidate.id).where(
+            *match(Candidate.search_key, filters["q"])
+        )
+        query = query.where(Loop.candidate_id.in_(found))
     if filters["status"]:
         query = query.where(Loop.status == filters["status"])
     if filters["requisition"]:
         query = query.where(Loop.requisition_id == filters["requisition"])
     if filters["manager"]:
-        query = query.where(Requisition.hiring_manager_id == filters["manager"])
-    query = query.options(
-        contains_eager(Loop.candidate),
-        contains_eager(Loop.requisition).joinedload(Requisition.hiring_manager),
+        query = query.where(
+            Loop.requisition_id.in_(requisitions_of(filters["manager"]))
+        )
+    load = (
+        joinedload(Loop.candidate),
+        joinedload(Loop.requisition).joinedload(Requisition.hiring_manager),
     )
-    page = paginate(query, page_req, LOOP_SORTS[page_req.sort][1])
+    page = paginate(query, page_req, LOOP_SORTS[page_req.sort][1], load)
     return render_template(
         "loops/loops.html",
         page=page,
@@ -158,13 +162,13 @@ def requisitions():
     """Requisitions: all of them for talent acquisition, one's own for a manager."""
     page_req = page_request(request.args, list(REQUISITION_SORTS))
     status = choice_arg("status", REQUISITION_LABELS)
-    query = sa.select(Requisition).options(joinedload(Requisition.hiring_manager))
+    query = sa.select(Requisition)
     if current_user.role == Role.HIRING_MANAGER:
         query = query.where(Requisition.hiring_manager_id == current_user.id)
     if status:
         query = query.where(Requisition.status == status)
     order = [*REQUISITION_SORTS[page_req.sort][1], Requisition.id]
-    page = paginate(query, page_req, order)
+    page = paginate(query, page_req, order, [joinedload(Requisition.hiring_manager)])
     return render_template(
         "loops/requisitions.html",
         page=page,
@@ -223,10 +227,10 @@ def _loops_of(candidate_ids: list[int]) -> dict[int, list[tuple]]:
 
 
 MY_SEAT_LOADS = (
-    joinedload(PanelSeat.session)
+    contains_eager(PanelSeat.session)
     .joinedload(InterviewSession.loop)
     .options(joinedload(Loop.candidate), joinedload(Loop.requisition)),
-    joinedload(PanelSeat.session).selectinload(InterviewSession.competencies),
+    contains_eager(PanelSeat.session).selectinload(InterviewSession.competencies),
     selectinload(PanelSeat.scorecard),
 )
 
@@ -242,7 +246,6 @@ def my_interviews():
         .where(
             PanelSeat.interviewer_id == current_user.id, PanelSeat.removed_at.is_(None)
         )
-        .options(*MY_SEAT_LOADS)
     )
     ahead = sa.or_(InterviewSession.starts_at.is_(None), InterviewSession.ends_at > now)
     # Scheduled ones first, by time; the unscheduled after them.
@@ -254,11 +257,15 @@ def my_interviews():
             InterviewSession.starts_at,
             PanelSeat.id,
         ],
+        MY_SEAT_LOADS,
+        deferred=False,
     )
     past = paginate(
         mine.where(sa.not_(ahead)),
         page_request(request.args, ["time"]),
         [InterviewSession.starts_at.desc(), PanelSeat.id.desc()],
+        MY_SEAT_LOADS,
+        deferred=False,
     )
     return render_template(
         "loops/my_interviews.html",

@@ -381,13 +381,18 @@ def scorecard_status(seat: PanelSeat, now=None) -> str:
     return "draft" if card is not None else "not started"
 
 
+def requisitions_of(manager_id: int) -> sa.Select:
+    return sa.select(Requisition.id).where(Requisition.hiring_manager_id == manager_id)
+
+
 def loops_visible_to(user: User):
-    """A query of the loops this person may see."""
-    query = sa.select(Loop).join(Loop.requisition)
+    """A query of the loops this person may see (of the loops table alone, so that
+    counting it joins nothing)."""
+    query = sa.select(Loop)
     if user.role == Role.TALENT_ACQUISITION:
         return query
     if user.role == Role.HIRING_MANAGER:
-        return query.where(Requisition.hiring_manager_id == user.id)
+        return query.where(Loop.requisition_id.in_(requisitions_of(user.id)))
     seated = (
         sa.select(InterviewSession.loop_id)
         .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
