@@ -56,7 +56,19 @@ class Candidate(db.Model):
     """A person being interviewed; contact details are personal data."""
 
     __tablename__ = "candidates"
-    __table_args__ = (sa.Index("ix_candidates_listing", "name", "id"),)
+    __table_args__ = (
+        # By name, carrying the search key: a search walks this index alone, in
+        # the list's order, and stops at the page's last row.
+        sa.Index("ix_candidates_listing", "name", "id", "search_key"),
+        # Substring search by trigrams on PostgreSQL (migration 0006); a plain
+        # index elsewhere.
+        sa.Index(
+            "ix_candidates_search_key",
+            "search_key",
+            postgresql_using="gin",
+            postgresql_ops={"search_key": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -65,7 +77,7 @@ class Candidate(db.Model):
     source: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     # Name and email folded for search (search.py); kept up to date on every save.
-    search_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
+    search_key: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
