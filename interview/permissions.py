@@ -19,7 +19,15 @@ from .independence import (
     may_read_panel,
     panel_readable_from,
 )
-from .models import AuditEntry, Role, User
+from .models import (
+    AuditEntry,
+    InterviewSession,
+    PanelSeat,
+    Role,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
 
 SHARING = "share_scores_after_submit"
 
@@ -57,10 +65,24 @@ def can_view_loop(user: User, loop) -> bool:
     """Talent acquisition, the requisition's hiring manager, and the loop's interviewers."""
     if can_view_requisition(user, loop.requisition):
         return True
-    return user.role == Role.INTERVIEWER and any(
-        seat.interviewer_id == user.id and seat.removed_at is None
-        for session in loop.sessions
-        for seat in session.seats
+    if user.role != Role.INTERVIEWER:
+        return False
+    if _seats_loaded(loop):
+        return any(
+            seat.interviewer_id == user.id and seat.removed_at is None
+            for session in loop.sessions
+            for seat in session.seats
+        )
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists()
+                .where(PanelSeat.session_id == InterviewSession.id)
+                .where(InterviewSession.loop_id == loop.id)
+                .where(PanelSeat.interviewer_id == user.id)
+                .where(PanelSeat.removed_at.is_(None))
+            )
+        )
     )
 
 
@@ -70,7 +92,13 @@ def can_see_contact_details(user: User) -> bool:
 
 
 def seat_spans(loop) -> list[SeatSpan]:
-    """The loop's seats as the independence rule reads them (independence.py)."""
+    """The loop's seats as the independence rule reads them (independence.py).
+
+    From the seats and scorecards in memory when a page loaded them all, else in one
+    query (never one per session, seat and scorecard).
+    """
+    if not _panel_loaded(loop):
+        return _queried_spans(loop.id)
     return [
         SeatSpan(
             interviewer_id=seat.interviewer_id,
@@ -86,6 +114,50 @@ def seat_spans(loop) -> list[SeatSpan]:
         for session in loop.sessions
         for seat in session.seats
         if seat.interviewer_id is not None
+    ]
+
+
+def _seats_loaded(loop) -> bool:
+    """Whether the loop's sessions and their seats are in memory already."""
+    if "sessions" in sa.inspect(loop).unloaded:
+        return False
+    return all("seats" not in sa.inspect(s).unloaded for s in loop.sessions)
+
+
+def _panel_loaded(loop) -> bool:
+    """Whether the seats' scorecards are in memory too."""
+    return _seats_loaded(loop) and all(
+        "scorecard" not in sa.inspect(seat).unloaded
+        for session in loop.sessions
+        for seat in session.seats
+    )
+
+
+def _queried_spans(loop_id: int) -> list[SeatSpan]:
+    seat, card = PanelSeat, Scorecard
+    rows = db.session.execute(
+        sa.select(
+            seat.interviewer_id,
+            sa.func.coalesce(seat.assigned_at, seat.created_at),
+            seat.removed_at,
+            card.status,
+            card.submitted_at,
+            card.interviewer_id,
+        )
+        .join(InterviewSession, InterviewSession.id == seat.session_id)
+        .outerjoin(card, card.seat_id == seat.id)
+        .where(InterviewSession.loop_id == loop_id, seat.interviewer_id.is_not(None))
+        .order_by(InterviewSession.position, InterviewSession.id, seat.id)
+    )
+    return [
+        SeatSpan(
+            interviewer_id=interviewer_id,
+            assigned_at=assigned_at,
+            removed_at=removed_at,
+            submitted_at=submitted_at if status == ScorecardStatus.SUBMITTED else None,
+            author_id=author_id if author_id is not None else interviewer_id,
+        )
+        for interviewer_id, assigned_at, removed_at, status, submitted_at, author_id in rows
     ]
 
 

@@ -127,6 +127,15 @@ def _touch_scorecards(session, _context, _instances):
             continue
         if obj in session.dirty and not session.is_modified(obj):
             continue
-        card = obj.scorecard
+        card = _scorecard_of(session, obj)
         if card is not None and card in session and card not in session.new:
             card.updated_at = utcnow()
+
+
+def _scorecard_of(session, rating: Rating) -> Scorecard | None:
+    """The rating's scorecard, from memory when it is there: the relationship joins on
+    (id, rubric version), not the primary key alone, so its lazy load would query."""
+    if "scorecard" in rating.__dict__ or rating.scorecard_id is None:
+        return rating.scorecard
+    key = sa.orm.identity_key(Scorecard, rating.scorecard_id)
+    return session.identity_map.get(key) or rating.scorecard

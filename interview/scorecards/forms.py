@@ -6,8 +6,14 @@ from ..forms import Form
 from .rules import NOT_ASSESSED, Answer
 
 
-def scorecard_form(competencies, levels, *args, **kwargs) -> Form:
-    """A form with a rating, evidence and notes per competency of the session."""
+def scorecard_form(
+    competencies, levels, *args, anchored: bool = True, **kwargs
+) -> Form:
+    """A form with a rating, evidence and notes per competency of the session.
+
+    ``anchored`` false leaves the anchors' text out of the rating labels: a form that
+    is only read (an autosave) needs the field names, not what a page shows.
+    """
 
     class ScorecardForm(Form):
         version = HiddenField()
@@ -28,7 +34,7 @@ def scorecard_form(competencies, levels, *args, **kwargs) -> Form:
 
     labels = {lv.value: lv.label for lv in levels}
     for c in competencies:
-        anchors = {a.level: a.text for a in c.anchors}
+        anchors = {a.level: a.text for a in c.anchors} if anchored else {}
         choices = [
             SelectChoice(str(v), f"{v} {labels[v]}: {anchors.get(v, '')}")
             for v in labels

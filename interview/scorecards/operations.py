@@ -22,11 +22,15 @@ overwrites the first and nothing typed is silently lost:
 
 import re
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
+
 from ..auditing import record
 from ..extensions import db
 from ..models import LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus, User
 from ..text import control_character_problem
 from ..timeutil import utcnow
+from .loading import competency_keys
 from .rules import Answer, length_problems, submission_problems
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -137,8 +141,8 @@ def _token(value: str | None) -> str | None:
 
 
 def scorecard_for(seat: PanelSeat) -> Scorecard:
-    """The seat's scorecard; a new one (pending until a write flushes it, gone with a
-    rollback) has a rating per session competency."""
+    """The seat's scorecard; a new one is pending until a write flushes it (gone with
+    a rollback), and the write gives it a rating per session competency."""
     if seat.scorecard is not None:
         return seat.scorecard
     loop = seat.session.loop
@@ -147,17 +151,23 @@ def scorecard_for(seat: PanelSeat) -> Scorecard:
         interviewer_id=seat.interviewer_id,
         rubric_version_id=loop.rubric_version_id,
         version=0,
-        ratings=[Rating(competency_id=c.id) for c in seat.session.competencies],
     )
     db.session.add(card)
     return card
 
 
+def _session_keys(card: Scorecard) -> dict[int, str]:
+    """Competency key by id for the session's competencies (already loaded)."""
+    return {c.id: c.key for c in card.seat.session.competencies}
+
+
 def _keys(card: Scorecard) -> dict[int, str]:
-    """Competency key by id, from the session (new ratings cannot load their own)."""
-    return {c.id: c.key for c in card.seat.session.competencies} | {
-        r.competency_id: r.competency.key for r in card.ratings if r.id is not None
-    }
+    """Competency key by id for every rating, those taken out of the session
+    included (one query for those, none when there are none)."""
+    keys = _session_keys(card)
+    return keys | competency_keys(
+        r.competency_id for r in card.ratings if r.competency_id not in keys
+    )
 
 
 def answers_of(card: Scorecard) -> dict[str, Answer]:
@@ -185,25 +195,68 @@ def _apply(
 ) -> None:
     """Write the answers; a competency added to the session since the card was
     started gets its rating, and one taken out keeps what was written for it."""
-    have = {r.competency_id for r in card.ratings}
-    for competency in card.seat.session.competencies:
-        if competency.id not in have:
-            card.ratings.append(Rating(competency_id=competency.id))
-    keys = _keys(card)
-    for rating in card.ratings:
-        answer = answers.get(keys[rating.competency_id])
-        if answer is None:
-            continue
-        rating.level = None if answer.not_assessed else answer.level
-        rating.is_not_assessed = answer.not_assessed
-        rating.evidence = answer.evidence
-        rating.notes = answer.notes
+    # Answers name the session's competencies only: a rating kept for one taken
+    # out of the session is left as it is.
+    keys = _session_keys(card)
+    ratings = list(card.ratings)
+    have = {rating.competency_id for rating in ratings}
+    for rating in ratings:
+        key = keys.get(rating.competency_id)
+        if key is not None and key in answers:
+            _answer(rating, answers[key])
     card.overall_recommendation = recommendation
     card.summary = summary
     # The page that wrote last; a write always changes these, so the version moves.
     card.edit_token = edit.token
     card.edit_seq = edit.seq if edit.token else 0
+    missing = [c for c in card.seat.session.competencies if c.id not in have]
+    if missing and card.id is not None:
+        card.updated_at = utcnow()  # new ratings are a change: the version moves
     db.session.flush()
+    if missing:
+        _add_ratings(card, ratings, missing, answers)
+
+
+def _add_ratings(card: Scorecard, ratings, competencies, answers) -> None:
+    """Insert the ratings a card lacks in one statement (the unit of work would send
+    one INSERT per rating on SQLite, to learn each new id)."""
+    rows = []
+    for competency in competencies:
+        answer = answers.get(competency.key) or Answer(None, False, "")
+        rows.append(
+            {
+                "scorecard_id": card.id,
+                "rubric_version_id": card.rubric_version_id,
+                "competency_id": competency.id,
+                **_values(answer),
+            }
+        )
+    added = db.session.scalars(sa.insert(Rating).returning(Rating), rows).all()
+    order = {c.id: n for n, c in enumerate(card.seat.session.competencies)}
+    ratings = ratings + sorted(added, key=lambda r: order[r.competency_id])
+    set_committed_value(card, "ratings", ratings)
+    for rating in added:
+        set_committed_value(rating, "scorecard", card)
+
+
+def _values(answer: Answer) -> dict:
+    return {
+        "level": None if answer.not_assessed else answer.level,
+        "is_not_assessed": answer.not_assessed,
+        "evidence": answer.evidence,
+        "notes": answer.notes,
+    }
+
+
+def _answer(rating: Rating, answer: Answer) -> None:
+    """Write one answer; a changed rating writes all its fields, so that every
+    changed rating of a save goes in one statement (one executemany)."""
+    values = _values(answer)
+    if all(getattr(rating, name) == value for name, value in values.items()):
+        return
+    for name, value in values.items():
+        setattr(rating, name, value)
+        flag_modified(rating, name)
 
 
 def save_draft(

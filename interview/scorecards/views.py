@@ -20,6 +20,7 @@ from ..loops.schedule import local_display
 from ..models import Loop, PanelSeat, Role
 from ..permissions import can_view_panel_scorecards, role_required
 from .forms import attach, fill_from, form_answers, scorecard_form
+from .loading import seat_for_kit, seat_for_write
 from .operations import (
     AlreadySaved,
     AlreadySubmitted,
@@ -42,38 +43,30 @@ interviewers = role_required(Role.INTERVIEWER)
 STALE_MESSAGE = "Changed in another window: reload to compare before saving."
 
 
-def load_own_seat(seat_id: int, lock: bool = False) -> PanelSeat:
+def load_own_seat(seat_id: int, lock: bool = False, kit: bool = True) -> PanelSeat:
     """The seat, if it is the signed-in interviewer's own; 403 for anyone else.
 
     Writers lock the seat row, and share-lock its loop (PostgreSQL; SQLite's write
     lock is taken at BEGIN): two requests for one scorecard run one after the other
     and the second sees what the first stored, and a decision recorded meanwhile
-    waits for the write or is seen by it.
+    waits for the write or is seen by it. ``kit`` false loads only what a save
+    reads (loading.py), not what the page shows.
     """
-    seat = db.session.get(
-        PanelSeat, seat_id, with_for_update=lock or None, populate_existing=lock
-    )
+    seat = seat_for_write(seat_id, with_kit=kit) if lock else seat_for_kit(seat_id)
     if seat is None:
         abort(404)
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
         abort(403)
-    if lock:
-        db.session.get(
-            Loop,
-            seat.session.loop_id,
-            with_for_update={"read": True},
-            populate_existing=True,
-        )
     return seat
 
 
-def _posted(seat: PanelSeat):
+def _posted(seat: PanelSeat, anchored: bool = True):
     """The posted scorecard form and what it says, as plain answers."""
     competencies, levels = (
         seat.session.competencies,
         seat.session.loop.rubric_version.levels,
     )
-    form = scorecard_form(competencies, levels)
+    form = scorecard_form(competencies, levels, anchored=anchored)
     return form, *form_answers(form, competencies, levels)
 
 
@@ -171,8 +164,8 @@ def _next_request(form) -> None:
 @interviewers
 def autosave(seat_id: int):
     """Save a draft from the page's script; answers in JSON so it can say what happened."""
-    seat = load_own_seat(seat_id, lock=True)
-    form, answers, recommendation, summary = _posted(seat)
+    seat = load_own_seat(seat_id, lock=True, kit=False)
+    form, answers, recommendation, summary = _posted(seat, anchored=False)
     card = scorecard_for(seat)
     if card.is_submitted:
         return jsonify(ok=False, submitted=True, message="Already submitted."), 409
@@ -223,6 +216,7 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
     session = seat.session
     card = seat.scorecard if seat.scorecard is not None and seat.scorecard.id else None
     in_session = {c.id for c in session.competencies}
+    submitted = card is not None and card.is_submitted
     page = render_template(
         "scorecards/kit.html",
         seat=seat,
@@ -234,7 +228,8 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
         stale=stale,
         frozen=frozen_message(seat),
         posted=request.method == "POST",
-        panel_open=can_view_panel_scorecards(current_user, session.loop),
+        # Shown with a submitted scorecard only: no need to read the panel otherwise.
+        panel_open=submitted and can_view_panel_scorecards(current_user, session.loop),
         # Ratings kept for competencies taken out of the session since.
         kept_ratings=[r for r in card.ratings if r.competency_id not in in_session]
         if card

@@ -1,0 +1,143 @@
+"""The kit page and its autosave send a fixed, small number of statements, whatever
+the size of the rubric, of the scorecard or of the database.
+
+What is counted: every statement sent through SQLAlchemy's engine (tests/queries.py),
+SQLite's BEGIN or BEGIN IMMEDIATE included (the app sends it itself, db.py). The
+COMMIT is the driver's commit() on both databases, not a statement through the
+engine, and PostgreSQL's BEGIN is sent by the driver: neither is in the count. The
+CSRF token is fetched before counting starts, so only the request itself counts.
+"""
+
+import pytest
+
+from interview.extensions import db
+from interview.models import Discipline, PlanSession, Role
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+
+from .builders import clinical_seat, start_loop
+from .conftest import Auth
+from .queries import counting_queries
+from .rubric_samples import competency, dump, rubric
+from .tabs import Tab
+from .test_scorecards import EVIDENCE, _form
+
+KIT_MAX = 6  # BEGIN, user, seat bundle, competencies, anchors, ratings
+KIT_SUBMITTED_MAX = KIT_MAX + 1  # and the panel's seats (the independence rule)
+AUTOSAVE_MAX = 6  # BEGIN IMMEDIATE, user, locked seat, scorecard, 2 writes
+
+
+def _big_seat(app, make_user, competencies: int, loops: int):
+    """A seat on a session covering ``competencies`` competencies, among ``loops``
+    other loops of the same requisition shape (their seats filled and saved)."""
+    manager = make_user(Role.HIRING_MANAGER)
+    clara = make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
+    keys = [f"skill_{n}" for n in range(competencies)]
+    with app.app_context():
+        data = rubric(key="big", competencies=[competency(k) for k in keys])
+        version = save_rubric(None, validate(dump(data)).rubric).version
+        plan = [PlanSession(title="Case", competency_keys=keys)]
+        seats = [
+            clinical_seat(
+                start_loop(
+                    manager.id, version.rubric_id, plan, candidate=f"Person {n} Doe"
+                )
+            )
+            for n in range(loops + 1)
+        ]
+        for seat in seats:
+            seat.interviewer_id = clara.id
+        db.session.commit()
+        ids = [seat.id for seat in seats]
+    return clara, ids, keys
+
+
+def _answers(keys, **overrides) -> dict:
+    data = {"recommendation": "3", "summary": "A summary of the interview, long."}
+    for key in keys:
+        data |= {f"level_{key}": "3", f"evidence_{key}": EVIDENCE}
+    return data | overrides
+
+
+def _count(app, send):
+    with counting_queries(app) as log:
+        response = send()
+    return response, log
+
+
+def test_the_kit_page_sends_the_same_few_queries_for_any_rubric_and_database(
+    app, client, auth, seat, make_user
+):
+    auth.login(seat["clara"])
+    small, small_log = _count(app, lambda: client.get(f"/interviews/{seat['id']}"))
+    assert small.status_code == 200
+    Tab(client, seat["id"]).autosave()
+    saved, saved_log = _count(app, lambda: client.get(f"/interviews/{seat['id']}"))
+    assert saved.status_code == 200
+
+    clara, ids, keys = _big_seat(app, make_user, competencies=9, loops=6)
+    other = app.test_client()
+    Auth(other).login(clara)
+    for seat_id in ids[1:]:  # other loops' scorecards fill the database
+        tab = Tab(other, seat_id)
+        assert tab.autosave(tab.request() | _answers(keys)).json["ok"]
+    tab = Tab(other, ids[0])
+    assert tab.autosave(tab.request() | _answers(keys)).json["ok"]
+    big, big_log = _count(app, lambda: other.get(f"/interviews/{ids[0]}"))
+    assert big.status_code == 200
+    assert "Skill 8" in big.get_data(as_text=True)
+
+    assert len(small_log) <= len(saved_log) <= KIT_MAX, f"{saved_log}"
+    assert len(big_log) == len(saved_log), f"{saved_log}\n---\n{big_log}"
+
+
+def test_a_submitted_kit_reads_the_panel_in_one_more_query(app, client, auth, seat):
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    assert tab.post(tab.request(submit="y")).status_code == 302
+    page, log = _count(app, lambda: client.get(f"/interviews/{seat['id']}"))
+    assert "Your submitted scorecard" in page.get_data(as_text=True)
+    assert len(log) <= KIT_SUBMITTED_MAX, f"{log}"
+
+
+@pytest.mark.parametrize("competencies", [2, 9])
+def test_an_autosave_sends_at_most_six_statements(app, make_user, competencies):
+    clara, ids, keys = _big_seat(app, make_user, competencies, loops=1)
+    client = app.test_client()
+    Auth(client).login(clara)
+    tab = Tab(client, ids[0])
+    token = client.csrf_token()
+
+    def save(**fields):
+        data = tab.request() | _answers(keys, **fields) | {"csrf_token": token}
+        # Posted as the page's script does, with the token it already has.
+        return _count(app, lambda: client.post(tab.url + "/autosave", data=data))
+
+    first, first_log = save()  # inserts the scorecard and its ratings
+    # Different fields of different ratings change at once.
+    second, second_log = save(
+        **{f"evidence_{keys[0]}": EVIDENCE + " More.", f"level_{keys[-1]}": "2"}
+    )
+    same, same_log = save(**{f"level_{keys[-1]}": "2"})  # only the seq moves
+    assert [first.json["ok"], second.json["ok"], same.json["ok"]] == [True] * 3
+    assert second.json["version"] > first.json["version"]
+    for log in (first_log, second_log, same_log):
+        assert len(log) <= AUTOSAVE_MAX, f"{log}"
+
+
+def test_an_autosave_still_writes_every_changed_rating(app, client, auth, seat):
+    """One statement for the changed ratings, each with its own fields."""
+    from .test_scorecards import _card
+
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    assert tab.autosave().json["ok"]
+    changed = _form(
+        evidence_workflow=EVIDENCE + " And the interface engine.",
+        level_privacy="2",
+        evidence_privacy="Named the minimum-necessary rule for the audit trail.",
+    )
+    assert tab.autosave(tab.request() | changed).json["ok"]
+    stored = _card(app)["evidence"]
+    assert stored["workflow"].endswith("And the interface engine.")
+    assert stored["privacy"].startswith("Named the minimum-necessary rule")
