@@ -11,11 +11,21 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 
 from ..extensions import db
 from ..forms import Form
-from ..models import DecisionOutcome, Loop, Role
+from ..models import (
+    DecisionOutcome,
+    HiringDecision,
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Role,
+    RubricVersion,
+    Scorecard,
+)
 from ..permissions import can_view_panel_scorecards, role_required
 from .documents import packet_filename, packet_pdf
 from .numbers import fmt, plain
@@ -58,10 +68,35 @@ class DecisionForm(Form):
     submit = SubmitField("Record the decision")
 
 
+# The whole panel in a fixed number of statements, however many sessions and
+# scorecards the loop has.
+DEBRIEF_LOADS = (
+    joinedload(Loop.requisition),
+    joinedload(Loop.candidate),
+    joinedload(Loop.rubric_version).options(
+        selectinload(RubricVersion.levels), selectinload(RubricVersion.competencies)
+    ),
+    selectinload(Loop.sessions).options(
+        selectinload(InterviewSession.competencies),
+        selectinload(InterviewSession.seats).options(
+            joinedload(PanelSeat.interviewer),
+            selectinload(PanelSeat.scorecard).options(
+                joinedload(Scorecard.interviewer), selectinload(Scorecard.ratings)
+            ),
+        ),
+    ),
+    selectinload(Loop.decisions).joinedload(HiringDecision.decided_by),
+)
+
+
 def _load(loop_id: int, lock: bool = False) -> Loop:
     """The loop, if the reader may see its debrief; a writer locks its row, so a
     decision and a scorecard write (or a second decision) go one after the other."""
-    loop = db.session.get(Loop, loop_id, with_for_update=lock or None) or abort(404)
+    if lock:
+        db.session.get(Loop, loop_id, with_for_update=True) or abort(404)
+    loop = db.session.get(Loop, loop_id, options=DEBRIEF_LOADS, populate_existing=lock)
+    if loop is None:
+        abort(404)
     if not can_view_panel_scorecards(current_user, loop):
         abort(403)
     return loop
