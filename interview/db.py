@@ -1,5 +1,7 @@
 """Database plumbing shared by every model: column types and SQLite tuning."""
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
@@ -57,10 +59,49 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        _optimize(dbapi_connection, _record, "PRAGMA optimize = 0x10002")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        if dbapi_connection is None:
+            return
+        if time.monotonic() - record.info.get(_OPTIMIZED, 0) > OPTIMIZE_EVERY_S:
+            _optimize(dbapi_connection, record, "PRAGMA optimize")
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection, record):
+        _optimize(dbapi_connection, record, "PRAGMA optimize")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN" if _is_page_view() else "BEGIN IMMEDIATE")
+
+
+# SQLite's advice for long-lived connections (https://sqlite.org/pragma.html#pragma_optimize):
+# "PRAGMA optimize=0x10002" when a connection opens, "PRAGMA optimize" now and then
+# and at close. Before SQLite 3.46 the 0x10000 bit (look at every table) is ignored
+# and the pragma only looks at tables the connection has used, so the periodic and
+# closing runs are the ones that matter there. ``analysis_limit`` bounds each ANALYZE
+# to a sample, so a run on a large database takes milliseconds, not a full scan; a
+# run that finds the database busy is skipped rather than waited for.
+OPTIMIZE_EVERY_S = 3600
+ANALYSIS_LIMIT = 400
+_OPTIMIZED = "interview_optimized_at"
+
+
+def _optimize(dbapi_connection, record, pragma: str) -> None:
+    """Refresh the planner's statistics where they are missing or stale."""
+    record.info[_OPTIMIZED] = time.monotonic()
+    try:
+        (timeout,) = dbapi_connection.execute("PRAGMA busy_timeout").fetchone()
+        dbapi_connection.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+        dbapi_connection.execute("PRAGMA busy_timeout = 50")
+        try:
+            dbapi_connection.execute(pragma)
+        finally:
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    except sqlite3.Error:
+        pass  # busy, read-only or closing: statistics wait for the next run
 
 
 def _is_page_view() -> bool:

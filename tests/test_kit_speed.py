@@ -141,3 +141,22 @@ def test_an_autosave_still_writes_every_changed_rating(app, client, auth, seat):
     stored = _card(app)["evidence"]
     assert stored["workflow"].endswith("And the interface engine.")
     assert stored["privacy"].startswith("Named the minimum-necessary rule")
+
+
+def test_sqlite_keeps_planner_statistics_for_the_tables_it_reads(app, client, seat):
+    """A connection that read through indexes leaves statistics when it closes
+    (PRAGMA optimize, db.py), so the planner does not guess on a large database."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's planner statistics")
+        db.engine.dispose()
+        Auth(client).login(seat["clara"])
+        assert client.get(f"/interviews/{seat['id']}").status_code == 200
+        db.session.remove()
+        db.engine.dispose()  # closes the pool's connections: optimize runs
+        with db.engine.connect() as conn:
+            analysed = conn.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")
+            tables = set(analysed.scalars())
+    assert {"panel_seats", "anchors"} <= tables, tables
