@@ -130,3 +130,39 @@ def test_every_page_sends_a_handful_of_queries(app, client, auth, make_user, wor
     counts = measure(app, client, auth, world)
     heavy = {page: n for page, n in counts.items() if n > 20}
     assert not heavy, heavy
+
+
+def _rubric_pages(app, client, key: str) -> list[int]:
+    counts = []
+    for url in (
+        "/rubrics/",
+        f"/rubrics/{key}",
+        f"/rubrics/{key}/versions/1",
+        f"/rubrics/{key}/versions/1/download",
+        f"/rubrics/{key}/edit",
+        f"/rubrics/{key}/compare?from=1&to=1",
+    ):
+        client.get(url)
+        with counting_queries(app) as log:
+            assert client.get(url).status_code == 200, url
+        counts.append(len(log))
+    return counts
+
+
+def test_rubric_pages_cost_the_same_with_more_competencies(app, client, auth, users):
+    """A rubric of twelve competencies, in a library of several rubrics, costs the
+    same statements as a rubric of two alone."""
+    from .rubric_samples import competency
+
+    def save(**fields):
+        with app.app_context():
+            save_rubric(None, validate(dump(rubric(**fields))).rubric)
+            db.session.commit()
+
+    save(key="small")
+    auth.login(users["talent_acquisition"])
+    few = _rubric_pages(app, client, "small")
+    save(key="big", competencies=[competency(f"skill_{n}") for n in range(12)])
+    for n in range(4):
+        save(key=f"other-{n}")
+    assert _rubric_pages(app, client, "big") == few

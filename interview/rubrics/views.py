@@ -11,10 +11,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..forms import mark_control_characters
-from ..models import Role, Rubric, RubricVersion
+from ..models import Competency, Role, Rubric, RubricVersion
 from ..permissions import role_required
 from ..text import first_control_character
 from . import operations as ops
@@ -42,16 +43,36 @@ def _load(key: str) -> Rubric:
     return ops.find_rubric(key) or abort(404)
 
 
+# A version whole (scale, competencies, anchors, questions) in four statements,
+# however many competencies it has.
+VERSION_LOADS = (
+    selectinload(RubricVersion.levels),
+    selectinload(RubricVersion.competencies).options(
+        selectinload(Competency.anchors), selectinload(Competency.questions)
+    ),
+)
+
+
 def _version(rubric: Rubric, number: int | None) -> RubricVersion:
     if number is None:
-        return ops.latest_version(rubric) or abort(404)
-    return next((v for v in rubric.versions if v.number == number), None) or abort(404)
+        found = ops.latest_version(rubric)
+    else:
+        found = next((v for v in rubric.versions if v.number == number), None)
+    if found is None:
+        abort(404)
+    return db.session.get(
+        RubricVersion, found.id, options=VERSION_LOADS, populate_existing=True
+    )
 
 
 @bp.route("/")
 def index():
     """List the rubrics with their latest version."""
-    rubrics = db.session.scalars(db.select(Rubric).order_by(Rubric.title)).all()
+    rubrics = db.session.scalars(
+        db.select(Rubric)
+        .options(selectinload(Rubric.versions).selectinload(RubricVersion.competencies))
+        .order_by(Rubric.title)
+    ).all()
     return render_template("rubrics/index.html", rubrics=rubrics)
 
 
