@@ -5,6 +5,7 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from ..db import UTCDateTime
 from ..extensions import db
@@ -137,5 +138,5 @@ def _scorecard_of(session, rating: Rating) -> Scorecard | None:
     (id, rubric version), not the primary key alone, so its lazy load would query."""
     if "scorecard" in rating.__dict__ or rating.scorecard_id is None:
         return rating.scorecard
-    key = sa.orm.identity_key(Scorecard, rating.scorecard_id)
+    key = identity_key(Scorecard, rating.scorecard_id)
     return session.identity_map.get(key) or rating.scorecard
