@@ -1,9 +1,12 @@
 """Lists are paginated, filtered, searched and counted in the database."""
 
+import html
 import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from interview.extensions import db
 from interview.models import Candidate, Discipline, Loop, LoopStatus, Role
@@ -37,7 +40,11 @@ def world(app, make_user):
         pair = (people["clara"].id, people["tom"].id)
         people["loops"] = populate(people["manager"].id, rubric_id, pair, 30)
         people["other_loops"] = populate(
-            people["other_manager"].id, rubric_id, (people["ann"].id, people["ted"].id), 3, start=30
+            people["other_manager"].id,
+            rubric_id,
+            (people["ann"].id, people["ted"].id),
+            3,
+            start=30,
         )
     return people
 
@@ -182,9 +189,7 @@ def test_loop_rows_count_scorecards_in(client, auth, world):
     assert "<td>1 of 2</td>" in get(client, "/loops/")
 
 
-def test_interviewers_see_their_loops_and_find_them_by_name_only(
-    client, auth, world
-):
+def test_interviewers_see_their_loops_and_find_them_by_name_only(client, auth, world):
     auth.login(world["ann"])
     page = get(client, "/loops/")
     assert "of 3 loops" in page
@@ -207,7 +212,9 @@ def test_hiring_manager_lists_only_their_own(client, auth, world):
     assert "3 interview loops" in home
 
 
-def test_requisition_page_counts_its_loops_and_shows_the_newest(client, auth, app, world):
+def test_requisition_page_counts_its_loops_and_shows_the_newest(
+    client, auth, app, world
+):
     with app.app_context():
         requisition_id = db.session.get(Loop, world["loops"][0]).requisition_id
     auth.login(world["ta"])
@@ -223,7 +230,9 @@ def test_my_interviews_splits_upcoming_from_history(app, client, auth, world):
         loops = [db.session.get(Loop, i) for i in world["loops"]]
         for n, loop in enumerate(loops):
             # 0..9 ahead, 10 under way now, 11.. past (one a day further back)
-            start = now + timedelta(days=n + 1) if n < 10 else now - timedelta(days=n - 10)
+            start = (
+                now + timedelta(days=n + 1) if n < 10 else now - timedelta(days=n - 10)
+            )
             if n == 10:
                 start = now - timedelta(minutes=30)
             loop.sessions[0].starts_at = start
@@ -265,3 +274,58 @@ def test_renamed_candidate_is_found_by_the_new_name(app, client, auth, world):
         person.name = "Renée Dubois"
         db.session.commit()
     assert "of 1 candidates" in get(client, "/candidates/?" + _q("renee"))
+
+
+FIRST = ["Zoë", "Zoe", "José", "Jose", "Siobhán", "Łukasz", "Ana", "Anaïs", "Bjørn"]
+LAST = ["Ångström", "Núñez", "O'Brien", "Wójcik", "García", "Garcia", "Müller", "Li"]
+
+
+@pytest.fixture
+def crowd(app, users):
+    """Forty candidates whose names differ by accents and case."""
+    import random
+
+    chooser = random.Random(11)
+    people = []
+    with app.app_context():
+        for n in range(40):
+            name = f"{chooser.choice(FIRST)} {chooser.choice(LAST)}"
+            email = f"{name.split()[0].lower()}.{n}@Example.org"
+            people.append((name, email))
+            db.session.add(Candidate(name=name, email=email))
+        db.session.commit()
+    return people
+
+
+def _found(client, query: str) -> list[str]:
+    from urllib.parse import urlencode
+
+    page = get(client, "/candidates/?" + urlencode({"q": query, "size": 100}))
+    return [html.unescape(n) for n in names(page)]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_search_finds_exactly_the_candidates_whose_folded_text_holds_every_word(
+    client, auth, users, crowd, data
+):
+    """Whatever is typed (parts of names and emails in any case or accent, or noise),
+    the list shows exactly the candidates a plain reading of the rule would."""
+    from interview.search import search_key, terms
+
+    auth.login(users["talent_acquisition"])
+    part = st.sampled_from([t for name, email in crowd for t in (name, email)]).flatmap(
+        lambda text: st.tuples(
+            st.integers(0, len(text)), st.integers(0, len(text))
+        ).map(lambda ij: text[min(ij) : max(ij)])
+    )
+    noise = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=4)
+    pieces = data.draw(st.lists(part | noise, max_size=3))
+    query = " ".join(p.upper() if data.draw(st.booleans()) else p for p in pieces)
+    words = terms(query)
+    expected = sorted(
+        name
+        for name, email in crowd
+        if all(w in search_key(name, email) for w in words)
+    )
+    assert sorted(_found(client, query)) == expected
