@@ -394,22 +394,99 @@ def _ineligible_pool(app, board) -> dict[str, int]:
     return ids
 
 
+def _listed(client, board, seat: int) -> dict[str, str]:
+    """A seat's options once Find is pressed without JavaScript (nothing typed)."""
+    page = client.get(
+        f"/loops/{board['loop']}", query_string={"seat": seat, "find": ""}
+    ).get_data(as_text=True)
+    return _options(page, seat)
+
+
 def test_a_seat_lists_only_eligible_people(app, client, auth, ta, board):
     ids = _ineligible_pool(app, board)
     auth.login(ta)
     seat = board["clinical"][0]
-    page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
-    options = _options(page, seat)
+    options = _listed(client, board, seat)
     assert set(options) == {"", str(ids["eligible"])}
     assert options[str(ids["eligible"])].startswith("Eve Eligible (")
     found = client.get(f"/loops/{board['loop']}/seats/{seat}/eligible").get_json()
     assert [r["id"] for r in found["results"]] == [ids["eligible"]]
+    assert found["summary"] == "1 eligible clinical interviewer."
     # Sid holds the other seat: his own select keeps him, and offers Eve too.
-    assert set(_options(page, board["clinical"][1])) == {
+    assert set(_listed(client, board, board["clinical"][1])) == {
         "",
         str(ids["seated"]),
         str(ids["eligible"]),
     }
+
+
+def test_the_calendar_rules_stop_at_the_session_and_its_week(
+    app, client, auth, ta, board
+):
+    """Busy right before the session, or at the limit in another week: eligible; at
+    the limit counting the loop's own other session that week: not."""
+    (before,) = _interviewers(app, ["Ada Before"])
+    last_week, same_loop = _interviewers(
+        app, ["Lee Last Week", "Sol Same Loop"], weekly_interview_limit=1
+    )
+    with app.app_context():
+        board_loop = db.session.get(Loop, board["loop"])
+        other = start_loop(
+            board["manager"].id,
+            db.session.scalar(sa.select(Requisition.default_rubric_id)),
+            [PlanSession(title="Other", competency_keys=["workflow"])],
+            candidate="Lukas Becker",
+        )
+        first = other.sessions[0]
+        first.starts_at = MONDAY_10 - timedelta(hours=1)  # 9:00 to 10:00
+        first.duration_minutes = 60
+        clinical_seat(other).interviewer_id = before
+        sunday = InterviewSession(  # the week before: Sunday 23:00 to midnight
+            loop=other, title="Sunday", starts_at=MONDAY_10 - timedelta(hours=11)
+        )
+        mine = InterviewSession(
+            loop=board_loop,
+            title="Friday",
+            starts_at=MONDAY_10 + timedelta(days=4),
+        )
+        db.session.add_all([sunday, mine])
+        for session, person in ((sunday, last_week), (mine, same_loop)):
+            db.session.add(
+                PanelSeat(
+                    session=session,
+                    discipline=Discipline.CLINICAL,
+                    interviewer_id=person,
+                )
+            )
+        db.session.commit()
+    auth.login(ta)
+    seat = board["clinical"][0]
+    found = client.get(f"/loops/{board['loop']}/seats/{seat}/eligible").get_json()
+    names = {r["name"] for r in found["results"]}
+    assert names == {"Ada Before", "Lee Last Week"}
+    response = client.submit(
+        f"/loops/{board['loop']}/seats/{seat}",
+        {f"seat-{seat}-interviewer_id": str(same_loop), f"seat-{seat}-current": ""},
+        follow_redirects=True,
+    )
+    assert "Sol Same Loop already has 1 interview that week" in response.get_data(
+        as_text=True
+    )
+
+
+def test_the_loop_page_lists_people_only_for_the_seat_being_chosen(
+    app, client, auth, ta, board
+):
+    _interviewers(app, ["Eve Eligible", "Ed Eligible"])
+    auth.login(ta)
+    seat = board["clinical"][0]
+    page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
+    assert set(_options(page, seat)) == {""}
+    assert (
+        "Type a name or email, or press Find, to list eligible clinical interviewers."
+        in page
+    )
+    assert "data-picker-lazy" in page  # picker.js lists them on focus
 
 
 @pytest.mark.parametrize(
@@ -451,12 +528,16 @@ def test_a_seat_shows_twenty_keeps_its_holder_and_searches_without_javascript(
         db.session.commit()
     auth.login(ta)
     page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
-    options = _options(page, seat)
+    assert _options(page, seat) == {"": "Nobody yet", str(ids[-1]): "Zoë Ångström"}
+    listed = client.get(
+        f"/loops/{board['loop']}", query_string={"seat": seat, "find": ""}
+    ).get_data(as_text=True)
+    options = _options(listed, seat)
     assert len(options) == 22  # nobody, the holder, 20 of the 30 eligible
     assert options[str(ids[-1])] == "Zoë Ångström"
     assert (
         "Showing 20 of 30 eligible clinical interviewers; type a name or email to "
-        "narrow." in page
+        "narrow." in listed
     )
 
     searched = client.get(
@@ -478,8 +559,8 @@ def test_a_seat_shows_twenty_keeps_its_holder_and_searches_without_javascript(
         "Nurse 29",
     ]
     assert 'value="nurse 2"' in searched
-    # The other clinical seat keeps its full (bounded) list.
-    assert len(_options(searched, board["clinical"][1])) == 21
+    # The other clinical seat lists nobody until it is searched in turn.
+    assert len(_options(searched, board["clinical"][1])) == 1
 
     found = client.get(
         f"/loops/{board['loop']}/seats/{seat}/eligible", query_string={"q": "NURSE"}

@@ -113,8 +113,9 @@ def apply_proposal(actor: User, loop: Loop, proposal: pairing.Proposal) -> list[
     return reasons
 
 
-# The seat picker (loop page and its search): never more than this many people.
+# The seat picker: never more than this many people.
 SEAT_CHOICES = 20
+LONGEST = timedelta(minutes=480)  # no session is longer (a check constraint)
 
 
 def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICES):
@@ -122,8 +123,8 @@ def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICE
     name: active interviewers of the seat's discipline, without a recorded conflict
     with the candidate, not already on the session, and (for a scheduled session) free
     then and under their weekly limit; the same rules as operations._check_eligible and
-    calendar_problem, asked of the database. Rows are (seat id, user id, name, email,
-    total matching); at most ``limit`` + 1, so a caller can tell there are more."""
+    calendar_problem, asked of the database. Rows are (user id, name, email, total
+    matching); at most ``limit`` + 1, so a caller can tell there are more."""
     session = seat.session
     seated = [s.interviewer_id for s in active_seats(session) if s.interviewer_id]
     conditions = [
@@ -139,65 +140,52 @@ def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICE
     if seated:
         conditions.append(User.id.not_in(seated))
     if session.starts_at is not None:
-        conditions += _free_then(session)
+        conditions += [User.id.not_in(busy) for busy in _busy_then(session)]
     return (
-        sa.select(
-            sa.literal(seat.id).label("seat_id"),
-            User.id,
-            User.name,
-            User.email,
-            sa.func.count().over().label("total"),
-        )
+        sa.select(User.id, User.name, User.email, sa.func.count().over().label("total"))
         .where(*conditions)
         .order_by(User.name, User.id)
         .limit(limit + 1)
     )
 
 
-def _free_then(session: InterviewSession) -> list:
-    """No other interview overlapping the session; fewer than their weekly limit in
-    its ISO week (UTC), as calendar_problem counts them."""
+def _busy_then(session: InterviewSession) -> tuple:
+    """Who may not take a seat on ``session`` for their calendar, as two selects of
+    user ids: those with another interview overlapping it, and those who reached
+    their weekly limit in its ISO week (UTC), as calendar_problem counts them.
+
+    Both read only the sessions in a range of the index on
+    ``interview_sessions.starts_at`` and are computed once as sets, never per
+    person: the cost follows that week's interviews (at most the pool's weekly
+    capacity), not the years of interviews on file. The week's count includes this
+    session, which only adds to the people already on it, who are left out anyway."""
     start, end = session.starts_at, session.ends_at
     monday = (start - timedelta(days=start.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-
-    def others(*where):
-        return (
-            sa.select(sa.func.count())
-            .select_from(PanelSeat)
-            .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
-            .where(
-                PanelSeat.interviewer_id == User.id,
-                PanelSeat.removed_at.is_(None),
-                InterviewSession.id != session.id,
-                *where,
-            )
-            .scalar_subquery()
-        )
-
-    longest = timedelta(minutes=480)  # no session is longer (a check constraint)
-    overlapping = others(
-        InterviewSession.starts_at < end,
-        InterviewSession.starts_at > start - longest,
+    overlapping = _seated_between(start - LONGEST, end).where(
+        InterviewSession.starts_at > start - LONGEST,
         InterviewSession.ends_at > start,
+        InterviewSession.id != session.id,
     )
-    that_week = others(
-        InterviewSession.starts_at >= monday,
-        InterviewSession.starts_at < monday + timedelta(days=7),
+    full_week = (
+        _seated_between(monday, monday + timedelta(days=7))
+        .join(User, User.id == PanelSeat.interviewer_id)
+        .group_by(PanelSeat.interviewer_id, User.weekly_interview_limit)
+        .having(sa.func.count() >= User.weekly_interview_limit)
     )
-    return [overlapping == 0, that_week < User.weekly_interview_limit]
+    return overlapping, full_week
 
 
-def seat_choices(seats: list[PanelSeat], queries: dict[int, str]) -> dict[int, list]:
-    """The eligible people of several seats in one statement: {seat id: rows}."""
-    if not seats:
-        return {}
-    parts = [
-        sa.select(eligible_for_seat(s, queries.get(s.id, "")).subquery()) for s in seats
-    ]
-    rows = db.session.execute(sa.union_all(*parts)).all()
-    found: dict[int, list] = {s.id: [] for s in seats}
-    for row in sorted(rows, key=lambda r: (r.name, r.id)):
-        found[row.seat_id].append(row)
-    return found
+def _seated_between(start, end):
+    """Who holds a seat on a session starting in [start, end): a user id per seat."""
+    return (
+        sa.select(PanelSeat.interviewer_id)
+        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+        .where(
+            PanelSeat.interviewer_id.is_not(None),
+            PanelSeat.removed_at.is_(None),
+            InterviewSession.starts_at >= start,
+            InterviewSession.starts_at < end,
+        )
+    )

@@ -1,8 +1,5 @@
 """Loops: start one, see its panel and coverage, seat, schedule, move it along."""
 
-from dataclasses import dataclass
-
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,7 +21,6 @@ from ..permissions import (
     can_view_panel_scorecards,
     role_required,
 )
-from ..search import matching, terms
 from ..timeutil import utcnow
 from .blueprint import bp
 from .coverage import gaps
@@ -50,13 +46,8 @@ from .operations import (
     scorecard_status,
     update_session,
 )
-from .proposals import (
-    SEAT_CHOICES,
-    apply_proposal,
-    eligible_for_seat,
-    propose_for,
-    seat_choices,
-)
+from .pickers import find_candidates, seat_pickers
+from .proposals import apply_proposal, propose_for
 from .requisition_views import load_requisition, ta_only
 from .schedule import ScheduleError, display_zone, ics_invitation, local_range
 from .states import LABELS, TRANSITIONS
@@ -70,10 +61,6 @@ LOOP_PAGE_LOADS = [
     joinedload(Loop.candidate),
     joinedload(Loop.requisition),
 ]
-
-# A picker shows at most this many people, and counts matches up to a cap.
-PICKER_LIMIT = 20
-COUNT_CAP = 10_000
 
 signed_in = role_required(
     Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER
@@ -124,68 +111,6 @@ def new_loop(requisition_id: int):
         "loops/new_loop.html", form=form, requisition=req, found=found
     )
     return page, status
-
-
-@dataclass
-class Found:
-    """A bounded picker list: the rows shown, how many match, and a sentence saying
-    so (the same on the page and in the search's JSON)."""
-
-    results: list
-    total: int
-    summary: str
-
-    @property
-    def more(self) -> bool:
-        return self.total > len(self.results)
-
-
-def _summary(shown: int, total: int, noun: str, query: str, recent: str = "") -> str:
-    many = f"more than {COUNT_CAP:,}" if total > COUNT_CAP else f"{total:,}"
-    plural = noun if total == 1 else noun + "s"
-    if not terms(query):
-        if total <= shown:
-            return f"{many} {plural}."
-        if recent:
-            return f"{recent} of {many} {plural}; type a name or email to find others."
-        return f"Showing {shown} of {many} {plural}; type a name or email to narrow."
-    if total == 0:
-        return f"No {noun} matches “{query[:60]}”."
-    if total > shown:
-        return f"Showing {shown} of {many} matches; type more to narrow."
-    verb = "matches" if total == 1 else "match"
-    return f"{total:,} {plural} {verb} “{query[:60]}”."
-
-
-def find_candidates(query: str) -> Found:
-    """Candidates whose name or email holds every word of the query (accents and case
-    aside), by name; without a query the most recently added. Counted up to a cap."""
-    conditions = matching(Candidate.search_key, query)
-    order = (Candidate.name, Candidate.id) if conditions else (Candidate.id.desc(),)
-    results = db.session.scalars(
-        sa.select(Candidate).where(*conditions).order_by(*order).limit(PICKER_LIMIT)
-    ).all()
-    capped = sa.select(Candidate.id).where(*conditions).limit(COUNT_CAP + 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
-    recent = f"The {len(results)} most recently added"
-    return Found(
-        list(results), total, _summary(len(results), total, "candidate", query, recent)
-    )
-
-
-@bp.route("/candidates/search")
-@ta_only
-def search_candidates():
-    """The new-loop picker's type-ahead: at most 20 candidates with their email."""
-    found = find_candidates(request.args.get("q", ""))
-    return {
-        "results": [
-            {"id": c.id, "name": c.name, "email": c.email or ""} for c in found.results
-        ],
-        "total": found.total,
-        "more": found.more,
-        "summary": found.summary,
-    }
 
 
 @bp.route("/loops/<int:loop_id>")
@@ -241,17 +166,7 @@ def _management_forms(loop: Loop) -> dict:
     seats = [seat for session in loop.sessions for seat in active_seats(session)]
     # A search typed into one seat's picker without JavaScript: ?seat=<id>&find=...
     searched = request.args.get("seat", type=int)
-    queries = {searched: request.args.get("find", "")} if searched else {}
-    eligible = seat_choices(seats, queries)
-    seat_forms, seat_found = {}, {}
-    for seat in seats:
-        found = _seat_found(seat, eligible[seat.id], queries.get(seat.id, ""))
-        form = SeatForm(prefix=f"seat-{seat.id}", formdata=None)
-        form.interviewer_id.choices = _seat_options(seat, found)
-        form.interviewer_id.data = str(seat.interviewer_id or "")
-        form.current.data = str(seat.interviewer_id or "")
-        form.find.data = queries.get(seat.id, "")
-        seat_forms[seat.id], seat_found[seat.id] = form, found
+    seat_forms, seat_found = seat_pickers(seats, searched, request.args.get("find", ""))
     schedule_forms = {}
     for session in loop.sessions:
         form = ScheduleForm(prefix=f"session-{session.id}", formdata=None, obj=session)
@@ -287,51 +202,11 @@ def _management_forms(loop: Loop) -> dict:
     }
 
 
-def _seat_found(seat: PanelSeat, rows: list, query: str) -> Found:
-    """A seat's eligible people, at most SEAT_CHOICES, with a sentence counting them."""
-    shown = rows[:SEAT_CHOICES]
-    total = rows[0].total if rows else 0
-    noun = f"eligible {seat.discipline.value} interviewer"
-    return Found(shown, total, _summary(len(shown), total, noun, query))
-
-
-def _seat_options(seat: PanelSeat, found: Found) -> list[SelectChoice]:
-    """Nobody, whoever holds the seat now (eligible or not), then those eligible."""
-    keep = {"data-keep": True}  # picker.js never drops these
-    options = [SelectChoice("", "Nobody yet", render_kw=keep)]
-    if seat.interviewer is not None:
-        holder = seat.interviewer
-        options.append(SelectChoice(str(holder.id), holder.name, render_kw=keep))
-    return options + [
-        SelectChoice(str(row.id), f"{row.name} ({row.email})") for row in found.results
-    ]
-
-
 def _load_seat(loop: Loop, seat_id: int, lock: bool = False) -> PanelSeat:
     seat = db.session.get(PanelSeat, seat_id, with_for_update=lock) or abort(404)
     if seat.session.loop_id != loop.id:
         abort(404)
     return seat
-
-
-@bp.route("/loops/<int:loop_id>/seats/<int:seat_id>/eligible")
-@ta_only
-def eligible_interviewers(loop_id: int, seat_id: int):
-    """The seat picker's type-ahead: at most 20 people who may take this seat."""
-    seat = _load_seat(load_loop(loop_id), seat_id)
-    if seat.removed_at is not None:
-        abort(404)
-    query = request.args.get("q", "")
-    rows = db.session.execute(eligible_for_seat(seat, query)).all()
-    found = _seat_found(seat, rows, query)
-    return {
-        "results": [
-            {"id": r.id, "name": r.name, "email": r.email} for r in found.results
-        ],
-        "total": found.total,
-        "more": found.more,
-        "summary": found.summary,
-    }
 
 
 @bp.route("/loops/<int:loop_id>/seats/<int:seat_id>", methods=["POST"])

@@ -7,6 +7,8 @@
  *    default) or a select's options (data-picker-kind="select"). The choice already
  *    made and options marked data-keep (nobody, the seat's holder) always stay. The
  *    sentence counting the matches (data-picker-status) is a polite live region.
+ *    A form marked data-picker-lazy (a seat) asks once, unasked, when its search box
+ *    or its list is focused or pointed at: the page lists nobody up front.
  * 2. A select marked data-zone-filter gets a filter box above it: typing narrows the
  *    options (and their groups) to those holding every word typed, accents and case
  *    aside; the selected zone always stays, so filtering never changes the value.
@@ -102,6 +104,14 @@
       clearTimeout(timer);
       timer = setTimeout(ask, 200);
     });
+    // A seat lists its people when someone goes to choose (the page does not).
+    if (form.hasAttribute("data-picker-lazy")) {
+      var asked = false;
+      var first = function () { if (!asked) { asked = true; ask(); } };
+      input.addEventListener("focus", first);
+      list.addEventListener("focus", first);
+      list.addEventListener("pointerenter", first);
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();  // answer in place: a choice already made stays
       clearTimeout(timer);

@@ -92,6 +92,10 @@ def test_the_seat_picker_finds_eligible_people_as_one_types(
         ]
         db.session.remove()
     select = page.locator(f"#seat-{seat_id}-interviewer_id")
+    # The page lists nobody up front; going to choose lists the eligible people.
+    expect(select.locator("option", has_text="Omar Haddad")).to_have_count(0)
+    page.locator(f"#seat-{seat_id}-find").focus()
+    expect(select.locator("option", has_text="Omar Haddad")).to_have_count(1)
     page.locator(f"#seat-{seat_id}-find").fill("nor")
     expect(page.locator(f"#seat-{seat_id}-summary")).to_have_text(
         "2 eligible technical interviewers match “nor”."

@@ -1,0 +1,168 @@
+"""Pickers that show at most 20 people and search the rest: a new loop's candidate
+and a seat's interviewer. Each is a plain form without JavaScript and has a JSON
+search that picker.js asks as you type (the same rows, the same sentence)."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Candidate, InterviewSession, Loop, PanelSeat
+from ..permissions import can_view_loop
+from ..search import matching, terms
+from .blueprint import bp
+from .forms import SeatForm
+from .proposals import SEAT_CHOICES, eligible_for_seat
+from .requisition_views import ta_only
+
+# A picker shows at most this many people, and counts matches up to a cap.
+PICKER_LIMIT = 20
+COUNT_CAP = 10_000
+
+
+@dataclass
+class Found:
+    """A bounded picker list: the rows shown, how many match, and a sentence saying
+    so (the same on the page and in the search's JSON)."""
+
+    results: list
+    total: int
+    summary: str
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.results)
+
+    def as_json(self, row) -> dict:
+        """The search's answer, each row made plain by ``row``."""
+        return {
+            "results": [row(r) for r in self.results],
+            "total": self.total,
+            "more": self.more,
+            "summary": self.summary,
+        }
+
+
+def _summary(shown: int, total: int, noun: str, query: str, recent: str = "") -> str:
+    many = f"more than {COUNT_CAP:,}" if total > COUNT_CAP else f"{total:,}"
+    plural = noun if total == 1 else noun + "s"
+    if not terms(query):
+        if total <= shown:
+            return f"{many} {plural}."
+        if recent:
+            return f"{recent} of {many} {plural}; type a name or email to find others."
+        return f"Showing {shown} of {many} {plural}; type a name or email to narrow."
+    if total == 0:
+        return f"No {noun} matches “{query[:60]}”."
+    if total > shown:
+        return f"Showing {shown} of {many} matches; type more to narrow."
+    verb = "matches" if total == 1 else "match"
+    return f"{total:,} {plural} {verb} “{query[:60]}”."
+
+
+# --- the candidate of a new loop ----------------------------------------------------
+
+
+def find_candidates(query: str) -> Found:
+    """Candidates whose name or email holds every word of the query (accents and case
+    aside), by name; without a query the most recently added. Counted up to a cap."""
+    conditions = matching(Candidate.search_key, query)
+    order = (Candidate.name, Candidate.id) if conditions else (Candidate.id.desc(),)
+    results = db.session.scalars(
+        sa.select(Candidate).where(*conditions).order_by(*order).limit(PICKER_LIMIT)
+    ).all()
+    capped = sa.select(Candidate.id).where(*conditions).limit(COUNT_CAP + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
+    recent = f"The {len(results)} most recently added"
+    return Found(
+        list(results), total, _summary(len(results), total, "candidate", query, recent)
+    )
+
+
+@bp.route("/candidates/search")
+@ta_only
+def search_candidates():
+    """The new-loop picker's type-ahead: at most 20 candidates with their email."""
+    found = find_candidates(request.args.get("q", ""))
+    return found.as_json(lambda c: {"id": c.id, "name": c.name, "email": c.email or ""})
+
+
+# --- the interviewer of a seat ------------------------------------------------------
+
+
+def seat_pickers(seats: list[PanelSeat], searched: int | None, query: str) -> tuple:
+    """Each seat's form and its list: ({seat id: SeatForm}, {seat id: Found}).
+
+    Only the seat searched without JavaScript (``?seat=<id>&find=...``) lists people
+    on the page; the others list them when someone goes to choose (picker.js asks
+    the seat's search on focus, or Find without JavaScript). Who is eligible depends
+    on every interviewer's week, so the page's cost no longer grows with its seats."""
+    forms, found = {}, {}
+    for seat in seats:
+        if seat.id == searched:
+            rows = db.session.execute(eligible_for_seat(seat, query)).all()
+            found[seat.id] = _seat_found(seat, rows, query)
+        else:
+            found[seat.id] = _not_searched(seat)
+        form = SeatForm(prefix=f"seat-{seat.id}", formdata=None)
+        form.interviewer_id.choices = _seat_options(seat, found[seat.id])
+        form.interviewer_id.data = str(seat.interviewer_id or "")
+        form.current.data = str(seat.interviewer_id or "")
+        form.find.data = query if seat.id == searched else ""
+        forms[seat.id] = form
+    return forms, found
+
+
+def _not_searched(seat: PanelSeat) -> Found:
+    noun = f"eligible {seat.discipline.value} interviewers"
+    return Found([], 0, f"Type a name or email, or press Find, to list {noun}.")
+
+
+def _seat_found(seat: PanelSeat, rows: list, query: str) -> Found:
+    """A seat's eligible people, at most SEAT_CHOICES, with a sentence counting them."""
+    shown = rows[:SEAT_CHOICES]
+    total = rows[0].total if rows else 0
+    noun = f"eligible {seat.discipline.value} interviewer"
+    return Found(shown, total, _summary(len(shown), total, noun, query))
+
+
+def _seat_options(seat: PanelSeat, found: Found) -> list[SelectChoice]:
+    """Nobody, whoever holds the seat now (eligible or not), then those found."""
+    keep = {"data-keep": True}  # picker.js never drops these
+    options = [SelectChoice("", "Nobody yet", render_kw=keep)]
+    if seat.interviewer is not None:
+        holder = seat.interviewer
+        options.append(SelectChoice(str(holder.id), holder.name, render_kw=keep))
+    return options + [
+        SelectChoice(str(row.id), f"{row.name} ({row.email})") for row in found.results
+    ]
+
+
+# What eligible_for_seat and can_view_loop read of a seat, in one round.
+SEAT_LOADS = [
+    joinedload(PanelSeat.session).options(
+        joinedload(InterviewSession.loop).options(
+            joinedload(Loop.candidate), joinedload(Loop.requisition)
+        ),
+        selectinload(InterviewSession.seats),
+    )
+]
+
+
+@bp.route("/loops/<int:loop_id>/seats/<int:seat_id>/eligible")
+@ta_only
+def eligible_interviewers(loop_id: int, seat_id: int):
+    """The seat picker's type-ahead: at most 20 people who may take this seat."""
+    seat = db.session.get(PanelSeat, seat_id, options=SEAT_LOADS) or abort(404)
+    if seat.session.loop_id != loop_id or seat.removed_at is not None:
+        abort(404)
+    if not can_view_loop(current_user, seat.session.loop):
+        abort(403)
+    query = request.args.get("q", "")
+    rows = db.session.execute(eligible_for_seat(seat, query)).all()
+    found = _seat_found(seat, rows, query)
+    return found.as_json(lambda r: {"id": r.id, "name": r.name, "email": r.email})
