@@ -210,7 +210,7 @@ def _seat_bench_interviewers(url: str) -> None:
 def bench_seats(url: str, scale: bool) -> list[tuple[int, str]]:
     """(seat id, email) of interviewers, one seat each, on loops still open."""
     engine = sa.create_engine(url)
-    where = "u.email LIKE 'bench%%@interviewers.example'" if not scale else "1 = 1"
+    pattern = "%" if scale else "bench%@interviewers.example"
     query = f"""
         SELECT min(ps.id), u.email FROM panel_seats ps
         JOIN users u ON u.id = ps.interviewer_id
@@ -220,10 +220,12 @@ def bench_seats(url: str, scale: bool) -> list[tuple[int, str]]:
           AND l.status IN ('planned', 'scheduled', 'in_progress', 'debrief')
           AND NOT EXISTS (SELECT 1 FROM scorecards c
                           WHERE c.seat_id = ps.id AND c.status = 'submitted')
-          AND {where}
+          AND u.email LIKE :pattern
         GROUP BY u.email ORDER BY u.email LIMIT {BENCH_SEATS}"""
     with engine.connect() as conn:
-        rows = [(r[0], r[1]) for r in conn.exec_driver_sql(query.replace("%%", "%"))]
+        rows = [
+            (r[0], r[1]) for r in conn.execute(sa.text(query), {"pattern": pattern})
+        ]
     engine.dispose()
     return rows
 

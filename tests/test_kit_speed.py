@@ -146,7 +146,6 @@ def test_an_autosave_still_writes_every_changed_rating(app, client, auth, seat):
 def test_sqlite_keeps_planner_statistics_for_the_tables_it_reads(app, client, seat):
     """A connection that read through indexes leaves statistics when it closes
     (PRAGMA optimize, db.py), so the planner does not guess on a large database."""
-    import sqlalchemy as sa
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
