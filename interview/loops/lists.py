@@ -75,10 +75,7 @@ def loops():
     if filters["q"]:
         # Contact details are talent acquisition's: others find candidates by name.
         match = matching if can_see_contact_details(current_user) else matching_name
-        found = sa.select(Candidate.id).where(
-            *match(Candidate.search_key, filters["q"])
-        )
-        query = query.where(Loop.candidate_id.in_(found))
+        query = query.where(_candidate_matches(match, filters["q"]))
     if filters["status"]:
         query = query.where(Loop.status == filters["status"])
     if filters["requisition"]:
@@ -102,6 +99,22 @@ def loops():
         requisition_choices=_requisition_choices(filters["requisition"]),
         manager_choices=_manager_choices(filters["manager"]),
     )
+
+
+FOUND_AT_ONCE = 1000
+
+
+def _candidate_matches(match, text: str):
+    """The condition on loops for a candidate search, chosen by how many candidates
+    match (found once, at most ``FOUND_AT_ONCE`` read): a few, and the loops are read
+    by candidate; many, and each loop's candidate is checked as the loops are read,
+    which stops at the page's last row."""
+    conditions = match(Candidate.search_key, text)
+    search = sa.select(Candidate.id).where(*conditions)
+    ids = db.session.scalars(search.limit(FOUND_AT_ONCE + 1)).all()
+    if len(ids) <= FOUND_AT_ONCE:
+        return Loop.candidate_id.in_(ids)
+    return sa.exists().where(Candidate.id == Loop.candidate_id, *conditions)
 
 
 def _loop_progress(loop_ids: list[int]) -> dict[int, tuple[int, int, int]]:
