@@ -159,3 +159,73 @@ def test_sqlite_keeps_planner_statistics_for_the_tables_it_reads(app, client, se
             analysed = conn.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")
             tables = set(analysed.scalars())
     assert {"panel_seats", "anchors"} <= tables, tables
+
+
+def _panel_loop(app, make_user, sessions: int) -> tuple:
+    """A loop of ``sessions`` sessions, every seat filled by its own interviewer and
+    its scorecard submitted with a rating per competency."""
+    from interview.models import Rating, Scorecard, ScorecardStatus
+    from interview.timeutil import utcnow
+
+    manager = make_user(Role.HIRING_MANAGER)
+    people = [make_user(Role.INTERVIEWER) for _ in range(sessions * 2)]
+    keys = ["workflow", "privacy", "safety"]
+    with app.app_context():
+        data = rubric(
+            key=f"panel{sessions}", competencies=[competency(k) for k in keys]
+        )
+        version = save_rubric(None, validate(dump(data)).rubric).version
+        plan = [
+            PlanSession(title=f"Session {n}", competency_keys=keys)
+            for n in range(sessions)
+        ]
+        loop = start_loop(manager.id, version.rubric_id, plan, candidate="Pat Lee")
+        db.session.flush()
+        seats = [seat for session in loop.sessions for seat in session.seats]
+        for seat, person in zip(seats, people, strict=False):
+            seat.interviewer_id = person.id
+            ratings = [
+                Rating(
+                    rubric_version_id=version.id,
+                    competency_id=c.id,
+                    level=3,
+                    evidence=f"{person.name} heard about {c.name}.",
+                )
+                for c in seat.session.competencies
+            ]
+            db.session.add(
+                Scorecard(
+                    seat=seat,
+                    interviewer_id=person.id,
+                    rubric_version_id=version.id,
+                    status=ScorecardStatus.SUBMITTED,
+                    submitted_at=utcnow(),
+                    overall_recommendation=3,
+                    summary=f"Summary by {person.name}.",
+                    ratings=ratings,
+                )
+            )
+        db.session.commit()
+        return manager, loop.id, len(seats)
+
+
+def test_the_panel_page_sends_the_same_statements_for_any_panel(app, client, make_user):
+    manager, small_loop, small_seats = _panel_loop(app, make_user, sessions=1)
+    big_manager, big_loop, big_seats = _panel_loop(app, make_user, sessions=5)
+    assert big_seats > small_seats
+    auth = Auth(client)
+    auth.login(manager)
+    small, small_log = _count(
+        app, lambda: client.get(f"/interviews/loops/{small_loop}/scorecards")
+    )
+    other = app.test_client()
+    Auth(other).login(big_manager)
+    big, big_log = _count(
+        app, lambda: other.get(f"/interviews/loops/{big_loop}/scorecards")
+    )
+    assert small.status_code == big.status_code == 200
+    text = big.get_data(as_text=True)
+    assert text.count('<section class="card">') == big_seats
+    assert text.count("heard about") == big_seats * 3
+    assert len(big_log) == len(small_log), f"{small_log}\n---\n{big_log}"
+    assert len(big_log) <= 12, f"{big_log}"

@@ -13,11 +13,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..loops.schedule import local_display
-from ..models import Loop, PanelSeat, Role
+from ..models import (
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Rating,
+    Role,
+    RubricVersion,
+    Scorecard,
+)
 from ..permissions import can_view_panel_scorecards, role_required
 from .forms import attach, fill_from, form_answers, scorecard_form
 from .loading import seat_for_kit, seat_for_write
@@ -193,11 +202,27 @@ def autosave(seat_id: int):
     return jsonify(ok=True, version=version, saved_at=saved_at)
 
 
+# The whole panel in a fixed number of statements, however many sessions, seats and
+# scorecards the loop has (the independence rule reads the same seats in memory).
+PANEL_LOADS = (
+    joinedload(Loop.requisition),
+    joinedload(Loop.candidate),
+    joinedload(Loop.rubric_version).selectinload(RubricVersion.levels),
+    selectinload(Loop.sessions)
+    .selectinload(InterviewSession.seats)
+    .selectinload(PanelSeat.scorecard)
+    .options(
+        joinedload(Scorecard.interviewer),
+        selectinload(Scorecard.ratings).joinedload(Rating.competency),
+    ),
+)
+
+
 @bp.route("/loops/<int:loop_id>/scorecards")
 @role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER)
 def panel(loop_id: int):
     """The panel's submitted scorecards, for those the independence rule lets in."""
-    loop = db.session.get(Loop, loop_id) or abort(404)
+    loop = db.session.get(Loop, loop_id, options=PANEL_LOADS) or abort(404)
     if not can_view_panel_scorecards(current_user, loop):
         abort(403)
     seats = [
