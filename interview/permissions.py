@@ -119,7 +119,8 @@ def seat_spans(loop) -> list[SeatSpan]:
 
 def _seats_loaded(loop) -> bool:
     """Whether the loop's sessions and their seats are in memory already."""
-    if "sessions" in sa.inspect(loop).unloaded:
+    state = sa.inspect(loop, raiseerr=False)  # None: a page's plain values
+    if state is None or "sessions" in state.unloaded:
         return False
     return all("seats" not in sa.inspect(s).unloaded for s in loop.sessions)
 

@@ -7,13 +7,30 @@ from .rules import NOT_ASSESSED, Answer
 
 
 def scorecard_form(
-    competencies, levels, *args, anchored: bool = True, **kwargs
+    competencies, levels, *args, anchored: bool = True, cache=None, **kwargs
 ) -> Form:
     """A form with a rating, evidence and notes per competency of the session.
 
     ``anchored`` false leaves the anchors' text out of the rating labels: a form that
     is only read (an autosave) needs the field names, not what a page shows.
+    ``cache`` (a dict kept with the rubric version, which never changes) keeps the
+    form class for this set of competencies: building it is most of a form's cost.
     """
+    if cache is None:
+        return _form_class(competencies, levels, anchored)(*args, **kwargs)
+    shape = (tuple(c.id for c in competencies), anchored)
+    if shape not in cache:
+        if len(cache) >= MAX_SHAPES:
+            cache.clear()
+        cache[shape] = _form_class(competencies, levels, anchored)
+    return cache[shape](*args, **kwargs)
+
+
+MAX_SHAPES = 32  # form classes kept per rubric version (sessions' competency sets)
+
+
+def _form_class(competencies, levels, anchored: bool) -> type[Form]:
+    """The form class for these competencies of one rubric version."""
 
     class ScorecardForm(Form):
         version = HiddenField()
@@ -54,7 +71,7 @@ def scorecard_form(
             f"notes_{c.key}",
             TextAreaField(f"Notes during the interview ({c.name})"),
         )
-    return ScorecardForm(*args, **kwargs)
+    return ScorecardForm
 
 
 def form_answers(

@@ -40,7 +40,7 @@ def _seat_statement():
             contains_eager(PanelSeat.session)
             .contains_eager(InterviewSession.loop)
             .joinedload(Loop.rubric_version, innerjoin=True)
-            .load_only(RubricVersion.id)
+            .load_only(RubricVersion.id, RubricVersion.created_at)
             .joinedload(RubricVersion.levels),
         )
     )

@@ -77,7 +77,7 @@ class Frozen(ValueError):
 
 def frozen_message(card_or_seat) -> str | None:
     """Why the scorecard cannot change now, or None while its loop is open to it."""
-    seat = card_or_seat if isinstance(card_or_seat, PanelSeat) else card_or_seat.seat
+    seat = card_or_seat.seat if isinstance(card_or_seat, Scorecard) else card_or_seat
     loop = seat.session.loop
     if loop.status != LoopStatus.DECIDED:
         return None

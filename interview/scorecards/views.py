@@ -29,7 +29,8 @@ from ..models import (
 )
 from ..permissions import can_view_panel_scorecards, role_required
 from .forms import attach, fill_from, form_answers, scorecard_form
-from .loading import seat_for_kit, seat_for_write
+from .kit_data import kit_page, rubric_kit
+from .loading import seat_for_write
 from .operations import (
     AlreadySaved,
     AlreadySubmitted,
@@ -61,7 +62,7 @@ def load_own_seat(seat_id: int, lock: bool = False, kit: bool = True) -> PanelSe
     waits for the write or is seen by it. ``kit`` false loads only what a save
     reads (loading.py), not what the page shows.
     """
-    seat = seat_for_write(seat_id, with_kit=kit) if lock else seat_for_kit(seat_id)
+    seat = seat_for_write(seat_id) if lock else kit_page(seat_id)
     if seat is None:
         abort(404)
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
@@ -71,12 +72,11 @@ def load_own_seat(seat_id: int, lock: bool = False, kit: bool = True) -> PanelSe
 
 def _posted(seat: PanelSeat, anchored: bool = True):
     """The posted scorecard form and what it says, as plain answers."""
-    competencies, levels = (
-        seat.session.competencies,
-        seat.session.loop.rubric_version.levels,
-    )
-    form = scorecard_form(competencies, levels, anchored=anchored)
-    return form, *form_answers(form, competencies, levels)
+    version = seat.session.loop.rubric_version
+    kit = rubric_kit(version.id, version.created_at)
+    competencies = [kit.competencies[c.id] for c in seat.session.competencies]
+    form = scorecard_form(competencies, kit.levels, anchored=anchored, cache=kit.forms)
+    return form, *form_answers(form, competencies, kit.levels)
 
 
 def _write(form, card, answers, recommendation, summary) -> str:
@@ -124,7 +124,7 @@ def _show(seat: PanelSeat):
     """The kit as a new page: the saved scorecard, a new edit token."""
     session = seat.session
     form = scorecard_form(
-        session.competencies, session.loop.rubric_version.levels, formdata=None
+        session.competencies, seat.kit.levels, formdata=None, cache=seat.kit.forms
     )
     form.version.data = "0"
     if seat.scorecard is not None:
