@@ -20,7 +20,8 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
+from markupsafe import Markup
 
 from ..extensions import db
 from ..models import (
@@ -84,6 +85,7 @@ class RubricKit:
     levels: tuple[KitLevel, ...]
     competencies: dict[int, KitCompetency] = field(default_factory=dict)
     forms: dict = field(default_factory=dict, compare=False)  # form classes by shape
+    html: dict = field(default_factory=dict, compare=False)  # static_html by discipline
 
 
 class _LRU:
@@ -308,3 +310,18 @@ def _card(row, kit: RubricKit) -> SimpleNamespace:
         edit_seq=row.edit_seq,
         ratings=ratings,
     )
+
+
+def static_html(kit: RubricKit, competency: KitCompetency, discipline: str) -> Markup:
+    """The kit's text for one competency (definition, questions and probes, evidence,
+    cues), rendered once per version and discipline: autoescaped like the page."""
+    key = (competency.id, discipline)
+    html = kit.html.get(key)
+    if html is None:
+        html = Markup(
+            render_template(
+                "scorecards/_kit_static.html", c=competency, discipline=discipline
+            )
+        )
+        kit.html[key] = html
+    return html

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..permissions import can_view_panel_scorecards, role_required
 from .forms import attach, fill_from, form_answers, scorecard_form
-from .kit_data import kit_page, rubric_kit
+from .kit_data import kit_page, rubric_kit, static_html
 from .loading import seat_for_write
 from .operations import (
     AlreadySaved,
@@ -244,6 +244,7 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
     submitted = card is not None and card.is_submitted
     page = render_template(
         "scorecards/kit.html",
+        static_html=static_html,
         seat=seat,
         session=session,
         loop=session.loop,
