@@ -1,10 +1,11 @@
 """Database plumbing shared by every model: column types and SQLite tuning."""
 
+import contextlib
 import sqlite3
 import time
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -45,7 +46,9 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     Page views (GET and HEAD requests, which never write) begin a plain deferred
     transaction instead, so a slow page holds no lock that would stall the writers.
-    Everything else, form posts, the command line, scripts, takes the write lock.
+    Everything else, form posts, the command line, scripts, takes the write lock,
+    except inside ``reading()`` (the signed-in user's load before a form post's view,
+    a rubric compared before it is saved), whose statements take no lock at all.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -74,7 +77,11 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if _is_reading():
+            return  # autocommit: each statement reads on its own, locking nothing
         connection.exec_driver_sql("BEGIN" if _is_page_view() else "BEGIN IMMEDIATE")
+        if not _is_page_view():
+            _check_visitor_still_signed_in(connection)
 
 
 # SQLite's advice for long-lived connections (https://sqlite.org/pragma.html#pragma_optimize):
@@ -106,6 +113,83 @@ def _optimize(dbapi_connection, record, pragma: str) -> None:
 
 def _is_page_view() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
+
+
+_READING = "interview_reading"
+_VISITOR = "interview_visitor_to_check"
+
+
+def _is_reading() -> bool:
+    return has_app_context() and g.get(_READING, False)
+
+
+@contextlib.contextmanager
+def reading():
+    """Run the block's reads without SQLite's write lock, in a read that ends with it.
+
+    On SQLite a form post's transaction takes the write lock at its first statement
+    (``tune_sqlite``), so whatever a request reads before it writes would hold every
+    other writer back meanwhile: the signed-in user's load before the view, a rubric
+    looked up and compared before its new version is built. In this block those
+    statements run in SQLite's autocommit mode instead (each reads a snapshot of its
+    own and locks nothing), and the block ends the session's transaction, keeping
+    the objects it loaded usable (not expired), so the next statement begins the
+    write transaction. What the block read may be stale by then: a caller that acts
+    on it checks it again under the lock (a version number, the visitor's session).
+
+    Only an idle session is switched: one already in a transaction, or holding
+    changes not yet flushed, keeps it (the block's reads are then part of it, as
+    before), so a caller's pending writes are never committed here. Elsewhere
+    (PostgreSQL, with row locks) the block changes nothing.
+    """
+    from .extensions import db
+
+    session = db.session()
+    idle = not session.in_transaction() and not (
+        session.new or session.dirty or session.deleted
+    )
+    if not idle or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    setattr(g, _READING, True)
+    try:
+        with session.no_autoflush:
+            yield
+    finally:
+        setattr(g, _READING, False)
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()  # nothing written: it gives the connection back
+        finally:
+            session.expire_on_commit = expire
+
+
+def check_visitor_when_writing(user_id: int, session_token: str) -> None:
+    """Have this request's first write transaction check the visitor is still
+    signed in: read before it in ``reading()``, the session may have ended since."""
+    setattr(g, _VISITOR, (user_id, session_token))
+
+
+def _check_visitor_still_signed_in(connection) -> None:
+    """Refuse a form post whose visitor signed out or was deactivated meanwhile.
+
+    Before the user load ran outside the write lock, a sign-out or deactivation
+    committed before the request's write transaction began was always seen; this
+    keeps it so. A primary-key lookup on the driver's connection, right after the
+    BEGIN IMMEDIATE, once per request.
+    """
+    if not has_request_context() or (visitor := g.pop(_VISITOR, None)) is None:
+        return
+    dbapi = connection.connection.driver_connection
+    row = dbapi.execute(
+        "SELECT 1 FROM users WHERE id = ? AND session_token = ? AND is_active",
+        visitor,
+    ).fetchone()
+    if row is None:
+        from werkzeug.exceptions import Unauthorized
+
+        dbapi.execute("ROLLBACK")
+        raise Unauthorized("Your session ended meanwhile: sign in again.")
 
 
 def end_sessions_quietly(app, db) -> None:

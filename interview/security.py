@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 
+from .db import check_visitor_when_writing, reading
 from .text import first_control_character
 
 # Endpoints reachable without signing in; everything else needs an account.
@@ -69,6 +70,8 @@ def require_sign_in():
     """Send anonymous visitors of any non-public page to sign-in, remembering the page."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if request.method not in ("GET", "HEAD"):
+        _load_visitor_before_writing()
     if current_user.is_authenticated:
         # Who this is, kept for an error page that must not touch the database.
         g.interview_visitor = {
@@ -79,6 +82,21 @@ def require_sign_in():
         return None
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=target))
+
+
+def _load_visitor_before_writing() -> None:
+    """Load the visitor of a form post in a read of its own, outside the write lock.
+
+    On SQLite a post's transaction holds the database's write lock from its first
+    statement; were that the user's load, every other writer would wait while this
+    request validates its form and builds what it writes. The view's own first
+    statement takes the lock instead, and checks first that the visitor is still
+    signed in (a sign-out or deactivation may have committed in between).
+    """
+    with reading():
+        user = current_user._get_current_object()
+        if user.is_authenticated:
+            check_visitor_when_writing(user.id, user.session_token)
 
 
 def add_security_headers(response):
