@@ -56,6 +56,50 @@ def _competency_data(c: Competency) -> dict:
     return data
 
 
+def version_rows(spec: RubricSpec) -> dict:
+    """The rows of a new version as plain values, keyed by table, ready for
+    ``insert()``: the version's own columns, its scale, and per competency its
+    columns, anchors and questions (ids are filled in when they are known)."""
+    return {
+        "version": {
+            "title": spec.title,
+            "description": spec.description,
+            "job_families": list(spec.job_families),
+            "weight_reason": spec.weight_reason,
+            "source_yaml": to_yaml(spec),
+        },
+        "levels": [{"value": lv.value, "label": lv.label} for lv in spec.scale],
+        "competencies": [
+            {
+                "position": position,
+                "key": c.key,
+                "name": c.name,
+                "definition": c.definition,
+                "weight": c.weight,
+                "assessed_by": c.assessed_by,
+                "lead_discipline": c.lead_discipline,
+                "min_level": c.min_level,
+                "positive_evidence": list(c.evidence.positive),
+                "negative_evidence": list(c.evidence.negative),
+                "clinical_cues": c.cues.clinical,
+                "technical_cues": c.cues.technical,
+            }
+            for position, c in enumerate(spec.competencies)
+        ],
+        "anchors": [
+            [{"level": lv, "text": text} for lv, text in sorted(c.anchors.items())]
+            for c in spec.competencies
+        ],
+        "questions": [
+            [
+                {"position": i, "text": q.text, "probes": list(q.probes)}
+                for i, q in enumerate(c.questions)
+            ]
+            for c in spec.competencies
+        ],
+    }
+
+
 def build_version(spec: RubricSpec, number: int) -> RubricVersion:
     """Make the rows of a new version (not yet added to a session)."""
     return RubricVersion(

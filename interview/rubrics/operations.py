@@ -4,14 +4,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from ..auditing import record
+from ..db import reading
 from ..extensions import db
-from ..models import Rubric, RubricVersion, User
-from .documents import build_version, from_version, to_yaml
+from ..models import (
+    Anchor,
+    Competency,
+    Question,
+    Rubric,
+    RubricVersion,
+    ScaleLevel,
+    User,
+)
+from .documents import from_version, to_yaml, version_rows
 from .schema import RubricSpec
 
 LIBRARY = Path(__file__).parent / "library"
+
+# A version whole (scale, competencies, anchors, questions) in four statements,
+# however many competencies it has.
+VERSION_LOADS = (
+    selectinload(RubricVersion.levels),
+    selectinload(RubricVersion.competencies).options(
+        selectinload(Competency.anchors), selectinload(Competency.questions)
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -49,20 +69,25 @@ def save_rubric(
 
     ``based_on`` is the version number an editor started from: if a newer version was
     saved meanwhile the save is refused rather than silently replacing it.
+
+    Everything that can be is done before the first write, outside SQLite's write
+    lock (``reading()``): the rows are built and the latest version is compared.
+    Under the lock the rubric row is locked (PostgreSQL) and its latest version read
+    again, and the version is written in one statement per table, whatever its size.
     """
-    rubric = find_rubric(spec.key)
-    if rubric is None:
-        rubric = Rubric(key=spec.key, title=spec.title)
-        db.session.add(rubric)
-    latest = latest_version(rubric)
-    if based_on is not None and latest is not None and latest.number != based_on:
-        raise StaleRubricError(latest.number)
-    if latest is not None and from_version(latest) == spec:
-        return Imported(latest, created=False)
-    version = build_version(spec, number=latest.number + 1 if latest else 1)
-    rubric.title = spec.title
-    rubric.versions.append(version)
-    db.session.flush()
+    rows = version_rows(spec)
+    with reading():
+        seen = _latest(spec.key)
+        unchanged = _unchanged(seen, spec, rows)
+    now = _latest(spec.key, lock=True)
+    if based_on is not None and now.number is not None and now.number != based_on:
+        raise StaleRubricError(now.number)
+    if now.version_id != seen.version_id:  # saved meanwhile: compare again
+        unchanged = _unchanged(now, spec, rows)
+    if unchanged:
+        return Imported(db.session.get(RubricVersion, now.version_id), created=False)
+    version_id = _insert_version(now, spec, rows)
+    version = db.session.get(RubricVersion, version_id)
     record(
         actor,
         "rubric.version",
@@ -70,6 +95,116 @@ def save_rubric(
         after={"key": spec.key, "number": version.number, "title": spec.title},
     )
     return Imported(version, created=True)
+
+
+@dataclass(frozen=True)
+class _Latest:
+    rubric_id: int | None = None
+    version_id: int | None = None
+    number: int | None = None
+    source_yaml: str | None = None
+
+
+def _latest(key: str, lock: bool = False) -> _Latest:
+    """The rubric's id and its latest version, in one statement (``lock``: the
+    rubric's row locked until commit, so concurrent saves take turns)."""
+    rubrics, versions = Rubric.__table__, RubricVersion.__table__
+    query = (
+        sa.select(
+            rubrics.c.id, versions.c.id, versions.c.number, versions.c.source_yaml
+        )
+        .select_from(rubrics.outerjoin(versions, versions.c.rubric_id == rubrics.c.id))
+        .where(rubrics.c.key == key)
+        .order_by(versions.c.number.desc())
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update(of=rubrics)
+    row = db.session.execute(query).first()
+    return _Latest(*row) if row is not None else _Latest()
+
+
+def _unchanged(latest: _Latest, spec: RubricSpec, rows: dict) -> bool:
+    """Whether the latest version holds this very spec.
+
+    Its canonical YAML says so at once; only when that differs is the version read
+    whole and compared, so that a version stored otherwise is still recognised.
+    """
+    if latest.version_id is None:
+        return False
+    if latest.source_yaml == rows["version"]["source_yaml"]:
+        return True
+    stored = db.session.get(
+        RubricVersion, latest.version_id, options=VERSION_LOADS, populate_existing=True
+    )
+    return from_version(stored) == spec
+
+
+def _insert_version(latest: _Latest, spec: RubricSpec, rows: dict) -> int:
+    """Write the version's rows: one statement per table (and one to read back the
+    competencies' ids, which their anchors and questions point at)."""
+    rubric_id = latest.rubric_id
+    if rubric_id is None:
+        rubric_id = db.session.scalar(
+            sa.insert(Rubric)
+            .values(key=spec.key, title=spec.title)
+            .returning(Rubric.id)
+        )
+    else:
+        db.session.execute(
+            sa.update(Rubric).where(Rubric.id == rubric_id).values(title=spec.title)
+        )
+    number = (latest.number or 0) + 1
+    version_id = db.session.scalar(
+        sa.insert(RubricVersion)
+        .values(rubric_id=rubric_id, number=number, **rows["version"])
+        .returning(RubricVersion.id)
+    )
+    _insert(
+        ScaleLevel, [{"rubric_version_id": version_id, **r} for r in rows["levels"]]
+    )
+    _insert(
+        Competency,
+        [{"rubric_version_id": version_id, **c} for c in rows["competencies"]],
+    )
+    ids = dict(
+        db.session.execute(
+            sa.select(Competency.key, Competency.id).where(
+                Competency.rubric_version_id == version_id
+            )
+        ).all()
+    )
+    competency_ids = [ids[c["key"]] for c in rows["competencies"]]
+    _insert(
+        Anchor,
+        [
+            {"rubric_version_id": version_id, "competency_id": cid, **anchor}
+            for cid, anchors in zip(competency_ids, rows["anchors"], strict=True)
+            for anchor in anchors
+        ],
+    )
+    _insert(
+        Question,
+        [
+            {"competency_id": cid, **question}
+            for cid, questions in zip(competency_ids, rows["questions"], strict=True)
+            for question in questions
+        ],
+    )
+    _forget_versions(rubric_id)
+    return version_id
+
+
+def _insert(model, rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(sa.insert(model.__table__), rows)
+
+
+def _forget_versions(rubric_id: int) -> None:
+    """The rows went round the ORM: a rubric it holds must read its versions anew."""
+    rubric = db.session.identity_map.get(identity_key(Rubric, rubric_id))
+    if rubric is not None:
+        db.session.expire(rubric, ["versions", "title"])
 
 
 def export_yaml(version: RubricVersion) -> str:

@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..db import reading
 from ..extensions import db
 from ..forms import mark_control_characters
 from ..models import Competency, Role, Rubric, RubricVersion
@@ -127,9 +128,7 @@ def upload():
         unstorable = control_character_problems(raw)
         if result.ok and not unstorable:
             saved = ops.save_rubric(current_user, result.rubric)
-            db.session.commit()
-            _flash_saved(saved)
-            return redirect(url_for(".show", key=saved.version.rubric.key))
+            return _committed(saved, result.rubric.key)
         problems = unstorable + result.problems
     status = 422 if problems else 200
     return render_template("rubrics/upload.html", form=form, problems=problems), status
@@ -146,7 +145,9 @@ def create():
 @editors_only
 def edit(key: str):
     """Edit a rubric; saving makes a new version and leaves the old one as it was."""
-    return _editor(_load(key))
+    with reading():  # a post writes later, if at all: take no write lock yet
+        rubric = _load(key)
+    return _editor(rubric)
 
 
 def _editor(rubric: Rubric | None):
@@ -181,7 +182,7 @@ def _save(form: RubricForm, rubric: Rubric | None):
     result = validate_data(Loaded(form_to_data(form), {}))
     summary = unstorable + attach_problems(form, result.problems)
     ok = result.ok and not unstorable
-    if ok and rubric is None and ops.find_rubric(result.rubric.key):
+    if ok and rubric is None and _exists(result.rubric.key):
         form.key.errors = [
             "A rubric with this key exists already; edit that one instead."
         ]
@@ -192,10 +193,13 @@ def _save(form: RubricForm, rubric: Rubric | None):
         except ops.StaleRubricError as exc:
             db.session.rollback()
             return _stale(form, rubric, exc.args[0])
-        db.session.commit()
-        _flash_saved(saved)
-        return redirect(url_for(".show", key=saved.version.rubric.key))
+        return _committed(saved, result.rubric.key)
     return _render_editor(form, rubric, summary=summary, status=422)
+
+
+def _exists(key: str) -> bool:
+    with reading():
+        return ops.find_rubric(key) is not None
 
 
 def _stale(form: RubricForm, rubric: Rubric, newer: int):
@@ -253,12 +257,20 @@ def _control_characters(value, path: tuple):
             yield from _control_characters(item, (*path, index))
 
 
-def _flash_saved(saved: ops.Imported) -> None:
+def _committed(saved: ops.Imported, key: str):
+    """Commit the save and say what it did (worded first: a commit expires the
+    version, and reading it again would take the write lock anew)."""
+    message = _saved_message(saved)
+    db.session.commit()
+    flash(*message)
+    return redirect(url_for(".show", key=key))
+
+
+def _saved_message(saved: ops.Imported) -> tuple[str, str]:
     version = saved.version
     if saved.created:
-        flash(f"Saved {version.title} as version {version.number}.", "success")
-    else:
-        flash(
-            f"Nothing changed: {version.title} stays at version {version.number}.",
-            "info",
-        )
+        return f"Saved {version.title} as version {version.number}.", "success"
+    return (
+        f"Nothing changed: {version.title} stays at version {version.number}.",
+        "info",
+    )
