@@ -67,6 +67,7 @@ ROUTES = [
     ("POST", "/candidates/<int:candidate_id>/edit", ONLY_TA),
     ("POST", "/candidates/<int:candidate_id>/conflicts", ONLY_TA),
     ("GET", "/candidates/search", ONLY_TA),
+    ("GET", "/interviewers/search", ONLY_TA),
     ("GET", "/loops/", EVERYONE),
     ("GET", "/loops/<int:loop_id>", EVERYONE),
     ("POST", "/loops/<int:loop_id>/seats/<int:seat_id>", ONLY_TA),

@@ -580,6 +580,71 @@ def test_a_seat_shows_twenty_keeps_its_holder_and_searches_without_javascript(
     assert "clinical seat now Nurse 29" in response.get_data(as_text=True)
 
 
+# --- the interviewer of a conflict of interest ---------------------------------------
+
+
+def _conflict_options(page: str) -> dict[str, str]:
+    select = re.search(
+        r'<select[^>]*name="interviewer_id"[^>]*>(.*?)</select>', page, re.DOTALL
+    ).group(1)
+    return dict(
+        re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select)
+    )
+
+
+def test_the_conflict_form_lists_twenty_interviewers_and_finds_the_rest(
+    app, client, auth, ta, board
+):
+    ids = _interviewers(app, [f"Nurse {i:02}" for i in range(30)] + ["Zoë Ångström"])
+    auth.login(ta)
+    edit = f"/candidates/{board['candidate']}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    options = _conflict_options(page)
+    assert len(options) == 21  # the prompt and 20 people
+    assert options[""] == "Choose an interviewer"
+    assert "Showing 20 of 31 interviewers; type a name or email to narrow." in page
+    assert "data-picker" in page and "picker.js" in page
+
+    searched = client.get(edit, query_string={"find": "zoe angstrom"})
+    options = _conflict_options(searched.get_data(as_text=True))
+    assert [label.split(" (")[0] for label in options.values()] == [
+        "Choose an interviewer",
+        "Zoë Ångström",
+    ]
+    found = client.get("/interviewers/search", query_string={"q": "NURSE 2"})
+    assert [r["name"] for r in found.get_json()["results"]][:2] == [
+        "Nurse 02",
+        "Nurse 12",
+    ]
+    assert found.get_json()["summary"] == "12 interviewers match “NURSE 2”."
+
+    # Someone the list did not show (beyond the first 20) can be recorded.
+    response = client.submit(
+        f"/candidates/{board['candidate']}/conflicts",
+        {"interviewer_id": str(ids[29]), "reason": "former colleague"},
+        follow_redirects=True,
+    )
+    assert "Nurse 29: former colleague" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("posted", ["manager", "999999", "x1", "12345678901"])
+def test_a_conflict_with_someone_not_an_interviewer_is_refused_clearly(
+    app, client, auth, ta, board, posted
+):
+    auth.login(ta)
+    value = str(board["manager"].id) if posted == "manager" else posted
+    response = client.submit(
+        f"/candidates/{board['candidate']}/conflicts",
+        {"interviewer_id": value, "reason": "referred the candidate"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "That is not an interviewer&#39;s account; find them by name" in page
+    assert 'value="referred the candidate"' in page  # the reason typed is kept
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Conflict.id))) == 0
+
+
 # --- time zones in the forms -----------------------------------------------------------
 
 
@@ -680,6 +745,9 @@ def test_the_pickers_cost_the_same_queries_with_3_or_300_people(
         f"{loop_page}?seat={board['clinical'][0]}&find=nurse",
         f"{loop_page}/seats/{board['clinical'][0]}/eligible?q=nurse",
         "/candidates/search?q=sam",
+        f"/candidates/{board['candidate']}/edit",
+        f"/candidates/{board['candidate']}/edit?find=nurse",
+        "/interviewers/search?q=nurse",
     ]
     _candidates(app, [(f"Sam {i}", None) for i in range(3)])
     _interviewers(app, [f"Nurse {i}" for i in range(3)])

@@ -25,8 +25,9 @@ from wtforms.validators import (
 )
 
 from ..accounts.forms import ZoneField
+from ..extensions import db
 from ..forms import Form as BaseForm
-from ..models import Discipline, RequisitionStatus
+from ..models import Discipline, RequisitionStatus, Role, User
 from .schedule import ScheduleError, zone
 
 DISCIPLINES = [SelectChoice(d.value, d.label) for d in Discipline]
@@ -186,8 +187,13 @@ class LoopSessionForm(PlanSessionForm, BaseForm):
 
 
 class ConflictForm(BaseForm):
+    """Record a conflict of interest. The list shows 20 people at most (pickers.py),
+    so any interviewer's id is accepted, not only those listed."""
+
     interviewer_id = SelectField(
-        "Interviewer", validators=[DataRequired("Choose someone.")]
+        "Interviewer",
+        validators=[DataRequired("Choose someone.")],
+        validate_choice=False,
     )
     reason = StringField(
         "Why they must not interview this candidate",
@@ -197,6 +203,20 @@ class ConflictForm(BaseForm):
         ],
     )
     submit = SubmitField("Record conflict")
+
+    chosen = None  # the interviewer posted, once validated
+
+    def validate_interviewer_id(self, field):
+        value = field.data or ""
+        if value.isascii() and value.isdecimal() and len(value) < 10:
+            user = db.session.get(User, int(value))
+            if user is not None and user.role == Role.INTERVIEWER:
+                self.chosen = user
+                return
+        raise ValidationError(
+            "That is not an interviewer's account; find them by name or email and "
+            "choose again."
+        )
 
 
 class ReopenForm(BaseForm):

@@ -1,6 +1,7 @@
-"""Pickers that show at most 20 people and search the rest: a new loop's candidate
-and a seat's interviewer. Each is a plain form without JavaScript and has a JSON
-search that picker.js asks as you type (the same rows, the same sentence)."""
+"""Pickers that show at most 20 people and search the rest: a new loop's candidate,
+a seat's interviewer, and the interviewer of a candidate's conflict of interest.
+Each is a plain form without JavaScript and has a JSON search that picker.js asks as
+you type (the same rows, the same sentence)."""
 
 from dataclasses import dataclass
 
@@ -11,17 +12,18 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from ..extensions import db
-from ..models import Candidate, InterviewSession, Loop, PanelSeat
-from ..permissions import can_view_loop
+from ..models import Candidate, InterviewSession, Loop, PanelSeat, Role, User
+from ..permissions import can_view_loop, role_required
 from ..search import matching, terms
 from .blueprint import bp
-from .forms import SeatForm
+from .forms import ConflictForm, SeatForm
 from .proposals import SEAT_CHOICES, eligible_for_seat
-from .requisition_views import ta_only
 
 # A picker shows at most this many people, and counts matches up to a cap.
 PICKER_LIMIT = 20
 COUNT_CAP = 10_000
+
+ta_only = role_required(Role.TALENT_ACQUISITION)
 
 
 @dataclass
@@ -166,3 +168,50 @@ def eligible_interviewers(loop_id: int, seat_id: int):
     rows = db.session.execute(eligible_for_seat(seat, query)).all()
     found = _seat_found(seat, rows, query)
     return found.as_json(lambda r: {"id": r.id, "name": r.name, "email": r.email})
+
+
+# --- the interviewer of a conflict of interest ----------------------------------------
+
+
+def find_interviewers(query: str) -> Found:
+    """Interviewer accounts (active or not) whose name or email holds every word of
+    the query, by name; at most 20, counted up to a cap."""
+    conditions = [User.role == Role.INTERVIEWER, *matching(User.search_key, query)]
+    results = db.session.scalars(
+        sa.select(User)
+        .where(*conditions)
+        .order_by(User.name, User.id)
+        .limit(PICKER_LIMIT)
+    ).all()
+    capped = sa.select(User.id).where(*conditions).limit(COUNT_CAP + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
+    return Found(
+        list(results), total, _summary(len(results), total, "interviewer", query)
+    )
+
+
+def _label(user: User) -> str:
+    return f"{user.name} ({user.email}){'' if user.is_active else ', inactive'}"
+
+
+def conflict_picker(form: ConflictForm, query: str) -> Found:
+    """Fill the conflict form's list: a prompt, the person chosen (if any), then
+    those found by ``query``; return what was found."""
+    found = find_interviewers(query)
+    keep = {"data-keep": True}  # picker.js never drops these
+    options = [SelectChoice("", "Choose an interviewer", render_kw=keep)]
+    chosen = form.chosen
+    if chosen is not None and chosen not in found.results:
+        options.append(SelectChoice(str(chosen.id), _label(chosen), render_kw=keep))
+    form.interviewer_id.choices = options + [
+        SelectChoice(str(u.id), _label(u)) for u in found.results
+    ]
+    return found
+
+
+@bp.route("/interviewers/search")
+@ta_only
+def search_interviewers():
+    """The conflict picker's type-ahead: at most 20 interviewers with their email."""
+    found = find_interviewers(request.args.get("q", ""))
+    return found.as_json(lambda u: {"id": u.id, "name": u.name, "email": u.email})

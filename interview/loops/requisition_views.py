@@ -19,6 +19,7 @@ from .operations import (
     save_plan,
     save_requisition,
 )
+from .pickers import conflict_picker
 from .states import LABELS
 
 RECENT_LOOPS = 20
@@ -193,9 +194,9 @@ def edit_candidate(candidate_id: int):
 def add_candidate_conflict(candidate_id: int):
     """Record that an interviewer must not sit on this candidate's panels."""
     candidate = db.session.get(Candidate, candidate_id) or abort(404)
-    form = _conflict_form()
+    form = ConflictForm()
     if form.validate_on_submit():
-        interviewer = db.session.get(User, int(form.interviewer_id.data)) or abort(400)
+        interviewer = form.chosen
         try:
             add_conflict(current_user, candidate, interviewer, form.reason.data)
         except LoopError as exc:
@@ -214,15 +215,6 @@ def add_candidate_conflict(candidate_id: int):
     )
 
 
-def _conflict_form() -> ConflictForm:
-    form = ConflictForm()
-    people = db.session.scalars(
-        sa.select(User).where(User.role == Role.INTERVIEWER).order_by(User.name)
-    )
-    form.interviewer_id.choices = [SelectChoice(str(u.id), u.name) for u in people]
-    return form
-
-
 def _edit_candidate(candidate: Candidate | None):
     form = CandidateForm(obj=candidate)
     if form.validate_on_submit():
@@ -230,15 +222,20 @@ def _edit_candidate(candidate: Candidate | None):
         db.session.commit()
         flash(f"Saved {candidate.name}.", "success")
         return redirect(url_for(".candidates"))
-    conflict_form = _conflict_form() if candidate else None
+    conflict_form = ConflictForm(formdata=None) if candidate else None
     return _candidate_page(form, candidate, conflict_form)
 
 
 def _candidate_page(form, candidate, conflict_form, status: int = 200):
+    # A search typed into the conflict picker without JavaScript: ?find=...
+    query = request.args.get("find", "")
+    found = conflict_picker(conflict_form, query) if conflict_form else None
     page = render_template(
         "loops/candidate_form.html",
         form=form,
         candidate=candidate,
         conflict_form=conflict_form,
+        conflict_found=found,
+        conflict_query=query,
     )
     return page, status

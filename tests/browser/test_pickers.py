@@ -128,3 +128,24 @@ def test_the_time_zone_filter_narrows_without_changing_the_value(
         "Asia/Kolkata — India",
         "Europe/Busingen — Germany, Busingen",
     ]
+
+
+def test_the_conflict_picker_finds_an_interviewer_as_one_types(
+    page: Page, live_app, make_account, demo_loop
+):
+    for name in ("Petra Quist", "Petra Quigley"):
+        make_account(Role.INTERVIEWER, discipline=Discipline.CLINICAL, name=name)
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/candidates/{demo_loop['candidate']}/edit")
+    page.locator("#conflict-find").fill("petra quist")
+    expect(page.locator("#conflict-summary")).to_have_text(
+        "1 interviewer matches “petra quist”."
+    )
+    select = page.locator("#interviewer_id")
+    expect(select.locator("option")).to_have_count(2)  # the prompt, Petra
+    select.select_option(label=select.locator("option").nth(1).inner_text())
+    page.locator("#reason").fill("her former manager")
+    page.get_by_role("button", name="Record conflict").click()
+    expect(page.locator(".flash-success")).to_contain_text(
+        "Petra Quist will not be seated on Amara Nwosu's panels."
+    )
