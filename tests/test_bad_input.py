@@ -162,6 +162,7 @@ class Page(HTMLParser):
         self.texts: dict[str, str] = {}
         self._open: list[tuple[str, str | None]] = []
         self._textarea = self._select = self._option = None
+        self._in_form = False
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -170,9 +171,13 @@ class Page(HTMLParser):
             self._open.append((tag, a.get("id")))
             if a.get("id"):
                 self.texts.setdefault(a["id"], "")
-        form = self.forms[-1] if self.forms else None
+        form = self.forms[-1] if self.forms and self._in_form else None
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "fields": []})
+            method = a.get("method", "get").lower()
+            self.forms.append(
+                {"action": a.get("action", ""), "method": method, "fields": []}
+            )
+            self._in_form = True
         elif form is None:
             return
         elif tag == "input":
@@ -199,6 +204,8 @@ class Page(HTMLParser):
             self._textarea = None
         elif tag == "select":
             self._select = None
+        elif tag == "form":
+            self._in_form = False
         while self._open:
             open_tag, _ = self._open.pop()
             if open_tag == tag:
@@ -212,7 +219,10 @@ class Page(HTMLParser):
                 self.texts[element_id] += data
 
     def form_for(self, page_url: str, target: str) -> dict | None:
+        """The POST form sent to ``target`` (a search form may share its path)."""
         for form in self.forms:
+            if form["method"] != "post":
+                continue
             action = urljoin(page_url, form["action"] or page_url)
             if urlsplit(action).path == urlsplit(target).path:
                 return form
