@@ -7,14 +7,21 @@ Measured in one run, so that the figures compare on any machine:
 - the kit page (GET /interviews/<seat>, 32 signed-in interviewers in turn),
 - autosave at 32 connections, each connection its own seat and page (its edit token,
   request numbers going up, as static/scorecard.js sends them), then a check that
-  every acknowledged save is what the database holds,
+  every acknowledged save is what the database holds: closed-loop (each connection
+  sends its next save as soon as the last is answered: saturation), and paced with
+  ``--pace-ms N`` (each connection waits about N ms between its saves, as 32
+  interviewers typing with the page's debounce; see ``PACE_LUA``),
 - several tabs on one seat at once: one page keeps saving, every other one is
   refused as stale (409), none lost,
 - an autosave arriving during talent acquisition's heaviest writes (a rubric upload
   of many competencies, a new version of it, a loop started): how long it waits.
 
     .venv/bin/python bench/kit_load.py [--db sqlite|postgresql] [--scale]
-        [--duration 10] [--connections 32]
+        [--duration 10] [--connections 32] [--pace-ms 1000 --pace-ms 250]
+        [--paced-duration 20] [--pg-database NAME]
+
+The PostgreSQL database is ``--pg-database`` (default ``$KIT_BENCH_PG_DATABASE``,
+else ``interview_kit_bench``), dropped and made again: two runs at once need two names.
 
 Without ``--scale`` the database is the demo (``init-db``, ``seed-demo``) plus one
 loop per bench interviewer; with it, bench/scale_data.py's 100,000-candidate one.
@@ -47,7 +54,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from interview import create_app
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_NAME = "interview_kit_bench"
+PG_NAME = os.environ.get("KIT_BENCH_PG_DATABASE", "interview_kit_bench")
 SECRET_KEY = "kit-bench-not-secret"
 PASSWORD = "kit-bench-password-2026"
 BENCH_SEATS = 40  # interviewers with a seat of their own (32 used, 8 spare)
@@ -89,8 +96,13 @@ init = function(args)
   seq = page.seq
   acked, ok, stale, other = 0, 0, 0, 0
   pending = 0
+  math.randomseed(id * 7919 + os.time())
+  warm = pace > 0
 end
 request = function()
+  if warm then
+    return wrk.format("GET", "/bench/trivial")
+  end
   seq = seq + 1
   pending = seq
   local body = page.body .. "&edit_seq=" .. seq .. "&summary=Bench+save+" .. seq
@@ -101,6 +113,10 @@ request = function()
     ["Accept"] = "application/json"}, body)
 end
 response = function(status, headers, body)
+  if warm then
+    warm = false
+    return
+  end
   if status == 200 then
     ok = ok + 1
     acked = pending
@@ -129,6 +145,28 @@ setup = function(thread)
   _setup(thread)
 end
 """
+
+# Paced: wrk calls delay() before each request after the first, and times a request
+# from when it is sent, so the wait is not in the latency. The first request of a
+# connection is the trivial endpoint, then a random wait up to one pace: the 32
+# pages start spread over a pace rather than all at once (a burst no debounce
+# makes). Each wait is the pace +-25% so that the pages do not fall in step.
+PACE_LUA = """
+first_delay = true
+delay = function()
+  if first_delay then
+    first_delay = false
+    return math.random(0, pace)
+  end
+  return math.floor(pace * (0.75 + 0.5 * math.random()))
+end
+"""
+
+
+def save_script(pages: str, pace: int) -> str:
+    """wrk's script for autosaves of these pages, closed-loop (pace 0) or paced."""
+    return f"local pace = {pace}\n" + SAVE_LUA % pages + (PACE_LUA if pace else "")
+
 
 LATENCY_LUA = """
 done = function(summary, latency, requests)
@@ -366,13 +404,16 @@ def wrk(
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx.group(1)) if non2xx else 0
     pages = re.search(r"PAGES (\[.*\])", out)
+    pages = json.loads(pages.group(1)) if pages else None
+    if pages is not None:  # saves only (a paced connection's first request is not)
+        rate = sum(p["ok"] + p["stale"] + p["other"] for p in pages) / seconds
     return {
         "rate": rate,
         "p50": p50,
         "p99": p99,
         "max": top,
         "errors": errors,
-        "pages": json.loads(pages.group(1)) if pages else None,
+        "pages": pages,
     }
 
 
@@ -558,13 +599,27 @@ def autosave_waits(server: Server, page: Page, writes: dict) -> list[str]:
 
 
 def main(argv=None) -> None:
+    global PG_NAME, SECRET_KEY
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--scale", action="store_true")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--same-seat", type=int, default=4)
+    parser.add_argument(
+        "--pace-ms",
+        type=int,
+        action="append",
+        default=[],
+        help="also autosave paced: each connection waits about N ms between saves "
+        "(repeat for several paces)",
+    )
+    parser.add_argument("--paced-duration", type=int, default=20)
+    parser.add_argument(
+        "--pg-database", default=PG_NAME, help="PostgreSQL database to (re)make"
+    )
     args = parser.parse_args(argv)
+    PG_NAME = args.pg_database
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     folder = Path(tempfile.mkdtemp(prefix="kit-bench-"))
@@ -573,7 +628,6 @@ def main(argv=None) -> None:
 
         scale_data.ensure(args.db, "scale")
         url, password = scale_data.database_url(args.db, "scale"), scale_data.PASSWORD
-        global SECRET_KEY
         SECRET_KEY = scale_data.SECRET_KEY
     else:
         url, password = modest_database(args.db, folder), PASSWORD
@@ -605,19 +659,32 @@ def main(argv=None) -> None:
         print(
             _line("kit page", kit, f"kit/trivial {kit['rate'] / trivial['rate']:.1%}")
         )
-        save_pages = ", ".join(p.lua() for p in pages)
-        saves = wrk(
-            server.base + "/", SAVE_LUA % save_pages, folder, n, n, args.duration
-        )
-        lost, flight = check_saves(url, pages, saves["pages"])
-        acked = sum(1 for p in saves["pages"] if p["acked"])
-        print(
-            _line(
-                f"autosave, {n} seats",
-                saves,
-                f"lost {lost} (pages checked {acked}, last save in flight {flight})",
+        for pace in [0, *args.pace_ms]:
+            if pace:  # new pages: the last run's are behind what is stored
+                pages = [
+                    Page(server.base, email, password, seat)
+                    for seat, email in seats[:n]
+                ]
+            seconds = args.paced_duration if pace else args.duration
+            saves = wrk(
+                server.base + "/",
+                save_script(", ".join(p.lua() for p in pages), pace),
+                folder,
+                n,
+                n,
+                seconds,
             )
-        )
+            lost, flight = check_saves(url, pages, saves["pages"])
+            acked = sum(1 for p in saves["pages"] if p["acked"])
+            mode = f"paced {pace} ms" if pace else "closed-loop"
+            print(
+                _line(
+                    f"autosave, {n} seats, {mode}",
+                    saves,
+                    f"lost {lost} (pages checked {acked}, "
+                    f"last save in flight {flight})",
+                )
+            )
         # Several tabs on one seat: the page that saved first keeps saving; the
         # others' copies are stale and refused, never written over it.
         same_email_seat = seats[n]
@@ -627,7 +694,7 @@ def main(argv=None) -> None:
         ]
         tab_results = wrk(
             server.base + "/",
-            SAVE_LUA % ", ".join(t.lua() for t in tabs),
+            save_script(", ".join(t.lua() for t in tabs), 0),
             folder,
             len(tabs),
             len(tabs),
