@@ -19,7 +19,10 @@ _PLAIN = str.maketrans(
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and collapse spaces: "Zoë  Ångström" -> "zoe angstrom"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_PLAIN))
+    # Decompose before and after case folding: "𝑨" only becomes "A" when decomposed,
+    # and "İ" only shows its dot as a combining mark once folded.
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_PLAIN)
+    decomposed = unicodedata.normalize("NFKD", decomposed)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.translate(_PLAIN).split())
 
