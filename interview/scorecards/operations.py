@@ -30,6 +30,7 @@ from ..extensions import db
 from ..models import LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus, User
 from ..text import control_character_problem
 from ..timeutil import utcnow
+from .drafts import values_of as _values
 from .loading import competency_keys
 from .rules import Answer, length_problems, submission_problems
 
@@ -78,8 +79,12 @@ class Frozen(ValueError):
 def frozen_message(card_or_seat) -> str | None:
     """Why the scorecard cannot change now, or None while its loop is open to it."""
     seat = card_or_seat.seat if isinstance(card_or_seat, Scorecard) else card_or_seat
-    loop = seat.session.loop
-    if loop.status != LoopStatus.DECIDED:
+    return decided_message(seat.session.loop.status)
+
+
+def decided_message(loop_status: LoopStatus) -> str | None:
+    """Why a loop's scorecards cannot change in this status, or None."""
+    if loop_status != LoopStatus.DECIDED:
         return None
     return (
         "This loop is decided, so its scorecards are frozen. If the scorecard must "
@@ -180,7 +185,16 @@ def answers_of(card: Scorecard) -> dict[str, Answer]:
 
 def _check(card: Scorecard, edit: Edit) -> None:
     """Refuse a frozen loop, a stale copy and a late request of the last page."""
-    if message := frozen_message(card):
+    check_write(card, edit, card.seat.session.loop.status)
+
+
+def check_write(card, edit: Edit, loop_status: LoopStatus) -> None:
+    """Refuse a frozen loop, a stale copy and a late request of the last page.
+
+    ``card`` is a Scorecard or the same fields read as plain values (drafts.py):
+    ``id`` (None before the first write), ``version``, ``edit_token``, ``edit_seq``.
+    """
+    if message := decided_message(loop_status):
         raise Frozen(f"Nothing was saved. {message}")
     if card.id is not None and edit.is_page_of(card):
         if edit.token == card.edit_token and edit.seq <= card.edit_seq:
@@ -237,15 +251,6 @@ def _add_ratings(card: Scorecard, ratings, competencies, answers) -> None:
     set_committed_value(card, "ratings", ratings)
     for rating in added:
         set_committed_value(rating, "scorecard", card)
-
-
-def _values(answer: Answer) -> dict:
-    return {
-        "level": None if answer.not_assessed else answer.level,
-        "is_not_assessed": answer.not_assessed,
-        "evidence": answer.evidence,
-        "notes": answer.notes,
-    }
 
 
 def _answer(rating: Rating, answer: Answer) -> None:

@@ -28,6 +28,7 @@ from ..models import (
     Scorecard,
 )
 from ..permissions import can_view_panel_scorecards, role_required
+from . import drafts
 from .forms import attach, fill_from, form_answers, scorecard_form
 from .kit_data import kit_page, rubric_kit, static_html
 from .loading import seat_for_write
@@ -40,11 +41,13 @@ from .operations import (
     ScorecardProblems,
     StaleScorecard,
     amend,
+    check_write,
     frozen_message,
     save_draft,
     scorecard_for,
     submit,
 )
+from .rules import length_problems
 
 bp = Blueprint("scorecards", __name__, url_prefix="/interviews")
 
@@ -53,14 +56,14 @@ interviewers = role_required(Role.INTERVIEWER)
 STALE_MESSAGE = "Changed in another window: reload to compare before saving."
 
 
-def load_own_seat(seat_id: int, lock: bool = False, kit: bool = True) -> PanelSeat:
+def load_own_seat(seat_id: int, lock: bool = False) -> PanelSeat:
     """The seat, if it is the signed-in interviewer's own; 403 for anyone else.
 
     Writers lock the seat row, and share-lock its loop (PostgreSQL; SQLite's write
     lock is taken at BEGIN): two requests for one scorecard run one after the other
     and the second sees what the first stored, and a decision recorded meanwhile
-    waits for the write or is seen by it. ``kit`` false loads only what a save
-    reads (loading.py), not what the page shows.
+    waits for the write or is seen by it. (Autosave reads the same way in Core
+    statements: drafts.py.)
     """
     seat = seat_for_write(seat_id) if lock else kit_page(seat_id)
     if seat is None:
@@ -172,15 +175,27 @@ def _next_request(form) -> None:
 @bp.route("/<int:seat_id>/autosave", methods=["POST"])
 @interviewers
 def autosave(seat_id: int):
-    """Save a draft from the page's script; answers in JSON so it can say what happened."""
-    seat = load_own_seat(seat_id, lock=True, kit=False)
-    form, answers, recommendation, summary = _posted(seat, anchored=False)
-    card = scorecard_for(seat)
+    """Save a draft from the page's script; answers in JSON so it can say what happened.
+
+    Read and written in Core statements (drafts.py) under the rules every write
+    follows (operations.check_write, rules.length_problems): a save is most of what
+    the kit's server does, and the ORM's bookkeeping was most of a save's time.
+    """
+    seat = drafts.locked_seat(seat_id) or abort(404)
+    if seat.interviewer_id != current_user.id or seat.removed_at is not None:
+        abort(403)
+    kit = rubric_kit(seat.rubric_version_id, seat.rubric_created_at)
+    order = list(kit.competencies)
+    seat.competency_ids.sort(key=order.index)
+    competencies = [kit.competencies[cid] for cid in seat.competency_ids]
+    form = scorecard_form(competencies, kit.levels, anchored=False, cache=kit.forms)
+    answers, recommendation, summary = form_answers(form, competencies, kit.levels)
+    card = drafts.stored_draft(seat_id)
     if card.is_submitted:
         return jsonify(ok=False, submitted=True, message="Already submitted."), 409
     try:
-        save_draft(
-            current_user, card, answers, recommendation, summary, Edit.from_form(form)
+        version, saved_at = _autosave(
+            seat, card, competencies, form, answers, recommendation, summary
         )
     except MissingVersion as exc:
         db.session.rollback()
@@ -188,18 +203,31 @@ def autosave(seat_id: int):
     except Frozen as exc:
         db.session.rollback()
         return jsonify(ok=False, frozen=True, message=str(exc)), 409
-    except AlreadySaved:  # a newer request of this page is stored: say which
-        pass
     except ScorecardProblems as exc:
         db.session.rollback()
         return jsonify(ok=False, problems=exc.problems), 422
-    except (StaleScorecard, StaleDataError):
+    except (StaleScorecard, drafts.Stale):
         db.session.rollback()
         return jsonify(ok=False, stale=True, message=STALE_MESSAGE), 409
-    # Read before the commit: after it, another tab's save could show instead.
-    version, saved_at = card.version, card.updated_at.isoformat()
     db.session.commit()
-    return jsonify(ok=True, version=version, saved_at=saved_at)
+    return jsonify(ok=True, version=version, saved_at=saved_at.isoformat())
+
+
+def _autosave(seat, card, competencies, form, answers, recommendation, summary):
+    """Check and write one autosave; the version and time stored afterwards (what
+    is stored when a newer request of the same page got there first)."""
+    edit = Edit.from_form(form)
+    try:
+        check_write(card, edit, seat.loop_status)
+    except AlreadySaved:  # a newer request of this page is stored: say which
+        return card.version, card.updated_at
+    if problems := length_problems(answers, summary):
+        raise ScorecardProblems(problems)
+    keys = {c.id: c.key for c in competencies}
+    written = {"edit_token": edit.token, "edit_seq": edit.seq if edit.token else 0}
+    return drafts.write_draft(
+        seat, card, keys, answers, recommendation, summary, written
+    )
 
 
 # The whole panel in a fixed number of statements, however many sessions, seats and

@@ -1,0 +1,285 @@
+"""Autosave in plain SQLAlchemy Core: a draft read, checked and written without the
+ORM's identity map and unit of work, which were most of a save's time.
+
+The rules are the ones every scorecard write follows (operations.py: the loop not
+decided, the page's ``edit_token`` and ``edit_seq``, the ``version``; rules.py: the
+lengths); what changes is how rows are read and written:
+
+- the seat, its session's competencies, its loop's status and rubric version in one
+  statement that locks the seat FOR UPDATE and share-locks the loop on PostgreSQL
+  (SQLite's write lock is taken at BEGIN IMMEDIATE), so two saves of one scorecard
+  take turns and a decision recorded meanwhile waits for the save or is seen by it;
+- then the scorecard with its ratings, read after the lock is held;
+- the scorecard written with a versioned UPDATE (``WHERE id = :id AND version =
+  :expected``, one row or the save is stale), its version moved on by this code as
+  the ORM's version counter and its ``before_flush`` listener do: only when a field
+  of the scorecard or of a rating changes, or ratings are added;
+- the changed ratings in one executemany, the missing ones in one INSERT.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Loop, LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus
+from ..models.loops import InterviewSession, session_competencies
+from ..models.rubrics import RubricVersion
+from ..timeutil import utcnow
+from .rules import Answer
+
+seats = PanelSeat.__table__
+sessions = InterviewSession.__table__
+loops = Loop.__table__
+versions = RubricVersion.__table__
+cards = Scorecard.__table__
+ratings = Rating.__table__
+
+
+@dataclass
+class DraftSeat:
+    """The locked seat: whose it is, its loop, and its session's competency ids."""
+
+    id: int
+    interviewer_id: int | None
+    removed_at: datetime | None
+    loop_status: LoopStatus
+    rubric_version_id: int
+    rubric_created_at: datetime | None
+    competency_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DraftRating:
+    id: int
+    competency_id: int
+    level: int | None
+    is_not_assessed: bool
+    evidence: str
+    notes: str
+
+
+@dataclass
+class Draft:
+    """The seat's scorecard as stored (``id`` None: none yet)."""
+
+    id: int | None = None
+    rubric_version_id: int | None = None
+    status: ScorecardStatus = ScorecardStatus.DRAFT
+    version: int = 0
+    overall_recommendation: int | None = None
+    summary: str = ""
+    edit_token: str | None = None
+    edit_seq: int = 0
+    updated_at: datetime | None = None
+    ratings: list[DraftRating] = field(default_factory=list)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ScorecardStatus.SUBMITTED
+
+
+def _seat_statement(seat_id: int):
+    return (
+        sa.select(
+            seats.c.id,
+            seats.c.interviewer_id,
+            seats.c.removed_at,
+            loops.c.status,
+            loops.c.rubric_version_id,
+            versions.c.created_at,
+            session_competencies.c.competency_id,
+        )
+        .select_from(seats)
+        .join(sessions, sessions.c.id == seats.c.session_id)
+        .join(loops, loops.c.id == sessions.c.loop_id)
+        .join(versions, versions.c.id == loops.c.rubric_version_id)
+        .outerjoin(
+            session_competencies,
+            session_competencies.c.session_id == sessions.c.id,
+        )
+        .where(seats.c.id == seat_id)
+        .order_by(session_competencies.c.competency_id)
+        .with_for_update(of=seats)
+        .suffix_with(f"FOR SHARE OF {loops.name}", dialect="postgresql")
+    )
+
+
+def locked_seat(seat_id: int) -> DraftSeat | None:
+    """The seat locked for a save, with what the save reads (one statement)."""
+    rows = db.session.execute(_seat_statement(seat_id)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return DraftSeat(
+        first.id,
+        first.interviewer_id,
+        first.removed_at,
+        first.status,
+        first.rubric_version_id,
+        first.created_at,
+        [r.competency_id for r in rows if r.competency_id is not None],
+    )
+
+
+def stored_draft(seat_id: int) -> Draft:
+    """The seat's scorecard and its ratings as stored, read after the seat's lock."""
+    rows = db.session.execute(
+        sa.select(
+            cards.c.id,
+            cards.c.rubric_version_id,
+            cards.c.status,
+            cards.c.version,
+            cards.c.overall_recommendation,
+            cards.c.summary,
+            cards.c.edit_token,
+            cards.c.edit_seq,
+            cards.c.updated_at,
+            ratings.c.id.label("rating_id"),
+            ratings.c.competency_id,
+            ratings.c.level,
+            ratings.c.is_not_assessed,
+            ratings.c.evidence,
+            ratings.c.notes,
+        )
+        .select_from(cards)
+        .outerjoin(ratings, ratings.c.scorecard_id == cards.c.id)
+        .where(cards.c.seat_id == seat_id)
+        .order_by(ratings.c.id)
+    ).all()
+    if not rows:
+        return Draft()
+    r = rows[0]
+    return Draft(
+        r.id,
+        r.rubric_version_id,
+        r.status,
+        r.version,
+        r.overall_recommendation,
+        r.summary,
+        r.edit_token,
+        r.edit_seq,
+        r.updated_at,
+        [
+            DraftRating(
+                x.rating_id,
+                x.competency_id,
+                x.level,
+                x.is_not_assessed,
+                x.evidence,
+                x.notes,
+            )
+            for x in rows
+            if x.rating_id is not None
+        ],
+    )
+
+
+def values_of(answer: Answer) -> dict:
+    """A rating's stored fields for an answer (not assessed clears the level)."""
+    return {
+        "level": None if answer.not_assessed else answer.level,
+        "is_not_assessed": answer.not_assessed,
+        "evidence": answer.evidence,
+        "notes": answer.notes,
+    }
+
+
+RATING_FIELDS = ("level", "is_not_assessed", "evidence", "notes")
+
+
+def changed_ratings(
+    draft: Draft, keys: dict[int, str], answers: dict[str, Answer]
+) -> list[dict]:
+    """The ratings whose answer differs from what is stored, all fields each. Ratings
+    kept for competencies taken out of the session (not in ``keys``) stay as they are."""
+    changed = []
+    for rating in draft.ratings:
+        key = keys.get(rating.competency_id)
+        if key is None or key not in answers:
+            continue
+        values = values_of(answers[key])
+        if any(getattr(rating, name) != values[name] for name in RATING_FIELDS):
+            changed.append({"rid": rating.id, **{f"v_{k}": values[k] for k in values}})
+    return changed
+
+
+class Stale(Exception):
+    """The versioned UPDATE found no scorecard at the expected version."""
+
+
+def write_draft(
+    seat: DraftSeat,
+    draft: Draft,
+    keys: dict[int, str],
+    answers: dict[str, Answer],
+    recommendation: int | None,
+    summary: str,
+    card_fields: dict,
+) -> tuple[int, datetime]:
+    """Write the checked draft; its version and time as stored afterwards."""
+    fields = {"overall_recommendation": recommendation, "summary": summary}
+    fields |= card_fields
+    now = utcnow()
+    if draft.id is None:
+        return 1, _insert(seat, keys, answers, fields, now)
+    changed = changed_ratings(draft, keys, answers)
+    have = {r.competency_id for r in draft.ratings}
+    missing = [cid for cid in seat.competency_ids if cid not in have]
+    moved = any(getattr(draft, k) != v for k, v in fields.items())
+    if not (moved or changed or missing):
+        return draft.version, draft.updated_at
+    result = db.session.execute(
+        sa.update(cards)
+        .where(cards.c.id == draft.id, cards.c.version == draft.version)
+        .values(**fields, updated_at=now, version=draft.version + 1)
+    )
+    if result.rowcount != 1:
+        raise Stale()
+    if changed:
+        db.session.execute(_update_ratings(), changed)
+    if missing:
+        _insert_ratings(draft.id, draft.rubric_version_id, missing, keys, answers)
+    return draft.version + 1, now
+
+
+def _update_ratings():
+    return (
+        sa.update(ratings)
+        .where(ratings.c.id == sa.bindparam("rid"))
+        .values({name: sa.bindparam(f"v_{name}") for name in RATING_FIELDS})
+    )
+
+
+def _insert(seat: DraftSeat, keys, answers, fields: dict, now: datetime) -> datetime:
+    """A new scorecard (version 1) with a rating per session competency."""
+    card_id = db.session.execute(
+        sa.insert(cards).values(
+            seat_id=seat.id,
+            interviewer_id=seat.interviewer_id,
+            rubric_version_id=seat.rubric_version_id,
+            status=ScorecardStatus.DRAFT,
+            version=1,
+            amendment_count=0,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+    ).inserted_primary_key[0]
+    _insert_ratings(card_id, seat.rubric_version_id, seat.competency_ids, keys, answers)
+    return now
+
+
+def _insert_ratings(card_id, version_id, competency_ids, keys, answers) -> None:
+    rows = [
+        {
+            "scorecard_id": card_id,
+            "rubric_version_id": version_id,
+            "competency_id": cid,
+            **values_of(answers.get(keys[cid]) or Answer(None, False, "")),
+        }
+        for cid in competency_ids
+    ]
+    if rows:
+        db.session.execute(sa.insert(ratings), rows)
