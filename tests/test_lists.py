@@ -12,6 +12,7 @@ from interview.extensions import db
 from interview.models import Candidate, Discipline, Loop, LoopStatus, Role
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
+from interview.search import fold
 from interview.timeutil import utcnow
 
 from .builders import populate
@@ -66,9 +67,11 @@ def test_candidates_are_paginated_in_name_order(client, auth, world):
     assert "Showing 1–25 of 33 candidates" in first
     second = get(client, "/candidates/?page=2")
     assert "Showing 26–33 of 33 candidates" in second
-    shown = names(first) + names(second)
+    shown = [html.unescape(n) for n in names(first) + names(second)]
     assert len(shown) == len(set(shown)) == 33
-    assert shown == sorted(shown)
+    # Alphabetical, accents and case aside: Łukasz among the Ls, Zoë last.
+    assert shown == sorted(shown, key=fold)
+    assert shown.index("Łukasz Wójcik 3") < shown.index("Siobhán O'Brien 2")
     assert 'rel="next"' in first and 'aria-current="page"' in second
 
 
@@ -329,3 +332,50 @@ def test_search_finds_exactly_the_candidates_whose_folded_text_holds_every_word(
         if all(w in search_key(name, email) for w in words)
     )
     assert sorted(_found(client, query)) == expected
+
+
+def test_open_requisitions_come_first(app, client, auth, world):
+    """ "Open first" means open, then on hold, then closed; the manager's home page,
+    which shows ten, never hides an open requisition behind closed ones."""
+    from interview.models import Requisition, RequisitionStatus
+
+    manager = world["other_manager"]
+    with app.app_context():
+        for n in range(12):
+            db.session.add(
+                Requisition(
+                    title=f"Old {n:02}",
+                    discipline=Discipline.CLINICAL,
+                    hiring_manager_id=manager.id,
+                    status=RequisitionStatus.CLOSED,
+                )
+            )
+        db.session.add(
+            Requisition(
+                title="Paused",
+                discipline=Discipline.CLINICAL,
+                hiring_manager_id=manager.id,
+                status=RequisitionStatus.ON_HOLD,
+            )
+        )
+        db.session.commit()
+    auth.login(manager)
+    listed = names(get(client, "/requisitions/"))
+    assert listed[:2] == ["Requisition 30", "Paused"] and listed[2] == "Old 00"
+    home = get(client, "/")
+    assert "Requisition 30" in home and "Paused" in home and "Old 11" not in home
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["endpoint=x", "_method=POST", "_anchor=evil", "_external=1", "_scheme=javascript"],
+)
+@pytest.mark.parametrize("url", ["/candidates/", "/loops/"])
+def test_page_links_ignore_arguments_that_are_not_the_lists(
+    client, auth, world, url, extra
+):
+    auth.login(world["ta"])
+    page = get(client, f"{url}?size=25&{extra}")
+    links = re.findall(r'href="([^"]*page=2[^"]*)"', page)
+    assert links and all(extra.split("=")[0] not in link for link in links)
+    assert all(link.startswith("/") for link in links)

@@ -212,12 +212,13 @@ def test_candidate_search_ignores_accents_and_case(app, client, auth, ta):
     )
     auth.login(ta)
     found = client.get("/candidates/search?q=zoe").get_json()
+    # In alphabetical order, accents and case aside.
     assert [r["name"] for r in found["results"]] == [
         "Chloé Zoeller",
-        "ZOE Brown",
         "Zoë Ångström",
+        "ZOE Brown",
     ]
-    assert found["results"][2]["email"] == "zoe.a@example.org"
+    assert found["results"][1]["email"] == "zoe.a@example.org"
     assert found["total"] == 3 and not found["more"]
     angstrom = client.get("/candidates/search?q=ANGSTRÖM%20zoë").get_json()
     assert [r["name"] for r in angstrom["results"]] == ["Zoë Ångström"]

@@ -24,8 +24,11 @@ def _load_user(user_id: int) -> User:
 
 
 SORTS = {
-    "role": ("Active first, by role", [User.is_active.desc(), User.role, User.name]),
-    "name": ("Name", [User.name]),
+    "role": (
+        "Active first, by role",
+        [User.is_active.desc(), User.role, User.search_key],
+    ),
+    "name": ("Name", [User.search_key]),
     "newest": ("Newest first", [User.id.desc()]),
 }
 STATES = {"active": "Active", "deactivated": "Deactivated"}

@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..listing import count
-from ..loops.lists import loop_counts
+from ..loops.lists import STATUS_ORDER, loop_counts
 from ..models import (
     Discipline,
     InterviewSession,
@@ -56,9 +56,7 @@ def requisitions_of(manager: User) -> dict:
     status, and how many there are in all."""
     mine = sa.select(Requisition).where(Requisition.hiring_manager_id == manager.id)
     shown = db.session.scalars(
-        mine.order_by(Requisition.status, Requisition.title, Requisition.id).limit(
-            HOME_LIMIT
-        )
+        mine.order_by(STATUS_ORDER, Requisition.title, Requisition.id).limit(HOME_LIMIT)
     ).all()
     return {
         "requisitions": shown,

@@ -40,13 +40,17 @@ LOOP_SORTS = {
     "updated": ("Recently changed", [Loop.updated_at.desc(), Loop.id.desc()]),
     "oldest": ("Oldest first", [Loop.id]),
 }
+# Open, then on hold, then closed (the values' own order is alphabetical).
+STATUS_ORDER = sa.case(
+    {"open": 0, "on_hold": 1, "closed": 2}, value=Requisition.status, else_=3
+)
 REQUISITION_SORTS = {
-    "status": ("Open first, by title", [Requisition.status, Requisition.title]),
+    "status": ("Open first, by title", [STATUS_ORDER, Requisition.title]),
     "title": ("Title", [Requisition.title]),
     "newest": ("Newest first", [Requisition.id.desc()]),
 }
 CANDIDATE_SORTS = {
-    "name": ("Name", [Candidate.name, Candidate.id]),
+    "name": ("Name", [Candidate.search_key, Candidate.id]),
     "newest": ("Newest first", [Candidate.id.desc()]),
 }
 REQUISITION_LABELS = {
@@ -166,7 +170,7 @@ def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:
         User.role == Role.HIRING_MANAGER,
         sa.or_(User.is_active.is_(True), User.id == chosen),
     )
-    return [tuple(r) for r in db.session.execute(query.order_by(User.name))]
+    return [tuple(r) for r in db.session.execute(query.order_by(User.search_key))]
 
 
 @bp.route("/requisitions/")

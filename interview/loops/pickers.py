@@ -73,7 +73,9 @@ def find_candidates(query: str) -> Found:
     """Candidates whose name or email holds every word of the query (accents and case
     aside), by name; without a query the most recently added. Counted up to a cap."""
     conditions = matching(Candidate.search_key, query)
-    order = (Candidate.name, Candidate.id) if conditions else (Candidate.id.desc(),)
+    order = (
+        (Candidate.search_key, Candidate.id) if conditions else (Candidate.id.desc(),)
+    )
     results = db.session.scalars(
         sa.select(Candidate).where(*conditions).order_by(*order).limit(PICKER_LIMIT)
     ).all()
@@ -180,7 +182,7 @@ def find_interviewers(query: str) -> Found:
     results = db.session.scalars(
         sa.select(User)
         .where(*conditions)
-        .order_by(User.name, User.id)
+        .order_by(User.search_key, User.id)
         .limit(PICKER_LIMIT)
     ).all()
     capped = sa.select(User.id).where(*conditions).limit(COUNT_CAP + 1)

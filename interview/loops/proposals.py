@@ -144,7 +144,7 @@ def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICE
     return (
         sa.select(User.id, User.name, User.email, sa.func.count().over().label("total"))
         .where(*conditions)
-        .order_by(User.name, User.id)
+        .order_by(User.search_key, User.id)
         .limit(limit + 1)
     )
 

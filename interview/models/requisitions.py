@@ -57,9 +57,10 @@ class Candidate(db.Model):
 
     __tablename__ = "candidates"
     __table_args__ = (
-        # By name, carrying the search key: a search walks this index alone, in
-        # the list's order, and stops at the page's last row.
-        sa.Index("ix_candidates_listing", "name", "id", "search_key"),
+        # The list's order: by folded name (then email), so that "Łukasz" sorts
+        # with the Ls; a search walks this index alone, in the list's order, and
+        # stops at the page's last row.
+        sa.Index("ix_candidates_order", "search_key", "id"),
         # Substring search by trigrams on PostgreSQL (migration 0006); a plain
         # index elsewhere.
         sa.Index(

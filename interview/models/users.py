@@ -32,8 +32,8 @@ class User(UserMixin, db.Model):
             name="weekly_limit_range",
         ),
         # The accounts list's order: active first, by role, by name.
-        sa.Index("ix_users_listing", "is_active", "role", "name"),
-        sa.Index("ix_users_name", "name", "id"),
+        sa.Index("ix_users_listing", "is_active", "role", "search_key"),
+        sa.Index("ix_users_order", "search_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

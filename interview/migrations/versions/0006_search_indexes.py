@@ -53,9 +53,10 @@ def upgrade():
         batch_op.create_index('ix_candidates_listing', ['name', 'id', 'search_key'])
     trigrams = _trigram_schema(bind) if bind.dialect.name == 'postgresql' else None
     if trigrams:
+        schema = bind.dialect.identifier_preparer.quote_schema(trigrams)
         op.execute(
             'CREATE INDEX ix_candidates_search_key ON candidates USING gin '
-            f'(search_key "{trigrams}".gin_trgm_ops)'
+            f'(search_key {schema}.gin_trgm_ops)'
         )
     else:
         op.create_index('ix_candidates_search_key', 'candidates', ['search_key'])
