@@ -157,6 +157,10 @@ def reading():
             yield
     finally:
         setattr(g, _READING, False)
+        # A write here would go out without the write lock or the visitor check.
+        if session.new or session.dirty or session.deleted:
+            session.rollback()
+            raise RuntimeError("reading() is for reads only: nothing was written")
         expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()  # nothing written: it gives the connection back

@@ -425,8 +425,10 @@ def test_the_calendar_rules_stop_at_the_session_and_its_week(
     app, client, auth, ta, board
 ):
     """Busy right before the session, or at the limit in another week: eligible; at
-    the limit counting the loop's own other session that week: not."""
+    the limit counting the loop's own other session that week, or agreed to no
+    interviews at all: not."""
     (before,) = _interviewers(app, ["Ada Before"])
+    _interviewers(app, ["Zed Zero"], weekly_interview_limit=0)
     last_week, same_loop = _interviewers(
         app, ["Lee Last Week", "Sol Same Loop"], weekly_interview_limit=1
     )

@@ -174,7 +174,9 @@ def _busy_then(session: InterviewSession) -> tuple:
         .group_by(PanelSeat.interviewer_id, User.weekly_interview_limit)
         .having(sa.func.count() >= User.weekly_interview_limit)
     )
-    return overlapping, full_week
+    # Someone who agreed to no interviews at all has a full week with no seat in it.
+    no_interviews = sa.select(User.id).where(User.weekly_interview_limit <= 0)
+    return overlapping, sa.union(full_week, no_interviews)
 
 
 def _seated_between(start, end):

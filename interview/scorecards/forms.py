@@ -1,5 +1,7 @@
 """The scorecard form, built with WTForms from the rubric version the loop uses."""
 
+import threading
+
 from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
 
 from ..forms import Form
@@ -19,14 +21,18 @@ def scorecard_form(
     if cache is None:
         return _form_class(competencies, levels, anchored)(*args, **kwargs)
     shape = (tuple(c.id for c in competencies), anchored)
-    if shape not in cache:
-        if len(cache) >= MAX_SHAPES:
-            cache.clear()
-        cache[shape] = _form_class(competencies, levels, anchored)
-    return cache[shape](*args, **kwargs)
+    form_class = cache.get(shape)  # one read: another thread may clear meanwhile
+    if form_class is None:
+        form_class = _form_class(competencies, levels, anchored)
+        with _CACHE_LOCK:
+            while len(cache) >= MAX_SHAPES:  # the oldest first (dicts keep order)
+                cache.pop(next(iter(cache)))
+            cache[shape] = form_class
+    return form_class(*args, **kwargs)
 
 
 MAX_SHAPES = 32  # form classes kept per rubric version (sessions' competency sets)
+_CACHE_LOCK = threading.Lock()
 
 
 def _form_class(competencies, levels, anchored: bool) -> type[Form]:
