@@ -9,8 +9,13 @@ Measured in one run, so that the figures compare on any machine:
   request numbers going up, as static/scorecard.js sends them), then a check that
   every acknowledged save is what the database holds: closed-loop (each connection
   sends its next save as soon as the last is answered: saturation), and paced with
-  ``--pace-ms N`` (each connection waits about N ms between its saves, as 32
-  interviewers typing with the page's debounce; see ``PACE_LUA``),
+  ``--pace-ms N``: 32 interviewers each saving every N ms +-25%, as typing with the
+  page's debounce, sent open loop by bench/paced_client.py (a connection opened
+  only to send a save, latency timed from when the save was due). Not wrk's
+  delay(): gunicorn's sync worker closes the connection after each answer, wrk
+  reconnects at once and only then waits, so a worker sits blocked on an idle
+  connection for up to a pace (p99 650 ms at a 1,000 ms pace), which a buffering
+  proxy in front of it never lets happen,
 - several tabs on one seat at once: one page keeps saving, every other one is
   refused as stale (409), none lost,
 - an autosave arriving during talent acquisition's heaviest writes (a rubric upload
@@ -50,6 +55,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import paced_client
 
 from interview import create_app
 
@@ -96,13 +103,8 @@ init = function(args)
   seq = page.seq
   acked, ok, stale, other = 0, 0, 0, 0
   pending = 0
-  math.randomseed(id * 7919 + os.time())
-  warm = pace > 0
 end
 request = function()
-  if warm then
-    return wrk.format("GET", "/bench/trivial")
-  end
   seq = seq + 1
   pending = seq
   local body = page.body .. "&edit_seq=" .. seq .. "&summary=Bench+save+" .. seq
@@ -113,10 +115,6 @@ request = function()
     ["Accept"] = "application/json"}, body)
 end
 response = function(status, headers, body)
-  if warm then
-    warm = false
-    return
-  end
   if status == 200 then
     ok = ok + 1
     acked = pending
@@ -146,26 +144,10 @@ setup = function(thread)
 end
 """
 
-# Paced: wrk calls delay() before each request after the first, and times a request
-# from when it is sent, so the wait is not in the latency. The first request of a
-# connection is the trivial endpoint, then a random wait up to one pace: the 32
-# pages start spread over a pace rather than all at once (a burst no debounce
-# makes). Each wait is the pace +-25% so that the pages do not fall in step.
-PACE_LUA = """
-first_delay = true
-delay = function()
-  if first_delay then
-    first_delay = false
-    return math.random(0, pace)
-  end
-  return math.floor(pace * (0.75 + 0.5 * math.random()))
-end
-"""
 
-
-def save_script(pages: str, pace: int) -> str:
-    """wrk's script for autosaves of these pages, closed-loop (pace 0) or paced."""
-    return f"local pace = {pace}\n" + SAVE_LUA % pages + (PACE_LUA if pace else "")
+def save_script(pages: str) -> str:
+    """wrk's script for closed-loop autosaves of these pages."""
+    return SAVE_LUA % pages
 
 
 LATENCY_LUA = """
@@ -405,7 +387,7 @@ def wrk(
     errors += int(non2xx.group(1)) if non2xx else 0
     pages = re.search(r"PAGES (\[.*\])", out)
     pages = json.loads(pages.group(1)) if pages else None
-    if pages is not None:  # saves only (a paced connection's first request is not)
+    if pages is not None:  # the saves wrk had answers to
         rate = sum(p["ok"] + p["stale"] + p["other"] for p in pages) / seconds
     return {
         "rate": rate,
@@ -611,8 +593,8 @@ def main(argv=None) -> None:
         type=int,
         action="append",
         default=[],
-        help="also autosave paced: each connection waits about N ms between saves "
-        "(repeat for several paces)",
+        help="also autosave paced, open loop: each interviewer saves every N ms "
+        "+-25%% (repeat for several paces)",
     )
     parser.add_argument("--paced-duration", type=int, default=20)
     parser.add_argument(
@@ -665,24 +647,32 @@ def main(argv=None) -> None:
                     Page(server.base, email, password, seat)
                     for seat, email in seats[:n]
                 ]
-            seconds = args.paced_duration if pace else args.duration
-            saves = wrk(
-                server.base + "/",
-                save_script(", ".join(p.lua() for p in pages), pace),
-                folder,
-                n,
-                n,
-                seconds,
-            )
+                saves = paced_client.run(
+                    "127.0.0.1", server.port, pages, pace, args.paced_duration
+                )
+                mode = f"paced {pace} ms"
+                client = (
+                    f"; sent late {saves['late']}, by at most {saves['max_lag']:.0f} ms"
+                    + (f", never sent {saves['unsent']}" if saves["unsent"] else "")
+                )
+            else:
+                saves = wrk(
+                    server.base + "/",
+                    save_script(", ".join(p.lua() for p in pages)),
+                    folder,
+                    n,
+                    n,
+                    args.duration,
+                )
+                mode, client = "closed-loop", ""
             lost, flight = check_saves(url, pages, saves["pages"])
             acked = sum(1 for p in saves["pages"] if p["acked"])
-            mode = f"paced {pace} ms" if pace else "closed-loop"
             print(
                 _line(
                     f"autosave, {n} seats, {mode}",
                     saves,
                     f"lost {lost} (pages checked {acked}, "
-                    f"last save in flight {flight})",
+                    f"last save in flight {flight}){client}",
                 )
             )
         # Several tabs on one seat: the page that saved first keeps saving; the
@@ -694,7 +684,7 @@ def main(argv=None) -> None:
         ]
         tab_results = wrk(
             server.base + "/",
-            save_script(", ".join(t.lua() for t in tabs), 0),
+            save_script(", ".join(t.lua() for t in tabs)),
             folder,
             len(tabs),
             len(tabs),
