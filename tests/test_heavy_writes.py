@@ -27,7 +27,7 @@ COMPETENCIES = 30
 # Under the lock: BEGIN IMMEDIATE, the rubric and its latest version read again, the
 # rubric (added or retitled), the version, its scale, its competencies, their ids,
 # their anchors, their questions, the version for the audit entry, the audit entry.
-LOCKED_MAX = 11
+LOCKED_MAX = 12  # the rubric row locked by a statement of its own (concurrent saves)
 SAVE_MAX = 20  # and before it, the lookup and (for a new version) the old one whole
 
 

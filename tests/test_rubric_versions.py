@@ -185,3 +185,52 @@ def test_the_core_rubric_covers_the_cross_functional_competencies():
     for c in core.competencies:
         assert c.assessed_by == "both"  # every loop pairs a clinician with an engineer
         assert len(set(c.anchors.values())) == len(core.scale)
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["new version", "new rubric"])
+def test_two_saves_at_once_take_turns(app, databases, existing):
+    """Two editors save the same rubric at the same moment: the second waits for the
+    first and is told someone saved meanwhile; neither gets an error page and no
+    version number is taken twice (PostgreSQL, where saves really run at once)."""
+    import threading
+    import time
+
+    from interview.rubrics import operations as ops
+
+    if databases.name != "postgresql":
+        pytest.skip("SQLite runs one write at a time")
+    if existing:
+        with app.app_context():
+            ops.save_rubric(None, validate(dump(rubric())).rubric)
+            db.session.commit()
+    first = validate(dump(rubric(title="Title A"))).rubric
+    second = validate(dump(rubric(title="Title B"))).rubric
+    based_on = 1 if existing else None
+    outcome = {}
+
+    def save_second():
+        with app.app_context():
+            try:
+                ops.save_rubric(None, second, based_on=based_on)
+                db.session.commit()
+                outcome["second"] = "saved"
+            except ops.StaleRubricError as exc:
+                db.session.rollback()
+                outcome["second"] = f"stale {exc.args[0]}"
+
+    with app.app_context():
+        ops.save_rubric(None, first, based_on=based_on)  # holds the rubric's lock
+        thread = threading.Thread(target=save_second)
+        thread.start()
+        time.sleep(0.5)  # the second save is waiting for the first
+        db.session.commit()
+    thread.join(30)
+    assert outcome["second"] == ("stale 2" if existing else "stale 1")
+    with app.app_context():
+        titles = db.session.execute(
+            sa.select(RubricVersion.number, RubricVersion.title).order_by(
+                RubricVersion.number
+            )
+        ).all()
+    expected = [(1, "Sample rubric"), (2, "Title A")] if existing else [(1, "Title A")]
+    assert [tuple(t) for t in titles] == expected

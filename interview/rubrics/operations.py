@@ -106,9 +106,15 @@ class _Latest:
 
 
 def _latest(key: str, lock: bool = False) -> _Latest:
-    """The rubric's id and its latest version, in one statement (``lock``: the
-    rubric's row locked until commit, so concurrent saves take turns)."""
+    """The rubric's id and its latest version (``lock``: the rubric's row locked
+    until commit first, so concurrent saves take turns; the version is then read by
+    a statement of its own, which on PostgreSQL sees what the save before committed,
+    where a locking read would return the version row as it was before the wait)."""
     rubrics, versions = Rubric.__table__, RubricVersion.__table__
+    if lock:
+        db.session.execute(
+            sa.select(rubrics.c.id).where(rubrics.c.key == key).with_for_update()
+        )
     query = (
         sa.select(
             rubrics.c.id, versions.c.id, versions.c.number, versions.c.source_yaml
@@ -118,8 +124,6 @@ def _latest(key: str, lock: bool = False) -> _Latest:
         .order_by(versions.c.number.desc())
         .limit(1)
     )
-    if lock:
-        query = query.with_for_update(of=rubrics)
     row = db.session.execute(query).first()
     return _Latest(*row) if row is not None else _Latest()
 
@@ -145,11 +149,15 @@ def _insert_version(latest: _Latest, spec: RubricSpec, rows: dict) -> int:
     competencies' ids, which their anchors and questions point at)."""
     rubric_id = latest.rubric_id
     if rubric_id is None:
-        rubric_id = db.session.scalar(
-            sa.insert(Rubric)
-            .values(key=spec.key, title=spec.title)
-            .returning(Rubric.id)
-        )
+        try:
+            with db.session.begin_nested():
+                rubric_id = db.session.scalar(
+                    sa.insert(Rubric)
+                    .values(key=spec.key, title=spec.title)
+                    .returning(Rubric.id)
+                )
+        except sa.exc.IntegrityError:  # the same new key, saved a moment before
+            raise StaleRubricError(1) from None
     else:
         db.session.execute(
             sa.update(Rubric).where(Rubric.id == rubric_id).values(title=spec.title)
