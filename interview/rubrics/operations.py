@@ -112,9 +112,11 @@ def _latest(key: str, lock: bool = False) -> _Latest:
     where a locking read would return the version row as it was before the wait)."""
     rubrics, versions = Rubric.__table__, RubricVersion.__table__
     if lock:
-        db.session.execute(
+        locked = db.session.scalar(
             sa.select(rubrics.c.id).where(rubrics.c.key == key).with_for_update()
         )
+        if locked is None:
+            return _Latest()
     query = (
         sa.select(
             rubrics.c.id, versions.c.id, versions.c.number, versions.c.source_yaml
@@ -144,20 +146,25 @@ def _unchanged(latest: _Latest, spec: RubricSpec, rows: dict) -> bool:
     return from_version(stored) == spec
 
 
+def _insert_rubric(spec: RubricSpec) -> int:
+    """A new rubric's row. Two new rubrics with one key at once (PostgreSQL; SQLite
+    writes one at a time): the second is told the first was saved meanwhile."""
+    insert = sa.insert(Rubric).values(key=spec.key, title=spec.title)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.scalar(insert.returning(Rubric.id))
+    try:
+        with db.session.begin_nested():
+            return db.session.scalar(insert.returning(Rubric.id))
+    except sa.exc.IntegrityError:
+        raise StaleRubricError(1) from None
+
+
 def _insert_version(latest: _Latest, spec: RubricSpec, rows: dict) -> int:
     """Write the version's rows: one statement per table (and one to read back the
     competencies' ids, which their anchors and questions point at)."""
     rubric_id = latest.rubric_id
     if rubric_id is None:
-        try:
-            with db.session.begin_nested():
-                rubric_id = db.session.scalar(
-                    sa.insert(Rubric)
-                    .values(key=spec.key, title=spec.title)
-                    .returning(Rubric.id)
-                )
-        except sa.exc.IntegrityError:  # the same new key, saved a moment before
-            raise StaleRubricError(1) from None
+        rubric_id = _insert_rubric(spec)
     else:
         db.session.execute(
             sa.update(Rubric).where(Rubric.id == rubric_id).values(title=spec.title)
