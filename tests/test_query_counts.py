@@ -16,7 +16,7 @@ PAGES = {
     "ta": [
         "/",
         "/loops/",
-        "/loops/?status=planned&sort=candidate&q=zoe",
+        "/loops/?status=planned&sort=oldest&q=zoe",
         "/loops/?sort=updated&page=2",
         "/requisitions/",
         "/requisitions/?status=open&sort=newest",
@@ -69,7 +69,12 @@ def world(app, make_user):
     with app.app_context():
         rubric_id = save_rubric(None, validate(dump(rubric())).rubric).version.rubric_id
         pair = (people["clara"].id, people["tom"].id)
-        loop_ids = populate(people["manager"].id, rubric_id, pair, 3)
+        # Past interviews (history, scorecards owed) and an upcoming one: every
+        # part of every page has rows in both measurements.
+        loop_ids = populate(
+            people["manager"].id, rubric_id, pair, 2, starts_at=_days(-2)
+        )
+        populate(people["manager"].id, rubric_id, pair, 1, start=2, starts_at=_days(2))
         loop = db.session.get(Loop, loop_ids[0])
         seat = next(
             s for s in loop.sessions[0].seats if s.interviewer_id == people["clara"].id
@@ -84,6 +89,14 @@ def world(app, make_user):
     return {"people": people, "ids": ids, "rubric_id": rubric_id}
 
 
+def _days(n: int):
+    from datetime import timedelta
+
+    from interview.timeutil import utcnow
+
+    return utcnow() + timedelta(days=n)
+
+
 def grow(app, make_user, world) -> None:
     """Many times the data: requisitions, loops, candidates, people and seats."""
     people = world["people"]
@@ -92,13 +105,14 @@ def grow(app, make_user, world) -> None:
     make_user(Role.HIRING_MANAGER)
     with app.app_context():
         pair = (people["clara"].id, people["tom"].id)
-        for batch in range(6):
+        for batch in range(6):  # past, upcoming and unscheduled interviews
             populate(
                 people["manager"].id,
                 world["rubric_id"],
                 pair,
                 10,
                 start=100 + 10 * batch,
+                starts_at=(_days(-3 - batch), _days(1 + batch), None)[batch % 3],
             )
 
 

@@ -3,7 +3,7 @@ of a version, and canonical YAML text. Export then import gives back the same sp
 
 import yaml
 
-from ..models import Anchor, Competency, Question, RubricVersion, ScaleLevel
+from ..models import Competency, RubricVersion
 from .schema import RubricSpec
 
 
@@ -98,41 +98,3 @@ def version_rows(spec: RubricSpec) -> dict:
             for c in spec.competencies
         ],
     }
-
-
-def build_version(spec: RubricSpec, number: int) -> RubricVersion:
-    """Make the rows of a new version (not yet added to a session)."""
-    return RubricVersion(
-        number=number,
-        title=spec.title,
-        description=spec.description,
-        job_families=list(spec.job_families),
-        weight_reason=spec.weight_reason,
-        source_yaml=to_yaml(spec),
-        levels=[ScaleLevel(value=lv.value, label=lv.label) for lv in spec.scale],
-        competencies=[
-            Competency(
-                position=position,
-                key=c.key,
-                name=c.name,
-                definition=c.definition,
-                weight=c.weight,
-                assessed_by=c.assessed_by,
-                lead_discipline=c.lead_discipline,
-                min_level=c.min_level,
-                positive_evidence=list(c.evidence.positive),
-                negative_evidence=list(c.evidence.negative),
-                clinical_cues=c.cues.clinical,
-                technical_cues=c.cues.technical,
-                anchors=[
-                    Anchor(level=lv, text=text)
-                    for lv, text in sorted(c.anchors.items())
-                ],
-                questions=[
-                    Question(position=i, text=q.text, probes=list(q.probes))
-                    for i, q in enumerate(c.questions)
-                ],
-            )
-            for position, c in enumerate(spec.competencies)
-        ],
-    )

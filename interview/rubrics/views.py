@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..db import reading
 from ..extensions import db
 from ..forms import mark_control_characters
-from ..models import Competency, Role, Rubric, RubricVersion
+from ..models import Role, Rubric, RubricVersion
 from ..permissions import role_required
 from ..text import first_control_character
 from . import operations as ops
@@ -44,16 +44,6 @@ def _load(key: str) -> Rubric:
     return ops.find_rubric(key) or abort(404)
 
 
-# A version whole (scale, competencies, anchors, questions) in four statements,
-# however many competencies it has.
-VERSION_LOADS = (
-    selectinload(RubricVersion.levels),
-    selectinload(RubricVersion.competencies).options(
-        selectinload(Competency.anchors), selectinload(Competency.questions)
-    ),
-)
-
-
 def _version(rubric: Rubric, number: int | None) -> RubricVersion:
     if number is None:
         found = ops.latest_version(rubric)
@@ -62,7 +52,7 @@ def _version(rubric: Rubric, number: int | None) -> RubricVersion:
     if found is None:
         abort(404)
     return db.session.get(
-        RubricVersion, found.id, options=VERSION_LOADS, populate_existing=True
+        RubricVersion, found.id, options=ops.VERSION_LOADS, populate_existing=True
     )
 
 

@@ -15,7 +15,7 @@ after the lock is held, never with it.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -24,7 +24,6 @@ from ..models import (
     InterviewSession,
     Loop,
     PanelSeat,
-    Rating,
     RubricVersion,
     Scorecard,
 )
@@ -46,50 +45,20 @@ def _seat_statement():
     )
 
 
-def seat_for_kit(seat_id: int) -> PanelSeat | None:
-    """The seat with all the kit page shows (five queries; none from the template)."""
-    statement = (
-        _seat_statement()
-        .where(PanelSeat.id == seat_id)
-        .options(
-            contains_eager(PanelSeat.session)
-            .contains_eager(InterviewSession.loop)
-            .options(
-                joinedload(Loop.requisition, innerjoin=True),
-                joinedload(Loop.candidate, innerjoin=True),
-            ),
-            joinedload(PanelSeat.scorecard)
-            .selectinload(Scorecard.ratings)
-            .joinedload(Rating.competency),
-            contains_eager(PanelSeat.session)
-            .selectinload(InterviewSession.competencies)
-            .options(
-                joinedload(Competency.questions), selectinload(Competency.anchors)
-            ),
-        )
-    )
-    return db.session.scalars(statement).unique().one_or_none()
-
-
-def seat_for_write(seat_id: int, with_kit: bool = False) -> PanelSeat | None:
+def seat_for_write(seat_id: int) -> PanelSeat | None:
     """The seat locked for a write, with its scorecard and ratings read after the lock.
 
     Two queries: the seat FOR UPDATE (its loop FOR SHARE on PostgreSQL; SQLite's
     write lock is taken at BEGIN IMMEDIATE) with the session's competencies and the
-    scale, then the scorecard with its ratings. ``with_kit`` also loads what the
-    kit page needs to show the form again (anchors and questions).
+    scale, then the scorecard with its ratings.
     """
-    competencies = contains_eager(PanelSeat.session).joinedload(
-        InterviewSession.competencies
-    )
-    if with_kit:
-        competencies = competencies.options(
-            selectinload(Competency.anchors), selectinload(Competency.questions)
-        )
-    else:
-        competencies = competencies.load_only(
+    competencies = (
+        contains_eager(PanelSeat.session)
+        .joinedload(InterviewSession.competencies)
+        .load_only(
             Competency.id, Competency.key, Competency.name, Competency.rubric_version_id
         )
+    )
     statement = (
         _seat_statement()
         .where(PanelSeat.id == seat_id)
