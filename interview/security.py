@@ -3,7 +3,7 @@ redirects."""
 
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from .db import check_visitor_when_writing, reading
@@ -59,9 +59,13 @@ def _query_texts(args) -> list[str]:
 
 def refuse_control_characters():
     """Answer an address holding a control character with a clear 400 page."""
-    from .errors import render_error
+    from .errors import render_error, wants_json
 
     if (problem := url_problem(request.path, request.args)) is not None:
+        if wants_json():  # a picker's search: its script shows the message
+            response = jsonify(ok=False, retry=False, message=problem)
+            response.status_code = 400
+            return response
         return render_error(400, problem)
     return None
 

@@ -379,3 +379,14 @@ def test_page_links_ignore_arguments_that_are_not_the_lists(
     links = re.findall(r'href="([^"]*page=2[^"]*)"', page)
     assert links and all(extra.split("=")[0] not in link for link in links)
     assert all(link.startswith("/") for link in links)
+
+
+def test_after_a_search_focus_goes_to_the_result_count(client, auth, world):
+    """Without JavaScript a search reloads the page: the count of what was found
+    takes the focus, so that a screen reader says it; a bare list keeps focus alone."""
+    auth.login(world["ta"])
+    searched = get(client, "/candidates/?q=zoe")
+    assert re.search(
+        r'<p class="list-summary" role="status" tabindex="-1" autofocus>', searched
+    )
+    assert "autofocus" not in get(client, "/candidates/")

@@ -773,3 +773,16 @@ def test_the_pickers_cost_the_same_queries_with_3_or_300_people(
         db.session.commit()
     many = [_statements(app, client, url) for url in urls]
     assert many == few
+
+
+def test_a_refused_search_answers_the_picker_in_json(client, auth, ta):
+    """A control character in a type-ahead search gets the reason as JSON, which the
+    picker shows, instead of an HTML page it cannot read."""
+    auth.login(ta)
+    response = client.get(
+        "/candidates/search?q=zoe%00", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "U+0000" in response.get_json()["message"]
+    page = client.get("/candidates/?q=zoe%00")
+    assert page.status_code == 400 and "U+0000" in page.get_data(as_text=True)

@@ -88,15 +88,21 @@
         headers: { Accept: "application/json" },
         signal: pending.signal
       }).then(function (response) {
-        if (!response.ok) throw new Error(response.status);
-        return response.json();
+        return response.json().catch(function () { return null; }).then(function (data) {
+          if (response.ok && data) return data;
+          var failure = new Error(String(response.status));
+          failure.said = data && data.message;  // a refused search says why
+          throw failure;
+        });
       }).then(function (data) {
         if (kind === "select") drawOptions(list, data.results);
         else drawRadios(list, data.results);
         if (status) status.textContent = data.summary;
       }).catch(function (error) {
         if (error.name === "AbortError") return;
-        if (status) status.textContent = "The search did not answer; press Search to try again.";
+        if (status) {
+          status.textContent = error.said || "The search did not answer; press Search to try again.";
+        }
       });
     }
 
