@@ -157,21 +157,29 @@
       var wanted = words(input.value);
       var chosen = select.value;
       var shown = 0;
+      // Every typed word starts a word of the zone's name or description ("utc"
+      // is not found inside "Dutch"); the chosen zone stays, but is not counted.
+      function found(option) {
+        var names = fold(option.textContent + " " + option.value).split(/[^a-z0-9+-]+/);
+        return wanted.every(function (w) {
+          return names.some(function (name) { return name.indexOf(w) === 0; });
+        });
+      }
       function matches(option) {
-        var text = fold(option.textContent + " " + option.value);
-        return option.value === chosen || wanted.every(function (w) { return text.indexOf(w) !== -1; });
+        var hit = found(option);
+        if (hit) shown += 1;
+        return hit || option.value === chosen;
       }
       var nodes = [];
       original.forEach(function (node) {
         if (node.tagName === "OPTGROUP") {
           var group = node.cloneNode(false);
           Array.prototype.forEach.call(node.children, function (option) {
-            if (matches(option)) { group.appendChild(option.cloneNode(true)); shown += 1; }
+            if (matches(option)) group.appendChild(option.cloneNode(true));
           });
           if (group.children.length) nodes.push(group);
         } else if (matches(node)) {
           nodes.push(node.cloneNode(true));
-          shown += 1;
         }
       });
       select.replaceChildren.apply(select, nodes);
