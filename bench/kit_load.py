@@ -190,23 +190,28 @@ def modest_database(backend: str, folder: Path) -> str:
     return url
 
 
+def _ta_and_requisition():
+    """A talent acquisition account and the first requisition with a plan."""
+    from interview.extensions import db
+    from interview.models import Requisition, Role, User
+
+    ta = db.session.scalar(sa.select(User).where(User.role == Role.TALENT_ACQUISITION))
+    requisition = db.session.scalars(
+        sa.select(Requisition).where(Requisition.plan.any()).order_by(Requisition.id)
+    ).first()
+    return ta, requisition
+
+
 def _seat_bench_interviewers(url: str) -> None:
     from interview.auth.operations import set_password
     from interview.extensions import db
     from interview.loops.operations import create_loop
-    from interview.models import Candidate, Discipline, Requisition, Role, User
+    from interview.models import Candidate, Discipline, Role, User
     from interview.timeutil import utcnow
 
     app = create_app({**_config(url), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
-        ta = db.session.scalar(
-            sa.select(User).where(User.role == Role.TALENT_ACQUISITION)
-        )
-        requisition = db.session.scalars(
-            sa.select(Requisition)
-            .where(Requisition.plan.any())
-            .order_by(Requisition.id)
-        ).first()
+        ta, requisition = _ta_and_requisition()
         for n in range(BENCH_SEATS):
             person = User(
                 email=f"bench{n}@interviewers.example",
@@ -444,7 +449,7 @@ def heavy_writes(url: str) -> dict:
     """Each candidate write's duration, run in this process as the app runs it."""
     from interview.extensions import db
     from interview.loops.operations import create_loop
-    from interview.models import Candidate, Requisition, Role, User
+    from interview.models import Candidate
     from interview.rubrics.operations import save_rubric
     from interview.rubrics.schema import validate
 
@@ -462,14 +467,7 @@ def heavy_writes(url: str) -> dict:
         return run
 
     def new_loop():
-        ta = db.session.scalar(
-            sa.select(User).where(User.role == Role.TALENT_ACQUISITION)
-        )
-        requisition = db.session.scalars(
-            sa.select(Requisition)
-            .where(Requisition.plan.any())
-            .order_by(Requisition.id)
-        ).first()
+        ta, requisition = _ta_and_requisition()
         person = Candidate(name="Heavy Write", email=f"h{time.time_ns()}@bench.example")
         db.session.add(person)
         create_loop(ta, requisition, person)
