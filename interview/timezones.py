@@ -12,6 +12,19 @@ canonical name, comment). That file ships both with the system data
 place ``zoneinfo`` loads zones from: ``zoneinfo.TZPATH`` first, the package second.
 A name is offered when it is in ``zone.tab`` and loadable, plus "UTC".
 
+Each label starts with the place people type, then says where it applies, its IANA
+name and its standard offset: "Kyiv — Ukraine · Europe/Kyiv · UTC+02:00". A closed
+select jumps to the option whose label starts with what is typed, so without
+JavaScript typing "kyiv" (or "new york") finds the zone; within a region the zones
+are sorted by that label. The standard offset is the smaller of mid-January's and
+mid-July's (winter time in either hemisphere, GMT for Dublin), as Windows lists them.
+
+Former names: ``tzdata.zi``'s "L" lines (``L Europe/Kyiv Europe/Kiev``) say which
+older names now mean a zone; each offered zone carries them (``Zone.former``) so the
+filter finds Europe/Kyiv by "Kiev" and America/New_York by "US/Eastern". Names that
+link to one target are one group: "UTC" is itself a link to Etc/UTC, so "Zulu" and
+"Etc/UTC" find UTC.
+
 An older name saved before this list existed stays valid (``is_loadable``) and is shown
 as it is, with the canonical name it stands for where ``tzdata.zi`` says (its "L"
 lines: ``L America/New_York US/Eastern``). Pure: no Flask, no database.
@@ -20,6 +33,8 @@ lines: ``L America/New_York US/Eastern``). Pure: no Flask, no database.
 import functools
 import zoneinfo
 from dataclasses import dataclass
+from datetime import UTC as UTC_TZ
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -78,7 +93,8 @@ COMMON: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True)
 class Zone:
     name: str
-    label: str  # e.g. "America/Chicago — United States, Central (most areas)"
+    label: str  # "Chicago — United States, Central (most areas) · America/Chicago · …"
+    former: tuple[str, ...] = ()  # older names meaning this zone: ("US/Central",)
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,50 @@ def parse_links(text: str) -> dict[str, str]:
         if len(parts) == 3 and parts[0] == "L":
             links[parts[2]] = parts[1]
     return links
+
+
+def group_links(links: dict[str, str], offered) -> dict[str, tuple[str, ...]]:
+    """The other names of each offered zone: every name linked to the same target,
+    the target included ({"Europe/Kyiv": ("Europe/Kiev", ...), "UTC": ("Etc/UTC",
+    "Zulu", ...)}), sorted."""
+    together: dict[str, set[str]] = {}
+    for alias, target in links.items():
+        together.setdefault(target, {target}).add(alias)
+    found = {}
+    for names in together.values():
+        for name in names & set(offered):
+            found[name] = tuple(sorted(names - {name}))
+    return found
+
+
+def place(name: str) -> str:
+    """Where a zone is named after, as people write it: "America/New_York" -> "New
+    York", "America/Argentina/Buenos_Aires" -> "Buenos Aires"."""
+    return name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def standard_offset(name: str, year: int) -> str:
+    """ "UTC+05:30": the smaller of the zone's offsets in mid-January and mid-July of
+    ``year``, that is its winter time in either hemisphere."""
+    zone = zoneinfo.ZoneInfo(name)
+    offset = min(
+        datetime(year, month, 15, 12, tzinfo=UTC_TZ).astimezone(zone).utcoffset()
+        for month in (1, 7)
+    )
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02}:{minutes:02}"
+
+
+def place_label(name: str, where: str, year: int) -> str:
+    """ "Kyiv — Ukraine · Europe/Kyiv · UTC+02:00": the place first, for a closed
+    select jumps to what is typed; ``where`` left out when it only repeats the place."""
+    if name == UTC:
+        return f"UTC — {where}" if where else UTC
+    shown = place(name)
+    lead = f"{shown} — {where}" if where and where != shown else shown
+    return f"{lead} · {name} · {standard_offset(name, year)}"
 
 
 def _data_file(name: str) -> str:
@@ -150,6 +210,11 @@ def _links() -> dict[str, str]:
     return parse_links(_data_file("tzdata.zi"))
 
 
+def former_names(name: str) -> tuple[str, ...]:
+    """The older names that now mean this zone ("Europe/Kiev" for "Europe/Kyiv")."""
+    return group_links(_links(), _described()).get(name, ())
+
+
 def canonical_zones() -> tuple[str, ...]:
     """The names offered: canonical IANA zones this machine can load, and "UTC"."""
     return tuple(_described())
@@ -170,34 +235,48 @@ def alias_target(name: str) -> str | None:
 
 
 def label(name: str) -> str:
-    """ "Asia/Kolkata — India"; an older name says what it stands for."""
-    shown = name.replace("_", " ")
-    if where := _described().get(name):
-        return shown if name == UTC else f"{shown} — {where}"
+    """ "Kolkata — India · Asia/Kolkata · UTC+05:30"; an older name says what it
+    stands for ("US/Eastern — older name for America/New_York")."""
+    if name in (described := _described()):
+        return place_label(name, described[name], datetime.now(UTC_TZ).year)
     target = alias_target(name)
+    shown = name.replace("_", " ")
     return f"{shown} — older name" + (f" for {target}" if target else "")
 
 
-def groups(current: str | None = None) -> list[Group]:
+def groups(current: str | None = None, year: int | None = None) -> list[Group]:
     """The choices: a saved older name first (if ``current`` is one), the common
-    zones, then every canonical zone by region (America, Europe...). Each name is
-    offered once: a common zone is not repeated in its region."""
+    zones, then every canonical zone by region (America, Europe...), sorted by place
+    within a region. Each name is offered once: a common zone is not repeated in its
+    region. Offsets are those of ``year`` (this year by default)."""
+    year = year or datetime.now(UTC_TZ).year
     described = _described()
+    former = group_links(_links(), described)
     result = []
     if current and not is_canonical(current) and is_loadable(current):
         result.append(Group("Saved", (Zone(current, label(current)),)))
-    # Labels start with the zone's name: a closed select jumps to what is typed.
     common = tuple(
-        Zone(name, f"{name.replace('_', ' ')} — {text}" if name != UTC else text)
+        _zone(name, described[name] if name == UTC else text, year, former)
         for name, text in COMMON
         if name in described
     )
     result.append(Group("Common", common))
     taken = {z.name for z in common}
     regions: dict[str, list[Zone]] = {}
-    for name in described:
+    for name, where in described.items():
         if name not in taken:
             region = name.split("/")[0] if "/" in name else "Other"
-            regions.setdefault(region, []).append(Zone(name, label(name)))
-    result += [Group(region, tuple(zones)) for region, zones in regions.items()]
+            regions.setdefault(region, []).append(_zone(name, where, year, former))
+    for region, zones in regions.items():
+        result.append(Group(region, tuple(sorted(zones, key=_by_place))))
     return result
+
+
+def _zone(name: str, where: str, year: int, former: dict) -> Zone:
+    return Zone(name, place_label(name, where, year), former.get(name, ()))
+
+
+def _by_place(zone: Zone) -> tuple[str, str]:
+    """By place alone, so that "Bahia" comes before "Bahia Banderas" and a closed
+    select finds it first."""
+    return place(zone.name).casefold(), zone.name

@@ -59,13 +59,25 @@ def zone_options(selected: str | None) -> Markup:
     was most of a loop page's time."""
     parts = []
     for group in timezones.groups(selected):
-        options = "".join(
-            f'<option value="{escape(z.name)}"'
-            f"{' selected' if z.name == selected else ''}>{escape(z.label)}</option>"
-            for z in group.zones
-        )
+        options = "".join(_zone_option(z, z.name == selected) for z in group.zones)
         parts.append(f'<optgroup label="{escape(group.label)}">{options}</optgroup>')
     return Markup("".join(parts))
+
+
+def _zone_option(zone: timezones.Zone, selected: bool) -> str:
+    """One zone; its former names (Europe/Kiev) in data-former for picker.js."""
+    former = f' data-former="{escape(" ".join(zone.former))}"' if zone.former else ""
+    chosen = " selected" if selected else ""
+    return (
+        f'<option value="{escape(zone.name)}"{former}{chosen}>'
+        f"{escape(zone.label)}</option>"
+    )
+
+
+ZONE_HINT = (
+    "Listed by city, the common ones first. With the list focused, type a city's "
+    "name (yours, or a large one in your time zone, such as Chicago) to jump to it."
+)
 
 
 class ZoneSelect:
@@ -82,13 +94,16 @@ class ZoneSelect:
 class ZoneField(SelectField):
     """A time zone picker: a normal select, which picker.js gives a filter box.
 
-    Any name the system can load is accepted, so an account or session saved with an
-    older name (before the list offered canonical names only) saves unchanged."""
+    Without JavaScript a closed select jumps to the option whose label starts with
+    what is typed: the labels start with the place (timezones.py), and the hint says
+    so. Any name the system can load is accepted, so an account or session saved with
+    an older name (before the list offered canonical names only) saves unchanged."""
 
     widget = ZoneSelect()
 
     def __init__(self, label="Time zone", **kwargs):
         render_kw = {"data-zone-filter": "", **kwargs.pop("render_kw", {})}
+        kwargs.setdefault("description", ZONE_HINT)
         super().__init__(label, default=timezones.UTC, render_kw=render_kw, **kwargs)
 
     def pre_validate(self, form) -> None:

@@ -10,8 +10,10 @@
  *    A form marked data-picker-lazy (a seat) asks once, unasked, when its search box
  *    or its list is focused or pointed at: the page lists nobody up front.
  * 2. A select marked data-zone-filter gets a filter box above it: typing narrows the
- *    options (and their groups) to those holding every word typed, accents and case
- *    aside; the selected zone always stays, so filtering never changes the value.
+ *    options (and their groups) to those where every word typed starts a word of the
+ *    label, the zone's name or one of its former names (data-former: "Kiev" finds
+ *    Europe/Kyiv, "US/Eastern" America/New_York), accents and case aside; the
+ *    selected zone always stays, uncounted, so filtering never changes the value.
  */
 (function () {
   "use strict";
@@ -127,6 +129,38 @@
 
   /* --- 2. Filtering a long select (time zones) ------------------------------ */
 
+  /* The words a typed word may start, from the label, the name and the former names:
+   * each as written ("us/eastern"), each part of a name ("new_york"), each plain
+   * word ("new", "york"), and the offset with its sign only ("+5:30", "+05:30"), so
+   * that "utc" finds UTC, not every zone. Kept on the option once made. */
+  var OFFSET = /utc([+-])(\d\d):(\d\d)/;
+
+  function zoneWords(option) {
+    if (option._zoneWords) return option._zoneWords;
+    var text = fold(option.textContent);
+    var result = [];
+    var offset = OFFSET.exec(text);
+    if (offset) {
+      result.push(offset[1] + offset[2] + ":" + offset[3]);
+      result.push(offset[1] + Number(offset[2]) + ":" + offset[3]);
+      text = text.replace(OFFSET, " ");
+    }
+    var names = [option.value].concat((option.dataset.former || "").split(" "));
+    fold(text + " " + names.join(" ")).split(/[\s,;·—()]+/).forEach(function (word) {
+      if (!word) return;
+      result.push(word);
+      word.split("/").slice(1).forEach(function (part) { result.push(part); });
+      word.split(/[^a-z0-9]+/).forEach(function (part) { if (part) result.push(part); });
+    });
+    option._zoneWords = result;
+    return result;
+  }
+
+  /* A typed "UTC+5" or "GMT+5" means the offset "+5". */
+  function typedZoneWords(text) {
+    return words(text).map(function (w) { return w.replace(/^(?:utc|gmt)(?=[+-])/, ""); });
+  }
+
   function zoneFilter(select, index) {
     var original = Array.prototype.map.call(select.children, function (node) {
       return node.cloneNode(true);
@@ -154,13 +188,13 @@
     select.parentNode.insertBefore(box, select);
 
     input.addEventListener("input", function () {
-      var wanted = words(input.value);
+      var wanted = typedZoneWords(input.value);
       var chosen = select.value;
       var shown = 0;
-      // Every typed word starts a word of the zone's name or description ("utc"
-      // is not found inside "Dutch"); the chosen zone stays, but is not counted.
+      // Every typed word starts a word of the zone ("utc" is not found inside
+      // "Dutch"); the chosen zone stays, but is not counted.
       function found(option) {
-        var names = fold(option.textContent + " " + option.value).split(/[^a-z0-9+-]+/);
+        var names = zoneWords(option);
         return wanted.every(function (w) {
           return names.some(function (name) { return name.indexOf(w) === 0; });
         });

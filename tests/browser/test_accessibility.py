@@ -330,7 +330,7 @@ def test_talent_acquisition_creates_an_account_with_keyboard(
     expect(page.locator("#time_zone")).to_have_value("UTC")  # filtering keeps it
     page.keyboard.press("Tab")
     assert focused(page) == "time_zone"
-    page.keyboard.type("Europe/Berlin")
+    page.keyboard.type("Berlin")  # the labels start with the place
     expect(page.locator("#time_zone")).to_have_value("Europe/Berlin")
     page.keyboard.press("Tab")
     assert focused(page) == "weekly_interview_limit"

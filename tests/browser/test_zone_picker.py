@@ -1,0 +1,95 @@
+"""Finding a time zone in a real browser: without JavaScript a closed select jumps to
+the place typed (the labels start with it); with it, the filter box also knows the
+zones' former names ("Kiev", "Calcutta", "US/Eastern") and their offsets."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from interview.models import Role
+
+from .test_accessibility import sign_in
+
+FILTER = "Filter the time zones (city, country or region)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("kyiv", "Europe/Kyiv"),
+        ("Kolkata", "Asia/Kolkata"),
+        ("new york", "America/New_York"),
+        ("ho chi", "Asia/Ho_Chi_Minh"),
+        ("buenos", "America/Argentina/Buenos_Aires"),
+    ],
+)
+def test_without_javascript_typing_a_place_in_the_closed_select_finds_it(
+    new_context, make_account, typed, zone
+):
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/new")
+    expect(page.get_by_label(FILTER)).to_have_count(0)  # no script, no filter box
+    select = page.get_by_label("Time zone", exact=True)
+    expect(select).to_have_value("UTC")
+    expect(select).to_have_attribute("aria-describedby", "time_zone-hint")
+    expect(page.locator("#time_zone-hint")).to_contain_text("type a city's name")
+    select.focus()
+    page.keyboard.type(typed)
+    expect(select).to_have_value(zone)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Kiev", "Europe/Kyiv"),
+        ("calcutta", "Asia/Kolkata"),
+        ("Saigon", "Asia/Ho_Chi_Minh"),
+        ("US/Eastern", "America/New_York"),
+        ("europe/kiev", "Europe/Kyiv"),
+    ],
+)
+def test_the_filter_finds_a_zone_by_its_former_name(
+    page: Page, make_account, typed, zone
+):
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/new")
+    page.get_by_label(FILTER).fill(typed)
+    expect(page.locator("#time_zone-filter-status")).to_have_text("1 zone listed.")
+    select = page.locator("#time_zone")
+    # The chosen zone (UTC) stays listed, uncounted; the one found is the other.
+    values = [o.get_attribute("value") for o in select.locator("option").all()]
+    assert values == ["UTC", zone]
+    select.select_option(zone)
+    expect(select).to_have_value(zone)
+
+
+def test_the_filter_finds_zones_by_offset_and_utc_alone_by_utc(
+    page: Page, make_account
+):
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/new")
+    select = page.locator("#time_zone")
+    select.select_option("Europe/Berlin")
+    box = page.get_by_label(FILTER)
+    for typed in ("+5:30", "UTC+05:30", "gmt+5:30"):
+        box.fill(typed)
+        values = [o.get_attribute("value") for o in select.locator("option").all()]
+        assert values == ["Europe/Berlin", "Asia/Kolkata", "Asia/Colombo"], typed
+    box.fill("utc")
+    expect(page.locator("#time_zone-filter-status")).to_have_text("1 zone listed.")
+    values = [o.get_attribute("value") for o in select.locator("option").all()]
+    assert values == ["UTC", "Europe/Berlin"]
+    expect(select).to_have_value("Europe/Berlin")
+
+
+def test_the_session_zone_picker_on_the_loop_page_finds_former_names(
+    page: Page, make_account, demo_loop
+):
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/loops/{demo_loop['loop']}")
+    page.get_by_text("Time and place").first.click()
+    box = page.get_by_label(FILTER).first
+    box.fill("calcutta")
+    select = page.locator("select[data-zone-filter]").first
+    values = [o.get_attribute("value") for o in select.locator("option").all()]
+    assert values == ["UTC", "Asia/Kolkata"]
