@@ -33,6 +33,8 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Lists count and page through at most this many rows (paging.py says why).
+    LIST_COUNT_LIMIT = 10_000
     # A scorecard not submitted this many hours after its interview ended is overdue.
     FEEDBACK_DUE_HOURS = 24
     # The debrief packet: "A4" or "letter" (a reader may ask for the other one), and

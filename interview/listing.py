@@ -2,10 +2,10 @@
 the filters read from the query string (anything unexpected means no filter)."""
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request
 
 from .extensions import db
-from .paging import Page, PageRequest, clamp, offset
+from .paging import Page, PageRequest, bounded, clamp, offset
 from .search import MAX_QUERY
 
 
@@ -18,28 +18,44 @@ def count(query: sa.Select) -> int:
     return db.session.scalar(counted) or 0
 
 
+def count_upto(query: sa.Select, limit: int) -> int:
+    """How many rows ``query`` selects, counting no further than ``limit + 1``: the
+    database stops at the first ``limit + 1`` rows, in whatever order is cheapest."""
+    rows = (
+        query.with_only_columns(sa.literal(1), maintain_column_froms=True)
+        .order_by(None)
+        .limit(limit + 1)
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(rows)) or 0
+
+
 def paginate(
     query: sa.Select, request: PageRequest, order_by: list, load=(), deferred=True
 ) -> Page:
     """The requested page of ``query`` (or the nearest that exists) in ``order_by``
-    order, which must end in a unique column so that pages never overlap.
+    order, which must end in a unique column so that pages never overlap. Pages
+    stop at the ``LIST_COUNT_LIMIT`` setting's number of rows (paging.py says why).
 
     ``deferred``: the page's keys are found first, walking only the order's index
     (a deep page skips index entries, not rows), then those rows are loaded with
     the ``load`` options; the order may then use only the listed entity's columns.
     """
-    total = count(query)
+    limit = current_app.config["LIST_COUNT_LIMIT"]
+    total, more = bounded(count_upto(query, limit), limit)
     request = clamp(request, total)
     if not total:
         return Page([], request.page, request.size, total, request.sort)
-    page = query.order_by(*order_by).limit(request.size).offset(offset(request))
+    start = offset(request)
+    page = query.order_by(*order_by).limit(min(request.size, total - start))
+    page = page.offset(start)
     if deferred:
         entity = query.column_descriptions[0]["entity"]
         key = sa.inspect(entity).primary_key[0]
         keys = page.with_only_columns(key, maintain_column_froms=True)
         page = sa.select(entity).where(key.in_(keys)).order_by(*order_by)
     rows = db.session.scalars(page.options(*load)).unique().all()
-    return Page(rows, request.page, request.size, total, request.sort)
+    return Page(rows, request.page, request.size, total, request.sort, more)
 
 
 def query_text() -> str:

@@ -3,6 +3,11 @@
 Pure: it reads plain query arguments and counts, so every list shares one rule. A page
 number, size or order out of range gets the nearest valid one, never an error and
 never an unbounded query.
+
+A list counts its rows only up to a limit (``LIST_COUNT_LIMIT``, 10,000) and shows no page past it ("more
+than 10,000 candidates: search or filter to narrow them"), as mail and code search
+do: counting or skipping 100,000 rows would make the page as slow as the table is
+big, and nobody reads the 2,000th page of an alphabetical list.
 """
 
 from collections.abc import Mapping, Sequence
@@ -28,6 +33,7 @@ class Page:
     size: int
     total: int
     sort: str
+    more: bool = False  # more rows than ``total`` match (the count stopped there)
 
     @property
     def pages(self) -> int:
@@ -82,6 +88,12 @@ def page_request(
     page = max(1, _number(args.get("page"), 1))
     sort = args.get("sort")
     return PageRequest(page, size, sort if sort in sorts else sorts[0])
+
+
+def bounded(counted: int, limit: int) -> tuple[int, bool]:
+    """A count taken with ``limit + 1`` as its ceiling: how many rows to page
+    through, and whether more match."""
+    return (limit, True) if counted > limit else (counted, False)
 
 
 def clamp(request: PageRequest, total: int) -> PageRequest:

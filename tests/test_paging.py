@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interview.paging import SIZES, Page, clamp, offset, page_request
+from interview.paging import SIZES, Page, bounded, clamp, offset, page_request
 from interview.search import MAX_QUERY, MAX_TERMS, fold, like_pattern, search_key, terms
 
 any_text = st.text(max_size=30) | st.sampled_from(
@@ -70,3 +70,17 @@ def test_folding_examples():
     )
     assert terms("  Zoë zoe ZOË ") == ["zoe"]
     assert like_pattern("50%_a\\b") == "%50\\%\\_a\\\\b%"
+
+
+@given(
+    counted=st.integers(0, 10**6),
+    limit=st.integers(1, 10**5),
+    page=any_text,
+    size=any_text,
+)
+def test_a_bounded_count_never_offers_a_page_past_the_limit(counted, limit, page, size):
+    total, more = bounded(min(counted, limit + 1), limit)
+    assert more == (counted > limit)
+    assert total == min(counted, limit)
+    shown = clamp(page_request({"page": page, "size": size}, ["x"]), total)
+    assert offset(shown) < max(limit, 1)
