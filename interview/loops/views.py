@@ -104,11 +104,11 @@ def new_loop(requisition_id: int):
                 )
                 return redirect(url_for(".loop", loop_id=loop.id))
     found = find_candidates(form.q.data or "")
-    if candidate is not None and candidate.id not in {c.id for c in found.results}:
-        found.results.insert(0, candidate)  # the one chosen stays in sight
+    # The one chosen stays in sight, marked, apart from the matches.
+    kept = candidate if candidate not in found.results else None
     status = 422 if form.errors or form.form_errors else 200
     page = render_template(
-        "loops/new_loop.html", form=form, requisition=req, found=found
+        "loops/new_loop.html", form=form, requisition=req, found=found, kept=kept
     )
     return page, status
 

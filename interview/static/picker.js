@@ -5,8 +5,10 @@
  *    asks the URL for at most 20 matches ({results: [{id, name, email}], summary})
  *    and redraws the choices in place: radio buttons (data-picker-kind="radio", the
  *    default) or a select's options (data-picker-kind="select"). The choice already
- *    made and options marked data-keep (nobody, the seat's holder) always stay. The
- *    sentence counting the matches (data-picker-status) is a polite live region.
+ *    made and options marked data-keep (nobody, the seat's holder) always stay; a
+ *    radio button kept although the search does not match it comes first, says so,
+ *    and is not counted. The sentence counting the matches (data-picker-status) is a
+ *    polite live region.
  *    A form marked data-picker-lazy (a seat) asks once, unasked, when its search box
  *    or its list is focused or pointed at: the page lists nobody up front.
  * 2. A select marked data-zone-filter gets a filter box above it: typing narrows the
@@ -26,11 +28,15 @@
 
   /* --- 1. Type-ahead over a JSON search ------------------------------------ */
 
+  /* A candidate's radio button, as the new-loop template draws it: "Chosen" shows
+   * while it is checked (style.css). */
   function radio(list, item, checked) {
     var label = document.createElement("label");
     var input = document.createElement("input");
     var hint = document.createElement("span");
+    var tag = document.createElement("span");
     label.className = "check";
+    label.dataset.name = item.name;
     input.type = "radio";
     input.name = list.dataset.name || "candidate_id";
     input.value = String(item.id);
@@ -38,21 +44,40 @@
     input.checked = checked;
     hint.className = "hint";
     hint.textContent = " · " + (item.email || "no email");
+    tag.className = "chosen-tag";
+    tag.textContent = "Chosen";
     label.appendChild(input);
     label.appendChild(document.createTextNode(" " + item.name));
     label.appendChild(hint);
+    label.appendChild(tag);
+    return label;
+  }
+
+  /* The choice made stays, first, when a search no longer matches it: marked as
+   * such, and not counted with the matches. */
+  function keptChoice(label) {
+    if (!label.classList.contains("kept-choice")) {
+      var note = document.createElement("span");
+      note.className = "hint kept-note";
+      note.textContent = "(your earlier choice, not a match)";
+      label.classList.add("kept-choice");
+      label.appendChild(note);
+    }
     return label;
   }
 
   function drawRadios(list, results) {
     var chosen = list.querySelector("input[type=radio]:checked");
     var keep = chosen && !results.some(function (r) { return String(r.id) === chosen.value; });
-    var kept = keep ? chosen.closest("label") : null;
+    var kept = keep ? keptChoice(chosen.closest("label")) : null;
     list.replaceChildren();
     if (kept) list.appendChild(kept);
     results.forEach(function (item) {
       list.appendChild(radio(list, item, !!chosen && chosen.value === String(item.id)));
     });
+    if (!kept) return "";
+    return " Your choice, " + kept.dataset.name +
+      ", stays listed first; it is not among the matches.";
   }
 
   function drawOptions(select, results) {
@@ -97,9 +122,10 @@
           throw failure;
         });
       }).then(function (data) {
+        var kept = "";
         if (kind === "select") drawOptions(list, data.results);
-        else drawRadios(list, data.results);
-        if (status) status.textContent = data.summary;
+        else kept = drawRadios(list, data.results);
+        if (status) status.textContent = data.summary + kept;
       }).catch(function (error) {
         if (error.name === "AbortError") return;
         if (status) {

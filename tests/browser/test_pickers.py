@@ -2,6 +2,8 @@
 picker answer as one types, the time zone filter narrows the list without changing
 the value, and axe-core finds nothing serious on the new-loop page."""
 
+import uuid
+
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -10,7 +12,7 @@ from interview.extensions import db
 from interview.models import Candidate, Discipline, Loop, Role
 from interview.search import search_key
 
-from .test_accessibility import BLOCKING_IMPACTS, describe, sign_in
+from .test_accessibility import BLOCKING_IMPACTS, _assert_axe_clean, describe, sign_in
 
 
 def _add_candidates(live_app, people) -> None:
@@ -157,3 +159,61 @@ def test_the_conflict_picker_finds_an_interviewer_as_one_types(
     expect(page.locator(".flash-success")).to_contain_text(
         "Petra Quist will not be seated on Amara Nwosu's panels."
     )
+
+
+def test_a_chosen_candidate_kept_by_a_new_search_says_so_and_is_not_counted(
+    page: Page, live_app, make_account, demo_loop
+):
+    # Names of this test's own: the live database outlives a test on SQLite.
+    tag = uuid.uuid4().hex[:8]
+    zelda, sams = f"Zelda {tag}", [f"Quill {tag} {i}" for i in range(3)]
+    _add_candidates(
+        live_app,
+        [(zelda, f"zelda.{tag}@elsewhere.example")]
+        + [(name, f"quill{i}.{tag}@example.org") for i, name in enumerate(sams)],
+    )
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    search = page.get_by_label("Find the candidate by name or email")
+    status = page.locator("#candidate-summary")
+    choices = page.locator("#candidate-choices")
+    search.fill(f"zelda {tag}")
+    expect(status).to_have_text(f"1 candidate matches “zelda {tag}”.")
+    chosen = page.get_by_role("radio", name=zelda)
+    expect(choices.locator(".chosen-tag:visible")).to_have_count(0)
+    chosen.check()
+    # The choice says so, in its name too (what a screen reader reads).
+    email = f"zelda.{tag}@elsewhere.example"
+    expect(chosen).to_have_accessible_name(f"{zelda} · {email} Chosen")
+    expect(choices.locator(".chosen-tag:visible")).to_have_text(["Chosen"])
+
+    search.fill(f"quill {tag}")
+    expect(status).to_have_text(
+        f"3 candidates match “quill {tag}”. Your choice, {zelda}, stays listed "
+        "first; it is not among the matches."
+    )
+    # Kept first, checked, marked; the matches are counted without it.
+    expect(page.get_by_role("radio")).to_have_count(4)
+    expect(choices.locator("label.check:not(.kept-choice)")).to_have_count(3)
+    expect(choices.locator("label.check").first).to_have_class("check kept-choice")
+    expect(chosen).to_be_checked()
+    expect(chosen).to_have_accessible_name(
+        f"{zelda} · {email} Chosen (your earlier choice, not a match)"
+    )
+    _assert_axe_clean(page)
+
+    # Choosing a match moves the mark; the earlier choice keeps its note only.
+    other = page.get_by_role("radio", name=sams[1])
+    other.check()
+    expect(other).to_have_accessible_name(
+        f"{sams[1]} · quill1.{tag}@example.org Chosen"
+    )
+    expect(choices.locator(".chosen-tag:visible")).to_have_count(1)
+    expect(chosen).to_have_accessible_name(
+        f"{zelda} · {email} (your earlier choice, not a match)"
+    )
+    # The next search lists the matches alone: nothing is kept that is not chosen.
+    search.fill(f"{tag} quill")
+    expect(status).to_have_text(f"3 candidates match “{tag} quill”.")
+    expect(page.get_by_role("radio")).to_have_count(3)
+    expect(other).to_be_checked()

@@ -1,0 +1,76 @@
+"""Starting a loop without JavaScript: a candidate chosen but refused (the requisition
+cannot start loops yet) stays chosen and marked, apart from the search's matches."""
+
+import re
+
+import pytest
+
+from interview.extensions import db
+from interview.models import Candidate, Discipline, Requisition, Role
+
+
+@pytest.fixture
+def refused(app, make_user):
+    """A requisition without a rubric (starting a loop is refused) and two people."""
+    ta = make_user(Role.TALENT_ACQUISITION)
+    manager = make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        requisition = Requisition(
+            title="Ward clerk",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=manager.id,
+        )
+        zoe = Candidate(name="Zoë Adams", email="zoe@example.org")
+        lukas = Candidate(name="Lukas Becker", email="lukas@example.org")
+        db.session.add_all([requisition, zoe, lukas])
+        db.session.commit()
+        return {
+            "ta": ta,
+            "url": f"/requisitions/{requisition.id}/loops/new",
+            "zoe": zoe.id,
+        }
+
+
+def _choices(page: str) -> list[str]:
+    """The labels of the candidate radio buttons, tags and notes as plain text."""
+    block = page.split('id="candidate-choices">')[1].split("</div>")[0]
+    labels = re.findall(r"<label[^>]*>(.*?)</label>", block, re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", label).split()) for label in labels]
+
+
+def test_a_refused_choice_the_search_does_not_match_is_kept_marked_and_uncounted(
+    client, auth, refused
+):
+    auth.login(refused["ta"])
+    response = client.submit(
+        refused["url"], {"q": "lukas", "candidate_id": str(refused["zoe"])}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Give the requisition a rubric before starting loops." in page
+    assert _choices(page) == [
+        "Zoë Adams · zoe@example.org Chosen (your earlier choice, not a match)",
+        "Lukas Becker · lukas@example.org Chosen",  # the tag shows only if checked
+    ]
+    assert re.search(
+        r'<label class="check kept-choice"[^>]*><input type="radio" '
+        rf'name="candidate_id" value="{refused["zoe"]}" id="candidate-\d+" checked>',
+        page,
+    )
+    assert page.count(" checked>") == 1
+    summary = re.search(r'id="candidate-summary"[^>]*>([^<]*)</p>', page).group(1)
+    assert summary == (
+        "1 candidate matches “lukas”. Your choice, Zoë Adams, stays listed first; "
+        "it is not among the matches."
+    )
+
+
+def test_a_refused_choice_among_the_matches_stays_in_its_place(client, auth, refused):
+    auth.login(refused["ta"])
+    response = client.submit(
+        refused["url"], {"q": "zoe", "candidate_id": str(refused["zoe"])}
+    )
+    page = response.get_data(as_text=True)
+    assert _choices(page) == ["Zoë Adams · zoe@example.org Chosen"]
+    assert "kept-choice" not in page and "Your choice" not in page
+    assert page.count(" checked>") == 1
