@@ -34,6 +34,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Whether the connection's database has candidate_search.py's FTS5 index (migration
+# 0008 builds it where SQLite has FTS5): looked up once per connection, when it opens.
+TEXT_INDEX = "interview_text_index"
+TEXT_INDEX_CHECK = "SELECT 1 FROM sqlite_master WHERE name = 'candidates_text'"
+
+
 def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite safe for several writers at once.
 
@@ -61,6 +67,8 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(TEXT_INDEX_CHECK)
+        _record.info[TEXT_INDEX] = cursor.fetchone() is not None
         cursor.close()
         _optimize(dbapi_connection, _record, "PRAGMA optimize = 0x10002")
 

@@ -10,6 +10,7 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from ..candidate_search import candidate_matching
 from ..extensions import db
 from ..listing import choice_arg, id_arg, paginate, query_text
 from ..models import (
@@ -26,7 +27,6 @@ from ..models import (
 )
 from ..paging import page_request
 from ..permissions import can_see_contact_details, role_required
-from ..search import matching, matching_name
 from ..timeutil import utcnow
 from .blueprint import bp
 from .operations import loops_visible_to, requisitions_of, scorecard_status
@@ -78,8 +78,8 @@ def loops():
     query = loops_visible_to(current_user)
     if filters["q"]:
         # Contact details are talent acquisition's: others find candidates by name.
-        match = matching if can_see_contact_details(current_user) else matching_name
-        query = query.where(_candidate_matches(match, filters["q"]))
+        name_only = not can_see_contact_details(current_user)
+        query = query.where(_candidate_matches(filters["q"], name_only))
     if filters["status"]:
         query = query.where(Loop.status == filters["status"])
     if filters["requisition"]:
@@ -108,12 +108,12 @@ def loops():
 FOUND_AT_ONCE = 1000
 
 
-def _candidate_matches(match, text: str):
+def _candidate_matches(text: str, name_only: bool):
     """The condition on loops for a candidate search, chosen by how many candidates
     match (found once, at most ``FOUND_AT_ONCE`` read): a few, and the loops are read
     by candidate; many, and each loop's candidate is checked as the loops are read,
     which stops at the page's last row."""
-    conditions = match(Candidate.search_key, text)
+    conditions = candidate_matching(text, name_only=name_only)
     search = sa.select(Candidate.id).where(*conditions)
     ids = db.session.scalars(search.limit(FOUND_AT_ONCE + 1)).all()
     if len(ids) <= FOUND_AT_ONCE:
@@ -217,7 +217,7 @@ def candidates():
     """Candidates found by name or email, with their loops."""
     page_req = page_request(request.args, list(CANDIDATE_SORTS))
     text = query_text()
-    query = sa.select(Candidate).where(*matching(Candidate.search_key, text))
+    query = sa.select(Candidate).where(*candidate_matching(text))
     page = paginate(query, page_req, CANDIDATE_SORTS[page_req.sort][1])
     return render_template(
         "loops/candidates.html",

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
+from ..candidate_search import candidate_matching
 from ..extensions import db
 from ..models import Candidate, InterviewSession, Loop, PanelSeat, Role, User
 from ..permissions import can_view_loop, role_required
@@ -72,7 +73,7 @@ def _summary(shown: int, total: int, noun: str, query: str, recent: str = "") ->
 def find_candidates(query: str) -> Found:
     """Candidates whose name or email holds every word of the query (accents and case
     aside), by name; without a query the most recently added. Counted up to a cap."""
-    conditions = matching(Candidate.search_key, query)
+    conditions = candidate_matching(query)
     order = (
         (Candidate.search_key, Candidate.id) if conditions else (Candidate.id.desc(),)
     )
