@@ -52,13 +52,14 @@ class BoundedInt(IntegerConverter):
 
 def _init_extensions(app: Flask) -> None:
     from . import errors, models, security  # noqa: F401  (models registers tables)
-    from .db import end_sessions_quietly, tune_sqlite
+    from .db import end_sessions_quietly, tune_postgresql, tune_sqlite
     from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     end_sessions_quietly(app, db)
     with app.app_context():
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        tune_postgresql(db.engine)
     migrate.init_app(
         app,
         db,

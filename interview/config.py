@@ -120,7 +120,7 @@ def apply_mode(config) -> None:
         # Flask's own default is False, so this must overwrite, not setdefault.
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
-    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    # PostgreSQL connections are checked before use by db.tune_postgresql.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+        config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    )

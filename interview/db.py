@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -90,6 +90,38 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN" if _is_page_view() else "BEGIN IMMEDIATE")
         if not _is_page_view():
             _check_visitor_still_signed_in(connection)
+
+
+def tune_postgresql(engine: Engine) -> None:
+    """Spare page views two of their round trips to PostgreSQL.
+
+    A page view (GET or HEAD, which never writes) runs its statements in autocommit
+    mode: psycopg sends no BEGIN before them and no ROLLBACK after. Under PostgreSQL's
+    READ COMMITTED each statement takes its own snapshot inside a transaction too, so
+    a page reads the same rows either way. Everything else (form posts, the command
+    line) gets its transaction as before.
+
+    The connection is still checked before each use, as ``pool_pre_ping`` did, but
+    in autocommit (one ``SELECT 1``; pre-ping's left a transaction open, which then
+    could not be switched). One the server dropped is replaced, not handed over.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    errors = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, _record, _proxy):
+        try:
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute("SELECT 1")
+        except errors as exc:
+            raise DisconnectionError("the database dropped this connection") from exc
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        driver = connection.connection.driver_connection
+        if driver.autocommit != (page_view := _is_page_view()):
+            driver.autocommit = page_view
 
 
 # SQLite's advice for long-lived connections (https://sqlite.org/pragma.html#pragma_optimize):

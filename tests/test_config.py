@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from interview import create_app
-from interview.config import _instance_secret, apply_mode
+from interview.config import _instance_secret
 from interview.extensions import db
 
 
@@ -85,16 +85,6 @@ def test_production_cookies_are_secure(instance, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
-
-
-@pytest.mark.parametrize(
-    "url, pre_ping",
-    [("postgresql+psycopg://db/interview", True), ("sqlite:///x.sqlite", None)],
-)
-def test_postgresql_connections_are_pinged_before_use(url, pre_ping):
-    config = {"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url}
-    apply_mode(config)
-    assert config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping") is pre_ping
 
 
 def test_mode_names_are_forgiving_about_case_and_spaces(instance, monkeypatch):

@@ -52,7 +52,6 @@ def test_postgresql_pool_checks_connections_before_use(app_ctx, databases):
     handed to a request that would then fail."""
     if databases.name != "postgresql":
         pytest.skip("PostgreSQL connection pool")
-    assert db.engine.pool._pre_ping is True
 
     with db.engine.connect() as connection:
         dropped = connection.scalar(sa.text("SELECT pg_backend_pid()"))
@@ -69,6 +68,28 @@ def test_postgresql_pool_checks_connections_before_use(app_ctx, databases):
     with db.engine.connect() as connection:
         replacement = connection.scalar(sa.text("SELECT pg_backend_pid()"))
     assert replacement != dropped
+
+
+@pytest.mark.parametrize(
+    ("method", "in_transaction"), [("GET", False), ("HEAD", False), ("POST", True)]
+)
+def test_postgresql_page_views_send_no_begin(app, databases, method, in_transaction):
+    """A page view's statements run in autocommit (no BEGIN, no ROLLBACK: two round
+    trips fewer); a form post's run in one transaction, as before."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL transactions")
+    import psycopg
+
+    with app.test_request_context("/", method=method):
+        db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        status = db.session.connection().connection.driver_connection.info
+        expected = (
+            psycopg.pq.TransactionStatus.INTRANS
+            if in_transaction
+            else psycopg.pq.TransactionStatus.IDLE
+        )
+        assert status.transaction_status == expected
+        db.session.rollback()
 
 
 def test_concurrent_short_write_transactions_all_succeed(app):
