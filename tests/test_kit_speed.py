@@ -25,7 +25,7 @@ from .rubric_samples import competency, dump, rubric
 from .tabs import Tab
 from .test_scorecards import EVIDENCE, _form
 
-KIT_MAX = 5  # BEGIN, user, seat bundle, the session's competencies, ratings
+KIT_MAX = 4  # BEGIN (SQLite), user, the seat bundle with its competencies, ratings
 # The first kit of a rubric version in a process also reads the version (scale,
 # competencies, anchors, questions), kept from then on: versions never change.
 VERSION_READ = 4

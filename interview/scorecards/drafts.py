@@ -80,35 +80,35 @@ class Draft:
         return self.status == ScorecardStatus.SUBMITTED
 
 
-def _seat_statement(seat_id: int):
-    return (
-        sa.select(
-            seats.c.id,
-            seats.c.interviewer_id,
-            seats.c.removed_at,
-            loops.c.status,
-            loops.c.rubric_version_id,
-            versions.c.created_at,
-            session_competencies.c.competency_id,
-        )
-        .select_from(seats)
-        .join(sessions, sessions.c.id == seats.c.session_id)
-        .join(loops, loops.c.id == sessions.c.loop_id)
-        .join(versions, versions.c.id == loops.c.rubric_version_id)
-        .outerjoin(
-            session_competencies,
-            session_competencies.c.session_id == sessions.c.id,
-        )
-        .where(seats.c.id == seat_id)
-        .order_by(session_competencies.c.competency_id)
-        .with_for_update(of=seats)
-        .suffix_with(f"FOR SHARE OF {loops.name}", dialect="postgresql")
+# Built once: a save only binds its seat id.
+SEAT_STATEMENT = (
+    sa.select(
+        seats.c.id,
+        seats.c.interviewer_id,
+        seats.c.removed_at,
+        loops.c.status,
+        loops.c.rubric_version_id,
+        versions.c.created_at,
+        session_competencies.c.competency_id,
     )
+    .select_from(seats)
+    .join(sessions, sessions.c.id == seats.c.session_id)
+    .join(loops, loops.c.id == sessions.c.loop_id)
+    .join(versions, versions.c.id == loops.c.rubric_version_id)
+    .outerjoin(
+        session_competencies,
+        session_competencies.c.session_id == sessions.c.id,
+    )
+    .where(seats.c.id == sa.bindparam("seat_id"))
+    .order_by(session_competencies.c.competency_id)
+    .with_for_update(of=seats)
+    .suffix_with(f"FOR SHARE OF {loops.name}", dialect="postgresql")
+)
 
 
 def locked_seat(seat_id: int) -> DraftSeat | None:
     """The seat locked for a save, with what the save reads (one statement)."""
-    rows = db.session.execute(_seat_statement(seat_id)).all()
+    rows = db.session.execute(SEAT_STATEMENT, {"seat_id": seat_id}).all()
     if not rows:
         return None
     first = rows[0]
@@ -123,31 +123,34 @@ def locked_seat(seat_id: int) -> DraftSeat | None:
     )
 
 
+DRAFT_STATEMENT = (
+    sa.select(
+        cards.c.id,
+        cards.c.rubric_version_id,
+        cards.c.status,
+        cards.c.version,
+        cards.c.overall_recommendation,
+        cards.c.summary,
+        cards.c.edit_token,
+        cards.c.edit_seq,
+        cards.c.updated_at,
+        ratings.c.id.label("rating_id"),
+        ratings.c.competency_id,
+        ratings.c.level,
+        ratings.c.is_not_assessed,
+        ratings.c.evidence,
+        ratings.c.notes,
+    )
+    .select_from(cards)
+    .outerjoin(ratings, ratings.c.scorecard_id == cards.c.id)
+    .where(cards.c.seat_id == sa.bindparam("seat_id"))
+    .order_by(ratings.c.id)
+)
+
+
 def stored_draft(seat_id: int) -> Draft:
     """The seat's scorecard and its ratings as stored, read after the seat's lock."""
-    rows = db.session.execute(
-        sa.select(
-            cards.c.id,
-            cards.c.rubric_version_id,
-            cards.c.status,
-            cards.c.version,
-            cards.c.overall_recommendation,
-            cards.c.summary,
-            cards.c.edit_token,
-            cards.c.edit_seq,
-            cards.c.updated_at,
-            ratings.c.id.label("rating_id"),
-            ratings.c.competency_id,
-            ratings.c.level,
-            ratings.c.is_not_assessed,
-            ratings.c.evidence,
-            ratings.c.notes,
-        )
-        .select_from(cards)
-        .outerjoin(ratings, ratings.c.scorecard_id == cards.c.id)
-        .where(cards.c.seat_id == seat_id)
-        .order_by(ratings.c.id)
-    ).all()
+    rows = db.session.execute(DRAFT_STATEMENT, {"seat_id": seat_id}).all()
     if not rows:
         return Draft()
     r = rows[0]

@@ -171,7 +171,9 @@ def _read_kit(version_id: int) -> RubricKit:
 # -- one page's changing part: seat, session, loop, scorecard ------------------------
 
 
-def _bundle_statement(seat_id: int):
+def _bundle_statement():
+    """The seat with all the kit page reads, one row per session competency: built
+    once, a request binds its seat id."""
     s, ses, lp, rq, cand, card = (
         PanelSeat,
         InterviewSession,
@@ -207,6 +209,7 @@ def _bundle_statement(seat_id: int):
             card.amendment_count,
             card.edit_token,
             card.edit_seq,
+            session_competencies.c.competency_id,
         )
         .join(ses, ses.id == s.session_id)
         .join(lp, lp.id == ses.loop_id)
@@ -214,8 +217,12 @@ def _bundle_statement(seat_id: int):
         .join(rq, rq.id == lp.requisition_id)
         .join(cand, cand.id == lp.candidate_id)
         .outerjoin(card, card.seat_id == s.id)
-        .where(s.id == seat_id)
+        .outerjoin(session_competencies, session_competencies.c.session_id == ses.id)
+        .where(s.id == sa.bindparam("seat_id"))
     )
+
+
+BUNDLE = _bundle_statement()
 
 
 def kit_page(seat_id: int):
@@ -224,15 +231,12 @@ def kit_page(seat_id: int):
     The page's objects have the attributes the template reads of the models
     (``seat.session.loop.requisition.title``, ``card.ratings[0].competency.name``).
     """
-    row = db.session.execute(_bundle_statement(seat_id)).one_or_none()
-    if row is None:
+    rows = db.session.execute(BUNDLE, {"seat_id": seat_id}).all()
+    if not rows:
         return None
+    row = rows[0]
     kit = rubric_kit(row.rubric_version_id, row.version_created_at)
-    ids = db.session.scalars(
-        sa.select(session_competencies.c.competency_id).where(
-            session_competencies.c.session_id == row.session_id
-        )
-    ).all()
+    ids = [r.competency_id for r in rows if r.competency_id is not None]
     order = list(kit.competencies)
     competencies = [
         kit.competencies[cid]
