@@ -13,6 +13,7 @@ from .enums import (
     ScorecardStatus,
 )
 from .loops import InterviewSession, Loop, PanelSeat, session_competencies
+from .packets import PacketFile
 from .pool import Conflict, PlanSession, Training
 from .requisitions import Candidate, Requisition
 from .rubrics import Anchor, Competency, Question, Rubric, RubricVersion, ScaleLevel
@@ -33,6 +34,7 @@ __all__ = [
     "LoginFailure",
     "Loop",
     "LoopStatus",
+    "PacketFile",
     "PanelSeat",
     "PlanSession",
     "Question",
