@@ -78,13 +78,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _load_user(session_token: str):
-    """Find the account whose current session token the cookie carries."""
-    import sqlalchemy as sa
-
+    """Find the account whose current session token the cookie carries (every
+    request asks: the statement is built once)."""
     from .extensions import db
-    from .models import User
+    from .models.users import USER_BY_SESSION
 
-    user = db.session.scalar(sa.select(User).where(User.session_token == session_token))
+    user = db.session.scalar(USER_BY_SESSION, {"token": session_token})
     return user if user is not None and user.is_active else None
 
 

@@ -83,6 +83,10 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
+# The signed-in account by its session token: every request's first statement.
+USER_BY_SESSION = sa.select(User).where(User.session_token == sa.bindparam("token"))
+
+
 @sa.event.listens_for(User, "before_insert")
 @sa.event.listens_for(User, "before_update")
 def _fold_user(_mapper, _connection, user: User) -> None:

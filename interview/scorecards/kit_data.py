@@ -277,6 +277,19 @@ def kit_page(seat_id: int):
     return seat
 
 
+RATINGS = (
+    sa.select(
+        Rating.competency_id,
+        Rating.level,
+        Rating.is_not_assessed,
+        Rating.evidence,
+        Rating.notes,
+    )
+    .where(Rating.scorecard_id == sa.bindparam("card_id"))
+    .order_by(Rating.id)
+)
+
+
 def _card(row, kit: RubricKit) -> SimpleNamespace:
     unknown = SimpleNamespace(name="(competency)")
     ratings = [
@@ -288,17 +301,7 @@ def _card(row, kit: RubricKit) -> SimpleNamespace:
             evidence=r.evidence,
             notes=r.notes,
         )
-        for r in db.session.execute(
-            sa.select(
-                Rating.competency_id,
-                Rating.level,
-                Rating.is_not_assessed,
-                Rating.evidence,
-                Rating.notes,
-            )
-            .where(Rating.scorecard_id == row.card_id)
-            .order_by(Rating.id)
-        )
+        for r in db.session.execute(RATINGS, {"card_id": row.card_id})
     ]
     return SimpleNamespace(
         id=row.card_id,
