@@ -35,6 +35,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from interview import create_app
+from interview.models.requisitions import requisition_search_key
 from interview.search import fold, search_key
 from interview.timeutil import utcnow
 
@@ -422,7 +423,7 @@ class Hospital:
             created = self.ago(1150 + rng.random() * 50)
             rows.append(
                 (rid, title, discipline, manager, by_key[key]["rubric_id"], status,
-                 share, created, created)
+                 share, requisition_search_key(title, discipline), created, created)
             )  # fmt: skip
             competencies = [c["key"] for c in by_key[key]["competencies"]]
             plan = []
@@ -474,7 +475,7 @@ class Hospital:
         self.add(
             "requisitions",
             "id title discipline hiring_manager_id default_rubric_id status "
-            "share_scores_after_submit created_at updated_at",
+            "share_scores_after_submit search_key created_at updated_at",
             rows,
         )
         self.add(

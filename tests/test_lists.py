@@ -390,3 +390,117 @@ def test_after_a_search_focus_goes_to_the_result_count(client, auth, world):
         r'<p class="list-summary" role="status" tabindex="-1" autofocus>', searched
     )
     assert "autofocus" not in get(client, "/candidates/")
+
+
+# --- requisitions found by text ---------------------------------------------------
+
+
+@pytest.fixture
+def titled(app, world):
+    """Three more requisitions: accented titles, both disciplines, both managers."""
+    from interview.models import Requisition
+
+    mona, otto = world["manager"].id, world["other_manager"].id
+    with app.app_context():
+        for title, discipline, manager in [
+            ("Infirmière de nuit", Discipline.CLINICAL, mona),
+            ("Développeur FHIR", Discipline.TECHNICAL, otto),
+            ("Nurse Informaticist", Discipline.CLINICAL, otto),
+        ]:
+            db.session.add(
+                Requisition(
+                    title=title, discipline=discipline, hiring_manager_id=manager
+                )
+            )
+        db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("INFIRMIERE", ["Infirmière de nuit"]),
+        ("infirmière NUIT", ["Infirmière de nuit"]),
+        ("developpeur", ["Développeur FHIR"]),
+        ("technical", ["Développeur FHIR"]),  # the discipline
+        ("otto", ["Développeur FHIR", "Nurse Informaticist", "Requisition 30"]),
+        ("other nurse", ["Nurse Informaticist"]),  # manager and title together
+        ("mona clinical", ["Infirmière de nuit", "Requisition 0"]),
+        ("%", []),  # wildcards are literal
+        ("_", []),
+        ("manager@", []),  # a manager's email is not searched, only the name
+    ],
+)
+def test_requisitions_are_found_by_title_discipline_or_manager(
+    client, auth, titled, query, found
+):
+    auth.login(titled["ta"])
+    page = get(client, "/requisitions/?" + _q(query) + "&sort=title")
+    assert [html.unescape(n) for n in names(page)] == found
+    if not found:
+        assert "No requisitions match." in page
+    typed = re.search(r'<input id="q" name="q" type="search" value="([^"]*)"', page)
+    assert html.unescape(typed.group(1)) == query
+
+
+def test_a_requisition_search_pages_and_filters_in_the_database(
+    app, client, auth, titled
+):
+    from interview.models import Requisition, RequisitionStatus
+
+    with app.app_context():
+        for n in range(30):
+            db.session.add(
+                Requisition(
+                    title=f"Ward clerk {n:02}",
+                    discipline=Discipline.CLINICAL,
+                    hiring_manager_id=titled["manager"].id,
+                    status=RequisitionStatus.CLOSED if n < 4 else "open",
+                )
+            )
+        db.session.commit()
+    auth.login(titled["ta"])
+    first = get(client, "/requisitions/?" + _q("WARD clerk") + "&sort=title")
+    assert "Showing 1–25 of 30 requisitions" in first
+    assert names(first)[0] == "Ward clerk 00"
+    # The page links keep the search.
+    assert 'href="/requisitions/?q=WARD+clerk&amp;sort=title&amp;page=2"' in first
+    second = get(client, "/requisitions/?" + _q("WARD clerk") + "&sort=title&page=2")
+    assert "Showing 26–30 of 30 requisitions" in second
+    assert names(second) == [f"Ward clerk {n}" for n in range(25, 30)]
+    closed = get(client, "/requisitions/?" + _q("clerk") + "&status=closed")
+    assert "Showing 1–4 of 4 requisitions" in closed
+
+
+def test_a_hiring_manager_searches_only_their_own_requisitions(client, auth, titled):
+    auth.login(titled["other_manager"])
+    page = get(client, "/requisitions/")
+    assert "Title or discipline" in page and "hiring manager</label>" not in page
+    assert names(get(client, "/requisitions/?" + _q("nurse"))) == [
+        "Nurse Informaticist"
+    ]
+    assert "No requisitions match." in get(client, "/requisitions/?" + _q("infirm"))
+    # Their own name is not a search of theirs: every one of theirs would match.
+    assert "No requisitions match." in get(client, "/requisitions/?" + _q("otto"))
+
+
+def test_renamed_requisitions_and_managers_are_found_by_their_new_names(
+    app, client, auth, titled
+):
+    from interview.models import Requisition, User
+
+    with app.app_context():
+        requisition = db.session.scalar(
+            db.select(Requisition).where(Requisition.title == "Requisition 0")
+        )
+        requisition.title = "Pharmacien clinique"
+        db.session.get(User, titled["other_manager"].id).name = "Zuzana Novák"
+        db.session.commit()
+        assert requisition.search_key == "pharmacien clinique\tclinical"
+    auth.login(titled["ta"])
+    assert names(get(client, "/requisitions/?" + _q("PHARMACIEN"))) == [
+        "Pharmacien clinique"
+    ]
+    assert names(get(client, "/requisitions/?q=requisition+0")) == ["Requisition 30"]
+    assert len(names(get(client, "/requisitions/?" + _q("novak")))) == 3
+    assert "No requisitions match." in get(client, "/requisitions/?q=otto")

@@ -25,6 +25,7 @@ from ..models import (
     ScorecardStatus,
     User,
 )
+from ..models.requisitions import requisition_matching
 from ..paging import page_request
 from ..permissions import can_see_contact_details, role_required
 from ..timeutil import utcnow
@@ -176,11 +177,16 @@ def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:
 @bp.route("/requisitions/")
 @ta_or_manager
 def requisitions():
-    """Requisitions: all of them for talent acquisition, one's own for a manager."""
+    """Requisitions: all of them for talent acquisition, one's own for a manager;
+    found by title, discipline or hiring manager, accents and case aside."""
     page_req = page_request(request.args, list(REQUISITION_SORTS))
     status = choice_arg("status", REQUISITION_LABELS)
-    query = sa.select(Requisition)
-    if current_user.role == Role.HIRING_MANAGER:
+    text = query_text()
+    own = current_user.role == Role.HIRING_MANAGER
+    query = sa.select(Requisition).where(
+        *requisition_matching(text, by_manager=not own)  # a manager's are all theirs
+    )
+    if own:
         query = query.where(Requisition.hiring_manager_id == current_user.id)
     if status:
         query = query.where(Requisition.status == status)
@@ -189,6 +195,7 @@ def requisitions():
     return render_template(
         "loops/requisitions.html",
         page=page,
+        q=text,
         status=status,
         statuses=REQUISITION_LABELS,
         sorts=sorts_for(REQUISITION_SORTS),

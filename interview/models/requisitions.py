@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime
 from ..extensions import db
-from ..search import search_key
+from ..search import like_pattern, search_key, terms
 from ..timeutil import utcnow
 from .enums import Discipline, RequisitionStatus, enum_column
+from .users import User
 
 
 class Requisition(db.Model):
@@ -18,6 +19,14 @@ class Requisition(db.Model):
     __table_args__ = (
         sa.Index("ix_requisitions_listing", "status", "title", "id"),
         sa.Index("ix_requisitions_title", "title", "id"),
+        # Substring search by trigrams on PostgreSQL (migration 0010), as for
+        # candidates; a plain index elsewhere.
+        sa.Index(
+            "ix_requisitions_search_key",
+            "search_key",
+            postgresql_using="gin",
+            postgresql_ops={"search_key": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +45,9 @@ class Requisition(db.Model):
     )
     # Whether interviewers who submitted may read the rest of the panel's scorecards.
     share_scores_after_submit: Mapped[bool] = mapped_column(default=True)
+    # Title and discipline folded for search (search.py); kept up to date on every
+    # save (requisition_search_key).
+    search_key: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
@@ -50,6 +62,37 @@ class Requisition(db.Model):
 
     def __repr__(self) -> str:
         return f"<Requisition {self.id} {self.title!r}>"
+
+
+def requisition_search_key(title: str | None, discipline: str | None) -> str:
+    """The folded text a requisition is found by: its title, a tab, its discipline
+    ("clinical"); Core inserts (bench/scale_data.py) write it with this too."""
+    return search_key(title, Discipline(discipline).label if discipline else None)
+
+
+def requisition_matching(query: str | None, *, by_manager: bool = True) -> list:
+    """SQL conditions for a search box's text: each word (folded, search.py) is in
+    the requisition's title or discipline or, ``by_manager``, in its hiring manager's
+    name (read from the account, so a renamed manager is found by the new name)."""
+    conditions = []
+    for term in terms(query):
+        pattern = like_pattern(term)
+        found = [Requisition.search_key.like(pattern, escape="\\")]
+        if by_manager:
+            managers = sa.select(User.id).where(
+                User.search_key.like(pattern + "\t%", escape="\\")  # the name part
+            )
+            found.append(Requisition.hiring_manager_id.in_(managers))
+        conditions.append(sa.or_(*found))
+    return conditions
+
+
+@sa.event.listens_for(Requisition, "before_insert")
+@sa.event.listens_for(Requisition, "before_update")
+def _fold_requisition(_mapper, _connection, requisition: Requisition) -> None:
+    requisition.search_key = requisition_search_key(
+        requisition.title, requisition.discipline
+    )
 
 
 class Candidate(db.Model):
