@@ -27,7 +27,7 @@ from ..models import (
     Scorecard,
 )
 from ..permissions import can_view_panel_scorecards, role_required
-from .documents import packet_filename, packet_pdf
+from .documents import kept_packet_pdf, packet_filename
 from .numbers import fmt, plain
 from .operations import DecisionError, record_decision
 from .packet import (
@@ -146,10 +146,11 @@ def _cannot_combine(loop: Loop, exc: ScaleError):
 @bp.route("/<int:loop_id>/debrief.pdf")
 @role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER)
 def packet(loop_id: int):
-    """The debrief packet as a PDF, for the same readers as the debrief page."""
+    """The debrief packet as a PDF, for the same readers as the debrief page; a
+    packet rendered before for the same reader, unchanged since, is served as kept."""
     loop = _load(loop_id)
     try:
-        pdf = packet_pdf(
+        pdf = kept_packet_pdf(
             loop,
             archival=request.args.get("archival") == "1",
             reader=current_user.name,
