@@ -25,7 +25,7 @@ from flask import current_app, render_template
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Loop, PacketFile
+from ..models import Competency, Loop, PacketFile
 from ..timeutil import utcnow
 from . import pdf, renderer
 from .packet import packet_context, page_size
@@ -40,12 +40,26 @@ PACKET_TEMPLATES = ("debrief/packet.html", "debrief/_macros.html")
 
 
 def _template_args(loop: Loop, reader: str | None, zone: str, size: str | None):
+    _load_rubric_text(loop)
     return dict(
         **packet_context(loop),
         page_size=page_size(size, current_app.config["DEBRIEF_PAGE_SIZE"]),
         reader=reader,
         zone=zone,
     )
+
+
+def _load_rubric_text(loop: Loop) -> None:
+    """Load the anchors and questions the packet prints in two statements, not two
+    per competency from inside the template (a kept packet's key renders it too)."""
+    db.session.scalars(
+        sa.select(Competency)
+        .where(Competency.rubric_version_id == loop.rubric_version_id)
+        .options(
+            sa.orm.selectinload(Competency.anchors),
+            sa.orm.selectinload(Competency.questions),
+        )
+    ).all()
 
 
 def _html(args: dict, generated_at: datetime) -> str:
