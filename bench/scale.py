@@ -79,6 +79,8 @@ PAGES = [
     ("rubric upload", TA, "/rubrics/upload"),
     ("requisitions", TA, "/requisitions/"),
     ("requisitions", HM, "/requisitions/"),
+    ("requisitions ?q=informatics", TA, "/requisitions/?q=informatics"),
+    ("requisitions ?q=riverside", HM, "/requisitions/?q=riverside"),
     ("requisition", TA, "/requisitions/{requisition}"),
     ("requisition", HM, "/requisitions/{requisition}"),
     ("requisition edit", TA, "/requisitions/{requisition}/edit"),
@@ -88,6 +90,7 @@ PAGES = [
     ("candidates", TA, "/candidates/"),
     ("candidates ?q=garcia", TA, "/candidates/?q=garcia"),
     ("candidates ?q=zoë ångström", TA, "/candidates/?q=zo%C3%AB+%C3%A5ngstr%C3%B6m"),
+    # Past the 10,000 rows a list pages through: its last page, 400.
     ("candidates ?page=2000", TA, "/candidates/?page=2000"),
     ("candidates ?sort=newest&page=900", TA, "/candidates/?sort=newest&page=900"),
     ("candidate search ?q=garcia", TA, "/candidates/search?q=garcia"),

@@ -52,6 +52,7 @@ class BoundedInt(IntegerConverter):
 
 def _init_extensions(app: Flask) -> None:
     from . import errors, models, security  # noqa: F401  (models registers tables)
+    from .candidate_search import in_schema_comparison
     from .db import end_sessions_quietly, tune_postgresql, tune_sqlite
     from .extensions import csrf, db, login_manager, migrate
 
@@ -65,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
         db,
         directory=os.path.join(os.path.dirname(__file__), "migrations"),
         render_as_batch=True,
+        include_name=in_schema_comparison,
         compare_type=True,
     )
     csrf.init_app(app)

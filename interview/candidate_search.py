@@ -17,7 +17,22 @@ from .models import Candidate
 from .search import matching, matching_name, terms
 
 TRIGRAM = 3  # the shortest word the trigram index can find
-_text_index = sa.table("candidates_text", sa.column("rowid"))
+TEXT_INDEX_TABLE = "candidates_text"
+
+
+def in_schema_comparison(name: str | None, type_: str, _parents) -> bool:
+    """Alembic's ``include_name``: leave the FTS5 index and its shadow tables out
+    of autogenerate, which knows no virtual tables and would drop them. (A batch
+    migration that rebuilds ``candidates`` on SQLite drops its triggers with it:
+    create them again as 0008 does.)"""
+    return not (
+        type_ == "table"
+        and name is not None
+        and (name == TEXT_INDEX_TABLE or name.startswith(TEXT_INDEX_TABLE + "_"))
+    )
+
+
+_text_index = sa.table(TEXT_INDEX_TABLE, sa.column("rowid"))
 
 
 def _has_text_index() -> bool:
@@ -38,7 +53,7 @@ def candidate_matching(query: str | None, *, name_only: bool = False) -> list:
     expression = match_expression(terms(query)) if conditions else None
     if expression and _has_text_index():
         found = sa.select(_text_index.c.rowid).where(
-            sa.literal_column("candidates_text").match(expression)
+            sa.literal_column(TEXT_INDEX_TABLE).match(expression)
         )
         conditions.insert(0, Candidate.id.in_(found))
     return conditions

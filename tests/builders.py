@@ -55,7 +55,13 @@ def add_scorecard(seat_id: int, interviewer_id: int, **fields) -> None:
     db.session.commit()
 
 
-NAMES = ["Zoë Ångström", "José Núñez", "Siobhán O'Brien", "Łukasz Wójcik", "Amara Nwosu"]
+NAMES = [
+    "Zoë Ångström",
+    "José Núñez",
+    "Siobhán O'Brien",
+    "Łukasz Wójcik",
+    "Amara Nwosu",
+]
 
 
 def populate(
