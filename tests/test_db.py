@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from interview.candidate_search import in_schema_comparison
 from interview.extensions import db
 from interview.models import LoginFailure, Role, User
+from interview.timeutil import utcnow
 
 THREADS = 8
 TRANSACTIONS = 20
@@ -176,6 +177,40 @@ def test_only_form_posts_take_the_sqlite_write_lock(
             other.close()
             db.session.rollback()
     assert wrote is not blocks_writers
+
+
+@pytest.mark.parametrize("held_s", [0.02, 0.4])
+def test_a_writer_waits_for_the_sqlite_write_lock_however_long_it_is_held(
+    app, databases, monkeypatch, held_s
+):
+    """A form post behind another writer gets the lock when it is free: tried every
+    quarter millisecond at first, then by SQLite's own wait (here after 0.1 s), so
+    a long write still makes it wait, never fail, and the busy timeout is kept."""
+    if databases.name != "sqlite":
+        pytest.skip("PostgreSQL has row locks, not a database write lock")
+    import interview.db
+
+    monkeypatch.setattr(interview.db, "POLL_FOR_S", 0.1)
+    with app.app_context():
+        path = db.engine.url.database
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(held_s, other.commit)
+    release.start()
+    try:
+        with app.test_request_context("/", method="POST"):
+            db.session.add(LoginFailure(email="waited@x.example", at=utcnow()))
+            db.session.commit()
+            raw = db.session.connection().connection.driver_connection
+            assert raw.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+            db.session.rollback()
+    finally:
+        release.join()
+        other.close()
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(sa.func.count()).where(LoginFailure.email == "waited@x.example")
+        )
 
 
 def test_every_migration_downgrades_and_upgrades_keeping_data(empty_app):

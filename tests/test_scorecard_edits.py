@@ -359,3 +359,23 @@ def test_a_competency_added_to_the_session_is_saved_with_the_scorecard(
     response = tab.post(submit="y", level_privacy="3", evidence_privacy=added)
     assert response.status_code == 302
     assert _card(app)["evidence"]["privacy"] == added
+
+
+def test_an_autosave_follows_the_sessions_competencies_as_they_are_now(
+    app, client, auth, seat
+):
+    """A save reads its form before it takes the lock, from the competencies the
+    seat's last save found; the session changed since, so the ones it has now rule:
+    a competency taken out keeps what was written, one added is saved."""
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    kept = "Privacy evidence kept."
+    assert tab.autosave(level_privacy="2", evidence_privacy=kept).json["ok"]
+    _session_competencies(app, seat["id"], ["workflow"])
+    saved = tab.autosave(level_privacy="4", evidence_privacy="Typed after removal.")
+    assert saved.json["ok"]
+    assert _card(app)["evidence"]["privacy"] == kept
+    _session_competencies(app, seat["id"], ["workflow", "privacy"])
+    added = "Typed once privacy was back in the session."
+    assert tab.autosave(level_privacy="3", evidence_privacy=added).json["ok"]
+    assert _card(app)["evidence"]["privacy"] == added

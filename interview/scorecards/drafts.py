@@ -17,10 +17,13 @@ lengths); what changes is how rows are read and written:
 - the changed ratings in one executemany, the missing ones in one INSERT.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import Loop, LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus
@@ -104,6 +107,43 @@ SEAT_STATEMENT = (
     .with_for_update(of=seats)
     .suffix_with(f"FOR SHARE OF {loops.name}", dialect="postgresql")
 )
+
+
+Shape = tuple[int, datetime | None, tuple[int, ...]]
+MAX_SHAPES = 20_000
+
+
+class _Shapes:
+    """Each seat's rubric version and session competencies as its last save in this
+    process found them, so that the next save reads its form before taking the
+    lock: on SQLite the write lock is the whole database's, and the form was a third
+    of the time a save held it. A save checks the shape again under the lock (a
+    changed one only costs reading the form again), so an entry is never trusted."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, seat_id: int) -> Shape | None:
+        with self.lock:
+            return self.items.get(seat_id)
+
+    def remember(self, seat: DraftSeat) -> Shape:
+        shape = (
+            seat.rubric_version_id,
+            seat.rubric_created_at,
+            tuple(seat.competency_ids),
+        )
+        with self.lock:
+            self.items[seat.id] = shape
+            self.items.move_to_end(seat.id)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return shape
+
+
+def shapes() -> _Shapes:
+    """This app's seat shapes (an app per database: a shape names its rows)."""
+    return current_app.extensions.setdefault("scorecard_shapes", _Shapes(MAX_SHAPES))
 
 
 def locked_seat(seat_id: int) -> DraftSeat | None:
@@ -234,9 +274,8 @@ def write_draft(
     if not (moved or changed or missing):
         return draft.version, draft.updated_at
     result = db.session.execute(
-        sa.update(cards)
-        .where(cards.c.id == draft.id, cards.c.version == draft.version)
-        .values(**fields, updated_at=now, version=draft.version + 1)
+        UPDATE_CARD,
+        {**fields, "card_id": draft.id, "expected": draft.version, "updated_at": now},
     )
     if result.rowcount != 1:
         raise Stale()
@@ -245,6 +284,17 @@ def write_draft(
     if missing:
         _insert_ratings(draft.id, draft.rubric_version_id, missing, keys, answers)
     return draft.version + 1, now
+
+
+# The versioned write of a draft: one row at the version read, or the save is stale.
+UPDATE_CARD = (
+    sa.update(cards)
+    .where(
+        cards.c.id == sa.bindparam("card_id"),
+        cards.c.version == sa.bindparam("expected"),
+    )
+    .values(version=sa.bindparam("expected") + 1)
+)
 
 
 def _update_ratings():

@@ -53,6 +53,7 @@ bp = Blueprint("scorecards", __name__, url_prefix="/interviews")
 
 interviewers = role_required(Role.INTERVIEWER)
 
+NO_CSRF = {"csrf": False}
 STALE_MESSAGE = "Changed in another window: reload to compare before saving."
 
 
@@ -181,15 +182,16 @@ def autosave(seat_id: int):
     follows (operations.check_write, rules.length_problems): a save is most of what
     the kit's server does, and the ORM's bookkeeping was most of a save's time.
     """
+    known = drafts.shapes().get(seat_id)
+    posted = _posted_draft(known) if known else None  # read before the lock
     seat = drafts.locked_seat(seat_id) or abort(404)
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
         abort(403)
-    kit = rubric_kit(seat.rubric_version_id, seat.rubric_created_at)
-    order = list(kit.competencies)
-    seat.competency_ids.sort(key=order.index)
-    competencies = [kit.competencies[cid] for cid in seat.competency_ids]
-    form = scorecard_form(competencies, kit.levels, anchored=False, cache=kit.forms)
-    answers, recommendation, summary = form_answers(form, competencies, kit.levels)
+    shape = drafts.shapes().remember(seat)
+    if shape != known:
+        posted = _posted_draft(shape)
+    competencies, form, answers, recommendation, summary = posted
+    seat.competency_ids = [c.id for c in competencies]
     card = drafts.stored_draft(seat_id)
     if card.is_submitted:
         return jsonify(ok=False, submitted=True, message="Already submitted."), 409
@@ -211,6 +213,23 @@ def autosave(seat_id: int):
         return jsonify(ok=False, stale=True, message=STALE_MESSAGE), 409
     db.session.commit()
     return jsonify(ok=True, version=version, saved_at=saved_at.isoformat())
+
+
+def _posted_draft(shape: drafts.Shape):
+    """The posted answers, read with the form of the seat's competencies (in the
+    rubric's order) and their ratings' rules."""
+    version_id, created_at, competency_ids = shape
+    kit = rubric_kit(version_id, created_at)
+    order = list(kit.competencies)
+    competencies = [
+        kit.competencies[cid] for cid in sorted(competency_ids, key=order.index)
+    ]
+    # Read, never shown: no CSRF field of its own to sign (CSRFProtect has checked
+    # the request's token before this view).
+    form = scorecard_form(
+        competencies, kit.levels, anchored=False, cache=kit.forms, meta=NO_CSRF
+    )
+    return competencies, form, *form_answers(form, competencies, kit.levels)
 
 
 def _autosave(seat, card, competencies, form, answers, recommendation, summary):
