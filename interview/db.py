@@ -146,16 +146,34 @@ def tune_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection, _record, _proxy):
         try:
-            dbapi_connection.autocommit = True
+            was, dbapi_connection.autocommit = dbapi_connection.autocommit, True
             dbapi_connection.execute("SELECT 1")
+            dbapi_connection.autocommit = was
         except errors as exc:
             raise DisconnectionError("the database dropped this connection") from exc
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        # Only what this switched is switched back: a connection someone set to
+        # AUTOCOMMIT themselves (VACUUM, CREATE INDEX CONCURRENTLY) stays so.
         driver = connection.connection.driver_connection
-        if driver.autocommit != (page_view := _is_page_view()):
-            driver.autocommit = page_view
+        info = connection.connection.info
+        if _is_page_view():
+            if not driver.autocommit:
+                driver.autocommit = info[_PAGE_VIEW_AUTOCOMMIT] = True
+        elif info.pop(_PAGE_VIEW_AUTOCOMMIT, False):
+            driver.autocommit = False
+
+    @event.listens_for(engine, "checkin")
+    def _back_in_pool(dbapi_connection, record):
+        if dbapi_connection is not None and record.info.pop(
+            _PAGE_VIEW_AUTOCOMMIT, False
+        ):
+            with contextlib.suppress(errors):  # a dropped one is replaced anyway
+                dbapi_connection.autocommit = False
+
+
+_PAGE_VIEW_AUTOCOMMIT = "interview_page_view_autocommit"
 
 
 # SQLite's advice for long-lived connections (https://sqlite.org/pragma.html#pragma_optimize):

@@ -275,3 +275,21 @@ def test_candidate_search_has_a_trigram_index_on_postgresql(app_ctx):
         )
     )
     assert "USING gin" in definition and "gin_trgm_ops" in definition
+
+
+def test_postgresql_autocommit_asked_for_is_kept_outside_page_views(app, databases):
+    """Code that sets AUTOCOMMIT itself (VACUUM, CREATE INDEX CONCURRENTLY) keeps
+    it, even on a connection a page view used before."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL transactions")
+    with app.test_request_context("/", method="GET"):
+        db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        db.session.rollback()
+    with app.app_context():
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE users")
+        with db.engine.connect() as connection:  # and a plain one has a transaction
+            connection.exec_driver_sql("SELECT 1")
+            info = connection.connection.driver_connection.info
+            assert info.transaction_status.name == "INTRANS"
