@@ -181,16 +181,13 @@ def test_only_form_posts_take_the_sqlite_write_lock(
 
 @pytest.mark.parametrize("held_s", [0.02, 0.4])
 def test_a_writer_waits_for_the_sqlite_write_lock_however_long_it_is_held(
-    app, databases, monkeypatch, held_s
+    app, databases, held_s
 ):
-    """A form post behind another writer gets the lock when it is free: tried every
-    quarter millisecond at first, then by SQLite's own wait (here after 0.1 s), so
-    a long write still makes it wait, never fail, and the busy timeout is kept."""
+    """A form post behind another writer gets the lock when it is free (tried every
+    quarter millisecond at first, every 2 ms later): a long write makes it wait,
+    never fail, and its connection keeps the busy timeout for what follows."""
     if databases.name != "sqlite":
         pytest.skip("PostgreSQL has row locks, not a database write lock")
-    import interview.db
-
-    monkeypatch.setattr(interview.db, "POLL_FOR_S", 0.1)
     with app.app_context():
         path = db.engine.url.database
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -293,3 +290,20 @@ def test_postgresql_autocommit_asked_for_is_kept_outside_page_views(app, databas
             connection.exec_driver_sql("SELECT 1")
             info = connection.connection.driver_connection.info
             assert info.transaction_status.name == "INTRANS"
+
+
+def test_postgresql_a_page_view_asking_for_a_transaction_gets_one(app, databases):
+    """A page view's own short write (the kept debrief packet) asks for its isolation
+    by name, and runs in a transaction: all of it or none."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL transactions")
+    with app.test_request_context("/", method="GET"):
+        engine = db.engine.execution_options(isolation_level="READ COMMITTED")
+        with pytest.raises(RuntimeError), engine.begin() as connection:
+            connection.execute(
+                sa.insert(LoginFailure).values(email="half@x.example", at=utcnow())
+            )
+            raise RuntimeError("the second statement fails")
+        assert not db.session.scalar(
+            sa.select(sa.func.count()).where(LoginFailure.email == "half@x.example")
+        )
