@@ -12,6 +12,7 @@ a packet is served again only where rendering it now would give the same documen
 batches render afresh.
 """
 
+import contextlib
 import functools
 import hashlib
 import re
@@ -160,7 +161,7 @@ def keep_packet(loop_id: int, key: str, data: bytes) -> bool:
         .limit(KEEP_PER_LOOP)
     )
     try:
-        with db.engine.begin() as conn:
+        with _storing() as conn:
             conn.execute(
                 _insert_unless_there(conn.dialect.name, table).values(
                     loop_id=loop_id, key=key, pdf=data, created_at=utcnow()
@@ -177,6 +178,31 @@ def keep_packet(loop_id: int, key: str, data: bytes) -> bool:
         )
         return False
     return True
+
+
+STORE_WAIT_MS = 200
+
+
+@contextlib.contextmanager
+def _storing():
+    """A short write transaction of its own: on PostgreSQL in READ COMMITTED (a page
+    view's statements otherwise run in autocommit, db.tune_postgresql), on SQLite
+    waiting at most ``STORE_WAIT_MS`` for the write lock, not the busy timeout: the
+    packet is ready, and keeping it is worth no more than that."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="READ COMMITTED")
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if conn.dialect.name == "sqlite":
+            raw.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if conn.dialect.name == "sqlite":
+                timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+                raw.execute(f"PRAGMA busy_timeout = {timeout}")
 
 
 def _insert_unless_there(dialect: str, table: sa.Table):
