@@ -232,6 +232,19 @@ def test_candidate_search_shows_twenty_and_says_how_many_match(app, client, auth
     assert found["summary"] == "Showing 20 of 25 matches; type more to narrow."
 
 
+def test_a_picker_counts_no_further_than_its_cap(app, client, auth, ta, monkeypatch):
+    """Past the cap (a thousand) the count stops and says "more than"."""
+    from interview.loops import pickers
+
+    assert pickers.COUNT_CAP == 1_000
+    monkeypatch.setattr(pickers, "COUNT_CAP", 21)
+    _candidates(app, [(f"Sam Taylor {i:02}", f"sam{i}@example.org") for i in range(25)])
+    auth.login(ta)
+    found = client.get("/candidates/search?q=sam").get_json()
+    assert found["total"] == 22 and len(found["results"]) == 20
+    assert found["summary"].startswith("Showing 20 of more than 21 matches")
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [

@@ -20,9 +20,11 @@ from .blueprint import bp
 from .forms import ConflictForm, SeatForm
 from .proposals import SEAT_CHOICES, eligible_for_seat
 
-# A picker shows at most this many people, and counts matches up to a cap.
+# A picker shows at most this many people, and counts matches up to a cap: past a
+# thousand, "more than 1,000 match" says to type more as well as the number would,
+# and a two-letter search on PostgreSQL stops reading early.
 PICKER_LIMIT = 20
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 ta_only = role_required(Role.TALENT_ACQUISITION)
 
