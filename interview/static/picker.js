@@ -227,10 +227,14 @@
       }
       function matches(option) {
         var hit = found(option);
-        if (hit) shown += 1;
+        if (hit) {
+          shown += 1;
+          found.values.push(option.value);
+        }
         return hit || option.value === chosen;
       }
       var nodes = [];
+      found.values = [];
       original.forEach(function (node) {
         if (node.tagName === "OPTGROUP") {
           var group = node.cloneNode(false);
@@ -244,7 +248,27 @@
       });
       select.replaceChildren.apply(select, nodes);
       select.value = chosen;
+      listed = wanted.length ? found.values : [];
       status.textContent = wanted.length ? shown + (shown === 1 ? " zone" : " zones") + " listed." : "";
+    });
+
+    // Enter in the filter never sends the form with the zone still unchanged: it
+    // chooses the one zone listed, or moves to the list to choose among several.
+    var listed = [];
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (listed.length === 1) {
+        select.value = listed[0];
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+        var option = select.options[select.selectedIndex];
+        status.textContent = "Chosen: " + (option ? option.textContent : listed[0]) + ".";
+      } else if (listed.length > 1) {
+        status.textContent = "Choose one of the " + listed.length + " zones listed.";
+        select.focus();
+      } else {
+        status.textContent = input.value.trim() ? "No zone matches; the zone is unchanged." : "";
+      }
     });
   }
 

@@ -93,3 +93,25 @@ def test_the_session_zone_picker_on_the_loop_page_finds_former_names(
     select = page.locator("select[data-zone-filter]").first
     values = [o.get_attribute("value") for o in select.locator("option").all()]
     assert values == ["UTC", "Asia/Kolkata"]
+
+
+def test_enter_in_the_filter_chooses_the_one_zone_listed_and_sends_nothing(
+    page: Page, make_account
+):
+    """Typing "Kiev" then Enter chooses Europe/Kyiv; it does not send the form with
+    the zone still the old one. With several listed, Enter moves to the list."""
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/new")
+    url = page.url
+    zone_filter = page.get_by_label(FILTER)
+    select = page.get_by_label("Time zone", exact=True)
+    zone_filter.fill("Kiev")
+    zone_filter.press("Enter")
+    expect(select).to_have_value("Europe/Kyiv")
+    expect(page.get_by_role("status").filter(has_text="Chosen")).to_contain_text("Kyiv")
+    assert page.url == url  # nothing was sent
+    zone_filter.fill("america")
+    zone_filter.press("Enter")
+    expect(select).to_be_focused()
+    expect(select).to_have_value("Europe/Kyiv")
+    assert page.url == url
