@@ -49,7 +49,7 @@ def test_a_refused_choice_the_search_does_not_match_is_kept_marked_and_uncounted
     page = response.get_data(as_text=True)
     assert "Give the requisition a rubric before starting loops." in page
     assert _choices(page) == [
-        "Zoë Adams · zoe@example.org Chosen (your earlier choice, not a match)",
+        "Zoë Adams · zoe@example.org Chosen (your earlier choice, not in these results)",
         "Lukas Becker · lukas@example.org Chosen",  # the tag shows only if checked
     ]
     assert re.search(
@@ -61,7 +61,7 @@ def test_a_refused_choice_the_search_does_not_match_is_kept_marked_and_uncounted
     summary = re.search(r'id="candidate-summary"[^>]*>([^<]*)</p>', page).group(1)
     assert summary == (
         "1 candidate matches “lukas”. Your choice, Zoë Adams, stays listed first; "
-        "it is not among the matches."
+        "it is not among the candidates shown."
     )
 
 

@@ -59,7 +59,7 @@
     if (!label.classList.contains("kept-choice")) {
       var note = document.createElement("span");
       note.className = "hint kept-note";
-      note.textContent = "(your earlier choice, not a match)";
+      note.textContent = "(your earlier choice, not in these results)";
       label.classList.add("kept-choice");
       label.appendChild(note);
     }
@@ -77,7 +77,7 @@
     });
     if (!kept) return "";
     return " Your choice, " + kept.dataset.name +
-      ", stays listed first; it is not among the matches.";
+      ", stays listed first; it is not among the candidates shown.";
   }
 
   function drawOptions(select, results) {

@@ -190,7 +190,7 @@ def test_a_chosen_candidate_kept_by_a_new_search_says_so_and_is_not_counted(
     search.fill(f"quill {tag}")
     expect(status).to_have_text(
         f"3 candidates match “quill {tag}”. Your choice, {zelda}, stays listed "
-        "first; it is not among the matches."
+        "first; it is not among the candidates shown."
     )
     # Kept first, checked, marked; the matches are counted without it.
     expect(page.get_by_role("radio")).to_have_count(4)
@@ -198,7 +198,7 @@ def test_a_chosen_candidate_kept_by_a_new_search_says_so_and_is_not_counted(
     expect(choices.locator("label.check").first).to_have_class("check kept-choice")
     expect(chosen).to_be_checked()
     expect(chosen).to_have_accessible_name(
-        f"{zelda} · {email} Chosen (your earlier choice, not a match)"
+        f"{zelda} · {email} Chosen (your earlier choice, not in these results)"
     )
     _assert_axe_clean(page)
 
@@ -210,7 +210,7 @@ def test_a_chosen_candidate_kept_by_a_new_search_says_so_and_is_not_counted(
     )
     expect(choices.locator(".chosen-tag:visible")).to_have_count(1)
     expect(chosen).to_have_accessible_name(
-        f"{zelda} · {email} (your earlier choice, not a match)"
+        f"{zelda} · {email} (your earlier choice, not in these results)"
     )
     # The next search lists the matches alone: nothing is kept that is not chosen.
     search.fill(f"{tag} quill")
