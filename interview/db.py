@@ -106,10 +106,12 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 # more between tries, so a writer queued behind a 2 ms autosave idles 3 ms or more,
 # a third of a core's time when every request writes, and one that has waited long
 # sleeps up to 100 ms while newcomers take the lock. This tries every quarter of a
-# millisecond at first, backing off to every 2 ms, for the whole busy timeout.
+# millisecond at first, then every half millisecond (a writer finishing its request
+# leaves the lock free for about a millisecond before its next one), for the whole
+# busy timeout.
 SQLITE_BUSY = 5  # the primary code: extended ones (BUSY_RECOVERY...) are busy too
 POLL_FIRST_S = 0.00025
-POLL_MOST_S = 0.002
+POLL_MOST_S = 0.0005
 
 
 def _take_write_lock(connection, busy_timeout_ms: int) -> None:

@@ -184,7 +184,7 @@ def test_a_writer_waits_for_the_sqlite_write_lock_however_long_it_is_held(
     app, databases, held_s
 ):
     """A form post behind another writer gets the lock when it is free (tried every
-    quarter millisecond at first, every 2 ms later): a long write makes it wait,
+    quarter millisecond at first, every half millisecond later): a long write makes it wait,
     never fail, and its connection keeps the busy timeout for what follows."""
     if databases.name != "sqlite":
         pytest.skip("PostgreSQL has row locks, not a database write lock")
