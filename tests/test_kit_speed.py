@@ -16,7 +16,7 @@ from interview.extensions import db
 from interview.models import Discipline, PlanSession, Role
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
-from interview.scorecards.kit_data import _LRU
+from interview.scorecards.kit_data import LRU
 
 from .builders import clinical_seat, start_loop
 from .conftest import Auth
@@ -113,7 +113,7 @@ def _token(page) -> bytes:
 
 
 def test_kit_data_keeps_a_bounded_number_of_rubric_versions():
-    cache = _LRU(3)
+    cache = LRU(3)
     loads = []
     for key in [1, 2, 3, 1, 4, 1, 2]:
         cache.get(key, lambda key=key: loads.append(key) or str(key))

@@ -17,8 +17,6 @@ lengths); what changes is how rows are read and written:
 - the changed ratings in one executemany, the missing ones in one INSERT.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +28,7 @@ from ..models import Loop, LoopStatus, PanelSeat, Rating, Scorecard, ScorecardSt
 from ..models.loops import InterviewSession, session_competencies
 from ..models.rubrics import RubricVersion
 from ..timeutil import utcnow
+from .kit_data import LRU
 from .rules import Answer
 
 seats = PanelSeat.__table__
@@ -113,37 +112,20 @@ Shape = tuple[int, datetime | None, tuple[int, ...]]
 MAX_SHAPES = 20_000
 
 
-class _Shapes:
+def shapes() -> LRU:
     """Each seat's rubric version and session competencies as its last save in this
-    process found them, so that the next save reads its form before taking the
-    lock: on SQLite the write lock is the whole database's, and the form was a third
-    of the time a save held it. A save checks the shape again under the lock (a
-    changed one only costs reading the form again), so an entry is never trusted."""
-
-    def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, seat_id: int) -> Shape | None:
-        with self.lock:
-            return self.items.get(seat_id)
-
-    def remember(self, seat: DraftSeat) -> Shape:
-        shape = (
-            seat.rubric_version_id,
-            seat.rubric_created_at,
-            tuple(seat.competency_ids),
-        )
-        with self.lock:
-            self.items[seat.id] = shape
-            self.items.move_to_end(seat.id)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return shape
+    process found them (``remember``), so that the next save reads its form before
+    taking the lock: on SQLite the write lock is the whole database's, and the form
+    was a third of the time a save held it. A save checks the shape again under the
+    lock (a changed one only costs reading the form again), so an entry is never
+    trusted. One map per app: an app per database, and a shape names its rows."""
+    return current_app.extensions.setdefault("scorecard_shapes", LRU(MAX_SHAPES))
 
 
-def shapes() -> _Shapes:
-    """This app's seat shapes (an app per database: a shape names its rows)."""
-    return current_app.extensions.setdefault("scorecard_shapes", _Shapes(MAX_SHAPES))
+def remember(seat: DraftSeat) -> Shape:
+    """Keep the seat's shape as read under the lock, and return it."""
+    shape = (seat.rubric_version_id, seat.rubric_created_at, tuple(seat.competency_ids))
+    return shapes().put(seat.id, shape)
 
 
 def locked_seat(seat_id: int) -> DraftSeat | None:

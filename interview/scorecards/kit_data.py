@@ -88,7 +88,7 @@ class RubricKit:
     html: dict = field(default_factory=dict, compare=False)  # static_html by discipline
 
 
-class _LRU:
+class LRU:
     """A small least-recently-used map, safe for threaded servers."""
 
     def __init__(self, size: int):
@@ -99,9 +99,17 @@ class _LRU:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        value = load()
+        return self.put(key, load())
+
+    def peek(self, key):
+        """The value kept for ``key``, or None (nothing loaded)."""
+        with self.lock:
+            return self.items.get(key)
+
+    def put(self, key, value):
         with self.lock:
             self.items[key] = value
+            self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
         return value
@@ -109,7 +117,7 @@ class _LRU:
 
 def rubric_kit(version_id: int, created_at: datetime | None = None) -> RubricKit:
     """The version's kit, from this process's cache or read once (four statements)."""
-    cache = current_app.extensions.setdefault("scorecard_kits", _LRU(MAX_VERSIONS))
+    cache = current_app.extensions.setdefault("scorecard_kits", LRU(MAX_VERSIONS))
     return cache.get((version_id, created_at), lambda: _read_kit(version_id))
 
 

@@ -182,12 +182,12 @@ def autosave(seat_id: int):
     follows (operations.check_write, rules.length_problems): a save is most of what
     the kit's server does, and the ORM's bookkeeping was most of a save's time.
     """
-    known = drafts.shapes().get(seat_id)
+    known = drafts.shapes().peek(seat_id)
     posted = _posted_draft(known) if known else None  # read before the lock
     seat = drafts.locked_seat(seat_id) or abort(404)
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
         abort(403)
-    shape = drafts.shapes().remember(seat)
+    shape = drafts.remember(seat)
     if shape != known:
         posted = _posted_draft(shape)
     competencies, form, answers, recommendation, summary = posted
