@@ -33,6 +33,8 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # A pooled PostgreSQL connection idle this long is checked before use (db.py).
+    POSTGRESQL_PING_AFTER_IDLE_S = 1.0
     # Lists count and page through at most this many rows (paging.py says why).
     LIST_COUNT_LIMIT = 10_000
     # A scorecard not submitted this many hours after its interview ended is overdue.

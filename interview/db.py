@@ -1,6 +1,7 @@
 """Database plumbing shared by every model: column types and SQLite tuning."""
 
 import contextlib
+import select
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -136,7 +137,7 @@ def _take_write_lock(connection, busy_timeout_ms: int) -> None:
         raw.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
 
 
-def tune_postgresql(engine: Engine) -> None:
+def tune_postgresql(engine: Engine, ping_after_idle_s: float) -> None:
     """Spare page views two of their round trips to PostgreSQL.
 
     A page view (GET or HEAD, which never writes) runs its statements in autocommit
@@ -145,16 +146,31 @@ def tune_postgresql(engine: Engine) -> None:
     a page reads the same rows either way. Everything else (form posts, the command
     line) gets its transaction as before.
 
-    The connection is still checked before each use, as ``pool_pre_ping`` did, but
-    in autocommit (one ``SELECT 1``; pre-ping's left a transaction open, which then
-    could not be switched). One the server dropped is replaced, not handed over.
+    A connection that sat in the pool for ``ping_after_idle_s`` or longer is
+    checked before it is handed out, as ``pool_pre_ping`` did, but in autocommit
+    (one ``SELECT 1``; pre-ping's left a transaction open, which then could not be
+    switched): one the server dropped (a restart, an idle timeout) is replaced, not
+    handed over. One used moments ago is checked only if the server sent it
+    something since (a backend ending says so before it closes the socket; seen
+    without a round trip, as Go's MySQL driver checks its connections), as
+    PgBouncer's ``server_check_delay`` skips its check: under load this spares each
+    request a round trip. A connection that dies silently in that moment fails its
+    request's first statement with the database-fault page, which keeps what was
+    typed (errors.py), and the pool replaces every connection older than the failure.
     """
     if engine.dialect.name != "postgresql":
         return
     errors = engine.dialect.loaded_dbapi.Error
 
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection, record):
+        record.info[_RETURNED_AT] = time.monotonic()
+
     @event.listens_for(engine, "checkout")
-    def _ping(dbapi_connection, _record, _proxy):
+    def _ping(dbapi_connection, record, _proxy):
+        idle = time.monotonic() - record.info.get(_RETURNED_AT, float("-inf"))
+        if idle < ping_after_idle_s and not _has_spoken(dbapi_connection):
+            return
         try:
             was, dbapi_connection.autocommit = dbapi_connection.autocommit, True
             dbapi_connection.execute("SELECT 1")
@@ -178,6 +194,7 @@ def tune_postgresql(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _back_in_pool(dbapi_connection, record):
+        record.info[_RETURNED_AT] = time.monotonic()
         if dbapi_connection is not None and record.info.pop(
             _PAGE_VIEW_AUTOCOMMIT, False
         ):
@@ -186,6 +203,20 @@ def tune_postgresql(engine: Engine) -> None:
 
 
 _PAGE_VIEW_AUTOCOMMIT = "interview_page_view_autocommit"
+
+
+def _has_spoken(dbapi_connection) -> bool:
+    """Whether an idle connection's socket holds anything to read: an idle server
+    sends nothing unasked, so a message (a termination notice) or the end of the
+    stream means the backend is gone or going."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError, dbapi_connection.Error):
+        return True  # closed or broken: let the ping find out
+    return bool(readable)
+
+
+_RETURNED_AT = "interview_returned_to_pool_at"
 
 
 # SQLite's advice for long-lived connections (https://sqlite.org/pragma.html#pragma_optimize):

@@ -2,6 +2,7 @@
 
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -49,27 +50,83 @@ def test_every_sqlite_connection_is_tuned(app_ctx, databases):
             connection.close()
 
 
-def test_postgresql_pool_checks_connections_before_use(app_ctx, databases):
-    """A connection the server dropped (restart, idle timeout) is replaced, not
-    handed to a request that would then fail."""
-    if databases.name != "postgresql":
-        pytest.skip("PostgreSQL connection pool")
-
-    with db.engine.connect() as connection:
-        dropped = connection.scalar(sa.text("SELECT pg_backend_pid()"))
-    # The pooled connection is now idle; end it from the server side.
+def _terminate(pid: int) -> None:
     killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
     try:
         with killer.connect() as connection:
             assert connection.scalar(
-                sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped}
+                sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
             )
     finally:
         killer.dispose()
 
+
+def _backend_pid() -> int:
     with db.engine.connect() as connection:
-        replacement = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+        return connection.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+@pytest.mark.parametrize("app_config", [{"POSTGRESQL_PING_AFTER_IDLE_S": 0.05}])
+def test_postgresql_pool_checks_connections_idle_for_a_while(app_ctx, databases):
+    """A connection the server dropped while it sat idle in the pool (restart, idle
+    timeout) is replaced, not handed to a request that would then fail."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL connection pool")
+    dropped = _backend_pid()
+    _terminate(dropped)
+    time.sleep(0.1)
+    replacement = _backend_pid()
     assert replacement != dropped
+
+
+@pytest.mark.parametrize("app_config", [{"POSTGRESQL_PING_AFTER_IDLE_S": 60}])
+def test_postgresql_pool_replaces_a_connection_ended_moments_after_use(
+    app_ctx, databases
+):
+    """Within the idle time the server's own notice that it ended the backend is
+    enough to replace the connection, with no round trip to find out."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL connection pool")
+    dropped = _backend_pid()
+    _terminate(dropped)
+    time.sleep(0.05)  # the notice and the end of the stream reach the socket
+    assert _backend_pid() != dropped
+
+
+def _last_statement(pid: int) -> str:
+    watcher = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with watcher.connect() as connection:
+            return connection.scalar(
+                sa.text("SELECT query FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": pid},
+            )
+    finally:
+        watcher.dispose()
+
+
+@pytest.mark.parametrize(
+    ("app_config", "checked"),
+    [
+        ({"POSTGRESQL_PING_AFTER_IDLE_S": 60}, False),
+        ({"POSTGRESQL_PING_AFTER_IDLE_S": 0}, True),
+    ],
+    ids=["used-moments-ago", "idle-long-enough"],
+)
+def test_postgresql_pool_checks_only_connections_idle_for_a_while(
+    app_ctx, databases, checked
+):
+    """A connection back from a request moments ago goes out again without the
+    check's round trip (a busy server is spared one per request); one idle for the
+    set time is checked first."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL connection pool")
+    with db.engine.connect() as connection:
+        pid = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+    with db.engine.connect() as connection:
+        last = _last_statement(pid)  # what the checkout sent, if anything
+        assert connection.scalar(sa.text("SELECT pg_backend_pid()")) == pid
+    assert (last == "SELECT 1") is checked  # else the end of its last use
 
 
 @pytest.mark.parametrize(
