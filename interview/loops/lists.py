@@ -76,6 +76,12 @@ def loops():
         if current_user.role == Role.TALENT_ACQUISITION
         else None,
     }
+    # An id this person may not choose (unknown, or not theirs to see) counts as not
+    # given: the filter then shows "Any" and the list agrees with it.
+    requisition_choices = _requisition_choices(filters["requisition"])
+    manager_choices = _manager_choices(filters["manager"])
+    filters["requisition"] = _offered(filters["requisition"], requisition_choices)
+    filters["manager"] = _offered(filters["manager"], manager_choices)
     query = loops_visible_to(current_user)
     if filters["q"]:
         # Contact details are talent acquisition's: others find candidates by name.
@@ -101,8 +107,8 @@ def loops():
         sorts=sorts_for(LOOP_SORTS),
         statuses=LABELS,
         progress=_loop_progress([lp.id for lp in page.items]),
-        requisition_choices=_requisition_choices(filters["requisition"]),
-        manager_choices=_manager_choices(filters["manager"]),
+        requisition_choices=requisition_choices,
+        manager_choices=manager_choices,
     )
 
 
@@ -149,6 +155,11 @@ def _loop_progress(loop_ids: list[int]) -> dict[int, tuple[int, int, int]]:
         .group_by(InterviewSession.loop_id)
     ).all()
     return {loop_id: (sessions, seats, done) for loop_id, sessions, seats, done in rows}
+
+
+def _offered(chosen: int | None, choices: list[tuple[int, str]]) -> int | None:
+    """The chosen id if the filter offers it, else None."""
+    return chosen if any(choice_id == chosen for choice_id, _ in choices) else None
 
 
 def _requisition_choices(chosen: int | None) -> list[tuple[int, str]]:
