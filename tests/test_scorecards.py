@@ -97,6 +97,17 @@ def test_submission_needs_evidence_and_keeps_what_was_typed(app, client, auth, s
     )
     assert "Write a summary of at least 20 characters." in page
     assert "\nGood.</textarea>" in page
+    # A screen reader hears which field is wrong and why: each marked field points
+    # at its own message.
+    assert (
+        '<div class="field field-invalid">\n  <label class="label" '
+        'for="evidence_workflow">' in page
+    )
+    assert (
+        '<textarea aria-describedby="evidence_workflow-error" aria-invalid="true" '
+        'id="evidence_workflow"' in page
+    )
+    assert '<textarea id="notes_workflow" name="notes_workflow"' in page  # valid
     checked = '<input checked id="level_workflow-2" name="level_workflow" type="radio" value="3">'
     assert checked in page
     assert "and it is saved as your draft" in page
@@ -292,3 +303,17 @@ def test_a_requisition_can_keep_scorecards_private_after_submission(
         client.get(f"/interviews/loops/{second['loop_id']}/scorecards").status_code
         == 403
     )
+
+
+def test_the_submitted_scorecard_names_each_level(client, auth, seat):
+    """The read-only view says what a number means ("3 Yes"), as the form did."""
+    from .tabs import Tab
+
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    client.submit(f"/interviews/{seat['id']}", tab.request(submit="y"))
+    page = client.get(f"/interviews/{seat['id']}").get_data(as_text=True)
+    view = page[page.index('id="submitted-view"') : page.index("</section>")]
+    assert "Recommendation: 3 Yes</dt>" in view
+    assert ": 3 Yes</dt>" in view.replace("Recommendation: 3 Yes</dt>", "")
+    assert ": not assessed</dt>" in view

@@ -28,7 +28,7 @@ from ..models import (
     Scorecard,
 )
 from ..permissions import can_view_panel_scorecards, role_required
-from . import drafts
+from . import drafts, widgets
 from .forms import attach, fill_from, form_answers, scorecard_form
 from .kit_data import kit_page, rubric_kit, static_html
 from .loading import seat_for_write
@@ -292,6 +292,8 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
     page = render_template(
         "scorecards/kit.html",
         static_html=static_html,
+        textarea=widgets.textarea,
+        radios=widgets.radios,
         seat=seat,
         session=session,
         loop=session.loop,
