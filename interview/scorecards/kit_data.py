@@ -87,6 +87,11 @@ class RubricKit:
     forms: dict = field(default_factory=dict, compare=False)  # form classes by shape
     html: dict = field(default_factory=dict, compare=False)  # static_html by discipline
 
+    def level_name(self, value: int | None) -> str:
+        """A level as a reader says it: "3 Hire" (the number alone if unknown)."""
+        label = next((lv.label for lv in self.levels if lv.value == value), "")
+        return f"{value} {label}".strip() if value is not None else ""
+
 
 class LRU:
     """A small least-recently-used map, safe for threaded servers."""
