@@ -96,6 +96,11 @@ PUBLIC = [
     ("POST", "/sign-in"),
     ("GET", "/static/<path:filename>"),
 ]
+# Another address of a route in the table, which only redirects to it (Werkzeug's
+# alias rules): anyone is sent on, and the route itself then asks for its roles.
+ALIASES = [
+    ("GET", "/my-interviews/", "/my-interviews"),
+]
 
 ROLE_SPECS = {
     TA: (Role.TALENT_ACQUISITION, None),
@@ -154,6 +159,7 @@ def _request(client, method: str, url: str):
 
 def test_every_route_is_in_the_table(app):
     known = {(m, r) for m, r, _ in ROUTES} | set(PUBLIC)
+    known |= {(m, r) for m, r, _ in ALIASES}
     missing = [
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
@@ -187,6 +193,14 @@ def test_anonymous_is_sent_to_sign_in(client, objects, method, rule):
     response = _request(client, method, _url(rule, objects))
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
+
+
+@pytest.mark.parametrize("method, alias, rule", ALIASES)
+def test_an_alias_sends_everyone_to_its_route(client, objects, method, alias, rule):
+    assert (method, rule) in {(m, r) for m, r, _ in ROUTES}
+    response = client.open(_url(alias, objects), method=method)
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith(_url(rule, objects))
 
 
 def test_navigation_shows_only_what_the_role_may_use(client, auth, users):

@@ -271,6 +271,7 @@ MY_SEAT_LOADS = (
 
 
 @bp.route("/my-interviews")
+@bp.route("/my-interviews/", alias=True)  # typed with a slash: sent to the page
 @role_required(Role.INTERVIEWER)
 def my_interviews():
     """An interviewer's upcoming sessions, soonest first, and their paginated history."""
