@@ -1,0 +1,131 @@
+"""The main navigation marks the one item a page belongs to, by its address: a
+requisition's "Start a loop" is under Requisitions, a loop's debrief under Loops."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from interview.extensions import db
+from interview.models import Discipline, PlanSession, Role
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+
+from .builders import clinical_seat, start_loop
+from .rubric_samples import dump, rubric
+
+# Every GET rule, and the nav item marked current on it for the person who opens it
+# (talent acquisition unless the rule is an interviewer's); None: a page outside the
+# nav, or no page at all (a download, a fragment for a script).
+NAV = {
+    "/": "Home",
+    "/account/password": "@name",  # the signed-in person's own link
+    "/accounts/": "Accounts",
+    "/accounts/new": "Accounts",
+    "/accounts/<int:user_id>/edit": "Accounts",
+    "/rubrics/": "Rubrics",
+    "/rubrics/<key>": "Rubrics",
+    "/rubrics/<key>/versions/<int:number>": "Rubrics",
+    "/rubrics/<key>/compare": "Rubrics",
+    "/rubrics/<key>/versions/<int:number>/download": None,
+    "/rubrics/upload": "Rubrics",
+    "/rubrics/new": "Rubrics",
+    "/rubrics/<key>/edit": "Rubrics",
+    "/requisitions/": "Requisitions",
+    "/requisitions/new": "Requisitions",
+    "/requisitions/<int:requisition_id>": "Requisitions",
+    "/requisitions/<int:requisition_id>/edit": "Requisitions",
+    "/requisitions/<int:requisition_id>/plan": "Requisitions",
+    "/requisitions/<int:requisition_id>/loops/new": "Requisitions",
+    "/candidates/": "Candidates",
+    "/candidates/new": "Candidates",
+    "/candidates/<int:candidate_id>/edit": "Candidates",
+    "/candidates/search": None,
+    "/interviewers/search": None,
+    "/loops/": "Loops",
+    "/loops/<int:loop_id>": "Loops",
+    "/loops/<int:loop_id>/seats/<int:seat_id>/eligible": None,
+    "/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics": None,
+    "/loops/<int:loop_id>/debrief": "Loops",
+    "/loops/<int:loop_id>/debrief.pdf": None,
+    "/interviews/loops/<int:loop_id>/scorecards": "Loops",
+    "/my-interviews": "My interviews",
+    "/interviews/<int:seat_id>": "My interviews",
+}
+INTERVIEWERS_PAGES = {"/my-interviews", "/interviews/<int:seat_id>"}
+OUTSIDE = {"/sign-in", "/static/<path:filename>"}  # no signed-in navigation
+
+
+@pytest.fixture
+def place(app, make_user):
+    """A scheduled loop with Clara on its clinical seat, and the ids rules need."""
+    ta = make_user(Role.TALENT_ACQUISITION, name="Tess Acquisition")
+    manager = make_user(Role.HIRING_MANAGER)
+    clara = make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL)
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        plan = [PlanSession(title="Workflow", competency_keys=["workflow"])]
+        loop = start_loop(manager.id, version.rubric_id, plan)
+        session = loop.sessions[0]
+        session.starts_at = datetime(2026, 3, 3, 10, tzinfo=UTC)
+        seat = clinical_seat(loop)
+        seat.interviewer_id = clara.id
+        db.session.commit()
+        ids = {
+            "user_id": manager.id,
+            "key": "sample",
+            "number": 1,
+            "requisition_id": loop.requisition_id,
+            "candidate_id": loop.candidate_id,
+            "loop_id": loop.id,
+            "session_id": session.id,
+            "seat_id": seat.id,
+        }
+    return {"ta": ta, "clara": clara, "ids": ids}
+
+
+def _url(rule: str, ids: dict) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
+
+
+def _current(page: str) -> list[str]:
+    """The labels of the navigation's links marked as the current page."""
+    nav = page[page.index('<nav class="nav"') : page.index("</nav>")]
+    return re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', nav)
+
+
+def test_every_get_page_has_its_nav_item_decided(app):
+    rules = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.alias
+    }
+    assert rules - OUTSIDE == set(NAV), "say which nav item each new page belongs to"
+
+
+@pytest.mark.parametrize("rule", sorted(NAV))
+def test_one_nav_item_is_current(client, auth, place, rule):
+    person = place["clara"] if rule in INTERVIEWERS_PAGES else place["ta"]
+    auth.login(person)
+    response = client.get(_url(rule, place["ids"]))
+    assert response.status_code == 200, response.status_code
+    expected = NAV[rule]
+    if expected is None:
+        assert response.mimetype != "text/html" or _current(response.text) == []
+        return
+    assert response.mimetype == "text/html"
+    assert _current(response.text) == [person.name if expected == "@name" else expected]
+
+
+def test_a_page_the_role_has_no_nav_item_for_marks_none(client, auth, place):
+    auth.login(place["clara"])  # interviewers have My interviews, not Requisitions
+    response = client.get("/requisitions/")
+    assert response.status_code == 403
+    assert _current(response.text) == []
+
+
+def test_an_address_of_no_page_marks_no_nav_item(client, auth, place):
+    auth.login(place["ta"])
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert _current(response.text) == []
