@@ -294,6 +294,8 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
         static_html=static_html,
         textarea=widgets.textarea,
         radios=widgets.radios,
+        hidden=widgets.hidden,
+        button=widgets.button,
         seat=seat,
         session=session,
         loop=session.loop,

@@ -1,8 +1,9 @@
-"""The kit's scorecard fields as HTML, written in Python rather than template macros.
+"""The kit's scorecard fields as HTML, written in Python rather than template macros
+or WTForms' widgets.
 
 A kit has three fields per competency; as Jinja macros (and before that as WTForms'
 widgets) they were a third of the page's time, most of it the macro calls
-themselves. These write the same HTML, every value escaped as the template did. A
+themselves (WTForms' own widgets cost more still). These write the same HTML, every value escaped as the template did. A
 radio group's options are the same on every page of a form class (one per rubric
 version and competency set, scorecards/forms.py), so they are escaped once per
 class and only the choice that is checked changes.
@@ -36,6 +37,25 @@ def textarea(field, rows: int = 4) -> Markup:
         f'rows="{rows}">\r\n{escape(field._value())}</textarea>\n'
         f"  {errors(field)}\n"
         "</div>\n"
+    )
+
+
+def hidden(*fields) -> Markup:
+    """Hidden inputs, as WTForms writes them."""
+    return Markup(
+        "".join(
+            f'<input id="{escape(f.id)}" name="{escape(f.name)}" type="hidden" '
+            f'value="{escape(f._value())}">'
+            for f in fields
+        )
+    )
+
+
+def button(field, css: str, id: str | None = None) -> Markup:
+    """A submit button, as WTForms writes it."""
+    return Markup(
+        f'<input class="{escape(css)}" id="{escape(id or field.id)}" '
+        f'name="{escape(field.name)}" type="submit" value="{escape(field.label.text)}">'
     )
 
 
