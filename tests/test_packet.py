@@ -17,8 +17,16 @@ from interview.debrief.packet import loop_synthesis
 from interview.debrief.synthesis import fmt
 from interview.demo_scorecards import EVIDENCE as DEMO_EVIDENCE
 from interview.extensions import db
-from interview.models import Discipline, Loop, LoopStatus, PanelSeat, Role
+from interview.models import (
+    Discipline,
+    Loop,
+    LoopStatus,
+    PanelSeat,
+    Role,
+    ScorecardStatus,
+)
 
+from .builders import add_scorecard
 from .test_debrief import T0, _people, _seat, _submit, _two_sessions
 from .test_scorecards import _form, _second_seat
 
@@ -338,6 +346,14 @@ def test_the_archival_variant_is_pdf_a(app, client, auth, seat):
 def test_the_debrief_page_offers_the_pdf(app, client, auth, seat):
     with app.app_context():
         loop_id = db.session.scalar(sa.select(Loop.id))
+        # Once a scorecard is in (test_debrief_links: no packet of nothing).
+        add_scorecard(
+            seat["id"],
+            seat["clara"].id,
+            status=ScorecardStatus.SUBMITTED,
+            submitted_at=T0,
+            overall_recommendation=3,
+        )
     auth.login(seat["manager"])
     page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
     assert f'href="/loops/{loop_id}/debrief.pdf"' in page

@@ -13,6 +13,7 @@ from ..models import (
     LoopStatus,
     PanelSeat,
     Role,
+    ScorecardStatus,
     User,
 )
 from ..permissions import (
@@ -135,6 +136,7 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
         "local_range": local_range,
         "contact": can_see_contact_details(current_user),
         "panel_visible": can_view_panel_scorecards(current_user, loop),
+        "scorecards_in": _any_submitted(loop),
         "my_seats": [
             seat
             for session in loop.sessions
@@ -160,6 +162,17 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
         context["schedule_forms"] |= failed.get("schedule", {})
         context["shape_forms"] |= failed.get("shape", {})
     return render_template("loops/loop.html", **context), status
+
+
+def _any_submitted(loop: Loop) -> bool:
+    """Whether the panel's scorecards and debrief have anything to show yet (a
+    replaced seat's submitted scorecard counts, as it does in the debrief)."""
+    return any(
+        seat.scorecard is not None
+        and seat.scorecard.status == ScorecardStatus.SUBMITTED
+        for session in loop.sessions
+        for seat in session.seats
+    )
 
 
 def _management_forms(loop: Loop) -> dict:
