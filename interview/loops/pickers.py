@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
-from ..candidate_search import candidate_matching
+from ..candidate_search import TRIGRAM, candidate_matching
 from ..extensions import db
 from ..models import Candidate, InterviewSession, Loop, PanelSeat, Role, User
 from ..permissions import can_view_loop, role_required
@@ -52,8 +52,11 @@ class Found:
         }
 
 
-def _summary(shown: int, total: int, noun: str, query: str, recent: str = "") -> str:
-    many = f"more than {COUNT_CAP:,}" if total > COUNT_CAP else f"{total:,}"
+def _summary(
+    shown: int, total: int, noun: str, query: str, recent: str = "", cap=None
+) -> str:
+    cap = COUNT_CAP if cap is None else cap
+    many = f"more than {cap:,}" if total > cap else f"{total:,}"
     plural = noun if total == 1 else noun + "s"
     if not terms(query):
         if total <= shown:
@@ -63,6 +66,8 @@ def _summary(shown: int, total: int, noun: str, query: str, recent: str = "") ->
         return f"Showing {shown} of {many} {plural}; type a name or email to narrow."
     if total == 0:
         return f"No {noun} matches “{query[:60]}”."
+    if total > cap and cap <= shown:
+        return f"Showing the first {shown} matches; type more to narrow."
     if total > shown:
         return f"Showing {shown} of {many} matches; type more to narrow."
     verb = "matches" if total == 1 else "match"
@@ -74,7 +79,10 @@ def _summary(shown: int, total: int, noun: str, query: str, recent: str = "") ->
 
 def find_candidates(query: str) -> Found:
     """Candidates whose name or email holds every word of the query (accents and case
-    aside), by name; without a query the most recently added. Counted up to a cap."""
+    aside), by name; without a query the most recently added. Counted up to a cap;
+    when no word is long enough for the trigram index (one or two letters, typed
+    on the way to a name), only up to the rows shown: counting a thousand would read
+    some 25,000 keys one by one, for a number nobody needs while typing."""
     conditions = candidate_matching(query)
     order = (
         (Candidate.search_key, Candidate.id) if conditions else (Candidate.id.desc(),)
@@ -82,12 +90,13 @@ def find_candidates(query: str) -> Found:
     results = db.session.scalars(
         sa.select(Candidate).where(*conditions).order_by(*order).limit(PICKER_LIMIT)
     ).all()
-    capped = sa.select(Candidate.id).where(*conditions).limit(COUNT_CAP + 1)
+    short = conditions and all(len(word) < TRIGRAM for word in terms(query))
+    cap = PICKER_LIMIT if short else COUNT_CAP
+    capped = sa.select(Candidate.id).where(*conditions).limit(cap + 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
     recent = f"The {len(results)} most recently added"
-    return Found(
-        list(results), total, _summary(len(results), total, "candidate", query, recent)
-    )
+    summary = _summary(len(results), total, "candidate", query, recent, cap)
+    return Found(list(results), total, summary)
 
 
 @bp.route("/candidates/search")
