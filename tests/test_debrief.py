@@ -332,7 +332,7 @@ def _gap_sentence(document: str, name: str):
 
 
 def _must_meet_mean(document: str, name: str) -> str | None:
-    below = rf"{name}: (?:mean ([0-9.]+) is below|[^<]*?\(mean ([0-9.]+)\))"
+    below = rf"{name}: (?:mean ([0-9.]+) is below|[^<]*?; mean ([0-9.]+))"
     found = re.search(below, document)
     return (found.group(1) or found.group(2)) if found else None
 

@@ -184,8 +184,8 @@ def test_loop_must_meet_via_mean(loop):
     assert (item.key, item.min_level, item.mean) == ("privacy", 3, 2.5)
     assert [r.interviewer for r in item.below] == ["Wei Zhang", "Tom Berg"]
     assert item.sentence == (
-        "Regulatory and privacy judgement: mean 2.50 is below the minimum 3; "
-        "Wei Zhang rated 2, Tom Berg rated 2"
+        "Regulatory and privacy judgement: mean 2.50 is below the minimum "
+        "3 (Proficient); Wei Zhang rated 2 (Developing), Tom Berg rated 2 (Developing)"
     )
 
 
@@ -363,7 +363,8 @@ def test_must_meet_via_single_rating():
     [item] = result.must_meet
     assert item.mean == Fraction(10, 3)
     assert item.sentence == (
-        "Clinical safety reasoning: Wei Zhang rated 2, below the minimum 3 (mean 3.33)"
+        "Clinical safety reasoning: Wei Zhang rated 2 (Developing), "
+        "below the minimum 3 (Proficient); mean 3.33"
     )
 
 

@@ -47,10 +47,11 @@ Must meet (listed first, in a field of its own)
     A competency with a ``min_level`` m is listed when n(c) >= 1 and
     mean(c) < m or any single rating r < m (a mean below m implies such a rating).
     An unassessed competency is never listed: it shows in ``left_out`` and coverage.
-        "Regulatory and privacy judgement: mean 2.50 is below the minimum 3; Wei Zhang
-         rated 2"                                          (the mean is below)
-        "Clinical safety reasoning: Wei Zhang rated 2, below the minimum 3 (mean 3.33)"
-                                                           (only single ratings are)
+    Every level is printed with its label, as in the flags' sentences.
+        "Regulatory and privacy judgement: mean 2.50 is below the minimum 3
+         (Proficient); Wei Zhang rated 2 (Developing)"     (the mean is below)
+        "Clinical safety reasoning: Wei Zhang rated 2 (Developing), below the minimum
+         3 (Proficient); mean 3.33"                        (only single ratings are)
 
 Flags (ordered by competency, in the given order, then by kind in the order below;
 scorecard flags come after all competency flags, by kind, then scorecard order)
@@ -423,22 +424,21 @@ def _overall(results: Sequence[CompetencyResult]) -> Overall:
     return Overall(score, formula, share, left_out)
 
 
-def _must_meet(result: CompetencyResult) -> MustMeet | None:
+def _must_meet(result: CompetencyResult, labels: dict[int, str]) -> MustMeet | None:
     m = result.min_level
     if m is None or result.mean is None:
         return None
     below = tuple(r for r in result.ratings if r.level < m)
     if not below:
         return None
-    who = ", ".join(f"{_rater(r, result)} rated {r.level}" for r in below)
+    who = ", ".join(
+        f"{_rater(r, result)} rated {r.level} ({labels[r.level]})" for r in below
+    )
+    minimum = f"the minimum {m} ({labels[m]})"
     if result.mean < m:
-        sentence = (
-            f"{result.name}: mean {fmt(result.mean)} is below the minimum {m}; {who}"
-        )
+        sentence = f"{result.name}: mean {fmt(result.mean)} is below {minimum}; {who}"
     else:
-        sentence = (
-            f"{result.name}: {who}, below the minimum {m} (mean {fmt(result.mean)})"
-        )
+        sentence = f"{result.name}: {who}, below {minimum}; mean {fmt(result.mean)}"
     return MustMeet(result.key, result.name, m, result.mean, below, sentence)
 
 
@@ -618,7 +618,9 @@ def synthesize(
     cards = [card for card in scorecards if card.submitted_at is not None]
 
     results = tuple(_competency_result(info, cards) for info in competencies)
-    must_meet = tuple(m for m in map(_must_meet, results) if m is not None)
+    must_meet = tuple(
+        m for m in (_must_meet(r, labels) for r in results) if m is not None
+    )
 
     flags = []
     for info, result in zip(competencies, results, strict=True):
