@@ -1,0 +1,1 @@
+"""Calibration across loops: how far the panel's ratings agree, who rates high or low."""
