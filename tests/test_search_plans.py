@@ -93,7 +93,7 @@ def test_a_repeated_short_search_keeps_a_plan_made_for_its_word(app, many_candid
             found = find_candidates("zo")
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert found.total == CANDIDATES // 25 and len(found.results) == 20
+    assert len(found.results) == 20 and found.more  # 200 match
     plans = _prepared_plans(sent)
     searches = [plan for statement, plan in plans.items() if "LIKE" in statement]
     assert len(searches) == 2, plans  # the rows and their count
