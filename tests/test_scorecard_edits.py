@@ -1,6 +1,8 @@
 """No word lost, none invented: versions that move on every change, a tab that never
 conflicts with itself, refused versions, frozen decided loops and control characters."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -153,6 +155,9 @@ def test_the_conflict_box_names_the_competency_of_each_text(app, client, auth, s
     assert page.index("Saved evidence for Privacy") < page.index(
         "Privacy evidence from the first window here."
     )
+    # Levels as the form names them, not bare numbers.
+    assert re.search(r"Saved rating for Privacy</dt><dd>2 [A-Z]\w+</dd>", page)
+    assert "Saved recommendation</dt><dd>3 Yes</dd>" in page
 
 
 def _decide(app, seat):
