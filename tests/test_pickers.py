@@ -345,6 +345,50 @@ def test_a_new_loop_without_javascript(app, client, auth, ta, board):
         assert db.session.get(Loop, loop_id).candidate_id == lukas
 
 
+def test_without_javascript_a_second_search_keeps_the_choice(
+    app, client, auth, ta, board
+):
+    """Search, choose, search again for someone else: the choice stays chosen and
+    marked (it is sent along with the query), and the loop starts with it. A search
+    saves nothing, and a bad query is refused next to the box."""
+    _candidates(
+        app,
+        [("Zoë Adams", "zoe.adams@example.org"), ("Lukas Becker", "lukas@example.org")],
+    )
+    with app.app_context():
+        zoe = db.session.scalar(
+            sa.select(Candidate.id).where(Candidate.name.like("Z%"))
+        )
+    url = f"/requisitions/{board['requisition']}/loops/new"
+    auth.login(ta)
+    again = client.submit(url, {"q": "lukas", "candidate_id": str(zoe), "search": "y"})
+    assert again.status_code == 200
+    page = again.get_data(as_text=True)
+    assert _typed(page) == "lukas"
+    assert f'value="{zoe}" id="candidate-{zoe}" checked>' in page
+    assert "Your choice, Zoë Adams, stays listed first" in page
+    assert "1 candidate matches “lukas”." in page
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count(Loop.id))) == 1
+        )  # the board's own
+    # A choice that is no longer on file, or was never an id, is simply not kept.
+    for gone in ("987654", "1 OR 1=1", ""):
+        page = client.submit(url, {"q": "lukas", "candidate_id": gone, "search": "y"})
+        assert page.status_code == 200
+        assert "stays listed first" not in page.get_data(as_text=True)
+    refused = client.submit(url, {"q": "luk\x00as", "search": "y"})
+    assert refused.status_code == 422
+    assert 'aria-describedby="q-error candidate-summary"' in refused.get_data(
+        as_text=True
+    )
+    started = client.submit(url, {"q": "lukas", "candidate_id": str(zoe)})
+    assert started.status_code == 302
+    with app.app_context():
+        loop_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        assert db.session.get(Loop, loop_id).candidate_id == zoe
+
+
 def test_the_new_loop_page_lists_recent_candidates_without_a_query(
     app, client, auth, ta, board
 ):

@@ -115,6 +115,9 @@ class NewLoopForm(BaseForm):
     template); any candidate on file is accepted, not only those shown."""
 
     q = StringField("Find the candidate by name or email")
+    # Without JavaScript a search is sent with the form, so a choice made before it
+    # stays chosen (a separate GET form would forget it).
+    search = SubmitField("Search")
     candidate_id = StringField(
         "Candidate",
         validators=[DataRequired("Choose a candidate: search, then pick one.")],

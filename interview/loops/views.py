@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from ..extensions import db
+from ..forms import refuse_control_characters
 from ..models import (
     Candidate,
     InterviewSession,
@@ -86,7 +87,11 @@ def new_loop(requisition_id: int):
     req = load_requisition(requisition_id)
     form = NewLoopForm(q=request.args.get("q", ""))
     candidate = None
-    if form.validate_on_submit():
+    if form.is_submitted() and form.search.data:  # searched again, nothing to save
+        for field in refuse_control_characters(form):
+            field.validate(form)  # the message next to the field, as on a save
+        candidate = _chosen_before(form.candidate_id.data)
+    elif form.validate_on_submit():
         candidate = db.session.get(Candidate, int(form.candidate_id.data))
         if candidate is None:
             form.candidate_id.errors.append(
@@ -104,7 +109,7 @@ def new_loop(requisition_id: int):
                     "success",
                 )
                 return redirect(url_for(".loop", loop_id=loop.id))
-    found = find_candidates(form.q.data or "")
+    found = find_candidates("" if form.q.errors else form.q.data or "")
     # The one chosen stays in sight, marked, apart from the matches.
     kept = candidate if candidate not in found.results else None
     status = 422 if form.errors or form.form_errors else 200
@@ -112,6 +117,14 @@ def new_loop(requisition_id: int):
         "loops/new_loop.html", form=form, requisition=req, found=found, kept=kept
     )
     return page, status
+
+
+def _chosen_before(text: str | None) -> Candidate | None:
+    """The candidate a search sent along as already chosen, if still on file."""
+    text = text or ""
+    if text.isascii() and text.isdecimal() and len(text) < 10:
+        return db.session.get(Candidate, int(text))
+    return None
 
 
 @bp.route("/loops/<int:loop_id>")

@@ -147,6 +147,8 @@
       list.addEventListener("pointerenter", first);
     }
     form.addEventListener("submit", function (event) {
+      // The form's own submission (a new loop's "Start the loop") goes ahead.
+      if (event.submitter && event.submitter.hasAttribute("data-picker-pass")) return;
       event.preventDefault();  // answer in place: a choice already made stays
       clearTimeout(timer);
       ask();

@@ -217,3 +217,55 @@ def test_a_chosen_candidate_kept_by_a_new_search_says_so_and_is_not_counted(
     expect(status).to_have_text(f"3 candidates match “{tag} quill”.")
     expect(page.get_by_role("radio")).to_have_count(3)
     expect(other).to_be_checked()
+
+
+def test_without_javascript_searching_again_keeps_the_choice(
+    new_context, live_app, make_account, demo_loop
+):
+    """The plain-form fallback: search, choose, search for someone else (Enter in
+    the box), and the choice is still chosen when the loop starts."""
+    tag = uuid.uuid4().hex[:6]
+    _add_candidates(
+        live_app,
+        [(f"Ines Okafor {tag}", f"ines.{tag}@example.org")]
+        + [(f"Tomas Reyes {tag}", f"tomas.{tag}@example.org")],
+    )
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    search = page.get_by_label("Find the candidate by name or email")
+    search.fill(f"ines {tag}")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("radio", name=f"Ines Okafor {tag}").check()
+    search.fill(f"tomas {tag}")
+    search.press("Enter")  # the form's first button: Search, not Start
+    expect(page.locator("#candidate-summary")).to_contain_text(
+        f"Your choice, Ines Okafor {tag}, stays listed first"
+    )
+    expect(page.get_by_role("radio", name=f"Ines Okafor {tag}")).to_be_checked()
+    page.get_by_role("button", name="Start the loop").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Ines Okafor {tag}")
+
+
+def test_enter_in_the_type_ahead_starts_nothing(
+    page: Page, live_app, make_account, demo_loop
+):
+    """With the script, Enter in the search box asks again in place; only "Start
+    the loop" sends the form."""
+    tag = uuid.uuid4().hex[:6]
+    _add_candidates(live_app, [(f"Ada Mensah {tag}", f"ada.{tag}@example.org")])
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    search = page.get_by_label("Find the candidate by name or email")
+    search.fill(f"ada {tag}")
+    page.get_by_role("radio", name=f"Ada Mensah {tag}").check()
+    search.press("Enter")
+    expect(page.locator("#candidate-summary")).to_have_text(
+        f"1 candidate matches “ada {tag}”."
+    )
+    expect(page).to_have_url(
+        f"{page.url.split('/requisitions')[0]}/requisitions/"
+        f"{demo_loop['requisition']}/loops/new"
+    )
+    page.get_by_role("button", name="Start the loop").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Ada Mensah {tag}")
