@@ -99,3 +99,27 @@ def test_a_repeated_short_search_keeps_a_plan_made_for_its_word(app, many_candid
     assert len(searches) == 2, plans  # the rows and their count
     for plan in searches:
         assert "'%zo%'" in plan and "$1" not in plan, plan
+
+
+def test_every_search_writes_its_patterns_into_postgresql_statements():
+    """Requisitions and accounts alike: on PostgreSQL the folded
+    pattern is in the statement, not a parameter (no database needed to see it)."""
+    from sqlalchemy.dialects import postgresql
+
+    from interview.models import Requisition, User
+    from interview.models.requisitions import requisition_matching
+    from interview.search import matching
+
+    queries = {
+        "requisitions": sa.select(Requisition.id).where(*requisition_matching("zo")),
+        "accounts": sa.select(User.id).where(*matching(User.search_key, "zo")),
+    }
+    for name, query in queries.items():
+        sql = str(
+            query.compile(
+                dialect=postgresql.psycopg.dialect(),
+                compile_kwargs={"render_postcompile": True},
+            )
+        )
+        assert "'%%zo%%'" in sql or "'%zo%'" in sql, (name, sql)
+        assert "%(" not in sql, (name, sql)

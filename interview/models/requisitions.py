@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime
 from ..extensions import db
-from ..search import like_pattern, search_key, terms
+from ..search import like, like_pattern, search_key, terms
 from ..timeutil import utcnow
 from .enums import Discipline, RequisitionStatus, enum_column
 from .users import User
@@ -77,10 +77,10 @@ def requisition_matching(query: str | None, *, by_manager: bool = True) -> list:
     conditions = []
     for term in terms(query):
         pattern = like_pattern(term)
-        found = [Requisition.search_key.like(pattern, escape="\\")]
+        found = [like(Requisition.search_key, pattern)]
         if by_manager:
             managers = sa.select(User.id).where(
-                User.search_key.like(pattern + "\t%", escape="\\")  # the name part
+                like(User.search_key, pattern + "\t%")  # the name part
             )
             found.append(Requisition.hiring_manager_id.in_(managers))
         conditions.append(sa.or_(*found))
