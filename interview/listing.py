@@ -1,8 +1,11 @@
 """Lists paginated in the database: one count and one page of rows per request, and
 the filters read from the query string (anything unexpected means no filter)."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import current_app, request
+from sqlalchemy.dialects import postgresql
 
 from .extensions import db
 from .paging import Page, PageRequest, bounded, clamp, offset
@@ -28,6 +31,47 @@ def count_upto(query: sa.Select, limit: int) -> int:
         .subquery()
     )
     return db.session.scalar(sa.select(sa.func.count()).select_from(rows)) or 0
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Ids the database gathered into one array: ``count`` of them, and ``array``
+    as ``in_ids`` passes it back (JSON text on SQLite, a list on PostgreSQL)."""
+
+    count: int
+    array: str | list
+
+
+def ids_upto(query: sa.Select, limit: int) -> Ids:
+    """The ids ``query`` selects (its one column), at most ``limit + 1``, gathered
+    into one array by the database: reading thousands of rows one at a time costs
+    more than finding them, and one array is one value to read and pass back."""
+    found = query.limit(limit + 1).subquery()
+    key = found.c[0]
+    if _dialect() == "postgresql":
+        count, array = db.session.execute(
+            sa.select(sa.func.count(), sa.func.array_agg(key))
+        ).one()
+        return Ids(count, array or [])
+    count, array = db.session.execute(
+        sa.select(sa.func.count(), sa.func.json_group_array(key))
+    ).one()
+    return Ids(count, array)
+
+
+def in_ids(column, ids: Ids):
+    """``column IN ids``, the ids passed as one parameter whatever their number: a
+    PostgreSQL array (``= ANY``) or a JSON array that SQLite reads with
+    ``json_each``, instead of a bind per id to compile, send and plan."""
+    if _dialect() == "postgresql":
+        array = sa.bindparam(None, ids.array, type_=postgresql.ARRAY(sa.Integer))
+        return column == sa.any_(array)
+    listed = sa.func.json_each(sa.bindparam(None, ids.array, sa.String))
+    return column.in_(sa.select(listed.table_valued("value").c.value))
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def paginate(
