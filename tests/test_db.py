@@ -364,3 +364,32 @@ def test_postgresql_a_page_view_asking_for_a_transaction_gets_one(app, databases
         assert not db.session.scalar(
             sa.select(sa.func.count()).where(LoginFailure.email == "half@x.example")
         )
+
+
+def test_sqlite_statistics_see_a_common_value_as_common(tmp_path):
+    """The sampled ANALYZE of PRAGMA optimize counts the rows of a value no higher
+    than its limit: a status shared by 2,000 rows must not look like a few hundred,
+    or the planner walks that index instead of a selective one."""
+    from interview.db import tune_sqlite
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    tune_sqlite(engine, 1000)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, s)")
+            connection.exec_driver_sql("CREATE INDEX ix_t_s ON t (s, id)")
+            connection.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                " WHERE i < 6000) INSERT INTO t (s) SELECT i % 3 FROM n"
+            )
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM t WHERE s = 1").scalar()
+        engine.dispose()  # PRAGMA optimize runs as the connection closes
+        with engine.connect() as connection:
+            stat = connection.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_t_s'"
+            ).scalar()
+    finally:
+        engine.dispose()
+    _rows, per_value, _ = (int(x) for x in stat.split())
+    assert per_value >= 1500, stat  # 2,000 rows per value (401 at a limit of 400)
