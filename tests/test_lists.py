@@ -366,6 +366,36 @@ def test_open_requisitions_come_first(app, client, auth, world):
     assert "Requisition 30" in home and "Paused" in home and "Old 11" not in home
 
 
+@pytest.mark.parametrize("sort", ["title", "status"])
+def test_requisitions_are_ordered_as_people_read_titles(app, client, auth, world, sort):
+    """Case and accents aside, on both databases: "Échographie" with the Es, a
+    lower-case title among the others (a byte order put them after Z)."""
+    from interview.models import Requisition
+
+    manager = world["other_manager"]
+    titles = ["zebra rota lead", "Échographie lead", "Apple integration", "Dermatology"]
+    with app.app_context():
+        for title in titles:
+            db.session.add(
+                Requisition(
+                    title=title,
+                    discipline=Discipline.CLINICAL,
+                    hiring_manager_id=manager.id,
+                )
+            )
+        db.session.commit()
+    auth.login(manager)
+    listed = [
+        t for t in names(get(client, f"/requisitions/?sort={sort}")) if t in titles
+    ]
+    assert listed == [
+        "Apple integration",
+        "Dermatology",
+        "Échographie lead",
+        "zebra rota lead",
+    ]
+
+
 @pytest.mark.parametrize(
     "extra",
     ["endpoint=x", "_method=POST", "_anchor=evil", "_external=1", "_scheme=javascript"],

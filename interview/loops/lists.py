@@ -46,8 +46,8 @@ STATUS_ORDER = sa.case(
     {"open": 0, "on_hold": 1, "closed": 2}, value=Requisition.status, else_=3
 )
 REQUISITION_SORTS = {
-    "status": ("Open first, by title", [STATUS_ORDER, Requisition.title]),
-    "title": ("Title", [Requisition.title]),
+    "status": ("Open first, by title", [STATUS_ORDER, Requisition.search_key]),
+    "title": ("Title", [Requisition.search_key]),
     "newest": ("Newest first", [Requisition.id.desc()]),
 }
 CANDIDATE_SORTS = {
@@ -174,7 +174,7 @@ def _requisition_choices(chosen: int | None) -> list[tuple[int, str]]:
     )
     if current_user.role == Role.HIRING_MANAGER:
         query = query.where(Requisition.hiring_manager_id == current_user.id)
-    return [tuple(r) for r in db.session.execute(query.order_by(Requisition.title))]
+    return [tuple(r) for r in db.session.execute(query.order_by(Requisition.search_key))]
 
 
 def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:

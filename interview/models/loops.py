@@ -19,7 +19,7 @@ class Loop(db.Model):
     # The list's filters and orders (loops/lists.py).
     __table_args__ = (
         sa.Index("ix_loops_status", "status", "id"),
-        sa.Index("ix_loops_requisition_status", "requisition_id", "status"),
+        sa.Index("ix_loops_requisition_status", "requisition_id", "status", "id"),
         sa.Index("ix_loops_updated_at", "updated_at", "id"),
     )
 

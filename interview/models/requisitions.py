@@ -15,10 +15,11 @@ from .users import User
 
 class Requisition(db.Model):
     __tablename__ = "requisitions"
-    # The list's order: open first, then by title.
+    # The list's orders: open first, then by title; by title. Titles are ordered by
+    # their folded key (title, then discipline), case and accents aside.
     __table_args__ = (
-        sa.Index("ix_requisitions_listing", "status", "title", "id"),
-        sa.Index("ix_requisitions_title", "title", "id"),
+        sa.Index("ix_requisitions_listing", "status", "search_key", "id"),
+        sa.Index("ix_requisitions_order", "search_key", "id"),
         # Substring search by trigrams on PostgreSQL (migration 0010), as for
         # candidates; a plain index elsewhere.
         sa.Index(
