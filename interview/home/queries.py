@@ -56,7 +56,9 @@ def requisitions_of(manager: User) -> dict:
     status, and how many there are in all."""
     mine = sa.select(Requisition).where(Requisition.hiring_manager_id == manager.id)
     shown = db.session.scalars(
-        mine.order_by(STATUS_ORDER, Requisition.search_key, Requisition.id).limit(HOME_LIMIT)
+        mine.order_by(STATUS_ORDER, Requisition.search_key, Requisition.id).limit(
+            HOME_LIMIT
+        )
     ).all()
     return {
         "requisitions": shown,

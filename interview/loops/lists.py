@@ -174,7 +174,9 @@ def _requisition_choices(chosen: int | None) -> list[tuple[int, str]]:
     )
     if current_user.role == Role.HIRING_MANAGER:
         query = query.where(Requisition.hiring_manager_id == current_user.id)
-    return [tuple(r) for r in db.session.execute(query.order_by(Requisition.search_key))]
+    return [
+        tuple(r) for r in db.session.execute(query.order_by(Requisition.search_key))
+    ]
 
 
 def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:
