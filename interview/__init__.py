@@ -90,7 +90,7 @@ def _load_user(session_token: str):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, auth, debrief, home, loops, rubrics, scorecards
+    from . import accounts, auth, calibration, debrief, home, loops, rubrics, scorecards
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
@@ -99,3 +99,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(loops.bp)
     app.register_blueprint(scorecards.bp)
     app.register_blueprint(debrief.bp)
+    app.register_blueprint(calibration.bp)

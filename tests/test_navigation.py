@@ -51,8 +51,16 @@ NAV = {
     "/interviews/loops/<int:loop_id>/scorecards": "Loops",
     "/my-interviews": "My interviews",
     "/interviews/<int:seat_id>": "My interviews",
+    "/calibration/": "Calibration",
+    "/calibration/rubrics/<key>": "Calibration",
+    "/calibration/rubrics/<key>/calibration.csv": None,
+    "/calibration/requisitions/<int:requisition_id>": "Calibration",
+    "/calibration/requisitions/<int:requisition_id>/calibration.csv": None,
+    "/calibration/interviewers/<int:user_id>": "Calibration",
+    "/calibration/interviewers/<int:user_id>/calibration.csv": None,
+    "/calibration/me": None,  # an interviewer's own figures: no nav item of theirs
 }
-INTERVIEWERS_PAGES = {"/my-interviews", "/interviews/<int:seat_id>"}
+INTERVIEWERS_PAGES = {"/my-interviews", "/interviews/<int:seat_id>", "/calibration/me"}
 OUTSIDE = {"/sign-in", "/static/<path:filename>"}  # no signed-in navigation
 
 

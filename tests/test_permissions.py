@@ -90,6 +90,21 @@ ROUTES = [
     ("GET", "/loops/<int:loop_id>/debrief", TA_AND_MANAGER),
     ("GET", "/loops/<int:loop_id>/debrief.pdf", TA_AND_MANAGER),
     ("POST", "/loops/<int:loop_id>/decision", frozenset({HM})),
+    # Calibration: interviewer-level figures are talent acquisition's; a manager
+    # reads the reliability of their own requisitions; an interviewer their own
+    # figures (user_id is another interviewer's: refused to all but TA).
+    ("GET", "/calibration/", TA_AND_MANAGER),
+    ("GET", "/calibration/rubrics/<key>", ONLY_TA),
+    ("GET", "/calibration/rubrics/<key>/calibration.csv", ONLY_TA),
+    ("GET", "/calibration/requisitions/<int:requisition_id>", TA_AND_MANAGER),
+    (
+        "GET",
+        "/calibration/requisitions/<int:requisition_id>/calibration.csv",
+        TA_AND_MANAGER,
+    ),
+    ("GET", "/calibration/interviewers/<int:user_id>", ONLY_TA),
+    ("GET", "/calibration/interviewers/<int:user_id>/calibration.csv", ONLY_TA),
+    ("GET", "/calibration/me", INTERVIEWERS),
 ]
 PUBLIC = [
     ("GET", "/sign-in"),

@@ -36,6 +36,11 @@ PAGES = {
         "/loops/{loop}/debrief",
         "/interviews/loops/{loop}/scorecards",
         "/rubrics/",
+        "/calibration/",
+        "/calibration/rubrics/sample",
+        "/calibration/rubrics/sample/calibration.csv?from=2020-01-01",
+        "/calibration/requisitions/{requisition}",
+        "/calibration/interviewers/{clara}",
     ],
     "manager": [
         "/",
@@ -45,6 +50,8 @@ PAGES = {
         "/requisitions/{requisition}",
         "/loops/{loop}",
         "/loops/{loop}/debrief",
+        "/calibration/",
+        "/calibration/requisitions/{requisition}",
     ],
     "clara": [
         "/",
@@ -54,6 +61,7 @@ PAGES = {
         "/loops/{loop}",
         "/interviews/{seat}",
         "/interviews/loops/{loop}/scorecards",
+        "/calibration/me",
     ],
 }
 
@@ -123,6 +131,7 @@ def measure(app, client, auth, world) -> dict[str, int]:
         for page in pages:
             url = page.format(**world["ids"])
             client.get(url)  # warm: first-use statements (e.g. reflection) aside
+            app.extensions.get("calibration", {}).clear()  # count its computation
             with counting_queries(app) as log:
                 response = client.get(url)
             assert response.status_code == 200, (who, url)

@@ -1,0 +1,202 @@
+"""Read what calibration needs as aggregates, in a few statements of plain tuples.
+
+Only submitted scorecards count (a draft never leaks into a figure), and a rating
+"not assessed" (level NULL) is missing. A unit is one competency of one loop (a
+loop has one rubric version, so competency ids and keys name the same units). The database does the per-unit and
+per-scorecard arithmetic (GROUP BY), so a page reads a few hundred rows for a
+rubric of 10,000 loops and 400,000 ratings instead of every rating:
+
+- ``unit_rows``: per competency, each distinct profile of level counts with how many
+  units have it (what ``statistics.alpha_from_counts`` takes), the clinical minus
+  technical mean over units both rated (count, sum, sum of squares), and the number
+  of loops with a pairable unit;
+- ``rater_rows``: per rubric and rater, the sufficient statistics of leniency
+  (n, sum d, sum d^2 with d = y - mean of the other ratings of the unit) and of halo
+  (scorecards of 2+ competencies, how many flat, the sum of their sds).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..db import UTCDateTime
+from ..extensions import db
+from ..models import Competency, Loop, RubricVersion, ScaleLevel
+
+LEVELS = range(11)  # scale_levels.value is CHECKed BETWEEN 0 AND 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which scorecards count: a rubric's, a requisition's, or those of the rubrics an
+    interviewer rated; submitted within [start, end)."""
+
+    kind: str  # "rubric", "requisition" or "interviewer"
+    id: int
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+_SCOPES = {
+    "rubric": "AND rv.rubric_id = :scope",
+    "requisition": "AND se.loop_id IN (SELECT id FROM loops WHERE requisition_id = :scope)",
+    "interviewer": (
+        "AND rv.rubric_id IN (SELECT v2.rubric_id FROM scorecards s2"
+        " JOIN rubric_versions v2 ON v2.id = s2.rubric_version_id"
+        " WHERE s2.interviewer_id = :scope AND s2.status = 'submitted')"
+    ),
+}
+
+
+def _ratings(scope: Scope) -> str:
+    """The scope's submitted, assessed ratings as (rubric, loop, comp, card, rater,
+    disc, level); level as a float so that divisions are exact on both databases."""
+    dates = ""
+    if scope.start is not None:
+        dates += " AND sc.submitted_at >= :start"
+    if scope.end is not None:
+        dates += " AND sc.submitted_at < :end"
+    return f"""
+        SELECT rv.rubric_id AS rubric, se.loop_id AS loop, ra.competency_id AS comp,
+               sc.id AS card, sc.interviewer_id AS rater, ps.discipline AS disc,
+               CAST(ra.level AS DOUBLE PRECISION) AS level
+        FROM scorecards sc
+        JOIN rubric_versions rv ON rv.id = sc.rubric_version_id
+        JOIN panel_seats ps ON ps.id = sc.seat_id
+        JOIN interview_sessions se ON se.id = ps.session_id
+        JOIN ratings ra ON ra.scorecard_id = sc.id
+        WHERE sc.status = 'submitted' AND ra.level IS NOT NULL
+        {_SCOPES[scope.kind]}{dates}"""
+
+
+def _params(scope: Scope) -> dict:
+    params = {"scope": scope.id}
+    if scope.start is not None:
+        params["start"] = scope.start
+    if scope.end is not None:
+        params["end"] = scope.end
+    return params
+
+
+def _statement(sql: str, scope: Scope) -> sa.TextClause:
+    binds = [sa.bindparam(n, type_=UTCDateTime()) for n in ("start", "end")]
+    used = [b for b in binds if f":{b.key}" in sql]
+    return sa.text(sql).bindparams(*used)
+
+
+_COUNTS = ", ".join(
+    f"SUM(CASE WHEN level = {v} THEN 1 ELSE 0 END) AS n{v}" for v in LEVELS
+)
+_NAMES = ", ".join(f"n{v}" for v in LEVELS)
+_NULLS = ", ".join("NULL" for _ in LEVELS[3:])
+
+
+def unit_rows(scope: Scope) -> list[tuple]:
+    """Rows ('p', comp, units, n0..n10), ('o', comp, units, sum x, sum x^2, NULL..),
+    ('l', NULL, loops, NULL..): see the module docstring."""
+    sql = f"""
+        WITH r AS ({_ratings(scope)}),
+        u AS (
+            SELECT comp, loop, {_COUNTS},
+                   AVG(CASE WHEN disc = 'clinical' THEN level END) AS cm,
+                   AVG(CASE WHEN disc = 'technical' THEN level END) AS tm
+            FROM r GROUP BY comp, loop HAVING COUNT(*) >= 2
+        )
+        SELECT 'p' AS kind, comp, COUNT(*) AS units, {_NAMES}
+        FROM u GROUP BY comp, {_NAMES}
+        UNION ALL
+        SELECT 'o', comp, COUNT(*), SUM(cm - tm), SUM((cm - tm) * (cm - tm)),
+               NULL, {_NULLS}
+        FROM u WHERE cm IS NOT NULL AND tm IS NOT NULL GROUP BY comp
+        UNION ALL
+        SELECT 'l', NULL, COUNT(DISTINCT loop), NULL, NULL, NULL, {_NULLS} FROM u
+    """
+    return [
+        tuple(row) for row in db.session.execute(_statement(sql, scope), _params(scope))
+    ]
+
+
+def rater_rows(scope: Scope) -> list[tuple]:
+    """Rows ('l', rubric, rater, name, n, sum d, sum d^2) and ('h', rubric, rater,
+    name, scorecards, flat ones, sum of sds): see the module docstring."""
+    sql = f"""
+        WITH r AS ({_ratings(scope)}),
+        u AS (
+            SELECT comp, loop, SUM(level) AS s, COUNT(*) AS m
+            FROM r GROUP BY comp, loop HAVING COUNT(*) >= 2
+        ),
+        d AS (
+            SELECT r.rubric, r.rater, r.level - (u.s - r.level) / (u.m - 1) AS d
+            FROM r JOIN u ON u.comp = r.comp AND u.loop = r.loop
+        ),
+        c AS (
+            SELECT rubric, rater, card,
+                   CASE WHEN MIN(level) = MAX(level) THEN 1 ELSE 0 END AS flat,
+                   CASE WHEN MIN(level) = MAX(level) THEN 0.0 ELSE SQRT(
+                       SUM(level * level) / COUNT(*)
+                       - (SUM(level) / COUNT(*)) * (SUM(level) / COUNT(*))
+                   ) END AS sd
+            FROM r GROUP BY rubric, rater, card HAVING COUNT(*) >= 2
+        ),
+        t AS (
+            SELECT 'l' AS kind, rubric, rater, COUNT(*) AS a, SUM(d) AS b,
+                   SUM(d * d) AS c
+            FROM d GROUP BY rubric, rater
+            UNION ALL
+            SELECT 'h', rubric, rater, COUNT(*), SUM(flat), SUM(sd)
+            FROM c GROUP BY rubric, rater
+        )
+        SELECT t.kind, t.rubric, t.rater, us.name, t.a, t.b, t.c
+        FROM t JOIN users us ON us.id = t.rater
+    """
+    return [
+        tuple(row) for row in db.session.execute(_statement(sql, scope), _params(scope))
+    ]
+
+
+def competencies(scope: Scope) -> list[tuple[int, str, str]]:
+    """(id, key, name) of the scope's competencies in every version, newest version
+    first and in rubric order (the rows above carry competency ids; a key pools a
+    competency across versions)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Competency.id, Competency.key, Competency.name)
+            .join(RubricVersion, RubricVersion.id == Competency.rubric_version_id)
+            .where(Competency.rubric_version_id.in_(_versions(scope)))
+            .order_by(RubricVersion.number.desc(), Competency.position)
+        )
+    ]
+
+
+def levels(scope: Scope) -> dict[int, str]:
+    """The scale's level -> label (newest version's label)."""
+    rows = db.session.execute(
+        sa.select(ScaleLevel.value, ScaleLevel.label)
+        .join(RubricVersion, RubricVersion.id == ScaleLevel.rubric_version_id)
+        .where(ScaleLevel.rubric_version_id.in_(_versions(scope)))
+        .order_by(RubricVersion.number)
+    ).all()
+    return {value: label for value, label in rows}
+
+
+def _versions(scope: Scope):
+    if scope.kind == "requisition":
+        return sa.select(Loop.rubric_version_id).where(Loop.requisition_id == scope.id)
+    return sa.select(RubricVersion.id).where(RubricVersion.rubric_id == scope.id)
+
+
+def fingerprint(scope: Scope) -> tuple:
+    """What changes whenever a figure of the scope may: the count of its submitted
+    scorecards and the latest change to one (ratings touch their scorecard's
+    updated_at; an amendment and a submission change it too; drafts do not count)."""
+    sql = f"""
+        SELECT COUNT(*), MAX(sc.updated_at), MAX(sc.id)
+        FROM scorecards sc
+        JOIN rubric_versions rv ON rv.id = sc.rubric_version_id
+        JOIN panel_seats ps ON ps.id = sc.seat_id
+        JOIN interview_sessions se ON se.id = ps.session_id
+        WHERE sc.status = 'submitted' {_SCOPES[scope.kind]}
+    """
+    return tuple(db.session.execute(sa.text(sql), {"scope": scope.id}).one())

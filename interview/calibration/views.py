@@ -1,0 +1,251 @@
+"""Calibration pages: how far the panel agrees, and who rates high or low.
+
+Who sees what: talent acquisition sees every page, interviewer-level figures
+included. A hiring manager sees the reliability of their own requisitions (how far
+to trust the panel's scores), never an interviewer's leniency or halo: those are
+personnel figures about people who do not report to them. An interviewer sees their
+own leniency and halo, and nobody else's.
+"""
+
+import threading
+from collections import OrderedDict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Requisition, Role, Rubric, User
+from ..permissions import can_view_requisition, role_required
+from . import export, figures, queries
+from .pages import charts_for
+
+bp = Blueprint("calibration", __name__, url_prefix="/calibration")
+
+ta_only = role_required(Role.TALENT_ACQUISITION)
+ta_and_managers = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
+
+
+@bp.route("/")
+@ta_and_managers
+def index():
+    """List what calibration can be read for: rubrics, and requisitions."""
+    reqs = db.select(Requisition).order_by(Requisition.title).limit(200)
+    if current_user.role == Role.HIRING_MANAGER:
+        reqs = reqs.where(Requisition.hiring_manager_id == current_user.id)
+    rubrics = []
+    if current_user.role == Role.TALENT_ACQUISITION:
+        rubrics = db.session.scalars(db.select(Rubric).order_by(Rubric.title)).all()
+    return render_template(
+        "calibration/index.html",
+        rubrics=rubrics,
+        requisitions=db.session.scalars(reqs).all(),
+    )
+
+
+@bp.route("/rubrics/<key>")
+@ta_only
+def rubric(key: str):
+    """Show a rubric's reliability and its interviewers' tendencies."""
+    found = _rubric(key)
+    return _page(queries.Scope("rubric", found.id), found.title, found, raters=True)
+
+
+@bp.route("/rubrics/<key>/calibration.csv")
+@ta_only
+def rubric_csv(key: str):
+    """Download the rubric page's figures as CSV."""
+    found = _rubric(key)
+    return _csv(queries.Scope("rubric", found.id), f"calibration-{key}", raters=True)
+
+
+@bp.route("/requisitions/<int:requisition_id>")
+@ta_and_managers
+def requisition(requisition_id: int):
+    """Show a requisition's reliability (and, to talent acquisition, its raters)."""
+    req = _requisition(requisition_id)
+    raters = current_user.role == Role.TALENT_ACQUISITION
+    return _page(queries.Scope("requisition", req.id), req.title, req, raters=raters)
+
+
+@bp.route("/requisitions/<int:requisition_id>/calibration.csv")
+@ta_and_managers
+def requisition_csv(requisition_id: int):
+    """Download the requisition page's figures as CSV."""
+    req = _requisition(requisition_id)
+    raters = current_user.role == Role.TALENT_ACQUISITION
+    scope = queries.Scope("requisition", req.id)
+    return _csv(scope, f"calibration-requisition-{req.id}", raters=raters)
+
+
+@bp.route("/interviewers/<int:user_id>")
+def interviewer(user_id: int):
+    """Show one interviewer's leniency and halo in each rubric they rated."""
+    person = _interviewer(user_id)
+    return _person_page(person)
+
+
+@bp.route("/interviewers/<int:user_id>/calibration.csv")
+def interviewer_csv(user_id: int):
+    """Download one interviewer's figures as CSV."""
+    person = _interviewer(user_id)
+    scope = _dated(queries.Scope("interviewer", person.id))[0]
+    found = _figures(scope, rater_only=True)
+    rows = figures.rows_for(found, [person.id])
+    return export.response(
+        export.rater_csv(rows, _rubric_titles()), f"calibration-interviewer-{person.id}"
+    )
+
+
+@bp.route("/me")
+@role_required(Role.INTERVIEWER)
+def me():
+    """Show the signed-in interviewer their own leniency and halo."""
+    return _person_page(current_user)
+
+
+def _rubric(key: str) -> Rubric:
+    return db.session.scalar(db.select(Rubric).where(Rubric.key == key)) or abort(404)
+
+
+def _requisition(requisition_id: int) -> Requisition:
+    req = db.session.get(Requisition, requisition_id) or abort(404)
+    if not can_view_requisition(current_user, req):
+        abort(403)
+    return req
+
+
+def _interviewer(user_id: int) -> User:
+    """Talent acquisition may read anyone's figures; an interviewer only their own.
+
+    Any account may have figures: someone who interviewed and later changed role
+    keeps the scorecards they submitted."""
+    if current_user.role != Role.TALENT_ACQUISITION and current_user.id != user_id:
+        abort(403)
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _page(scope, title, subject, *, raters: bool):
+    scope, dates, problems = _dated(scope)
+    found = _figures(scope)
+    shown = found.raters if raters else []
+    return render_template(
+        "calibration/scope.html",
+        title=title,
+        subject=subject,
+        kind=scope.kind,
+        figures=found,
+        raters=_notable(shown),
+        rater_count=len(shown),
+        show_raters=raters,
+        charts=charts_for(found, _notable(shown)),
+        dates=dates,
+        problems=problems,
+        levels=queries.levels(scope),
+        min_loops=figures.MIN_LOOPS,
+        csv_url=url_for(
+            f"{request.endpoint}_csv", **request.view_args, **request.args.to_dict()
+        ),
+    )
+
+
+def _person_page(person: User):
+    scope, dates, problems = _dated(queries.Scope("interviewer", person.id))
+    found = _figures(scope, rater_only=True)
+    return render_template(
+        "calibration/interviewer.html",
+        person=person,
+        rows=figures.rows_for(found, [person.id]),
+        rubric_titles=_rubric_titles(),
+        dates=dates,
+        problems=problems,
+        own=person.id == current_user.id,
+    )
+
+
+def _notable(rows, limit: int = 25):
+    """The raters furthest from the panel (by shrunk leniency), at most ``limit``."""
+    ranked = [r for r in rows if r.leniency is not None]
+    ranked.sort(key=lambda r: (-abs(r.leniency.shrunk), r.name))
+    return ranked[:limit]
+
+
+def _rubric_titles() -> dict[int, str]:
+    return dict(db.session.execute(db.select(Rubric.id, Rubric.title)).all())
+
+
+def _csv(scope, filename: str, *, raters: bool) -> Response:
+    scope = _dated(scope)[0]
+    found = _figures(scope)
+    text = export.scope_csv(found, raters=raters, titles=_rubric_titles())
+    return export.response(text, filename)
+
+
+# The date range ---------------------------------------------------------------------
+
+
+def _dated(scope: queries.Scope):
+    """The scope limited to ?from= and ?to= (dates, both inclusive, in the viewer's
+    time zone), the dates as given, and what was wrong with them."""
+    zone = ZoneInfo(current_user.time_zone or "UTC")
+    values, problems, bounds = {}, [], {}
+    for name in ("from", "to"):
+        text = request.args.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            problems.append(f"'{text}' is not a date (YYYY-MM-DD); it was left out.")
+            continue
+        values[name] = day
+        if name == "to":
+            day += timedelta(days=1)
+        bounds[name] = datetime.combine(day, time(), zone)
+    start, end = bounds.get("from"), bounds.get("to")
+    dated = queries.Scope(scope.kind, scope.id, start, end)
+    return dated, values, problems
+
+
+# Figures, kept while the data stays the same ---------------------------------------
+
+_LOCK = threading.Lock()
+CACHE_SIZE = 64
+
+
+def _figures(scope: queries.Scope, *, rater_only: bool = False) -> figures.Figures:
+    """The scope's figures, computed again only when its submitted scorecards
+    change (``queries.fingerprint``): a page of a big rubric costs one cheap
+    statement while nothing changes, instead of two scans of every rating."""
+    key = (scope, rater_only, queries.fingerprint(scope))
+    cache = current_app.extensions.setdefault("calibration", OrderedDict())
+    with _LOCK:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    found = _compute(scope, rater_only)
+    with _LOCK:
+        cache[key] = found
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return found
+
+
+def _compute(scope: queries.Scope, rater_only: bool) -> figures.Figures:
+    rater_rows = queries.rater_rows(scope)
+    if rater_only:
+        return figures.Figures(
+            counts=None, check=None, raters=figures.rater_figures(rater_rows)
+        )
+    return figures.build(
+        queries.unit_rows(scope), rater_rows, queries.competencies(scope)
+    )

@@ -1,0 +1,441 @@
+"""Calibration pages: who sees what, submitted scorecards only, the minimum-data
+message, the CSV (and its defused formulas), the date range, and charts that a
+screen reader can read; the SQL sums give the figures ``statistics.py`` gives."""
+
+import csv
+import io
+import random
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from interview.calibration import figures as fg
+from interview.calibration import queries
+from interview.calibration import statistics as st
+from interview.extensions import db
+from interview.loops.operations import create_loop
+from interview.models import (
+    Candidate,
+    Discipline,
+    PlanSession,
+    Rating,
+    Requisition,
+    Role,
+    Scorecard,
+    ScorecardStatus,
+)
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+
+from .rubric_samples import dump, rubric
+
+JAN = datetime(2026, 1, 15, 10, tzinfo=UTC)
+MARCH = datetime(2026, 3, 15, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "ta": make_user(Role.TALENT_ACQUISITION),
+        "manager": make_user(Role.HIRING_MANAGER),
+        "other_manager": make_user(Role.HIRING_MANAGER),
+        "clara": make_user(Role.INTERVIEWER, name="Clara Jensen"),
+        "carl": make_user(Role.INTERVIEWER, name="=HYPERLINK(1)"),
+        "tom": make_user(
+            Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name="Tom Okafor"
+        ),
+        "tina": make_user(
+            Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name="@Tina"
+        ),
+    }
+
+
+@pytest.fixture
+def world(app, people):
+    """A rubric and a requisition whose loops have two clinical and one technical
+    seat; ``add(n, ...)`` adds n loops with submitted scorecards on three seats."""
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        requisition = Requisition(
+            title="EHR analyst",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=people["manager"].id,
+            default_rubric_id=version.rubric_id,
+            plan=[
+                PlanSession(
+                    title="Case",
+                    competency_keys=["workflow", "privacy"],
+                    clinical_seats=3,
+                    technical_seats=1,
+                )
+            ],
+        )
+        db.session.add(requisition)
+        db.session.commit()
+        ids = {"rubric": version.rubric_id, "requisition": requisition.id}
+    rng = random.Random(7)
+    raters = [people[k].id for k in ("clara", "carl", "tom")]
+
+    def add(n, *, when=JAN, drafts=0, not_assessed=False, seed=None):
+        local = rng if seed is None else random.Random(seed)
+        with app.app_context():
+            req = db.session.get(Requisition, ids["requisition"])
+            loops = []
+            for i in range(n):
+                person = Candidate(name=f"Candidate {local.random():.6f} {i}")
+                db.session.add(person)
+                loop = create_loop(None, req, person)
+                seats = loop.sessions[0].seats
+                clinical = [s for s in seats if s.discipline == Discipline.CLINICAL]
+                technical = [s for s in seats if s.discipline == Discipline.TECHNICAL]
+                base = local.randint(1, 4)
+                for seat, who in zip(clinical[:2] + technical, raters, strict=True):
+                    seat.interviewer_id = who
+                    _card(loop, seat, who, local, base, when, not_assessed)
+                if drafts:
+                    seat = clinical[2]
+                    seat.interviewer_id = people["clara"].id
+                    _card(loop, seat, people["tina"].id, local, 4, None, False)
+                loops.append(loop)
+            db.session.commit()
+            return [loop.id for loop in loops]
+
+    return {"ids": ids, "add": add}
+
+
+def _card(loop, seat, who, rng, base, when, not_assessed):
+    comps = loop.rubric_version.competencies
+    seat.scorecard = Scorecard(
+        interviewer_id=who,
+        rubric_version_id=loop.rubric_version_id,
+        status=ScorecardStatus.SUBMITTED if when else ScorecardStatus.DRAFT,
+        submitted_at=when,
+        ratings=[
+            Rating(
+                rubric_version_id=loop.rubric_version_id,
+                competency_id=c.id,
+                level=None
+                if not_assessed
+                else min(4, max(1, base + rng.choice((-1, 0, 0, 1)))),
+                is_not_assessed=not_assessed,
+            )
+            for c in comps
+        ],
+    )
+
+
+def _rubric_url(world):
+    return "/calibration/rubrics/sample"
+
+
+def _req_url(world):
+    return f"/calibration/requisitions/{world['ids']['requisition']}"
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _figures_of(response) -> str:
+    """The response without its per-request CSRF token."""
+    text = re.sub(r'<meta name="csrf-token"[^>]*>', "", _text(response))
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", text)
+
+
+def _fresh(app):
+    """Forget the figures kept between requests: the next page computes them."""
+    app.extensions.get("calibration", {}).clear()
+
+
+# Who sees what ---------------------------------------------------------------------
+
+
+def test_talent_acquisition_sees_reliability_and_raters(client, auth, people, world):
+    world["add"](12)
+    auth.login(people["ta"])
+    page = _text(client.get(_rubric_url(world)))
+    assert "Inter-rater reliability" in page and "Loop size" in page
+    assert "Clinical against technical" in page
+    assert "Interviewers' leniency and halo" in page
+    assert "Tom Okafor" in page
+    assert "Tom Okafor" in _text(client.get(_req_url(world)))
+
+
+def test_a_manager_sees_their_requisition_without_interviewer_figures(
+    client, auth, people, world
+):
+    world["add"](12)
+    auth.login(people["manager"])
+    page = _text(client.get(_req_url(world)))
+    assert "Inter-rater reliability" in page
+    assert "leniency" not in page.lower() and "Tom Okafor" not in page
+    body = _text(client.get(_req_url(world) + "/calibration.csv"))
+    assert "Tom Okafor" not in body and "leniency" not in body
+    assert client.get(_rubric_url(world)).status_code == 403
+    assert (
+        client.get(f"/calibration/interviewers/{people['tom'].id}").status_code == 403
+    )
+
+
+def test_another_manager_is_refused(client, auth, people, world):
+    world["add"](12)
+    auth.login(people["other_manager"])
+    assert client.get(_req_url(world)).status_code == 403
+    assert client.get(_req_url(world) + "/calibration.csv").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["clara", "tom"])
+def test_an_interviewer_sees_only_their_own_figures(client, auth, people, world, who):
+    world["add"](12)
+    auth.login(people[who])
+    page = _text(client.get("/calibration/me"))
+    assert "Your calibration" in page and "Ratings compared" in page
+    others = {"Clara Jensen", "Tom Okafor", "=HYPERLINK(1)"} - {people[who].name}
+    assert not [name for name in others if name in page]
+    own = _text(client.get(f"/calibration/interviewers/{people[who].id}"))
+    assert "Ratings compared" in own
+    other = people["tom" if who == "clara" else "clara"]
+    for url in (
+        f"/calibration/interviewers/{other.id}",
+        f"/calibration/interviewers/{other.id}/calibration.csv",
+        _rubric_url(world),
+        _req_url(world),
+        "/calibration/",
+    ):
+        assert client.get(url).status_code == 403, url
+    body = _text(
+        client.get(f"/calibration/interviewers/{people[who].id}/calibration.csv")
+    )
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [r[1] for r in rows[1:]] == [people[who].name]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, people, world):
+    for url in (_rubric_url(world), _req_url(world), "/calibration/me"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in")
+
+
+# Only submitted scorecards, and "not assessed" is missing ---------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_drafts_never_change_a_figure(app, client, auth, people, world, seed):
+    """Property: whatever drafts are added (on loops with figures, and on new loops),
+    every figure on every page and in every CSV stays the same."""
+    world["add"](12, seed=seed)
+    auth.login(people["ta"])
+    urls = [
+        _rubric_url(world),
+        _rubric_url(world) + "/calibration.csv",
+        _req_url(world) + "/calibration.csv",
+        f"/calibration/interviewers/{people['clara'].id}/calibration.csv",
+    ]
+    before = [_figures_of(client.get(url)) for url in urls]
+    with app.app_context():  # drafts on existing loops' spare seats
+        from interview.models import Loop
+
+        rng = random.Random(seed)
+        for loop in db.session.scalars(db.select(Loop)):
+            spare = next(s for s in loop.sessions[0].seats if s.scorecard is None)
+            spare.interviewer_id = people["tina"].id
+            _card(loop, spare, people["tina"].id, rng, rng.randint(1, 4), None, False)
+        db.session.commit()
+    world["add"](5, when=None, seed=seed + 100)  # whole loops of drafts
+    _fresh(app)
+    assert [_figures_of(client.get(url)) for url in urls] == before
+
+
+def test_not_assessed_ratings_are_missing(app, client, auth, people, world):
+    world["add"](12, seed=5)
+    auth.login(people["ta"])
+    before = _text(client.get(_rubric_url(world) + "/calibration.csv"))
+    world["add"](6, not_assessed=True)
+    _fresh(app)
+    assert _text(client.get(_rubric_url(world) + "/calibration.csv")) == before
+
+
+# Too little data -------------------------------------------------------------------
+
+
+def test_below_ten_loops_the_page_says_what_it_needs(client, auth, people, world):
+    world["add"](6)
+    auth.login(people["ta"])
+    page = _text(client.get(_rubric_url(world)))
+    assert "Not enough data yet" in page
+    assert "Needs 10 loops rated by two or more interviewers; has 6 (4 more)." in page
+    assert "Krippendorff" not in page and "<svg" not in page
+    body = _text(client.get(_rubric_url(world) + "/calibration.csv"))
+    assert "has 6 (4 more)" in body
+
+
+# CSV -------------------------------------------------------------------------------
+
+
+def test_csv_has_the_figures_and_defuses_formulas(app, client, auth, people, world):
+    world["add"](12)
+    auth.login(people["ta"])
+    response = client.get(_rubric_url(world) + "/calibration.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    )
+    head = rows[0]
+    overall = next(r for r in rows if r[:2] == ["reliability", "All competencies"])
+    with app.app_context():
+        scope = queries.Scope("rubric", world["ids"]["rubric"])
+        found = fg.build(
+            queries.unit_rows(scope),
+            queries.rater_rows(scope),
+            queries.competencies(scope),
+        )
+    assert float(overall[head.index("alpha")]) == pytest.approx(
+        found.alpha.value, abs=1e-4
+    )
+    names = [r[1] for r in rows if len(r) > 2 and r[0] == "Sample rubric"]
+    assert "'=HYPERLINK(1)" in names and "Clara Jensen" in names
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@") or re.match(r"-[^\d]", c)]
+
+
+def test_safe_cell_prefixes_every_formula_start():
+    from interview.calibration.export import safe
+
+    for text in ("=1+2", "+1", "-1+1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe(text) == "'" + text
+    assert safe("José") == "José" and safe(-0.5) == "-0.5000" and safe(None) == ""
+
+
+# Date range ------------------------------------------------------------------------
+
+
+def test_the_date_range_counts_only_scorecards_submitted_in_it(
+    client, auth, people, world
+):
+    world["add"](12, when=JAN)
+    world["add"](11, when=MARCH)
+    auth.login(people["ta"])
+    every = _text(client.get(_rubric_url(world)))
+    assert "23 loops with two or more raters" in every
+    march = _text(client.get(_rubric_url(world) + "?from=2026-03-01&to=2026-03-31"))
+    assert "11 loops with two or more raters" in march
+    assert 'value="2026-03-01"' in march
+    jan = _text(client.get(_rubric_url(world) + "?to=2026-01-15"))
+    assert "12 loops with two or more raters" in jan  # the last day is included
+    body = _text(client.get(_rubric_url(world) + "/calibration.csv?from=2026-03-01"))
+    assert body != _text(client.get(_rubric_url(world) + "/calibration.csv"))
+    bad = _text(client.get(_rubric_url(world) + "?from=March"))
+    assert "&#39;March&#39; is not a date" in bad and "23 loops" in bad
+
+
+# Charts ----------------------------------------------------------------------------
+
+
+def test_every_chart_has_a_title_a_desc_and_a_table(client, auth, people, world):
+    world["add"](12)
+    auth.login(people["ta"])
+    page = _text(client.get(_rubric_url(world)))
+    charts = re.findall(r"<svg.*?</svg>", page, re.DOTALL)
+    assert len(charts) == 3
+    for chart in charts:
+        ident = re.search(r'aria-labelledby="([\w-]+)-title \1-desc"', chart).group(1)
+        assert 'role="img"' in chart
+        assert f'<title id="{ident}-title">' in chart
+        assert f'<desc id="{ident}-desc">' in chart
+        after = page[page.index(chart) + len(chart) :]
+        assert after.index("<table") < after.index("<svg") if "<svg" in after else True
+        assert "<caption>" in after[: after.index("</table>")]
+
+
+# The SQL sums give what statistics.py gives on the raw ratings --------------------
+
+
+def _raw_ratings(app, world) -> list[st.Rating]:
+    with app.app_context():
+        rows = db.session.execute(
+            db.text(
+                "SELECT sc.interviewer_id, se.loop_id, co.key, ra.level, ps.discipline"
+                " FROM ratings ra JOIN scorecards sc ON sc.id = ra.scorecard_id"
+                " JOIN panel_seats ps ON ps.id = sc.seat_id"
+                " JOIN interview_sessions se ON se.id = ps.session_id"
+                " JOIN competencies co ON co.id = ra.competency_id"
+                " WHERE sc.status = 'submitted' AND ra.level IS NOT NULL"
+            )
+        ).all()
+    return [st.Rating(r, c, k, v, d) for r, c, k, v, d in rows]
+
+
+def test_the_figures_equal_the_statistics_of_the_raw_ratings(app, world):
+    world["add"](15, seed=11)
+    world["add"](3, when=None)  # drafts
+    ratings = _raw_ratings(app, world)
+    with app.app_context():
+        scope = queries.Scope("rubric", world["ids"]["rubric"])
+        found = fg.build(
+            queries.unit_rows(scope),
+            queries.rater_rows(scope),
+            queries.competencies(scope),
+        )
+    assert found.counts == st.data_counts(ratings)
+    units = st.units_of(ratings)
+    alpha = st.krippendorff_alpha(units.values())
+    assert found.alpha.value == pytest.approx(alpha.value)
+    assert (found.alpha.low, found.alpha.high) == pytest.approx((alpha.low, alpha.high))
+    pairable = [v for v in units.values() if len(v) >= 2]
+    assert found.single.value == pytest.approx(st.icc_oneway(pairable)[0].value)
+    for c in found.competencies:
+        mine = [v for (_, k), v in units.items() if k == c.key]
+        assert c.alpha.value == pytest.approx(st.krippendorff_alpha(mine).value)
+    offsets = {o.competency: o for o in st.discipline_offsets(ratings)}
+    for c in found.competencies:
+        o = offsets[c.key]
+        assert (c.offset.n, c.offset.mean) == (o.n, pytest.approx(o.mean))
+        assert (c.offset.low, c.offset.high) == pytest.approx((o.low, o.high))
+    lenient = {x.rater: x for x in st.leniency(ratings)}
+    halos = {x.rater: x for x in st.halo(ratings)}
+    for r in found.raters:
+        expected = lenient[r.rater]
+        assert r.leniency.n == expected.n
+        for field in ("raw", "low", "high", "shrunk", "shrunk_low", "shrunk_high"):
+            assert getattr(r.leniency, field) == pytest.approx(
+                getattr(expected, field), abs=1e-9
+            ), field
+        assert r.halo == pytest.approx(halos[r.rater]) or (
+            r.halo.scorecards == halos[r.rater].scorecards
+            and r.halo.flat_share == pytest.approx(halos[r.rater].flat_share)
+            and r.halo.mean_sd == pytest.approx(halos[r.rater].mean_sd)
+        )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_leniency_from_sums_is_leniency(seed):
+    rng = random.Random(seed)
+    ratings = [
+        st.Rating(rater, unit, "c", rng.randint(1, 4))
+        for unit in range(40)
+        for rater in rng.sample(range(8), rng.randint(1, 4))
+    ]
+    sums: dict = {}
+    diffs = st._differences(ratings)
+    for rater, d in diffs.items():
+        sums[rater] = (len(d), float(d.sum()), float((d**2).sum()))
+    got = {x.rater: x for x in fg.leniency_from_sums(sums)}
+    for want in st.leniency(ratings):
+        mine = got[want.rater]
+        assert (mine.n, mine.factor) == (want.n, pytest.approx(want.factor))
+        assert mine.shrunk == pytest.approx(want.shrunk, abs=1e-9)
+        assert (mine.low, mine.high) == pytest.approx((want.low, want.high))
+
+
+def test_a_figure_kept_between_requests_is_computed_again_after_a_submission(
+    app, client, auth, people, world
+):
+    world["add"](12, when=JAN)
+    auth.login(people["ta"])
+    assert "12 loops with two or more raters" in _text(client.get(_rubric_url(world)))
+    world["add"](1, when=JAN + timedelta(days=1))
+    assert "13 loops with two or more raters" in _text(client.get(_rubric_url(world)))
