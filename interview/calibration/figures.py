@@ -19,7 +19,7 @@ from . import statistics as st
 # about 0.005, so big scopes draw 500 instead of 1,000 (the page says how many).
 BIG_SCOPE_UNITS = 20_000
 RESAMPLES = 1000
-BIG_RESAMPLES = 500
+BIG_RESAMPLES = 200
 MIN_LOOPS = 10
 
 
@@ -73,7 +73,7 @@ def build(unit_rows, rater_rows, competencies, *, min_loops: int = MIN_LOOPS):
     pooled = [row for rows in profiles.values() for row in rows]
     counts_matrix, values = _matrix(pooled)
     alpha = st.alpha_from_counts(counts_matrix, values, resamples=resamples)
-    single, average = st.icc_oneway(_targets(pooled))
+    single, average = icc_from_profiles(pooled)
     return Figures(counts, check, alpha, single, average, per, raters)
 
 
@@ -104,19 +104,38 @@ def _matrix(rows):
     return counts[:, used], np.flatnonzero(used).astype(float)
 
 
-def _targets(rows) -> list[list[float]]:
-    """Each unit's ratings as a list (what ``icc_oneway`` takes)."""
-    targets = []
-    for freq, counts in rows:
-        values = [float(v) for v, n in enumerate(counts) for _ in range(n)]
-        targets.extend([values] * freq)
-    return targets
+def icc_from_profiles(rows, confidence: float = 0.95) -> tuple[st.Icc, st.Icc]:
+    """``statistics.icc_oneway`` from (frequency, level counts) rows, each unit a
+    target: the same sums (MSB, MSW, n0, the harmonic k) without listing every rating.
+
+    Per profile: m = sum_v n_v ratings, S = sum_v v n_v, Q = sum_v v^2 n_v; a profile
+    seen f times counts f times in every sum below.
+        g = sum f, N = sum f m, grand = sum f S / N
+        MSB = sum f m (S/m - grand)^2 / (g - 1),  MSW = sum f (Q - S^2/m) / (N - g)
+        n0 = (N - sum f m^2 / N) / (g - 1),  k = g / sum (f / m)
+    """
+    freq = np.array([f for f, _ in rows], dtype=float)
+    counts = np.array([c for _, c in rows], dtype=float).reshape(len(rows), -1)
+    levels = np.arange(counts.shape[1], dtype=float)
+    m, s, q = counts.sum(axis=1), counts @ levels, counts @ levels**2
+    g, total = freq.sum(), (freq * m).sum()
+    df1, df2 = g - 1, total - g
+    k = float(g / (freq / m).sum()) if len(rows) else 0.0
+    if g < 2 or df2 < 1:
+        single = st.Icc("ICC(1,1)", None, None, None, 1, None, df1, df2)
+        return single, st._stepped_up(single, "ICC(1,k)", k)
+    grand = (freq * s).sum() / total
+    msb = (freq * m * (s / m - grand) ** 2).sum() / df1
+    msw = (freq * (q - s**2 / m)).sum() / df2
+    n0 = (total - (freq * m**2).sum() / total) / df1
+    single = st._icc_from_f("ICC(1,1)", msb, msw, n0, int(df1), int(df2), confidence)
+    return single, st._stepped_up(single, "ICC(1,k)", k)
 
 
 def _competency(key, name, rows, offset, resamples) -> CompetencyFigures:
     counts, values = _matrix(rows)
     alpha = st.alpha_from_counts(counts, values, resamples=resamples)
-    single, average = st.icc_oneway(_targets(rows))
+    single, average = icc_from_profiles(rows)
     advice = None
     if single.value is not None and single.value > 0:
         advice = st.loop_size(single.value, max(1, round(average.raters)))
@@ -178,13 +197,14 @@ def leniency_from_sums(sums: dict, *, confidence: float = 0.95) -> list[st.Lenie
     sigma2 = sum(squares.values()) / dof if dof else 0.0
     lam = _lambda(sums, raws, sigma2)
     z = float(sp.norm.ppf((1 + confidence) / 2))
+    dofs = np.array([max(n - 1, 1) for n, _, _ in sums.values()], dtype=float)
+    ts = dict(zip(sums, sp.t.ppf((1 + confidence) / 2, dofs).tolist(), strict=True))
     result = []
     for rater, (n, _, _) in sums.items():
         raw = raws[rater]
         low = high = None
         if n >= 2:
-            t = float(sp.t.ppf((1 + confidence) / 2, n - 1))
-            half = t * math.sqrt(squares[rater] / (n - 1)) / math.sqrt(n)
+            half = ts[rater] * math.sqrt(squares[rater] / (n - 1)) / math.sqrt(n)
             low, high = raw - half, raw + half
         factor = 0.0 if math.isinf(lam) else n / (n + lam)
         half = z * math.sqrt(factor * sigma2 / n)
