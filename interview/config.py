@@ -47,6 +47,9 @@ class Defaults:
     DEBRIEF_RENDER_TIMEOUT = 20.0
     DEBRIEF_RENDER_MEMORY_MB = 1024  # on top of a warm renderer's own footprint
     DEBRIEF_RENDERERS = 1  # children per web worker (a sync worker serves one request)
+    # The contradiction flag: a recommendation at least this many levels from the
+    # interviewer's own mean rating (debrief/synthesis.py).
+    DEBRIEF_CONTRADICTION_DISTANCE = 1.5
 
 
 def from_environment(config) -> None:

@@ -60,15 +60,22 @@ def test_the_debrief_shows_scores_flags_and_evidence(
     second = _both_submitted(app, client, auth, seat, make_user)
     auth.login(seat["manager"])
     page = client.get(f"/loops/{second['loop_id']}/debrief").get_data(as_text=True)
-    # Workflow: clinical 4, technical 1 -> mean 2.5; the only rated competency.
-    assert '<strong id="overall-score">2.50</strong>' in page
+    # Workflow: clinical 4, technical 1 -> mean (4 + 1) / 2 = 2.5, the only rated
+    # competency; two raters 3 levels apart (SE 1.5 on one degree of freedom) give
+    # a band as wide as the scale.
+    assert '<strong id="overall-score">2.5 (1.0 to 4.0)</strong>' in page
+    assert "(standard error 1.50)" in page
     assert (
-        "Clinical interviewers rated Workflow 3.00 levels higher than technical "
-        "interviewers (4.00 vs 1.00)"
+        "One clinical and one technical interviewer differed by 3 levels on "
+        "Workflow: clinical 4 (Strong yes), technical 1 (Strong no)"
     ) in page
     assert "Ratings for Workflow span 3 levels" in page
     assert EVIDENCE in page and "Could not describe any ward workflow at all." in page
     assert "1 of 2 competencies" in page  # privacy was not assessed by anyone
+    # ... and privacy has a minimum: called out, not left out.
+    assert (
+        "Privacy: nobody rated it, so the panel cannot confirm the minimum 3 (Yes)"
+    ) in page
 
 
 def test_interviewers_see_the_debrief_only_after_submitting(
@@ -295,24 +302,31 @@ def _ta(make_user, auth):
     return ta
 
 
-def half_up(value: Fraction) -> str:
+def half_up(value: Fraction, places: int = 2) -> str:
     """The reference rounding: decimal arithmetic wide enough to be exact, half up."""
     with localcontext() as context:
         context.prec = 80
         quotient = Decimal(value.numerator) / Decimal(value.denominator)
-        return str(quotient.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        return str(quotient.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
 
 
 def _exact(cards, key):
+    """Each side's mean, every rating's, and the one that counts: the competencies
+    here are for both sides, so the two side means averaged when both rated it."""
     sides = {"clinical": [], "technical": []}
     for discipline, _, levels in cards:
         if levels.get(key) is not None:
             sides[discipline].append(levels[key])
     every = sides["clinical"] + sides["technical"]
-    return {
+    means = {
         side: Fraction(sum(v), len(v)) if v else None
         for side, v in (*sides.items(), ("all", every))
     }
+    means["counts"] = means["all"]
+    if sides["clinical"] and sides["technical"]:
+        means["counts"] = (means["clinical"] + means["technical"]) / 2
+    means["levels"] = sides
+    return means
 
 
 def _chart_labels(document: str, key: str) -> dict:
@@ -323,18 +337,38 @@ def _chart_labels(document: str, key: str) -> dict:
 
 
 def _gap_sentence(document: str, name: str):
+    """(clinical count, technical count, gap, clinical figure, technical figure)."""
     found = re.search(
-        rf"Clinical interviewers rated {name} ([0-9.]+) levels (?:higher|lower) than "
-        r"technical interviewers \(([0-9.]+) vs ([0-9.]+)\)",
+        r"(One|[0-9]+) clinical and (one|[0-9]+) technical interviewers? differed by "
+        rf"([0-9.]+) levels? on {name}: clinical (?:mean )?([0-9.]+)[^,]*, "
+        r"technical (?:mean )?([0-9.]+)",
         document,
     )
-    return found.groups() if found else None
+    if not found:
+        return None
+    counts = [1 if n.lower() == "one" else int(n) for n in found.groups()[:2]]
+    return (*counts, *found.groups()[2:])
 
 
 def _must_meet_mean(document: str, name: str) -> str | None:
     below = rf"{name}: (?:mean ([0-9.]+) is below|[^<]*?; mean ([0-9.]+))"
     found = re.search(below, document)
     return (found.group(1) or found.group(2)) if found else None
+
+
+def _cells(page: str, key: str) -> list[str]:
+    """The means table's cells for one competency: each cell's leading text."""
+    row = re.search(rf'<tr id="means-{key}">(.*?)</tr>', page, re.DOTALL).group(1)
+    return [
+        re.match(r"[^<]*", cell).group(0).strip()
+        for cell in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+    ]
+
+
+def _side_figure(means, side: str) -> str:
+    """How a gap sentence prints a side: its one level, or its mean."""
+    levels = means["levels"][side]
+    return str(levels[0]) if len(levels) == 1 else half_up(means[side])
 
 
 CARDS = st.lists(
@@ -381,14 +415,23 @@ def test_every_printed_number_agrees_on_the_page_and_in_the_packet(
     for i, (weight, minimum) in enumerate(specs):
         key, name = f"c{i}", f"Competency {i}"
         means = _exact(cards, key)
-        printed = {s: half_up(m) if m is not None else None for s, m in means.items()}
+        printed = {
+            s: half_up(m) if m is not None else None
+            for s, m in means.items()
+            if s != "levels"
+        }
+        count = len(means["levels"]["clinical"] + means["levels"]["technical"])
         if means["all"] is not None:
-            assessed.append((Fraction(str(weight)), means["all"]))
-        # The table on the page: mean, median, range, clinical mean, technical mean.
+            assessed.append((Fraction(str(weight)), means["counts"]))
+        # The table on the page: ratings, mean, median, range, clinical, technical.
+        cells = _cells(page, key)
+        table = {"counts": cells[1], "clinical": cells[4], "technical": cells[5]}
+        wanted = ("counts", "clinical", "technical")
+        assert table == {s: printed[s] or "—" for s in wanted}
         row = re.search(rf'<tr id="means-{key}">(.*?)</tr>', page, re.DOTALL).group(1)
-        cells = re.findall(r"<td>([^<]*)</td>", row)
-        table = {"all": cells[1], "clinical": cells[4], "technical": cells[5]}
-        assert table == {s: p or "—" for s, p in printed.items()}
+        assert ("one interviewer only" in row) == (count == 1)
+        balanced = all(means["levels"].values())
+        assert ("the clinical and technical means averaged" in row) == balanced
         # The packet's competency page says the same.
         section = re.search(
             rf'<section class="page competency" id="competency-{key}">(.*?)</section>',
@@ -396,7 +439,9 @@ def test_every_printed_number_agrees_on_the_page_and_in_the_packet(
             re.DOTALL,
         ).group(1)
         if means["all"] is not None:
-            assert f"mean {printed['all']}," in section
+            assert f": mean {printed['counts']}" in section
+        if balanced:
+            assert f"all {count} ratings together {printed['all']}" in section
         for side in ("clinical", "technical"):
             if printed[side] is not None:
                 assert f"{side} mean {printed[side]} (" in section
@@ -407,7 +452,8 @@ def test_every_printed_number_agrees_on_the_page_and_in_the_packet(
                 "technical": printed["technical"],
             }
             # The gap flag appears iff the exact gap is at least one level, and its
-            # sentence prints the chart's means and their exact difference.
+            # sentence prints how many rated on each side, their exact difference
+            # and each side's rating or mean.
             gap = _gap_sentence(document, name)
             exact_gap = (
                 abs(means["clinical"] - means["technical"])
@@ -416,12 +462,16 @@ def test_every_printed_number_agrees_on_the_page_and_in_the_packet(
             )
             assert (gap is not None) == (exact_gap is not None and exact_gap >= 1)
             if gap is not None:
+                whole = exact_gap.denominator == 1
                 assert gap == (
-                    half_up(exact_gap),
-                    printed["clinical"],
-                    printed["technical"],
+                    len(means["levels"]["clinical"]),
+                    len(means["levels"]["technical"]),
+                    str(exact_gap.numerator) if whole else half_up(exact_gap),
+                    _side_figure(means, "clinical"),
+                    _side_figure(means, "technical"),
                 )
-            # Must-meet lists it iff a rating is below the minimum, with the mean.
+            # Must-meet lists it iff a rating is below the minimum, with the mean
+            # that counts, or iff nobody rated it ("cannot confirm the minimum").
             rated = [levels.get(key) for _, _, levels in cards]
             below = minimum is not None and any(
                 r is not None and r < minimum for r in rated
@@ -429,22 +479,29 @@ def test_every_printed_number_agrees_on_the_page_and_in_the_packet(
             mean = _must_meet_mean(document, name)
             assert (mean is not None) == below
             if below:
-                assert mean == printed["all"]
+                assert mean == printed["counts"]
+            unconfirmed = f"{name}: nobody rated it, so the panel cannot confirm"
+            assert (unconfirmed in document) == (minimum is not None and not count)
     if assessed:
         score = sum(w * m for w, m in assessed) / sum(w for w, _ in assessed)
         headline = re.search(r'<strong id="overall-score">([^<]+)</strong>', page)
         formula = re.search(r'<span id="overall-formula">[^<]*= ([0-9.]+)</span>', page)
-        assert headline.group(1) == formula.group(1) == half_up(score)
-        assert re.search(r'<p class="score">([0-9.]+) ', packet).group(1) == half_up(
-            score
-        )
+        assert formula.group(1) == half_up(score)
+        packet_headline = re.search(r'<p class="score">([^<]+) <span', packet)
+        assert headline.group(1) == packet_headline.group(1)
+        # "3.0 (2.6 to 3.4)", or "3.0" alone: the score to one decimal, in its band
+        found = re.fullmatch(r"([0-9.]+)(?: \(([0-9.]+) to ([0-9.]+)\))?", headline[1])
+        assert found.group(1) == half_up(score, 1)
+        if found.group(2):
+            low, high = Decimal(found.group(2)), Decimal(found.group(3))
+            assert 1 <= low <= Decimal(found.group(1)) <= high <= 4
         assert re.search(r'<p class="formula">[^<]*= ([0-9.]+)</p>', packet).group(
             1
         ) == half_up(score)
 
 
 def test_the_headline_and_the_formula_agree_on_a_half(app, client, auth, make_user):
-    # 3 × 0.35 + 2.5 × 0.65 = 2.675: '%.2f' printed 2.67 above a formula ending 2.68
+    # 3 × 0.35 + 2.5 × 0.65 = 2.675: '%.2f' printed 2.67 beside a formula ending 2.68
     cards = [
         ("clinical", 3, {"c0": 3, "c1": 2}),
         ("clinical", 3, {"c0": 3, "c1": 3}),
@@ -452,8 +509,21 @@ def test_the_headline_and_the_formula_agree_on_a_half(app, client, auth, make_us
     loop_id = _panel(app, make_user, [(0.35, None), (0.65, None)], cards)
     _ta(make_user, auth)
     page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
-    assert '<strong id="overall-score">2.68</strong>' in page
-    assert "(3.00 × 0.35 + 2.50 × 0.65) / (0.35 + 0.65) = 2.68" in page
+    # The headline is the same exact value to one decimal: 2.7.
+    assert re.search(r'<strong id="overall-score">2\.7 \(', page)
+    assert (
+        "(3.00 [2 ratings] × 0.35 + 2.50 [2 ratings] × 0.65) / (0.35 + 0.65) = 2.68"
+    ) in page
+
+
+def test_the_headline_rounds_half_up_to_one_decimal(app, client, auth, make_user):
+    # 2, 2, 3, 2: mean 9/4 = 2.25 exactly; '%.1f' says 2.2 (half to even)
+    cards = [("clinical", 3, {"c0": level}) for level in (2, 2, 3, 2)]
+    loop_id = _panel(app, make_user, [(1, None)], cards)
+    _ta(make_user, auth)
+    page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
+    assert re.search(r'<strong id="overall-score">2\.3 \(', page)
+    assert "(2.25 [4 ratings] × 1) / (1) = 2.25" in page
 
 
 def test_a_gap_of_exactly_one_level_is_flagged_on_the_page(
@@ -467,8 +537,8 @@ def test_a_gap_of_exactly_one_level_is_flagged_on_the_page(
     _ta(make_user, auth)
     page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
     assert (
-        "Clinical interviewers rated Competency 0 1.00 levels higher than technical "
-        "interviewers (2.67 vs 1.67)"
+        "3 clinical and 3 technical interviewers differed by 1 level on Competency 0: "
+        "clinical mean 2.67, technical mean 1.67"
     ) in page
     assert "C 2.67</text>" in page and "T 1.67</text>" in page
 

@@ -89,7 +89,9 @@ def test_the_demo_packet_tells_the_whole_story(app, client, demo):
         result = loop_synthesis(db.session.get(Loop, demo["loop_id"]))
     assert result.submitted == result.expected  # every scorecard is in
     assert demo["candidate"] in pages[0] and "Hamid Rahimi" in pages[0]
-    assert f"{fmt(result.overall.score)} on a scale" in pages[1]
+    assert f"{result.overall.headline} on a scale" in pages[1]
+    assert result.overall.headline.startswith(f"{fmt(result.overall.score, 1)} (")
+    assert " ".join(result.overall.band_text.split()) in text
     assert " ".join(result.overall.formula.split()) in text
     kinds = {f.kind for f in result.flags}
     assert {"cross_functional_gap", "stale"} <= kinds  # the demo's story

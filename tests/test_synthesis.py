@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interview.debrief.synthesis import (
+    BALANCE_RULE,
+    CONTRADICTION_DISTANCE,
     CompetencyInfo,
     DisciplineStat,
     FlagKind,
@@ -20,6 +22,7 @@ from interview.debrief.synthesis import (
     ScorecardIn,
     TallyEntry,
     duration_text,
+    exact,
     fmt,
     synthesize,
 )
@@ -167,10 +170,15 @@ def test_loop_competency_numbers(loop):
 def test_loop_overall(loop):
     # Assessed: safety 3.5 × 2, systems 3.5 × 2, privacy 2.5 × 1.5, translate 2.75 × 1.5
     # (7 + 7 + 3.75 + 4.125) / (2 + 2 + 1.5 + 1.5) = 21.875 / 7 = 3.125
+    # privacy and translate are for both sides, 2 + 2 each: their balanced means
+    # (3 + 2) / 2 and (2 + 3.5) / 2 equal the plain ones here.
     assert loop.overall.score == Fraction(25, 8)
     assert loop.overall.formula == (
-        "(3.50 × 2 + 3.50 × 2 + 2.50 × 1.5 + 2.75 × 1.5) / (2 + 2 + 1.5 + 1.5) = 3.13"
+        "(3.50 [2 ratings] × 2 + 3.50 [2 ratings] × 2 + 2.50 [2 clinical + 2 "
+        "technical] × 1.5 + 2.75 [2 clinical + 2 technical] × 1.5) / "
+        "(2 + 2 + 1.5 + 1.5) = 3.13"
     )
+    assert loop.overall.rule == BALANCE_RULE
     # 7 of 10 weight assessed; workflow (1) and leadership (2) left out: 3 / 10
     assert loop.overall.assessed_weight_share == Fraction(7, 10)
     assert (
@@ -196,7 +204,9 @@ def test_loop_flags_in_order_with_sentences(loop):
         (FlagKind.SPLIT_PANEL, "translate", None),
         (FlagKind.CROSS_FUNCTIONAL_GAP, "translate", None),
         (FlagKind.COVERAGE_GAP, "leadership", None),
-        (FlagKind.CONTRADICTION, None, 2),
+        # Wei recommends 2 with ratings averaging (3 + 2 + 3) / 3 = 2.67: the other
+        # side of the middle (2.5), which the old rule flagged, but only 0.67 levels
+        # away, under the 1.5 the flag now needs.
         (FlagKind.AMENDED_AFTER_VISIBLE, None, 3),
         (FlagKind.STALE, None, 2),
     ]
@@ -205,10 +215,10 @@ def test_loop_flags_in_order_with_sentences(loop):
             "Nobody rated Clinical workflow insight; it should be assessed by both "
             "clinical and technical interviewers"
         ),
-        # clinical 3 - technical 2 = +1
+        # clinical 3 - technical 2 = +1, two raters a side
         (
-            "Clinical interviewers rated Regulatory and privacy judgement 1.00 levels "
-            "higher than technical interviewers (3.00 vs 2.00)"
+            "2 clinical and 2 technical interviewers differed by 1 level on "
+            "Regulatory and privacy judgement: clinical mean 3.00, technical mean 2.00"
         ),
         # 4 - 2 = 2 levels
         (
@@ -217,17 +227,12 @@ def test_loop_flags_in_order_with_sentences(loop):
         ),
         # clinical 2 - technical 7/2 = -3/2
         (
-            "Clinical interviewers rated Translating technical ideas 1.50 levels lower "
-            "than technical interviewers (2.00 vs 3.50)"
+            "2 clinical and 2 technical interviewers differed by 1.50 levels on "
+            "Translating technical ideas: clinical mean 2.00, technical mean 3.50"
         ),
         (
             "Nobody rated Leadership; it should be assessed by both clinical and "
             "technical interviewers"
-        ),
-        # Wei: recommends 2 < middle (1 + 4) / 2 = 2.5; own mean (3 + 2 + 3) / 3 = 2.67
-        (
-            "Wei Zhang recommended 2 (Developing), in the bottom half of the scale, but "
-            "their ratings average 2.67, above the middle of the scale (2.5)"
         ),
         # Priya: 6:30 amendment - 1:00 first sight = 5 h 30 min
         (
@@ -261,7 +266,14 @@ def test_one_interviewer():
     assert (safety.count, safety.mean, safety.median) == (1, 3.0, 3.0)
     assert (safety.minimum, safety.maximum) == (3, 3)
     assert result.overall.score == 3.0
-    assert result.overall.formula == "(3.00 × 2) / (2) = 3.00"
+    assert result.overall.formula == "(3.00 [1 rating] × 2) / (2) = 3.00"
+    assert safety.single
+    # One rating has no spread: no band, and the page says why.
+    assert result.overall.band is None
+    assert result.overall.headline == "3.0"
+    assert result.overall.band_text.startswith(
+        "No band: every competency rests on a single rating"
+    )
     assert result.overall.assessed_weight_share == 1.0
     assert result.overall.left_out is None
     assert result.must_meet == () and result.flags == ()
@@ -281,7 +293,15 @@ def test_all_not_assessed():
     assert result.overall.left_out == (
         "Nothing was assessed: none of the 2 competencies has a rating"
     )
-    assert result.must_meet == ()
+    # Both have a minimum (3) and nobody rated them: called out, not left out.
+    assert [(m.key, m.mean, m.below, m.unconfirmed) for m in result.must_meet] == [
+        ("safety", None, (), True),
+        ("privacy", None, (), True),
+    ]
+    assert result.must_meet[0].sentence == (
+        "Clinical safety reasoning: nobody rated it, so the panel cannot confirm "
+        "the minimum 3 (Proficient)"
+    )
     # Not assessed is not a gap in ratings' favour: coverage still shows it.
     assert [f.kind for f in result.flags] == [FlagKind.COVERAGE_GAP] * 2
     assert [e.count for e in result.tally] == [0, 0, 1, 1]
@@ -348,7 +368,10 @@ def test_unequal_weights():
     # means: a (4 + 3) / 2 = 3.5, b (2 + 2) / 2 = 2.0
     # (3.5 × 1 + 2.0 × 1.5) / (1 + 1.5) = 6.5 / 2.5 = 2.6 (unweighted would be 2.75)
     assert result.overall.score == Fraction(13, 5)
-    assert result.overall.formula == "(3.50 × 1 + 2.00 × 1.5) / (1 + 1.5) = 2.60"
+    assert result.overall.formula == (
+        "(3.50 [1 clinical + 1 technical] × 1 + 2.00 [1 clinical + 1 technical] "
+        "× 1.5) / (1 + 1.5) = 2.60"
+    )
     assert result.overall.left_out is None
 
 
@@ -372,8 +395,24 @@ def test_must_meet_not_listed():
     at_minimum = [card(1, "Ana Ruiz", "clinical", 3, {"safety": 3, "systems": 1})]
     # safety exactly at its minimum; systems has no minimum at all
     assert synthesize(LEVELS, [SAFETY, SYSTEMS], at_minimum, 1).must_meet == ()
-    not_assessed = [card(1, "Ana Ruiz", "clinical", 3, {"safety": None})]
-    assert synthesize(LEVELS, [SAFETY], not_assessed, 1).must_meet == ()
+    # Before any scorecard is in there is nothing to confirm yet.
+    assert synthesize(LEVELS, [SAFETY], [], 1).must_meet == ()
+
+
+def test_a_must_meet_competency_nobody_rated_cannot_be_confirmed():
+    # Ana marked safety "not assessed" and rated systems: safety has a minimum of 3.
+    cards = [card(1, "Ana Ruiz", "clinical", 3, {"safety": None, "systems": 4})]
+    result = synthesize(LEVELS, [SAFETY, SYSTEMS], cards, 1)
+    [item] = result.must_meet
+    assert (item.key, item.mean, item.unconfirmed) == ("safety", None, True)
+    assert item.sentence == (
+        "Clinical safety reasoning: nobody rated it, so the panel cannot confirm "
+        "the minimum 3 (Proficient)"
+    )
+    # It still counts as left out of the score.
+    assert result.overall.left_out == (
+        "1 of 2 competencies, 50% of the weight, not assessed"
+    )
 
 
 def test_no_split_or_gap_below_thresholds():
@@ -391,28 +430,90 @@ def test_no_split_or_gap_below_thresholds():
     assert synthesize(LEVELS, [TRANSLATE], cards, 4).flags == ()
 
 
-def test_contradiction_top_half():
+def test_contradiction_far_above_their_own_ratings():
     cards = [card(1, "Ana Ruiz", "clinical", 4, {"safety": 2, "workflow": 2})]
     clinical_workflow = replace(WORKFLOW, assessed_by="clinical")
     [flag] = synthesize(LEVELS, [SAFETY, clinical_workflow], cards, 1).flags
     assert (flag.kind, flag.scorecard_id) == (FlagKind.CONTRADICTION, 1)
-    # recommends 4 > 2.5; own mean (2 + 2) / 2 = 2.00 < 2.5
+    # recommends 4; own mean (2 + 2) / 2 = 2.00: 2 levels apart, >= 1.5
     assert flag.sentence == (
-        "Ana Ruiz recommended 4 (Exemplary), in the top half of the scale, but their "
-        "ratings average 2.00, below the middle of the scale (2.5)"
+        "Ana Ruiz recommended 4 (Exemplary), 2.00 levels above the average of their "
+        "own ratings (2.00); the flag is raised at 1.5 levels"
     )
 
 
-def test_no_contradiction_at_the_middle():
-    five = (*LEVELS, Level(5, "Outstanding"))  # middle (1 + 5) / 2 = 3
+def _contradictions(cards):
+    no_minimum = replace(SAFETY, min_level=None)
+    others = [replace(SYSTEMS, assessed_by="clinical"), WORKFLOW]
+    result = synthesize(LEVELS, [no_minimum, *others], cards, len(cards))
+    return [f for f in result.flags if f.kind == FlagKind.CONTRADICTION]
+
+
+def test_a_contradiction_is_a_distance_not_a_side_of_the_middle():
     cards = [
-        card(1, "Ana Ruiz", "clinical", 3, {"safety": 1}),  # recommends the middle
-        card(2, "Priya Nair", "clinical", 5, {"safety": 3}),  # mean on the middle
-        card(3, "Lena Vos", "clinical", None, {"safety": 1}),  # no recommendation
+        # recommends 4, ratings (2 + 3) / 2 = 2.5: exactly 1.5 apart, flagged
+        card(1, "Ana Ruiz", "clinical", 4, {"safety": 2, "systems": 3}),
+        # recommends 4, ratings (3 + 2 + 3) / 3 = 8/3: 1.33 apart, not flagged
+        card(
+            2, "Priya Nair", "clinical", 4, {"safety": 3, "systems": 2, "workflow": 3}
+        ),
+        # recommends 3, ratings 2: the other side of the middle (2.5) but 1 level
+        # apart; the old rule flagged it, the distance does not
+        card(3, "Lena Vos", "clinical", 3, {"safety": 2}),
+        # recommends 1, ratings (3 + 3) / 2 = 3: 2 levels below, flagged
+        card(4, "Sam Okoro", "clinical", 1, {"safety": 3, "systems": 3}),
+        # no recommendation never contradicts
+        card(5, "Tom Berg", "clinical", None, {"safety": 4}),
     ]
-    result = synthesize(five, [replace(SAFETY, min_level=None)], cards, 3)
-    assert FlagKind.CONTRADICTION not in [f.kind for f in result.flags]
-    assert result.no_recommendation == 1
+    flags = _contradictions(cards)
+    assert [f.scorecard_id for f in flags] == [1, 4]
+    assert flags[0].sentence == (
+        "Ana Ruiz recommended 4 (Exemplary), 1.50 levels above the average of their "
+        "own ratings (2.50); the flag is raised at 1.5 levels"
+    )
+    assert flags[1].sentence == (
+        "Sam Okoro recommended 1 (Not yet), 2.00 levels below the average of their "
+        "own ratings (3.00); the flag is raised at 1.5 levels"
+    )
+
+
+@pytest.mark.parametrize(
+    ("distance", "flagged"),
+    [
+        (Fraction(3, 2), []),  # the default: 1.4 levels is not enough
+        (1.5, []),
+        (1.4, [1]),  # as the setting would be written: exactly 7/5
+        (Decimal("1.4"), [1]),
+        (Fraction(7, 5), [1]),
+        (Fraction(141, 100), []),
+    ],
+)
+def test_the_contradiction_distance_is_configurable(distance, flagged):
+    # recommends 4; ratings 3, 3, 2, 3, 2: mean 13/5 = 2.6, exactly 1.4 levels below
+    ratings = {"safety": 3, "systems": 3, "workflow": 2}
+    first = card(1, "Ana Ruiz", "clinical", 4, ratings)
+    extra = CompetencyInfo("extra", "Teaching", 1, "clinical")
+    more = CompetencyInfo("more", "Leadership", 1, "clinical")
+    first = replace(
+        first, ratings=(*first.ratings, RatingIn("extra", 3), RatingIn("more", 2))
+    )
+    infos = [replace(SAFETY, min_level=None), SYSTEMS, WORKFLOW, extra, more]
+    result = synthesize(LEVELS, infos, [first], 1, contradiction_distance=distance)
+    found = [f.scorecard_id for f in result.flags if f.kind == FlagKind.CONTRADICTION]
+    assert found == flagged
+    if flagged:
+        assert result.flags[-1].sentence == (
+            "Ana Ruiz recommended 4 (Exemplary), 1.40 levels above the average of "
+            "their own ratings (2.60); the flag is raised at 1.4 levels"
+        )
+    # The default is the 1.5 of the issue, the setting's default too.
+    assert CONTRADICTION_DISTANCE == Fraction(3, 2)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "1.5"])
+def test_a_contradiction_distance_must_be_a_positive_number(bad):
+    with pytest.raises(ValueError):
+        synthesize(LEVELS, [SAFETY], [], 1, contradiction_distance=bad)
 
 
 @pytest.mark.parametrize(
@@ -558,8 +659,8 @@ def test_a_gap_of_exactly_one_level_is_flagged():
     result = synthesize(LEVELS, [WORKFLOW], cards, 6)
     [flag] = [f for f in result.flags if f.kind == FlagKind.CROSS_FUNCTIONAL_GAP]
     assert flag.sentence == (
-        "Clinical interviewers rated Clinical workflow insight 1.00 levels higher "
-        "than technical interviewers (2.67 vs 1.67)"
+        "3 clinical and 3 technical interviewers differed by 1 level on Clinical "
+        "workflow insight: clinical mean 2.67, technical mean 1.67"
     )
     workflow = result.competencies[0]
     assert workflow.clinical.mean - workflow.technical.mean == 1
@@ -575,7 +676,11 @@ def test_the_overall_score_is_exact_and_rounds_half_up():
     ]
     overall = synthesize(LEVELS, [a, b], cards, 2).overall
     assert overall.score == Fraction(107, 40)
-    assert overall.formula == "(3.00 × 0.35 + 2.50 × 0.65) / (0.35 + 0.65) = 2.68"
+    assert overall.formula == (
+        "(3.00 [2 ratings] × 0.35 + 2.50 [2 ratings] × 0.65) / (0.35 + 0.65) = 2.68"
+    )
+    # The headline rounds the same exact value to one decimal: 2.675 -> 2.7.
+    assert overall.headline.startswith("2.7 (")
 
 
 def test_weights_are_read_as_written():
@@ -586,7 +691,9 @@ def test_weights_are_read_as_written():
     result = synthesize(LEVELS, [a, b], cards, 1)
     assert [c.weight for c in result.competencies] == [Fraction(1, 10), Fraction(1, 5)]
     assert result.overall.score == Fraction(1 * 1 + 4 * 2, 3)  # 3
-    assert result.overall.formula == "(1.00 × 0.1 + 4.00 × 0.2) / (0.1 + 0.2) = 3.00"
+    assert result.overall.formula == (
+        "(1.00 [1 rating] × 0.1 + 4.00 [1 rating] × 0.2) / (0.1 + 0.2) = 3.00"
+    )
 
 
 @pytest.mark.parametrize(
@@ -654,17 +761,24 @@ def panels(draw):
 
 
 def exact_means(cards, key):
-    """Each side's and the whole panel's exact mean for one competency, by hand."""
+    """Each side's and the whole panel's exact mean for one competency, by hand, and
+    the mean that counts for a competency both sides assess (the two sides' means
+    averaged when both rated it)."""
     found = {"clinical": [], "technical": []}
     for c in cards:
         for r in c.ratings:
             if r.competency == key and r.level is not None:
                 found[c.discipline].append(r.level)
     both = found["clinical"] + found["technical"]
-    return {
+    means = {
         side: Fraction(sum(v), len(v)) if v else None
         for side, v in (*found.items(), ("all", both))
     }
+    means["counts"] = means["all"]
+    if found["clinical"] and found["technical"]:
+        means["counts"] = (means["clinical"] + means["technical"]) / 2
+    means["levels"] = found
+    return means
 
 
 @settings(max_examples=300)
@@ -683,19 +797,34 @@ def test_printed_numbers_agree_with_the_exact_values(panel):
         flagged = flagged and abs(clinical - technical) >= 1
         assert (info.key in gaps) == flagged
         if flagged:
-            printed = f"{half_up(abs(clinical - technical))} levels"
-            assert printed in gaps[info.key].sentence
-            assert gaps[info.key].sentence.endswith(
-                f"({half_up(clinical)} vs {half_up(technical)})"
-            )
-        if info.key in must:
-            assert f"mean {half_up(means['all'])}" in must[info.key].sentence
+            gap = abs(clinical - technical)
+            size = str(gap.numerator) if gap.denominator == 1 else half_up(gap)
+            sentence = gaps[info.key].sentence
+            assert f" differed by {size} level" in sentence
+            for side in ("clinical", "technical"):
+                levels = means["levels"][side]
+                if len(levels) == 1:
+                    assert f"{side} {levels[0]} (" in sentence
+                else:
+                    assert f"{side} mean {half_up(means[side])}" in sentence
+        # Must-meet lists a competency with a minimum iff a rating is below it, or
+        # nobody rated it once a scorecard is in.
+        rated = means["levels"]["clinical"] + means["levels"]["technical"]
+        listed = info.min_level is not None and (
+            any(r < info.min_level for r in rated) or (not rated and bool(cards))
+        )
+        assert (info.key in must) == listed
+        if listed and rated:
+            assert f"mean {half_up(means['counts'])}" in must[info.key].sentence
+        elif listed:
+            assert "cannot confirm the minimum" in must[info.key].sentence
         if means["all"] is not None:
-            assessed.append((Fraction(str(weight)), means["all"]))
+            assessed.append((Fraction(str(weight)), means["counts"]))
     if assessed:
         score = sum(w * m for w, m in assessed) / sum(w for w, _ in assessed)
         assert result.overall.score == score
         assert result.overall.formula.endswith(f" = {half_up(score)}")
+        assert result.overall.headline.startswith(half_up(score, 1))
     else:
         assert result.overall.score is None
 
@@ -777,8 +906,8 @@ def test_scorecard_flags_name_the_interview_when_a_person_holds_several_seats():
     flags = synthesize(LEVELS, [replace(SAFETY, min_level=None)], [late], 1).flags
     assert [f.sentence for f in flags] == [
         (
-            "Ana Ruiz (Case review) recommended 4 (Exemplary), in the top half of the "
-            "scale, but their ratings average 2.00, below the middle of the scale (2.5)"
+            "Ana Ruiz (Case review) recommended 4 (Exemplary), 2.00 levels above the "
+            "average of their own ratings (2.00); the flag is raised at 1.5 levels"
         ),
         (
             "Ana Ruiz (Case review) submitted 3 days after the interview (the limit is "
@@ -797,3 +926,271 @@ def test_one_person_rating_a_competency_in_two_interviews_is_named_by_interview(
     split = next(f for f in result.flags if f.kind == FlagKind.SPLIT_PANEL)
     assert "from 2 (Developing) by Kwame Mensah (Case one)" in split.sentence
     assert "to 4 (Exemplary) by Kwame Mensah (Case two) and Wei Zhang" in split.sentence
+
+
+# --- the balance rule: both sides count alike ----------------------------------------
+
+BOTH = CompetencyInfo("both", "Clinical workflow insight", 1, "both")
+TECH = CompetencyInfo("tech", "Systems design", 1, "technical")
+
+
+def two_and_one():
+    """Two clinicians and an engineer on a competency for both sides; the engineer
+    and a second one on a technical competency."""
+    return [
+        card(1, "Ana Ruiz", "clinical", 3, {"both": 4}),
+        card(2, "Priya Nair", "clinical", 3, {"both": 3}),
+        card(3, "Wei Zhang", "technical", 3, {"both": 2, "tech": 3}),
+        card(4, "Tom Berg", "technical", 3, {"tech": 4}),
+    ]
+
+
+def test_a_competency_for_both_sides_averages_the_two_side_means():
+    result = synthesize(LEVELS, [BOTH, TECH], two_and_one(), 4)
+    both, tech = result.competencies
+    # clinical (4 + 3) / 2 = 7/2 (2 ratings), technical 2 (1 rating)
+    assert both.clinical == DisciplineStat(2, Fraction(7, 2))
+    assert both.technical == DisciplineStat(1, Fraction(2))
+    # balanced (7/2 + 2) / 2 = 11/4; the plain mean (4 + 3 + 2) / 3 = 3 lets the
+    # larger clinical side outvote the engineer
+    assert (both.mean, both.plain_mean, both.balanced) == (Fraction(11, 4), 3, True)
+    assert both.basis == "the clinical and technical means averaged"
+    # a technical competency is a plain mean, (3 + 4) / 2
+    assert (tech.mean, tech.plain_mean, tech.balanced, tech.basis) == (
+        Fraction(7, 2),
+        Fraction(7, 2),
+        False,
+        None,
+    )
+    # (11/4 × 1 + 7/2 × 1) / 2 = 25/8; with plain means it would be (3 + 3.5) / 2
+    assert result.overall.score == Fraction(25, 8)
+    assert result.overall.formula == (
+        "(2.75 [2 clinical + 1 technical] × 1 + 3.50 [2 ratings] × 1) / (1 + 1) = 3.13"
+    )
+    assert result.overall.rule == BALANCE_RULE
+    assert "mean of the clinical mean and the technical mean" in BALANCE_RULE
+
+
+def test_a_competency_for_both_rated_by_one_side_takes_that_sides_mean():
+    cards = [
+        card(1, "Ana Ruiz", "clinical", 3, {"both": 4}),
+        card(2, "Priya Nair", "clinical", 3, {"both": 3}),
+    ]
+    [both] = synthesize(LEVELS, [BOTH], cards, 2).competencies
+    assert (both.mean, both.balanced) == (Fraction(7, 2), False)
+    assert both.basis == "clinical ratings only (no technical interviewer rated it)"
+
+
+def test_the_must_meet_test_reads_the_balanced_mean():
+    # clinical 4, 4, 4 and technical 1: plain mean 13/4 = 3.25 meets 3, the balanced
+    # (4 + 1) / 2 = 2.5 does not, and the sentence says so
+    must = replace(BOTH, min_level=3)
+    cards = [card(i, f"Clinician {i}", "clinical", 3, {"both": 4}) for i in (1, 2, 3)]
+    cards.append(card(4, "Wei Zhang", "technical", 2, {"both": 1}))
+    [item] = synthesize(LEVELS, [must], cards, 4).must_meet
+    assert item.mean == Fraction(5, 2)
+    assert item.sentence == (
+        "Clinical workflow insight: mean 2.50 is below the minimum 3 (Proficient); "
+        "Wei Zhang rated 1 (Not yet)"
+    )
+
+
+def test_a_single_rating_is_marked():
+    cards = [card(1, "Ana Ruiz", "clinical", 3, {"both": 3, "tech": 4})]
+    both, tech = synthesize(LEVELS, [BOTH, TECH], cards, 1).competencies
+    assert both.single and tech.single
+    assert both.basis == "clinical ratings only (no technical interviewer rated it)"
+    tech = synthesize(LEVELS, [BOTH, TECH], two_and_one(), 4).competencies[1]
+    assert tech.count == 2 and not tech.single
+
+
+# --- the score's standard error and band ---------------------------------------------
+
+
+def test_the_band_by_hand():
+    result = synthesize(LEVELS, [BOTH, TECH], two_and_one(), 4)
+    band = result.overall.band
+    # both (balanced, 11/4): its ratings 4, 3, 2 spread around their plain mean 3:
+    #   squares 1 + 0 + 1 = 2 on df 2, s² = 1; k = (1/2 + 1/1) / 4 = 3/8;
+    #   v = 1² × 3/8 × 1 = 3/8
+    # tech (plain, 7/2): 3, 4: squares 1/2 on df 1, s² = 1/2, k = 1/2, v = 1/4
+    # SE² = (3/8 + 1/4) / (1 + 1)² = (5/8) / 4 = 5/32; SE = 0.3953
+    assert band.variance == Fraction(5, 32)
+    assert float(band.se) == pytest.approx((5 / 32) ** 0.5, rel=1e-15)
+    assert abs(band.se**2 - band.variance) < Fraction(1, 10**35)
+    # Welch-Satterthwaite: (5/8)² / ((3/8)² / 2 + (1/4)² / 1) = 50/17 = 2.94
+    assert band.df == Fraction(50, 17)
+    # t(0.975, 50/17) = 3.2188 (scipy.stats.t.ppf; t(0.975, 3) = 3.182 in tables)
+    assert float(band.quantile) == pytest.approx(3.218758615, abs=1e-8)
+    # 25/8 - 3.2188 × 0.3953 = 1.853; 25/8 + 1.272 = 4.397, past the top level 4
+    assert float(band.low) == pytest.approx(1.852673942, abs=1e-8)
+    assert band.high == 4
+    assert band.borrowed == ()
+    assert result.overall.headline == "3.1 (1.9 to 4.0)"
+    assert result.overall.band_text == (
+        "95% band, from how far the panel's ratings spread within each competency "
+        "and how many ratings each mean rests on (standard error 0.40): a much "
+        "larger panel of interviewers like these would score the candidate within "
+        "it, with 95% confidence."
+    )
+    assert result.overall.borrowed_text is None
+
+
+def test_the_loops_band_by_hand(loop):
+    band = loop.overall.band
+    # safety 4, 3: s² = 1/2, k = 1/2, w = 2: v = 4 × 1/2 × 1/2 = 1
+    # systems 3, 4: the same, v = 1
+    # privacy (balanced) 3, 2, 3, 2: squares 4 × 1/4 = 1 on df 3, s² = 1/3;
+    #   k = (1/2 + 1/2) / 4 = 1/4, w = 1.5: v = 9/4 × 1/4 × 1/3 = 3/16
+    # translate (balanced) 2, 3, 2, 4 around 11/4: squares 9/16 + 1/16 + 9/16 +
+    #   25/16 = 11/4 on df 3, s² = 11/12; v = 9/4 × 1/4 × 11/12 = 33/64
+    # SE² = (1 + 1 + 3/16 + 33/64) / 7² = (173/64) / 49 = 173/3136; SE = 0.2349
+    assert band.variance == Fraction(173, 3136)
+    assert float(band.se) == pytest.approx(173**0.5 / 56, rel=1e-15)
+    # df = (173/64)² / (1²/1 + 1²/1 + (3/16)²/3 + (33/64)²/3) = 29929/8603 = 3.48
+    assert band.df == Fraction(29929, 8603)
+    assert float(band.quantile) == pytest.approx(2.948407156, abs=1e-8)
+    # 3.125 ± 2.9484 × 0.2349 = 3.125 ± 0.6925
+    assert float(band.low) == pytest.approx(2.432495689, abs=1e-8)
+    assert float(band.high) == pytest.approx(3.817504311, abs=1e-8)
+    assert loop.overall.headline == "3.1 (2.4 to 3.8)"
+
+
+def test_a_single_rating_borrows_the_pooled_spread_and_says_so():
+    cards = [
+        card(1, "Ana Ruiz", "clinical", 3, {"safety": 3}),
+        card(2, "Wei Zhang", "technical", 3, {"tech": 3}),
+        card(3, "Tom Berg", "technical", 3, {"tech": 4}),
+    ]
+    safety = replace(SAFETY, weight=1)
+    result = synthesize(LEVELS, [safety, TECH], cards, 3)
+    band = result.overall.band
+    # tech 3, 4: s² = 1/2 (df 1), k = 1/2: v = 1/4. safety has one rating (df 0):
+    # it takes the pooled s² = (1/2) / 1, k = 1: v = 1/2, one term with df 1.
+    # SE² = (1/4 + 1/2) / 2² = 3/16; df = (3/4)² / ((1/4)² + (1/2)²) = 9/5
+    assert band.variance == Fraction(3, 16)
+    assert band.df == Fraction(9, 5)
+    assert band.borrowed == ("safety",)
+    # score (3 + 7/2) / 2 = 13/4; t(0.975, 1.8) = 4.7949; 3.25 - 4.7949 × 0.4330
+    assert band.quantile == pytest.approx(4.794881365, abs=1e-8)
+    assert result.overall.headline == "3.3 (1.2 to 4.0)"
+    assert result.overall.borrowed_text == (
+        "Clinical safety reasoning rests on one rating, with no spread of its own: "
+        "the band uses the spread pooled over the other competencies there."
+    )
+
+
+def test_no_band_when_the_ratings_agree_exactly():
+    cards = [
+        card(1, "Wei Zhang", "technical", 3, {"tech": 3}),
+        card(2, "Tom Berg", "technical", 3, {"tech": 3}),
+    ]
+    overall = synthesize(LEVELS, [TECH], cards, 2).overall
+    assert overall.band is None
+    assert overall.headline == "3.0"
+    assert overall.band_text.startswith(
+        "No band: within every competency the ratings agree exactly"
+    )
+
+
+def test_one_rating_on_each_side_spreads_around_their_plain_mean():
+    cards = [
+        card(1, "Ana Ruiz", "clinical", 3, {"both": 4}),
+        card(2, "Wei Zhang", "technical", 3, {"both": 2}),
+    ]
+    result = synthesize(LEVELS, [BOTH], cards, 2)
+    [both] = result.competencies
+    # 4 and 2 around 3: squares 2 on df 1 (within each side there would be none)
+    assert (both.squares, both.spread_df, both.factor) == (2, 1, Fraction(1, 2))
+    # SE² = 1/2 × 2 = 1; t(0.975, 1) = 12.71: the band is the whole scale
+    band = result.overall.band
+    assert (band.variance, band.df, band.low, band.high) == (1, 1, 1, 4)
+    assert result.overall.headline == "3.0 (1.0 to 4.0)"
+
+
+ANY_SIDE = st.sampled_from(["clinical", "technical", "both"])
+
+
+@st.composite
+def mixed_panels(draw):
+    """Competencies for either side or both, on scales of 2 to 7 levels."""
+    top = draw(st.integers(min_value=2, max_value=7))
+    levels = tuple(Level(v, f"Level {v}") for v in range(1, top + 1))
+    infos = [
+        CompetencyInfo(f"c{i}", f"Competency {i}", float(w), draw(ANY_SIDE))
+        for i, w in enumerate(draw(st.lists(WEIGHTS, min_size=1, max_size=4)))
+    ]
+    rating = st.one_of(st.none(), st.integers(min_value=1, max_value=top))
+    cards = [
+        card(
+            n,
+            f"Interviewer {n}",
+            draw(st.sampled_from(["clinical", "technical"])),
+            None,
+            {info.key: draw(rating) for info in infos if draw(st.booleans())},
+        )
+        for n in range(draw(st.integers(min_value=0, max_value=10)))
+    ]
+    return levels, infos, cards
+
+
+def reference_variance(result, infos, cards):
+    """SE² written out again from the docstring, with the statistics module."""
+    from statistics import variance
+
+    terms, pooled_ss, pooled_df, borrowed = [], Fraction(0), 0, []
+    for info in infos:
+        means = exact_means(cards, info.key)
+        sides = [v for v in means["levels"].values() if v]
+        every = [x for v in sides for x in v]
+        if not every:
+            continue
+        w = exact(info.weight)
+        if info.assessed_by == "both" and len(sides) == 2:
+            k = (Fraction(1, len(sides[0])) + Fraction(1, len(sides[1]))) / 4
+        else:
+            k = Fraction(1, len(every))
+        df = len(every) - 1
+        ss = variance([Fraction(x) for x in every]) * df if df else Fraction(0)
+        if df:
+            terms.append(w * w * k * ss / df)
+            pooled_ss, pooled_df = pooled_ss + ss, pooled_df + df
+        else:
+            borrowed.append(w * w * k)
+    if not pooled_df:
+        return None
+    total = sum(terms, Fraction(0)) + sum(borrowed, Fraction(0)) * pooled_ss / pooled_df
+    weight = sum(exact(i.weight) for i in infos if exact_means(cards, i.key)["all"])
+    return total / weight**2
+
+
+@settings(max_examples=300)
+@given(mixed_panels())
+def test_the_band_holds_the_score_and_the_balanced_mean_lies_between_the_sides(panel):
+    levels, infos, cards = panel
+    result = synthesize(levels, infos, cards, len(cards))
+    for c in result.competencies:
+        if c.balanced:
+            low, high = sorted([c.clinical.mean, c.technical.mean])
+            assert low <= c.mean <= high
+            assert c.mean == (c.clinical.mean + c.technical.mean) / 2
+        elif c.count:
+            assert c.mean == c.plain_mean
+    overall = result.overall
+    if overall.score is None:
+        assert overall.band is None
+        return
+    band = overall.band
+    expected = reference_variance(result, infos, cards)
+    if band is None:
+        assert expected is None or expected == 0
+        assert overall.headline == fmt(overall.score, 1)
+        return
+    assert band.variance == expected
+    assert 1 <= band.low <= overall.score <= band.high <= levels[-1].value
+    assert band.df >= 1  # Satterthwaite's df is at least the smallest term's
+    assert band.quantile > Fraction(196, 100)  # t is wider than the normal
+    # The printed band holds the printed score, both rounded half up.
+    score, rest = overall.headline.split(" (")
+    low, high = rest.rstrip(")").split(" to ")
+    assert Decimal(low) <= Decimal(score) <= Decimal(high)

@@ -80,3 +80,8 @@ def percent_text(share: Number) -> str:
     if whole == 100 and share < 1:
         return "over 99%"
     return f"{whole}%"
+
+
+def count_text(n: int, noun: str) -> str:
+    """A count with its noun: "1 rating", "3 ratings"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

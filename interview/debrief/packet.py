@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import AuditEntry, Loop
@@ -75,7 +76,10 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
         for seat, card in _submitted(loop)
     ]
     expected = sum(1 for s in _seats(loop) if s.interviewer_id and s.removed_at is None)
-    return syn.synthesize(levels, competencies, cards, expected)
+    distance = current_app.config["DEBRIEF_CONTRADICTION_DISTANCE"]
+    return syn.synthesize(
+        levels, competencies, cards, expected, contradiction_distance=distance
+    )
 
 
 def bars(result: syn.Synthesis) -> list[Bar]:
