@@ -173,6 +173,45 @@ def test_the_contradiction_distance_is_a_setting(app, client, story, distance, f
         ) in page
 
 
+def test_the_chart_starts_at_the_lowest_level_and_keeps_long_names(app, client, story):
+    page, html, pdf = _documents(app, client, story["loop_id"])
+    for document in (page, html):
+        chart = re.search(r'<svg class="chart".*?</svg>', document, re.DOTALL)[0]
+        # The axis: level 1 at the bars' left edge (x 230), level 4 at its right.
+        assert re.search(r'<line x1="230.0"[^>]*data-level="1"', chart)
+        assert re.search(r'<line x1="590.0"[^>]*data-level="4"', chart)
+        assert "on an axis from 1 to 4" in chart
+        # Wei's 2 on 1-4 is a third of the bar's width (360), not half of it.
+        handover = re.search(r'data-competency="c0">(.*?)</g>', chart, re.DOTALL)[1]
+        assert 'width="120.0" height="14" fill="#ffffff"' in handover
+        # The long name is wrapped onto lines, every character kept.
+        group = re.search(r'data-competency="c1">(.*?)</g>', chart, re.DOTALL)[1]
+        lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", group)
+        assert len(lines) > 3 and all(len(line) <= 34 for line in lines)
+        assert " ".join(lines) == LONG_NAME.replace("'", "&#39;")
+        assert "…" not in chart
+    # The summary page names it in the chart only, in full.
+    assert LONG_NAME in pdf[1]
+
+
+def test_a_rating_at_the_lowest_level_still_shows_a_bar(app, client, auth, make_user):
+    manager = make_user(Role.HIRING_MANAGER)
+    wei = make_user(Role.INTERVIEWER, discipline=Discipline.TECHNICAL, name="Wei Zhang")
+    with app.app_context():
+        version = _version([competency("c0", name="Handover")])
+        plan = PlanSession(title="Panel", competency_keys=["c0"], technical_seats=1)
+        loop = start_loop(manager.id, version.rubric_id, [plan])
+        seat = _seat(loop, 0, "technical", wei, T0)
+        _submit(seat, wei, version, {"c0": 1}, T0 + timedelta(hours=1))
+        db.session.commit()
+        loop_id = loop.id
+    auth.login(manager)
+    page = client.get(f"/loops/{loop_id}/debrief").get_data(as_text=True)
+    handover = re.search(r'data-competency="c0">(.*?)</g>', page, re.DOTALL)[1]
+    assert 'width="2" height="14" fill="#ffffff"' in handover
+    assert "T 1.00" in handover
+
+
 def test_new_wording_is_never_served_from_a_kept_packet(app, client, story):
     """Kept packets are keyed by their HTML: a changed setting changes the words,
     so the next download is rendered afresh, not the kept one."""

@@ -1,6 +1,7 @@
 """The debrief as plain data: a loop's submitted scorecards fed to the pure synthesis,
 plus what the page and the packet show beside the numbers (names, evidence, chart)."""
 
+import textwrap
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
@@ -12,6 +13,10 @@ from ..models import AuditEntry, Loop
 from ..permissions import panel_readers_since
 from . import synthesis as syn
 
+# Characters of a competency's name per line beside the chart's bars: 34 Latin
+# letters at 12 px fill the label column (230 px); longer names wrap, never cut.
+CHART_LABEL_WIDTH = 34
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -21,6 +26,7 @@ class Bar:
     name: str
     clinical: Fraction | None
     technical: Fraction | None
+    lines: tuple[str, ...] = ()  # the name wrapped for the chart's label column
 
 
 def _keys(loop: Loop) -> dict[int, str]:
@@ -82,10 +88,23 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
     )
 
 
+def _label_lines(name: str) -> tuple[str, ...]:
+    """A competency's name in lines for the chart: broken at spaces only (never
+    inside "go-live"), a word longer than a line on a line of its own."""
+    lines = textwrap.wrap(name, CHART_LABEL_WIDTH, break_on_hyphens=False)
+    return tuple(lines) or (name,)
+
+
 def bars(result: syn.Synthesis) -> list[Bar]:
     """The chart's bars, one per competency, in the rubric's order."""
     return [
-        Bar(c.key, c.name, c.clinical.mean, c.technical.mean)
+        Bar(
+            c.key,
+            c.name,
+            c.clinical.mean,
+            c.technical.mean,
+            _label_lines(c.name),
+        )
         for c in result.competencies
     ]
 
