@@ -154,20 +154,35 @@ def tune_postgresql(engine: Engine, ping_after_idle_s: float) -> None:
     something since (a backend ending says so before it closes the socket; seen
     without a round trip, as Go's MySQL driver checks its connections), as
     PgBouncer's ``server_check_delay`` skips its check: under load this spares each
-    request a round trip. A connection that dies silently in that moment fails its
-    request's first statement with the database-fault page, which keeps what was
-    typed (errors.py), and the pool replaces every connection older than the failure.
+    request a round trip. A backend ended in the millisecond before its notice
+    arrives, or one whose network went silent, fails its request's first statement
+    with the database-fault page, which keeps what was typed (errors.py), and the
+    pool replaces every connection older than the failure.
+
+    Every connection reads string literals as standard SQL (set when it opens,
+    checked at each checkout from what the server reports): search.py writes its
+    LIKE patterns into the statements.
     """
     if engine.dialect.name != "postgresql":
         return
     errors = engine.dialect.loaded_dbapi.Error
 
-    @event.listens_for(engine, "connect")
-    def _fresh(_dbapi_connection, record):
+    # First among the connect listeners: before SQLAlchemy's own first-connect
+    # look at the setting, which decides how it quotes literals.
+    @event.listens_for(engine, "connect", insert=True)
+    def _fresh(dbapi_connection, record):
         record.info[_RETURNED_AT] = time.monotonic()
+        # Searches write their patterns into the SQL (search.py), quoted for
+        # standard-conforming strings: pinned for the session, so that no database,
+        # role or reloaded server setting can turn a backslash into an escape.
+        was, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+        dbapi_connection.execute("SET standard_conforming_strings = on")
+        dbapi_connection.autocommit = was
 
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection, record, _proxy):
+        if not _conforms(dbapi_connection):
+            raise DisconnectionError("this connection reads backslashes as escapes")
         idle = time.monotonic() - record.info.get(_RETURNED_AT, float("-inf"))
         if idle < ping_after_idle_s and not _has_spoken(dbapi_connection):
             return
@@ -208,12 +223,24 @@ _PAGE_VIEW_AUTOCOMMIT = "interview_page_view_autocommit"
 def _has_spoken(dbapi_connection) -> bool:
     """Whether an idle connection's socket holds anything to read: an idle server
     sends nothing unasked, so a message (a termination notice) or the end of the
-    stream means the backend is gone or going."""
+    stream means the backend is gone or going. (poll, not select: a busy process's
+    descriptors pass 1,024.)"""
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError, dbapi_connection.Error):
         return True  # closed or broken: let the ping find out
-    return bool(readable)
+
+
+def _conforms(dbapi_connection) -> bool:
+    """Whether the server reads string literals as standard SQL (as the server
+    reports it: no round trip)."""
+    try:
+        status = dbapi_connection.info.parameter_status("standard_conforming_strings")
+    except dbapi_connection.Error:
+        return True  # broken: the ping or the statement finds out
+    return status == "on"
 
 
 _RETURNED_AT = "interview_returned_to_pool_at"

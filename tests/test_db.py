@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from interview.candidate_search import in_schema_comparison
 from interview.extensions import db
 from interview.models import LoginFailure, Role, User
+from interview.search import Pattern
 from interview.timeutil import utcnow
 
 THREADS = 8
@@ -393,3 +394,47 @@ def test_sqlite_statistics_see_a_common_value_as_common(tmp_path):
         engine.dispose()
     _rows, per_value, _ = (int(x) for x in stat.split())
     assert per_value >= 1500, stat  # 2,000 rows per value (401 at a limit of 400)
+
+
+def test_postgresql_connections_read_literals_as_standard_sql(app_ctx, databases):
+    """Search patterns are written into the statements (search.py), quoted for
+    standard-conforming strings. A database or server set otherwise later (here the
+    database's own setting, which new sessions take) must not turn a backslash in a
+    search into an escape that ends the literal."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL string literals")
+    name = db.engine.url.database
+    admin = sa.create_engine(
+        db.engine.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(
+                f'ALTER DATABASE "{name}" SET standard_conforming_strings = off'
+            )
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            setting = connection.exec_driver_sql(
+                "SHOW standard_conforming_strings"
+            ).scalar()
+            found = connection.execute(
+                sa.select(sa.literal("a\\\\' b").like(Pattern("%\\\\'%"), escape="!"))
+            ).scalar()
+        assert setting == "on"
+        assert found is True
+        # One switched off after it opened is not handed out again.
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET standard_conforming_strings = off")
+            connection.commit()
+        with db.engine.connect() as connection:
+            assert (
+                connection.exec_driver_sql("SHOW standard_conforming_strings").scalar()
+                == "on"
+            )
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(
+                f'ALTER DATABASE "{name}" RESET standard_conforming_strings'
+            )
+        admin.dispose()
+        db.engine.dispose()

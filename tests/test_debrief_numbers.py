@@ -15,7 +15,7 @@ from interview.models import Discipline, Loop, PlanSession, Role
 from .builders import start_loop
 from .rubric_samples import competency
 from .test_debrief import T0, _seat, _submit, _text, _version
-from .test_packet import pages_text
+from .test_packet import pages_text, replaced_and_flagged
 
 # 120 characters, the most a rubric allows (rubrics/schema.py): the chart used to
 # print 34 of them and an ellipsis.
@@ -210,6 +210,46 @@ def test_a_rating_at_the_lowest_level_still_shows_a_bar(app, client, auth, make_
     handover = re.search(r'data-competency="c0">(.*?)</g>', page, re.DOTALL)[1]
     assert 'width="2" height="14" fill="#ffffff"' in handover
     assert "T 1.00" in handover
+
+
+def test_the_a4_letter_and_archival_files_have_their_own_names(app, client, story):
+    url = f"/loops/{story['loop_id']}/debrief.pdf"
+    names = {}
+    for query in ("", "?size=letter", "?archival=1", "?size=letter&archival=1"):
+        response = client.get(url + query)
+        assert response.status_code == 200
+        names[query] = re.search(
+            r'filename="([^"]+)"', response.headers["Content-Disposition"]
+        )[1]
+    loop_id = story["loop_id"]
+    assert names == {
+        "": f"debrief-{loop_id}-priya-raman-a4.pdf",
+        "?size=letter": f"debrief-{loop_id}-priya-raman-letter.pdf",
+        "?archival=1": f"debrief-{loop_id}-priya-raman-a4-pdfa.pdf",
+        "?size=letter&archival=1": f"debrief-{loop_id}-priya-raman-letter-pdfa.pdf",
+    }
+    # The instance's default size names the file too.
+    app.config["DEBRIEF_PAGE_SIZE"] = "letter"
+    response = client.get(url)
+    assert "priya-raman-letter.pdf" in response.headers["Content-Disposition"]
+
+
+def test_the_interviewer_page_names_the_interview_of_each_scorecard(
+    app, client, auth, make_user
+):
+    # Clara holds a seat on both sessions: each of her scorecards names its own.
+    built = replaced_and_flagged(app, make_user)
+    auth.login(built["manager"])
+    pages = pages_text(client.get(f"/loops/{built['loop_id']}/debrief.pdf").data)
+    interviewers = " ".join(pages).split("Each interviewer")[1].split("APPENDIX")[0]
+    assert "Interviewer and interview" in interviewers
+    for row in (
+        "Clara Jensen clinical, Case review",
+        "Clara Jensen clinical, Systems interview",
+        "Wei Zhang technical, Case review",
+        "Tom Berg technical, Systems interview",
+    ):
+        assert row in interviewers
 
 
 def test_new_wording_is_never_served_from_a_kept_packet(app, client, story):

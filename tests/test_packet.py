@@ -80,7 +80,7 @@ def test_the_demo_packet_tells_the_whole_story(app, client, demo):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert (
-        f'filename="debrief-{demo["loop_id"]}-priya-raman.pdf"'
+        f'filename="debrief-{demo["loop_id"]}-priya-raman-a4.pdf"'
         in (response.headers["Content-Disposition"])
     )
     pages = pages_text(response.data)

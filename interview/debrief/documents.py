@@ -211,12 +211,23 @@ def _insert_unless_there(dialect: str, table: sa.Table):
     return insert(table).on_conflict_do_nothing(index_elements=["loop_id", "key"])
 
 
-def packet_filename(loop: Loop) -> str:
-    """``debrief-12-ana-souza.pdf``: the loop id, then the name in plain ASCII if any."""
+def packet_filename(
+    loop: Loop, *, size: str | None = None, archival: bool = False
+) -> str:
+    """``debrief-12-ana-souza.pdf``: the loop id, then the name in plain ASCII if any;
+    given a page size, ``debrief-12-ana-souza-a4.pdf`` or ``-letter.pdf``, and
+    ``-a4-pdfa.pdf`` for the archival variant, so the files a reader saves of one
+    packet never take each other's name."""
     ascii_name = (
         unicodedata.normalize("NFKD", loop.candidate.name)
         .encode("ascii", "ignore")
         .decode()
     )
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
-    return f"debrief-{loop.id}{'-' + slug if slug else ''}.pdf"
+    parts = [
+        f"debrief-{loop.id}",
+        slug,
+        (size or "").lower(),
+        "pdfa" if archival else "",
+    ]
+    return "-".join(part for part in parts if part) + ".pdf"

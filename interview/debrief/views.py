@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -35,6 +36,7 @@ from .packet import (
     decision_history,
     evidence_by_competency,
     loop_synthesis,
+    page_size,
     panel_rows,
 )
 from .renderer import RenderError
@@ -149,13 +151,15 @@ def packet(loop_id: int):
     """The debrief packet as a PDF, for the same readers as the debrief page; a
     packet rendered before for the same reader, unchanged since, is served as kept."""
     loop = _load(loop_id)
+    archival = request.args.get("archival") == "1"
+    size = page_size(request.args.get("size"), current_app.config["DEBRIEF_PAGE_SIZE"])
     try:
         pdf = kept_packet_pdf(
             loop,
-            archival=request.args.get("archival") == "1",
+            archival=archival,
             reader=current_user.name,
             zone=current_user.time_zone,
-            size=request.args.get("size"),
+            size=size,
         )
     except RenderError as exc:
         page = render_template("debrief/packet_failed.html", loop=loop, reason=str(exc))
@@ -163,10 +167,10 @@ def packet(loop_id: int):
     except ScaleError as exc:
         return _cannot_combine(loop, exc)
     response = Response(pdf, mimetype="application/pdf")
-    # Inline, so a tablet shows it; the name is what "save" offers.
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{packet_filename(loop)}"'
-    )
+    # Inline, so a tablet shows it; the name is what "save" offers, one per size
+    # and variant.
+    name = packet_filename(loop, size=size, archival=archival)
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
