@@ -382,6 +382,9 @@ def test_without_javascript_a_second_search_keeps_the_choice(
     assert 'aria-describedby="q-error candidate-summary"' in refused.get_data(
         as_text=True
     )
+    # Searching is a form post like any other: without its token it is refused.
+    forged = client.post(url, data={"q": "lukas", "search": "y"})
+    assert forged.status_code == 400
     started = client.submit(url, {"q": "lukas", "candidate_id": str(zoe)})
     assert started.status_code == 302
     with app.app_context():

@@ -146,9 +146,21 @@
       list.addEventListener("focus", first);
       list.addEventListener("pointerenter", first);
     }
+    // The form's own submission (a new loop's "Start the loop") goes ahead. Which
+    // button sent it is remembered from the click too, for browsers without
+    // SubmitEvent.submitter (Safari before 15.4).
+    var passing = null;
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button, input");
+      passing = button && button.hasAttribute("data-picker-pass") ? button : null;
+    });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.type === "search") passing = null;
+    });
     form.addEventListener("submit", function (event) {
-      // The form's own submission (a new loop's "Start the loop") goes ahead.
-      if (event.submitter && event.submitter.hasAttribute("data-picker-pass")) return;
+      var submitter = "submitter" in event ? event.submitter : passing;
+      passing = null;
+      if (submitter && submitter.hasAttribute("data-picker-pass")) return;
       event.preventDefault();  // answer in place: a choice already made stays
       clearTimeout(timer);
       ask();
