@@ -284,6 +284,27 @@
         status.textContent = input.value.trim() ? "No zone matches; the zone is unchanged." : "";
       }
     });
+
+    // Nor does a button: a place typed in the filter but not chosen in the list
+    // would be saved as the zone shown before it (a review saved Chicago's
+    // interview in UTC). The form waits, and says what to do.
+    if (select.form) {
+      select.form.addEventListener("submit", function (event) {
+        var typed = input.value.trim();
+        if (!typed || listed.indexOf(select.value) !== -1) return;
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        var option = select.options[select.selectedIndex];
+        var current = option ? option.textContent : select.value;
+        status.textContent = listed.length
+          ? "Nothing was sent: the zone is still " + current + ". Choose " +
+            (listed.length === 1 ? "the zone" : "one of the " + listed.length + " zones") +
+            " listed for “" + typed + "”, or clear the filter."
+          : "Nothing was sent: no zone matches “" + typed + "”, and the zone is still " +
+            current + ". Type another place, or clear the filter.";
+        select.focus();
+      }, true);
+    }
   }
 
   document.querySelectorAll("form[data-picker]").forEach(typeAhead);

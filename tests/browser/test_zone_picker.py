@@ -115,3 +115,28 @@ def test_enter_in_the_filter_chooses_the_one_zone_listed_and_sends_nothing(
     expect(select).to_be_focused()
     expect(select).to_have_value("Europe/Kyiv")
     assert page.url == url
+
+
+def test_a_place_typed_but_not_chosen_is_not_saved_as_the_old_zone(
+    page: Page, make_account, demo_loop
+):
+    """Typing "chicago" in the filter and pressing the form's button does not save
+    the session in the zone still shown (UTC): nothing is sent until a listed zone
+    is chosen, and the page says so."""
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/loops/{demo_loop['loop']}")
+    page.get_by_text("Time and place").first.click()
+    form = page.locator("details[open] form").first
+    select = form.locator("select[data-zone-filter]")
+    before = select.input_value()
+    url = page.url
+    form.get_by_label(FILTER).fill("chicago")
+    form.locator("[type=submit]").click()
+    expect(form.get_by_role("status")).to_contain_text(
+        "Nothing was sent: the zone is still"
+    )
+    expect(select).to_be_focused()
+    assert page.url == url and select.input_value() == before
+    select.select_option("America/Chicago")
+    form.locator("[type=submit]").click()
+    expect(page.locator(".flash-success")).to_be_visible()
