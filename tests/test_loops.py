@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from interview.extensions import db
 from interview.models import (
+    AuditEntry,
     Candidate,
     Conflict,
     Discipline,
@@ -557,6 +558,28 @@ def test_reseating_the_same_person_changes_nothing(app, client, auth, team):
     assert "Clara Jensen already sits in this seat; nothing changed." in again
     with app.app_context():
         assert db.session.get(PanelSeat, seat_id).removed_at is None
+
+
+def test_seating_nobody_in_an_empty_seat_says_nothing_changed(app, client, auth, team):
+    """Seat pressed with "Nobody yet" still chosen (a name typed in the finder but
+    not picked) does not claim a change, nor write one to the audit log; the page
+    comes back at the session seated."""
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
+    response = client.submit(
+        f"/loops/{loop_id}/seats/{seat_id}", {f"seat-{seat_id}-interviewer_id": ""}
+    )
+    with app.app_context():
+        session_id = db.session.get(PanelSeat, seat_id).session_id
+        after = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
+    assert response.headers["Location"].endswith(f"#session-{session_id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "the clinical seat is empty already; nothing changed." in page
+    assert "seat now nobody" not in page
+    assert after == before
 
 
 def test_a_conflict_cannot_be_recorded_for_someone_already_seated(

@@ -175,6 +175,11 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     check_open(seat.session.loop)
     if interviewer is not None and seat.interviewer_id == interviewer.id:
         return f"{interviewer.name} already sits in this seat; nothing changed."
+    if interviewer is None and seat.interviewer_id is None:
+        return (
+            f"{seat.session.title}: the {seat.discipline.value} seat is empty already;"
+            " nothing changed. Choose an interviewer in its list, then Seat."
+        )
     if interviewer is not None:
         _check_eligible(seat, interviewer)
     previous = seat.interviewer

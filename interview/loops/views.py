@@ -256,6 +256,7 @@ def seat(loop_id: int, seat_id: int):
             "error",
         )
         return redirect(url_for(".loop", loop_id=loop.id))
+    session_id = seat.session_id
     chosen = form.interviewer_id.data or ""
     if chosen and not (chosen.isascii() and chosen.isdecimal() and len(chosen) < 10):
         abort(400)
@@ -270,7 +271,8 @@ def seat(loop_id: int, seat_id: int):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for(".loop", loop_id=loop.id))
+    # Back to the session seated, not the top of a long page.
+    return redirect(url_for(".loop", loop_id=loop.id, _anchor=f"session-{session_id}"))
 
 
 def _successor(seat: PanelSeat) -> PanelSeat:
