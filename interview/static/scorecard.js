@@ -126,7 +126,13 @@
   var version = form.querySelector("input[name=version]");
   var delay = 3000, dirty = false, saving = false, lastSent = 0;
 
-  function say(text) { if (status) { status.textContent = text; } }
+  /* A save that did not happen must not read like one that did: it is marked as a
+     problem (colour, weight and a border, not colour alone). */
+  function say(text) {
+    if (!status) { return; }
+    status.textContent = text;
+    status.classList.toggle("save-status-problem", text.indexOf("Not saved") === 0);
+  }
 
   /* The copy records which requests of this page had left when it was made: if the
      server got none later, the copy holds text the server does not have. */

@@ -65,8 +65,14 @@ def test_a_dropped_connection_retries_until_saved(
     expect(page.locator("#save-status")).to_contain_text(
         "Not saved, retrying", timeout=10_000
     )
+    # Marked as a problem, unlike a save (not by colour alone: weight and border).
+    expect(page.locator("#save-status")).to_have_class(
+        "save-status save-status-problem"
+    )
+    expect(page.locator("#save-status")).to_have_css("font-weight", "600")
     context.set_offline(False)
     expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=20_000)
+    expect(page.locator("#save-status")).to_have_class("save-status")
     assert EVIDENCE in _saved_evidence(live_app, kit_seat["id"])
 
 
