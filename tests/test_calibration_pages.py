@@ -439,3 +439,21 @@ def test_a_figure_kept_between_requests_is_computed_again_after_a_submission(
     assert "12 loops with two or more raters" in _text(client.get(_rubric_url(world)))
     world["add"](1, when=JAN + timedelta(days=1))
     assert "13 loops with two or more raters" in _text(client.get(_rubric_url(world)))
+
+
+def test_a_chart_escapes_names_and_uses_no_colour():
+    from interview.calibration.charts import Reference, Row, interval_chart
+
+    svg = interval_chart(
+        "c",
+        "Title <b>",
+        "Desc & more",
+        [Row("<script>alert(1)</script>", 0.5, 0.4, 0.6), Row("Nobody", None)],
+        (0.0, 1.0),
+        (Reference(0.667, "0.667"), Reference(0.8, "0.8")),
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert '<title id="c-title">Title &lt;b&gt;</title>' in svg
+    assert "no figure" in svg
+    colours = re.findall(r'(?:fill|stroke)="(#[0-9a-f]{3,6})"', svg)
+    assert colours and all(len(set(c[1:])) == 1 for c in colours), colours

@@ -64,11 +64,17 @@ def interval_chart(
         ),
     ]
     bottom = TOP + ROW * max(len(rows), 1)
-    for ref in references:
+    for i, ref in enumerate(references):
+        # Neighbouring labels go either side of their lines, so they never overlap.
+        anchor, shift = (
+            ("end", -4) if i % 2 == 0 and len(references) > 1 else ("start", 4)
+        )
+        if len(references) == 1:
+            anchor, shift = "middle", 0
         parts.append(
             f'<line x1="{x(ref.at)}" x2="{x(ref.at)}" y1="{TOP - 6}" y2="{bottom}"'
             ' stroke="#555" stroke-dasharray="4 3"/>'
-            f'<text x="{x(ref.at)}" y="{TOP - 10}" text-anchor="middle"'
+            f'<text x="{x(ref.at) + shift}" y="{TOP - 10}" text-anchor="{anchor}"'
             f' fill="#222">{escape(ref.label)}</text>'
         )
     for tick in _ticks(lo, hi):
