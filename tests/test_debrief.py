@@ -442,6 +442,10 @@ def test_every_printed_number_agrees_on_the_page_and_in_the_packet(
             assert f": mean {printed['counts']}" in section
         if balanced:
             assert f"all {count} ratings together {printed['all']}" in section
+        for side, other in (("clinical", "technical"), ("technical", "clinical")):
+            alone = means["levels"][side] and not means["levels"][other]
+            only = f"({side} ratings only: no {other} interviewer rated it)"
+            assert (only in section) == bool(alone)
         for side in ("clinical", "technical"):
             if printed[side] is not None:
                 assert f"{side} mean {printed[side]} (" in section

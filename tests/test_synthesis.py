@@ -978,7 +978,7 @@ def test_a_competency_for_both_rated_by_one_side_takes_that_sides_mean():
     ]
     [both] = synthesize(LEVELS, [BOTH], cards, 2).competencies
     assert (both.mean, both.balanced) == (Fraction(7, 2), False)
-    assert both.basis == "clinical ratings only (no technical interviewer rated it)"
+    assert both.basis == "clinical ratings only: no technical interviewer rated it"
 
 
 def test_the_must_meet_test_reads_the_balanced_mean():
@@ -999,7 +999,7 @@ def test_a_single_rating_is_marked():
     cards = [card(1, "Ana Ruiz", "clinical", 3, {"both": 3, "tech": 4})]
     both, tech = synthesize(LEVELS, [BOTH, TECH], cards, 1).competencies
     assert both.single and tech.single
-    assert both.basis == "clinical ratings only (no technical interviewer rated it)"
+    assert both.basis == "clinical ratings only: no technical interviewer rated it"
     tech = synthesize(LEVELS, [BOTH, TECH], two_and_one(), 4).competencies[1]
     assert tech.count == 2 and not tech.single
 

@@ -38,8 +38,8 @@ The balance rule: the competency's mean, the one that counts
     at 4 and one engineer at 2 give 3, not 3.5. Both side means and their counts
     stay in the result and on the page. Rated by one side only, mean(c) is that
     side's mean. ``basis`` says which rule applied, in words: "the clinical and
-    technical means averaged", or "technical ratings only (no clinical interviewer
-    rated it)". A competency for one discipline has mean(c) = plain_mean(c),
+    technical means averaged", or "technical ratings only: no clinical interviewer
+    rated it". A competency for one discipline has mean(c) = plain_mean(c),
     whoever rated it. The rubric's ``lead_discipline`` (whose judgement counts
     most) does not change the arithmetic. mean(c) is the mean that the overall
     score, the must-meet test and the tables use.
@@ -555,7 +555,7 @@ def _basis(info: CompetencyInfo, stats: dict, balanced: bool) -> str | None:
     rated = [side for side in DISCIPLINES if stats[side].count]
     if info.assessed_by == "both" and len(rated) == 1:
         other = "technical" if rated[0] == "clinical" else "clinical"
-        return f"{rated[0]} ratings only (no {other} interviewer rated it)"
+        return f"{rated[0]} ratings only: no {other} interviewer rated it"
     return None
 
 
