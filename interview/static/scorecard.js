@@ -63,6 +63,33 @@
     });
   }
 
+  /* One text saved from elsewhere since, one kept here: nothing of either is lost.
+     Whichever holds the other is taken whole; otherwise this browser's text, from
+     the sentence where the two part, goes after the saved text. */
+  function merged(saved, kept) {
+    if (!kept || saved.indexOf(kept) !== -1) { return saved; }
+    if (!saved || kept.indexOf(saved) === 0) { return kept; }
+    var common = 0;
+    while (common < saved.length && saved[common] === kept[common]) { common += 1; }
+    /* From the start of the sentence where they part, so the addition reads whole. */
+    var sentences = kept.slice(0, common).match(/^[\s\S]*[.!?\n]\s/);
+    var added = kept.slice(sentences ? sentences[0].length : 0).replace(/^\s+/, "");
+    return saved.replace(/\s+$/, "") + "\n\n" + added;
+  }
+
+  /* Put a copy back over text saved from elsewhere since: texts merged, choices
+     (a rating) as kept here, since putting back was asked for. */
+  function putBack(copy) {
+    var current = snapshot();
+    var fields = {};
+    Object.keys(copy.fields).forEach(function (name) {
+      var el = form.elements[name];
+      var text = el && !(el.length && el[0] && el[0].type === "radio") && el.type !== "radio";
+      fields[name] = text ? merged(current[name] || "", copy.fields[name] || "") : copy.fields[name];
+    });
+    put({ fields: fields });
+  }
+
   function labelOf(name) {
     var el = form && form.elements[name];
     if (el && el.length && el[0] && el[0].type === "radio") {
@@ -153,7 +180,11 @@
       (parseInt(form.dataset.savedSeq, 10) || 0) <= copy.sent;
     if (!unchanged && !serverBehind) {
       /* Saved on the server since, from elsewhere: show the copy, do not force it. */
-      offer(copy, function () { put(copy); changed(); });
+      offer(copy, function () {
+        putBack(copy);
+        changed();
+        say("Put back: what this browser kept is added after the text saved from the other window. Check it; it saves as you go.");
+      });
       return false;
     }
     put(copy);

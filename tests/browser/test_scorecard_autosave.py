@@ -197,7 +197,40 @@ def test_text_refused_as_stale_is_offered_back_not_dropped(
         "Saved from the other window first, and kept."
     )
     page.get_by_role("button", name="Put it back into the form").click()
+    # Both texts stay: the other window's saved one, then what this one kept.
     expect(page.locator("#summary")).to_have_value(
+        "Saved from the other window first, and kept.\n\n"
         "Typed in this older window, refused as stale."
     )
     expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+
+
+def test_putting_back_keeps_what_the_other_window_added_to_the_same_text(
+    page: Page, context, live_app, kit_seat
+):
+    """Two windows added to one saved text: putting this window's copy back keeps
+    the other's addition too (it replaced it before, as a fresh-user review saw)."""
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    evidence = page.locator("#evidence_workflow")
+    evidence.fill(EVIDENCE)
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    other = context.new_page()
+    other.goto(f"/interviews/{kit_seat['id']}")
+    other.locator("#evidence_workflow").fill(EVIDENCE + " Added in window A.")
+    expect(other.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    other.close()
+    evidence.fill(EVIDENCE + " Added in window B.")
+    expect(page.locator("#save-status")).to_contain_text(
+        "another window", timeout=10_000
+    )
+    page.reload()
+    page.get_by_role("button", name="Put it back into the form").click()
+    expect(evidence).to_have_value(
+        EVIDENCE + " Added in window A.\n\nAdded in window B."
+    )
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    assert any(
+        "window A." in e and "window B." in e
+        for e in _saved_evidence(live_app, kit_seat["id"])
+    )
