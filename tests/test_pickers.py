@@ -846,3 +846,14 @@ def test_a_refused_search_answers_the_picker_in_json(client, auth, ta):
     assert "U+0000" in response.get_json()["message"]
     page = client.get("/candidates/?q=zoe%00")
     assert page.status_code == 400 and "U+0000" in page.get_data(as_text=True)
+
+
+def test_a_long_query_is_quoted_cut_and_marked_as_cut(client, auth, ta):
+    """A summary quotes at most 60 characters of the query, ending in "…" when it
+    cut some, so it never reads as the whole query."""
+    auth.login(ta)
+    long = "zqx" * 40
+    summary = client.get("/candidates/search", query_string={"q": long}).json["summary"]
+    assert summary == f"No candidate matches “{long[:59]}…”."
+    short = client.get("/candidates/search", query_string={"q": "zqxzqx"}).json
+    assert short["summary"] == "No candidate matches “zqxzqx”."

@@ -65,13 +65,18 @@ def _summary(
             return f"{recent} of {many} {plural}; type a name or email to find others."
         return f"Showing {shown} of {many} {plural}; type a name or email to narrow."
     if total == 0:
-        return f"No {noun} matches “{query[:60]}”."
+        return f"No {noun} matches “{_shown(query)}”."
     if total > cap and cap <= shown:
         return f"Showing the first {shown} matches; type more to narrow."
     if total > shown:
         return f"Showing {shown} of {many} matches; type more to narrow."
     verb = "matches" if total == 1 else "match"
-    return f"{total:,} {plural} {verb} “{query[:60]}”."
+    return f"{total:,} {plural} {verb} “{_shown(query)}”."
+
+
+def _shown(query: str, limit: int = 60) -> str:
+    """The query as a summary quotes it: a long one cut, and marked as cut."""
+    return query if len(query) <= limit else query[: limit - 1] + "…"
 
 
 # --- the candidate of a new loop ----------------------------------------------------
