@@ -457,3 +457,10 @@ def test_a_chart_escapes_names_and_uses_no_colour():
     assert "no figure" in svg
     colours = re.findall(r'(?:fill|stroke)="(#[0-9a-f]{3,6})"', svg)
     assert colours and all(len(set(c[1:])) == 1 for c in colours), colours
+
+
+def test_a_packed_profile_unpacks_or_is_refused():
+    code = (2 << 5) + (1 << 15)  # two ratings of 1, one of 3
+    assert fg.unpack(code, 3)[:4] == [0, 2, 0, 1]
+    with pytest.raises(ValueError, match="more than 31"):
+        fg.unpack(32 << 5, 32)  # 32 ratings of 1 carry into level 2

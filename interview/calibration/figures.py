@@ -21,6 +21,9 @@ BIG_SCOPE_UNITS = 20_000
 RESAMPLES = 1000
 BIG_RESAMPLES = 200
 MIN_LOOPS = 10
+# ``queries.unit_rows`` packs a unit's level counts into one integer, BITS per level.
+LEVELS = range(11)  # scale_levels.value is CHECKed BETWEEN 0 AND 10
+BITS = 5
 
 
 @dataclass(frozen=True)
@@ -84,16 +87,25 @@ def _split_units(unit_rows, competencies):
     profiles: dict[str, list] = {key: [] for key in order}
     offsets: dict[str, list] = {}
     loops = 0
-    for kind, comp, n, *rest in unit_rows:
+    for kind, comp, n, code, a, b in unit_rows:
         key = key_of.get(comp, str(comp))
         if kind == "p":
-            profiles.setdefault(key, []).append((int(n), [int(v) for v in rest]))
+            profiles.setdefault(key, []).append((int(n), unpack(int(code), int(a))))
         elif kind == "o":
-            offsets.setdefault(key, []).append((int(n), float(rest[0]), float(rest[1])))
+            offsets.setdefault(key, []).append((int(n), float(a), float(b)))
         else:
             loops = int(n or 0)
     profiles = {k: rows for k, rows in profiles.items() if rows}
     return profiles, {k: _offset(k, v) for k, v in offsets.items()}, loops
+
+
+def unpack(code: int, ratings: int) -> list[int]:
+    """A unit's level counts from ``queries.unit_rows``'s packed code (5 bits per
+    level 0 to 10); refuse a code whose counts do not add up to its ratings."""
+    counts = [(code >> (BITS * v)) & 31 for v in LEVELS]
+    if sum(counts) != ratings:
+        raise ValueError("a unit has more than 31 ratings of one level")
+    return counts
 
 
 def _matrix(rows):

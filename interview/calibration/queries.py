@@ -6,13 +6,15 @@ loop has one rubric version, so competency ids and keys name the same units). Th
 per-scorecard arithmetic (GROUP BY), so a page reads a few hundred rows for a
 rubric of 10,000 loops and 400,000 ratings instead of every rating:
 
-- ``unit_rows``: per competency, each distinct profile of level counts with how many
-  units have it (what ``statistics.alpha_from_counts`` takes), the clinical minus
+- ``unit_rows``: per competency, each distinct profile of level counts (packed in
+  one integer) with how many units have it (what ``statistics.alpha_from_counts`` takes), the clinical minus
   technical mean over units both rated (count, sum, sum of squares), and the number
   of loops with a pairable unit;
 - ``rater_rows``: per rubric and rater, the sufficient statistics of leniency
-  (n, sum d, sum d^2 with d = y - mean of the other ratings of the unit) and of halo
-  (scorecards of 2+ competencies, how many flat, the sum of their sds).
+  (n, sum d, sum d^2 with d = y - mean of the other ratings of the unit, the unit's
+  sum and count from a window: one sort instead of a join back, about a third
+  faster) and of halo (scorecards of 2+ competencies, how many flat, the sum of
+  their sds).
 """
 
 from dataclasses import dataclass
@@ -23,8 +25,7 @@ import sqlalchemy as sa
 from ..db import UTCDateTime
 from ..extensions import db
 from ..models import Competency, Loop, RubricVersion, ScaleLevel
-
-LEVELS = range(11)  # scale_levels.value is CHECKed BETWEEN 0 AND 10
+from .figures import BITS
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _ratings(scope: Scope) -> str:
     return f"""
         SELECT rv.rubric_id AS rubric, se.loop_id AS loop, ra.competency_id AS comp,
                sc.id AS card, sc.interviewer_id AS rater, ps.discipline AS disc,
-               CAST(ra.level AS DOUBLE PRECISION) AS level
+               CAST(ra.level AS DOUBLE PRECISION) AS level, ra.level AS lv
         FROM scorecards sc
         JOIN rubric_versions rv ON rv.id = sc.rubric_version_id
         JOIN panel_seats ps ON ps.id = sc.seat_id
@@ -85,32 +86,31 @@ def _statement(sql: str, scope: Scope) -> sa.TextClause:
     return sa.text(sql).bindparams(*used)
 
 
-_COUNTS = ", ".join(
-    f"SUM(CASE WHEN level = {v} THEN 1 ELSE 0 END) AS n{v}" for v in LEVELS
-)
-_NAMES = ", ".join(f"n{v}" for v in LEVELS)
-_NULLS = ", ".join("NULL" for _ in LEVELS[3:])
+# A unit's profile packed into one integer: 5 bits per level (0 to 10), so one SUM
+# instead of eleven; a unit with more than 31 ratings of one level would carry into
+# the next level, and ``figures`` refuses it (a panel is 2 to 8 people).
+_PACK = f"CAST(SUM(CAST(1 AS BIGINT) << ({BITS} * lv)) AS BIGINT)"
 
 
 def unit_rows(scope: Scope) -> list[tuple]:
-    """Rows ('p', comp, units, n0..n10), ('o', comp, units, sum x, sum x^2, NULL..),
-    ('l', NULL, loops, NULL..): see the module docstring."""
+    """Rows ('p', comp, units, profile code, ratings per unit, NULL),
+    ('o', comp, units, NULL, sum x, sum x^2) and ('l', NULL, loops, NULL, NULL,
+    NULL): see the module docstring."""
     sql = f"""
         WITH r AS ({_ratings(scope)}),
         u AS (
-            SELECT comp, loop, {_COUNTS},
+            SELECT comp, loop, {_PACK} AS code, COUNT(*) AS m,
                    AVG(CASE WHEN disc = 'clinical' THEN level END) AS cm,
                    AVG(CASE WHEN disc = 'technical' THEN level END) AS tm
             FROM r GROUP BY comp, loop HAVING COUNT(*) >= 2
         )
-        SELECT 'p' AS kind, comp, COUNT(*) AS units, {_NAMES}
-        FROM u GROUP BY comp, {_NAMES}
+        SELECT 'p' AS kind, comp, COUNT(*) AS units, code, MAX(m) AS a, NULL AS b
+        FROM u GROUP BY comp, code
         UNION ALL
-        SELECT 'o', comp, COUNT(*), SUM(cm - tm), SUM((cm - tm) * (cm - tm)),
-               NULL, {_NULLS}
+        SELECT 'o', comp, COUNT(*), NULL, SUM(cm - tm), SUM((cm - tm) * (cm - tm))
         FROM u WHERE cm IS NOT NULL AND tm IS NOT NULL GROUP BY comp
         UNION ALL
-        SELECT 'l', NULL, COUNT(DISTINCT loop), NULL, NULL, NULL, {_NULLS} FROM u
+        SELECT 'l', NULL, COUNT(DISTINCT loop), NULL, NULL, NULL FROM u
     """
     return [
         tuple(row) for row in db.session.execute(_statement(sql, scope), _params(scope))
@@ -122,13 +122,14 @@ def rater_rows(scope: Scope) -> list[tuple]:
     name, scorecards, flat ones, sum of sds): see the module docstring."""
     sql = f"""
         WITH r AS ({_ratings(scope)}),
-        u AS (
-            SELECT comp, loop, SUM(level) AS s, COUNT(*) AS m
-            FROM r GROUP BY comp, loop HAVING COUNT(*) >= 2
+        w AS (
+            SELECT rubric, rater, level, SUM(level) OVER unit AS s,
+                   COUNT(*) OVER unit AS m
+            FROM r WINDOW unit AS (PARTITION BY comp, loop)
         ),
         d AS (
-            SELECT r.rubric, r.rater, r.level - (u.s - r.level) / (u.m - 1) AS d
-            FROM r JOIN u ON u.comp = r.comp AND u.loop = r.loop
+            SELECT rubric, rater, level - (s - level) / (m - 1) AS d
+            FROM w WHERE m >= 2
         ),
         c AS (
             SELECT rubric, rater, card,
