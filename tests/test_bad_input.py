@@ -331,6 +331,8 @@ def _set_status(status: LoopStatus):
 PREPARE = {
     "/loops/<int:loop_id>/decision": _set_status(LoopStatus.DEBRIEF),
     "/loops/<int:loop_id>/reopen": _set_status(LoopStatus.DECIDED),
+    # Otherwise a second open loop for the candidate waits for a confirmation.
+    "/requisitions/<int:requisition_id>/loops/new": _set_status(LoopStatus.WITHDRAWN),
 }
 
 
@@ -580,7 +582,9 @@ def test_a_plan_saved_with_a_competency_twice_still_starts_loops(
         db.session.commit()
     auth.login(people["talent_acquisition"])
     url = f"/requisitions/{objects['requisition_id']}/loops/new"
-    response = client.submit(url, {"candidate_id": str(objects["candidate_id"])})
+    response = client.submit(
+        url, {"candidate_id": str(objects["candidate_id"]), "again": "y"}
+    )
     assert response.status_code == 302, response.status_code
     with app.app_context():
         newest = db.session.scalar(sa.select(Loop).order_by(Loop.id.desc()))

@@ -17,6 +17,7 @@ from interview.models import (
     Discipline,
     InterviewSession,
     Loop,
+    LoopStatus,
     PanelSeat,
     PlanSession,
     Requisition,
@@ -857,3 +858,40 @@ def test_a_long_query_is_quoted_cut_and_marked_as_cut(client, auth, ta):
     assert summary == f"No candidate matches “{long[:59]}…”."
     short = client.get("/candidates/search", query_string={"q": "zqxzqx"}).json
     assert short["summary"] == "No candidate matches “zqxzqx”."
+
+
+def test_a_second_open_loop_for_the_same_candidate_is_started_only_when_asked_twice(
+    app, client, auth, ta, board
+):
+    """The board already holds an open loop for Amara on this requisition: choosing
+    her again names that loop and starts nothing; the confirming button starts a
+    second one. A withdrawn loop does not count."""
+    url = f"/requisitions/{board['requisition']}/loops/new"
+    amara = str(board["candidate"])
+    auth.login(ta)
+
+    def loops() -> int:
+        with app.app_context():
+            return db.session.scalar(
+                sa.select(sa.func.count(Loop.id)).where(
+                    Loop.candidate_id == board["candidate"]
+                )
+            )
+
+    first = client.submit(url, {"q": "amara", "candidate_id": amara})
+    assert first.status_code == 409
+    page = first.get_data(as_text=True)
+    assert "Amara Nwosu already has an open loop for this requisition" in page
+    assert f'href="/loops/{board["loop"]}">Loop {board["loop"]}</a>: Planned' in page
+    assert f'value="{amara}" id="candidate-{amara}" checked' in page  # still chosen
+    assert loops() == 1
+    again = client.submit(url, {"q": "amara", "candidate_id": amara, "again": "y"})
+    assert again.status_code == 302
+    assert loops() == 2
+    with app.app_context():
+        for loop in db.session.scalars(sa.select(Loop)):
+            loop.status = LoopStatus.WITHDRAWN
+        db.session.commit()
+    third = client.submit(url, {"q": "amara", "candidate_id": amara})
+    assert third.status_code == 302
+    assert loops() == 3

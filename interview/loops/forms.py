@@ -123,6 +123,8 @@ class NewLoopForm(BaseForm):
         validators=[DataRequired("Choose a candidate: search, then pick one.")],
     )
     submit = SubmitField("Start the loop")
+    # Sent by the button that confirms a second open loop for the same candidate.
+    again = SubmitField("Start a second loop anyway")
 
     def validate_candidate_id(self, field):
         text = field.data or ""

@@ -122,6 +122,22 @@ def save_candidate(actor: User, candidate: Candidate | None, data: dict) -> Cand
     return candidate
 
 
+def open_loops_of(requisition: Requisition, candidate: Candidate) -> list[Loop]:
+    """The candidate's loops on this requisition that are still open (not decided
+    or withdrawn): a second one is started only when asked twice."""
+    return list(
+        db.session.scalars(
+            sa.select(Loop)
+            .where(
+                Loop.requisition_id == requisition.id,
+                Loop.candidate_id == candidate.id,
+                Loop.status.not_in([LoopStatus.DECIDED, LoopStatus.WITHDRAWN]),
+            )
+            .order_by(Loop.id)
+        )
+    )
+
+
 def create_loop(actor: User, requisition: Requisition, candidate: Candidate) -> Loop:
     """Start a loop: the requisition's rubric (latest version) and a copy of its plan."""
     db.session.flush()  # column defaults of a plan built in memory

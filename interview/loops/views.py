@@ -42,6 +42,7 @@ from .operations import (
     change_status,
     create_loop,
     loop_coverage,
+    open_loops_of,
     remove_session,
     reopen_loop,
     schedule_session,
@@ -86,7 +87,7 @@ def new_loop(requisition_id: int):
     """Start a loop for a candidate found by name or email: it copies the plan."""
     req = load_requisition(requisition_id)
     form = NewLoopForm(q=request.args.get("q", ""))
-    candidate = None
+    candidate, duplicates = None, []
     if form.is_submitted() and form.search.data:  # searched again, nothing to save
         for field in refuse_control_characters(form):
             field.validate(form)  # the message next to the field, as on a save
@@ -97,6 +98,8 @@ def new_loop(requisition_id: int):
             form.candidate_id.errors.append(
                 "That candidate is no longer on file; search and choose again."
             )
+        elif not form.again.data and (duplicates := open_loops_of(req, candidate)):
+            pass  # shown with the page: start a second one only when asked again
         else:
             try:
                 loop = create_loop(current_user, req, candidate)
@@ -112,9 +115,15 @@ def new_loop(requisition_id: int):
     found = find_candidates("" if form.q.errors else form.q.data or "")
     # The one chosen stays in sight, marked, apart from the matches.
     kept = candidate if candidate not in found.results else None
-    status = 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else (409 if duplicates else 200)
     page = render_template(
-        "loops/new_loop.html", form=form, requisition=req, found=found, kept=kept
+        "loops/new_loop.html",
+        form=form,
+        requisition=req,
+        found=found,
+        kept=kept,
+        duplicates=duplicates,
+        labels=LABELS,
     )
     return page, status
 

@@ -273,3 +273,26 @@ def test_enter_in_the_type_ahead_starts_nothing(
     )
     page.get_by_role("button", name="Start the loop").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Ada Mensah {tag}")
+
+
+def test_a_second_open_loop_is_started_only_after_confirming(
+    page: Page, live_app, make_account, demo_loop
+):
+    """Choosing a candidate who already has an open loop here names that loop and
+    starts nothing; "Start a second loop anyway" (with the script on) starts it."""
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    with live_app.app_context():
+        name = db.session.get(Loop, demo_loop["loop"]).candidate.name
+        db.session.remove()
+    page.get_by_label("Find the candidate by name or email").fill(name)
+    page.get_by_role("radio", name=name).first.check()
+    page.get_by_role("button", name="Start the loop").click()
+    warning = page.locator("#open-loop-warning")
+    expect(warning).to_contain_text("already has an open loop for this requisition")
+    expect(
+        warning.get_by_role("link", name=f"Loop {demo_loop['loop']}")
+    ).to_be_visible()
+    page.get_by_role("button", name="Start a second loop anyway").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    assert f"/loops/{demo_loop['loop']}" not in page.url
