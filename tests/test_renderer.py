@@ -162,3 +162,27 @@ def test_the_pool_reuses_its_children_and_waits_when_all_are_busy():
         pool._idle.put(taken)
     finally:
         pool.close()
+
+
+def test_a_child_too_short_of_memory_to_reply_is_out_of_memory_too():
+    """A child whose MemoryError struck again while it reported the first exits
+    with its own status; the reader is told of the memory limit, as when it can
+    reply (a loaded machine hit this once in a full run)."""
+    import subprocess
+    import sys
+
+    from interview.debrief import pdf
+
+    renderer = Renderer(timeout=60, memory_mb=40)
+    try:
+        # A child that dies as one too short of memory to reply does.
+        renderer._proc = subprocess.Popen(
+            [sys.executable, "-c", f"import os; os._exit({pdf.OUT_OF_MEMORY_EXIT})"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        renderer._proc.wait()
+        with pytest.raises(RenderOutOfMemory, match="40 MB"):
+            renderer._receive(time.monotonic() + 5, 5)
+    finally:
+        renderer.stop()

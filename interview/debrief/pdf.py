@@ -96,6 +96,10 @@ def _read_exactly(stream, size: int) -> bytes:
     return data
 
 
+# The child's exit status when it ran out of memory and could not even reply.
+OUT_OF_MEMORY_EXIT = 86
+
+
 def _reply(out, kind: bytes, payload: bytes) -> None:
     out.write(HEADER.pack(kind, len(payload)) + payload)
     out.flush()
@@ -162,7 +166,10 @@ def serve(budget_mb: int, cpu_seconds: int) -> None:
         except (MemoryError, SystemError) as exc:
             # SystemError is how a C extension's failed allocation may surface.
             memory = isinstance(exc, MemoryError) or budget_mb > 0
-            _reply(out, b"M" if memory else b"E", type(exc).__name__.encode())
+            try:
+                _reply(out, b"M" if memory else b"E", type(exc).__name__.encode())
+            except MemoryError:
+                os._exit(OUT_OF_MEMORY_EXIT)  # too short of memory even to say so
             return  # a process that ran out of memory is not trusted with another
         except Exception as exc:  # noqa: BLE001 (any layout failure is reported)
             _reply(out, b"E", f"{type(exc).__name__}: {exc}"[:500].encode())

@@ -30,6 +30,7 @@ TMP_PREFIX = "packet-renderer-"
 MEMORY_DEATHS = {-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS}
 if hasattr(signal, "SIGTRAP"):
     MEMORY_DEATHS.add(-signal.SIGTRAP)
+MEMORY_DEATHS.add(pdf.OUT_OF_MEMORY_EXIT)  # out of memory while reporting it
 # The application's secrets stay out of the child's environment.
 PRIVATE = re.compile(
     r"^INTERVIEW_|SECRET|PASSWORD|TOKEN|_KEY$|DATABASE_URL", re.IGNORECASE
