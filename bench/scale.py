@@ -129,6 +129,25 @@ PAGES = [
     ("debrief", TA, "/loops/{loop}/debrief"),
     ("debrief", HM, "/loops/{loop}/debrief"),
     ("debrief.pdf", HM, "/loops/{loop}/debrief.pdf"),
+    # Calibration (issue 12): figures kept per process until the scope's submitted
+    # scorecards change, so the median is the kept answer; bench/calibration.py
+    # times the first one.
+    ("calibration", TA, "/calibration/"),
+    ("calibration rubric", TA, "/calibration/rubrics/{rubric}"),
+    ("calibration rubric.csv", TA, "/calibration/rubrics/{rubric}/calibration.csv"),
+    ("calibration requisition", HM, "/calibration/requisitions/{requisition}"),
+    (
+        "calibration requisition.csv",
+        TA,
+        "/calibration/requisitions/{requisition}/calibration.csv",
+    ),
+    ("calibration interviewer", TA, "/calibration/interviewers/{iv}"),
+    (
+        "calibration interviewer.csv",
+        TA,
+        "/calibration/interviewers/{iv}/calibration.csv",
+    ),
+    ("calibration me", IV, "/calibration/me"),
 ]
 
 
@@ -318,6 +337,8 @@ def found_nothing(answer) -> bool:
     if answer.is_json:
         body = answer.get_json(silent=True)
         return isinstance(body, dict) and body.get("results") == []
+    if answer.mimetype != "text/html":
+        return False  # a PDF, a calendar file, a CSV
     return bool(EMPTY_LIST.search(answer.get_data(as_text=True)))
 
 
