@@ -32,6 +32,7 @@ PAGES = {
         "/accounts/",
         "/accounts/?q=interviewer&role=interviewer&state=active",
         "/accounts/{clara}/edit",
+        "/accounts/new",
         "/loops/{loop}",
         "/loops/{loop}/debrief",
         "/interviews/loops/{loop}/scorecards",
@@ -112,6 +113,8 @@ def grow(app, make_user, world) -> None:
         make_user(Role.INTERVIEWER, discipline=list(Discipline)[n % 2])
     make_user(Role.HIRING_MANAGER)
     with app.app_context():
+        for n in range(3):  # more rubrics (an account's training choices read them)
+            save_rubric(None, validate(dump(rubric(key=f"grown-{n}"))).rubric)
         pair = (people["clara"].id, people["tom"].id)
         for batch in range(6):  # past, upcoming and unscheduled interviews
             populate(

@@ -232,10 +232,29 @@ def library_files() -> list[Path]:
 
 
 def all_latest_competencies() -> list[tuple[str, str]]:
-    """(key, name) of every competency in the rubrics' latest versions, sorted by name."""
+    """(key, name) of every competency in the rubrics' latest versions, sorted by name
+    (a key in several rubrics named as the first rubric names it); one query however
+    many rubrics there are."""
+    latest = (
+        sa.select(
+            RubricVersion.rubric_id, sa.func.max(RubricVersion.number).label("number")
+        )
+        .group_by(RubricVersion.rubric_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Competency.key, Competency.name)
+        .join(RubricVersion, Competency.rubric_version_id == RubricVersion.id)
+        .join(
+            latest,
+            sa.and_(
+                latest.c.rubric_id == RubricVersion.rubric_id,
+                latest.c.number == RubricVersion.number,
+            ),
+        )
+        .order_by(RubricVersion.rubric_id, Competency.position)
+    )
     found: dict[str, str] = {}
-    for rubric in db.session.scalars(sa.select(Rubric)):
-        version = latest_version(rubric)
-        for competency in version.competencies if version else ():
-            found.setdefault(competency.key, competency.name)
+    for key, name in rows:
+        found.setdefault(key, name)
     return sorted(found.items(), key=lambda item: item[1])
