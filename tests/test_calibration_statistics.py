@@ -517,3 +517,40 @@ def test_check_data_says_what_is_missing():
     )
     assert check_data(DataCounts(loops=10, units=10, raters=2)).enough
     assert check_data(DataCounts(3, 3, 2), min_loops=3, min_units=3).missing == ()
+
+
+def test_a_negative_single_rater_icc_is_not_stepped_up_through_zero():
+    """Two units whose means agree exactly (2,3 and 3,2): ICC(1,1) = -1/(n0 - 1),
+    and Spearman-Brown for k = n0 raters would divide by zero; the k-rater figure
+    is then unknown (None), not a crash (the calibration page gave a 500)."""
+    from interview.calibration import figures
+
+    single, average = icc_oneway([[2, 3], [3, 2]])
+    assert single.value == pytest.approx(-1.0)
+    assert average.value is None
+    assert spearman_brown(-0.5, 3) is None  # 1 + 2 * -0.5 = 0
+    assert spearman_brown(-0.6, 3) is None  # and below it
+    single, average = figures.icc_from_profiles(
+        [(2, [0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0])]
+    )
+    assert average.value is None
+
+
+def test_leniency_seen_once_per_rater_is_not_called_well_estimated():
+    """Every rater with one difference: the noise cannot be estimated, so nobody is
+    shown as lenient with a zero-width interval (it was "1.00 to 1.00")."""
+    from interview.calibration import figures
+
+    found = figures.leniency_from_sums(
+        {1: (1, 1.0, 1.0), 2: (1, -1.0, 1.0), 3: (1, 0.0, 0.0)}
+    )
+    assert [f.shrunk for f in found] == [0.0, 0.0, 0.0]
+    assert not any(f.notable() for f in found)
+    ratings = [
+        Rating("a", "x", "c", 4),
+        Rating("b", "x", "c", 2),
+        Rating("c", "y", "c", 3),
+        Rating("d", "y", "c", 3),
+    ]
+    assert not any(f.notable() for f in leniency(ratings))
+    assert all(f.shrunk == 0.0 for f in leniency(ratings))

@@ -207,7 +207,7 @@ def leniency_from_sums(sums: dict, *, confidence: float = 0.95) -> list[st.Lenie
     squares = {r: max(0.0, q - n * raws[r] ** 2) for r, (n, _, q) in sums.items()}
     dof = sum(n - 1 for n, _, _ in sums.values())
     sigma2 = sum(squares.values()) / dof if dof else 0.0
-    lam = _lambda(sums, raws, sigma2)
+    lam = _lambda(sums, raws, sigma2) if dof else math.inf  # as statistics.leniency
     z = float(sp.norm.ppf((1 + confidence) / 2))
     dofs = np.array([max(n - 1, 1) for n, _, _ in sums.values()], dtype=float)
     ts = dict(zip(sums, sp.t.ppf((1 + confidence) / 2, dofs).tolist(), strict=True))

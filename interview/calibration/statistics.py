@@ -256,7 +256,8 @@ def _stepped_up(icc: Icc, kind: str, k: float) -> Icc:
     """The same ICC and limits for the mean of k raters, by Spearman-Brown."""
 
     def up(r):
-        return None if r is None else float(spearman_brown(r, k))
+        stepped = None if r is None else spearman_brown(r, k)
+        return None if stepped is None else float(stepped)
 
     return Icc(
         kind, up(icc.value), up(icc.low), up(icc.high), k, icc.f, icc.df1, icc.df2
@@ -395,9 +396,16 @@ def _icc2(msr, msc, mse, n, k, confidence) -> Icc:
 # Spearman-Brown --------------------------------------------------------------------
 
 
-def spearman_brown(single: float, raters: float) -> float:
-    """Reliability of the mean of k raters from one rater's r: k r / (1 + (k - 1) r)."""
-    return raters * single / (1 + (raters - 1) * single)
+def spearman_brown(single: float, raters: float) -> float | None:
+    """Reliability of the mean of k raters from one rater's r: k r / (1 + (k - 1) r).
+
+    None where the formula has no meaning: r at or below -1/(k - 1) (a negative
+    single-rater estimate, possible with ICC(1) when units agree with each other
+    more than their raters do) makes the denominator zero or negative."""
+    denominator = 1 + (raters - 1) * single
+    if denominator <= 0:
+        return None
+    return raters * single / denominator
 
 
 def raters_needed(single: float, target: float) -> int | None:
@@ -487,7 +495,8 @@ def leniency(
     the between-rater variance, by moments over the R raters,
         tau2 = max(0, var_r(raw_r) - mean_r(sigma2 / n_r))   (var with R - 1 divisor)
     lambda = sigma2 / tau2 (``prior_strength`` replaces it when given; infinite when
-    tau2 = 0, as it is with fewer than two raters; 0 when sigma2 = 0, no noise to
+    tau2 = 0, as it is with fewer than two raters, and when no rater has two
+    differences, so sigma2 cannot be estimated; 0 when sigma2 = 0, no noise to
     shrink against), factor B = n / (n + lambda),
         shrunk = B raw, interval shrunk +/- z_{(1+conf)/2} sqrt(B sigma2 / n),
     the normal posterior's mean and interval. With B = 0 (no rater differences
@@ -501,7 +510,10 @@ def leniency(
     dof = sum(len(d) - 1 for d in diffs.values())
     squares = sum(float(((d - raws[r]) ** 2).sum()) for r, d in diffs.items())
     sigma2 = squares / dof if dof else 0.0
-    lam = prior_strength if prior_strength is not None else _lambda(diffs, raws, sigma2)
+    if prior_strength is not None:
+        lam = prior_strength
+    else:  # no rater seen twice: no noise to weigh a difference against, none shown
+        lam = _lambda(diffs, raws, sigma2) if dof else math.inf
     z = float(stats.norm.ppf((1 + confidence) / 2))
     result = []
     for rater, d in diffs.items():
