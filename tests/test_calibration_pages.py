@@ -332,6 +332,44 @@ def test_the_date_range_counts_only_scorecards_submitted_in_it(
     assert "&#39;March&#39; is not a date" in bad and "23 loops" in bad
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "key=x",
+        "user_id=1",
+        "requisition_id=1",
+        "_method=POST",
+        "_external=1",
+        "_anchor=x",
+    ],
+)
+def test_other_arguments_are_not_carried_into_links(client, auth, people, world, extra):
+    """Only the date range travels into the page's links: a view's own key or one
+    of url_for's options in the address gave a 500 or an absolute link."""
+    world["add"](12, when=JAN)
+    auth.login(people["ta"])
+    clara = people["clara"].id
+    for url in (
+        _rubric_url(world),
+        _req_url(world),
+        f"/calibration/interviewers/{clara}",
+    ):
+        response = client.get(f"{url}?from=2026-01-01&{extra}")
+        assert response.status_code == 200, (url, extra)
+        page = _text(response)
+        assert f'href="{url}/calibration.csv?from=2026-01-01"' in page, (url, extra)
+
+
+def test_a_date_at_the_end_of_the_calendar_is_refused_not_a_500(
+    client, auth, people, world
+):
+    world["add"](12, when=JAN)
+    auth.login(people["ta"])
+    page = client.get(_rubric_url(world) + "?to=9999-12-31")
+    assert page.status_code == 200
+    assert "&#39;9999-12-31&#39; is not a date" in _text(page)
+
+
 # Charts ----------------------------------------------------------------------------
 
 

@@ -152,9 +152,7 @@ def _page(scope, title, subject, *, raters: bool):
         problems=problems,
         levels=queries.levels(scope),
         min_loops=figures.MIN_LOOPS,
-        csv_url=url_for(
-            f"{request.endpoint}_csv", **request.view_args, **request.args.to_dict()
-        ),
+        csv_url=url_for(f"{request.endpoint}_csv", **request.view_args, **_range()),
     )
 
 
@@ -169,7 +167,18 @@ def _person_page(person: User):
         dates=dates,
         problems=problems,
         own=person.id == current_user.id,
+        csv_url=url_for("calibration.interviewer_csv", user_id=person.id, **_range()),
     )
+
+
+def _range() -> dict[str, str]:
+    """The page's date range as its links carry it: only ``from`` and ``to``, never
+    other arguments (``url_for`` would take ``_external`` or a view's own key)."""
+    return {
+        name: request.args[name][:10]
+        for name in ("from", "to")
+        if request.args.get(name)
+    }
 
 
 def _notable(rows, limit: int = 25):
@@ -204,12 +213,13 @@ def _dated(scope: queries.Scope):
             continue
         try:
             day = date.fromisoformat(text)
-        except ValueError:
+            values[name] = day
+            if name == "to":
+                day += timedelta(days=1)
+        except (ValueError, OverflowError):  # 9999-12-31 has no day after it
+            values.pop(name, None)
             problems.append(f"'{text}' is not a date (YYYY-MM-DD); it was left out.")
             continue
-        values[name] = day
-        if name == "to":
-            day += timedelta(days=1)
         bounds[name] = datetime.combine(day, time(), zone)
     start, end = bounds.get("from"), bounds.get("to")
     dated = queries.Scope(scope.kind, scope.id, start, end)
