@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         path = os.path.join(app.instance_path, "interview.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     cfg.check_env_name(app.config)
+    cfg.check_numbers(app.config)
     cfg.ensure_secret_key(app.config, app.instance_path)
     cfg.apply_mode(app.config)
 

@@ -73,6 +73,21 @@ def check_env_name(config) -> None:
         )
 
 
+def check_numbers(config) -> None:
+    """Refuse a setting the debrief would trip over on every page (a number given
+    as text in the instance file, or out of range) at start-up, with its name."""
+    distance = config["DEBRIEF_CONTRADICTION_DISTANCE"]
+    if (
+        isinstance(distance, bool)
+        or not isinstance(distance, int | float)
+        or not distance > 0
+    ):
+        raise config_error(
+            f"DEBRIEF_CONTRADICTION_DISTANCE is {distance!r}; give a number of levels"
+            " above 0, such as 1.5"
+        )
+
+
 # Gunicorn's "application failed to load" code: it stops the master instead of
 # restarting workers in a loop; the flask command exits with it too.
 APP_LOAD_ERROR = 4

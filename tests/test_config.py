@@ -115,3 +115,20 @@ def test_an_empty_key_file_is_refused(instance, capsys):
     with pytest.raises(SystemExit):
         _make()
     assert "secret_key is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["1.5", 0, -1, True, None])
+def test_a_contradiction_distance_that_is_not_a_number_stops_start_up(
+    instance, capsys, value
+):
+    """Given as text in the instance file it failed every debrief page; it is
+    refused when the app starts, by name."""
+    with pytest.raises(SystemExit) as stop:
+        _make({"DEBRIEF_CONTRADICTION_DISTANCE": value})
+    assert stop.value.code == 4
+    assert "DEBRIEF_CONTRADICTION_DISTANCE is" in capsys.readouterr().err
+
+
+def test_a_contradiction_distance_may_be_whole_or_not(instance):
+    for value in (2, 1.25):
+        assert _make({"DEBRIEF_CONTRADICTION_DISTANCE": value})

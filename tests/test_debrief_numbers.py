@@ -169,7 +169,7 @@ def test_the_contradiction_distance_is_a_setting(app, client, story, distance, f
     if distance == 1:
         assert (
             "Wei Zhang (Panel) recommended 3 (Yes), 1.00 levels above the average of their "
-            "own ratings (2.00); the flag is raised at 1 levels"
+            "own ratings (2.00); the flag is raised at 1 level"
         ) in page
 
 

@@ -836,7 +836,7 @@ def _contradiction_flag(
         FlagKind.CONTRADICTION,
         f"{_who(card)} recommended {rec} ({labels[rec]}), {fmt(apart)} levels "
         f"{side} the average of their own ratings ({fmt(mean)}); the flag is "
-        f"raised at {plain(distance)} levels",
+        f"raised at {plain(distance)} level{'' if distance == 1 else 's'}",
         scorecard_id=card.id,
     )
 
