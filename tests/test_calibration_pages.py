@@ -249,6 +249,68 @@ def test_drafts_never_change_a_figure(app, client, auth, people, world, seed):
     assert [_figures_of(client.get(url)) for url in urls] == before
 
 
+def test_one_person_in_two_seats_of_a_loop_is_one_rater_of_its_units(
+    app, client, auth, people, world
+):
+    """Clara seated twice on each loop (a second seat, the same competencies) rates
+    each unit twice; she is still one rater of it, so agreement, the loop-size advice
+    and leniency are as with one of her scorecards (her latest counts). Her halo,
+    which is per scorecard, may count both."""
+    world["add"](12, seed=3)
+    auth.login(people["ta"])
+    urls = [
+        _rubric_url(world) + "/calibration.csv",
+        _req_url(world) + "/calibration.csv",
+    ]
+    before = [_figures_of(client.get(url)) for url in urls]
+    with app.app_context():
+        from interview.models import InterviewSession, Loop, PanelSeat
+
+        clara = people["clara"].id
+        for loop in db.session.scalars(db.select(Loop)).all():
+            case = loop.sessions[0]
+            first = next(s for s in case.seats if s.interviewer_id == clara)
+            spare = PanelSeat(discipline=Discipline.CLINICAL, interviewer_id=clara)
+            loop.sessions.append(
+                InterviewSession(
+                    position=1,
+                    title="Second case",
+                    duration_minutes=60,
+                    clinical_seats=1,
+                    technical_seats=0,
+                    competencies=list(case.competencies),
+                    seats=[spare],
+                )
+            )
+            spare.scorecard = Scorecard(
+                interviewer_id=clara,
+                rubric_version_id=loop.rubric_version_id,
+                status=ScorecardStatus.SUBMITTED,
+                submitted_at=JAN,
+                ratings=[
+                    Rating(
+                        rubric_version_id=r.rubric_version_id,
+                        competency_id=r.competency_id,
+                        level=r.level,
+                        is_not_assessed=r.is_not_assessed,
+                    )
+                    for r in first.scorecard.ratings
+                ],
+            )
+        db.session.commit()
+    _fresh(app)
+    after = [_figures_of(client.get(url)) for url in urls]
+
+    def comparable(csv_text):  # a rater's row ends with their halo's four columns
+        return [
+            line if line.startswith("reliability") else line.rsplit(",", 4)[0]
+            for line in csv_text.splitlines()
+        ]
+
+    for a, b in zip(after, before, strict=True):
+        assert comparable(a) == comparable(b)
+
+
 def test_not_assessed_ratings_are_missing(app, client, auth, people, world):
     world["add"](12, seed=5)
     auth.login(people["ta"])

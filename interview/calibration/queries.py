@@ -1,7 +1,9 @@
 """Read what calibration needs as aggregates, in a few statements of plain tuples.
 
 Only submitted scorecards count (a draft never leaks into a figure), and a rating
-"not assessed" (level NULL) is missing. A unit is one competency of one loop (a
+"not assessed" (level NULL) is missing. A person seated on two sessions that
+assess the same competency is one rater of that unit (their latest rating; halo,
+per scorecard, sees both). A unit is one competency of one loop (a
 loop has one rubric version, so competency ids and keys name the same units). The database does the per-unit and
 per-scorecard arithmetic (GROUP BY), so a page reads a few hundred rows for a
 rubric of 10,000 loops and 400,000 ratings instead of every rating:
@@ -71,6 +73,19 @@ def _ratings(scope: Scope) -> str:
         {_SCOPES[scope.kind]}{dates}"""
 
 
+def _one_per_rater(scope: Scope) -> str:
+    """``_ratings`` with one rating per rater of a unit (loop, competency): a person
+    seated on two sessions that assess the same competency is one rater of it, not
+    two who agree; their latest scorecard's rating counts."""
+    return f"""
+        SELECT * FROM (
+            SELECT r0.*, ROW_NUMBER() OVER (
+                PARTITION BY loop, comp, rater ORDER BY card DESC
+            ) AS nth
+            FROM ({_ratings(scope)}) r0
+        ) ranked WHERE nth = 1"""
+
+
 def _params(scope: Scope) -> dict:
     params = {"scope": scope.id}
     if scope.start is not None:
@@ -97,7 +112,7 @@ def unit_rows(scope: Scope) -> list[tuple]:
     ('o', comp, units, NULL, sum x, sum x^2) and ('l', NULL, loops, NULL, NULL,
     NULL): see the module docstring."""
     sql = f"""
-        WITH r AS ({_ratings(scope)}),
+        WITH r AS ({_one_per_rater(scope)}),
         u AS (
             SELECT comp, loop, {_PACK} AS code, COUNT(*) AS m,
                    AVG(CASE WHEN disc = 'clinical' THEN level END) AS cm,
@@ -122,10 +137,11 @@ def rater_rows(scope: Scope) -> list[tuple]:
     name, scorecards, flat ones, sum of sds): see the module docstring."""
     sql = f"""
         WITH r AS ({_ratings(scope)}),
+        r1 AS ({_one_per_rater(scope)}),
         w AS (
             SELECT rubric, rater, level, SUM(level) OVER unit AS s,
                    COUNT(*) OVER unit AS m
-            FROM r WINDOW unit AS (PARTITION BY comp, loop)
+            FROM r1 WINDOW unit AS (PARTITION BY comp, loop)
         ),
         d AS (
             SELECT rubric, rater, level - (s - level) / (m - 1) AS d
