@@ -564,3 +564,20 @@ def test_a_packed_profile_unpacks_or_is_refused():
     assert fg.unpack(code, 3)[:4] == [0, 2, 0, 1]
     with pytest.raises(ValueError, match="more than 31"):
         fg.unpack(32 << 5, 32)  # 32 ratings of 1 carry into level 2
+
+
+def test_a_long_name_cut_in_a_chart_keeps_its_whole_name_and_large_counts_read():
+    """A competency name cut to fit the chart ends in "…" and carries its whole
+    name as the label's title (what a pointer or a screen reader gets)."""
+    from interview.calibration.charts import Row, interval_chart
+
+    name = "Translating technical ideas for non-technical stakeholders & <others>"
+    svg = interval_chart("c", "T", "D", [Row(name, 0.5, 0.4, 0.6)], (0.0, 1.0), ())
+    assert (
+        "<title>Translating technical ideas for non-technical stakeholders &amp; &lt;others&gt;</title>"
+        in svg
+    )
+    assert "Translating technical ideas for n…</text>" in svg
+    short = interval_chart("c", "T", "D", [Row("Privacy", 0.5)], (0.0, 1.0), ())
+    assert short.count("<title") == 1  # the chart's own
+

@@ -99,7 +99,9 @@ def _row(row: Row, y: float, x, plot: int) -> str:
     out = [
         (
             f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end" fill="#222">'
-            f"{escape(label)}</text>"
+            # A name cut to fit keeps its whole self as the label's title.
+            + (f"<title>{escape(row.label)}</title>" if label != row.label else "")
+            + f"{escape(label)}</text>"
         )
     ]
     if row.value is None:
