@@ -580,4 +580,3 @@ def test_a_long_name_cut_in_a_chart_keeps_its_whole_name_and_large_counts_read()
     assert "Translating technical ideas for n…</text>" in svg
     short = interval_chart("c", "T", "D", [Row("Privacy", 0.5)], (0.0, 1.0), ())
     assert short.count("<title") == 1  # the chart's own
-
