@@ -48,7 +48,7 @@ class Defaults:
     DEBRIEF_RENDER_MEMORY_MB = 1024  # on top of a warm renderer's own footprint
     DEBRIEF_RENDERERS = 1  # children per web worker (a sync worker serves one request)
     # The contradiction flag: a recommendation at least this many levels from the
-    # interviewer's own mean rating (debrief/synthesis.py).
+    # interviewer's own mean rating (debrief/synthesis/flags.py).
     DEBRIEF_CONTRADICTION_DISTANCE = 1.5
 
 

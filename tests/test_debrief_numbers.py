@@ -85,7 +85,7 @@ def _documents(app, client, loop_id) -> tuple[str, str, list[str]]:
     return page, html, pages_text(pdf.data)
 
 
-# By hand (module docstring of synthesis.py): c0's ratings 4, 4, 2 spread around
+# By hand (debrief/synthesis/overall.py): c0's ratings 4, 4, 2 spread around
 # 10/3: squares 8/3 on 2 df, s² = 4/3, k = (1/2 + 1/1) / 4 = 3/8, v = 1/2; c1 has
 # one rating and borrows the pooled s² = (8/3) / 2 = 4/3, k = 1, v = 4/3.
 # SE² = (1/2 + 4/3) / 2² = 11/24, SE = 0.677; df = (11/6)² / ((1/2)²/2 + (4/3)²/2)
