@@ -47,13 +47,68 @@ def match_expression(words: list[str]) -> str | None:
     return " AND ".join(phrases) or None
 
 
+def _searched(query: str | None, name_only: bool) -> tuple:
+    """(the text index's select of matching ids or None, the LIKE conditions still
+    needed). The index decides alone when every word is long enough for it and may
+    match anywhere in the key: its trigram phrase is then the same substring test,
+    and the LIKE would only re-read each matching row to say so again."""
+    words = terms(query)
+    conditions = (matching_name if name_only else matching)(Candidate.search_key, query)
+    expression = match_expression(words) if conditions else None
+    if not (expression and _has_text_index()):
+        return None, conditions
+    found = sa.select(_text_index.c.rowid).where(
+        sa.literal_column(TEXT_INDEX_TABLE).match(expression)
+    )
+    if not name_only and all(len(w) >= TRIGRAM for w in words):
+        return found, []
+    return found, conditions
+
+
 def candidate_matching(query: str | None, *, name_only: bool = False) -> list:
     """SQL conditions on ``Candidate`` for a search box's text (none when empty)."""
-    conditions = (matching_name if name_only else matching)(Candidate.search_key, query)
-    expression = match_expression(terms(query)) if conditions else None
-    if expression and _has_text_index():
-        found = sa.select(_text_index.c.rowid).where(
-            sa.literal_column(TEXT_INDEX_TABLE).match(expression)
-        )
-        conditions.insert(0, Candidate.id.in_(found))
-    return conditions
+    found, conditions = _searched(query, name_only)
+    if found is None:
+        return conditions
+    return [Candidate.id.in_(found), *conditions]
+
+
+def candidate_ids(query: str | None, *, name_only: bool = False) -> sa.Select:
+    """The matching candidates' ids as one select: from the text index alone where
+    it decides, so counting or gathering them reads no candidate row (on SQLite a
+    row costs some fifteen index entries: 1.6 ms instead of 11 ms for the 3,652
+    candidates named Garcia among 100,000)."""
+    found, conditions = _searched(query, name_only)
+    if found is not None and not conditions:
+        return found
+    return sa.select(Candidate.id).where(
+        *candidate_matching(query, name_only=name_only)
+    )
+
+
+# What reading one matching row costs, in entries of the name index walked instead
+# (measured at 100,000 candidates: a row is a seek into the table on SQLite and a
+# rechecked heap tuple on PostgreSQL; an entry is tested in the index alone).
+WALK_PER_ROW = {"sqlite": 15, "postgresql": 4}
+
+
+def name_order_walk(query: str | None, matches: int, wanted: int) -> list | None:
+    """Conditions that find the first ``wanted`` matches in name order by walking
+    the name index, when matches are common enough for the walk to meet them
+    sooner than reading and sorting all ``matches``; None otherwise.
+
+    Every word becomes a plain substring test of the key (``instr``, ``strpos``),
+    the same test as the LIKE, but one that no text index serves, so each planner
+    walks the name order and stops at the page's last row: "garcia" (3,652 of
+    100,000) is 0.13 ms walked against 10 ms read and sorted on SQLite, 0.3 ms
+    against 14 ms on PostgreSQL, whose planner guesses a few dozen matches for any
+    LIKE and so always sorts."""
+    words = terms(query)
+    if not words or not matches:
+        return None
+    dialect = db.session.get_bind().dialect.name
+    size = db.session.scalar(sa.select(sa.func.max(Candidate.id))) or 0
+    if wanted * size > WALK_PER_ROW.get(dialect, 4) * matches * matches:
+        return None
+    contains = sa.func.instr if dialect == "sqlite" else sa.func.strpos
+    return [contains(Candidate.search_key, word) > 0 for word in words]

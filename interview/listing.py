@@ -75,7 +75,13 @@ def _dialect() -> str:
 
 
 def paginate(
-    query: sa.Select, request: PageRequest, order_by: list, load=(), deferred=True
+    query: sa.Select,
+    request: PageRequest,
+    order_by: list,
+    load=(),
+    deferred=True,
+    counted: sa.Select | None = None,
+    walk=None,
 ) -> Page:
     """The requested page of ``query`` (or the nearest that exists) in ``order_by``
     order, which must end in a unique column so that pages never overlap. Pages
@@ -84,17 +90,26 @@ def paginate(
     ``deferred``: the page's keys are found first, walking only the order's index
     (a deep page skips index entries, not rows), then those rows are loaded with
     the ``load`` options; the order may then use only the listed entity's columns.
+
+    ``counted``: a cheaper select of the same rows to count (one column, e.g. a text
+    index's ids). ``walk(total, rows)``: given the count and how many rows the page
+    reads through, conditions on the entity selecting the same rows in a way that
+    is cheaper for this page, or None (candidate_search.name_order_walk).
     """
     limit = current_app.config["LIST_COUNT_LIMIT"]
-    total, more = bounded(count_upto(query, limit), limit)
+    counted = query if counted is None else counted
+    total, more = bounded(count_upto(counted, limit), limit)
     request = clamp(request, total)
     if not total:
         return Page([], request.page, request.size, total, request.sort)
     start = offset(request)
+    entity = query.column_descriptions[0]["entity"]
+    walked = walk(total, start + request.size) if walk is not None else None
+    if walked is not None:
+        query = sa.select(entity).where(*walked)
     page = query.order_by(*order_by).limit(min(request.size, total - start))
     page = page.offset(start)
     if deferred:
-        entity = query.column_descriptions[0]["entity"]
         key = sa.inspect(entity).primary_key[0]
         keys = page.with_only_columns(key, maintain_column_froms=True)
         page = sa.select(entity).where(key.in_(keys)).order_by(*order_by)

@@ -10,7 +10,7 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..candidate_search import candidate_matching
+from ..candidate_search import candidate_ids, candidate_matching, name_order_walk
 from ..extensions import db
 from ..listing import choice_arg, id_arg, ids_upto, in_ids, paginate, query_text
 from ..models import (
@@ -124,10 +124,10 @@ def _candidate_matches(text: str, name_only: bool):
     and each loop's candidate is checked as the loops are read, which stops at the
     page's last row. (An IN list of the search's subquery instead was 11x slower
     for a broad word such as "a", which matches most candidates.)"""
-    conditions = candidate_matching(text, name_only=name_only)
-    found = ids_upto(sa.select(Candidate.id).where(*conditions), FOUND_AT_ONCE)
+    found = ids_upto(candidate_ids(text, name_only=name_only), FOUND_AT_ONCE)
     if found.count <= FOUND_AT_ONCE:
         return in_ids(Loop.candidate_id, found)
+    conditions = candidate_matching(text, name_only=name_only)
     return sa.exists().where(Candidate.id == Loop.candidate_id, *conditions)
 
 
@@ -241,7 +241,15 @@ def candidates():
     page_req = page_request(request.args, list(CANDIDATE_SORTS))
     text = query_text()
     query = sa.select(Candidate).where(*candidate_matching(text))
-    page = paginate(query, page_req, CANDIDATE_SORTS[page_req.sort][1])
+    page = paginate(
+        query,
+        page_req,
+        CANDIDATE_SORTS[page_req.sort][1],
+        counted=candidate_ids(text) if text else None,
+        walk=(lambda total, rows: name_order_walk(text, total, rows))
+        if page_req.sort == "name"
+        else None,
+    )
     return render_template(
         "loops/candidates.html",
         page=page,

@@ -11,7 +11,12 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
-from ..candidate_search import TRIGRAM, candidate_matching
+from ..candidate_search import (
+    TRIGRAM,
+    candidate_ids,
+    candidate_matching,
+    name_order_walk,
+)
 from ..extensions import db
 from ..models import Candidate, InterviewSession, Loop, PanelSeat, Role, User
 from ..permissions import can_view_loop, role_required
@@ -92,13 +97,15 @@ def find_candidates(query: str) -> Found:
     order = (
         (Candidate.search_key, Candidate.id) if conditions else (Candidate.id.desc(),)
     )
+    short = conditions and all(len(word) < TRIGRAM for word in terms(query))
+    cap = PICKER_LIMIT if short else COUNT_CAP
+    capped = candidate_ids(query).limit(cap + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
+    if total and not short:  # a short word's LIKE already walks the name order
+        conditions = name_order_walk(query, total, PICKER_LIMIT) or conditions
     results = db.session.scalars(
         sa.select(Candidate).where(*conditions).order_by(*order).limit(PICKER_LIMIT)
     ).all()
-    short = conditions and all(len(word) < TRIGRAM for word in terms(query))
-    cap = PICKER_LIMIT if short else COUNT_CAP
-    capped = sa.select(Candidate.id).where(*conditions).limit(cap + 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
     recent = f"The {len(results)} most recently added"
     summary = _summary(len(results), total, "candidate", query, recent, cap)
     return Found(list(results), total, summary)
