@@ -1,6 +1,7 @@
 """Configuration in layers: these defaults, ``instance/config.py``, the environment,
 then the dict a test passes."""
 
+import math
 import os
 import secrets
 import sys
@@ -50,6 +51,12 @@ class Defaults:
     # The contradiction flag: a recommendation at least this many levels from the
     # interviewer's own mean rating (debrief/synthesis/flags.py).
     DEBRIEF_CONTRADICTION_DISTANCE = 1.5
+    # The note beside an interviewer's ratings on their leniency across the rubric's
+    # loops: shown when their shrunk leniency is at least this many levels from the
+    # panel, its 95% interval clear of 0, over at least this many ratings shared with
+    # other interviewers (debrief/reliability.py says why a minimum).
+    DEBRIEF_LENIENCY_NOTE_LEVELS = 0.5
+    DEBRIEF_LENIENCY_NOTE_MIN_RATINGS = 60
 
 
 def from_environment(config) -> None:
@@ -76,16 +83,31 @@ def check_env_name(config) -> None:
 def check_numbers(config) -> None:
     """Refuse a setting the debrief would trip over on every page (a number given
     as text in the instance file, or out of range) at start-up, with its name."""
-    distance = config["DEBRIEF_CONTRADICTION_DISTANCE"]
-    if (
-        isinstance(distance, bool)
-        or not isinstance(distance, int | float)
-        or not distance > 0
+    for name, example in (
+        ("DEBRIEF_CONTRADICTION_DISTANCE", "1.5"),
+        ("DEBRIEF_LENIENCY_NOTE_LEVELS", "0.5"),
     ):
+        value = config[name]
+        if not _is_number(value) or not value > 0:
+            raise config_error(
+                f"{name} is {value!r}; give a number of levels above 0, such as"
+                f" {example}"
+            )
+    ratings = config["DEBRIEF_LENIENCY_NOTE_MIN_RATINGS"]
+    if isinstance(ratings, bool) or not isinstance(ratings, int) or ratings < 2:
         raise config_error(
-            f"DEBRIEF_CONTRADICTION_DISTANCE is {distance!r}; give a number of levels"
-            " above 0, such as 1.5"
+            f"DEBRIEF_LENIENCY_NOTE_MIN_RATINGS is {ratings!r}; give a whole number of"
+            " ratings, 2 or more, such as 60"
         )
+
+
+def _is_number(value) -> bool:
+    """A real number, not a bool, not text, not NaN or infinite."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+    )
 
 
 # Gunicorn's "application failed to load" code: it stops the master instead of
