@@ -6,10 +6,11 @@ several times, so the web route keeps what it renders (``kept_packet_pdf``): eac
 is stored under the SHA-256 of all that decides its bytes, the packet's HTML (reader,
 time zone and page size included) without its "Prepared" time, the archival flag and
 the renderer's version. Whatever changes in the packet (a scorecard amended, a
-decision, a rename) changes its HTML and so its key: nothing is ever invalidated, and
-a packet is served again only where rendering it now would give the same document,
-"Prepared" time aside (that one tells when it was really made). The command line and
-batches render afresh.
+decision, a rename, the rubric's reliability across loops or a note on an
+interviewer, both printed in it) changes its HTML and so its key: nothing is ever
+invalidated, and a packet is served again only where rendering it now would give the
+same document, "Prepared" time aside (that one tells when it was really made). The
+command line and batches render afresh.
 """
 
 import contextlib
@@ -40,10 +41,16 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 PACKET_TEMPLATES = ("debrief/packet.html", "debrief/_macros.html")
 
 
-def _template_args(loop: Loop, reader: str | None, zone: str, size: str | None):
+def _template_args(
+    loop: Loop,
+    reader: str | None,
+    zone: str,
+    size: str | None,
+    only_interviewer: int | None = None,
+):
     _load_rubric_text(loop)
     return dict(
-        **packet_context(loop),
+        **packet_context(loop, only_interviewer=only_interviewer),
         page_size=page_size(size, current_app.config["DEBRIEF_PAGE_SIZE"]),
         reader=reader,
         zone=zone,
@@ -74,9 +81,12 @@ def packet_html(
     zone: str = "UTC",
     size: str | None = None,
     generated_at: datetime | None = None,
+    only_interviewer: int | None = None,
 ) -> str:
-    """The finished print HTML: times in ``zone``, the reader's name in the footer."""
-    return _html(_template_args(loop, reader, zone, size), generated_at or utcnow())
+    """The finished print HTML: times in ``zone``, the reader's name in the footer;
+    ``only_interviewer``: the reader is that interviewer (packet.note_reader)."""
+    args = _template_args(loop, reader, zone, size, only_interviewer)
+    return _html(args, generated_at or utcnow())
 
 
 def renderers(size: int | None = None) -> renderer.RendererPool:
@@ -124,10 +134,11 @@ def kept_packet_pdf(
     reader: str | None = None,
     zone: str = "UTC",
     size: str | None = None,
+    only_interviewer: int | None = None,
 ) -> bytes:
     """The packet as PDF bytes, as stored if this very packet was rendered before;
     else rendered now and stored. The caller has checked the reader may see it."""
-    args = _template_args(loop, reader, zone, size)
+    args = _template_args(loop, reader, zone, size, only_interviewer)
     key = packet_key(loop.id, _html(args, KEY_TIME), archival)
     stored = db.session.scalar(
         sa.select(PacketFile.pdf).where(

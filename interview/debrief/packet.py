@@ -1,5 +1,26 @@
 """The debrief as plain data: a loop's submitted scorecards fed to the pure synthesis,
-plus what the page and the packet show beside the numbers (names, evidence, chart)."""
+plus what the page and the packet show beside the numbers (names, evidence, chart,
+and from across the rubric's loops its reliability and notes on interviewers).
+
+Who reads which figure from across loops (issue 12)
+    The Calibration pages show interviewer-level figures (leniency, halo) only to
+    talent acquisition, and to an interviewer their own. The debrief page and its
+    packet are read by the requisition's hiring manager too, and by interviewers who
+    have submitted on the loop, and the issue asks for a note beside an interviewer's
+    ratings where their leniency is large and well estimated: the hiring manager is
+    the reader it is for, since it changes how to weigh those ratings. So the
+    debrief shows, as a deliberate exception to the Calibration pages' rule:
+    - the rubric's reliability (an aggregate over every loop, naming nobody), to
+      every reader of the debrief;
+    - the note only, never the table of figures (no halo, no interviewer who is not
+      remarkable, no ranking), and only about interviewers who submitted a scorecard
+      on this loop, to talent acquisition, the hiring manager and the command line;
+    - to an interviewer reading the debrief, only the note about themselves, as on
+      ``/calibration/me``: never one about a colleague.
+    Who may open the debrief at all is unchanged (``views._load``,
+    ``can_view_panel_scorecards``): an interviewer still sees nothing of the panel
+    before submitting.
+"""
 
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -9,9 +30,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import AuditEntry, Loop
+from ..models import AuditEntry, Loop, Role
 from ..permissions import panel_readers_since
 from . import synthesis as syn
+from .across_loops import across_loops
 
 # Characters of a competency's name per line beside the chart's bars: 34 Latin
 # letters at 12 px fill the label column (230 px); longer names wrap, never cut.
@@ -150,6 +172,8 @@ class PanelRow:
     ratings: dict = field(default_factory=dict)
     # When the seat was given to someone else; its submitted scorecard still counts.
     replaced_at: object = None
+    # The note on the interviewer's leniency across the rubric's loops, if any.
+    note: str | None = None
 
 
 def _counts(seat) -> bool:
@@ -159,7 +183,7 @@ def _counts(seat) -> bool:
     return seat.scorecard is not None and seat.scorecard.is_submitted
 
 
-def _panel_row(seat, keys: dict[int, str]) -> PanelRow:
+def _panel_row(seat, keys: dict[int, str], notes: dict[int, str]) -> PanelRow:
     card = seat.scorecard
     if seat.interviewer is None:
         status = "unfilled"
@@ -189,14 +213,24 @@ def _panel_row(seat, keys: dict[int, str]) -> PanelRow:
         summary=card.summary,
         ratings={keys[r.competency_id]: _level(r) for r in card.ratings},
         replaced_at=seat.removed_at,
+        note=notes.get(card.interviewer_id),
     )
 
 
-def panel_rows(loop: Loop) -> list[PanelRow]:
+def panel_rows(loop: Loop, notes: dict[int, str] | None = None) -> list[PanelRow]:
     """Every active seat, and every replaced one whose submitted scorecard counts,
-    in session order, with what its scorecard says."""
+    in session order, with what its scorecard says and the note on its author
+    (``notes``: interviewer id -> note, from ``across_loops``)."""
     keys = _keys(loop)
-    return [_panel_row(seat, keys) for seat in _seats(loop) if _counts(seat)]
+    return [
+        _panel_row(seat, keys, notes or {}) for seat in _seats(loop) if _counts(seat)
+    ]
+
+
+def note_reader(user) -> int | None:
+    """Whose notes a reader sees (module docstring): an interviewer their own (their
+    id); anyone else who may read the debrief, every note (None)."""
+    return user.id if user.role == Role.INTERVIEWER else None
 
 
 def loop_dates(loop: Loop) -> tuple:
@@ -258,17 +292,20 @@ def decision_history(loop: Loop) -> list[HistoryItem]:
     ]
 
 
-def packet_context(loop: Loop) -> dict:
-    """What the print template needs besides the reader and the page settings."""
+def packet_context(loop: Loop, *, only_interviewer: int | None = None) -> dict:
+    """What the print template needs besides the reader and the page settings;
+    ``only_interviewer``: the reader is that interviewer (``note_reader``)."""
     result = loop_synthesis(loop)
     first, last = loop_dates(loop)
+    found = across_loops(loop, only_interviewer=only_interviewer)
     return {
         "loop": loop,
         "result": result,
         "bars": bars(result),
         "evidence": evidence_by_competency(loop),
         "levels": loop.rubric_version.levels,
-        "panel": panel_rows(loop),
+        "panel": panel_rows(loop, found.notes),
+        "reliability": found.reliability,
         "history": decision_history(loop),
         "first_interview": first,
         "last_interview": last,

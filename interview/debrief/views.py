@@ -28,6 +28,7 @@ from ..models import (
     Scorecard,
 )
 from ..permissions import can_view_panel_scorecards, role_required
+from .across_loops import across_loops
 from .documents import kept_packet_pdf, packet_filename
 from .numbers import fmt, plain
 from .operations import DecisionError, record_decision
@@ -36,6 +37,7 @@ from .packet import (
     decision_history,
     evidence_by_competency,
     loop_synthesis,
+    note_reader,
     page_size,
     panel_rows,
 )
@@ -124,13 +126,15 @@ def _render(loop: Loop, form: DecisionForm, status: int = 200):
         result = loop_synthesis(loop)
     except ScaleError as exc:
         return _cannot_combine(loop, exc)
+    found = across_loops(loop, only_interviewer=note_reader(current_user))
     page = render_template(
         "debrief/show.html",
         loop=loop,
         result=result,
         bars=bars(result),
         evidence=evidence_by_competency(loop),
-        panel=panel_rows(loop),
+        panel=panel_rows(loop, found.notes),
+        reliability=found.reliability,
         history=decision_history(loop),
         levels=loop.rubric_version.levels,
         form=form,
@@ -160,6 +164,7 @@ def packet(loop_id: int):
             reader=current_user.name,
             zone=current_user.time_zone,
             size=size,
+            only_interviewer=note_reader(current_user),
         )
     except RenderError as exc:
         page = render_template("debrief/packet_failed.html", loop=loop, reason=str(exc))
