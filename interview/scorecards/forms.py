@@ -18,8 +18,15 @@ def scorecard_form(
     ``cache`` (a dict kept with the rubric version, which never changes) keeps the
     form class for this set of competencies: building it is most of a form's cost.
     """
+    return scorecard_form_class(competencies, levels, anchored, cache)(*args, **kwargs)
+
+
+def scorecard_form_class(
+    competencies, levels, anchored: bool = True, cache=None
+) -> type[Form]:
+    """The form class of ``scorecard_form``, kept in ``cache`` when given."""
     if cache is None:
-        return _form_class(competencies, levels, anchored)(*args, **kwargs)
+        return _form_class(competencies, levels, anchored)
     shape = (tuple(c.id for c in competencies), anchored)
     form_class = cache.get(shape)  # one read: another thread may clear meanwhile
     if form_class is None:
@@ -28,7 +35,7 @@ def scorecard_form(
             while len(cache) >= MAX_SHAPES:  # the oldest first (dicts keep order)
                 cache.pop(next(iter(cache)))
             cache[shape] = form_class
-    return form_class(*args, **kwargs)
+    return form_class
 
 
 MAX_SHAPES = 32  # form classes kept per rubric version (sessions' competency sets)
@@ -98,21 +105,6 @@ def form_answers(
     return answers, recommendation, form.summary.data or ""
 
 
-def fill_from(form, card, keys_by_id: dict[int, str]) -> None:
-    """Show a saved scorecard in the form."""
-    form.version.data = str(card.version)
-    form.recommendation.data = str(card.overall_recommendation or "")
-    form.summary.data = card.summary
-    for r in card.ratings:
-        key = keys_by_id.get(r.competency_id)
-        if key is None:  # taken out of the session since: kept, shown apart
-            continue
-        level = NOT_ASSESSED if r.is_not_assessed else (str(r.level) if r.level else "")
-        getattr(form, f"level_{key}").data = level
-        getattr(form, f"evidence_{key}").data = r.evidence
-        getattr(form, f"notes_{key}").data = r.notes
-
-
 def attach(form, problems: dict[str, str]) -> list[str]:
     """Put each problem next to its field; return the ones that belong to none."""
     loose = []
@@ -126,3 +118,21 @@ def attach(form, problems: dict[str, str]) -> list[str]:
         else:
             field.errors = [*list(field.errors or ()), message]
     return loose
+
+
+def saved_values(card, keys_by_id: dict[int, str]) -> dict[str, str | None]:
+    """A saved scorecard as the form's field values, by field name."""
+    values = {
+        "version": str(card.version),
+        "recommendation": str(card.overall_recommendation or ""),
+        "summary": card.summary,
+    }
+    for r in card.ratings:
+        key = keys_by_id.get(r.competency_id)
+        if key is None:  # taken out of the session since: kept, shown apart
+            continue
+        level = NOT_ASSESSED if r.is_not_assessed else (str(r.level) if r.level else "")
+        values[f"level_{key}"] = level
+        values[f"evidence_{key}"] = r.evidence
+        values[f"notes_{key}"] = r.notes
+    return values

@@ -29,7 +29,13 @@ from ..models import (
 )
 from ..permissions import can_view_panel_scorecards, role_required
 from . import drafts, widgets
-from .forms import attach, fill_from, form_answers, scorecard_form
+from .forms import (
+    attach,
+    form_answers,
+    saved_values,
+    scorecard_form,
+    scorecard_form_class,
+)
 from .kit_data import kit_page, rubric_kit, static_html
 from .loading import seat_for_write
 from .operations import (
@@ -48,6 +54,7 @@ from .operations import (
     submit,
 )
 from .rules import length_problems
+from .shown import ShownForm
 
 bp = Blueprint("scorecards", __name__, url_prefix="/interviews")
 
@@ -125,17 +132,19 @@ def kit(seat_id: int):
 
 
 def _show(seat: PanelSeat):
-    """The kit as a new page: the saved scorecard, a new edit token."""
+    """The kit as a new page: the saved scorecard, a new edit token (shown.py: no
+    WTForms fields are built to show a form)."""
     session = seat.session
-    form = scorecard_form(
-        session.competencies, seat.kit.levels, formdata=None, cache=seat.kit.forms
+    form_class = scorecard_form_class(
+        session.competencies, seat.kit.levels, cache=seat.kit.forms
     )
-    form.version.data = "0"
+    values = {"version": "0"}
     if seat.scorecard is not None:
-        fill_from(form, seat.scorecard, {c.id: c.key for c in session.competencies})
-    form.edit_token.data = secrets.token_urlsafe(16)
-    form.edit_seq.data = "1"
-    return _render(seat, form)
+        keys = {c.id: c.key for c in session.competencies}
+        values.update(saved_values(seat.scorecard, keys))
+    values["edit_token"] = secrets.token_urlsafe(16)
+    values["edit_seq"] = "1"
+    return _render(seat, ShownForm(form_class, values))
 
 
 def _refused(seat_id: int, form, card, exc):

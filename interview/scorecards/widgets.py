@@ -62,7 +62,7 @@ def button(field, css: str, id: str | None = None) -> Markup:
 def radios(form, name: str) -> Markup:
     """A fieldset of radio buttons for the named field, its choice checked."""
     field = form[name]
-    options = _options(type(form), field)
+    options = _options(getattr(form, "form_class", None) or type(form), field)
     data = field.data if field.data is None else str(field.data)
     invalid = bool(field.errors)
     fid = escape(field.id)
