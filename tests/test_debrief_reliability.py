@@ -107,6 +107,13 @@ def test_the_icc_of_the_panel_mean_carries_koo_and_lis_band(icc, band):
     )
 
 
+def test_a_narrow_interval_gets_a_third_decimal():
+    (sentence, _) = reliability(found(alpha=0.3101, low=0.3052, high=0.3141)).sentences
+    assert sentence.startswith(
+        "Krippendorff's alpha 0.31 (95% interval 0.305 to 0.314) over 9,371 loops:"
+    )
+
+
 def test_figures_that_cannot_be_computed_say_so():
     result = reliability(found(alpha=None, low=None, high=None, icc=None))
     (sentence,) = result.sentences

@@ -11,7 +11,8 @@ Reliability
     two or more interviewers, and the rest that ``check.missing`` names) the debrief
     says what is still missing instead of printing an unstable number. Otherwise:
     - Krippendorff's alpha (ordinal, missing ratings allowed) with its 95% bootstrap
-      interval and the number of loops, read against Krippendorff's (2004) bars:
+      interval (to 3 decimals when 2 would print both ends alike) and the number of
+      loops, read against Krippendorff's (2004) bars:
       alpha >= 0.8 "reliable", 0.667 <= alpha < 0.8 "tentative conclusions only",
       below 0.667 "not even tentative";
     - the intraclass correlation of the mean of k interviewers, ICC(1,k), k being
@@ -110,7 +111,11 @@ def _alpha_sentence(alpha, loops: int) -> str:
         )
     interval = ""
     if alpha.low is not None and alpha.high is not None:
-        interval = f" (95% interval {fmt(alpha.low)} to {fmt(alpha.high)})"
+        # Over thousands of loops the interval can be narrower than 0.01: a third
+        # decimal then shows it is an interval, not "0.31 to 0.31".
+        places = 2 if fmt(alpha.low) != fmt(alpha.high) else 3
+        low, high = fmt(alpha.low, places), fmt(alpha.high, places)
+        interval = f" (95% interval {low} to {high})"
     return f"Krippendorff's alpha {fmt(alpha.value)}{interval} {over}: {_bar(alpha.value)}."
 
 
