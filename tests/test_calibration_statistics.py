@@ -554,3 +554,154 @@ def test_leniency_seen_once_per_rater_is_not_called_well_estimated():
     ]
     assert not any(f.notable() for f in leniency(ratings))
     assert all(f.shrunk == 0.0 for f in leniency(ratings))
+
+
+# "All competencies": each competency kept apart ------------------------------------
+
+
+def _two_competencies(seed: int = 1, units: int = 60):
+    """Raters who agree no better than chance within a competency, one competency
+    rated around 1-2 and the other around 3-4."""
+    rng = np.random.default_rng(seed)
+    low = [list(rng.integers(1, 3, size=3)) for _ in range(units)]
+    high = [list(rng.integers(3, 5, size=3)) for _ in range(units)]
+    return low, high
+
+
+def _profiles_of(units, values=(1, 2, 3, 4)):
+    counts = [[sum(v == c for v in u) for c in values] for u in units]
+    profiles, freq = np.unique(
+        np.array(counts, dtype=float), axis=0, return_counts=True
+    )
+    return profiles, freq, np.array(values, dtype=float)
+
+
+def test_alpha_of_pooled_competencies_counts_their_levels_as_agreement():
+    """Why "All competencies" is a mean and not one pooled alpha: with no agreement
+    inside either competency, pooling their units reads the gap between their
+    typical levels as agreement (about 0.8); the mean stays near 0."""
+    from interview.calibration.statistics import alpha_and_draws, mean_alpha
+
+    low, high = _two_competencies(units=300)
+    pooled = krippendorff_alpha(low + high).value
+    parts = [
+        alpha_and_draws(*_profiles_of(units), seed=seed)
+        for seed, units in enumerate((low, high))
+    ]
+    mean = mean_alpha(parts)
+    assert pooled > 0.7
+    assert abs(mean.value) < 0.1
+    assert mean.low < 0 < mean.high
+
+
+def test_mean_alpha_weighs_each_competency_by_its_pairable_values():
+    from interview.calibration.statistics import alpha_and_draws, mean_alpha
+
+    units = columns(KRIPPENDORFF_2011)
+    other = [[1, 1, 2], [3, 3, 3], [4, 4, 2], [2, 2], [1, 2, 1], [4, 3, 4]]
+    parts = [
+        alpha_and_draws(*_profiles_of(units, (1, 2, 3, 4, 5)), seed=1),
+        alpha_and_draws(*_profiles_of(other), seed=2),
+    ]
+    (a, _), (b, _) = parts
+    assert a == krippendorff_alpha(units, seed=1)
+    want = (a.value * a.pairable_values + b.value * b.pairable_values) / (
+        a.pairable_values + b.pairable_values
+    )
+    mean = mean_alpha(parts)
+    assert mean.value == pytest.approx(want)
+    assert (mean.units, mean.pairable_values) == (
+        a.units + b.units,
+        a.pairable_values + b.pairable_values,
+    )
+    undefined = alpha_and_draws(*_profiles_of([[3, 3], [3, 3]]), seed=3)
+    assert undefined[0].value is None
+    assert mean_alpha([*parts, undefined]).value == pytest.approx(want)
+
+
+def _rows(units, levels=11):
+    """(frequency, level counts) rows, one per unit."""
+    return [(1, [sum(v == c for v in u) for c in range(levels)]) for u in units]
+
+
+def test_icc_of_strata_is_the_nested_anova():
+    """One stratum: ``icc_oneway``'s figures. Several: units measured from their own
+    competency's mean, checked against the nested ANOVA written out by hand."""
+    from interview.calibration.figures import icc_from_strata
+
+    low, high = _two_competencies(seed=4)
+    low = [u[: 2 + i % 2] for i, u in enumerate(low)]  # unequal ratings per unit
+    for units in (low, high):
+        one, k = icc_from_strata([_rows(units)])
+        want, want_k = icc_oneway(units)
+        assert (one.value, one.low, one.high) == pytest.approx(
+            (want.value, want.low, want.high)
+        )
+        assert (k.value, k.raters) == pytest.approx((want_k.value, want_k.raters))
+    single, _ = icc_from_strata([_rows(low), _rows(high)])
+    ys = [np.array(u, dtype=float) for u in low + high]
+    strata = [np.concatenate(s) for s in ([ys[i] for i in range(60)], ys[60:])]
+    means = [s.mean() for s in strata]
+    between = sum(
+        len(y) * (y.mean() - means[0 if i < 60 else 1]) ** 2 for i, y in enumerate(ys)
+    )
+    within = sum(((y - y.mean()) ** 2).sum() for y in ys)
+    g, n = len(ys), sum(len(y) for y in ys)
+    squares = sum(
+        sum(len(y) ** 2 for y in part) / sum(len(y) for y in part)
+        for part in (ys[:60], ys[60:])
+    )
+    msb, msw = between / (g - 2), within / (n - g)
+    n0 = (n - squares) / (g - 2)
+    assert single.value == pytest.approx((msb - msw) / (msb + (n0 - 1) * msw))
+    assert single.df1 == g - 2
+    pooled, _ = icc_oneway(low + high)
+    assert pooled.value > 0.5 > single.value  # pooled, the levels' gap is agreement
+
+
+def test_raters_counted_are_those_of_units_not_of_halo_alone():
+    """An interviewer seen only on scorecards of two competencies that nobody else
+    rated has a halo but shares no unit: not one of the interviewers who shared a
+    candidate."""
+    from interview.calibration import figures
+
+    unit_rows = [("p", 1, 12, 2 << 15, 2, None), ("l", None, 12, None, None, None)]
+    rater_rows = [
+        ("l", 1, 7, "Ann", 12, 0.0, 6.0),
+        ("l", 1, 8, "Bo", 12, 0.0, 6.0),
+        ("h", 1, 7, "Ann", 12, 3, 2.0),
+        ("h", 1, 9, "Cy", 5, 1, 2.0),  # halo only
+    ]
+    found = figures.build(unit_rows, rater_rows, [(1, "workflow", "Workflow")])
+    assert found.counts == DataCounts(loops=12, units=12, raters=2)
+    assert {r.name for r in found.raters} == {"Ann", "Bo", "Cy"}
+
+
+def test_a_competency_below_its_minimum_says_what_it_needs():
+    from interview.calibration import figures
+
+    code = (1 << 10) + (1 << 15)  # one rating of 2 and one of 3
+    unit_rows = [
+        ("p", 1, 12, code, 2, None),
+        ("p", 2, 4, code, 2, None),
+        ("l", None, 12, None, None, None),
+    ]
+    rater_rows = [("l", 1, 7, "Ann", 16, 0.0, 9.0), ("l", 1, 8, "Bo", 16, 0.0, 9.0)]
+    comps = [(1, "workflow", "Workflow"), (2, "privacy", "Privacy")]
+    found = figures.build(unit_rows, rater_rows, comps)
+    workflow, privacy = found.competencies
+    assert workflow.missing is None and workflow.alpha is not None
+    assert privacy.missing == (
+        "Needs 10 loops in which two or more interviewers rated it; has 4 (6 more)."
+    )
+    assert (privacy.alpha, privacy.single, privacy.offset) == (None, None, None)
+    assert found.alpha.units == 12  # the competencies with figures
+    halves = [("p", 1, 6, code, 2, None), ("p", 2, 6, code, 2, None), unit_rows[2]]
+    few = figures.build(halves, rater_rows, comps)
+    assert not few.check.enough
+    assert few.check.missing == (
+        (
+            "Needs 10 loops in which two or more interviewers rated any competency;"
+            " has 6 (4 more)."
+        ),
+    )

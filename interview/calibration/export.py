@@ -39,12 +39,19 @@ def scope_csv(found: Figures, *, raters: bool, titles: dict) -> str:
     w.writerow(["section", "competency", "units", "alpha", "alpha_low", "alpha_high",
                 "icc1", "icc1_low", "icc1_high", "icc1_band", "icck", "icck_raters",
                 "icck_band", "offset_n", "offset", "offset_low", "offset_high",
-                "raters_for_0.70", "raters_for_0.80", "one_more_rater_gain"])  # fmt: skip
+                "raters_for_0.70", "raters_for_0.80", "one_more_rater_gain",
+                "note"])  # fmt: skip
     if found.check is not None and not found.check.enough:
         for sentence in found.check.missing:
             w.writerow([safe("not enough data"), safe(sentence)])
         return out.getvalue()
     for c in found.competencies:
+        if c.missing:
+            blank = [None] * 17
+            w.writerow(
+                [safe(x) for x in ["reliability", c.name, c.units, *blank, c.missing]]
+            )
+            continue
         a, one, k, o, adv = c.alpha, c.single, c.average, c.offset, c.advice
         w.writerow([safe(x) for x in [
             "reliability", c.name, c.units, a.value, a.low, a.high, one.value,
@@ -55,7 +62,7 @@ def scope_csv(found: Figures, *, raters: bool, titles: dict) -> str:
         ]])  # fmt: skip
     a, one, k = found.alpha, found.single, found.average
     w.writerow([safe(x) for x in [
-        "reliability", "All competencies", found.counts.units, a.value, a.low, a.high,
+        "reliability", "All competencies", a.units, a.value, a.low, a.high,
         one.value, one.low, one.high, one.band, k.value, k.raters, k.band,
     ]])  # fmt: skip
     if raters:

@@ -3,9 +3,20 @@
 The statistics are those of ``statistics.py``; where the database has already summed
 what a formula needs (leniency, halo, offsets), the same formulas are applied to
 the sums here, and tests check that both give the same figures on the same data.
+
+A competency's figures print once it has ``MIN_UNITS`` units (loops in which two or
+more interviewers rated it); below that its row says what it needs, as the page
+does for the whole scope below ``MIN_LOOPS`` loops. "All competencies" is made of
+the competencies with figures, each kept apart: alpha is their mean weighted by
+pairable values (``statistics.mean_alpha``) and the ICC is the one-way ICC of units
+within competencies (``icc_from_strata``). Pooling the units of every competency
+into one alpha or one ANOVA would count the difference between competencies'
+typical levels (privacy rated higher than workflow, say) as agreement between
+raters: a rubric would look more reliable than any of its competencies.
 """
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -14,28 +25,28 @@ from scipy import stats as sp
 
 from . import statistics as st
 
-# The bootstrap costs resamples x distinct count profiles; past this many pairable
-# units the interval is already narrow and 500 draws bound its Monte Carlo error to
-# about 0.005, so big scopes draw 500 instead of 1,000 (the page says how many).
-BIG_SCOPE_UNITS = 20_000
 RESAMPLES = 1000
-BIG_RESAMPLES = 200
 MIN_LOOPS = 10
-# ``queries.unit_rows`` packs a unit's level counts into one integer, BITS per level.
+MIN_UNITS = 10  # per competency
+# ``summaries`` packs a unit's level counts into one integer, BITS per level.
 LEVELS = range(11)  # scale_levels.value is CHECKed BETWEEN 0 AND 10
 BITS = 5
 
 
 @dataclass(frozen=True)
 class CompetencyFigures:
+    """One competency's figures; None each, with ``missing`` saying why, while it
+    has fewer than ``MIN_UNITS`` units."""
+
     key: str
     name: str
     units: int
-    alpha: st.Alpha
-    single: st.Icc
-    average: st.Icc
+    alpha: st.Alpha | None
+    single: st.Icc | None
+    average: st.Icc | None
     advice: st.LoopSize | None
     offset: st.Offset | None
+    missing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,26 +69,47 @@ class Figures:
     raters: list[RaterFigures] = field(default_factory=list)
 
 
-def build(unit_rows, rater_rows, competencies, *, min_loops: int = MIN_LOOPS):
+def build(
+    unit_rows,
+    rater_rows,
+    competencies,
+    *,
+    min_loops: int = MIN_LOOPS,
+    min_units: int = MIN_UNITS,
+    resamples: int = RESAMPLES,
+):
     """The figures of one scope, or only its counts and what it lacks."""
     profiles, offsets, loops = _split_units(unit_rows, competencies)
     raters = rater_figures(rater_rows)
     units = sum(int(f) for rows in profiles.values() for f, _ in rows)
-    counts = st.DataCounts(loops, units, len({r.rater for r in raters}))
+    compared = {r.rater for r in raters if r.leniency is not None}
+    counts = st.DataCounts(loops, units, len(compared))
     check = st.check_data(counts, min_loops=min_loops)
+    most = max((sum(f for f, _ in rows) for rows in profiles.values()), default=0)
+    if check.enough and most < min_units:
+        check = st.DataCheck(False, (_needs(min_units, most, "any competency"),))
     if not check.enough:
         return Figures(counts, check)
-    resamples = RESAMPLES if units <= BIG_SCOPE_UNITS else BIG_RESAMPLES
     names = {key: name for _, key, name in reversed(competencies)}
-    per = [
-        _competency(key, names.get(key, key), rows, offsets.get(key), resamples)
-        for key, rows in profiles.items()
-    ]
-    pooled = [row for rows in profiles.values() for row in rows]
-    counts_matrix, values = _matrix(pooled)
-    alpha = st.alpha_from_counts(counts_matrix, values, resamples=resamples)
-    single, average = icc_from_profiles(pooled)
+    per, draws, strata = [], [], []
+    for key, rows in profiles.items():
+        found, boot = _competency(
+            key, names.get(key, key), rows, offsets.get(key), resamples, min_units
+        )
+        per.append(found)
+        if found.alpha is not None:
+            draws.append((found.alpha, boot))
+            strata.append(rows)
+    alpha = st.mean_alpha(draws)
+    single, average = icc_from_strata(strata)
     return Figures(counts, check, alpha, single, average, per, raters)
+
+
+def _needs(need: int, have: int, what: str) -> str:
+    return (
+        f"Needs {need} loops in which two or more interviewers rated {what}; "
+        f"has {have} ({need - have} more)."
+    )
 
 
 def _split_units(unit_rows, competencies):
@@ -95,64 +127,105 @@ def _split_units(unit_rows, competencies):
             offsets.setdefault(key, []).append((int(n), float(a), float(b)))
         else:
             loops = int(n or 0)
-    profiles = {k: rows for k, rows in profiles.items() if rows}
-    return profiles, {k: _offset(k, v) for k, v in offsets.items()}, loops
+    # In a fixed order: the databases return groups in their own, and a sum's last
+    # bit (a harmonic mean of exactly 2.5 rounded) must not depend on it.
+    profiles = {k: sorted(rows, key=_by_counts) for k, rows in profiles.items() if rows}
+    offsets = {k: _offset(k, sorted(v)) for k, v in offsets.items()}
+    return profiles, offsets, loops
+
+
+def _by_counts(row):
+    return row[1], row[0]
 
 
 def unpack(code: int, ratings: int) -> list[int]:
-    """A unit's level counts from ``queries.unit_rows``'s packed code (5 bits per
-    level 0 to 10); refuse a code whose counts do not add up to its ratings."""
+    """A unit's level counts from its packed code (5 bits per level 0 to 10);
+    refuse a code whose counts do not add up to its ratings."""
     counts = [(code >> (BITS * v)) & 31 for v in LEVELS]
     if sum(counts) != ratings:
         raise ValueError("a unit has more than 31 ratings of one level")
     return counts
 
 
-def _matrix(rows):
-    """Units x values counts (each profile repeated by its frequency), values used."""
-    freq = np.array([f for f, _ in rows])
-    counts = np.repeat(np.array([c for _, c in rows], dtype=float), freq, axis=0)
+def _profiles(rows):
+    """(profiles x values used, frequencies, the values used) of (freq, counts) rows."""
+    freq = np.array([f for f, _ in rows], dtype=float)
+    counts = np.array([c for _, c in rows], dtype=float).reshape(len(rows), -1)
     used = counts.sum(axis=0) > 0
-    return counts[:, used], np.flatnonzero(used).astype(float)
+    return counts[:, used], freq, np.flatnonzero(used).astype(float)
 
 
 def icc_from_profiles(rows, confidence: float = 0.95) -> tuple[st.Icc, st.Icc]:
     """``statistics.icc_oneway`` from (frequency, level counts) rows, each unit a
-    target: the same sums (MSB, MSW, n0, the harmonic k) without listing every rating.
+    target: ``icc_from_strata`` with one stratum."""
+    return icc_from_strata([rows], confidence)
+
+
+def icc_from_strata(strata, confidence: float = 0.95) -> tuple[st.Icc, st.Icc]:
+    """The one-way ICC of units nested in strata (competencies), from (frequency,
+    level counts) rows per stratum: the same sums as ``statistics.icc_oneway`` without
+    listing every rating, each unit measured from its own stratum's mean.
 
     Per profile: m = sum_v n_v ratings, S = sum_v v n_v, Q = sum_v v^2 n_v; a profile
-    seen f times counts f times in every sum below.
-        g = sum f, N = sum f m, grand = sum f S / N
-        MSB = sum f m (S/m - grand)^2 / (g - 1),  MSW = sum f (Q - S^2/m) / (N - g)
-        n0 = (N - sum f m^2 / N) / (g - 1),  k = g / sum (f / m)
+    seen f times counts f times in every sum below. Per stratum s: g_s = sum f,
+    N_s = sum f m, grand_s = sum f S / N_s; over C strata g = sum g_s, N = sum N_s:
+        MSB = sum_s sum f m (S/m - grand_s)^2 / (g - C)
+        MSW = sum f (Q - S^2/m) / (N - g)
+        n0 = (N - sum_s (sum f m^2) / N_s) / (g - C),  k = g / sum (f / m)
+    ICC(1,1) = (MSB - MSW) / (MSB + (n0 - 1) MSW), its interval from F = MSB / MSW
+    on (g - C, N - g) as in ``statistics.icc_oneway`` (the nested design's expected
+    mean squares: E MSB = s2_within + n0 s2_units). With one stratum these are
+    ``icc_oneway``'s formulas; with several, a competency rated higher on average
+    than another adds nothing to the agreement between units.
     """
-    freq = np.array([f for f, _ in rows], dtype=float)
-    counts = np.array([c for _, c in rows], dtype=float).reshape(len(rows), -1)
-    levels = np.arange(counts.shape[1], dtype=float)
-    m, s, q = counts.sum(axis=1), counts @ levels, counts @ levels**2
-    g, total = freq.sum(), (freq * m).sum()
-    df1, df2 = g - 1, total - g
-    k = float(g / (freq / m).sum()) if len(rows) else 0.0
-    if g < 2 or df2 < 1:
+    sums = np.zeros(7)  # g, N, between, within, sum of m^2 / N_s, sum f / m, C
+    for rows in strata:
+        if not rows:
+            continue
+        counts, freq, levels = _profiles(rows)
+        m, s, q = counts.sum(axis=1), counts @ levels, counts @ levels**2
+        n_s = (freq * m).sum()
+        grand = (freq * s).sum() / n_s
+        sums += (
+            freq.sum(),
+            n_s,
+            (freq * m * (s / m - grand) ** 2).sum(),
+            (freq * (q - s**2 / m)).sum(),
+            (freq * m**2).sum() / n_s,
+            (freq / m).sum(),
+            1,
+        )
+    g, total, between, within, squares, inverse, c = sums
+    df1, df2 = g - c, total - g
+    k = float(g / inverse) if g else 0.0
+    if df1 < 1 or df2 < 1:
         single = st.Icc("ICC(1,1)", None, None, None, 1, None, df1, df2)
         return single, st._stepped_up(single, "ICC(1,k)", k)
-    grand = (freq * s).sum() / total
-    msb = (freq * m * (s / m - grand) ** 2).sum() / df1
-    msw = (freq * (q - s**2 / m)).sum() / df2
-    n0 = (total - (freq * m**2).sum() / total) / df1
-    single = st._icc_from_f("ICC(1,1)", msb, msw, n0, int(df1), int(df2), confidence)
+    n0 = (total - squares) / df1
+    single = st._icc_from_f(
+        "ICC(1,1)", between / df1, within / df2, n0, int(df1), int(df2), confidence
+    )
     return single, st._stepped_up(single, "ICC(1,k)", k)
 
 
-def _competency(key, name, rows, offset, resamples) -> CompetencyFigures:
-    counts, values = _matrix(rows)
-    alpha = st.alpha_from_counts(counts, values, resamples=resamples)
+def _competency(key, name, rows, offset, resamples, min_units):
+    """A competency's figures and its alpha's bootstrap draws."""
+    units = sum(f for f, _ in rows)
+    if units < min_units:
+        missing = _needs(min_units, units, "it")
+        return CompetencyFigures(
+            key, name, units, None, None, None, None, None, missing
+        ), None
+    counts, freq, values = _profiles(rows)
+    alpha, boot = st.alpha_and_draws(
+        counts, freq, values, resamples=resamples, seed=zlib.crc32(key.encode())
+    )
     single, average = icc_from_profiles(rows)
     advice = None
     if single.value is not None and single.value > 0:
         advice = st.loop_size(single.value, max(1, round(average.raters)))
-    units = sum(f for f, _ in rows)
-    return CompetencyFigures(key, name, units, alpha, single, average, advice, offset)
+    found = CompetencyFigures(key, name, units, alpha, single, average, advice, offset)
+    return found, boot
 
 
 def _offset(key, parts, confidence: float = 0.95) -> st.Offset:

@@ -53,6 +53,8 @@ def charts_for(found: Figures, raters) -> dict:
 def _alpha(found: Figures):
     rows = [
         Row(c.name, c.alpha.value, c.alpha.low, c.alpha.high)
+        if c.alpha is not None
+        else Row(c.name, None)  # too few units yet: "no figure"
         for c in found.competencies
     ]
     rows.append(
@@ -63,7 +65,8 @@ def _alpha(found: Figures):
         "Inter-rater reliability per competency (Krippendorff's alpha)",
         "Per competency and overall, Krippendorff's alpha (ordinal) with its 95%"
         " bootstrap interval, on a scale from 0 (chance agreement) to 1 (perfect"
-        " agreement); dashed lines mark 0.667 and 0.8.",
+        " agreement); dashed lines mark 0.667 and 0.8. Overall is the"
+        " competencies' alphas averaged, weighted by their ratings.",
         rows,
         (0.0, 1.0),
         ALPHA_REFERENCES,

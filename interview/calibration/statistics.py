@@ -163,6 +163,40 @@ def alpha_from_counts(
 
     counts[u][c] = n_uc, how many raters gave unit u the value values[c] (values
     ascending). Units with m_u = sum_c n_uc < 2 are not pairable and are left out.
+    The arithmetic, and the interval, are those of ``alpha_from_profiles``.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    if not len(values):
+        return Alpha(None, None, None, level, 0, 0, 0)
+    counts = np.asarray(counts, dtype=float).reshape(-1, len(values))
+    profiles, freq = np.unique(counts, axis=0, return_counts=True)
+    return alpha_from_profiles(
+        profiles,
+        freq,
+        values,
+        level,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+    )
+
+
+def alpha_from_profiles(
+    profiles: Sequence[Sequence[float]],
+    freq: Sequence[int],
+    values: Sequence[float],
+    level: str = "ordinal",
+    *,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Alpha:
+    """Krippendorff's alpha from distinct unit profiles and how many units have each.
+
+    profiles[p][c] = n_pc, how many raters gave a unit of profile p the value
+    values[c] (values ascending); freq[p] units have that profile. The same as
+    ``alpha_from_counts`` on the units listed one by one, without listing them.
     Coincidence matrix (Krippendorff 2011):
         o_ck = sum_u (n_uc n_uk - [c = k] n_uc) / (m_u - 1)
     the ordered pairs of values (c, k) from different raters in each unit, each unit
@@ -176,34 +210,112 @@ def alpha_from_counts(
     recomputes alpha (ordinal mid-ranks included); the interval is the
     ((1 - confidence) / 2, (1 + confidence) / 2) quantiles of the defined draws.
     Units with the same counts weigh the same, so a draw is a multinomial over the
-    distinct count rows. Seeded by ``seed``: the same data print the same interval.
+    distinct profiles (in ascending order, so that the same units give the same
+    draws however they were listed). Seeded by ``seed``: the same data print the
+    same interval.
     """
+    return alpha_and_draws(
+        profiles,
+        freq,
+        values,
+        level,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+    )[0]
+
+
+def alpha_and_draws(
+    profiles: Sequence[Sequence[float]],
+    freq: Sequence[int],
+    values: Sequence[float],
+    level: str = "ordinal",
+    *,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[Alpha, np.ndarray]:
+    """``alpha_from_profiles`` and its bootstrap draws (nan where undefined), for
+    ``mean_alpha``."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    nothing = Alpha(None, None, None, level, 0, 0, 0), np.full(resamples, np.nan)
     if not len(values):
-        return Alpha(None, None, None, level, 0, 0, 0)
-    counts = np.asarray(counts, dtype=float).reshape(-1, len(values))
-    counts = counts[counts.sum(axis=1) >= 2]
-    if not len(counts):
-        return Alpha(None, None, None, level, 0, 0, 0)
-    profiles, freq = np.unique(counts, axis=0, return_counts=True)
+        return nothing
+    profiles = np.asarray(profiles, dtype=float).reshape(-1, len(values))
+    freq = np.asarray(freq, dtype=float).reshape(-1)
+    keep = (profiles.sum(axis=1) >= 2) & (freq > 0)
+    if not keep.any():
+        return nothing
+    profiles, inverse = np.unique(profiles[keep], axis=0, return_inverse=True)
+    freq = np.bincount(inverse.reshape(-1), weights=freq[keep])
+    units = int(freq.sum())
     values = np.asarray(values, dtype=float)
     per_unit = _unit_coincidences(profiles)
     value = _alpha_from_coincidences(np.tensordot(freq, per_unit, 1), values, level)
     low = high = None
+    boot = np.full(resamples, np.nan)
     if resamples:
         rng = np.random.default_rng(seed)
-        draws = rng.multinomial(len(counts), freq / len(counts), size=resamples)
+        draws = rng.multinomial(units, freq / units, size=resamples)
         boot = _alpha_from_coincidences(
             np.tensordot(draws.astype(float), per_unit, 1), values, level
         )
-        boot = boot[~np.isnan(boot)]
-        if len(boot):
-            tail = (1 - confidence) / 2
-            low, high = (float(q) for q in np.quantile(boot, [tail, 1 - tail]))
-    n_values = int(counts.sum())
+        low, high = _percentiles(boot, confidence)
+    n_values = int(freq @ profiles.sum(axis=1))
+    alpha = Alpha(_none_if_nan(value), low, high, level, units, n_values, resamples)
+    return alpha, boot
+
+
+def _percentiles(boot: np.ndarray, confidence: float):
+    """The percentile interval of the defined draws, or (None, None)."""
+    boot = boot[~np.isnan(boot)]
+    if not len(boot):
+        return None, None
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(boot, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def mean_alpha(
+    parts: Sequence[tuple[Alpha, np.ndarray]], *, confidence: float = 0.95
+) -> Alpha:
+    """Several variables' alphas as one figure: their mean weighted by pairable values.
+
+    For variables (competencies) v with alpha a_v on n_v pairable values,
+        alpha = sum_v n_v a_v / sum_v n_v       (over the v whose a_v is defined)
+    and the same mean of each bootstrap draw (a stratified bootstrap: each
+    variable's units resampled within it) gives the interval. ``parts`` are
+    ``alpha_and_draws`` results with the same number of draws, drawn with
+    different seeds so that the strata are independent.
+
+    Why not alpha of all units pooled: D_e, the disagreement expected by chance,
+    would pair values from different variables, so that variables rated at
+    different typical levels look like agreement the raters achieved, and the
+    ordinal mid-ranks would mix the variables' distributions. The mean keeps each
+    variable's own D_o / D_e and asks: how reliable is one variable's rating here.
+    """
+    defined = [(a, d) for a, d in parts if a.value is not None and a.pairable_values]
+    if not defined:
+        return Alpha(None, None, None, "ordinal", 0, 0, 0)
+    weights = np.array([a.pairable_values for a, _ in defined], dtype=float)
+    value = float(weights @ np.array([a.value for a, _ in defined]) / weights.sum())
+    draws = np.vstack([d for _, d in defined])
+    present = ~np.isnan(draws)
+    mass = weights @ present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = (weights @ np.where(present, draws, 0.0)) / mass
+    boot = np.where(mass > 0, boot, np.nan)
+    low, high = _percentiles(boot, confidence) if draws.shape[1] else (None, None)
+    first = defined[0][0]
     return Alpha(
-        _none_if_nan(value), low, high, level, len(counts), n_values, resamples
+        value,
+        low,
+        high,
+        first.level,
+        sum(a.units for a, _ in defined),
+        int(weights.sum()),
+        first.resamples,
     )
 
 
