@@ -263,6 +263,27 @@ def debrief_command(loop_id, output, all_decided, out_dir, size, archival, zone,
         sys.exit(1)
 
 
+@click.group("calibration")
+def calibration_group():
+    """Calibration's summary tables."""
+
+
+@calibration_group.command("rebuild")
+@with_appcontext
+def calibration_rebuild_command():
+    """Compute calibration's summary tables again from every submitted scorecard."""
+    from .calibration.summaries import rebuild
+
+    _require_schema()
+    loops = rebuild()
+    db.session.commit()
+    click.echo(
+        f"Calibration summaries rebuilt: {loops:,} loops with submitted scorecards. "
+        "A running app computes its kept figures again after the next submission, "
+        "or when restarted."
+    )
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -270,5 +291,6 @@ def init_app(app: Flask) -> None:
         create_user_command,
         rubric_group,
         debrief_command,
+        calibration_group,
     ):
         app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """Database plumbing shared by every model: column types and SQLite tuning."""
 
 import contextlib
+import math
 import select
 import sqlite3
 import time
@@ -50,6 +51,24 @@ def _usable(cursor, statement: str) -> bool:
     return True
 
 
+# SQLite has sqrt() only when built with its math functions (SQLITE_ENABLE_MATH_
+# FUNCTIONS, the default of its own builds since 3.35, not of every Python's);
+# calibration's summaries need it, so a connection without it gets this one.
+SQRT_CHECK = "SELECT sqrt(4.0)"
+
+
+def _sqrt(x):
+    """SQLite's sqrt(): NULL for NULL, for a negative number and for text."""
+    if isinstance(x, bool) or not isinstance(x, int | float) or x < 0:
+        return None
+    return math.sqrt(x)
+
+
+def add_sqrt(dbapi_connection) -> None:
+    """Give the connection a sqrt() function that behaves as SQLite's own."""
+    dbapi_connection.create_function("sqrt", 1, _sqrt, deterministic=True)
+
+
 def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite safe for several writers at once.
 
@@ -78,6 +97,8 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         _record.info[TEXT_INDEX] = _usable(cursor, TEXT_INDEX_CHECK)
+        if not _usable(cursor, SQRT_CHECK):
+            add_sqrt(dbapi_connection)
         cursor.close()
         _optimize(dbapi_connection, _record, "PRAGMA optimize = 0x10002")
 

@@ -6,18 +6,22 @@ import csv
 import io
 import random
 import re
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from interview.calibration import figures as fg
-from interview.calibration import queries
+from interview.calibration import queries, summaries
 from interview.calibration import statistics as st
 from interview.extensions import db
 from interview.loops.operations import create_loop
 from interview.models import (
     Candidate,
+    Competency,
     Discipline,
+    InterviewSession,
+    PanelSeat,
     PlanSession,
     Rating,
     Requisition,
@@ -98,6 +102,8 @@ def world(app, people):
                     seat.interviewer_id = people["clara"].id
                     _card(loop, seat, people["tina"].id, local, 4, None, False)
                 loops.append(loop)
+                # Written here without the operations: the summaries are told.
+                summaries.loop_changed(loop.id)
             db.session.commit()
             return [loop.id for loop in loops]
 
@@ -243,6 +249,7 @@ def test_drafts_never_change_a_figure(app, client, auth, people, world, seed):
             spare = next(s for s in loop.sessions[0].seats if s.scorecard is None)
             spare.interviewer_id = people["tina"].id
             _card(loop, spare, people["tina"].id, rng, rng.randint(1, 4), None, False)
+            summaries.loop_changed(loop.id)
         db.session.commit()
     world["add"](5, when=None, seed=seed + 100)  # whole loops of drafts
     _fresh(app)
@@ -297,6 +304,7 @@ def test_one_person_in_two_seats_of_a_loop_is_one_rater_of_its_units(
                     for r in first.scorecard.ratings
                 ],
             )
+            summaries.loop_changed(loop.id)
         db.session.commit()
     _fresh(app)
     after = [_figures_of(client.get(url)) for url in urls]
@@ -332,6 +340,43 @@ def test_below_ten_loops_the_page_says_what_it_needs(client, auth, people, world
     assert "Krippendorff" not in page and "<svg" not in page
     body = _text(client.get(_rubric_url(world) + "/calibration.csv"))
     assert "has 6 (4 more)" in body
+
+
+def test_a_competency_with_too_few_loops_says_what_it_needs(
+    app, client, auth, people, world
+):
+    """Privacy rated in only 4 of 12 loops: its row says what it needs instead of
+    figures, and "All competencies" is workflow's alone."""
+    loops = world["add"](12, seed=9)
+    with app.app_context():
+        privacy = db.session.scalar(
+            db.select(Competency.id).where(Competency.key == "privacy")
+        )
+        for loop_id in loops[4:]:
+            cards = (
+                db.select(Scorecard.id)
+                .join(PanelSeat, PanelSeat.id == Scorecard.seat_id)
+                .join(InterviewSession, InterviewSession.id == PanelSeat.session_id)
+                .where(InterviewSession.loop_id == loop_id)
+            )
+            db.session.execute(
+                db.update(Rating)
+                .where(Rating.scorecard_id.in_(cards), Rating.competency_id == privacy)
+                .values(level=None, is_not_assessed=True)
+            )
+            summaries.loop_changed(loop_id)
+        db.session.commit()
+    auth.login(people["ta"])
+    page = _text(client.get(_rubric_url(world)))
+    need = "Needs 10 loops in which two or more interviewers rated it; has 4 (6 more)."
+    assert page.count(need) == 2  # reliability and loop size
+    assert "once 10 loops have two or more ratings of it" in page
+    body = _text(client.get(_rubric_url(world) + "/calibration.csv"))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    (row,) = [r for r in rows if r[1:2] == ["Privacy"]]
+    assert row[2] == "4" and row[-1] == need and not any(row[3:-1])
+    overall = next(r for r in rows if r[1] == "All competencies")
+    assert overall[2] == "12"
 
 
 # CSV -------------------------------------------------------------------------------
@@ -482,14 +527,22 @@ def test_the_figures_equal_the_statistics_of_the_raw_ratings(app, world):
         )
     assert found.counts == st.data_counts(ratings)
     units = st.units_of(ratings)
-    alpha = st.krippendorff_alpha(units.values())
-    assert found.alpha.value == pytest.approx(alpha.value)
-    assert (found.alpha.low, found.alpha.high) == pytest.approx((alpha.low, alpha.high))
-    pairable = [v for v in units.values() if len(v) >= 2]
-    assert found.single.value == pytest.approx(st.icc_oneway(pairable)[0].value)
+    alphas = []
     for c in found.competencies:
         mine = [v for (_, k), v in units.items() if k == c.key]
-        assert c.alpha.value == pytest.approx(st.krippendorff_alpha(mine).value)
+        want = st.krippendorff_alpha(mine, seed=zlib.crc32(c.key.encode()))
+        got = (c.alpha.value, c.alpha.low, c.alpha.high, c.alpha.pairable_values)
+        assert got == pytest.approx(
+            (want.value, want.low, want.high, want.pairable_values)
+        )
+        pairable = [v for v in mine if len(v) >= 2]
+        assert c.single.value == pytest.approx(st.icc_oneway(pairable)[0].value)
+        alphas.append(want)
+    # All competencies: their alphas' mean weighted by pairable values.
+    weights = [a.pairable_values for a in alphas]
+    mean = sum(w * a.value for w, a in zip(weights, alphas, strict=True))
+    assert found.alpha.value == pytest.approx(mean / sum(weights))
+    assert found.alpha.low < found.alpha.value < found.alpha.high
     offsets = {o.competency: o for o in st.discipline_offsets(ratings)}
     for c in found.competencies:
         o = offsets[c.key]
@@ -580,3 +633,30 @@ def test_a_long_name_cut_in_a_chart_keeps_its_whole_name_and_large_counts_read()
     assert "Translating technical ideas for n…</text>" in svg
     short = interval_chart("c", "T", "D", [Row("Privacy", 0.5)], (0.0, 1.0), ())
     assert short.count("<title") == 1  # the chart's own
+
+
+def test_a_date_range_takes_a_loop_whole_by_its_latest_submission(
+    app, client, auth, people, world
+):
+    """A loop with one scorecard submitted in March and the others in January is a
+    March loop, all of it: a range that cut it would compare half a panel."""
+    loops = world["add"](12, when=JAN)
+    with app.app_context():
+        for loop_id in loops[:2]:
+            card = db.session.scalar(
+                db.select(Scorecard)
+                .join(PanelSeat, PanelSeat.id == Scorecard.seat_id)
+                .join(InterviewSession, InterviewSession.id == PanelSeat.session_id)
+                .where(InterviewSession.loop_id == loop_id)
+                .limit(1)
+            )
+            card.submitted_at = MARCH
+            summaries.loop_changed(loop_id)
+        db.session.commit()
+    auth.login(people["ta"])
+    march = _text(client.get(_rubric_url(world) + "?from=2026-03-01"))
+    assert "2 loops with two or more raters" in march
+    assert "4 such competency ratings" in march  # both competencies of each
+    january = _text(client.get(_rubric_url(world) + "?to=2026-01-31"))
+    assert "10 loops with two or more raters" in january
+    assert "Loops whose latest scorecard was submitted" in january

@@ -7,8 +7,6 @@ personnel figures about people who do not report to them. An interviewer sees th
 own leniency and halo, and nobody else's.
 """
 
-import threading
-from collections import OrderedDict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     render_template,
     request,
     url_for,
@@ -26,7 +23,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import Requisition, Role, Rubric, User
 from ..permissions import can_view_requisition, role_required
-from . import export, figures, queries
+from . import export, figures, kept, queries
 from .pages import charts_for
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
@@ -152,6 +149,7 @@ def _page(scope, title, subject, *, raters: bool):
         problems=problems,
         levels=queries.levels(scope),
         min_loops=figures.MIN_LOOPS,
+        min_units=figures.MIN_UNITS,
         csv_url=url_for(f"{request.endpoint}_csv", **request.view_args, **_range()),
     )
 
@@ -226,36 +224,5 @@ def _dated(scope: queries.Scope):
     return dated, values, problems
 
 
-# Figures, kept while the data stays the same ---------------------------------------
-
-_LOCK = threading.Lock()
-CACHE_SIZE = 64
-
-
 def _figures(scope: queries.Scope, *, rater_only: bool = False) -> figures.Figures:
-    """The scope's figures, computed again only when its submitted scorecards
-    change (``queries.fingerprint``): a page of a big rubric costs one cheap
-    statement while nothing changes, instead of two scans of every rating."""
-    key = (scope, rater_only, queries.fingerprint(scope))
-    cache = current_app.extensions.setdefault("calibration", OrderedDict())
-    with _LOCK:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    found = _compute(scope, rater_only)
-    with _LOCK:
-        cache[key] = found
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
-    return found
-
-
-def _compute(scope: queries.Scope, rater_only: bool) -> figures.Figures:
-    rater_rows = queries.rater_rows(scope)
-    if rater_only:
-        return figures.Figures(
-            counts=None, check=None, raters=figures.rater_figures(rater_rows)
-        )
-    return figures.build(
-        queries.unit_rows(scope), rater_rows, queries.competencies(scope)
-    )
+    return kept.scope_figures(scope, rater_only=rater_only)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ..auditing import record
+from ..calibration.summaries import loop_changed
 from ..extensions import db
 from ..models import LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus, User
 from ..text import control_character_problem
@@ -301,6 +302,7 @@ def submit(
     card.status = ScorecardStatus.SUBMITTED
     card.submitted_at = utcnow()
     db.session.flush()
+    loop_changed(card.seat.session.loop_id)
     record(actor, "scorecard.submit", card, after=_snapshot(card))
     return card
 
@@ -333,6 +335,7 @@ def amend(
     card.amended_at = utcnow()
     card.amendment_count += 1
     db.session.flush()
+    loop_changed(card.seat.session.loop_id)
     record(
         actor, "scorecard.amend", card, before, _snapshot(card), reason=reason.strip()
     )

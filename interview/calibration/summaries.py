@@ -1,0 +1,199 @@
+"""Keep the summary tables (models.py) equal to what the scorecards say.
+
+A loop's rows are computed again, whole and exactly, from its submitted ratings
+whenever one of its scorecards is submitted or amended: a loop has 2 to 8 raters,
+so that is a few small statements, where summing every rating of a rubric took
+seconds. The operations that change submitted ratings call ``loop_changed``; the
+rows are computed just before the transaction commits (after every other change of
+it, such as a submission time set afterwards, and once for several changes), in the
+same transaction, so they are never ahead of or behind the data they sum.
+
+What a loop's rows hold, from its submitted scorecards' ratings with a level (a
+rating "not assessed" is missing; drafts never count), with one rating per rater of
+a unit (a person seated on two sessions that assess the same competency is one
+rater of it: their latest scorecard's rating counts):
+
+- ``calibration_loops``: its rubric, requisition, latest submission, its count of
+  units (competencies rated by two or more), and the sum of its submitted
+  scorecards' versions, which moves on with every submission and amendment;
+- ``calibration_units``: per unit, the count of each level packed in one integer
+  (5 bits a level, ``figures.unpack``), and the clinical mean minus the technical
+  mean where both disciplines rated it;
+- ``calibration_raters``: per rater, over their ratings of units, n, the sum of d
+  and of d^2 with d = their level - the mean of the unit's other ratings; and over
+  their scorecards of two or more ratings (every scorecard: halo is per scorecard),
+  how many, how many flat, and the sum of each one's sd of levels,
+  sqrt(mean(y^2) - mean(y)^2).
+
+``rebuild`` computes every loop's rows with the same statements (the migration that
+made the tables, ``flask --app interview calibration rebuild``, and the bench's bulk
+load use it).
+"""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from .figures import BITS
+
+PENDING = "calibration_loops_changed"
+
+# Per-loop filter on the raw tables; absent when every loop is rebuilt.
+_LOOPS = "AND se.loop_id IN :loops"
+_KEEP = "WHERE loop_id IN :loops"
+
+_CARDS = """
+    SELECT se.loop_id AS loop, sc.id AS card, sc.submitted_at, sc.version
+    FROM scorecards sc
+    JOIN panel_seats ps ON ps.id = sc.seat_id
+    JOIN interview_sessions se ON se.id = ps.session_id
+    WHERE sc.status = 'submitted' {loops}"""
+
+_RATINGS = """
+    SELECT se.loop_id AS loop, ra.competency_id AS comp, sc.id AS card,
+           sc.interviewer_id AS rater, ps.discipline AS disc,
+           CAST(ra.level AS DOUBLE PRECISION) AS level, ra.level AS lv
+    FROM scorecards sc
+    JOIN panel_seats ps ON ps.id = sc.seat_id
+    JOIN interview_sessions se ON se.id = ps.session_id
+    JOIN ratings ra ON ra.scorecard_id = sc.id
+    WHERE sc.status = 'submitted' AND ra.level IS NOT NULL {loops}"""
+
+# One rating per rater of a unit: their latest scorecard's.
+_ONE_PER_RATER = """
+    SELECT * FROM (
+        SELECT r0.*, ROW_NUMBER() OVER (
+            PARTITION BY loop, comp, rater ORDER BY card DESC
+        ) AS nth
+        FROM r r0
+    ) ranked WHERE nth = 1"""
+
+_PACK = f"CAST(SUM(CAST(1 AS BIGINT) << ({BITS} * lv)) AS BIGINT)"
+
+_INSERT_LOOPS = """
+    INSERT INTO calibration_loops
+        (loop_id, rubric_id, requisition_id, last_submitted_at, units, changes)
+    SELECT c.loop, rv.rubric_id, lo.requisition_id, MAX(c.submitted_at), 0,
+           SUM(c.version)
+    FROM ({cards}) c
+    JOIN loops lo ON lo.id = c.loop
+    JOIN rubric_versions rv ON rv.id = lo.rubric_version_id
+    GROUP BY c.loop, rv.rubric_id, lo.requisition_id"""
+
+_INSERT_UNITS = f"""
+    INSERT INTO calibration_units
+        (loop_id, competency_id, rubric_id, requisition_id, last_submitted_at,
+         ratings, code, gap)
+    WITH r AS ({{ratings}}),
+    r1 AS ({_ONE_PER_RATER}),
+    u AS (
+        SELECT loop, comp, COUNT(*) AS m, {_PACK} AS code,
+               AVG(CASE WHEN disc = 'clinical' THEN level END) AS cm,
+               AVG(CASE WHEN disc = 'technical' THEN level END) AS tm
+        FROM r1 GROUP BY loop, comp HAVING COUNT(*) >= 2
+    )
+    SELECT u.loop, u.comp, l.rubric_id, l.requisition_id, l.last_submitted_at,
+           u.m, u.code, u.cm - u.tm
+    FROM u JOIN calibration_loops l ON l.loop_id = u.loop"""
+
+_INSERT_RATERS = f"""
+    INSERT INTO calibration_raters
+        (loop_id, rater_id, rubric_id, requisition_id, last_submitted_at,
+         compared, sum_d, sum_d2, cards, flat_cards, sum_sd)
+    WITH r AS ({{ratings}}),
+    r1 AS ({_ONE_PER_RATER}),
+    w AS (
+        SELECT loop, rater, level, SUM(level) OVER unit AS s, COUNT(*) OVER unit AS m
+        FROM r1 WINDOW unit AS (PARTITION BY loop, comp)
+    ),
+    d AS (
+        SELECT loop, rater, level - (s - level) / (m - 1) AS d FROM w WHERE m >= 2
+    ),
+    dl AS (
+        SELECT loop, rater, COUNT(*) AS n, SUM(d) AS sd, SUM(d * d) AS sdd
+        FROM d GROUP BY loop, rater
+    ),
+    c AS (
+        SELECT loop, rater, card,
+               CASE WHEN MIN(level) = MAX(level) THEN 1 ELSE 0 END AS flat,
+               CASE WHEN MIN(level) = MAX(level) THEN 0.0 ELSE SQRT(
+                   SUM(level * level) / COUNT(*)
+                   - (SUM(level) / COUNT(*)) * (SUM(level) / COUNT(*))
+               ) END AS sd
+        FROM r GROUP BY loop, rater, card HAVING COUNT(*) >= 2
+    ),
+    cl AS (
+        SELECT loop, rater, COUNT(*) AS cards, SUM(flat) AS flat, SUM(sd) AS ssd
+        FROM c GROUP BY loop, rater
+    ),
+    k AS (SELECT loop, rater FROM dl UNION SELECT loop, rater FROM cl)
+    SELECT k.loop, k.rater, l.rubric_id, l.requisition_id, l.last_submitted_at,
+           COALESCE(dl.n, 0), COALESCE(dl.sd, 0.0), COALESCE(dl.sdd, 0.0),
+           COALESCE(cl.cards, 0), COALESCE(cl.flat, 0), COALESCE(cl.ssd, 0.0)
+    FROM k
+    JOIN calibration_loops l ON l.loop_id = k.loop
+    LEFT JOIN dl ON dl.loop = k.loop AND dl.rater = k.rater
+    LEFT JOIN cl ON cl.loop = k.loop AND cl.rater = k.rater"""
+
+_COUNT_UNITS = """
+    UPDATE calibration_loops SET units = (
+        SELECT COUNT(*) FROM calibration_units u
+        WHERE u.loop_id = calibration_loops.loop_id
+    ) {keep}"""
+
+TABLES = ("calibration_units", "calibration_raters", "calibration_loops")
+
+
+def statements(every: bool = False) -> list[str]:
+    """The statements that compute the rows of the loops bound to ``:loops`` (an
+    expanding list of loop ids), or of every loop: delete theirs, insert afresh."""
+    loops, keep = ("", "") if every else (_LOOPS, _KEEP)
+    ratings = _RATINGS.format(loops=loops)
+    return [
+        *(f"DELETE FROM {table} {keep}" for table in TABLES),
+        _INSERT_LOOPS.format(cards=_CARDS.format(loops=loops)),
+        _INSERT_UNITS.format(ratings=ratings),
+        _INSERT_RATERS.format(ratings=ratings),
+        _COUNT_UNITS.format(keep=keep),
+    ]
+
+
+def _run(session: Session, every: bool, loop_ids=()) -> None:
+    params = {} if every else {"loops": sorted(loop_ids)}
+    for sql in statements(every):
+        statement = sa.text(sql)
+        if not every:
+            statement = statement.bindparams(sa.bindparam("loops", expanding=True))
+        session.execute(statement, params)
+
+
+def refresh_loops(loop_ids: Iterable[int], session: Session | None = None) -> None:
+    """Compute the loops' rows again from their scorecards (in this transaction)."""
+    ids = set(loop_ids)
+    if ids:
+        _run(session or db.session, False, ids)
+
+
+def rebuild(session: Session | None = None) -> int:
+    """Compute every loop's rows again (idempotent); return how many loops have rows."""
+    session = session or db.session
+    _run(session, True)
+    return session.scalar(sa.text("SELECT COUNT(*) FROM calibration_loops"))
+
+
+def loop_changed(loop_id: int) -> None:
+    """Have the loop's rows computed again when this transaction commits (a submitted
+    scorecard of it was submitted or amended)."""
+    db.session.info.setdefault(PENDING, set()).add(loop_id)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _refresh_changed_loops(session: Session) -> None:
+    """Compute the rows of the loops changed in this transaction, after every other
+    change of it is flushed, before it commits."""
+    loops = session.info.pop(PENDING, None)
+    if loops:
+        session.flush()
+        refresh_loops(loops, session)
