@@ -57,6 +57,9 @@ class Defaults:
     # other interviewers (debrief/reliability.py says why a minimum).
     DEBRIEF_LENIENCY_NOTE_LEVELS = 0.5
     DEBRIEF_LENIENCY_NOTE_MIN_RATINGS = 60
+    # Seconds the debrief uses a rubric's figures across loops as they are before
+    # asking whether its scorecards changed (debrief/across_loops.py); 0: every time.
+    DEBRIEF_CALIBRATION_RECHECK_SECONDS = 60
 
 
 def from_environment(config) -> None:
@@ -93,6 +96,12 @@ def check_numbers(config) -> None:
                 f"{name} is {value!r}; give a number of levels above 0, such as"
                 f" {example}"
             )
+    recheck = config["DEBRIEF_CALIBRATION_RECHECK_SECONDS"]
+    if not _is_number(recheck) or recheck < 0:
+        raise config_error(
+            f"DEBRIEF_CALIBRATION_RECHECK_SECONDS is {recheck!r}; give a number of"
+            " seconds, 0 or more, such as 60"
+        )
     ratings = config["DEBRIEF_LENIENCY_NOTE_MIN_RATINGS"]
     if isinstance(ratings, bool) or not isinstance(ratings, int) or ratings < 2:
         raise config_error(

@@ -36,8 +36,12 @@ LENA = "Lena <b>Ortiz</b> & co"  # markup in a name stays text
 
 @pytest.fixture
 def app_config():
-    # Fewer loops than the default minimum of 60 shared ratings would need.
-    return {"DEBRIEF_LENIENCY_NOTE_MIN_RATINGS": 20}
+    # Fewer loops than the default minimum of 60 shared ratings would need; the
+    # rubric's figures checked on every request (the window has its own test).
+    return {
+        "DEBRIEF_LENIENCY_NOTE_MIN_RATINGS": 20,
+        "DEBRIEF_CALIBRATION_RECHECK_SECONDS": 0,
+    }
 
 
 @pytest.fixture
@@ -356,5 +360,32 @@ def test_one_rubric_keeps_one_set_of_figures(app, world):
     world["add"](1)
     with app.app_context():
         al.rubric_figures(world["ids"]["rubric"])
-        kept = app.extensions["debrief_across_loops"]
-        assert [k[0] for k in kept] == [world["ids"]["rubric"]]
+        assert list(app.extensions["debrief_across_loops"]) == [world["ids"]["rubric"]]
+
+
+def test_within_the_recheck_window_the_figures_are_used_without_a_statement(
+    app, client, auth, people, world, builds, monkeypatch
+):
+    """For DEBRIEF_CALIBRATION_RECHECK_SECONDS the kept figures are used as they
+    are (not even the fingerprint is read); after it, a change is seen."""
+    app.config["DEBRIEF_CALIBRATION_RECHECK_SECONDS"] = 60
+    clock = [1000.0]
+    monkeypatch.setattr(al.time, "monotonic", lambda: clock[0])
+    asked = []
+    fingerprint = al.queries.fingerprint
+    monkeypatch.setattr(
+        al.queries, "fingerprint", lambda scope: asked.append(1) or fingerprint(scope)
+    )
+    loop_id = world["add"](12)[-1]
+    auth.login(people["manager"])
+    assert "over 12 loops" in _page(client, loop_id)
+    world["add"](2, last_with_lena=False)
+    clock[0] += 59
+    assert "over 12 loops" in _page(client, loop_id)
+    assert len(builds) == len(asked) == 1
+    clock[0] += 2
+    assert "over 14 loops" in _page(client, loop_id)
+    assert len(builds) == len(asked) == 2
+    clock[0] += 61
+    assert "over 14 loops" in _page(client, loop_id)
+    assert len(asked) == 3 and len(builds) == 2  # unchanged: not computed again

@@ -154,6 +154,9 @@ def test_below_the_minimum_the_missing_data_is_named():
         ("DEBRIEF_LENIENCY_NOTE_MIN_RATINGS", True),
         ("DEBRIEF_LENIENCY_NOTE_MIN_RATINGS", None),
         ("DEBRIEF_CONTRADICTION_DISTANCE", float("inf")),
+        ("DEBRIEF_CALIBRATION_RECHECK_SECONDS", -1),
+        ("DEBRIEF_CALIBRATION_RECHECK_SECONDS", "60"),
+        ("DEBRIEF_CALIBRATION_RECHECK_SECONDS", float("nan")),
     ],
 )
 def test_a_note_setting_out_of_range_stops_start_up_by_name(
@@ -169,6 +172,7 @@ def test_the_note_settings_take_numbers(instance):
     config = {
         "DEBRIEF_LENIENCY_NOTE_LEVELS": 1,
         "DEBRIEF_LENIENCY_NOTE_MIN_RATINGS": 200,
+        "DEBRIEF_CALIBRATION_RECHECK_SECONDS": 0,
     }
     app = _make(instance, config)
     assert app.config["DEBRIEF_LENIENCY_NOTE_LEVELS"] == 1

@@ -1,15 +1,24 @@
 """What the debrief shows from across loops: the rubric's reliability and notes on
 this loop's interviewers, from calibration's figures of the rubric.
 
-Computing a big rubric's figures takes a while, so they are kept in the process
-(``current_app.extensions``), keyed by the rubric and ``queries.fingerprint`` (its
-submitted scorecards' count and latest change): the debrief page, its packet and a
-batch of packets on the same rubric compute them once, and again only when a
-scorecard of the rubric is submitted or amended. The packet prints what these
-figures say, so a kept packet's key (documents.py, the packet's HTML) moves with them.
+Computing a big rubric's figures takes a while, and even asking whether they changed
+(``queries.fingerprint``: the count and latest change of the rubric's submitted
+scorecards) costs a statement over all of them, so they are kept in the process
+(``current_app.extensions``), one set per rubric:
+- for DEBRIEF_CALIBRATION_RECHECK_SECONDS after they were last known current, they
+  are used as they are, without a statement;
+- then the fingerprint is asked again, and the figures computed again only if it
+  moved (a scorecard of the rubric submitted or amended).
+So the debrief page, its packet and a batch of packets on the same rubric compute
+them once per change, and a figure is at most that many seconds behind the
+scorecards (60 by default: one more loop among many does not move a rubric's
+reliability in a way that matters to a decision). The packet prints what these
+figures say, so a kept packet's key (documents.py, the packet's HTML) moves with
+them: a packet is served only as the page would show it at that moment.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -31,23 +40,35 @@ class AcrossLoops:
     notes: dict[int, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    fingerprint: tuple
+    figures: figures.Figures
+    checked: float  # time.monotonic() when the fingerprint was last read
+
+
 def rubric_figures(rubric_id: int) -> figures.Figures:
-    """The rubric's calibration figures over all time, computed again only when its
-    submitted scorecards change."""
-    scope = queries.Scope("rubric", rubric_id)
-    key = (rubric_id, queries.fingerprint(scope))
+    """The rubric's calibration figures over all time, as kept (module docstring)."""
     cache = current_app.extensions.setdefault("debrief_across_loops", OrderedDict())
+    recheck = current_app.config["DEBRIEF_CALIBRATION_RECHECK_SECONDS"]
+    now = time.monotonic()
     with _LOCK:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    found = figures.build(
-        queries.unit_rows(scope), queries.rater_rows(scope), queries.competencies(scope)
-    )
+        kept = cache.get(rubric_id)
+    if kept is not None and now - kept.checked < recheck:
+        return kept.figures
+    scope = queries.Scope("rubric", rubric_id)
+    fingerprint = queries.fingerprint(scope)
+    if kept is not None and kept.fingerprint == fingerprint:
+        found = kept.figures
+    else:
+        found = figures.build(
+            queries.unit_rows(scope),
+            queries.rater_rows(scope),
+            queries.competencies(scope),
+        )
     with _LOCK:
-        for old in [k for k in cache if k[0] == rubric_id]:
-            del cache[old]  # the rubric's older figures are never asked for again
-        cache[key] = found
+        cache[rubric_id] = _Kept(fingerprint, found, now)
+        cache.move_to_end(rubric_id)
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
     return found
