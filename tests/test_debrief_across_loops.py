@@ -8,6 +8,7 @@ import re
 import pytest
 
 from interview.calibration import figures as fg
+from interview.calibration import queries
 from interview.debrief import across_loops as al
 from interview.debrief import renderer
 from interview.debrief.numbers import fmt
@@ -335,7 +336,7 @@ def builds(monkeypatch):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(al.figures, "build", counting)
+    monkeypatch.setattr(fg, "build", counting)
     return calls
 
 
@@ -372,9 +373,9 @@ def test_within_the_recheck_window_the_figures_are_used_without_a_statement(
     clock = [1000.0]
     monkeypatch.setattr(al.time, "monotonic", lambda: clock[0])
     asked = []
-    fingerprint = al.queries.fingerprint
+    fingerprint = queries.fingerprint
     monkeypatch.setattr(
-        al.queries, "fingerprint", lambda scope: asked.append(1) or fingerprint(scope)
+        queries, "fingerprint", lambda scope: asked.append(1) or fingerprint(scope)
     )
     loop_id = world["add"](12)[-1]
     auth.login(people["manager"])

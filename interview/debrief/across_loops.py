@@ -1,20 +1,18 @@
 """What the debrief shows from across loops: the rubric's reliability and notes on
 this loop's interviewers, from calibration's figures of the rubric.
 
-Computing a big rubric's figures takes a while, and even asking whether they changed
-(``queries.fingerprint``: the count and latest change of the rubric's submitted
-scorecards) costs a statement over all of them, so they are kept in the process
-(``current_app.extensions``), one set per rubric:
-- for DEBRIEF_CALIBRATION_RECHECK_SECONDS after they were last known current, they
-  are used as they are, without a statement;
-- then the fingerprint is asked again, and the figures computed again only if it
-  moved (a scorecard of the rubric submitted or amended).
-So the debrief page, its packet and a batch of packets on the same rubric compute
-them once per change, and a figure is at most that many seconds behind the
-scorecards (60 by default: one more loop among many does not move a rubric's
-reliability in a way that matters to a decision). The packet prints what these
-figures say, so a kept packet's key (documents.py, the packet's HTML) moves with
-them: a packet is served only as the page would show it at that moment.
+Calibration keeps a rubric's figures in the process while its submitted scorecards
+stay the same (``calibration.kept.rubric_figures``: one statement, the fingerprint,
+per call; the figures computed from its summary tables when that moved), shared with
+the Calibration pages. The debrief asks for them on every page and packet, so on top
+of that it keeps the answer, one per rubric, and uses it as it is for
+DEBRIEF_CALIBRATION_RECHECK_SECONDS (60 by default) before asking again: the page,
+its packet and a batch of packets on one rubric cost no statement for them within
+that time, and a figure is at most that far behind the scorecards (one more loop
+among many does not move a rubric's reliability in a way that matters to a
+decision). The packet prints what these figures say, so a kept packet's key
+(documents.py, the packet's HTML) moves with them: a packet is served only as the
+page would show it at that moment.
 """
 
 import threading
@@ -24,7 +22,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from ..calibration import figures, queries
+from ..calibration import figures, kept
 from ..models import Loop
 from .reliability import LeniencyRule, Reliability, leniency_notes, reliability
 
@@ -42,9 +40,8 @@ class AcrossLoops:
 
 @dataclass(frozen=True)
 class _Kept:
-    fingerprint: tuple
     figures: figures.Figures
-    checked: float  # time.monotonic() when the fingerprint was last read
+    checked: float  # time.monotonic() when calibration last gave them
 
 
 def rubric_figures(rubric_id: int) -> figures.Figures:
@@ -53,21 +50,12 @@ def rubric_figures(rubric_id: int) -> figures.Figures:
     recheck = current_app.config["DEBRIEF_CALIBRATION_RECHECK_SECONDS"]
     now = time.monotonic()
     with _LOCK:
-        kept = cache.get(rubric_id)
-    if kept is not None and now - kept.checked < recheck:
-        return kept.figures
-    scope = queries.Scope("rubric", rubric_id)
-    fingerprint = queries.fingerprint(scope)
-    if kept is not None and kept.fingerprint == fingerprint:
-        found = kept.figures
-    else:
-        found = figures.build(
-            queries.unit_rows(scope),
-            queries.rater_rows(scope),
-            queries.competencies(scope),
-        )
+        held = cache.get(rubric_id)
+    if held is not None and now - held.checked < recheck:
+        return held.figures
+    found = kept.rubric_figures(rubric_id)
     with _LOCK:
-        cache[rubric_id] = _Kept(fingerprint, found, now)
+        cache[rubric_id] = _Kept(found, now)
         cache.move_to_end(rubric_id)
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
