@@ -705,3 +705,30 @@ def test_a_competency_below_its_minimum_says_what_it_needs():
             " has 6 (4 more)."
         ),
     )
+
+
+def test_a_big_competencys_draws_from_the_normal_approximation_agree_with_exact(
+    monkeypatch,
+):
+    """Above NORMAL_DRAWS_ABOVE units a draw's coincidences come from their normal
+    approximation; its interval is the exact multinomial draws' to within their
+    Monte Carlo error."""
+    from interview.calibration import statistics as stats_module
+
+    rng = np.random.default_rng(2)
+    units = []
+    for _ in range(8000):
+        strength = rng.normal(2.7, 0.6)
+        size = int(rng.integers(2, 7))
+        units.append(list(np.clip(np.round(rng.normal(strength, 0.8, size)), 1, 4)))
+    profiles, freq, values = _profiles_of(units)
+    approximate, _ = stats_module.alpha_and_draws(
+        profiles, freq, values, resamples=4000
+    )
+    monkeypatch.setattr(stats_module, "NORMAL_DRAWS_ABOVE", 10**9)
+    exact, _ = stats_module.alpha_and_draws(profiles, freq, values, resamples=4000)
+    assert approximate.value == exact.value
+    width = exact.high - exact.low
+    assert 0.01 < width < 0.05
+    assert approximate.low == pytest.approx(exact.low, abs=width / 10)
+    assert approximate.high == pytest.approx(exact.high, abs=width / 10)

@@ -211,7 +211,8 @@ def alpha_from_profiles(
     ((1 - confidence) / 2, (1 + confidence) / 2) quantiles of the defined draws.
     Units with the same counts weigh the same, so a draw is a multinomial over the
     distinct profiles (in ascending order, so that the same units give the same
-    draws however they were listed). Seeded by ``seed``: the same data print the
+    draws however they were listed), or above ``NORMAL_DRAWS_ABOVE`` units its
+    normal approximation (``_draws``). Seeded by ``seed``: the same data print the
     same interval.
     """
     return alpha_and_draws(
@@ -256,15 +257,49 @@ def alpha_and_draws(
     low = high = None
     boot = np.full(resamples, np.nan)
     if resamples:
-        rng = np.random.default_rng(seed)
-        draws = rng.multinomial(units, freq / units, size=resamples)
-        boot = _alpha_from_coincidences(
-            np.tensordot(draws.astype(float), per_unit, 1), values, level
-        )
+        drawn = _drawn_coincidences(freq, per_unit, resamples, seed)
+        boot = _alpha_from_coincidences(drawn, values, level)
         low, high = _percentiles(boot, confidence)
     n_values = int(freq @ profiles.sum(axis=1))
     alpha = Alpha(_none_if_nan(value), low, high, level, units, n_values, resamples)
     return alpha, boot
+
+
+# Above this many units a draw's coincidences are drawn from their normal
+# approximation: exact draws cost resamples x distinct profiles binomial samples,
+# about 0.2 s a competency at 14,000 units and 400 profiles.
+NORMAL_DRAWS_ABOVE = 5_000
+
+
+def _drawn_coincidences(
+    freq: np.ndarray, per_unit: np.ndarray, resamples: int, seed: int
+) -> np.ndarray:
+    """Each bootstrap draw's coincidence matrix (resamples x V x V).
+
+    Exact: the units a draw takes of each profile are a multinomial of n = sum f
+    with probabilities pi = f / n, and its coincidences sum P_p over them. Above
+    ``NORMAL_DRAWS_ABOVE`` units, that sum of n independent units' P is drawn from
+    its normal approximation, with the same mean and covariance:
+        mean = sum_p f_p P_p,   cov = n sum_p pi_p (P_p - Pbar)(P_p - Pbar)^T
+    (Pbar = mean / n), from the eigenvectors of cov (V^2 numbers a draw instead of
+    one per profile). At that size the draws' quantiles agree with the exact ones
+    to within their Monte Carlo error (a test compares both); an entry drawn below
+    0 (a level almost nobody used) is read as 0.
+    """
+    rng = np.random.default_rng(seed)
+    n = freq.sum()
+    if n <= NORMAL_DRAWS_ABOVE:
+        draws = rng.multinomial(int(n), freq / n, size=resamples)
+        return np.tensordot(draws.astype(float), per_unit, 1)
+    flat = per_unit.reshape(len(freq), -1)
+    mean = freq @ flat
+    centred = flat - mean / n
+    cov = (centred * freq[:, None]).T @ centred
+    eigenvalues, vectors = np.linalg.eigh(cov)
+    scale = vectors * np.sqrt(eigenvalues.clip(min=0.0))
+    z = rng.standard_normal((resamples, len(mean)))
+    drawn = (mean + z @ scale.T).clip(min=0.0)
+    return drawn.reshape(resamples, *per_unit.shape[1:])
 
 
 def _percentiles(boot: np.ndarray, confidence: float):
