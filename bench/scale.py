@@ -10,7 +10,10 @@ the demo's median, or more queries than the demo's. A list or search that finds 
 on the demo skips the queries its rows need (each loop's progress, each candidate's
 loops): that difference is shown as "q +N, demo empty" and is not a miss, since the
 demo cannot tell it from growth (tests/test_query_counts.py compares the same page
-with few and many rows). Then (``--part
+with few and many rows). Likewise its time: a page of 25 rows against an empty one
+measures the rows, not the data's size, so such a ratio is shown with the note
+">3x of an empty demo list" and not flagged; each such search has a twin for a name
+the demo has too ("raman", Priya Raman), whose ratio counts. Then (``--part
 memory`` or ``all``) gunicorn with 2 sync workers serves every page to the three roles
 over HTTP, and each worker's RSS after start-up is compared with its RSS after.
 
@@ -93,11 +96,14 @@ PAGES = [
     ("requisition new", TA, "/requisitions/new"),
     ("candidates", TA, "/candidates/"),
     ("candidates ?q=garcia", TA, "/candidates/?q=garcia"),
+    # A surname of the demo's too (Priya Raman): the same search finds rows on both.
+    ("candidates ?q=raman", TA, "/candidates/?q=raman"),
     ("candidates ?q=zoë ångström", TA, "/candidates/?q=zo%C3%AB+%C3%A5ngstr%C3%B6m"),
     # Past the 10,000 rows a list pages through: its last page, 400.
     ("candidates ?page=2000", TA, "/candidates/?page=2000"),
     ("candidates ?sort=newest&page=900", TA, "/candidates/?sort=newest&page=900"),
     ("candidate search ?q=garcia", TA, "/candidates/search?q=garcia"),
+    ("candidate search ?q=raman", TA, "/candidates/search?q=raman"),
     ("candidate search ?q=zo", TA, "/candidates/search?q=zo"),
     ("interviewer search ?q=mar", TA, "/interviewers/search?q=mar"),
     ("candidate edit", TA, "/candidates/{candidate}/edit"),
@@ -110,6 +116,7 @@ PAGES = [
     ("loops ?requisition=", TA, "/loops/?requisition={requisition}"),
     ("loops ?status=decided&page=50", HM, "/loops/?status=decided&page=50"),
     ("loops ?q=garcia", TA, "/loops/?q=garcia"),
+    ("loops ?q=raman", TA, "/loops/?q=raman"),
     ("loops ?q=zoë ångström", HM, "/loops/?q=zo%C3%AB+%C3%A5ngstr%C3%B6m"),
     ("loops ?manager=&sort=updated", TA, "/loops/?manager={hm}&sort=updated"),
     ("loops ?sort=unknown&page=300", TA, "/loops/?sort=candidate&page=300"),
@@ -422,9 +429,11 @@ def report(backend: str, scale: dict, demo: dict, trivial: float) -> list[str]:
         if at_scale.median > GOAL_MS:
             flags.append(">50ms")
         ratio = at_scale.median / small.median if small else float("nan")
-        if ratio > GOAL_RATIO:
-            flags.append(">3x")
         notes = []
+        if ratio > GOAL_RATIO and small.empty and not at_scale.empty:
+            notes.append(">3x of an empty demo list")
+        elif ratio > GOAL_RATIO:
+            flags.append(">3x")
         if small is not None and small.queries != at_scale.queries:
             grown = at_scale.queries - small.queries
             if grown > 0 and small.empty and not at_scale.empty:
