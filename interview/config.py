@@ -59,7 +59,7 @@ class Defaults:
     DEBRIEF_LENIENCY_NOTE_MIN_RATINGS = 60
     # Seconds the debrief uses a rubric's figures across loops as they are before
     # asking whether its scorecards changed (debrief/across_loops.py); 0: every time.
-    DEBRIEF_CALIBRATION_RECHECK_SECONDS = 60
+    DEBRIEF_CALIBRATION_RECHECK_SECONDS = 10
 
 
 def from_environment(config) -> None:
@@ -100,7 +100,7 @@ def check_numbers(config) -> None:
     if not _is_number(recheck) or recheck < 0:
         raise config_error(
             f"DEBRIEF_CALIBRATION_RECHECK_SECONDS is {recheck!r}; give a number of"
-            " seconds, 0 or more, such as 60"
+            " seconds, 0 or more, such as 10"
         )
     ratings = config["DEBRIEF_LENIENCY_NOTE_MIN_RATINGS"]
     if isinstance(ratings, bool) or not isinstance(ratings, int) or ratings < 2:

@@ -4,6 +4,7 @@ which note; the kept packet's key moving with them; the figures kept per rubric.
 
 import random
 import re
+import threading
 
 import pytest
 
@@ -291,14 +292,16 @@ def renders(monkeypatch):
 
 
 def test_new_reliability_gives_a_new_packet(app, client, auth, people, world, renders):
-    """Loops of another candidate change the rubric's reliability, not this loop: the
-    kept packet is not served, since its figures would be out of date."""
+    """Loops of other candidates change the rubric's reliability, not this loop: once
+    the new figures are in, the kept packet is not served, its figures being old."""
     loop_id = world["add"](12)[-1]
     auth.login(people["manager"])
     url = f"/loops/{loop_id}/debrief.pdf"
     before = " ".join(pages_text(client.get(url).data))
     assert client.get(url) and len(renders) == 1  # kept
     world["add"](6, last_with_lena=False)
+    assert client.get(url).data and len(renders) == 1  # the old figures, one more time
+    al.settle(app)  # the new ones computed meanwhile
     after = " ".join(pages_text(client.get(url).data))
     assert len(renders) == 2
     alpha = re.compile(r"Krippendorff's alpha [^:]*loops")
@@ -350,8 +353,59 @@ def test_the_page_and_its_packet_compute_the_figures_once(
     _page(client, loop_id)
     assert len(builds) == 1
     world["add"](1)
+    assert "over 12 loops" in _page(client, loop_id)
+    al.settle(app)
+    assert len(builds) == 2  # a submission on the rubric: computed again, once
+    assert "over 13 loops" in _page(client, loop_id)
+    _pdf_text(client, loop_id)
+    assert len(builds) == 2
+
+
+def test_after_a_change_the_page_does_not_wait_for_the_new_figures(
+    app, client, auth, people, world, monkeypatch
+):
+    """The first debrief of a rubric computes its figures; after that a change is
+    computed in a thread while the page answers with the figures it had."""
+    loop_id = world["add"](12)[-1]
+    auth.login(people["manager"])
+    assert "over 12 loops" in _page(client, loop_id)
+    world["add"](2, last_with_lena=False)
+    release, started = threading.Event(), threading.Event()
+    original = fg.build
+
+    def slow(*args, **kwargs):
+        started.set()
+        assert release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fg, "build", slow)
+    assert "over 12 loops" in _page(client, loop_id)  # answered while computing
+    assert started.wait(30)
+    assert "over 12 loops" in _pdf_text(client, loop_id)  # one refresh at a time
+    release.set()
+    al.settle(app)
+    assert "over 14 loops" in _page(client, loop_id)
+    assert "over 14 loops" in _pdf_text(client, loop_id)
+
+
+def test_a_refresh_that_fails_is_computed_again_by_the_next_page(
+    app, client, auth, people, world, monkeypatch, caplog
+):
+    loop_id = world["add"](12)[-1]
+    auth.login(people["manager"])
     _page(client, loop_id)
-    assert len(builds) == 2  # a submission on the rubric: computed again
+    world["add"](1)
+    original = fg.build
+
+    def failing(*args, **kwargs):
+        raise ValueError("a unit has more than 31 ratings of one level")
+
+    monkeypatch.setattr(fg, "build", failing)
+    assert "over 12 loops" in _page(client, loop_id)
+    al.settle(app)
+    assert "debrief figures of rubric" in caplog.text
+    monkeypatch.setattr(fg, "build", original)
+    assert "over 13 loops" in _page(client, loop_id)  # computed before answering
 
 
 def test_one_rubric_keeps_one_set_of_figures(app, world):
@@ -361,13 +415,16 @@ def test_one_rubric_keeps_one_set_of_figures(app, world):
     world["add"](1)
     with app.app_context():
         al.rubric_figures(world["ids"]["rubric"])
-        assert list(app.extensions["debrief_across_loops"]) == [world["ids"]["rubric"]]
+    al.settle(app)
+    held = app.extensions["debrief_across_loops"].held
+    assert list(held) == [world["ids"]["rubric"]]
+    assert held[world["ids"]["rubric"]].figures.counts.loops == 4
 
 
 def test_within_the_recheck_window_the_figures_are_used_without_a_statement(
     app, client, auth, people, world, builds, monkeypatch
 ):
-    """For DEBRIEF_CALIBRATION_RECHECK_SECONDS the kept figures are used as they
+    """For DEBRIEF_CALIBRATION_RECHECK_SECONDS the held figures are used as they
     are (not even the fingerprint is read); after it, a change is seen."""
     app.config["DEBRIEF_CALIBRATION_RECHECK_SECONDS"] = 60
     clock = [1000.0]
@@ -382,11 +439,21 @@ def test_within_the_recheck_window_the_figures_are_used_without_a_statement(
     assert "over 12 loops" in _page(client, loop_id)
     world["add"](2, last_with_lena=False)
     clock[0] += 59
+    read = len(asked)
     assert "over 12 loops" in _page(client, loop_id)
-    assert len(builds) == len(asked) == 1
+    assert len(asked) == read and len(builds) == 1  # no statement at all
     clock[0] += 2
+    assert "over 12 loops" in _page(client, loop_id)
+    al.settle(app)
+    assert len(asked) > read and len(builds) == 2
     assert "over 14 loops" in _page(client, loop_id)
-    assert len(builds) == len(asked) == 2
     clock[0] += 61
     assert "over 14 loops" in _page(client, loop_id)
-    assert len(asked) == 3 and len(builds) == 2  # unchanged: not computed again
+    assert len(builds) == 2  # checked again, unchanged: not computed again
+
+
+@pytest.fixture(autouse=True)
+def _no_refresh_left(app):
+    """No refresh thread outlives its test (the database is emptied after it)."""
+    yield
+    al.settle(app)

@@ -2,17 +2,26 @@
 this loop's interviewers, from calibration's figures of the rubric.
 
 Calibration keeps a rubric's figures in the process while its submitted scorecards
-stay the same (``calibration.kept.rubric_figures``: one statement, the fingerprint,
-per call; the figures computed from its summary tables when that moved), shared with
-the Calibration pages. The debrief asks for them on every page and packet, so on top
-of that it keeps the answer, one per rubric, and uses it as it is for
-DEBRIEF_CALIBRATION_RECHECK_SECONDS (60 by default) before asking again: the page,
-its packet and a batch of packets on one rubric cost no statement for them within
-that time, and a figure is at most that far behind the scorecards (one more loop
-among many does not move a rubric's reliability in a way that matters to a
-decision). The packet prints what these figures say, so a kept packet's key
-(documents.py, the packet's HTML) moves with them: a packet is served only as the
-page would show it at that moment.
+stay the same (``calibration.kept.rubric_figures``, shared with the Calibration
+pages), but computing them again after a change takes about a second on a rubric
+of 10,000 loops, and the debrief page of a small loop must not wait for that. So the
+debrief holds, per rubric, the figures it last printed and when they were last
+known current, and:
+- within DEBRIEF_CALIBRATION_RECHECK_SECONDS (10) of that, uses them as they are,
+  without a statement;
+- after it, reads ``queries.fingerprint`` (one small statement): unchanged, they
+  are current again; changed (a scorecard of the rubric submitted or amended), it
+  still prints them, once more, and computes the new ones in a thread of its own,
+  one per rubric at a time, which replace them when done;
+- with none held (the first debrief of the rubric in this process), computes them
+  before answering.
+So a figure is behind the scorecards by at most the recheck time plus one
+computation, and only where a change came since; the page, its packet and a batch
+of packets on one rubric share one computation. The packet prints what these
+figures say, so a kept packet's key (documents.py, the packet's HTML) moves with
+them: a packet is served only as the page would show it at that moment. A refresh
+that fails is logged and forgets the rubric's figures, so the next debrief computes
+them before answering (and fails as visibly as a Calibration page would).
 """
 
 import threading
@@ -22,7 +31,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from ..calibration import figures, kept
+from ..calibration import figures, kept, queries
+from ..extensions import db
 from ..models import Loop
 from .reliability import LeniencyRule, Reliability, leniency_notes, reliability
 
@@ -39,27 +49,96 @@ class AcrossLoops:
 
 
 @dataclass(frozen=True)
-class _Kept:
+class _Held:
+    fingerprint: tuple
     figures: figures.Figures
-    checked: float  # time.monotonic() when calibration last gave them
+    checked: float  # time.monotonic() when ``fingerprint`` was last read and matched
+
+
+@dataclass
+class _State:
+    """Per app: the figures held per rubric and the refreshes under way."""
+
+    held: OrderedDict = field(default_factory=OrderedDict)
+    refreshing: dict = field(default_factory=dict)  # rubric id -> Thread
+
+
+def _state(app) -> _State:
+    with _LOCK:
+        return app.extensions.setdefault("debrief_across_loops", _State())
 
 
 def rubric_figures(rubric_id: int) -> figures.Figures:
-    """The rubric's calibration figures over all time, as kept (module docstring)."""
-    cache = current_app.extensions.setdefault("debrief_across_loops", OrderedDict())
-    recheck = current_app.config["DEBRIEF_CALIBRATION_RECHECK_SECONDS"]
+    """The rubric's calibration figures over all time, as held (module docstring)."""
+    app = current_app._get_current_object()
+    state = _state(app)
     now = time.monotonic()
     with _LOCK:
-        held = cache.get(rubric_id)
-    if held is not None and now - held.checked < recheck:
+        held = state.held.get(rubric_id)
+    if held is not None and now - held.checked < app.config[RECHECK]:
         return held.figures
-    found = kept.rubric_figures(rubric_id)
+    scope = queries.Scope("rubric", rubric_id)
+    fingerprint = queries.fingerprint(scope)
+    if held is None:
+        return _hold(state, rubric_id, fingerprint, kept.rubric_figures(rubric_id))
+    if held.fingerprint == fingerprint:
+        return _hold(state, rubric_id, fingerprint, held.figures)
+    _refresh_behind(app, state, rubric_id)
+    return held.figures
+
+
+RECHECK = "DEBRIEF_CALIBRATION_RECHECK_SECONDS"
+
+
+def _hold(state: _State, rubric_id: int, fingerprint, found) -> figures.Figures:
     with _LOCK:
-        cache[rubric_id] = _Kept(found, now)
-        cache.move_to_end(rubric_id)
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
+        state.held[rubric_id] = _Held(fingerprint, found, time.monotonic())
+        state.held.move_to_end(rubric_id)
+        while len(state.held) > CACHE_SIZE:
+            state.held.popitem(last=False)
     return found
+
+
+def _refresh_behind(app, state: _State, rubric_id: int) -> None:
+    """Compute the rubric's new figures in a thread, unless one is at it already."""
+    with _LOCK:
+        if rubric_id in state.refreshing:
+            return
+        thread = threading.Thread(
+            target=_refresh,
+            args=(app, state, rubric_id),
+            name=f"debrief-figures-{rubric_id}",
+            daemon=True,
+        )
+        state.refreshing[rubric_id] = thread
+    thread.start()
+
+
+def _refresh(app, state: _State, rubric_id: int) -> None:
+    with app.app_context():
+        try:
+            # The fingerprint first: a change during the computation is seen next time.
+            fingerprint = queries.fingerprint(queries.Scope("rubric", rubric_id))
+            _hold(state, rubric_id, fingerprint, kept.rubric_figures(rubric_id))
+        except Exception:
+            app.logger.exception(
+                "debrief figures of rubric %s not refreshed", rubric_id
+            )
+            with _LOCK:
+                state.held.pop(rubric_id, None)
+        finally:
+            db.session.remove()
+            with _LOCK:
+                state.refreshing.pop(rubric_id, None)
+
+
+def settle(app, timeout: float = 60.0) -> None:
+    """Wait for the refreshes under way (tests, and anyone who needs them done)."""
+    state = _state(app)
+    with _LOCK:
+        threads = list(state.refreshing.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def leniency_rule() -> LeniencyRule:
