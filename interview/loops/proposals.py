@@ -4,6 +4,7 @@ answer. Other loops' sessions become the interviewers' busy times and weekly loa
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Conflict, InterviewSession, Loop, PanelSeat, Role, User
@@ -154,11 +155,13 @@ def _busy_then(session: InterviewSession) -> tuple:
     user ids: those with another interview overlapping it, and those who reached
     their weekly limit in its ISO week (UTC), as calendar_problem counts them.
 
-    Both read only the sessions in a range of the index on
-    ``interview_sessions.starts_at`` and are computed once as sets, never per
-    person: the cost follows that week's interviews (at most the pool's weekly
-    capacity), not the years of interviews on file. The week's count includes this
-    session, which only adds to the people already on it, who are left out anyway."""
+    Both are computed once as sets, never per person, from ranges of an index on
+    start times: the cost follows that week's interviews (at most the pool's weekly
+    capacity), not the years of interviews on file. The week's count reads the held
+    seats by their own copy of the session's start (``ix_panel_seats_starts_at``,
+    migration 0013) and counts them per interviewer before looking up the limits: no
+    session is read. It includes this session, which only adds to the people already
+    on it, who are left out anyway."""
     start, end = session.starts_at, session.ends_at
     monday = (start - timedelta(days=start.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -168,11 +171,22 @@ def _busy_then(session: InterviewSession) -> tuple:
         InterviewSession.ends_at > start,
         InterviewSession.id != session.id,
     )
+    load = (
+        sa.select(PanelSeat.interviewer_id, sa.func.count().label("seats"))
+        .where(
+            PanelSeat.interviewer_id.is_not(None),
+            PanelSeat.removed_at.is_(None),
+            PanelSeat.starts_at >= monday,
+            PanelSeat.starts_at < monday + timedelta(days=7),
+        )
+        .group_by(PanelSeat.interviewer_id)
+        .subquery("load")
+    )
+    person = aliased(User, name="person")
     full_week = (
-        _seated_between(monday, monday + timedelta(days=7))
-        .join(User, User.id == PanelSeat.interviewer_id)
-        .group_by(PanelSeat.interviewer_id, User.weekly_interview_limit)
-        .having(sa.func.count() >= User.weekly_interview_limit)
+        sa.select(load.c.interviewer_id)
+        .join(person, person.id == load.c.interviewer_id)
+        .where(load.c.seats >= person.weekly_interview_limit)
     )
     # Someone who agreed to no interviews at all has a full week with no seat in it.
     no_interviews = sa.select(User.id).where(User.weekly_interview_limit <= 0)

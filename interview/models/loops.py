@@ -150,6 +150,10 @@ class InterviewSession(db.Model):
         return f"<InterviewSession {self.id} {self.title!r}>"
 
 
+# The seats someone holds now.
+HELD = "removed_at IS NULL AND interviewer_id IS NOT NULL"
+
+
 class PanelSeat(db.Model):
     """A seat on a session's panel, held by at most one interviewer in its life.
 
@@ -168,11 +172,27 @@ class PanelSeat(db.Model):
             sqlite_where=sa.text("removed_at IS NULL"),
             postgresql_where=sa.text("removed_at IS NULL"),
         ),
+        # An interviewer's held seats by week (loops/proposals.py, _busy_then).
+        sa.Index(
+            "ix_panel_seats_starts_at",
+            "starts_at",
+            "interviewer_id",
+            sqlite_where=sa.text(HELD),
+            postgresql_where=sa.text(HELD),
+        ),
     )
+    # Migration 0013's triggers write starts_at; the ORM reads it back after a flush
+    # (on SQLite, RETURNING would report the row before its AFTER INSERT trigger).
+    __mapper_args__: ClassVar[dict] = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("interview_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    # The session's start, copied by the database (migration 0013's triggers) on
+    # every insert and reschedule, never by the ORM: None while unscheduled.
+    starts_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, server_default=sa.FetchedValue(), server_onupdate=sa.FetchedValue()
     )
     interviewer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
