@@ -233,6 +233,23 @@ def test_below_the_calibration_minimum_the_debrief_says_what_is_missing(
     assert "Not enough data yet" in text and "Needs 10 loops" in text
 
 
+def test_a_loop_with_nothing_submitted_asks_for_no_figures(
+    app, client, auth, people, world, monkeypatch
+):
+    world["add"](12)
+    with app.app_context():
+        req = db.session.get(Requisition, world["ids"]["requisition"])
+        loop = create_loop(None, req, Candidate(name="Nothing Yet"))
+        db.session.commit()
+        loop_id = loop.id
+    monkeypatch.setattr(al, "rubric_figures", lambda rubric_id: 1 / 0)
+    auth.login(people["manager"])
+    assert "No scorecard has been submitted yet" in _page(client, loop_id)
+    assert "No scorecard has been submitted for this loop yet" in _pdf_text(
+        client, loop_id
+    )
+
+
 # Who sees which note ---------------------------------------------------------------
 
 

@@ -15,9 +15,11 @@ known current, and:
   one per rubric at a time, which replace them when done;
 - with none held (the first debrief of the rubric in this process), computes them
   before answering.
-So a figure is behind the scorecards by at most the recheck time plus one
-computation, and only where a change came since; the page, its packet and a batch
-of packets on one rubric share one computation. The packet prints what these
+So the figures printed were current at most the recheck time ago, except on the
+pages that find a change and come during the computation it starts: those print
+the figures of the previous check. The page, its packet and a batch of packets on
+one rubric share one computation; a loop with no submitted scorecard, which prints
+no figure, asks for none. The packet prints what these
 figures say, so a kept packet's key (documents.py, the packet's HTML) moves with
 them: a packet is served only as the page would show it at that moment. A refresh
 that fails is logged and forgets the rubric's figures, so the next debrief computes
@@ -42,9 +44,10 @@ _LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class AcrossLoops:
-    """The rubric's reliability, and interviewer id -> the note beside their ratings."""
+    """The rubric's reliability (None: not asked, nothing submitted on the loop),
+    and interviewer id -> the note beside their ratings."""
 
-    reliability: Reliability
+    reliability: Reliability | None
     notes: dict[int, str] = field(default_factory=dict)
 
 
@@ -153,13 +156,15 @@ def leniency_rule() -> LeniencyRule:
 def across_loops(loop: Loop, *, only_interviewer: int | None = None) -> AcrossLoops:
     """The loop's rubric reliability and the notes on its interviewers who submitted
     (all of them, or only ``only_interviewer``'s: see packet.py on who reads what)."""
-    found = rubric_figures(loop.rubric_version.rubric_id)
     panel = {
         seat.scorecard.interviewer_id
         for session in loop.sessions
         for seat in session.seats
         if seat.scorecard is not None and seat.scorecard.is_submitted
     }
+    if not panel:
+        return AcrossLoops(None)
+    found = rubric_figures(loop.rubric_version.rubric_id)
     if only_interviewer is not None:
         panel &= {only_interviewer}
     notes = leniency_notes(found.raters, panel, leniency_rule())
