@@ -91,12 +91,8 @@ BACKFILL = (
         SELECT loop, rater, level, SUM(level) OVER unit AS s, COUNT(*) OVER unit AS m
         FROM r1 WINDOW unit AS (PARTITION BY loop, comp)
     ),
-    d AS (
+    dev AS (
         SELECT loop, rater, level - (s - level) / (m - 1) AS d FROM w WHERE m >= 2
-    ),
-    dl AS (
-        SELECT loop, rater, COUNT(*) AS n, SUM(d) AS sd, SUM(d * d) AS sdd
-        FROM d GROUP BY loop, rater
     ),
     c AS (
         SELECT loop, rater, card,
@@ -107,18 +103,16 @@ BACKFILL = (
                ) END AS sd
         FROM r GROUP BY loop, rater, card HAVING COUNT(*) >= 2
     ),
-    cl AS (
-        SELECT loop, rater, COUNT(*) AS cards, SUM(flat) AS flat, SUM(sd) AS ssd
-        FROM c GROUP BY loop, rater
-    ),
-    k AS (SELECT loop, rater FROM dl UNION SELECT loop, rater FROM cl)
-    SELECT k.loop, k.rater, l.rubric_id, l.requisition_id, l.last_submitted_at,
-           COALESCE(dl.n, 0), COALESCE(dl.sd, 0.0), COALESCE(dl.sdd, 0.0),
-           COALESCE(cl.cards, 0), COALESCE(cl.flat, 0), COALESCE(cl.ssd, 0.0)
-    FROM k
-    JOIN calibration_loops l ON l.loop_id = k.loop
-    LEFT JOIN dl ON dl.loop = k.loop AND dl.rater = k.rater
-    LEFT JOIN cl ON cl.loop = k.loop AND cl.rater = k.rater''',
+    parts AS (
+        SELECT loop, rater, 1 AS n, d, d * d AS dd, 0 AS cards, 0 AS flat, 0.0 AS sd
+        FROM dev
+        UNION ALL
+        SELECT loop, rater, 0, 0.0, 0.0, 1, flat, sd FROM c
+    )
+    SELECT p.loop, p.rater, l.rubric_id, l.requisition_id, l.last_submitted_at,
+           SUM(p.n), SUM(p.d), SUM(p.dd), SUM(p.cards), SUM(p.flat), SUM(p.sd)
+    FROM parts p JOIN calibration_loops l ON l.loop_id = p.loop
+    GROUP BY p.loop, p.rater, l.rubric_id, l.requisition_id, l.last_submitted_at''',
     '''    UPDATE calibration_loops SET units = (
         SELECT COUNT(*) FROM calibration_units u
         WHERE u.loop_id = calibration_loops.loop_id
