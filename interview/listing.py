@@ -94,7 +94,8 @@ def paginate(
     ``counted``: a cheaper select of the same rows to count (one column, e.g. a text
     index's ids). ``walk(total, rows)``: given the count and how many rows the page
     reads through, conditions on the entity selecting the same rows in a way that
-    is cheaper for this page, or None (candidate_search.name_order_walk).
+    is cheaper for this page, or None (candidate_search.name_order_walk); they
+    replace the query's own conditions, so they must say everything the query did.
     """
     limit = current_app.config["LIST_COUNT_LIMIT"]
     counted = query if counted is None else counted

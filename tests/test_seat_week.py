@@ -237,3 +237,38 @@ def test_the_picker_offers_whom_assign_seat_accepts(
                     assert {row.id for row in offered} == _accepted(seat), steps
         finally:
             db.session.rollback()
+
+
+def test_a_seat_added_while_its_session_moves_takes_the_new_start(app, make_user):
+    """PostgreSQL: one transaction adds a seat to a session while another moves the
+    session; whichever commits first, the seat ends with the session's start."""
+    manager = make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs one writer at a time")
+        first, *_ = _loops(manager.id)
+        engine = db.engine
+    later = MONDAY_10 + timedelta(days=7)
+    with engine.connect() as adding, engine.connect() as moving:
+        adding.execute(  # the seat's trigger reads the session: its lock is held
+            sa.insert(PanelSeat).values(
+                session_id=first, discipline=Discipline.CLINICAL
+            )
+        )
+        moving.execute(sa.text("SET lock_timeout = '200ms'"))
+        with pytest.raises(sa.exc.OperationalError):  # the move waits for the seat
+            moving.execute(
+                sa.update(InterviewSession)
+                .where(InterviewSession.id == first)
+                .values(starts_at=MONDAY_10)
+            )
+        moving.rollback()
+        adding.commit()
+        moving.execute(
+            sa.update(InterviewSession)
+            .where(InterviewSession.id == first)
+            .values(starts_at=later)
+        )
+        moving.commit()
+    with app.app_context():
+        assert _starts(first) == [later] * 4

@@ -31,6 +31,13 @@ WHERE = 'removed_at IS NULL AND interviewer_id IS NOT NULL'
 SESSION_START = (
     '(SELECT starts_at FROM interview_sessions WHERE id = NEW.session_id)'
 )
+# On PostgreSQL the seat's trigger reads its session FOR SHARE, which waits for a
+# reschedule of that session still in progress (and makes one wait for it): without
+# it a seat inserted while its session moved kept the old start (code review). SQLite
+# runs one writer at a time.
+SESSION_START_LOCKED = (
+    '(SELECT starts_at FROM interview_sessions WHERE id = NEW.session_id FOR SHARE)'
+)
 
 SQLITE_TRIGGERS = (
     # A seat inserted, or moved, or written with another start, takes its session's.
@@ -60,7 +67,7 @@ SQLITE_DROPS = (
 POSTGRESQL_TRIGGERS = (
     f'''CREATE FUNCTION panel_seats_take_start() RETURNS trigger AS $$
     BEGIN
-        NEW.starts_at := {SESSION_START};
+        NEW.starts_at := {SESSION_START_LOCKED};
         RETURN NEW;
     END; $$ LANGUAGE plpgsql''',
     '''CREATE TRIGGER panel_seats_take_start
