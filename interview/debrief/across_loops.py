@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from ..calibration import figures, kept, queries
+from ..db import reading
 from ..extensions import db
 from ..models import Loop
 from .reliability import LeniencyRule, Reliability, leniency_notes, reliability
@@ -118,11 +119,16 @@ def _refresh_behind(app, state: _State, rubric_id: int) -> None:
 
 
 def _refresh(app, state: _State, rubric_id: int) -> None:
+    # Read without SQLite's write lock (db.reading): outside a request the session's
+    # transaction would take it at its first statement and hold every writer back for
+    # the whole computation, right after a submission (code review).
     with app.app_context():
         try:
-            # The fingerprint first: a change during the computation is seen next time.
-            fingerprint = queries.fingerprint(queries.Scope("rubric", rubric_id))
-            _hold(state, rubric_id, fingerprint, kept.rubric_figures(rubric_id))
+            with reading():
+                # The fingerprint first: a change meanwhile is seen next time.
+                fingerprint = queries.fingerprint(queries.Scope("rubric", rubric_id))
+                found = kept.rubric_figures(rubric_id)
+            _hold(state, rubric_id, fingerprint, found)
         except Exception:
             app.logger.exception(
                 "debrief figures of rubric %s not refreshed", rubric_id
