@@ -19,6 +19,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats as sp
@@ -81,11 +82,11 @@ def build(
     """The figures of one scope, or only its counts and what it lacks."""
     profiles, offsets, loops = _split_units(unit_rows, competencies)
     raters = rater_figures(rater_rows)
-    units = sum(int(f) for rows in profiles.values() for f, _ in rows)
+    units = int(sum(p.freq.sum() for p in profiles.values()))
     compared = {r.rater for r in raters if r.leniency is not None}
     counts = st.DataCounts(loops, units, len(compared))
     check = st.check_data(counts, min_loops=min_loops)
-    most = max((sum(f for f, _ in rows) for rows in profiles.values()), default=0)
+    most = int(max((p.freq.sum() for p in profiles.values()), default=0))
     if check.enough and most < min_units:
         check = st.DataCheck(False, (_needs(min_units, most, "any competency"),))
     if not check.enough:
@@ -112,30 +113,46 @@ def _needs(need: int, have: int, what: str) -> str:
     )
 
 
+class Profiles(NamedTuple):
+    """Distinct unit profiles: ``counts[p]`` the count of each level 0 to 10 in a
+    unit of profile p, ``freq[p]`` how many units have it."""
+
+    freq: np.ndarray
+    counts: np.ndarray
+
+
 def _split_units(unit_rows, competencies):
     """Profiles and offsets per competency key (in rubric order), and the loops."""
     key_of = {cid: key for cid, key, _ in competencies}
     order = list(dict.fromkeys(key for _, key, _ in competencies))
-    profiles: dict[str, list] = {key: [] for key in order}
+    found: dict[str, list] = {key: [] for key in order}
     offsets: dict[str, list] = {}
     loops = 0
     for kind, comp, n, code, a, b in unit_rows:
         key = key_of.get(comp, str(comp))
         if kind == "p":
-            profiles.setdefault(key, []).append((int(n), unpack(int(code), int(a))))
+            found.setdefault(key, []).append((n, code, a))
         elif kind == "o":
             offsets.setdefault(key, []).append((int(n), float(a), float(b)))
         else:
             loops = int(n or 0)
-    # In a fixed order: the databases return groups in their own, and a sum's last
-    # bit (a harmonic mean of exactly 2.5 rounded) must not depend on it.
-    profiles = {k: sorted(rows, key=_by_counts) for k, rows in profiles.items() if rows}
+    profiles = {key: _unpacked(rows) for key, rows in found.items() if rows}
+    # Summed in a fixed order: the databases return groups in their own, and a
+    # sum's last bit must not depend on it.
     offsets = {k: _offset(k, sorted(v)) for k, v in offsets.items()}
     return profiles, offsets, loops
 
 
-def _by_counts(row):
-    return row[1], row[0]
+def _unpacked(rows) -> Profiles:
+    """(units, packed code, ratings) rows as Profiles: codes unpacked all at once,
+    the same profile of two versions' competencies merged, in ascending order."""
+    n, code, ratings = (np.array(column, dtype=np.int64) for column in zip(*rows))
+    counts = (code[:, None] >> (BITS * np.arange(len(LEVELS)))) & 31
+    if (counts.sum(axis=1) != ratings).any():
+        raise ValueError("a unit has more than 31 ratings of one level")
+    counts, inverse = np.unique(counts, axis=0, return_inverse=True)
+    freq = np.bincount(inverse.reshape(-1), weights=n, minlength=len(counts))
+    return Profiles(freq, counts.astype(float))
 
 
 def unpack(code: int, ratings: int) -> list[int]:
@@ -147,17 +164,25 @@ def unpack(code: int, ratings: int) -> list[int]:
     return counts
 
 
-def _profiles(rows):
-    """(profiles x values used, frequencies, the values used) of (freq, counts) rows."""
+def _as_profiles(rows) -> Profiles:
+    """Profiles, or (frequency, level counts) rows made into them."""
+    if isinstance(rows, Profiles):
+        return rows
     freq = np.array([f for f, _ in rows], dtype=float)
     counts = np.array([c for _, c in rows], dtype=float).reshape(len(rows), -1)
+    return Profiles(freq, counts)
+
+
+def _profiles(rows):
+    """(profiles x values used, frequencies, the values used)."""
+    freq, counts = _as_profiles(rows)
     used = counts.sum(axis=0) > 0
     return counts[:, used], freq, np.flatnonzero(used).astype(float)
 
 
 def icc_from_profiles(rows, confidence: float = 0.95) -> tuple[st.Icc, st.Icc]:
-    """``statistics.icc_oneway`` from (frequency, level counts) rows, each unit a
-    target: ``icc_from_strata`` with one stratum."""
+    """``statistics.icc_oneway`` from Profiles (or (frequency, level counts) rows),
+    each unit a target: ``icc_from_strata`` with one stratum."""
     return icc_from_strata([rows], confidence)
 
 
@@ -180,9 +205,9 @@ def icc_from_strata(strata, confidence: float = 0.95) -> tuple[st.Icc, st.Icc]:
     """
     sums = np.zeros(7)  # g, N, between, within, sum of m^2 / N_s, sum f / m, C
     for rows in strata:
-        if not rows:
-            continue
         counts, freq, levels = _profiles(rows)
+        if not freq.size:
+            continue
         m, s, q = counts.sum(axis=1), counts @ levels, counts @ levels**2
         n_s = (freq * m).sum()
         grand = (freq * s).sum() / n_s
@@ -210,7 +235,7 @@ def icc_from_strata(strata, confidence: float = 0.95) -> tuple[st.Icc, st.Icc]:
 
 def _competency(key, name, rows, offset, resamples, min_units):
     """A competency's figures and its alpha's bootstrap draws."""
-    units = sum(f for f, _ in rows)
+    units = int(_as_profiles(rows).freq.sum())
     if units < min_units:
         missing = _needs(min_units, units, "it")
         return CompetencyFigures(

@@ -77,8 +77,7 @@ def unit_rows(scope: Scope) -> list[tuple]:
     """Rows ('p', comp, units, profile code, ratings per unit, NULL),
     ('o', comp, units, NULL, sum x, sum x^2) and ('l', NULL, loops, NULL, NULL,
     NULL): see the module docstring. One pass over the units gives both the
-    profiles and the offsets (per competency and profile, summed again by
-    ``figures``)."""
+    profiles and the offsets (per competency and profile, summed here)."""
     where = _where(scope)
     sql = f"""
         SELECT 'u', competency_id, COUNT(*), code, MAX(ratings), COUNT(gap),
@@ -89,14 +88,17 @@ def unit_rows(scope: Scope) -> list[tuple]:
         SELECT 'l', NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL
         FROM calibration_loops WHERE {where} AND units > 0
     """
-    rows = []
+    rows, offsets = [], {}
     for kind, comp, units, code, m, n, sx, sxx in _execute(sql, scope):
         if kind == "l":
             rows.append(("l", None, units, None, None, None))
             continue
         rows.append(("p", comp, units, code, m, None))
         if n:
-            rows.append(("o", comp, n, None, sx, sxx))
+            offsets.setdefault(comp, []).append((n, sx, sxx))
+    for comp, parts in offsets.items():  # in a fixed order: see figures
+        n, sx, sxx = (sum(column) for column in zip(*sorted(parts), strict=True))
+        rows.append(("o", comp, n, None, sx, sxx))
     return rows
 
 
