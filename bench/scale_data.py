@@ -42,7 +42,11 @@ from interview.timeutil import utcnow
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "instance" / "bench"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_NAMES = {"scale": "interview_scale", "demo": "interview_scale_demo"}
+PG_NAMES = {
+    "scale": "interview_scale",
+    "demo": "interview_scale_demo",
+    "calibration": "interview_scale_calibration",
+}
 PASSWORD = "scale-bench-password-2026"
 SECRET_KEY = "bench-scale-not-secret"
 BATCH = 20_000
@@ -59,6 +63,14 @@ class Sizes:
     heavy_requisitions: int = 30  # of the busiest hiring manager
     heavy_seats: int = 170  # of the busiest interviewer
     conflicts: int = 400
+    # Every requisition on this rubric (its key), instead of one by discipline: the
+    # calibration bench's one big rubric. None: the scale database as it always was.
+    rubric: str | None = None
+
+
+# bench/calibration.py's database: one rubric with 22,500 loops, so that about
+# 20,000 have two or more raters of a competency (planned loops have none yet).
+CALIBRATION = Sizes(loops=22_500, rubric="clinical-informatics")
 
 
 def database_url(backend: str, which: str) -> str:
@@ -97,7 +109,10 @@ def ensure(backend: str, which: str, rebuild: bool = False) -> dict:
         return stats
     _marker(backend, which).unlink(missing_ok=True)
     url = database_url(backend, which)
-    stats = build_scale(url) if which == "scale" else build_demo(url)
+    if which == "calibration":
+        stats = build_scale(url, CALIBRATION)
+    else:
+        stats = build_scale(url) if which == "scale" else build_demo(url)
     stats["backend"] = backend
     _marker(backend, which).write_text(json.dumps(stats, indent=1))
     return stats
@@ -416,6 +431,7 @@ class Hospital:
             ]
             if rng.random() < 0.1:
                 key = "core-cross-functional"
+            key = s.rubric or key  # after the draws, so the seed's sequence stays
             titles = TITLES_CLIN if discipline == "clinical" else TITLES_TECH
             title = f"{rng.choice(titles)} ({rng.choice(SITES)}) #{rid}"
             status = rng.choices(("open", "on_hold", "closed"), (45, 10, 45))[0]
@@ -813,6 +829,17 @@ def _write_postgresql(engine, hospital: Hospital, tables) -> None:
         raw.close()
 
 
+def _summarise() -> None:
+    """Calibration's summary tables from the loaded scorecards: the bulk load went
+    around the operations that keep them (the app's own rebuild)."""
+    from interview.calibration.summaries import rebuild
+    from interview.extensions import db
+
+    rebuild()
+    db.session.commit()
+    db.session.close()
+
+
 def build_scale(url: str, sizes: Sizes = Sizes()) -> dict:
     """Build the scale database at ``url`` from nothing; return its figures."""
     from flask_migrate import upgrade
@@ -835,6 +862,8 @@ def build_scale(url: str, sizes: Sizes = Sizes()) -> dict:
             _write_sqlite(db.engine, hospital, tables)
         else:
             _write_postgresql(db.engine, hospital, tables)
+        _summarise()
+        if db.engine.dialect.name != "sqlite":
             with db.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             ) as conn:
