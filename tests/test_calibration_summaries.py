@@ -11,6 +11,7 @@ submission).
 
 import math
 import random
+import threading
 from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
@@ -574,3 +575,49 @@ def test_a_connection_without_sqrt_gets_one(databases, tmp_path, monkeypatch):
                 connection.exec_driver_sql("SELECT 1")
             db.engine.dispose()
         assert len(added) == expected
+
+
+def test_two_interviewers_submitting_on_one_loop_at_once_both_count(app, monkeypatch):
+    """Both transactions reach the summary refresh together (a barrier): on
+    PostgreSQL the second waits for the first, and both submissions count."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs one writer at a time: no two reach the refresh")
+    Panels.app = app
+    panels = Panels()
+    barrier = threading.Barrier(2)
+    refresh = summaries.refresh_loops
+
+    def together(loop_ids, session=None):
+        barrier.wait(timeout=30)
+        refresh(loop_ids, session)
+
+    monkeypatch.setattr(summaries, "refresh_loops", together)
+    failures = []
+
+    def submit(seat):
+        try:
+            panels.submit(seat, [3, 2])
+        except Exception as exc:  # noqa: BLE001 (shown in the assert)
+            failures.append(exc)
+
+    workers = [threading.Thread(target=submit, args=(n,)) for n in (0, 1)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    monkeypatch.setattr(summaries, "refresh_loops", refresh)
+    assert failures == []
+    with app.app_context():
+        loop = panels.loops[0]
+        submitted = db.session.scalar(
+            sa.text(
+                "SELECT COUNT(*) FROM scorecards sc JOIN panel_seats ps"
+                " ON ps.id = sc.seat_id JOIN interview_sessions se"
+                " ON se.id = ps.session_id WHERE se.loop_id = :loop"
+                " AND sc.status = 'submitted'"
+            ),
+            {"loop": loop},
+        )
+        assert submitted == 2
+        _check_every_scope(panels)

@@ -163,11 +163,31 @@ def _run(session: Session, every: bool, loop_ids=()) -> None:
         session.execute(statement, params)
 
 
+# PostgreSQL advisory locks of loops being summarised: (this number, loop id).
+LOCK_SPACE = 1212
+
+
 def refresh_loops(loop_ids: Iterable[int], session: Session | None = None) -> None:
-    """Compute the loops' rows again from their scorecards (in this transaction)."""
-    ids = set(loop_ids)
-    if ids:
-        _run(session or db.session, False, ids)
+    """Compute the loops' rows again from their scorecards (in this transaction).
+
+    On PostgreSQL two submissions on one loop (two interviewers, each holding the
+    loop FOR SHARE) would both delete and insert its rows: the second's deletes,
+    taking their snapshot before the first committed, missed the first's rows and
+    its inserts collided (a 500, the submission lost: code review). Each loop is
+    locked first, in id order, for the rest of the transaction; the second then
+    waits, and its statements see the first's rows and its scorecard. SQLite has
+    one writer at a time."""
+    ids = sorted(set(loop_ids))
+    if not ids:
+        return
+    session = session or db.session
+    if session.get_bind().dialect.name == "postgresql":
+        for loop_id in ids:
+            session.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:space, :loop)"),
+                {"space": LOCK_SPACE, "loop": loop_id},
+            )
+    _run(session, False, ids)
 
 
 def rebuild(session: Session | None = None) -> int:
