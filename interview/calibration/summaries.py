@@ -71,6 +71,11 @@ _ONE_PER_RATER = """
     ) ranked WHERE nth = 1"""
 
 _PACK = f"CAST(SUM(CAST(1 AS BIGINT) << ({BITS} * lv)) AS BIGINT)"
+# A unit's code holds at most this many ratings of a level: a unit rated by more
+# people (no real panel; a loop of many sessions on one competency) is left out of
+# the unit figures, rather than carrying into the next level and making every
+# figure of its rubric fail (code review).
+MAX_RATINGS = 2**BITS - 1
 
 _INSERT_LOOPS = """
     INSERT INTO calibration_loops
@@ -92,7 +97,7 @@ _INSERT_UNITS = f"""
         SELECT loop, comp, COUNT(*) AS m, {_PACK} AS code,
                AVG(CASE WHEN disc = 'clinical' THEN level END) AS cm,
                AVG(CASE WHEN disc = 'technical' THEN level END) AS tm
-        FROM r1 GROUP BY loop, comp HAVING COUNT(*) >= 2
+        FROM r1 GROUP BY loop, comp HAVING COUNT(*) BETWEEN 2 AND {MAX_RATINGS}
     )
     SELECT u.loop, u.comp, l.rubric_id, l.requisition_id, l.last_submitted_at,
            u.m, u.code, u.cm - u.tm

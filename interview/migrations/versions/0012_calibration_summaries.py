@@ -63,7 +63,7 @@ BACKFILL = (
         SELECT loop, comp, COUNT(*) AS m, CAST(SUM(CAST(1 AS BIGINT) << (5 * lv)) AS BIGINT) AS code,
                AVG(CASE WHEN disc = 'clinical' THEN level END) AS cm,
                AVG(CASE WHEN disc = 'technical' THEN level END) AS tm
-        FROM r1 GROUP BY loop, comp HAVING COUNT(*) >= 2
+        FROM r1 GROUP BY loop, comp HAVING COUNT(*) BETWEEN 2 AND 31
     )
     SELECT u.loop, u.comp, l.rubric_id, l.requisition_id, l.last_submitted_at,
            u.m, u.code, u.cm - u.tm
