@@ -123,7 +123,8 @@ def reference_rows(ratings, cards, scope: queries.Scope):
 def _unit_rows(units):
     profiles: dict[tuple, list] = defaultdict(list)
     gaps: dict[int, list] = defaultdict(list)
-    for (_, comp), rows in units.items():
+    units = {u: rows for u, rows in units.items() if len(rows) <= summaries.MAX_RATINGS}
+    for (_, comp), rows in units.items():  # a bigger one is out of the unit figures
         code = sum(1 << (fg.BITS * r[5]) for r in rows)
         profiles[(comp, code)].append(len(rows))
         sides = {
@@ -621,3 +622,70 @@ def test_two_interviewers_submitting_on_one_loop_at_once_both_count(app, monkeyp
         )
         assert submitted == 2
         _check_every_scope(panels)
+
+
+def test_a_unit_rated_by_more_people_than_a_code_holds_is_left_out(app, make_user):
+    """32 interviewers rating one competency of one loop (no real panel) would carry
+    into the next level of its packed code: that unit is left out of the unit
+    figures (its ratings still count for leniency), and the page's figures build."""
+    raters = [
+        make_user(Role.INTERVIEWER, discipline=d, name=f"Rater {n}").id
+        for n, d in enumerate([Discipline.CLINICAL, Discipline.TECHNICAL] * 16)
+    ]
+    manager = make_user(Role.HIRING_MANAGER).id
+    with app.app_context():
+        spec = validate(dump(rubric(key="crowd"))).rubric
+        rubric_id = save_rubric(None, spec).version.rubric_id
+        req = Requisition(
+            title="Crowd",
+            discipline=Discipline.CLINICAL,
+            hiring_manager_id=manager,
+            default_rubric_id=rubric_id,
+            plan=[
+                PlanSession(
+                    title="Panel",
+                    competency_keys=["workflow", "privacy"],
+                    clinical_seats=16,
+                    technical_seats=16,
+                )
+            ],
+        )
+        db.session.add(req)
+        loops = []
+        for n in range(2):
+            loop = create_loop(None, req, Candidate(name=f"Crowded {n}"))
+            seats = sorted(loop.sessions[0].seats, key=lambda s: s.discipline)
+            seats = [s for pair in zip(seats[:16], seats[16:]) for s in pair]
+            for i, (seat, rater) in enumerate(zip(seats, raters, strict=True)):
+                seat.interviewer_id = rater
+                count = 32 if n == 0 else 3  # the second loop: an ordinary panel
+                if i >= count:
+                    continue
+                card = ops.scorecard_for(seat)
+                actor = db.session.get(User, rater)
+                levels = [1 + (i + n) % 4, 1 + i % 3]
+                ops.submit(
+                    actor,
+                    card,
+                    _answers(card, levels),
+                    3,
+                    "A long enough summary.",
+                    ops.Edit(card.version),
+                )
+            loops.append(loop.id)
+        db.session.commit()
+        units = dict(
+            db.session.execute(
+                sa.text(
+                    "SELECT loop_id, COUNT(*) FROM calibration_units GROUP BY loop_id"
+                )
+            ).all()
+        )
+        assert units == {loops[1]: 2}
+        ratings, cards = raw_data()
+        scope = queries.Scope("rubric", rubric_id)
+        check_scope(ratings, cards, scope, queries.competencies(scope))
+        compared = {
+            row[2]: row[4] for row in queries.rater_rows(scope) if row[0] == "l"
+        }
+        assert compared[raters[31]] == 2  # the big loop's units, for leniency
