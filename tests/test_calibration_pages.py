@@ -309,9 +309,9 @@ def test_one_person_in_two_seats_of_a_loop_is_one_rater_of_its_units(
     _fresh(app)
     after = [_figures_of(client.get(url)) for url in urls]
 
-    def comparable(csv_text):  # a rater's row ends with their halo's four columns
+    def comparable(csv_text):  # a rater's row ends with halo's four columns, a note
         return [
-            line if line.startswith("reliability") else line.rsplit(",", 4)[0]
+            line if line.startswith("reliability") else line.rsplit(",", 5)[0]
             for line in csv_text.splitlines()
         ]
 
@@ -660,3 +660,19 @@ def test_a_date_range_takes_a_loop_whole_by_its_latest_submission(
     january = _text(client.get(_rubric_url(world) + "?to=2026-01-31"))
     assert "10 loops with two or more raters" in january
     assert "Loops whose latest scorecard was submitted" in january
+
+
+@pytest.mark.parametrize(("n", "shown"), [(4, False), (9, False), (10, True)])
+def test_the_csv_holds_back_leniency_the_page_holds_back(n, shown):
+    """Below the minimum the interviewer page prints no leniency; its CSV neither
+    (it printed the raw numbers of 4 ratings: fresh-user review)."""
+    from interview.calibration import export
+    from interview.calibration.figures import RaterFigures
+    from interview.calibration.statistics import Leniency
+
+    le = Leniency(7, n, 0.2512, -0.5456, 1.0456, 0.1234, -0.3, 0.5, 0.4)
+    text = export.rater_csv([RaterFigures(1, 7, "Clara Jensen, RN", le, None)], {})
+    row = text.splitlines()[1]
+    assert ("0.2512" in row) is shown and ("0.1234" in row) is shown
+    assert ("not enough data" in row) is not shown
+    assert f",{n}," in row  # how many were compared, always

@@ -71,21 +71,35 @@ def scope_csv(found: Figures, *, raters: bool, titles: dict) -> str:
     return out.getvalue()
 
 
+# Below this many compared ratings the pages print no leniency (interviewer.html
+# says what it needs), and neither does the CSV.
+MIN_LENIENCY_RATINGS = 10
+
+
 def rater_csv(rows: list[RaterFigures], titles: dict) -> str:
-    """One row per interviewer and rubric: leniency (raw, shrunk) and halo."""
+    """One row per interviewer and rubric: leniency (raw, shrunk) and halo; where
+    too few ratings were compared, the count and a note instead of the numbers."""
     out, w = _writer()
     w.writerow(["rubric", "interviewer", "n", "leniency_raw", "raw_low", "raw_high",
                 "leniency_shrunk", "shrunk_low", "shrunk_high", "scorecards",
-                "flat_share", "panel_flat_share", "sd_ratio"])  # fmt: skip
+                "flat_share", "panel_flat_share", "sd_ratio", "note"])  # fmt: skip
     for r in rows:
         le, h = r.leniency, r.halo
+        n = le.n if le else 0
+        note = ""
+        if n < MIN_LENIENCY_RATINGS:
+            le = None
+            note = (
+                f"not enough data: leniency needs at least {MIN_LENIENCY_RATINGS} "
+                f"ratings that another interviewer also rated; has {n}"
+            )
         w.writerow([safe(x) for x in [
-            titles.get(r.rubric, r.rubric), r.name,
-            le.n if le else None, le.raw if le else None, le.low if le else None,
+            titles.get(r.rubric, r.rubric), r.name, n,
+            le.raw if le else None, le.low if le else None,
             le.high if le else None, le.shrunk if le else None,
             le.shrunk_low if le else None, le.shrunk_high if le else None,
             h.scorecards if h else None, h.flat_share if h else None,
-            h.panel_flat_share if h else None, h.sd_ratio if h else None,
+            h.panel_flat_share if h else None, h.sd_ratio if h else None, note,
         ]])  # fmt: skip
     return out.getvalue()
 

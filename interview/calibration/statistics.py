@@ -855,7 +855,14 @@ def check_data(
     """
     wants = [
         (counts.loops, min_loops, "loops rated by two or more interviewers"),
-        (counts.units, min_units, "competencies rated by two or more interviewers"),
+        (
+            counts.units,
+            min_units,
+            (
+                "competency ratings shared by two or more interviewers"
+                " (one per competency of each loop)"
+            ),
+        ),
         (counts.raters, min_raters, "interviewers who shared a candidate"),
     ]
     missing = tuple(

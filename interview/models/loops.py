@@ -132,7 +132,9 @@ class InterviewSession(db.Model):
 
     loop = relationship("Loop", back_populates="sessions")
     competencies = relationship("Competency", secondary=session_competencies)
-    seats = relationship("PanelSeat", back_populates="session")
+    seats = relationship(
+        "PanelSeat", back_populates="session", order_by="PanelSeat.id"
+    )  # the order they were added, on every database
 
     @hybrid_property
     def ends_at(self) -> datetime | None:
