@@ -7,6 +7,7 @@ import random
 import pytest
 from playwright.sync_api import Page, expect
 
+from interview.calibration import summaries
 from interview.extensions import db
 from interview.loops.operations import create_loop
 from interview.models import Candidate, Discipline, PlanSession, Requisition, Role
@@ -54,6 +55,7 @@ def calibrated(live_app, make_account):
             for seat, who in zip(seats, ("clara", "carl", "tom"), strict=True):
                 seat.interviewer_id = people[who].id
                 _card(loop, seat, people[who].id, rng, base, JAN, False)
+            summaries.loop_changed(loop.id)  # written here, not through submit()
         db.session.commit()
         db.session.remove()
     return people
