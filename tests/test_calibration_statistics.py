@@ -713,7 +713,7 @@ def test_a_big_competencys_draws_from_the_normal_approximation_agree_with_exact(
     """Above NORMAL_DRAWS_ABOVE units a draw's coincidences come from their normal
     approximation; its interval is the exact multinomial draws' to within their
     Monte Carlo error."""
-    from interview.calibration import statistics as stats_module
+    from interview.calibration.statistics import alpha as stats_module
 
     rng = np.random.default_rng(2)
     units = []
