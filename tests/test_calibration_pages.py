@@ -477,6 +477,21 @@ def test_a_date_at_the_end_of_the_calendar_is_refused_not_a_500(
     assert "&#39;9999-12-31&#39; is not a date" in _text(page)
 
 
+def test_a_reversed_date_range_is_read_the_right_way_round_and_says_so(
+    client, auth, people, world
+):
+    world["add"](12, when=JAN)
+    world["add"](11, when=MARCH)
+    auth.login(people["ta"])
+    page = _text(client.get(_rubric_url(world) + "?from=2026-03-31&to=2026-03-01"))
+    assert "11 loops with two or more raters" in page
+    assert "was after &#39;to&#39;" in page
+    assert 'value="2026-03-01"' in page and 'value="2026-03-31"' in page
+    # The end of the calendar as the later day is still a page, not a 500.
+    late = client.get(_rubric_url(world) + "?from=9999-12-31&to=2026-03-01")
+    assert late.status_code == 200 and "11 loops" in _text(late)
+
+
 # Charts ----------------------------------------------------------------------------
 
 

@@ -219,9 +219,29 @@ def _dated(scope: queries.Scope):
             problems.append(f"'{text}' is not a date (YYYY-MM-DD); it was left out.")
             continue
         bounds[name] = datetime.combine(day, time(), zone)
+    if "from" in values and "to" in values and values["from"] > values["to"]:
+        # Read as the range the person meant, and say so: an empty page would look
+        # like a rubric with no loops.
+        first, last = values["to"], values["from"]
+        problems.append(
+            f"'From' ({last}) was after 'to' ({first}): the range from {first} to "
+            f"{last} is shown."
+        )
+        return _dated_between(scope, first, last, zone, problems)
     start, end = bounds.get("from"), bounds.get("to")
     dated = queries.Scope(scope.kind, scope.id, start, end)
     return dated, values, problems
+
+
+def _dated_between(scope, first: date, last: date, zone, problems):
+    start = datetime.combine(first, time(), zone)
+    end = (
+        None
+        if last == date.max
+        else datetime.combine(last + timedelta(days=1), time(), zone)
+    )
+    dated = queries.Scope(scope.kind, scope.id, start, end)
+    return dated, {"from": first, "to": last}, problems
 
 
 def _figures(scope: queries.Scope, *, rater_only: bool = False) -> figures.Figures:
