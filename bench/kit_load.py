@@ -23,7 +23,7 @@ Measured in one run, so that the figures compare on any machine:
 
     .venv/bin/python bench/kit_load.py [--db sqlite|postgresql] [--scale]
         [--duration 10] [--connections 32] [--pace-ms 1000 --pace-ms 250]
-        [--paced-duration 20] [--pg-database NAME]
+        [--paced-duration 20] [--pg-database NAME] [--threads 1]
 
 The PostgreSQL database is ``--pg-database`` (default ``$KIT_BENCH_PG_DATABASE``,
 else ``interview_kit_bench``), dropped and made again: two runs at once need two names.
@@ -264,7 +264,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, folder: Path):
+    def __init__(self, url: str, folder: Path, threads: int = 1):
         (folder / "kit_bench_wsgi.py").write_text(WSGI)
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -281,6 +281,8 @@ class Server:
                 str(gunicorn),
                 "-w",
                 "2",
+                "--threads",
+                str(threads),
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "--timeout",
@@ -303,6 +305,10 @@ class Server:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
+
+
+def _workers(threads: int) -> str:
+    return "sync workers" if threads == 1 else f"gthread workers of {threads} threads"
 
 
 # -- pages as a browser opens them --------------------------------------------------
@@ -606,6 +612,13 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--paced-duration", type=int, default=20)
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (more than 1: the gthread worker, which "
+        "answers another request while one waits on PostgreSQL)",
+    )
+    parser.add_argument(
         "--pg-database", default=PG_NAME, help="PostgreSQL database to (re)make"
     )
     args = parser.parse_args(argv)
@@ -625,12 +638,13 @@ def main(argv=None) -> None:
     n = args.connections
     if len(seats) < n + 1:
         raise SystemExit(f"only {len(seats)} interviewers with an open seat")
-    server = Server(url, folder)
+    server = Server(url, folder, args.threads)
     try:
         pages = [Page(server.base, email, password, seat) for seat, email in seats[:n]]
         print(
             f"{args.db}{' at scale' if args.scale else ' (demo + bench seats)'}: "
-            f"gunicorn 2 sync workers, wrk {args.duration} s, {n} connections"
+            f"gunicorn 2 {_workers(args.threads)}, wrk {args.duration} s, "
+            f"{n} connections"
         )
         print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
         trivial = wrk(
