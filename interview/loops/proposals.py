@@ -150,6 +150,16 @@ def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICE
     )
 
 
+# The week's seats grouped by "+interviewer_id", not the column itself: grouping by
+# the column let SQLite walk every seat on file in ix_panel_seats_interviewer_id to
+# skip a sort of one week's seats. It did so on the statistics its bounded ANALYZE
+# writes (db.ANALYSIS_LIMIT), which put the week's partial index at 3.6 times its
+# size: 440 ms against 18 ms for the scale database's picker. The unary plus is a
+# no-op for the value on both databases; an expression no index holds leaves the
+# start-time range as SQLite's only way in.
+HELD_BY = sa.literal_column("+panel_seats.interviewer_id", sa.Integer)
+
+
 def _busy_then(session: InterviewSession) -> tuple:
     """Who may not take a seat on ``session`` for their calendar, as two selects of
     user ids: those with another interview overlapping it, and those who reached
@@ -172,14 +182,14 @@ def _busy_then(session: InterviewSession) -> tuple:
         InterviewSession.id != session.id,
     )
     load = (
-        sa.select(PanelSeat.interviewer_id, sa.func.count().label("seats"))
+        sa.select(HELD_BY.label("interviewer_id"), sa.func.count().label("seats"))
         .where(
             PanelSeat.interviewer_id.is_not(None),
             PanelSeat.removed_at.is_(None),
             PanelSeat.starts_at >= monday,
             PanelSeat.starts_at < monday + timedelta(days=7),
         )
-        .group_by(PanelSeat.interviewer_id)
+        .group_by(HELD_BY)
         .subquery("load")
     )
     person = aliased(User, name="person")
