@@ -1,6 +1,7 @@
 """Rubric pages and the editor: reading, uploading, editing, errors, versions."""
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -52,6 +53,28 @@ def ta(auth, users):
 def _versions(app, key="sample") -> list[int]:
     with app.app_context():
         return list(db.session.scalars(sa.select(RubricVersion.number)))
+
+
+def test_the_list_shows_each_rubrics_latest_version(app, client, auth, users):
+    """One row per rubric, by title, with its newest version's number, job families
+    and competencies, however many versions came before."""
+    from .rubric_samples import competency
+
+    with app.app_context():
+        for number in range(3):
+            fields = {"competencies": [competency(f"c{n}") for n in range(number + 2)]}
+            if number == 2:
+                fields["job_families"] = ["nurse-informaticist"]
+            save_rubric(None, validate(dump(rubric(**fields))).rubric)
+        save_rubric(None, validate(dump(rubric(key="aaa", title="Analyst"))).rubric)
+        db.session.commit()
+    auth.login(users["clinical"])
+    page = client.get("/rubrics/").get_data(as_text=True)
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S) for row in rows]
+    assert [re.sub(r"<[^>]+>", "", c[0]) for c in cells] == ["Analyst", "Sample rubric"]
+    assert cells[1][1:3] == ["nurse-informaticist", "4"]
+    assert cells[1][3].startswith("v3, ") and cells[0][3].startswith("v1, ")
 
 
 def test_everyone_can_read_a_rubric(client, auth, users, saved):

@@ -11,7 +11,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ..db import reading
 from ..extensions import db
@@ -32,6 +31,7 @@ from .forms import (
     form_to_data,
     spec_to_form_data,
 )
+from .lists import rubric_rows
 from .loader import MAX_BYTES, Loaded, Problem, RubricFileError, load
 from .schema import validate, validate_data
 
@@ -59,11 +59,7 @@ def _version(rubric: Rubric, number: int | None) -> RubricVersion:
 @bp.route("/")
 def index():
     """List the rubrics with their latest version."""
-    rubrics = db.session.scalars(
-        db.select(Rubric)
-        .options(selectinload(Rubric.versions).selectinload(RubricVersion.competencies))
-        .order_by(Rubric.title)
-    ).all()
+    rubrics = db.session.execute(rubric_rows()).all()
     return render_template("rubrics/index.html", rubrics=rubrics)
 
 
