@@ -1,0 +1,136 @@
+"""The sign-in throttle per network address, beside the per-account lock (issue 13).
+
+The per-account lock (operations.py) stops guessing at one account; on its own it
+lets anyone lock every account out by sending five wrong passwords for each. This
+throttle counts the sign-in attempts each address sends: past
+``SIGN_IN_ADDRESS_LIMIT`` in ``SIGN_IN_ADDRESS_WINDOW`` the address gets the sign-in
+page back with a 429 and a Retry-After, its typed email kept, before any password or
+account is looked at.
+
+- Counted with Flask-Limiter in fixed windows, in the storage ``RATELIMIT_STORAGE_URI``
+  names: by default the app's own database (``interview-db://``, throttle_storage.py),
+  so every gunicorn worker and every host shares the counts with no other service;
+  ``redis://host:6379`` for Redis; ``memory://`` counts per process (development
+  only: production refuses it at start-up).
+- Each attempt is counted before its password is checked, in one atomic statement,
+  so attempts sent at once cannot slip past the limit; a correct password gives its
+  attempt back (``give_back``). A hospital's staff often share one public address:
+  only failed attempts use up its allowance, so a shift signing in is never refused.
+- The address is the connection's, or with ``TRUSTED_PROXIES`` set, the one that
+  many proxies in front report in X-Forwarded-For (security.py). An IPv6 address
+  counts by its /64, the block one subscriber is usually given.
+- A refusal is logged with the address, never the email or the password.
+"""
+
+import ipaddress
+import math
+import time
+
+from flask import Flask, current_app, make_response, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from limits.errors import ConfigurationError
+
+from ..config import config_error
+from . import throttle_storage  # noqa: F401  (registers interview-db://)
+
+FALLBACK_KEY = "unknown"  # an address that is none (a proxy's garbled header)
+
+
+def address_key(address: str | None) -> str:
+    """The unit an address is throttled by: an IPv4 address itself, an IPv6
+    address by its /64 network (an IPv4-mapped one as its IPv4 address)."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return FALLBACK_KEY
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip), 64), strict=False))
+    return str(ip)
+
+
+def client_key() -> str:
+    """This request's address as the throttle counts it."""
+    return address_key(request.remote_addr)
+
+
+def address_limit() -> str:
+    """The limit in Flask-Limiter's words, from the settings (checked at start-up)."""
+    config = current_app.config
+    seconds = int(config["SIGN_IN_ADDRESS_WINDOW"].total_seconds())
+    return f"{config['SIGN_IN_ADDRESS_LIMIT']} per {seconds} seconds"
+
+
+limiter = Limiter(key_func=client_key, strategy="fixed-window")
+
+
+def refuse_sign_in(breached: RequestLimit):
+    """The sign-in page again, saying when to try, with what was typed but the
+    password (which a password field never shows back)."""
+    from .forms import LoginForm
+
+    wait = max(1, math.ceil(breached.window.reset_time - time.time()))
+    minutes = math.ceil(wait / 60)
+    form = LoginForm()
+    form.form_errors.append(
+        "Too many sign-in attempts from your network address. Try again in "
+        f"{minutes} minute{'s' if minutes != 1 else ''}."
+    )
+    current_app.logger.warning(
+        "sign-in refused: address %s is over its limit of %s",
+        client_key(),
+        breached.limit,
+    )
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+# The view's decorator: counts sign-in posts only; the page itself is never refused.
+sign_in_limit = limiter.limit(address_limit, methods=["POST"], on_breach=refuse_sign_in)
+
+
+def give_back() -> None:
+    """Return this request's sign-in attempt to its address: the password was right.
+
+    Call with no write transaction open on the request's session (SQLite: the
+    storage writes on a connection of its own). A count that cannot be given back
+    is logged and left: it only ends its window a little fuller.
+    """
+    for counted in limiter.current_limits:
+        try:
+            limiter.limiter.hit(counted.limit, *counted.request_args, cost=-1)
+        except Exception:
+            current_app.logger.warning("sign-in attempt not given back", exc_info=True)
+
+
+def _refused(exc: RateLimitExceeded):
+    """Serve the page a limit's on_breach made; errors.py's plain 429 otherwise."""
+    if exc.response is not None:
+        return exc.response
+    from ..errors import render_error
+
+    return render_error(429)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the limiter to the app, refusing a storage it cannot use."""
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["ENV_NAME"] == "production" and uri.startswith("memory:"):
+        raise config_error(
+            "RATELIMIT_STORAGE_URI is memory://, which counts per process: with "
+            "several workers each allows the whole limit. Use interview-db:// (the "
+            "default: this app's database) or redis://host:6379"
+        )
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        scheme = uri.split(":", 1)[0]
+        problem = str(exc).replace(uri, f"{scheme}://...")  # it may hold a password
+        raise config_error(
+            f"RATELIMIT_STORAGE_URI ({scheme}:...) cannot be used: {problem}. Use "
+            "interview-db:// (this app's database), redis://host:6379 (with the "
+            "redis package installed) or memory:// (one process only)"
+        ) from None
+    app.register_error_handler(RateLimitExceeded, _refused)
