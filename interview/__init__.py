@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     cfg.check_env_name(app.config)
     cfg.check_numbers(app.config)
+    cfg.check_operations(app.config)  # issue 13: throttle, proxies, HSTS
     cfg.ensure_secret_key(app.config, app.instance_path)
     cfg.apply_mode(app.config)
 
@@ -78,6 +79,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     security.init_app(app)
     errors.init_app(app)
+    # Issue 13, operations: the sign-in throttle per address (after errors: its
+    # refusal page replaces the plain 429).
+    from .auth import throttle
+
+    throttle.init_app(app)
 
 
 def _load_user(session_token: str):
@@ -101,3 +107,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scorecards.bp)
     app.register_blueprint(debrief.bp)
     app.register_blueprint(calibration.bp)
+    # Issue 13, data lifecycle: erasure, legal holds, retention.
+    from . import lifecycle
+
+    app.register_blueprint(lifecycle.bp)
+    # Issue 13, read audit: the audit log page and the subject access export.
+    from . import audit
+
+    app.register_blueprint(audit.bp)
+    # Issue 13, operations: /healthz and /readyz.
+    from . import ops
+
+    app.register_blueprint(ops.bp)

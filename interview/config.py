@@ -60,6 +60,19 @@ class Defaults:
     # Seconds the debrief uses a rubric's figures across loops as they are before
     # asking whether its scorecards changed (debrief/across_loops.py); 0: every time.
     DEBRIEF_CALIBRATION_RECHECK_SECONDS = 10
+    # Operations (issue 13): the sign-in throttle per address (auth/throttle.py), the
+    # proxies whose X-Forwarded-For/-Proto to believe, HSTS in production.
+    SIGN_IN_ADDRESS_LIMIT = 20  # failed sign-ins per address per window
+    SIGN_IN_ADDRESS_WINDOW = timedelta(minutes=15)
+    RATELIMIT_STORAGE_URI = "interview-db://"  # or redis://host:6379, memory://
+    RATELIMIT_ENABLED = True
+    TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
+    HSTS_MAX_AGE = 365 * 24 * 3600  # seconds; production only
+    HSTS_INCLUDE_SUBDOMAINS = False
+    # Issue 13, data lifecycle: days a candidate's personal data is kept after their
+    # last loop closed (lifecycle/rules.py); 365, the US federal minimum for hiring
+    # records (29 CFR 1602.14). Checked at start-up: a whole number, 1 or more.
+    RETENTION_DAYS = 365
 
 
 def from_environment(config) -> None:
@@ -102,12 +115,48 @@ def check_numbers(config) -> None:
             f"DEBRIEF_CALIBRATION_RECHECK_SECONDS is {recheck!r}; give a number of"
             " seconds, 0 or more, such as 10"
         )
+    retention = config["RETENTION_DAYS"]  # issue 13: data lifecycle
+    if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:
+        raise config_error(
+            f"RETENTION_DAYS is {retention!r}; give a whole number of days, 1 or"
+            " more, such as 365"
+        )
     ratings = config["DEBRIEF_LENIENCY_NOTE_MIN_RATINGS"]
     if isinstance(ratings, bool) or not isinstance(ratings, int) or ratings < 2:
         raise config_error(
             f"DEBRIEF_LENIENCY_NOTE_MIN_RATINGS is {ratings!r}; give a whole number of"
             " ratings, 2 or more, such as 60"
         )
+
+
+def check_operations(config) -> None:
+    """Refuse an operations setting (issue 13) out of range, at start-up, by name."""
+    for name, least, example in (
+        ("SIGN_IN_ADDRESS_LIMIT", 1, "20"),
+        ("TRUSTED_PROXIES", 0, "1 (one reverse proxy in front)"),
+        ("HSTS_MAX_AGE", 0, "31536000 (a year)"),
+    ):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise config_error(
+                f"{name} is {value!r}; give a whole number, {least} or more, such as"
+                f" {example}"
+            )
+    window = config["SIGN_IN_ADDRESS_WINDOW"]
+    if not isinstance(window, timedelta) or window < timedelta(seconds=1):
+        raise config_error(
+            f"SIGN_IN_ADDRESS_WINDOW is {window!r}; give a datetime.timedelta of a"
+            " second or more, such as timedelta(minutes=15)"
+        )
+    uri = config["RATELIMIT_STORAGE_URI"]
+    if not isinstance(uri, str) or "://" not in uri:
+        raise config_error(
+            f"RATELIMIT_STORAGE_URI is {uri!r}; give interview-db:// (this app's"
+            " database), redis://host:6379 or memory:// (one process only)"
+        )
+    for name in ("HSTS_INCLUDE_SUBDOMAINS", "RATELIMIT_ENABLED"):
+        if not isinstance(config[name], bool):
+            raise config_error(f"{name} is {config[name]!r}; give True or False")
 
 
 def _is_number(value) -> bool:

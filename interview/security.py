@@ -3,14 +3,17 @@ redirects."""
 
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, redirect, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import check_visitor_when_writing, reading
 from .text import first_control_character
 
 # Endpoints reachable without signing in; everything else needs an account.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "static", "ops.healthz", "ops.readyz"}  # ops: issue 13 probes
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; "
@@ -114,10 +117,34 @@ def add_security_headers(response):
         # Signed-in pages hold candidates' data: never keep them in a shared cache.
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
+    if (hsts := strict_transport_security(current_app.config)) is not None:
+        response.headers["Strict-Transport-Security"] = hsts
     return response
+
+
+# Issue 13, operations: HSTS and the proxies in front ---------------------------------
+
+
+def strict_transport_security(config) -> str | None:
+    """The HSTS header production sends: browsers then reach the site over HTTPS
+    only, for HSTS_MAX_AGE seconds. None in development, which runs on plain HTTP
+    (a browser that kept the header would refuse localhost's http:// afterwards)."""
+    if config["ENV_NAME"] != "production":
+        return None
+    value = f"max-age={config['HSTS_MAX_AGE']}"
+    return value + "; includeSubDomains" if config["HSTS_INCLUDE_SUBDOMAINS"] else value
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from X-Forwarded-For/-Proto as set by
+    the TRUSTED_PROXIES nearest proxies; with none (the default) the headers are
+    ignored, so a client cannot choose the address the sign-in throttle counts."""
+    if count := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def init_app(app: Flask) -> None:
     app.before_request(refuse_control_characters)  # first: before any query
     app.before_request(require_sign_in)
     app.after_request(add_security_headers)
+    trust_proxies(app)  # issue 13

@@ -59,9 +59,16 @@ NAV = {
     "/calibration/interviewers/<int:user_id>": "Calibration",
     "/calibration/interviewers/<int:user_id>/calibration.csv": None,
     "/calibration/me": None,  # an interviewer's own figures: no nav item of theirs
+    # Issue 13, data lifecycle.
+    "/candidates/<int:candidate_id>/erase": "Candidates",
+    "/candidates/retention": "Candidates",
+    # Issue 13, read audit.
+    "/audit/": "Audit log",
+    "/candidates/<int:candidate_id>/export.zip": None,
 }
 INTERVIEWERS_PAGES = {"/my-interviews", "/interviews/<int:seat_id>", "/calibration/me"}
 OUTSIDE = {"/sign-in", "/static/<path:filename>"}  # no signed-in navigation
+OUTSIDE |= {"/healthz", "/readyz"}  # issue 13: probes, plain text, no navigation
 
 
 @pytest.fixture

@@ -105,11 +105,24 @@ ROUTES = [
     ("GET", "/calibration/interviewers/<int:user_id>", ONLY_TA),
     ("GET", "/calibration/interviewers/<int:user_id>/calibration.csv", ONLY_TA),
     ("GET", "/calibration/me", INTERVIEWERS),
+    # Issue 13, data lifecycle: erasure, legal holds and retention are TA's alone.
+    ("GET", "/candidates/<int:candidate_id>/erase", ONLY_TA),
+    ("POST", "/candidates/<int:candidate_id>/erase", ONLY_TA),
+    ("POST", "/candidates/<int:candidate_id>/holds", ONLY_TA),
+    ("POST", "/requisitions/<int:requisition_id>/holds", ONLY_TA),
+    ("POST", "/holds/<int:hold_id>/release", ONLY_TA),
+    ("GET", "/candidates/retention", ONLY_TA),
+    # Issue 13, read audit: the audit log and the subject access export.
+    ("GET", "/audit/", ONLY_TA),
+    ("GET", "/candidates/<int:candidate_id>/export.zip", ONLY_TA),
 ]
 PUBLIC = [
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
     ("GET", "/static/<path:filename>"),
+    # Issue 13, operations: probes for load balancers, with no data (test_ops.py).
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
 ]
 # Another address of a route in the table, which only redirects to it (Werkzeug's
 # alias rules): anyone is sent on, and the route itself then asks for its roles.
@@ -159,7 +172,17 @@ def objects(app, make_user, people):
             "loop_id": loop.id,
             "session_id": session.id,
             "seat_id": session.seats[0].id,
+            "hold_id": _hold(people[TA], requisition),  # issue 13: data lifecycle
         }
+
+
+def _hold(actor, requisition) -> int:
+    """A legal hold in force on the requisition (issue 13), committed."""
+    from interview.lifecycle.holds import place_hold
+
+    hold = place_hold(actor, requisition, "Litigation hold for the permission table")
+    db.session.commit()
+    return hold.id
 
 
 def _url(rule: str, objects: dict) -> str:

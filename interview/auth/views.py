@@ -12,11 +12,13 @@ from .operations import (
     set_password,
     sign_out_everywhere,
 )
+from .throttle import give_back, sign_in_limit  # issue 13
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@sign_in_limit  # issue 13: failed sign-ins per address, across workers and hosts
 def login():
     """Sign in with email and password, then go back to the page that asked for it."""
     next_url = request.args.get("next")
@@ -27,6 +29,7 @@ def login():
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data)
         if result.user is not None:
+            give_back()  # a correct password is no guess (nothing is open to wait on)
             session.clear()  # start signed-in life with a fresh session and CSRF token
             login_user(result.user, remember=form.remember.data)
             return redirect(

@@ -1,0 +1,419 @@
+"""The sign-in throttle per address (issue 13): limit, refusal page, proxies, the
+counters' storage in the database, and two server processes counting together."""
+
+import contextlib
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from interview import create_app
+from interview.auth import throttle_storage
+from interview.auth.throttle import address_key
+from interview.auth.throttle_storage import DatabaseStorage, stored_key
+from interview.extensions import db
+from interview.models.throttle import RateLimitCounter
+
+from .conftest import BASE_CONFIG, PASSWORD
+
+LIMIT = 3
+ATTACKER = "203.0.113.7"
+COLLEAGUE = "198.51.100.9"
+
+
+@pytest.fixture
+def app_config(request):
+    return {"SIGN_IN_ADDRESS_LIMIT": LIMIT, **getattr(request, "param", {})}
+
+
+def _attempt(client, email: str, password: str, address: str, **headers):
+    return client.submit(
+        "/sign-in",
+        {"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
+    )
+
+
+def _hits(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.sum(RateLimitCounter.hits))) or 0
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("not an address", "unknown"),
+        ("", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_an_address_is_counted_by_itself_or_its_ipv6_64(address, key):
+    assert address_key(address) == key
+
+
+def test_an_address_is_refused_after_the_limit_while_another_signs_in(
+    app, client, users, caplog
+):
+    user = users["clinical"]
+    for n in range(LIMIT):
+        wrong = _attempt(client, f"guess{n}@example.org", "wrong guess!!", ATTACKER)
+        assert wrong.status_code == 401
+    refused = _attempt(client, user.email, PASSWORD, ATTACKER)  # even the right one
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    page = refused.get_data(as_text=True)
+    assert "Too many sign-in attempts from your network address" in page
+    assert "Try again in 15 minutes." in page
+    assert f'value="{user.email}"' in page  # the form is there, the email kept
+    assert 'name="password"' in page and PASSWORD not in page
+    assert "csrf_token" in page
+    assert ATTACKER in caplog.text and "sign-in refused" in caplog.text
+    assert PASSWORD not in caplog.text and user.email not in caplog.text
+
+    other = _attempt(app.test_client(), user.email, PASSWORD, COLLEAGUE)
+    assert other.status_code == 302
+    assert client.get("/sign-in").status_code == 200  # the page is never refused
+
+
+def test_a_correct_password_gives_its_attempt_back(app, client, users):
+    """Colleagues behind one hospital address sign in all day: only failures count."""
+    user = users["hiring_manager"]
+    for _ in range(LIMIT + 2):
+        assert _attempt(client, user.email, PASSWORD, ATTACKER).status_code == 302
+        client.submit("/sign-out")
+    assert _hits(app) == 0
+    for n in range(LIMIT):
+        wrong = _attempt(client, f"typo{n}@example.org", "wrong guess!!", ATTACKER)
+        assert wrong.status_code == 401
+    assert _attempt(client, user.email, PASSWORD, ATTACKER).status_code == 429
+
+
+@pytest.mark.parametrize("app_config", [{"SIGN_IN_ADDRESS_LIMIT": 100}], indirect=True)
+def test_the_account_lock_still_holds_across_addresses(client, users):
+    user = users["technical"]
+    for n in range(5):
+        address = f"192.0.2.{n + 1}"
+        assert _attempt(client, user.email, "wrong guess!!", address).status_code == 401
+    locked = _attempt(client, user.email, PASSWORD, "192.0.2.99")
+    assert locked.status_code == 429
+    assert "Too many failed attempts for this account" in locked.get_data(as_text=True)
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(client, users):
+    """Else anyone could pick a new address for each guess."""
+    for n in range(LIMIT):
+        forged = {"X-Forwarded-For": f"192.0.2.{n + 1}"}
+        response = _attempt(
+            client, "x@example.org", "wrong guess!!", ATTACKER, **forged
+        )
+        assert response.status_code == 401
+    forged = {"X-Forwarded-For": "192.0.2.200"}
+    response = _attempt(client, "x@example.org", "wrong guess!!", ATTACKER, **forged)
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize("app_config", [{"TRUSTED_PROXIES": 1}], indirect=True)
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, users):
+    proxy = "10.0.0.5"
+    for _ in range(LIMIT):
+        attacker = {"X-Forwarded-For": f"1.2.3.4, {ATTACKER}"}  # the first is forged
+        response = _attempt(client, "x@example.org", "wrong guess!!", proxy, **attacker)
+        assert response.status_code == 401
+    attacker = {"X-Forwarded-For": ATTACKER}
+    response = _attempt(client, "x@example.org", "wrong guess!!", proxy, **attacker)
+    assert response.status_code == 429
+    colleague = {"X-Forwarded-For": COLLEAGUE}
+    user = users["clinical"]
+    assert _attempt(client, user.email, PASSWORD, proxy, **colleague).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"SIGN_IN_ADDRESS_LIMIT": 5}], indirect=True)
+def test_attempts_sent_at_once_all_count(app, users):
+    """Ten guesses from one address at once: exactly the limit get through."""
+    clients = [app.test_client() for _ in range(10)]
+    tokens = [c.csrf_token() for c in clients]
+    barrier = threading.Barrier(len(clients))
+
+    def guess(i):
+        barrier.wait()
+        data = {
+            "email": f"someone{i}@example.org",
+            "password": "wrong guess!!",
+            "csrf_token": tokens[i],
+        }
+        address = {"REMOTE_ADDR": ATTACKER}
+        return clients[i].post("/sign-in", data=data, environ_base=address).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        codes = list(pool.map(guess, range(len(clients))))
+    assert sorted(codes) == [401] * 5 + [429] * 5
+    assert _hits(app) == 10
+
+
+def test_hits_at_once_on_the_storage_count_each_once(app):
+    storage = DatabaseStorage()
+    barrier = threading.Barrier(10)
+
+    def hit(_):
+        with app.app_context():
+            barrier.wait()
+            return storage.incr("LIMITER/at-once", 60)
+
+    with ThreadPoolExecutor(10) as pool:
+        counts = sorted(pool.map(hit, range(10)))
+    assert counts == list(range(1, 11))
+    with app.app_context():
+        assert storage.get("LIMITER/at-once") == 10
+
+
+def test_a_window_ends_and_a_new_one_starts(app_ctx, monkeypatch):
+    storage = DatabaseStorage()
+    now = [1_000_000.0]
+    monkeypatch.setattr(throttle_storage, "_now", lambda: now[0])
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get_expiry("k") == 1_000_060.0
+    now[0] += 59.9
+    assert storage.get("k") == 3
+    now[0] += 0.2  # the window is over
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60) == 1
+    assert storage.get_expiry("k") == pytest.approx(1_000_120.1)
+
+
+def test_giving_back_stops_at_zero(app_ctx):
+    storage = DatabaseStorage()
+    assert storage.incr("k", 60) == 1
+    assert storage.incr("k", 60, amount=-1) == 0
+    assert storage.incr("k", 60, amount=-1) == 0
+    assert storage.incr("k", 60) == 1
+
+
+def test_a_long_key_is_stored_by_its_hash(app_ctx):
+    storage = DatabaseStorage()
+    key = "LIMITER/" + "x" * 400
+    assert storage.incr(key, 60) == 1
+    assert storage.incr(key, 60) == 2
+    assert len(stored_key(key)) <= 255
+    assert db.session.get(RateLimitCounter, stored_key(key)).hits == 2
+    db.session.rollback()  # SQLite: the storage writes on a connection of its own
+    storage.clear(key)
+    assert storage.get(key) == 0
+
+
+def test_windows_long_over_are_swept(app_ctx, monkeypatch):
+    storage = DatabaseStorage()
+    now = [2_000_000.0]
+    monkeypatch.setattr(throttle_storage, "_now", lambda: now[0])
+    storage.incr("old", 60)
+    now[0] += 60 + throttle_storage.SWEEP_GRACE_S + 1
+    storage.incr("new", 60)
+    keys = set(db.session.scalars(sa.select(RateLimitCounter.key)))
+    assert keys == {"new"}
+
+
+def test_hits_the_database_refuses_are_counted_in_the_process(
+    app_ctx, monkeypatch, tmp_path, caplog
+):
+    """A full or lost database never turns a sign-in into a 503."""
+    storage = DatabaseStorage()
+    assert storage.incr("k", 60) == 1
+    gone = sa.create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'db.sqlite'}")
+    monkeypatch.setattr(throttle_storage, "_engine", lambda: gone)
+    assert [storage.incr("k", 60) for _ in range(2)] == [1, 2]
+    assert "rate-limit count kept in this process" in caplog.text
+    monkeypatch.undo()
+    assert storage.incr("k", 60) == 4  # the database's 2 and this process's 2
+    assert storage.get("k") == 4
+
+
+def test_a_bug_in_the_storage_is_not_hidden(app_ctx, monkeypatch):
+    storage = DatabaseStorage()
+    monkeypatch.setattr(throttle_storage, "_INCR", sa.text("SELECT * FROM nowhere"))
+    with pytest.raises(sa.exc.SQLAlchemyError):
+        storage.incr("k", 60)
+
+
+# Start-up checks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("SIGN_IN_ADDRESS_LIMIT", 0, "SIGN_IN_ADDRESS_LIMIT is 0"),
+        ("SIGN_IN_ADDRESS_LIMIT", "20", "SIGN_IN_ADDRESS_LIMIT is '20'"),
+        ("SIGN_IN_ADDRESS_WINDOW", 900, "SIGN_IN_ADDRESS_WINDOW is 900"),
+        ("SIGN_IN_ADDRESS_WINDOW", timedelta(0), "a second or more"),
+        ("TRUSTED_PROXIES", -1, "TRUSTED_PROXIES is -1"),
+        ("TRUSTED_PROXIES", True, "TRUSTED_PROXIES is True"),
+        ("HSTS_MAX_AGE", 1.5, "HSTS_MAX_AGE is 1.5"),
+        ("HSTS_INCLUDE_SUBDOMAINS", "yes", "HSTS_INCLUDE_SUBDOMAINS is 'yes'"),
+        ("RATELIMIT_STORAGE_URI", "localhost", "RATELIMIT_STORAGE_URI is"),
+        ("RATELIMIT_STORAGE_URI", "nosuch://x", "cannot be used"),
+    ],
+)
+def test_a_bad_setting_stops_start_up(tmp_path, capsys, setting, value, message):
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    with pytest.raises(SystemExit) as stop:
+        create_app({**config, setting: value})
+    assert stop.value.code == 4
+    assert message in capsys.readouterr().err
+
+
+def test_a_storage_url_password_is_not_printed(tmp_path, capsys):
+    """A storage that cannot start is named by its scheme: its URL stays private."""
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    config["RATELIMIT_STORAGE_URI"] = "nosuch://:hunter2secret@cache:6379"
+    with pytest.raises(SystemExit):
+        create_app(config)
+    err = capsys.readouterr().err
+    assert "RATELIMIT_STORAGE_URI (nosuch:...)" in err
+    assert "hunter2secret" not in err
+
+
+def test_production_refuses_counts_per_process(tmp_path, capsys):
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    with pytest.raises(SystemExit):
+        create_app(
+            {**config, "ENV_NAME": "production", "RATELIMIT_STORAGE_URI": "memory://"}
+        )
+    assert "counts per process" in capsys.readouterr().err
+
+
+# Two server processes on one database ---------------------------------------------
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _servers(app, tmp_path: Path, storage: str, count: int = 2):
+    """``count`` gunicorn processes (one worker each) on the app's database."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
+        "SIGN_IN_ADDRESS_LIMIT": 4,
+        "RATELIMIT_STORAGE_URI": storage,
+    }
+    (instance / "config.py").write_text(
+        "".join(f"{name} = {value!r}\n" for name, value in settings.items())
+    )
+    env = {**os.environ, "INTERVIEW_INSTANCE_PATH": str(instance)}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    processes, urls = [], []
+    try:
+        for n in range(count):
+            port = _free_port()
+            with open(tmp_path / f"server{n}.log", "wb") as log:
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            gunicorn,
+                            "-w",
+                            "1",
+                            "-b",
+                            f"127.0.0.1:{port}",
+                            "interview:create_app()",
+                        ],
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, process in zip(urls, processes, strict=True):
+            _wait_until_up(url, process, tmp_path)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_up(url: str, process, tmp_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            logs = "".join(p.read_text() for p in tmp_path.glob("server*.log"))
+            raise AssertionError(f"a server stopped:\n{logs}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(url + "/healthz", timeout=2) as answer,
+        ):
+            if answer.status == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not start")
+
+
+class Browser:
+    """One person's cookies and CSRF token, sent to any of the servers."""
+
+    def __init__(self, url: str):
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        with self.opener.open(url + "/sign-in", timeout=30) as page:
+            html = page.read().decode()
+        self.token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+    def sign_in(self, url: str, email: str, password: str) -> int:
+        data = {"email": email, "password": password, "csrf_token": self.token}
+        body = urllib.parse.urlencode(data).encode()
+        try:
+            with self.opener.open(url + "/sign-in", body, timeout=30) as answer:
+                return answer.status
+        except urllib.error.HTTPError as refused:
+            refused.close()
+            return refused.code
+
+
+@pytest.mark.parametrize(
+    ("storage", "expected"),
+    [
+        ("interview-db://", [401, 401, 401, 401, 429, 429]),
+        # The contrast: counted per process, each server allows its own four.
+        ("memory://", [401, 401, 401, 401, 401, 401]),
+    ],
+)
+def test_two_server_processes_count_one_address_together(
+    app, tmp_path, storage, expected
+):
+    with _servers(app, tmp_path, storage) as (first, second):
+        browser = Browser(first)
+        codes = [
+            browser.sign_in(url, f"guess{n}@example.org", "wrong guess!!")
+            for n, url in enumerate([first, second] * 3)
+        ]
+    assert codes == expected
