@@ -236,6 +236,7 @@ def debrief_command(loop_id, output, all_decided, out_dir, size, archival, zone,
             write_atomically(path, packet_pdf(loop, **options))
         except (RenderError, ScaleError, OSError) as exc:
             raise click.ClickException(f"loop {loop_id}: {exc}") from None
+        _record_packets_written([loop], options)  # read audit (issue 13)
         click.echo(f"Wrote {path}")
         return
     if not out_dir or output:
@@ -256,11 +257,27 @@ def debrief_command(loop_id, output, all_decided, out_dir, size, archival, zone,
             loops, folder, jobs=jobs, done=lambda _: bar.update(1), **options
         )
     failed = [o for o in outcomes if o.error]
+    written = {o.loop_id for o in outcomes if not o.error}
+    _record_packets_written([loop for loop in loops if loop.id in written], options)
     click.echo(f"Wrote {len(outcomes) - len(failed)} packets to {folder}")
     for outcome in failed:
         click.echo(f"  loop {outcome.loop_id} failed: {outcome.error}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _record_packets_written(loops, options: dict) -> None:
+    """Read audit (issue 13): one entry per packet written, by the command line."""
+    from .auditing import record
+
+    details = {
+        "via": "command line",
+        "size": options["size"],
+        "archival": options["archival"],
+    }
+    for loop in loops:
+        record(None, "debrief.packet", loop, after=details)
+    db.session.commit()
 
 
 @click.group("calibration")

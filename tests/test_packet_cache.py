@@ -323,11 +323,13 @@ def app_config(request):
 
 
 @pytest.mark.parametrize("app_config", [{"SQLITE_BUSY_TIMEOUT_MS": 50}], indirect=True)
-def test_a_locked_sqlite_database_still_serves_the_packet(
+def test_a_locked_sqlite_database_keeps_no_packet_and_serves_none_unrecorded(
     app, client, loop_id, renders, caplog
 ):
-    """Another writer holds the write lock past the wait: the packet is served, not
-    kept (a GET's read transaction could not write it at all)."""
+    """Another writer holds the write lock past the wait: the packet is not kept (a
+    GET's read transaction could not write it at all), and since its download
+    cannot be recorded either (read audit, issue 13) it is not served: a 503 that
+    says to try again."""
     if not _is_sqlite(app):
         pytest.skip("SQLite's single writer lock")
     with app.app_context():
@@ -339,7 +341,8 @@ def test_a_locked_sqlite_database_still_serves_the_packet(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    assert response.status_code == 200 and CLARA_SAYS in _text(response.data)
+    assert response.status_code == 503 and b"%PDF" not in response.data
+    assert "The database did not answer" in response.get_data(as_text=True)
     assert "database is locked" in caplog.text and _kept(app) == []
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 
+from ..auditing import record_read
 from ..extensions import db
 from ..forms import Form
 from ..models import (
@@ -118,7 +119,10 @@ def _may_decide(loop: Loop) -> bool:
 def show(loop_id: int):
     """Where the panel agrees and where it does not, with the evidence behind it."""
     loop = _load(loop_id)
-    return _render(loop, DecisionForm())
+    page, status = _render(loop, DecisionForm())
+    if status == 200:  # read audit (issue 13): only what was shown is recorded
+        record_read(current_user, "debrief.view", loop)
+    return page, status
 
 
 def _render(loop: Loop, form: DecisionForm, status: int = 200):
@@ -171,6 +175,10 @@ def packet(loop_id: int):
         return page, 503
     except ScaleError as exc:
         return _cannot_combine(loop, exc)
+    # Read audit (issue 13): recorded once the packet is ready, before it is served.
+    record_read(
+        current_user, "debrief.packet", loop, {"size": size, "archival": archival}
+    )
     response = Response(pdf, mimetype="application/pdf")
     # Inline, so a tablet shows it; the name is what "save" offers, one per size
     # and variant.

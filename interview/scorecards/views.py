@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auditing import record_read
 from ..extensions import db
 from ..loops.schedule import local_display
 from ..models import (
@@ -288,9 +289,11 @@ def panel(loop_id: int):
         if seat.scorecard is not None and seat.scorecard.is_submitted
     ]
     labels = {lv.value: lv.label for lv in loop.rubric_version.levels}
-    return render_template(
+    page = render_template(
         "scorecards/panel.html", loop=loop, seats=seats, labels=labels
     )
+    record_read(current_user, "scorecards.panel", loop)  # read audit (issue 13)
+    return page
 
 
 def _render(seat, form, loose=(), stale=None, status=200, **flags):
