@@ -42,6 +42,12 @@ PAGES = {
         "/calibration/rubrics/sample/calibration.csv?from=2020-01-01",
         "/calibration/requisitions/{requisition}",
         "/calibration/interviewers/{clara}",
+        # Issue 13, read audit: the audit log, unfiltered and by each filter.
+        "/audit/",
+        "/audit/?who=talent&sort=oldest&page=2",
+        "/audit/?action=loop.create&from=2020-01-01&to=2099-12-31",
+        "/audit/?type=loops&id={loop}",
+        "/audit/?actor=system&size=100",
     ],
     "manager": [
         "/",

@@ -1,0 +1,266 @@
+"""Read everything held about one candidate into plain rows (document.Held), and
+render their loops' debrief packets, for the subject access export.
+
+A fixed number of statements whatever the candidate's history (one per kind of
+row), plus the packets: each loop's is the kept one where the same packet was
+rendered before (debrief/documents.py), else rendered now.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import (
+    AuditEntry,
+    Candidate,
+    Competency,
+    Conflict,
+    HiringDecision,
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Rating,
+    Requisition,
+    Rubric,
+    RubricVersion,
+    ScaleLevel,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
+from .document import Held
+
+CANDIDATE_FIELDS = ("id", "name", "email", "phone", "source", "notes")
+
+
+def gather(candidate: Candidate) -> Held:
+    """The candidate's records as plain rows (see document.py for what and why)."""
+    loop_ids = sa.select(Loop.id).where(Loop.candidate_id == candidate.id)
+    session_ids = sa.select(InterviewSession.id).where(
+        InterviewSession.loop_id.in_(loop_ids)
+    )
+    seat_ids = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(session_ids))
+    cards = _scorecards(seat_ids)
+    submitted = [c["id"] for c in cards if c.pop("submitted")]
+    held = Held(
+        candidate=_candidate(candidate),
+        loops=_loops(candidate.id),
+        sessions=_sessions(loop_ids),
+        seats=_seats(session_ids),
+        scorecards=[c for c in cards if c["id"] in submitted],
+        ratings=_ratings(submitted),
+        decisions=_decisions(loop_ids),
+        drafts=_drafts(cards, submitted),
+        conflicts=_conflicts(candidate.id),
+        holds=_holds(
+            candidate.id,
+            sa.select(Loop.requisition_id).where(Loop.candidate_id == candidate.id),
+        ),
+        audit=_audit(candidate.id, loop_ids, seat_ids),
+    )
+    return held
+
+
+def _rows(query) -> list[dict]:
+    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def _candidate(candidate: Candidate) -> dict:
+    row = {name: getattr(candidate, name) for name in CANDIDATE_FIELDS}
+    return {
+        **row,
+        "created_at": candidate.created_at,
+        "updated_at": candidate.updated_at,
+    }
+
+
+def _loops(candidate_id: int) -> list[dict]:
+    return _rows(
+        sa.select(
+            Loop.id,
+            Loop.status,
+            Loop.created_at,
+            Loop.updated_at,
+            Requisition.id.label("requisition_id"),
+            Requisition.title.label("requisition"),
+            Requisition.discipline.label("requisition_discipline"),
+            Rubric.title.label("rubric"),
+            RubricVersion.number.label("rubric_version"),
+        )
+        .join(Requisition, Requisition.id == Loop.requisition_id)
+        .join(RubricVersion, RubricVersion.id == Loop.rubric_version_id)
+        .join(Rubric, Rubric.id == RubricVersion.rubric_id)
+        .where(Loop.candidate_id == candidate_id)
+        .order_by(Loop.id)
+    )
+
+
+def _sessions(loop_ids) -> list[dict]:
+    s = InterviewSession
+    return _rows(
+        sa.select(
+            s.id,
+            s.loop_id,
+            s.title,
+            s.starts_at,
+            s.duration_minutes,
+            s.time_zone,
+            s.location,
+            s.video_url,
+        )
+        .where(s.loop_id.in_(loop_ids))
+        .order_by(s.loop_id, s.position, s.id)
+    )
+
+
+def _seats(session_ids) -> list[dict]:
+    return _rows(
+        sa.select(
+            PanelSeat.id,
+            PanelSeat.session_id,
+            PanelSeat.discipline,
+            User.name.label("interviewer"),
+            User.discipline.label("interviewer_discipline"),
+            PanelSeat.assigned_at,
+            PanelSeat.removed_at,
+        )
+        .outerjoin(User, User.id == PanelSeat.interviewer_id)
+        .where(PanelSeat.session_id.in_(session_ids))
+        .order_by(PanelSeat.id)
+    )
+
+
+def _scorecards(seat_ids) -> list[dict]:
+    """Every scorecard on the seats, with ``submitted`` and its loop for the
+    caller to sort drafts from records."""
+    level = aliased(ScaleLevel)
+    return _rows(
+        sa.select(
+            Scorecard.id,
+            Scorecard.seat_id,
+            InterviewSession.loop_id.label("loop"),
+            (Scorecard.status == ScorecardStatus.SUBMITTED).label("submitted"),
+            User.name.label("interviewer"),
+            Scorecard.overall_recommendation.label("recommendation_level"),
+            level.label.label("recommendation"),
+            Scorecard.summary,
+            Scorecard.submitted_at,
+            Scorecard.amended_at,
+            Scorecard.amendment_count,
+        )
+        .join(User, User.id == Scorecard.interviewer_id)
+        .join(PanelSeat, PanelSeat.id == Scorecard.seat_id)
+        .join(InterviewSession, InterviewSession.id == PanelSeat.session_id)
+        .outerjoin(
+            level,
+            (level.rubric_version_id == Scorecard.rubric_version_id)
+            & (level.value == Scorecard.overall_recommendation),
+        )
+        .where(Scorecard.seat_id.in_(seat_ids))
+        .order_by(Scorecard.id)
+    )
+
+
+def _drafts(cards: list[dict], submitted: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for card in cards:
+        loop = card.pop("loop")
+        if card["id"] not in submitted:
+            counts[loop] = counts.get(loop, 0) + 1
+    return counts
+
+
+def _ratings(scorecard_ids: list[int]) -> list[dict]:
+    level = aliased(ScaleLevel)
+    return _rows(
+        sa.select(
+            Rating.scorecard_id,
+            Competency.key.label("competency_key"),
+            Competency.name.label("competency"),
+            Rating.level,
+            level.label.label("level_label"),
+            Rating.is_not_assessed.label("not_assessed"),
+            Rating.evidence,
+            Rating.notes,
+        )
+        .join(Competency, Competency.id == Rating.competency_id)
+        .outerjoin(
+            level,
+            (level.rubric_version_id == Rating.rubric_version_id)
+            & (level.value == Rating.level),
+        )
+        .where(Rating.scorecard_id.in_(scorecard_ids))
+        .order_by(Rating.scorecard_id, Competency.position)
+    )
+
+
+def _decisions(loop_ids) -> list[dict]:
+    d = HiringDecision
+    return _rows(
+        sa.select(
+            d.loop_id,
+            d.outcome,
+            d.rationale,
+            User.name.label("decided_by"),
+            d.decided_at,
+        )
+        .join(User, User.id == d.decided_by_id)
+        .where(d.loop_id.in_(loop_ids))
+        .order_by(d.decided_at, d.id)
+    )
+
+
+def _conflicts(candidate_id: int) -> list[dict]:
+    return _rows(
+        sa.select(User.name.label("interviewer"), Conflict.reason, Conflict.created_at)
+        .join(User, User.id == Conflict.user_id)
+        .where(Conflict.candidate_id == candidate_id)
+        .order_by(Conflict.id)
+    )
+
+
+def _audit(candidate_id: int, loop_ids, seat_ids) -> list[dict]:
+    entry = AuditEntry
+    card_ids = sa.select(Scorecard.id).where(Scorecard.seat_id.in_(seat_ids))
+    about = sa.or_(
+        (entry.object_type == "candidates") & (entry.object_id == candidate_id),
+        (entry.object_type == "loops") & entry.object_id.in_(loop_ids),
+        (entry.object_type == "scorecards") & entry.object_id.in_(card_ids),
+    )
+    return _rows(
+        sa.select(
+            entry.at,
+            User.name.label("actor"),
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.before,
+            entry.after,
+            entry.reason,
+        )
+        .outerjoin(User, User.id == entry.actor_id)
+        .where(about)
+        .order_by(entry.at, entry.id)
+    )
+
+
+def _holds(candidate_id: int, requisition_ids) -> list[dict] | None:
+    """Legal holds on the candidate or on a requisition they were interviewed for,
+    placed or released, where this installation keeps holds (a table whose name
+    has "hold" in it, with a ``candidate_id``); None where none does."""
+    tables = [
+        t
+        for name, t in db.metadata.tables.items()
+        if "hold" in name and "candidate_id" in t.c
+    ]
+    if not tables:
+        return None
+    rows = []
+    for table in tables:
+        about = [table.c.candidate_id == candidate_id]
+        if "requisition_id" in table.c:
+            about.append(table.c.requisition_id.in_(requisition_ids))
+        rows += _rows(
+            sa.select(table).where(sa.or_(*about)).order_by(*table.primary_key)
+        )
+    return rows
