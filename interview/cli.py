@@ -311,3 +311,9 @@ def init_app(app: Flask) -> None:
         calibration_group,
     ):
         app.cli.add_command(command)
+    from .lifecycle.cli import retention_group  # issue 13: data lifecycle
+
+    app.cli.add_command(retention_group)
+    from .backup import backup_command  # issue 13: operations
+
+    app.cli.add_command(backup_command)
