@@ -4,6 +4,8 @@ import copy
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from interview.extensions import db
 from interview.models import (
@@ -16,6 +18,7 @@ from interview.models import (
     RubricVersion,
 )
 from interview.rubrics.diff import diff
+from interview.rubrics.documents import to_yaml
 from interview.rubrics.schema import validate
 
 from .rubric_samples import dump, rubric
@@ -234,3 +237,27 @@ def test_two_saves_at_once_take_turns(app, databases, existing):
         ).all()
     expected = [(1, "Sample rubric"), (2, "Title A")] if existing else [(1, "Title A")]
     assert [tuple(t) for t in titles] == expected
+
+
+# Printable text of any script, with YAML's own punctuation and line breaks: what a
+# rubric author may type into a name, a definition or an anchor.
+AUTHORED = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn"))
+    | st.sampled_from(list(":#-'\"{}[]&*!|>%@`\n ")),
+    min_size=1,
+    max_size=120,
+).filter(lambda t: t.strip() and t == t.strip())
+
+
+@given(name=AUTHORED, definition=AUTHORED, anchor=AUTHORED, title=AUTHORED)
+def test_exported_yaml_reads_back_as_the_same_rubric(name, definition, anchor, title):
+    """The export (libyaml's emitter where PyYAML has it) writes any text a rubric
+    holds so that the import reads back the same rubric. (The two emitters differ
+    only in style: the pure-Python one escapes characters beyond the BMP.)"""
+    data = rubric(title=title[:200])
+    data["competencies"][0].update(name=name[:200], definition=definition)
+    data["competencies"][0]["anchors"][2] = anchor
+    checked = validate(dump(data))
+    assume(checked.rubric is not None)
+    text = to_yaml(checked.rubric)
+    assert validate(text.encode()).rubric == checked.rubric
