@@ -8,17 +8,19 @@ both databases behave the same, and the message says which character and where s
 the person can find it in their text, which is kept.
 """
 
-import unicodedata
+import re
 
 ALLOWED = frozenset("\t\n\r")
+# Category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F), fixed by
+# Unicode's stability policy; one regular expression finds them without a Python
+# step per character (a rubric's editor checks 1,700 texts per page).
+REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def first_control_character(text: str) -> tuple[int, str] | None:
     """The position (from 1) and the character of the first refused control character."""
-    for index, char in enumerate(text, start=1):
-        if char not in ALLOWED and unicodedata.category(char) == "Cc":
-            return index, char
-    return None
+    found = REFUSED.search(text)
+    return None if found is None else (found.start() + 1, found.group())
 
 
 def control_character_problem(text: str | None) -> str | None:

@@ -80,6 +80,27 @@ def test_every_text_field_is_checked_however_deeply_nested(title, inner):
         assert field.errors == [control_character_problem(field.data)]
 
 
+def test_the_refused_characters_are_exactly_unicodes_control_characters():
+    """Every code point: refused when, and only when, its category is Cc (other
+    than tab, line feed and carriage return)."""
+    import unicodedata
+
+    from interview.text import ALLOWED, first_control_character
+
+    for point in range(0x110000):
+        char = chr(point)
+        expected = unicodedata.category(char) == "Cc" and char not in ALLOWED
+        assert (first_control_character(char) is not None) == expected, hex(point)
+
+
+@given(before=st.text(), after=st.text())
+def test_the_first_control_character_is_named_where_it_is(before, after):
+    from interview.text import first_control_character
+
+    clean = "".join(c for c in before if first_control_character(c) is None)
+    assert first_control_character(clean + "\x7f" + after) == (len(clean) + 1, "\x7f")
+
+
 def test_tab_line_feed_and_carriage_return_are_text():
     form = _Sample(MultiDict({"notes": "one\ttwo\r\nthree\n", "token": "x"}))
     assert refuse_control_characters(form) == []
