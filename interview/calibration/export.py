@@ -14,12 +14,18 @@ from flask import Response
 from .figures import Figures, RaterFigures
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def safe(value) -> str:
     """A cell: numbers as they are (None empty), text defused if it starts a formula."""
     if value is None:
         return ""
+    kind = type(value)  # the common cells first: an export of every interviewer
+    if kind is str:  # writes 27,000 of them
+        return "'" + value if value[:1] in FORMULA_FIRST else value
+    if kind is float:
+        return f"{value:.4f}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
