@@ -15,6 +15,7 @@ from ..extensions import db
 from ..listing import choice_arg, id_arg, ids_upto, in_ids, paginate, query_text
 from ..models import (
     Candidate,
+    Competency,
     InterviewSession,
     Loop,
     PanelSeat,
@@ -274,12 +275,19 @@ def _loops_of(candidate_ids: list[int]) -> dict[int, list[tuple]]:
     return found
 
 
+# Only what the rows print: a page of 50 seats built every competency's anchors and
+# evidence lists (JSON) and every scorecard's summary, most of its time at scale.
 MY_SEAT_LOADS = (
     contains_eager(PanelSeat.session)
     .joinedload(InterviewSession.loop)
-    .options(joinedload(Loop.candidate), joinedload(Loop.requisition)),
-    contains_eager(PanelSeat.session).selectinload(InterviewSession.competencies),
-    selectinload(PanelSeat.scorecard),
+    .options(
+        joinedload(Loop.candidate).load_only(Candidate.name),
+        joinedload(Loop.requisition).load_only(Requisition.title),
+    ),
+    contains_eager(PanelSeat.session)
+    .selectinload(InterviewSession.competencies)
+    .load_only(Competency.name, Competency.position),
+    selectinload(PanelSeat.scorecard).load_only(Scorecard.status),
 )
 
 
