@@ -12,6 +12,7 @@ from .enums import (
     Role,
     ScorecardStatus,
 )
+from .lifecycle import LegalHold  # issue 13: data lifecycle
 from .loops import InterviewSession, Loop, PanelSeat, session_competencies
 from .packets import PacketFile
 from .pool import Conflict, PlanSession, Training
@@ -31,6 +32,7 @@ __all__ = [
     "Discipline",
     "HiringDecision",
     "InterviewSession",
+    "LegalHold",
     "LoginFailure",
     "Loop",
     "LoopStatus",

@@ -11,7 +11,8 @@ from ..timeutil import utcnow
 
 
 class AuditEntry(db.Model):
-    """One change; rows are never updated or deleted (triggers in the migration)."""
+    """One change; rows are never deleted, nor updated but to redact an erased
+    candidate's text (triggers in migrations 0001 and 0014)."""
 
     __tablename__ = "audit_log"
 
@@ -27,6 +28,9 @@ class AuditEntry(db.Model):
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when an erasure redacted the entry's text (migration 0014 allows exactly
+    # that one update; lifecycle/rules.py redact_json says what stays).
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor = relationship("User")
 

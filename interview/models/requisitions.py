@@ -127,6 +127,9 @@ class Candidate(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
+    # Set once when the candidate's personal data is erased (lifecycle/erasure.py);
+    # a trigger (migration 0014) then refuses changes to the personal columns.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     loops = relationship("Loop", back_populates="candidate")
     conflicts = relationship("Conflict", cascade="all, delete-orphan")
