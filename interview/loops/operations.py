@@ -147,6 +147,7 @@ def create_loop(actor: User, requisition: Requisition, candidate: Candidate) -> 
         raise LoopError("Give the requisition a rubric before starting loops.")
     if not requisition.plan:
         raise LoopError("Give the requisition an interview plan before starting loops.")
+    refuse_erased(candidate)
     by_key = {c.key: c for c in version.competencies}
     loop = Loop(candidate=candidate, requisition=requisition, rubric_version=version)
     for p in requisition.plan:
@@ -348,8 +349,19 @@ def loop_coverage(loop: Loop) -> list[cov.Row]:
     return cov.coverage(competencies, sessions, seats)
 
 
+def refuse_erased(candidate: Candidate) -> None:
+    """Issue 13, data lifecycle: nothing new is written about an erased candidate
+    (no new loop, none opened again), so erasure stays complete."""
+    if candidate.erased_at is not None:
+        raise LoopError(
+            "This candidate's personal data was erased: their loops stay closed and "
+            "no new loop is started for them."
+        )
+
+
 def change_status(actor: User, loop: Loop, target: str) -> None:
     """Move the loop to another status if the rules allow it."""
+    refuse_erased(loop.candidate)
     problem = transition_problem(
         str(loop.status), target, cov.gaps(loop_coverage(loop))
     )
@@ -370,6 +382,7 @@ def reopen_loop(actor: User, loop: Loop, reason: str) -> None:
         raise LoopError(
             f"This loop is {loop.status.value}; only a decided loop is reopened."
         )
+    refuse_erased(loop.candidate)
     reason = reason.strip()
     if len(reason) < 10:
         raise LoopError("Say why the loop is reopened (at least 10 characters).")
@@ -505,6 +518,7 @@ def add_conflict(
     """Record why an interviewer must not sit on this candidate's panels."""
     from ..models import Conflict
 
+    refuse_erased(candidate)
     if any(c.user_id == interviewer.id for c in candidate.conflicts):
         raise LoopError(f"{interviewer.name} already has a recorded conflict.")
     held = [

@@ -186,7 +186,17 @@ def new_candidate():
 @ta_only
 def edit_candidate(candidate_id: int):
     """Change a candidate's details."""
-    return _edit_candidate(db.session.get(Candidate, candidate_id) or abort(404))
+    # Issue 13, data lifecycle: a save waits for an erasure in flight (row lock) and
+    # then sees it; an erased candidate's details are never written again.
+    writing = request.method == "POST"
+    candidate = db.session.get(Candidate, candidate_id, with_for_update=writing)
+    if candidate is not None and candidate.erased_at is not None and writing:
+        flash(
+            "Nothing was saved: this candidate's personal data was erased meanwhile.",
+            "error",
+        )
+        return redirect(url_for(".edit_candidate", candidate_id=candidate_id))
+    return _edit_candidate(candidate or abort(404))
 
 
 @bp.route("/candidates/<int:candidate_id>/conflicts", methods=["POST"])

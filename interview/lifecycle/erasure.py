@@ -1,0 +1,243 @@
+"""Erase a candidate: remove or anonymise every copy of their personal data and
+keep the anonymous numbers (lifecycle/rules.py says exactly what stays).
+
+One candidate is erased in the caller's transaction, with set-based statements (a
+candidate's loops hold a few dozen rows), and audited as ``candidate.erased`` with
+the candidate's id alone.
+"""
+
+import sqlalchemy as sa
+
+from ..auditing import record
+from ..extensions import db
+from ..models import (
+    AuditEntry,
+    Candidate,
+    Conflict,
+    HiringDecision,
+    InterviewSession,
+    LegalHold,
+    Loop,
+    PacketFile,
+    PanelSeat,
+    Rating,
+    Scorecard,
+    User,
+)
+from ..timeutil import utcnow
+from . import rules
+from .holds import holds_over, refusal
+
+
+class ErasureRefused(ValueError):
+    """The candidate cannot be erased now; the message says why."""
+
+
+def erasure_problem(
+    candidate: Candidate, loops: list[Loop] | None = None
+) -> str | None:
+    """Why the candidate cannot be erased now, or None."""
+    if candidate.erased_at is not None:
+        return f"This candidate was already erased on {candidate.erased_at:%Y-%m-%d}."
+    if held := holds_over(candidate):
+        return refusal(held[0])
+    loops = candidate.loops if loops is None else loops
+    open_loops = [loop for loop in loops if str(loop.status) not in rules.CLOSED]
+    if open_loops:
+        return (
+            f"{len(open_loops)} of this candidate's loops are still open: decide or "
+            "withdraw them first, so that nobody writes about the candidate afterwards."
+        )
+    return None
+
+
+def erase_candidate(
+    actor: User | None, candidate: Candidate, via: str = "request"
+) -> None:
+    """Erase the candidate's personal data (no commit); ErasureRefused says why not.
+    ``via`` ("request", "retention") is recorded with the erasure."""
+    candidate, loops = _locked(candidate)
+    if problem := erasure_problem(candidate, loops):
+        raise ErasureRefused(problem)
+    needles = rules.mentions(candidate.name, candidate.email, candidate.phone)
+    ids = _related_ids(candidate.id)
+    _erase_loops(ids, needles)
+    _redact_audit(ids)
+    _scrub_holds(candidate.id, ids["requisitions"], needles)
+    db.session.execute(
+        sa.update(Conflict)
+        .where(Conflict.candidate_id == candidate.id)
+        .values(reason=rules.MARKER)
+    )
+    _anonymise(candidate)
+    record(actor, "candidate.erased", candidate, after={"via": via})
+    db.session.flush()
+    forget_text_index()
+
+
+def _locked(candidate: Candidate) -> tuple[Candidate, list[Loop]]:
+    """The candidate and their loops read again under row locks (PostgreSQL; SQLite's
+    writers take turns anyway), so that an edit, a reopening or a second erasure in
+    flight waits for this one and then sees it."""
+    db.session.flush()
+    fresh = {"populate_existing": True}
+    candidate = db.session.scalars(
+        sa.select(Candidate)
+        .where(Candidate.id == candidate.id)
+        .with_for_update()
+        .execution_options(**fresh)
+    ).one()
+    loops = db.session.scalars(
+        sa.select(Loop)
+        .where(Loop.candidate_id == candidate.id)
+        .with_for_update()
+        .execution_options(**fresh)
+    ).all()
+    return candidate, list(loops)
+
+
+def _related_ids(candidate_id: int) -> dict[str, list[int]]:
+    """The ids of the candidate's loops and of everything in them."""
+    loops = sa.select(Loop.id).where(Loop.candidate_id == candidate_id)
+    sessions = sa.select(InterviewSession.id).where(InterviewSession.loop_id.in_(loops))
+    seats = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(sessions))
+    cards = sa.select(Scorecard.id).where(Scorecard.seat_id.in_(seats))
+    decisions = sa.select(HiringDecision.id).where(HiringDecision.loop_id.in_(loops))
+    requisitions = sa.select(Loop.requisition_id).where(
+        Loop.candidate_id == candidate_id
+    )
+    return {
+        name: list(db.session.scalars(query))
+        for name, query in (
+            ("loops", loops),
+            ("sessions", sessions),
+            ("scorecards", cards),
+            ("decisions", decisions),
+            ("requisitions", requisitions.distinct()),
+        )
+    } | {"candidates": [candidate_id]}
+
+
+def _erase_loops(ids: dict, needles: list[str]) -> None:
+    """Evidence, summaries, rationales and kept packets go; numbers stay."""
+    cards = ids["scorecards"]
+    db.session.execute(
+        sa.update(Rating)
+        .where(Rating.scorecard_id.in_(cards))
+        .values(evidence="", notes="")
+    )
+    # The version moves, so a page still open on a draft cannot save over it.
+    db.session.execute(
+        sa.update(Scorecard)
+        .where(Scorecard.id.in_(cards))
+        .values(summary="", version=Scorecard.version + 1)
+    )
+    db.session.execute(
+        sa.update(HiringDecision)
+        .where(HiringDecision.id.in_(ids["decisions"]))
+        .values(rationale=rules.MARKER)
+    )
+    db.session.execute(
+        sa.delete(PacketFile).where(PacketFile.loop_id.in_(ids["loops"]))
+    )
+    _scrub_sessions(ids["sessions"], needles)
+
+
+def _scrub_sessions(session_ids: list[int], needles: list[str]) -> None:
+    """Titles, places and meeting links keep their words but the candidate's."""
+    columns = (
+        InterviewSession.title,
+        InterviewSession.location,
+        InterviewSession.video_url,
+    )
+    rows = db.session.execute(
+        sa.select(InterviewSession.id, *columns).where(
+            InterviewSession.id.in_(session_ids)
+        )
+    )
+    for row in rows.all():
+        values = {
+            c.key: rules.scrub_text(getattr(row, c.key), needles) for c in columns
+        }
+        if any(values[c.key] != getattr(row, c.key) for c in columns):
+            db.session.execute(
+                sa.update(InterviewSession)
+                .where(InterviewSession.id == row.id)
+                .values(**values)
+            )
+
+
+# Which audit entries are about the candidate: by their object.
+AUDITED = {
+    "candidates": "candidates",
+    "loops": "loops",
+    "scorecards": "scorecards",
+    "hiring_decisions": "decisions",
+    "interview_sessions": "sessions",
+}
+
+
+def _redact_audit(ids: dict) -> None:
+    """Redact every audit entry about the candidate or their loops (migration 0014's
+    one allowed update): text goes, identifiers, field names and numbers stay."""
+    table = AuditEntry.__table__
+    about = sa.or_(
+        *(
+            sa.and_(table.c.object_type == kind, table.c.object_id.in_(ids[key]))
+            for kind, key in AUDITED.items()
+        )
+    )
+    rows = db.session.execute(
+        sa.select(
+            table.c.id,
+            table.c.before,
+            table.c.after,
+            table.c.before.is_(None).label("no_before"),
+            table.c.after.is_(None).label("no_after"),
+        ).where(about, table.c.redacted_at.is_(None))
+    ).all()
+    now = utcnow()
+    for row in rows:
+        # SQL NULL stays NULL (JSON null would be a change the trigger refuses).
+        before = sa.null() if row.no_before else rules.redact_json(row.before)
+        after = sa.null() if row.no_after else rules.redact_json(row.after)
+        db.session.execute(
+            table.update()
+            .where(table.c.id == row.id)
+            .values(before=before, after=after, reason=None, redacted_at=now)
+        )
+
+
+def _scrub_holds(candidate_id: int, requisition_ids: list[int], needles) -> None:
+    """Released holds stay on record, without the candidate's name in their reason."""
+    holds = db.session.scalars(
+        sa.select(LegalHold).where(
+            sa.or_(
+                LegalHold.candidate_id == candidate_id,
+                LegalHold.requisition_id.in_(requisition_ids),
+            )
+        )
+    )
+    for hold in holds:
+        hold.reason = rules.scrub_text(hold.reason, needles)
+
+
+def _anonymise(candidate: Candidate) -> None:
+    candidate.name = rules.erased_name(candidate.id)
+    candidate.email = candidate.phone = candidate.source = None
+    candidate.notes = ""
+    candidate.erased_at = utcnow()
+
+
+def forget_text_index() -> None:
+    """On SQLite, merge the FTS5 index of candidates' search keys (migration 0008), so
+    that no segment keeps the erased key's trigrams behind a delete marker."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = 'candidates_text'"
+    ).first():
+        connection.exec_driver_sql(
+            "INSERT INTO candidates_text(candidates_text) VALUES ('optimize')"
+        )

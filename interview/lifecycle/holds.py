@@ -1,0 +1,95 @@
+"""Legal holds: place and release them, and find those that cover a candidate."""
+
+import sqlalchemy as sa
+
+from ..auditing import record
+from ..extensions import db
+from ..models import Candidate, LegalHold, Loop, Requisition, User
+from ..timeutil import utcnow
+
+
+class HoldError(ValueError):
+    """The hold cannot be placed or released; the message says why."""
+
+
+def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> LegalHold:
+    """Put the candidate, or every candidate of the requisition, under a legal hold."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise HoldError("Give the reason for the hold.")
+    if isinstance(subject, Candidate) and subject.erased_at is not None:
+        raise HoldError("This candidate was erased: there is nothing left to hold.")
+    hold = LegalHold(reason=reason, placed_by_id=actor.id)
+    if isinstance(subject, Candidate):
+        hold.candidate_id = subject.id
+    else:
+        hold.requisition_id = subject.id
+    db.session.add(hold)
+    db.session.flush()
+    record(actor, "hold.place", hold, after=_subject(hold))
+    return hold
+
+
+def release_hold(actor: User, hold: LegalHold) -> None:
+    """End the hold; it stays on record with who released it and when."""
+    if hold.released_at is not None:
+        by = hold.released_by.name if hold.released_by else "someone"
+        raise HoldError(f"This hold was already released by {by}.")
+    hold.released_at = utcnow()
+    hold.released_by_id = actor.id
+    db.session.flush()
+    record(actor, "hold.release", hold, after=_subject(hold))
+
+
+def _subject(hold: LegalHold) -> dict:
+    """Identifiers only: the hold's reason may name the candidate."""
+    return {"candidate": hold.candidate_id, "requisition": hold.requisition_id}
+
+
+def covering(candidate_ids) -> sa.Select:
+    """The holds in force over these candidates: on them, or on a requisition they
+    have a loop on."""
+    on_requisitions = sa.select(Loop.requisition_id).where(
+        Loop.candidate_id.in_(candidate_ids)
+    )
+    return (
+        sa.select(LegalHold)
+        .where(
+            LegalHold.released_at.is_(None),
+            sa.or_(
+                LegalHold.candidate_id.in_(candidate_ids),
+                LegalHold.requisition_id.in_(on_requisitions),
+            ),
+        )
+        .order_by(LegalHold.placed_at, LegalHold.id)
+    )
+
+
+def holds_over(candidate: Candidate) -> list[LegalHold]:
+    """The holds in force over the candidate, oldest first."""
+    return list(db.session.scalars(covering([candidate.id])))
+
+
+def history(**subject) -> list[LegalHold]:
+    """Every hold, in force or released, on ``candidate_id=`` or ``requisition_id=``."""
+    ((column, value),) = subject.items()
+    return list(
+        db.session.scalars(
+            sa.select(LegalHold)
+            .where(getattr(LegalHold, column) == value)
+            .order_by(LegalHold.released_at.is_not(None), LegalHold.placed_at.desc())
+        )
+    )
+
+
+def refusal(hold: LegalHold) -> str:
+    """Why a hold stops erasure: which hold, its reason, who placed it and when."""
+    on = (
+        "this candidate"
+        if hold.candidate_id is not None
+        else f"the requisition {hold.requisition.title}"
+    )
+    return (
+        f"A legal hold on {on} stops this: “{hold.reason}” (placed by "
+        f"{hold.placed_by.name} on {hold.placed_at:%Y-%m-%d}). Release the hold first."
+    )

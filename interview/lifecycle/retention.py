@@ -1,0 +1,143 @@
+"""Retention: find the candidates whose personal data is due for erasure and erase
+them, one per transaction. rules.py ``due_at`` is the rule; ``due_query`` selects
+by the same rule in SQL, and each candidate is checked again by the rule itself,
+under lock, before erasure.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Candidate, HiringDecision, LegalHold, Loop, LoopStatus
+from . import rules
+from .erasure import erase_candidate
+
+CLOSED = [LoopStatus.DECIDED, LoopStatus.WITHDRAWN]
+
+
+def _closing():
+    """When a loop closed (rules.closed_at), NULL while open."""
+    latest = (
+        sa.select(sa.func.max(HiringDecision.decided_at))
+        .where(HiringDecision.loop_id == Loop.id)
+        .scalar_subquery()
+    )
+    return sa.case(
+        (
+            Loop.status == LoopStatus.DECIDED,
+            sa.func.coalesce(latest, Loop.updated_at),
+        ),
+        (Loop.status == LoopStatus.WITHDRAWN, Loop.updated_at),
+        else_=sa.null(),
+    )
+
+
+def _held():
+    """A hold in force over the candidate of the outer query."""
+    their_requisitions = (
+        sa.select(Loop.requisition_id)
+        .where(Loop.candidate_id == Candidate.id)
+        .correlate(Candidate)  # two levels down: say so
+    )
+    return (
+        sa.select(LegalHold.id)
+        .where(
+            LegalHold.released_at.is_(None),
+            sa.or_(
+                LegalHold.candidate_id == Candidate.id,
+                LegalHold.requisition_id.in_(their_requisitions),
+            ),
+        )
+        .exists()
+    )
+
+
+def due_query(until: datetime, days: int, *, held: bool = False) -> sa.Select:
+    """(candidate id, basis) of every candidate due by ``until`` (``basis`` plus
+    ``days``), soonest first; ``held``: those who would be but for a legal hold."""
+    per_candidate = (
+        sa.select(
+            Loop.candidate_id,
+            sa.func.max(_closing()).label("closed_at"),
+            sa.func.sum(sa.case((Loop.status.not_in(CLOSED), 1), else_=0)).label(
+                "open"
+            ),
+        )
+        .group_by(Loop.candidate_id)
+        .subquery()
+    )
+    basis = sa.func.coalesce(per_candidate.c.closed_at, Candidate.updated_at)
+    return (
+        sa.select(Candidate.id, basis.label("basis"))
+        .outerjoin(per_candidate, per_candidate.c.candidate_id == Candidate.id)
+        .where(
+            Candidate.erased_at.is_(None),
+            sa.func.coalesce(per_candidate.c.open, 0) == 0,
+            basis <= until - timedelta(days=days),
+            _held() if held else ~_held(),
+        )
+        .order_by(basis, Candidate.id)
+    )
+
+
+def due_ids(now: datetime, days: int) -> list[int]:
+    """The ids of the candidates due for erasure at ``now``."""
+    return [row.id for row in db.session.execute(due_query(now, days))]
+
+
+def held_back(now: datetime, days: int) -> list[tuple[int, str]]:
+    """(candidate id, why) for each candidate a legal hold keeps past their due date."""
+    from .holds import holds_over, refusal
+
+    found = []
+    for row in db.session.execute(due_query(now, days, held=True)):
+        candidate = db.session.get(Candidate, row.id)
+        found.append((row.id, refusal(holds_over(candidate)[0])))
+    return found
+
+
+def facts_of(candidate: Candidate, held: bool) -> rules.CandidateFacts:
+    """The plain facts rules.due_at decides on."""
+    loops = tuple(
+        rules.LoopFacts(
+            status=str(loop.status),
+            last_decided_at=max((d.decided_at for d in loop.decisions), default=None),
+            updated_at=loop.updated_at,
+        )
+        for loop in candidate.loops
+    )
+    return rules.CandidateFacts(
+        updated_at=candidate.updated_at,
+        loops=loops,
+        is_held=held,
+        is_erased=candidate.erased_at is not None,
+    )
+
+
+def erase_if_due(candidate_id: int, now: datetime, days: int) -> bool:
+    """Erase the candidate if the rule says they are due (no commit)."""
+    from .holds import holds_over
+
+    candidate = db.session.get(Candidate, candidate_id)
+    if candidate is None:
+        return False
+    facts = facts_of(candidate, held=bool(holds_over(candidate)))
+    if not rules.is_due(facts, now, days):
+        return False
+    erase_candidate(None, candidate, via="retention")
+    return True
+
+
+def run(ids: Iterable[int], now: datetime, days: int) -> Iterable[bool]:
+    """Erase each due candidate in a transaction of its own; yields whether each was
+    erased. Interrupted, it leaves whole candidates behind: a re-run finishes."""
+    for candidate_id in ids:
+        try:
+            erased = erase_if_due(candidate_id, now, days)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        yield erased

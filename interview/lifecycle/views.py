@@ -1,0 +1,181 @@
+"""Erasure, legal holds and what retention will erase soon: talent acquisition's."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Candidate, LegalHold, Requisition, Role
+from ..permissions import role_required
+from ..timeutil import utcnow
+from . import holds as hold_ops
+from . import retention
+from .erasure import ErasureRefused, erase_candidate, erasure_problem
+from .forms import EraseForm, HoldForm, ReleaseForm
+
+bp = Blueprint("lifecycle", __name__)
+ta_only = role_required(Role.TALENT_ACQUISITION)
+SOON_DAYS = 30
+SOON_LIMIT = 200
+
+
+def load_candidate(candidate_id: int, lock: bool = False) -> Candidate:
+    """The candidate or 404; locked for update when the request will write."""
+    return db.session.get(Candidate, candidate_id, with_for_update=lock) or abort(404)
+
+
+@bp.route("/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])
+@ta_only
+def erase(candidate_id: int):
+    """Confirm, then erase the candidate's personal data."""
+    candidate = load_candidate(candidate_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            erase_candidate(current_user, candidate)
+        except ErasureRefused as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _erase_page(load_candidate(candidate_id), form, 409)
+        db.session.commit()
+        flash(f"Erased the candidate's personal data: now {candidate.name}.", "success")
+        return redirect(url_for("loops.candidates"))
+    return _erase_page(candidate, form, 422 if form.errors else 200)
+
+
+def _erase_page(candidate: Candidate, form: EraseForm, status: int):
+    counts = {
+        "loops": len(candidate.loops),
+        "decisions": sum(len(loop.decisions) for loop in candidate.loops),
+    }
+    page = render_template(
+        "lifecycle/erase.html",
+        candidate=candidate,
+        form=form,
+        problem=erasure_problem(candidate),
+        counts=counts,
+    )
+    return page, status
+
+
+@bp.route("/candidates/<int:candidate_id>/holds", methods=["POST"])
+@ta_only
+def hold_candidate(candidate_id: int):
+    """Put the candidate under a legal hold."""
+    candidate = load_candidate(candidate_id, lock=True)
+    back = url_for("loops.edit_candidate", candidate_id=candidate.id, _anchor="holds")
+    return _place(candidate, back)
+
+
+@bp.route("/requisitions/<int:requisition_id>/holds", methods=["POST"])
+@ta_only
+def hold_requisition(requisition_id: int):
+    """Put every candidate with a loop on the requisition under a legal hold."""
+    requisition = db.session.get(Requisition, requisition_id) or abort(404)
+    back = url_for("loops.requisition", requisition_id=requisition.id, _anchor="holds")
+    return _place(requisition, back)
+
+
+def _place(subject, back: str):
+    form = HoldForm()
+    if not form.validate_on_submit():
+        return _hold_form_page(subject, form, back)
+    try:
+        hold_ops.place_hold(current_user, subject, form.reason.data)
+    except hold_ops.HoldError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            "Placed the legal hold: erasure and retention wait for its release.",
+            "success",
+        )
+    return redirect(back)
+
+
+def _hold_form_page(subject, form: HoldForm, back: str):
+    """The hold's form again, with its messages, and what was typed if it can show."""
+    label = subject.name if isinstance(subject, Candidate) else subject.title
+    page = render_template(
+        "lifecycle/hold_form.html", label=label, form=form, back=back
+    )
+    return page, 422
+
+
+@bp.route("/holds/<int:hold_id>/release", methods=["POST"])
+@ta_only
+def release(hold_id: int):
+    """Release a legal hold; it stays on record."""
+    hold = db.session.get(LegalHold, hold_id, with_for_update=True) or abort(404)
+    if ReleaseForm().validate_on_submit():
+        try:
+            hold_ops.release_hold(current_user, hold)
+        except hold_ops.HoldError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Released the legal hold; it stays on record.", "success")
+    else:
+        flash("The form expired; try again.", "error")
+    if hold.candidate_id is not None:
+        return redirect(
+            url_for(
+                "loops.edit_candidate", candidate_id=hold.candidate_id, _anchor="holds"
+            )
+        )
+    return redirect(
+        url_for(
+            "loops.requisition", requisition_id=hold.requisition_id, _anchor="holds"
+        )
+    )
+
+
+@bp.route("/candidates/retention")
+@ta_only
+def due_soon():
+    """The candidates retention will erase in the next 30 days, soonest first."""
+    days = current_app.config["RETENTION_DAYS"]
+    now = utcnow()
+    query = retention.due_query(now + timedelta(days=SOON_DAYS), days)
+    rows = db.session.execute(query.limit(SOON_LIMIT + 1)).all()
+    people = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Candidate).where(Candidate.id.in_([r.id for r in rows]))
+        )
+    }
+    due = [(people[r.id], r.basis + timedelta(days=days)) for r in rows[:SOON_LIMIT]]
+    return render_template(
+        "lifecycle/due_soon.html",
+        due=due,
+        more=len(rows) > SOON_LIMIT,
+        days=days,
+        soon=SOON_DAYS,
+        now=now,
+    )
+
+
+@bp.app_template_global()
+def legal_holds(candidate=None, requisition=None) -> list[LegalHold]:
+    """Every hold on the candidate or requisition, in force first (for its page)."""
+    if candidate is not None:
+        return hold_ops.history(candidate_id=candidate.id)
+    return hold_ops.history(requisition_id=requisition.id)
+
+
+@bp.app_template_global()
+def holds_through_requisitions(candidate) -> list[LegalHold]:
+    """The holds in force on requisitions the candidate has a loop on."""
+    return [h for h in hold_ops.holds_over(candidate) if h.requisition_id is not None]
