@@ -1,0 +1,157 @@
+"""Legal holds: placed and released by talent acquisition, kept on record, and in
+force they stop erasure (with the reason) and retention."""
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.lifecycle.holds import place_hold, release_hold
+from interview.models import Candidate, LegalHold, Loop, Role
+
+from . import test_erasure
+
+NAME = test_erasure.NAME
+erasable = test_erasure.erasable  # the fixture
+
+REASON = "Tribunal claim 2026/114: keep every record of this hiring round."
+
+
+def _ids(erasable):
+    return erasable["candidate_id"], erasable["requisition_id"]
+
+
+def test_a_candidate_hold_refuses_erasure_with_its_reason(app, client, auth, erasable):
+    candidate_id, _ = _ids(erasable)
+    auth.login(erasable["people"]["ta"])
+    placed = client.submit(f"/candidates/{candidate_id}/holds", {"reason": REASON})
+    assert placed.status_code == 302
+    page = client.get(f"/candidates/{candidate_id}/edit")
+    assert REASON in page.text and "In force" in page.text
+    refused = client.submit(f"/candidates/{candidate_id}/erase", {"confirm": "y"})
+    assert refused.status_code == 409
+    assert REASON in refused.text
+    assert "placed by Tess Acquisition" in refused.text
+    with app.app_context():
+        assert db.session.get(Candidate, candidate_id).name == NAME
+
+
+def test_a_requisition_hold_covers_its_candidates(app, client, auth, erasable):
+    candidate_id, requisition_id = _ids(erasable)
+    auth.login(erasable["people"]["ta"])
+    client.submit(f"/requisitions/{requisition_id}/holds", {"reason": REASON})
+    assert REASON in client.get(f"/requisitions/{requisition_id}").text
+    candidate_page = client.get(f"/candidates/{candidate_id}/edit").text
+    assert "In force through the requisition" in candidate_page
+    refused = client.submit(f"/candidates/{candidate_id}/erase", {"confirm": "y"})
+    assert refused.status_code == 409
+    assert "the requisition EHR analyst" in refused.text and REASON in refused.text
+
+
+def test_a_released_hold_stays_on_record_and_lets_erasure_go_ahead(
+    app,
+    client,
+    auth,
+    erasable,
+):
+    candidate_id, _ = _ids(erasable)
+    auth.login(erasable["people"]["ta"])
+    client.submit(f"/candidates/{candidate_id}/holds", {"reason": REASON})
+    with app.app_context():
+        hold_id = db.session.scalar(sa.select(LegalHold.id))
+    released = client.submit(f"/holds/{hold_id}/release", {}, follow_redirects=True)
+    assert "Released the legal hold" in released.text
+    assert (
+        "Released" in released.text and "released by Tess Acquisition" in released.text
+    )
+    again = client.submit(f"/holds/{hold_id}/release", {}, follow_redirects=True)
+    assert "already released by Tess Acquisition" in again.text
+    erased = client.submit(f"/candidates/{candidate_id}/erase", {"confirm": "y"})
+    assert erased.status_code == 302
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.released_at is not None and hold.reason == REASON
+        assert hold.placed_by_id == hold.released_by_id == erasable["people"]["ta"].id
+
+
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("", "Give the reason for the hold."),
+        ("   ", "Give the reason for the hold."),
+        ("x" * 10_000, "Keep the reason to 500 characters or fewer."),
+        ("Claim\x00 2026", "control character"),
+    ],
+    ids=["empty", "blank", "10000 characters", "NUL"],
+)
+def test_a_bad_reason_gets_a_message_not_a_hold(
+    app,
+    client,
+    auth,
+    erasable,
+    reason,
+    message,
+):
+    candidate_id, requisition_id = _ids(erasable)
+    auth.login(erasable["people"]["ta"])
+    for url in (
+        f"/candidates/{candidate_id}/holds",
+        f"/requisitions/{requisition_id}/holds",
+    ):
+        response = client.submit(url, {"reason": reason})
+        assert response.status_code == 422
+        assert message in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(LegalHold.id))) == 0
+
+
+@pytest.mark.parametrize("role", [Role.HIRING_MANAGER, Role.INTERVIEWER])
+def test_only_talent_acquisition_places_or_releases_holds(
+    app,
+    client,
+    auth,
+    make_user,
+    erasable,
+    role,
+):
+    candidate_id, requisition_id = _ids(erasable)
+    with app.app_context():
+        ta = db.session.get(type(erasable["people"]["ta"]), erasable["people"]["ta"].id)
+        hold = place_hold(ta, db.session.get(Candidate, candidate_id), REASON)
+        db.session.commit()
+        hold_id = hold.id
+    auth.login(make_user(role))
+    for url in (
+        f"/candidates/{candidate_id}/holds",
+        f"/requisitions/{requisition_id}/holds",
+        f"/holds/{hold_id}/release",
+        f"/candidates/{candidate_id}/erase",
+    ):
+        assert client.submit(url, {"reason": REASON, "confirm": "y"}).status_code == 403
+    assert client.get(f"/candidates/{candidate_id}/erase").status_code == 403
+    assert client.get("/candidates/retention").status_code == 403
+    auth.logout()
+    anonymous = client.get(f"/candidates/{candidate_id}/erase")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith("/sign-in")
+    with app.app_context():
+        assert db.session.get(LegalHold, hold_id).released_at is None
+        assert db.session.scalar(sa.select(sa.func.count(LegalHold.id))) == 1
+
+
+def test_the_manager_sees_that_a_requisition_is_held_not_why(
+    app,
+    client,
+    auth,
+    erasable,
+):
+    _, requisition_id = _ids(erasable)
+    with app.app_context():
+        ta = db.session.get(type(erasable["people"]["ta"]), erasable["people"]["ta"].id)
+        loop = db.session.scalar(sa.select(Loop))
+        release_hold(ta, place_hold(ta, loop.requisition, "An earlier hold"))
+        place_hold(ta, loop.requisition, REASON)
+        db.session.commit()
+    auth.login(erasable["people"]["manager"])
+    page = client.get(f"/requisitions/{requisition_id}").text
+    assert "Under legal hold since" in page
+    assert REASON not in page and "Place a legal hold" not in page

@@ -1,0 +1,213 @@
+"""Retention: `flask --app interview retention run [--dry-run]` erases whoever is due
+(lifecycle/rules.py), once, one candidate per transaction; holds keep people."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from interview import create_app
+from interview.extensions import db
+from interview.lifecycle import retention
+from interview.lifecycle.holds import place_hold
+from interview.loops.operations import create_loop
+from interview.models import (
+    Candidate,
+    DecisionOutcome,
+    Discipline,
+    HiringDecision,
+    LoopStatus,
+    PlanSession,
+    Requisition,
+    Role,
+    User,
+)
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+from interview.timeutil import utcnow
+
+from .conftest import BASE_CONFIG
+from .rubric_samples import dump, rubric
+
+DAYS = 365
+# name: (loop statuses, days since closing, hold) -- None: no loop at all.
+PEOPLE = {
+    "Decided Long-Ago": (["decided"], 400, None),
+    "Withdrawn Long-Ago": (["withdrawn"], 366, None),
+    "Never Interviewed": (None, 500, None),
+    "Both Closed": (["decided", "withdrawn"], 380, None),
+    "Decided Recently": (["decided"], 100, None),
+    "Due In Two Weeks": (["decided"], 351, None),
+    "Still Interviewing": (["decided", "interviewing"], 400, None),
+    "Held Person": (["decided"], 400, "candidate"),
+    "Held Through Requisition": (["decided"], 400, "requisition"),
+}
+DUE = {"Decided Long-Ago", "Withdrawn Long-Ago", "Never Interviewed", "Both Closed"}
+
+
+@pytest.fixture
+def population(app, make_user):
+    """The people above; returns {name: candidate id}."""
+    ta = make_user(Role.TALENT_ACQUISITION, name="Tess Acquisition")
+    manager = make_user(Role.HIRING_MANAGER)
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        ta = db.session.get(User, ta.id)
+        held_requisition = None
+        ids = {}
+        for n, (name, (statuses, ago, hold)) in enumerate(PEOPLE.items()):
+            then = utcnow() - timedelta(days=ago)
+            requisition = Requisition(
+                title=f"Role {n}",
+                discipline=Discipline.CLINICAL,
+                hiring_manager_id=manager.id,
+                default_rubric_id=version.rubric_id,
+                plan=[PlanSession(title="Case", competency_keys=["workflow"])],
+            )
+            person = Candidate(name=name, email=f"person{n}@candidate.example")
+            db.session.add_all([requisition, person])
+            for status in statuses or ():
+                _loop(requisition, person, status, then, manager.id)
+            db.session.flush()
+            person.updated_at = then
+            if hold == "candidate":
+                place_hold(ta, person, "Claim 2026/7: keep this candidate")
+            elif hold == "requisition":
+                held_requisition = requisition
+            ids[name] = person.id
+        place_hold(ta, held_requisition, "Audit of this role's hiring")
+        db.session.commit()
+        return ids
+
+
+def _loop(requisition, person, status, then, manager_id) -> None:
+    loop = create_loop(None, requisition, person)
+    loop.status = LoopStatus(status)
+    db.session.flush()
+    if status == "decided":
+        db.session.add(
+            HiringDecision(
+                loop=loop,
+                outcome=DecisionOutcome.NO_HIRE,
+                rationale="Not this time: see the panel's evidence.",
+                decided_by_id=manager_id,
+                decided_at=then,
+            )
+        )
+    loop.updated_at = then  # the decision or withdrawal was then
+    db.session.flush()
+
+
+def _erased(app) -> set[int]:
+    """The ids of everyone erased so far."""
+    with app.app_context():
+        gone = set(
+            db.session.scalars(
+                sa.select(Candidate.id).where(Candidate.erased_at.is_not(None))
+            )
+        )
+    return gone
+
+
+def _snapshot(app) -> list:
+    with app.app_context():
+        return db.session.execute(
+            sa.select(Candidate.id, Candidate.name, Candidate.erased_at).order_by(
+                Candidate.id
+            )
+        ).all()
+
+
+def test_a_run_erases_whoever_is_due_and_a_second_run_nobody(app, runner, population):
+    first = runner.invoke(args=["retention", "run"])
+    assert first.exit_code == 0, first.output
+    assert "Erased 4 candidates." in first.output
+    assert _erased(app) == {population[name] for name in DUE}
+    after_first = _snapshot(app)
+    second = runner.invoke(args=["retention", "run"])
+    assert second.exit_code == 0, second.output
+    assert "Nobody is due" in second.output
+    assert _snapshot(app) == after_first
+
+
+def test_a_dry_run_lists_who_would_go_and_changes_nothing(app, runner, population):
+    before = _snapshot(app)
+    result = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would erase 4 candidates:" in result.output
+    listed = {name for name in PEOPLE if f" {name}\n" in result.output}
+    assert listed == DUE
+    assert _snapshot(app) == before
+
+
+def test_holds_keep_people_past_their_date_and_the_run_says_why(
+    app, runner, population
+):
+    result = runner.invoke(args=["retention", "run"])
+    for name in ("Held Person", "Held Through Requisition"):
+        assert population[name] not in _erased(app)
+        assert f"Kept: candidate #{population[name]} is due, but a legal hold" in (
+            result.output
+        )
+    assert "Claim 2026/7: keep this candidate" in result.output
+    assert "the requisition Role 8 stops this: “Audit of this role's hiring”" in (
+        result.output
+    )
+
+
+def test_an_interrupted_run_finishes_on_the_next(app, runner, population, monkeypatch):
+    real = retention.erase_candidate
+    calls = []
+
+    def fail_after_the_first(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # the operator's Ctrl-C, mid-way
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retention, "erase_candidate", fail_after_the_first)
+    broken = runner.invoke(args=["retention", "run"])
+    assert broken.exit_code != 0
+    assert len(_erased(app)) == 1  # the first one, committed whole
+    monkeypatch.setattr(retention, "erase_candidate", real)
+    finished = runner.invoke(args=["retention", "run"])
+    assert "Erased 3 candidates." in finished.output
+    assert _erased(app) == {population[name] for name in DUE}
+
+
+def test_the_sql_selection_agrees_with_the_rule(app, population):
+    """due_query picks exactly whom rules.is_due would, at several moments."""
+    from interview.lifecycle.holds import holds_over
+
+    with app.app_context():
+        people = db.session.scalars(sa.select(Candidate)).all()
+        for shift in (-200, -20, 0, 14, 16, 30, 400):
+            now = utcnow() + timedelta(days=shift)
+            by_sql = set(retention.due_ids(now, DAYS))
+            by_rule = {
+                c.id
+                for c in people
+                if retention.rules.is_due(
+                    retention.facts_of(c, held=bool(holds_over(c))), now, DAYS
+                )
+            }
+            assert by_sql == by_rule, shift
+
+
+def test_talent_acquisition_sees_who_falls_due_in_the_next_30_days(
+    app, client, auth, make_user, population
+):
+    auth.login(make_user(Role.TALENT_ACQUISITION))
+    page = client.get("/candidates/retention")
+    assert page.status_code == 200
+    for name in PEOPLE:
+        expected = name in DUE or name == "Due In Two Weeks"
+        assert (name in page.text) == expected, name
+    assert page.text.count("(overdue)") == len(DUE)
+
+
+@pytest.mark.parametrize("value", [0, -5, "365", True, 3.5])
+def test_a_bad_retention_setting_stops_start_up_with_its_name(value, capsys):
+    with pytest.raises(SystemExit):
+        create_app({**BASE_CONFIG, "RETENTION_DAYS": value})
+    assert "RETENTION_DAYS" in capsys.readouterr().err
