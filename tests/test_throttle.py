@@ -417,3 +417,30 @@ def test_two_server_processes_count_one_address_together(
             for n, url in enumerate([first, second] * 3)
         ]
     assert codes == expected
+
+
+def test_other_pages_run_no_limiter_check(app, client, monkeypatch):
+    """Flask-Limiter's hook on every request costs about 0.1 ms and checks nothing
+    here: only the sign-in view (its decorator) asks."""
+    from interview.auth.throttle import limiter
+
+    checks = []
+    manager = limiter.limit_manager
+    real = manager.resolve_limits
+    monkeypatch.setattr(
+        manager, "resolve_limits", lambda *a, **k: checks.append(1) or real(*a, **k)
+    )
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert checks == []
+    _attempt(client, "x@example.org", "wrong guess!!", ATTACKER)
+    assert checks == [1, 1]  # the sign-in page (for its form's token) and the post
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_DEFAULT": "2 per minute"}], indirect=True
+)
+def test_limits_on_every_route_still_work_when_set(client):
+    """An operator who sets Flask-Limiter's own limits for all routes gets them."""
+    codes = [client.get("/healthz").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
