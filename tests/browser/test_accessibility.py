@@ -128,6 +128,18 @@ def _upload_bad_file(page):
     expect(page.get_by_role("alert")).to_contain_text("not valid YAML")
 
 
+def _audit_log(page, make_account):
+    """Issue 13, read audit: the audit log with an entry and a filter's message."""
+    manager = make_account(Role.HIRING_MANAGER)
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto("/accounts/")
+    page.get_by_role("button", name=f"Deactivate {manager.name}").click()
+    page.goto("/audit/?action=user.deactivate&from=2999-12-31&to=2000-01-01")
+    expect(page.get_by_role("alert").first).to_contain_text("was after")
+    expect(page.get_by_role("cell", name=manager.name)).to_have_count(0)
+    expect(page.locator("table.audit tbody tr").first).to_be_visible()
+
+
 RUBRIC = "/rubrics/core-cross-functional"
 RUBRIC_PAGES = [
     pytest.param(_rubric("/rubrics/", Role.INTERVIEWER), id="rubric-list"),
@@ -154,6 +166,7 @@ AXE_PAGES = [
     pytest.param(_new_account_errors, id="new-account-errors"),
     pytest.param(_change_password, id="change-password"),
     pytest.param(_not_found, id="not-found"),
+    pytest.param(_audit_log, id="audit-log"),  # issue 13, read audit
 ]
 
 
