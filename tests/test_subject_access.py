@@ -219,6 +219,25 @@ def test_the_export_holds_everything_about_the_candidate(client, auth, held):
     assert all(e["object_id"] != held["other_loop"] for e in doc["audit_log"])
 
 
+def test_legal_holds_and_their_entries_are_in_the_export(app, client, auth, held):
+    """Holds on the candidate and on a requisition they were interviewed for
+    (issue 13's lifecycle part keeps them), with the audit entries about them."""
+    holds = pytest.importorskip("interview.lifecycle.holds")
+    with app.app_context():
+        ta = db.session.get(User, held["ta"].id)
+        person = db.session.get(Candidate, held["candidate"])
+        mine = holds.place_hold(ta, person, "Reason MARK-HOLD: a claim is pending")
+        requisition = person.loops[0].requisition
+        theirs = holds.place_hold(ta, requisition, "Reason MARK-REQUISITION-HOLD")
+        db.session.commit()
+        ids = [mine.id, theirs.id]
+    doc = _document(_export(client, auth, held), held)
+    assert [h["id"] for h in doc["legal_holds"]] == ids
+    assert "MARK-HOLD" in doc["legal_holds"][0]["reason"]
+    logged = {(e["action"], e["object_type"], e["object_id"]) for e in doc["audit_log"]}
+    assert {("hold.place", "legal_holds", i) for i in ids} <= logged
+
+
 def test_the_export_holds_nothing_of_others_nor_drafts(client, auth, held):
     zipped = _export(client, auth, held)
     raw = zipped.read(f"candidate-{held['candidate']}.json").decode()

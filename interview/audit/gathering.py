@@ -42,6 +42,10 @@ def gather(candidate: Candidate) -> Held:
     seat_ids = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(session_ids))
     cards = _scorecards(seat_ids)
     submitted = [c["id"] for c in cards if c.pop("submitted")]
+    requisition_ids = sa.select(Loop.requisition_id).where(
+        Loop.candidate_id == candidate.id
+    )
+    holds = _holds(candidate.id, requisition_ids)
     held = Held(
         candidate=_candidate(candidate),
         loops=_loops(candidate.id),
@@ -52,11 +56,8 @@ def gather(candidate: Candidate) -> Held:
         decisions=_decisions(loop_ids),
         drafts=_drafts(cards, submitted),
         conflicts=_conflicts(candidate.id),
-        holds=_holds(
-            candidate.id,
-            sa.select(Loop.requisition_id).where(Loop.candidate_id == candidate.id),
-        ),
-        audit=_audit(candidate.id, loop_ids, seat_ids),
+        holds=None if holds is None else [row for _, row in holds],
+        audit=_audit(candidate.id, loop_ids, seat_ids, holds or []),
     )
     return held
 
@@ -219,14 +220,18 @@ def _conflicts(candidate_id: int) -> list[dict]:
     )
 
 
-def _audit(candidate_id: int, loop_ids, seat_ids) -> list[dict]:
+def _audit(candidate_id: int, loop_ids, seat_ids, holds: list) -> list[dict]:
+    """Entries about the candidate, their loops, scorecards and holds."""
     entry = AuditEntry
     card_ids = sa.select(Scorecard.id).where(Scorecard.seat_id.in_(seat_ids))
-    about = sa.or_(
+    about = [
         (entry.object_type == "candidates") & (entry.object_id == candidate_id),
         (entry.object_type == "loops") & entry.object_id.in_(loop_ids),
         (entry.object_type == "scorecards") & entry.object_id.in_(card_ids),
-    )
+    ]
+    for table_name, row in holds:
+        about.append((entry.object_type == table_name) & (entry.object_id == row["id"]))
+    about = sa.or_(*about)
     return _rows(
         sa.select(
             entry.at,
@@ -244,10 +249,11 @@ def _audit(candidate_id: int, loop_ids, seat_ids) -> list[dict]:
     )
 
 
-def _holds(candidate_id: int, requisition_ids) -> list[dict] | None:
+def _holds(candidate_id: int, requisition_ids) -> list[tuple[str, dict]] | None:
     """Legal holds on the candidate or on a requisition they were interviewed for,
-    placed or released, where this installation keeps holds (a table whose name
-    has "hold" in it, with a ``candidate_id``); None where none does."""
+    placed or released, as (table name, row), where this installation keeps holds
+    (a table whose name has "hold" in it, with a ``candidate_id``); None where none
+    does."""
     tables = [
         t
         for name, t in db.metadata.tables.items()
@@ -260,7 +266,6 @@ def _holds(candidate_id: int, requisition_ids) -> list[dict] | None:
         about = [table.c.candidate_id == candidate_id]
         if "requisition_id" in table.c:
             about.append(table.c.requisition_id.in_(requisition_ids))
-        rows += _rows(
-            sa.select(table).where(sa.or_(*about)).order_by(*table.primary_key)
-        )
+        found = sa.select(table).where(sa.or_(*about)).order_by(*table.primary_key)
+        rows += [(table.name, row) for row in _rows(found)]
     return rows
