@@ -70,8 +70,8 @@ def test_the_list_shows_each_rubrics_latest_version(app, client, auth, users):
         db.session.commit()
     auth.login(users["clinical"])
     page = client.get("/rubrics/").get_data(as_text=True)
-    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]
-    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S) for row in rows]
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.DOTALL)[1:]
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL) for row in rows]
     assert [re.sub(r"<[^>]+>", "", c[0]) for c in cells] == ["Analyst", "Sample rubric"]
     assert cells[1][1:3] == ["nurse-informaticist", "4"]
     assert cells[1][3].startswith("v3, ") and cells[0][3].startswith("v1, ")
