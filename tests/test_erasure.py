@@ -495,3 +495,38 @@ def test_a_redacted_entry_never_changes_again(app, erasable):
                 )
             )
         db.session.rollback()
+
+
+# SQLite's full-text index keeps a deleted key's trigrams until it is merged -------
+
+
+def _trigrams(text: str) -> set[bytes]:
+    return {text[i : i + 3].encode() for i in range(len(text) - 2)}
+
+
+def only_theirs(app, candidate_id) -> set[bytes]:
+    """The trigrams of the candidate's search key that no other candidate's has."""
+    with app.app_context():
+        keys = dict(
+            db.session.execute(sa.select(Candidate.id, Candidate.search_key)).all()
+        )
+    others = set().union(*(_trigrams(k) for i, k in keys.items() if i != candidate_id))
+    return _trigrams(keys[candidate_id]) - others
+
+
+def in_text_index(app, trigrams: set[bytes]) -> set[bytes]:
+    """Which of these trigrams the index's stored segments hold (SQLite only)."""
+    with app.app_context():
+        blocks = db.session.scalars(sa.text("SELECT block FROM candidates_text_data"))
+        data = b"".join(b for b in blocks if isinstance(b, bytes))
+    return {t for t in trigrams if t in data}
+
+
+def test_the_text_index_keeps_no_trigram_of_an_erased_key(app, client, auth, erasable):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's trigram index follows the column (README)")
+    theirs = only_theirs(app, erasable["candidate_id"])
+    assert in_text_index(app, theirs)  # the check can see them
+    _erase_by_page(client, auth, erasable["people"]["ta"], erasable["candidate_id"])
+    assert in_text_index(app, theirs) == set()

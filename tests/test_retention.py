@@ -211,3 +211,17 @@ def test_a_bad_retention_setting_stops_start_up_with_its_name(value, capsys):
     with pytest.raises(SystemExit):
         create_app({**BASE_CONFIG, "RETENTION_DAYS": value})
     assert "RETENTION_DAYS" in capsys.readouterr().err
+
+
+def test_a_run_leaves_no_trigram_of_an_erased_key_in_the_text_index(
+    app, runner, population
+):
+    from .test_erasure import in_text_index, only_theirs
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's trigram index follows the column (README)")
+    theirs = set().union(*(only_theirs(app, population[name]) for name in DUE))
+    assert in_text_index(app, theirs)
+    runner.invoke(args=["retention", "run"])
+    assert in_text_index(app, theirs) == set()

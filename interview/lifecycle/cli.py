@@ -32,10 +32,12 @@ def run_command(dry_run: bool):
         db.session.rollback()
         return
     if not ids:
+        retention.merge_text_index()  # after a run that was cut short
         click.echo(f"Nobody is due (personal data kept {days} days after closing).")
         return
     with click.progressbar(ids, label="Erasing", show_pos=True) as bar:
         erased = sum(retention.run(bar, now, days))
+    retention.merge_text_index()
     click.echo(f"Erased {erased} candidate{'s' if erased != 1 else ''}.")
     if skipped := len(ids) - erased:
         click.echo(f"{skipped} changed meanwhile and were left as they are.")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Candidate, HiringDecision, LegalHold, Loop, LoopStatus
 from . import rules
-from .erasure import erase_candidate
+from .erasure import erase_candidate, forget_text_index
 
 CLOSED = [LoopStatus.DECIDED, LoopStatus.WITHDRAWN]
 
@@ -126,7 +126,7 @@ def erase_if_due(candidate_id: int, now: datetime, days: int) -> bool:
     facts = facts_of(candidate, held=bool(holds_over(candidate)))
     if not rules.is_due(facts, now, days):
         return False
-    erase_candidate(None, candidate, via="retention")
+    erase_candidate(None, candidate, via="retention", merge_index=False)
     return True
 
 
@@ -141,3 +141,10 @@ def run(ids: Iterable[int], now: datetime, days: int) -> Iterable[bool]:
             db.session.rollback()
             raise
         yield erased
+
+
+def merge_text_index() -> None:
+    """Merge SQLite's candidate text index once after a run (erasure.py says why); a
+    run cut short leaves it to the next run's end."""
+    forget_text_index()
+    db.session.commit()
