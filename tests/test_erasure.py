@@ -9,6 +9,7 @@ name, a kept packet, and the audit entries all of that wrote.
 import html
 import json
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,7 @@ from interview.models import (
     Loop,
     LoopStatus,
     PacketFile,
+    PanelSeat,
     PlanSession,
     Requisition,
     Role,
@@ -530,3 +532,49 @@ def test_the_text_index_keeps_no_trigram_of_an_erased_key(app, client, auth, era
     assert in_text_index(app, theirs)  # the check can see them
     _erase_by_page(client, auth, erasable["people"]["ta"], erasable["candidate_id"])
     assert in_text_index(app, theirs) == set()
+
+
+def test_no_scorecard_text_is_written_about_an_erased_candidate(
+    app, client, auth, erasable
+):
+    """A withdrawn loop's scorecards stay open to their interviewers, but not once
+    its candidate is erased: the kit says so, an autosave is refused (409, frozen)
+    and so is a submission; nothing typed reaches the database."""
+    with app.app_context():
+        candidate = db.session.get(Candidate, erasable["candidate_id"])
+        withdrawn = next(lp for lp in candidate.loops if lp.id != erasable["loop_id"])
+        seat = next(s for s in withdrawn.sessions[0].seats if s.interviewer_id)
+        seat_id, who_id = seat.id, seat.interviewer_id
+        erase_candidate(None, candidate)
+        db.session.commit()
+    who = next(p for p in erasable["people"].values() if p.id == who_id)
+    auth.login(who)
+    kit = client.get(f"/interviews/{seat_id}").get_data(as_text=True)
+    assert "personal data was erased" in kit
+    token = re.search(r'name="csrf-token" content="([^"]+)"', kit).group(1)
+    typed = {
+        "csrf_token": token,
+        "version": "0",
+        "level_workflow": "3",
+        "evidence_workflow": "Typed after the erasure about Nadia",
+        "recommendation": "3",
+    }
+    saved = client.post(
+        f"/interviews/{seat_id}/autosave",
+        data=typed,
+        headers={"Accept": "application/json"},
+    )
+    assert saved.status_code == 409 and saved.get_json()["frozen"] is True
+    with app.app_context():
+        card = db.session.get(PanelSeat, seat_id).scorecard
+        with pytest.raises(ops.Frozen, match="personal data was erased"):
+            ops.submit(
+                db.session.get(User, who_id),
+                card or ops.scorecard_for(db.session.get(PanelSeat, seat_id)),
+                _answers([3, 3], "Typed after the erasure"),
+                3,
+                "After",
+                ops.Edit(card.version if card else 0),
+            )
+        db.session.rollback()
+        assert not found_anywhere(["Typed after the erasure"])

@@ -24,7 +24,15 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Loop, LoopStatus, PanelSeat, Rating, Scorecard, ScorecardStatus
+from ..models import (
+    Candidate,
+    Loop,
+    LoopStatus,
+    PanelSeat,
+    Rating,
+    Scorecard,
+    ScorecardStatus,
+)
 from ..models.loops import InterviewSession, session_competencies
 from ..models.rubrics import RubricVersion
 from ..timeutil import utcnow
@@ -34,6 +42,7 @@ from .rules import Answer
 seats = PanelSeat.__table__
 sessions = InterviewSession.__table__
 loops = Loop.__table__
+candidates = Candidate.__table__
 versions = RubricVersion.__table__
 cards = Scorecard.__table__
 ratings = Rating.__table__
@@ -50,6 +59,7 @@ class DraftSeat:
     rubric_version_id: int
     rubric_created_at: datetime | None
     competency_ids: list[int] = field(default_factory=list)
+    candidate_erased: bool = False
 
 
 @dataclass
@@ -92,10 +102,12 @@ SEAT_STATEMENT = (
         loops.c.rubric_version_id,
         versions.c.created_at,
         session_competencies.c.competency_id,
+        candidates.c.erased_at,
     )
     .select_from(seats)
     .join(sessions, sessions.c.id == seats.c.session_id)
     .join(loops, loops.c.id == sessions.c.loop_id)
+    .join(candidates, candidates.c.id == loops.c.candidate_id)
     .join(versions, versions.c.id == loops.c.rubric_version_id)
     .outerjoin(
         session_competencies,
@@ -104,7 +116,9 @@ SEAT_STATEMENT = (
     .where(seats.c.id == sa.bindparam("seat_id"))
     .order_by(session_competencies.c.competency_id)
     .with_for_update(of=seats)
-    .suffix_with(f"FOR SHARE OF {loops.name}", dialect="postgresql")
+    # The candidate shared too: a save waiting on an erasure then reads its mark
+    # (PostgreSQL re-reads locked rows only), and writes no text after it.
+    .suffix_with(f"FOR SHARE OF {loops.name}, {candidates.name}", dialect="postgresql")
 )
 
 
@@ -142,6 +156,7 @@ def locked_seat(seat_id: int) -> DraftSeat | None:
         first.rubric_version_id,
         first.created_at,
         [r.competency_id for r in rows if r.competency_id is not None],
+        first.erased_at is not None,
     )
 
 

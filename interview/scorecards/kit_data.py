@@ -212,6 +212,7 @@ def _bundle_statement():
             rq.hiring_manager_id,
             rq.share_scores_after_submit,
             cand.name.label("candidate_name"),
+            cand.erased_at.label("candidate_erased_at"),
             card.id.label("card_id"),
             card.status.label("card_status"),
             card.version.label("card_version"),
@@ -266,7 +267,9 @@ def kit_page(seat_id: int):
         status=row.loop_status,
         rubric_version_id=row.rubric_version_id,
         requisition=requisition,
-        candidate=SimpleNamespace(name=row.candidate_name),
+        candidate=SimpleNamespace(
+            name=row.candidate_name, erased_at=row.candidate_erased_at
+        ),
         rubric_version=SimpleNamespace(levels=kit.levels),
     )
     session = SimpleNamespace(

@@ -80,11 +80,19 @@ class Frozen(ValueError):
 def frozen_message(card_or_seat) -> str | None:
     """Why the scorecard cannot change now, or None while its loop is open to it."""
     seat = card_or_seat.seat if isinstance(card_or_seat, Scorecard) else card_or_seat
-    return decided_message(seat.session.loop.status)
+    loop = seat.session.loop
+    return decided_message(loop.status, loop.candidate.erased_at is not None)
 
 
-def decided_message(loop_status: LoopStatus) -> str | None:
-    """Why a loop's scorecards cannot change in this status, or None."""
+def decided_message(loop_status: LoopStatus, erased: bool = False) -> str | None:
+    """Why a loop's scorecards cannot change in this status, or None. An erased
+    candidate's loops (decided or withdrawn: erasure needs them closed) are frozen
+    whatever their status, so no text about the person is written after erasure."""
+    if erased:
+        return (
+            "This candidate's personal data was erased, so the scorecards of their "
+            "loops no longer change."
+        )
     if loop_status != LoopStatus.DECIDED:
         return None
     return (
@@ -186,16 +194,19 @@ def answers_of(card: Scorecard) -> dict[str, Answer]:
 
 def _check(card: Scorecard, edit: Edit) -> None:
     """Refuse a frozen loop, a stale copy and a late request of the last page."""
-    check_write(card, edit, card.seat.session.loop.status)
+    loop = card.seat.session.loop
+    with db.session.no_autoflush:  # the answers are on the card, not yet checked
+        erased = loop.candidate.erased_at is not None
+    check_write(card, edit, loop.status, erased)
 
 
-def check_write(card, edit: Edit, loop_status: LoopStatus) -> None:
+def check_write(card, edit: Edit, loop_status: LoopStatus, erased=False) -> None:
     """Refuse a frozen loop, a stale copy and a late request of the last page.
 
     ``card`` is a Scorecard or the same fields read as plain values (drafts.py):
     ``id`` (None before the first write), ``version``, ``edit_token``, ``edit_seq``.
     """
-    if message := decided_message(loop_status):
+    if message := decided_message(loop_status, erased):
         raise Frozen(f"Nothing was saved. {message}")
     if card.id is not None and edit.is_page_of(card):
         if edit.token == card.edit_token and edit.seq <= card.edit_seq:

@@ -165,7 +165,11 @@ def _refused(seat_id: int, form, card, exc):
     if isinstance(exc, MissingVersion):
         return _render(seat, form, loose=[str(exc)], status=400)
     if isinstance(exc, Frozen):  # the notice at the top says why and who can reopen
-        loose = ["Nothing was saved: the loop was decided while you wrote."]
+        loose = [
+            str(exc)
+            if "erased" in str(exc)
+            else "Nothing was saved: the loop was decided while you wrote."
+        ]
         return _render(seat, form, loose=loose, status=409)
     if isinstance(exc, ScorecardProblems):
         loose = attach(form, exc.problems)
@@ -247,7 +251,7 @@ def _autosave(seat, card, competencies, form, answers, recommendation, summary):
     is stored when a newer request of the same page got there first)."""
     edit = Edit.from_form(form)
     try:
-        check_write(card, edit, seat.loop_status)
+        check_write(card, edit, seat.loop_status, seat.candidate_erased)
     except AlreadySaved:  # a newer request of this page is stored: say which
         return card.version, card.updated_at
     if problems := length_problems(answers, summary):
