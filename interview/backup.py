@@ -67,6 +67,9 @@ def backup_sqlite(source: str | os.PathLike, out: str | os.PathLike, force=False
     return Backup(out, out.stat().st_size)
 
 
+SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's files beside the database
+
+
 def _check_paths(source: Path, out: Path, force: bool) -> None:
     if not source.is_file():
         raise BackupError(f"there is no database file at {source}")
@@ -76,6 +79,11 @@ def _check_paths(source: Path, out: Path, force: bool) -> None:
         raise BackupError(f"the folder {out.parent} does not exist")
     if out.exists() and out.resolve() == source.resolve():
         raise BackupError(f"{out} is the database itself: choose another file")
+    for suffix in SIDE_FILES:  # the live database's journal, WAL and shared memory
+        if out.resolve() == source.resolve().with_name(source.resolve().name + suffix):
+            raise BackupError(
+                f"{out} is the database's {suffix[1:]} file: choose another file"
+            )
     if out.exists() and not force:
         raise BackupError(f"{out} already exists; add --force to replace it")
 

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -186,6 +187,24 @@ def test_a_backup_that_cannot_be_made_says_why(
     assert message in result.output
     assert "Traceback" not in result.output
     assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_the_databases_own_side_files_are_never_replaced(
+    app, runner, sqlite_only, suffix
+):
+    side = Path(_path(app) + suffix)
+    with app.app_context(), db.engine.connect() as connection:
+        connection.execute(sa.text("SELECT count(*) FROM alembic_version"))
+        before = side.read_bytes() if side.exists() else None
+        result = runner.invoke(args=["backup", "--force", str(side)])
+        assert result.exit_code == 1
+        assert f"is the database's {suffix[1:]} file" in result.output
+        assert (side.read_bytes() if side.exists() else None) == before
+    with app.app_context(), db.engine.connect() as connection:
+        assert (
+            connection.execute(sa.text("PRAGMA integrity_check")).scalar_one() == "ok"
+        )
 
 
 def test_a_full_disk_leaves_no_half_written_backup(
