@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app
 
 from ..extensions import db
-from .readiness import readiness_problem
+from .readiness import readiness
 
 bp = Blueprint("ops", __name__)
 
@@ -19,13 +19,18 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Say whether this process can serve requests: its database answers and is at
-    the current migration. 503 with a short reason when not."""
+    the current migration or newer (a rolling deploy's migration ran first). 503
+    with a short reason when not."""
+    note = None
     try:
-        problem = readiness_problem(db.engine)
+        state = readiness(db.engine)
+        problem, note = state.problem, state.note
     except Exception:
         current_app.logger.exception("readiness check failed")
         problem = "readiness check failed"
     if problem is not None:
         current_app.logger.warning("not ready: %s", problem)
         return f"not ready: {problem}\n", 503, {**PLAIN, "Retry-After": "5"}
+    if note is not None:
+        return f"ready: {note}\n", 200, PLAIN
     return "ready\n", 200, PLAIN
