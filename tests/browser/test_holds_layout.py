@@ -1,0 +1,53 @@
+"""The legal holds and the erasure page in a browser: typed reasons of any length
+stay inside the page, and the erase button looks like what it does."""
+
+from playwright.sync_api import Page, expect
+
+from interview.extensions import db
+from interview.lifecycle.holds import place_hold
+from interview.models import Candidate, Role, User
+
+from .test_accessibility import sign_in
+
+WIDE = "() => document.documentElement.scrollWidth > window.innerWidth"
+
+
+def test_a_long_reason_without_spaces_stays_inside_the_page(
+    page: Page, live_app, make_account
+):
+    ta = make_account(Role.TALENT_ACQUISITION)
+    with live_app.app_context():
+        person = Candidate(name="Held Person", email="held@candidate.example")
+        db.session.add(person)
+        db.session.flush()
+        place_hold(db.session.get(User, ta.id), person, "X" * 500)
+        db.session.commit()
+        candidate_id = person.id
+    sign_in(page, ta)
+    for viewport in ({"width": 1280, "height": 800}, {"width": 768, "height": 1024}):
+        page.set_viewport_size(viewport)
+        page.goto(f"/candidates/{candidate_id}/edit")
+        expect(page.locator("#holds")).to_contain_text("XXXX")
+        assert not page.evaluate(WIDE), (
+            f"the candidate page scrolls sideways {viewport}"
+        )
+        page.goto(f"/candidates/{candidate_id}/erase")
+        expect(page.locator(".form-errors")).to_contain_text("XXXX")
+        assert not page.evaluate(WIDE), f"the erase page scrolls sideways {viewport}"
+
+
+def test_the_erase_button_is_drawn_as_a_danger(page: Page, live_app, make_account):
+    ta = make_account(Role.TALENT_ACQUISITION)
+    with live_app.app_context():
+        person = Candidate(name="Leaving Person", email="leaving@candidate.example")
+        db.session.add(person)
+        db.session.commit()
+        candidate_id = person.id
+    sign_in(page, ta)
+    page.goto(f"/candidates/{candidate_id}/erase")
+    button = page.get_by_role("button", name="Erase")
+    colour = button.evaluate("b => getComputedStyle(b).color")
+    plain = page.get_by_role("link", name="Cancel").evaluate(
+        "b => getComputedStyle(b).color"
+    )
+    assert colour != plain, (colour, plain)
