@@ -7,7 +7,8 @@ Create Date: 2026-12-02 03:20:00
 - ``legal_holds``: a hold on one candidate or one requisition, with its reason, who
   placed it and when, and who released it and when (released holds are kept).
 - ``candidates.erased_at``: set once by erasure; a trigger then refuses any change to
-  the candidate's personal columns, ORM, Core and raw SQL alike.
+  the candidate's personal columns (their folded ``search_key`` too), ORM, Core and
+  raw SQL alike.
 - ``audit_log.redacted_at``: the audit log stays append-only, with one narrow way
   through: an UPDATE that sets ``redacted_at`` (from NULL), leaves every other column
   but ``before``/``after``/``reason`` as it was, sets ``reason`` to NULL and replaces
@@ -15,6 +16,14 @@ Create Date: 2026-12-02 03:20:00
   keys, numbers, booleans and nulls exactly (lifecycle/rules.py ``redact_json``). The
   database checks that the new values are the redaction of the old ones, so the
   path can only destroy text, never write any; and a redacted row never changes again.
+  Only entries about what erasure redacts (``REDACTABLE``) may be redacted, and only
+  with ``redacted_at`` within a minute of the database's clock, so the path cannot
+  hide the text of another kind of entry (a user's role change) nor backdate it.
+- SQLite's ``INSERT OR REPLACE`` deletes the old row without firing a DELETE trigger
+  (unless recursive_triggers is on) and fires no UPDATE trigger: BEFORE INSERT
+  triggers refuse an insert over an existing audit entry or an erased candidate, and
+  an update that moves another candidate onto an erased one's id. PostgreSQL's
+  ``ON CONFLICT DO UPDATE`` goes through the UPDATE triggers.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -28,6 +37,12 @@ depends_on = None
 MESSAGE = 'audit_log is append-only'
 ERASED_MESSAGE = 'candidate was erased: its personal data cannot be written again'
 MARKER = '[erased]'
+# The object types erasure redacts (lifecycle/erasure.py AUDITED), frozen here.
+REDACTABLE = (
+    'candidates', 'loops', 'scorecards', 'hiring_decisions', 'interview_sessions',
+)
+REDACTABLE_SQL = ', '.join(f"'{kind}'" for kind in REDACTABLE)
+SLACK_SECONDS = 60
 SAME = (
     'NEW.id = OLD.id AND NEW.at IS OLD.at AND NEW.actor_id IS OLD.actor_id '
     'AND NEW.action IS OLD.action AND NEW.object_type IS OLD.object_type '
@@ -51,11 +66,14 @@ def _sqlite_same_json(column):
 
 SQLITE_REDACTION = (
     f'OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND {SAME} '
+    f'AND OLD.object_type IN ({REDACTABLE_SQL}) '
+    "AND abs(julianday(NEW.redacted_at) - julianday('now')) * 86400 "
+    f'<= {SLACK_SECONDS} '
     f'AND NEW.reason IS NULL AND {_sqlite_same_json("before")} '
     f'AND {_sqlite_same_json("after")}'
 )
 
-PERSONAL = ('name', 'email', 'phone', 'source', 'notes', 'erased_at')
+PERSONAL = ('name', 'email', 'phone', 'source', 'notes', 'search_key', 'erased_at')
 SQLITE_CHANGED = ' OR '.join(f'NEW.{c} IS NOT OLD.{c}' for c in PERSONAL)
 PG_CHANGED = ' OR '.join(f'NEW.{c} IS DISTINCT FROM OLD.{c}' for c in PERSONAL)
 
@@ -92,9 +110,15 @@ BEGIN
      AND NEW.action IS NOT DISTINCT FROM OLD.action
      AND NEW.object_type IS NOT DISTINCT FROM OLD.object_type
      AND NEW.object_id IS NOT DISTINCT FROM OLD.object_id
+     AND OLD.object_type IN ({REDACTABLE_SQL})
+     AND abs(extract(epoch FROM NEW.redacted_at - clock_timestamp()))
+         <= {SLACK_SECONDS}
      AND NEW.reason IS NULL
-     AND NEW.before::jsonb IS NOT DISTINCT FROM audit_log_redacted(OLD.before::jsonb)
-     AND NEW.after::jsonb IS NOT DISTINCT FROM audit_log_redacted(OLD.after::jsonb)
+     -- compared as text: jsonb's equality takes 3.0 for 3
+     AND NEW.before::jsonb::text
+         IS NOT DISTINCT FROM audit_log_redacted(OLD.before::jsonb)::text
+     AND NEW.after::jsonb::text
+         IS NOT DISTINCT FROM audit_log_redacted(OLD.after::jsonb)::text
   THEN
     RETURN NEW;
   END IF;
@@ -190,9 +214,10 @@ def upgrade():
 def _sqlite_triggers():
     # Batch mode may have copied audit_log: its triggers are made again here.
     op.execute('DROP TRIGGER IF EXISTS audit_log_no_update')
+    # IS NOT 1: a condition that comes out NULL (an unreadable time) refuses too.
     op.execute(
         'CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log '
-        f'WHEN NOT ({SQLITE_REDACTION}) '
+        f'WHEN ({SQLITE_REDACTION}) IS NOT 1 '
         f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
     )
     op.execute(
@@ -204,10 +229,32 @@ def _sqlite_triggers():
         f'WHEN OLD.erased_at IS NOT NULL AND ({SQLITE_CHANGED}) '
         f"BEGIN SELECT RAISE(ABORT, '{ERASED_MESSAGE}'); END"
     )
+    # INSERT OR REPLACE / REPLACE INTO: the old row would go without a trigger.
+    op.execute(
+        'CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log '
+        'WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) '
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+    )
+    op.execute(
+        'CREATE TRIGGER candidates_erased_no_replace BEFORE INSERT ON candidates '
+        'WHEN EXISTS (SELECT 1 FROM candidates WHERE id = NEW.id '
+        'AND erased_at IS NOT NULL) '
+        f"BEGIN SELECT RAISE(ABORT, '{ERASED_MESSAGE}'); END"
+    )
+    # UPDATE OR REPLACE moving another candidate onto an erased one's id.
+    op.execute(
+        'CREATE TRIGGER candidates_erased_not_replaced BEFORE UPDATE ON candidates '
+        'WHEN NEW.id IS NOT OLD.id AND EXISTS (SELECT 1 FROM candidates '
+        'WHERE id = NEW.id AND erased_at IS NOT NULL) '
+        f"BEGIN SELECT RAISE(ABORT, '{ERASED_MESSAGE}'); END"
+    )
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'sqlite':
+        op.execute('DROP TRIGGER IF EXISTS candidates_erased_not_replaced')
+        op.execute('DROP TRIGGER IF EXISTS candidates_erased_no_replace')
+        op.execute('DROP TRIGGER IF EXISTS audit_log_no_replace')
         op.execute('DROP TRIGGER IF EXISTS candidates_erased_frozen')
         op.execute('DROP TRIGGER IF EXISTS audit_log_no_update')
     else:
