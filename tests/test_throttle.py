@@ -22,7 +22,14 @@ import sqlalchemy as sa
 
 from interview import create_app
 from interview.auth import throttle_storage
-from interview.auth.throttle import address_key
+from interview.auth.throttle import (
+    DEVICE_COOKIE_MAX_AGE,
+    DEVICE_COOKIE_NAME,
+    address_key,
+    device_token,
+    device_user_id,
+    set_device_cookie,
+)
 from interview.auth.throttle_storage import DatabaseStorage, stored_key
 from interview.extensions import db
 from interview.models.throttle import RateLimitCounter
@@ -105,7 +112,8 @@ def test_a_correct_password_gives_its_attempt_back(app, client, users):
     for n in range(LIMIT):
         wrong = _attempt(client, f"typo{n}@example.org", "wrong guess!!", ATTACKER)
         assert wrong.status_code == 401
-    assert _attempt(client, user.email, PASSWORD, ATTACKER).status_code == 429
+    other = app.test_client()  # no device cookie (this client has one: below)
+    assert _attempt(other, user.email, PASSWORD, ATTACKER).status_code == 429
 
 
 @pytest.mark.parametrize("app_config", [{"SIGN_IN_ADDRESS_LIMIT": 100}], indirect=True)
@@ -444,3 +452,99 @@ def test_limits_on_every_route_still_work_when_set(client):
     """An operator who sets Flask-Limiter's own limits for all routes gets them."""
     codes = [client.get("/healthz").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+# Device cookies (OWASP): a device an account signed in from before is spared the
+# address limit for that account --------------------------------------------------
+
+
+def _exhaust(app, address: str) -> None:
+    """Colleagues behind one address mistype until its allowance is gone."""
+    for n in range(LIMIT):
+        typo = _attempt(app.test_client(), f"typo{n}@example.org", "typo!!", address)
+        assert typo.status_code == 401
+    assert (
+        _attempt(app.test_client(), "anyone@example.org", "x", address).status_code
+        == 429
+    )
+
+
+def _signed_in_once(app, user, address: str):
+    """A browser that signed in as ``user`` before, then signed out."""
+    browser = app.test_client()
+    assert _attempt(browser, user.email, PASSWORD, address).status_code == 302
+    cookie = browser.get_cookie(DEVICE_COOKIE_NAME)
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    assert not cookie.secure  # development; production sets Secure (below)
+    with app.app_context():
+        assert device_user_id(cookie.value) == user.id
+    browser.submit("/sign-out")
+    return browser
+
+
+def test_a_device_cookie_signs_its_account_in_past_a_full_address(app, users):
+    user, other = users["clinical"], users["technical"]
+    browser = _signed_in_once(app, user, ATTACKER)
+    _exhaust(app, ATTACKER)
+
+    assert _attempt(browser, user.email, PASSWORD, ATTACKER).status_code == 302
+    browser.submit("/sign-out")
+    # a typo of its own is not counted by the address either (the account's lock is)
+    assert _attempt(browser, user.email, "typo!!", ATTACKER).status_code == 401
+    assert _attempt(browser, user.email.upper(), PASSWORD, ATTACKER).status_code == 302
+    browser.submit("/sign-out")
+
+    # the cookie names one account: another account from that browser is refused
+    assert _attempt(browser, other.email, PASSWORD, ATTACKER).status_code == 429
+    # without the cookie, even the right password is refused
+    stranger = app.test_client()
+    assert _attempt(stranger, user.email, PASSWORD, ATTACKER).status_code == 429
+
+
+def test_a_forged_or_expired_device_cookie_does_not_help(app, users, monkeypatch):
+    import itsdangerous
+
+    user = users["clinical"]
+    _exhaust(app, ATTACKER)
+    with app.app_context():
+        real = device_token(user.id)
+        monkeypatch.setattr(
+            itsdangerous.TimestampSigner,
+            "get_timestamp",
+            lambda _self: int(time.time() - DEVICE_COOKIE_MAX_AGE.total_seconds() - 60),
+        )
+        expired = device_token(user.id)
+        monkeypatch.undo()
+    with create_app({**BASE_CONFIG, "SECRET_KEY": "another key"}).app_context():
+        forged = device_token(user.id)
+    payload = real.split(".", 1)[0]
+    for value in (expired, forged, payload + ".AAAA.BBBB", "garbage", "x" * 3000):
+        browser = app.test_client()
+        browser.set_cookie(DEVICE_COOKIE_NAME, value)
+        refused = _attempt(browser, user.email, PASSWORD, ATTACKER)
+        assert refused.status_code == 429, value
+    browser = app.test_client()
+    browser.set_cookie(DEVICE_COOKIE_NAME, real)  # the same, validly signed and fresh
+    assert _attempt(browser, user.email, PASSWORD, ATTACKER).status_code == 302
+
+
+def test_the_account_lock_holds_with_a_device_cookie(app, users):
+    user = users["technical"]
+    browser = _signed_in_once(app, user, ATTACKER)
+    for _ in range(5):
+        assert _attempt(browser, user.email, "wrong!!", ATTACKER).status_code == 401
+    locked = _attempt(browser, user.email, PASSWORD, ATTACKER)
+    assert locked.status_code == 429
+    assert "Too many failed attempts for this account" in locked.get_data(as_text=True)
+
+
+def test_device_cookies_are_secure_where_sessions_are(app):
+    """Production sets SESSION_COOKIE_SECURE (config.py); the device cookie follows."""
+    app.config["SESSION_COOKIE_SECURE"] = True
+    with app.test_request_context():
+        response = app.response_class()
+        set_device_cookie(response, 7)
+    header = response.headers["Set-Cookie"]
+    assert header.startswith(f"{DEVICE_COOKIE_NAME}=")
+    assert "; Secure" in header and "; HttpOnly" in header and "SameSite=Lax" in header
+    assert f"Max-Age={int(DEVICE_COOKIE_MAX_AGE.total_seconds())}" in header

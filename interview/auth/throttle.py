@@ -20,15 +20,26 @@ account is looked at.
   many proxies in front report in X-Forwarded-For (security.py). An IPv6 address
   counts by its /64, the block one subscriber is usually given.
 - A refusal is logged with the address, never the email or the password.
+- Device cookies (OWASP's "Slow Down Online Guessing Attacks with Device Cookies"):
+  a successful sign-in leaves a signed cookie naming the account (its id and when it
+  was issued, nothing secret; HttpOnly, SameSite=Lax, Secure in production). An
+  attempt for that account carrying a valid one is not counted by the address: the
+  colleagues' typos or an insider's guesses that exhaust a shared address's allowance
+  do not lock out people signing in from devices they used before. A cookie for
+  another account, forged (another key) or older than ``DEVICE_COOKIE_MAX_AGE`` does
+  not help; the per-account lock applies whatever the cookie.
 """
 
 import functools
 import ipaddress
 import math
 import time
+from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask, current_app, make_response, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.errors import ConfigurationError
 
 from ..config import config_error
@@ -88,8 +99,79 @@ def refuse_sign_in(breached: RequestLimit):
     return response
 
 
+# Device cookies ------------------------------------------------------------------
+DEVICE_COOKIE_NAME = "interview_device"
+DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
+DEVICE_COOKIE_SALT = "interview.sign-in.device-cookie"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=DEVICE_COOKIE_SALT)
+
+
+def device_token(user_id: int) -> str:
+    """The signed cookie value naming this account, stamped with the time now."""
+    return _device_serializer().dumps({"user": user_id})
+
+
+def device_user_id(token: str | None) -> int | None:
+    """The account a device cookie names, or None if it is missing, forged, garbled
+    or too old."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        data = _device_serializer().loads(
+            token, max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds())
+        )
+    except BadSignature:  # SignatureExpired is one
+        return None
+    user = data.get("user") if isinstance(data, dict) else None
+    return user if isinstance(user, int) else None
+
+
+def set_device_cookie(response, user_id: int) -> None:
+    """Mark this browser as one the account has signed in from."""
+    response.set_cookie(
+        DEVICE_COOKIE_NAME,
+        device_token(user_id),
+        max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()),
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
+    )
+
+
+def has_device_cookie() -> bool:
+    """This sign-in is for the account the request's valid device cookie names: it
+    is not subject to the address limit. No query without such a cookie."""
+    if request.method != "POST":
+        return False
+    user_id = device_user_id(request.cookies.get(DEVICE_COOKIE_NAME))
+    if user_id is None:
+        return False
+    from ..extensions import db
+    from ..models import User
+    from .operations import normalise_email
+
+    email = request.form.get("email", "")
+    if not email or len(email) > 320 or "\0" in email:
+        return False
+    # On a connection of its own, closed at once: a read left open on the request's
+    # session would hold SQLite's lock while the storage writes the count.
+    with db.engine.connect() as connection:
+        found = connection.scalar(
+            sa.select(User.id).where(User.email == normalise_email(email))
+        )
+    return found is not None and found == user_id
+
+
 # The view's decorator: counts sign-in posts only; the page itself is never refused.
-sign_in_limit = limiter.limit(address_limit, methods=["POST"], on_breach=refuse_sign_in)
+sign_in_limit = limiter.limit(
+    address_limit,
+    methods=["POST"],
+    on_breach=refuse_sign_in,
+    exempt_when=has_device_cookie,
+)
 
 
 def give_back() -> None:

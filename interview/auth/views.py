@@ -12,7 +12,7 @@ from .operations import (
     set_password,
     sign_out_everywhere,
 )
-from .throttle import give_back, sign_in_limit  # issue 13
+from .throttle import give_back, set_device_cookie, sign_in_limit  # issue 13
 
 bp = Blueprint("auth", __name__)
 
@@ -32,9 +32,11 @@ def login():
             give_back()  # a correct password is no guess (nothing is open to wait on)
             session.clear()  # start signed-in life with a fresh session and CSRF token
             login_user(result.user, remember=form.remember.data)
-            return redirect(
+            response = redirect(
                 next_url if is_safe_next(next_url) else url_for("home.index")
             )
+            set_device_cookie(response, result.user.id)  # spares it the address limit
+            return response
         form.form_errors.append(result.error)
         status = result.status
     return render_template("auth/login.html", form=form), status
