@@ -307,6 +307,23 @@ def test_production_refuses_counts_per_process(tmp_path, capsys):
     assert "counts per process" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("proxies", "warned"), [(0, True), (1, False)])
+def test_production_warns_when_no_proxy_is_trusted(tmp_path, caplog, proxies, warned):
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    create_app({**config, "ENV_NAME": "production", "TRUSTED_PROXIES": proxies})
+    lines = [r for r in caplog.records if "TRUSTED_PROXIES is 0" in r.getMessage()]
+    assert len(lines) == (1 if warned else 0)
+    if warned:
+        assert lines[0].levelname == "WARNING"
+        assert "set TRUSTED_PROXIES to the number of proxies" in lines[0].getMessage()
+
+
+def test_development_does_not_warn_about_proxies(tmp_path, caplog):
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    create_app(config)
+    assert "TRUSTED_PROXIES" not in caplog.text
+
+
 # Two server processes on one database ---------------------------------------------
 
 

@@ -218,6 +218,17 @@ def init_app(app: Flask) -> None:
         ) from None
     app.register_error_handler(RateLimitExceeded, _refused)
     _drop_hooks_for_other_limits(app)
+    if app.config["ENV_NAME"] == "production" and not app.config["TRUSTED_PROXIES"]:
+        app.logger.warning(PROXY_WARNING)
+
+
+# Behind a reverse proxy with TRUSTED_PROXIES = 0 every request seems to come from
+# the proxy: everyone shares one address's sign-in allowance.
+PROXY_WARNING = (
+    "TRUSTED_PROXIES is 0: client addresses are the connection's. Behind a reverse "
+    "proxy every client shares the proxy's sign-in limit; set TRUSTED_PROXIES to the "
+    "number of proxies in front"
+)
 
 
 # Flask-Limiter's hooks on every request serve what this app does not set: limits on
