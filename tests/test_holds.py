@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from interview.extensions import db
-from interview.lifecycle.holds import place_hold, release_hold
+from interview.lifecycle.holds import HoldError, place_hold, release_hold
 from interview.models import Candidate, LegalHold, Loop, Role
 
 from . import test_erasure
@@ -78,10 +78,19 @@ def test_a_released_hold_stays_on_record_and_lets_erasure_go_ahead(
     [
         ("", "Give the reason for the hold."),
         ("   ", "Give the reason for the hold."),
+        ("\u200b", "Give the reason for the hold."),
+        (" \u200b\u2060\ufeff\u200b ", "Give the reason for the hold."),
         ("x" * 10_000, "Keep the reason to 500 characters or fewer."),
         ("Claim\x00 2026", "control character"),
     ],
-    ids=["empty", "blank", "10000 characters", "NUL"],
+    ids=[
+        "empty",
+        "blank",
+        "zero-width space",
+        "invisible format characters",
+        "10000 characters",
+        "NUL",
+    ],
 )
 def test_a_bad_reason_gets_a_message_not_a_hold(
     app,
@@ -102,6 +111,15 @@ def test_a_bad_reason_gets_a_message_not_a_hold(
         assert message in response.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(LegalHold.id))) == 0
+
+
+@pytest.mark.parametrize("reason", ["\u200b", "\u200d \u2060", "\t\u00ad"])
+def test_place_hold_itself_wants_a_visible_reason(app, erasable, reason):
+    """Not only the form: a script calling place_hold is refused too."""
+    with app.app_context():
+        ta = db.session.get(type(erasable["people"]["ta"]), erasable["people"]["ta"].id)
+        with pytest.raises(HoldError, match="Give the reason"):
+            place_hold(ta, db.session.get(Candidate, erasable["candidate_id"]), reason)
 
 
 @pytest.mark.parametrize("role", [Role.HIRING_MANAGER, Role.INTERVIEWER])

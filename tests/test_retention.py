@@ -1,6 +1,7 @@
 """Retention: `flask --app interview retention run [--dry-run]` erases whoever is due
 (lifecycle/rules.py), once, one candidate per transaction; holds keep people."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from interview.models import (
     DecisionOutcome,
     Discipline,
     HiringDecision,
+    LegalHold,
     LoopStatus,
     PlanSession,
     Requisition,
@@ -118,10 +120,20 @@ def _snapshot(app) -> list:
         ).all()
 
 
+REASONS = ("Claim 2026/7: keep this candidate", "Audit of this role's hiring")
+
+
+def _no_personal_data(output: str) -> None:
+    """Cron mails the output and the journal keeps it: no name, no hold's reason."""
+    for text in (*PEOPLE, *REASONS, "candidate.example"):
+        assert text not in output, text
+
+
 def test_a_run_erases_whoever_is_due_and_a_second_run_nobody(app, runner, population):
     first = runner.invoke(args=["retention", "run"])
     assert first.exit_code == 0, first.output
     assert "Erased 4 candidates." in first.output
+    _no_personal_data(first.output)
     assert _erased(app) == {population[name] for name in DUE}
     after_first = _snapshot(app)
     second = runner.invoke(args=["retention", "run"])
@@ -130,29 +142,38 @@ def test_a_run_erases_whoever_is_due_and_a_second_run_nobody(app, runner, popula
     assert _snapshot(app) == after_first
 
 
-def test_a_dry_run_lists_who_would_go_and_changes_nothing(app, runner, population):
+def test_a_dry_run_lists_who_would_go_by_id_and_changes_nothing(
+    app, runner, population
+):
     before = _snapshot(app)
     result = runner.invoke(args=["retention", "run", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would erase 4 candidates:" in result.output
-    listed = {name for name in PEOPLE if f" {name}\n" in result.output}
-    assert listed == DUE
+    listed = dict(re.findall(r"  #(\d+) due since (\S+)\n", result.output))
+    assert {int(i) for i in listed} == {population[name] for name in DUE}
+    due = utcnow() - timedelta(days=400 - DAYS)  # Decided Long-Ago's
+    assert listed[str(population["Decided Long-Ago"])] == f"{due:%Y-%m-%d}"
+    _no_personal_data(result.output)
     assert _snapshot(app) == before
 
 
-def test_holds_keep_people_past_their_date_and_the_run_says_why(
+def test_holds_keep_people_past_their_date_and_the_run_says_which(
     app, runner, population
 ):
     result = runner.invoke(args=["retention", "run"])
-    for name in ("Held Person", "Held Through Requisition"):
-        assert population[name] not in _erased(app)
-        assert f"Kept: candidate #{population[name]} is due, but a legal hold" in (
-            result.output
+    with app.app_context():
+        holds = dict(
+            db.session.execute(sa.select(LegalHold.reason, LegalHold.id)).all()
         )
-    assert "Claim 2026/7: keep this candidate" in result.output
-    assert "the requisition Role 8 stops this: “Audit of this role's hiring”" in (
-        result.output
-    )
+    for name, reason in zip(
+        ("Held Person", "Held Through Requisition"), REASONS, strict=True
+    ):
+        assert population[name] not in _erased(app)
+        assert (
+            f"Kept: candidate #{population[name]} is due, but legal hold "
+            f"#{holds[reason]} stops the erasure."
+        ) in result.output
+    _no_personal_data(result.output)
 
 
 def test_an_interrupted_run_finishes_on_the_next(app, runner, population, monkeypatch):

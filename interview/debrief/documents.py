@@ -27,7 +27,7 @@ from flask import current_app, render_template
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Competency, Loop, PacketFile
+from ..models import Candidate, Competency, Loop, PacketFile
 from ..timeutil import utcnow
 from . import pdf, renderer
 from .packet import packet_context, page_size
@@ -154,7 +154,8 @@ def kept_packet_pdf(
 
 def keep_packet(loop_id: int, key: str, data: bytes) -> bool:
     """Store a rendered packet and drop all but the loop's newest ``KEEP_PER_LOOP``;
-    False, with a warning logged, when it could not be stored.
+    False, with a warning logged, when it could not be stored (without one when its
+    candidate was erased meanwhile).
 
     A transaction of its own, on its own connection, committed at once: on SQLite the
     request's read transaction may not take the write lock (a stale snapshot fails
@@ -163,6 +164,12 @@ def keep_packet(loop_id: int, key: str, data: bytes) -> bool:
     requests that missed at once both render and both store: the second insert finds
     the key taken and does nothing. A packet that cannot be stored (locked, disk
     full, its loop deleted meanwhile) is served all the same.
+
+    A packet of a candidate erased while it was being rendered is not kept: the
+    erasure deleted the loop's packets, and this one, made from the data before it,
+    would bring their name back. The check comes after the insert, which on SQLite
+    has the write lock (no erasure in between), and on PostgreSQL share-locks the
+    loop and candidate rows, so it waits for an erasure in flight and then sees it.
     """
     table = PacketFile.__table__
     newest = (
@@ -183,12 +190,32 @@ def keep_packet(loop_id: int, key: str, data: bytes) -> bool:
                     table.c.loop_id == loop_id, table.c.id.not_in(newest)
                 )
             )
+            if _erased(conn, loop_id):
+                raise _CandidateErased
+    except _CandidateErased:
+        return False
     except Exception as exc:  # noqa: BLE001 (the packet is served either way)
         current_app.logger.warning(
             "debrief packet of loop %s not kept: %r", loop_id, exc
         )
         return False
     return True
+
+
+class _CandidateErased(Exception):
+    """Rolls back a packet stored for a candidate erased meanwhile."""
+
+
+def _erased(conn, loop_id: int) -> bool:
+    """Whether the loop's candidate was erased (or the loop is gone), read under
+    share locks on PostgreSQL so that an erasure in flight is waited for."""
+    row = conn.execute(
+        sa.select(Candidate.erased_at)
+        .join(Loop, Loop.candidate_id == Candidate.id)
+        .where(Loop.id == loop_id)
+        .with_for_update(read=True)
+    ).first()
+    return row is None or row.erased_at is not None
 
 
 STORE_WAIT_MS = 200

@@ -1,11 +1,13 @@
-"""``flask --app interview retention run [--dry-run]``: erase what retention says."""
+"""``flask --app interview retention run [--dry-run]``: erase what retention says.
+
+It prints ids and dates, never a name or a hold's reason: cron mails its output and
+the journal keeps it, and neither is a place for personal data."""
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
-from ..models import Candidate
 from ..timeutil import utcnow
 from . import retention
 
@@ -24,11 +26,15 @@ def run_command(dry_run: bool):
     """Erase every candidate due under the retention rule, one at a time."""
     days = current_app.config["RETENTION_DAYS"]
     now = utcnow()
-    ids = retention.due_ids(now, days)
-    for candidate_id, why in retention.held_back(now, days):
-        click.echo(f"Kept: candidate #{candidate_id} is due, but {_lower(why)}")
+    due = retention.due_dates(now, days)
+    ids = [candidate_id for candidate_id, _ in due]
+    for candidate_id, hold_id in retention.held_back(now, days):
+        click.echo(
+            f"Kept: candidate #{candidate_id} is due, but legal hold #{hold_id} "
+            "stops the erasure."
+        )
     if dry_run:
-        _list(ids)
+        _list(due)
         db.session.rollback()
         return
     if not ids:
@@ -43,13 +49,9 @@ def run_command(dry_run: bool):
         click.echo(f"{skipped} changed meanwhile and were left as they are.")
 
 
-def _list(ids: list[int]) -> None:
-    """Print the candidates a run would erase (nothing is written)."""
-    click.echo(f"Would erase {len(ids)} candidate{'s' if len(ids) != 1 else ''}:")
-    for candidate_id in ids:
-        candidate = db.session.get(Candidate, candidate_id)
-        click.echo(f"  #{candidate.id} {candidate.name}")
-
-
-def _lower(sentence: str) -> str:
-    return sentence[:1].lower() + sentence[1:]
+def _list(due: list) -> None:
+    """Print the candidates a run would erase (nothing is written): ids and due
+    dates only, never a name, since the output goes to cron's mail and the journal."""
+    click.echo(f"Would erase {len(due)} candidate{'s' if len(due) != 1 else ''}:")
+    for candidate_id, due_at in due:
+        click.echo(f"  #{candidate_id} due since {due_at:%Y-%m-%d}")

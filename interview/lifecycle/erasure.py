@@ -21,6 +21,7 @@ from ..models import (
     PacketFile,
     PanelSeat,
     Rating,
+    Requisition,
     Scorecard,
     User,
 )
@@ -61,7 +62,7 @@ def erase_candidate(
     ``via`` ("request", "retention") is recorded with the erasure; ``merge_index``
     False leaves forget_text_index to the caller (once for a batch: it rewrites the
     whole index, about a second for 100,000 candidates)."""
-    candidate, loops = _locked(candidate)
+    candidate, loops = locked(candidate)
     if problem := erasure_problem(candidate, loops):
         raise ErasureRefused(problem)
     needles = rules.mentions(candidate.name, candidate.email, candidate.phone)
@@ -81,10 +82,12 @@ def erase_candidate(
         forget_text_index()
 
 
-def _locked(candidate: Candidate) -> tuple[Candidate, list[Loop]]:
+def locked(candidate: Candidate) -> tuple[Candidate, list[Loop]]:
     """The candidate and their loops read again under row locks (PostgreSQL; SQLite's
     writers take turns anyway), so that an edit, a reopening or a second erasure in
-    flight waits for this one and then sees it."""
+    flight waits for this one and then sees it. Their requisitions are share-locked
+    too: a hold placed on one locks it (holds.place_hold), so it either committed
+    before and is seen by the hold check that follows, or waits for the erasure."""
     db.session.flush()
     fresh = {"populate_existing": True}
     candidate = db.session.scalars(
@@ -98,6 +101,11 @@ def _locked(candidate: Candidate) -> tuple[Candidate, list[Loop]]:
         .where(Loop.candidate_id == candidate.id)
         .with_for_update()
         .execution_options(**fresh)
+    ).all()
+    db.session.execute(
+        sa.select(Requisition.id)
+        .where(Requisition.id.in_({loop.requisition_id for loop in loops}))
+        .with_for_update(read=True)
     ).all()
     return candidate, list(loops)
 

@@ -1,10 +1,11 @@
 """Forms of the data lifecycle: erasure's confirmation and a legal hold's reason."""
 
 from wtforms import BooleanField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import Form
 from ..models.lifecycle import REASON_MAX
+from .holds import visible
 
 
 class EraseForm(Form):
@@ -28,6 +29,11 @@ class HoldForm(Form):
         ],
     )
     submit = SubmitField("Place a legal hold")
+
+    def validate_reason(self, field):
+        """Spaces or invisible characters alone pass DataRequired but say nothing."""
+        if not visible(field.data):
+            raise ValidationError("Give the reason for the hold.")
 
 
 class ReleaseForm(Form):

@@ -1,5 +1,7 @@
 """Legal holds: place and release them, and find those that cover a candidate."""
 
+import unicodedata
+
 import sqlalchemy as sa
 
 from ..auditing import record
@@ -15,8 +17,9 @@ class HoldError(ValueError):
 def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> LegalHold:
     """Put the candidate, or every candidate of the requisition, under a legal hold."""
     reason = (reason or "").strip()
-    if not reason:
+    if not visible(reason):
         raise HoldError("Give the reason for the hold.")
+    subject = _locked(subject)
     if isinstance(subject, Candidate) and subject.erased_at is not None:
         raise HoldError("This candidate was erased: there is nothing left to hold.")
     hold = LegalHold(reason=reason, placed_by_id=actor.id)
@@ -28,6 +31,28 @@ def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> Le
     db.session.flush()
     record(actor, "hold.place", hold, after=_subject(hold))
     return hold
+
+
+def visible(text: str) -> bool:
+    """Whether the text shows anything: a reason of spaces or of invisible format
+    characters alone (a zero-width space, Unicode category Cf) says nothing."""
+    shown = "".join(c for c in text or "" if unicodedata.category(c) != "Cf")
+    return bool(shown.strip())
+
+
+def _locked(subject: Candidate | Requisition) -> Candidate | Requisition:
+    """The subject read again under a row lock (PostgreSQL; SQLite's writers take
+    turns anyway): an erasure in flight has its candidate and their requisitions
+    locked (erasure.locked), so the hold waits for it and then sees it, or the
+    erasure waits for the hold and then finds it in force."""
+    db.session.flush()
+    kind = type(subject)
+    return db.session.scalars(
+        sa.select(kind)
+        .where(kind.id == subject.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def release_hold(actor: User, hold: LegalHold) -> None:

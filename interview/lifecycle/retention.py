@@ -1,7 +1,7 @@
 """Retention: find the candidates whose personal data is due for erasure and erase
 them, one per transaction. rules.py ``due_at`` is the rule; ``due_query`` selects
-by the same rule in SQL, and each candidate is checked again by the rule itself,
-under lock, before erasure.
+by the same rule in SQL, and each candidate is locked first, then checked again by
+the rule itself on the locked rows, then erased (erase_if_due).
 """
 
 from collections.abc import Iterable
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Candidate, HiringDecision, LegalHold, Loop, LoopStatus
-from . import rules
+from . import erasure, rules
 from .erasure import erase_candidate, forget_text_index
 
 CLOSED = [LoopStatus.DECIDED, LoopStatus.WITHDRAWN]
@@ -87,26 +87,39 @@ def due_ids(now: datetime, days: int) -> list[int]:
     return [row.id for row in db.session.execute(due_query(now, days))]
 
 
-def held_back(now: datetime, days: int) -> list[tuple[int, str]]:
-    """(candidate id, why) for each candidate a legal hold keeps past their due date."""
-    from .holds import holds_over, refusal
+def due_dates(now: datetime, days: int) -> list[tuple[int, datetime]]:
+    """(candidate id, when they fell due) for each candidate due at ``now``."""
+    return [
+        (row.id, row.basis + timedelta(days=days))
+        for row in db.session.execute(due_query(now, days))
+    ]
+
+
+def held_back(now: datetime, days: int) -> list[tuple[int, int]]:
+    """(candidate id, hold id) for each candidate a legal hold keeps past their due
+    date: the oldest hold in force over them. Ids only, no reason: a reason may name
+    the candidate, and this goes to cron's mail and the journal."""
+    from .holds import covering
 
     found = []
     for row in db.session.execute(due_query(now, days, held=True)):
-        candidate = db.session.get(Candidate, row.id)
-        found.append((row.id, refusal(holds_over(candidate)[0])))
+        hold = db.session.scalars(covering([row.id]).limit(1)).first()
+        found.append((row.id, hold.id))
     return found
 
 
-def facts_of(candidate: Candidate, held: bool) -> rules.CandidateFacts:
-    """The plain facts rules.due_at decides on."""
+def facts_of(
+    candidate: Candidate, held: bool, loops: list[Loop] | None = None
+) -> rules.CandidateFacts:
+    """The plain facts rules.due_at decides on (``loops``: the candidate's, if read
+    already)."""
     loops = tuple(
         rules.LoopFacts(
             status=str(loop.status),
             last_decided_at=max((d.decided_at for d in loop.decisions), default=None),
             updated_at=loop.updated_at,
         )
-        for loop in candidate.loops
+        for loop in (candidate.loops if loops is None else loops)
     )
     return rules.CandidateFacts(
         updated_at=candidate.updated_at,
@@ -117,13 +130,17 @@ def facts_of(candidate: Candidate, held: bool) -> rules.CandidateFacts:
 
 
 def erase_if_due(candidate_id: int, now: datetime, days: int) -> bool:
-    """Erase the candidate if the rule says they are due (no commit)."""
+    """Erase the candidate if the rule says they are due (no commit). The rule is
+    applied to the rows read under the erasure's locks, not to the selection's: an
+    edit, a new loop or a hold committed since the candidate was selected keeps
+    them, and one that comes later waits for this transaction."""
     from .holds import holds_over
 
     candidate = db.session.get(Candidate, candidate_id)
     if candidate is None:
         return False
-    facts = facts_of(candidate, held=bool(holds_over(candidate)))
+    candidate, loops = erasure.locked(candidate)
+    facts = facts_of(candidate, held=bool(holds_over(candidate)), loops=loops)
     if not rules.is_due(facts, now, days):
         return False
     erase_candidate(None, candidate, via="retention", merge_index=False)
