@@ -84,7 +84,9 @@ def erased(app, make_user):
         ta = db.session.merge(ta)
         person = {"name": "Ottilie Brandvold", "email": "ob@mail.example"}
         candidate = save_candidate(ta, None, person)
-        other = save_candidate(ta, None, {"name": "Other Person", "email": "o@x.example"})
+        other = save_candidate(
+            ta, None, {"name": "Other Person", "email": "o@x.example"}
+        )
         db.session.commit()
         erase_candidate(ta, candidate)
         db.session.commit()
