@@ -337,6 +337,19 @@ def test_pages_and_packets_of_an_erased_candidates_loop_show_the_new_name(
         assert erased in document and "Zephyrine" not in document
 
 
+def test_an_erased_candidates_pages_offer_no_form_that_would_be_refused(
+    client, auth, erasable
+):
+    """No reopening, conflict or hold form is shown for an erased candidate: each
+    was offered and then refused after it was filled in."""
+    _erase_by_page(client, auth, erasable["people"]["ta"], erasable["candidate_id"])
+    loop = client.get(f"/loops/{erasable['loop_id']}").text
+    assert "Reopen this decided loop" not in loop
+    page = client.get(f"/candidates/{erasable['candidate_id']}/edit").text
+    assert "No conflict can be added" in page and "conflict-find" not in page
+    assert "No hold can be added" in page and 'name="reason"' not in page
+
+
 def test_the_confirmation_names_the_candidate_and_says_what_is_kept(
     client, auth, erasable
 ):
@@ -432,9 +445,11 @@ def test_an_open_loop_stops_the_erasure(app, client, auth, erasable):
         other = next(lp for lp in loop.candidate.loops if lp.id != loop.id)
         other.status = LoopStatus.PLANNED
         db.session.commit()
+        other_id = other.id
     auth.login(erasable["people"]["ta"])
     page = client.get(f"/candidates/{erasable['candidate_id']}/erase")
-    assert "loops are still open: decide or withdraw them first" in page.text
+    assert f"Loop #{other_id} of this candidate is still open: decide or " in page.text
+    assert "withdraw it first" in page.text
     refused = client.submit(
         f"/candidates/{erasable['candidate_id']}/erase", {"confirm": "y"}
     )

@@ -140,6 +140,15 @@ def test_a_run_erases_whoever_is_due_and_a_second_run_nobody(app, runner, popula
     assert second.exit_code == 0, second.output
     assert "Nobody is due" in second.output
     assert _snapshot(app) == after_first
+    again = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert again.output.endswith("Would erase nobody.\n"), again.output
+
+
+def test_one_day_is_said_in_the_singular(app, runner, population):
+    app.config["RETENTION_DAYS"] = 1
+    runner.invoke(args=["retention", "run"])
+    second = runner.invoke(args=["retention", "run"])
+    assert "(personal data kept 1 day after closing)" in second.output
 
 
 def test_a_dry_run_lists_who_would_go_by_id_and_changes_nothing(

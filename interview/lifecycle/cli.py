@@ -39,7 +39,8 @@ def run_command(dry_run: bool):
         return
     if not ids:
         retention.merge_text_index()  # after a run that was cut short
-        click.echo(f"Nobody is due (personal data kept {days} days after closing).")
+        kept = f"{days} day{'s' if days != 1 else ''}"
+        click.echo(f"Nobody is due (personal data kept {kept} after closing).")
         return
     with click.progressbar(ids, label="Erasing", show_pos=True) as bar:
         erased = sum(retention.run(bar, now, days))
@@ -52,6 +53,9 @@ def run_command(dry_run: bool):
 def _list(due: list) -> None:
     """Print the candidates a run would erase (nothing is written): ids and due
     dates only, never a name, since the output goes to cron's mail and the journal."""
+    if not due:
+        click.echo("Would erase nobody.")
+        return
     click.echo(f"Would erase {len(due)} candidate{'s' if len(due) != 1 else ''}:")
     for candidate_id, due_at in due:
         click.echo(f"  #{candidate_id} due since {due_at:%Y-%m-%d}")

@@ -45,9 +45,16 @@ def erasure_problem(
     loops = candidate.loops if loops is None else loops
     open_loops = [loop for loop in loops if str(loop.status) not in rules.CLOSED]
     if open_loops:
+        which = (
+            f"Loop #{open_loops[0].id} of this candidate is still open"
+            if len(open_loops) == 1
+            else f"{len(open_loops)} of this candidate's loops "
+            f"(#{', #'.join(str(loop.id) for loop in open_loops)}) are still open"
+        )
         return (
-            f"{len(open_loops)} of this candidate's loops are still open: decide or "
-            "withdraw them first, so that nobody writes about the candidate afterwards."
+            f"{which}: decide or withdraw "
+            f"{'it' if len(open_loops) == 1 else 'them'} first, so that nobody "
+            "writes about the candidate afterwards."
         )
     return None
 
