@@ -29,6 +29,12 @@ def record(
 
 # Read audit (issue 13) --------------------------------------------------------------
 
+# The reads recorded: their entries hold ids and options only (a packet's size, the
+# loops exported), never a person's words, so erasure leaves them as they are.
+READ_ACTIONS = frozenset(
+    {"debrief.view", "debrief.packet", "scorecards.panel", "candidate.export"}
+)
+
 
 def record_read(actor: User | None, action: str, obj, details: dict | None = None):
     """Record that ``actor`` read ``obj``, committed at once on a connection of its own.

@@ -593,3 +593,29 @@ def test_no_scorecard_text_is_written_about_an_erased_candidate(
             )
         db.session.rollback()
         assert not found_anywhere(["Typed after the erasure"])
+
+
+def test_reads_recorded_before_the_erasure_keep_their_details(
+    app, client, auth, erasable
+):
+    """A read's entry holds ids and options, nobody's words: erasure leaves it whole
+    ("Downloaded a debrief packet, size a4"), where it redacts the loop's changes."""
+    from interview.auditing import record_read
+
+    with app.app_context():
+        loop = db.session.get(Loop, erasable["loop_id"])
+        db.session.expunge(loop)
+        db.session.rollback()  # record_read writes on a connection of its own
+        record_read(None, "debrief.packet", loop, {"size": "a4", "archival": False})
+    _erase_by_page(client, auth, erasable["people"]["ta"], erasable["candidate_id"])
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(AuditEntry).where(
+                AuditEntry.object_type == "loops",
+                AuditEntry.object_id == erasable["loop_id"],
+            )
+        ).all()
+        read = next(e for e in entries if e.action == "debrief.packet")
+        assert read.redacted_at is None and read.after["size"] == "a4"
+        changes = [e for e in entries if e.action not in ("debrief.packet",)]
+        assert changes and all(e.redacted_at is not None for e in changes if e.after)

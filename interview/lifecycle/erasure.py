@@ -8,7 +8,7 @@ the candidate's id alone.
 
 import sqlalchemy as sa
 
-from ..auditing import record
+from ..auditing import READ_ACTIONS, record
 from ..extensions import db
 from ..models import (
     AuditEntry,
@@ -215,7 +215,12 @@ def _redact_audit(ids: dict) -> None:
             table.c.after,
             table.c.before.is_(None).label("no_before"),
             table.c.after.is_(None).label("no_after"),
-        ).where(about, table.c.redacted_at.is_(None))
+        ).where(
+            about,
+            table.c.redacted_at.is_(None),
+            # A read's entry holds ids and options: "size a4" is nobody's data.
+            table.c.action.not_in(READ_ACTIONS),
+        )
     ).all()
     now = utcnow()
     for row in rows:
