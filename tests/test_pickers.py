@@ -407,6 +407,43 @@ def test_the_new_loop_page_lists_recent_candidates_without_a_query(
     assert "<select" not in text.split('id="candidate-choices"')[1].split("</form>")[0]
 
 
+def _erase(app, names: list[str]) -> list[int]:
+    """Add and erase candidates by those names (issue 13); their ids."""
+    from interview.lifecycle.erasure import erase_candidate
+
+    with app.app_context():
+        people = [Candidate(name=name, email=f"{name[:3]}@x.example") for name in names]
+        db.session.add_all(people)
+        db.session.flush()
+        for person in people:
+            erase_candidate(None, person)
+        db.session.commit()
+        return [person.id for person in people]
+
+
+def test_erased_candidates_are_never_offered_for_a_new_loop(
+    app, client, auth, ta, board
+):
+    """Listed as recent (they are the newest) or found by the name and id they keep,
+    an erased candidate was offered and the loop then refused."""
+    _candidates(app, [("Sam Alive", None)])
+    gone = _erase(app, ["Sam Gone", "Zed Gone"])
+    auth.login(ta)
+    recent = client.get("/candidates/search").get_json()
+    assert [r["name"] for r in recent["results"]] == ["Sam Alive", "Amara Nwosu"]
+    assert recent["total"] == 2 and recent["summary"] == "2 candidates."
+    for query in ("erased", "erased candidate", f"#{gone[0]}", str(gone[1])):
+        found = client.get("/candidates/search", query_string={"q": query}).get_json()
+        assert found["results"] == [] and found["total"] == 0, query
+    page = client.get(f"/requisitions/{board['requisition']}/loops/new")
+    text = page.get_data(as_text=True)
+    assert "Erased candidate" not in text and text.count('type="radio"') == 2
+    searched = client.get(
+        f"/requisitions/{board['requisition']}/loops/new", query_string={"q": "eras"}
+    ).get_data(as_text=True)
+    assert "Erased candidate" not in searched and 'type="radio"' not in searched
+
+
 # --- the interviewer of a seat ---------------------------------------------------------
 
 

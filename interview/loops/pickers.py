@@ -89,7 +89,8 @@ def _shown(query: str, limit: int = 60) -> str:
 
 def find_candidates(query: str) -> Found:
     """Candidates whose name or email holds every word of the query (accents and case
-    aside), by name; without a query the most recently added. Counted up to a cap;
+    aside), by name; without a query the most recently added; never an erased one
+    (``_not_erased``). Counted up to a cap;
     when no word is long enough for the trigram index (one or two letters, typed
     on the way to a name), only up to the rows shown: counting a thousand would read
     some 25,000 keys one by one, for a number nobody needs while typing."""
@@ -99,16 +100,29 @@ def find_candidates(query: str) -> Found:
     )
     short = conditions and all(len(word) < TRIGRAM for word in terms(query))
     cap = PICKER_LIMIT if short else COUNT_CAP
-    capped = candidate_ids(query).limit(cap + 1)
+    capped = _not_erased(candidate_ids(query)).limit(cap + 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery()))
     if total and not short:  # a short word's LIKE already walks the name order
         conditions = name_order_walk(query, total, PICKER_LIMIT) or conditions
     results = db.session.scalars(
-        sa.select(Candidate).where(*conditions).order_by(*order).limit(PICKER_LIMIT)
+        sa.select(Candidate)
+        .where(Candidate.erased_at.is_(None), *conditions)
+        .order_by(*order)
+        .limit(PICKER_LIMIT)
     ).all()
     recent = f"The {len(results)} most recently added"
     summary = _summary(len(results), total, "candidate", query, recent, cap)
     return Found(list(results), total, summary)
+
+
+def _not_erased(ids: sa.Select) -> sa.Select:
+    """``ids`` without erased candidates (issue 13): their loop is refused, so they
+    are never offered, whether listed as recent or found by the "Erased candidate
+    #id" name they keep. Where the text index alone found the ids, each match's row
+    is read for its mark: at most the count's cap of them, by primary key."""
+    if ids.selected_columns[0].table is not Candidate.__table__:
+        ids = sa.select(Candidate.id).where(Candidate.id.in_(ids))
+    return ids.where(Candidate.erased_at.is_(None))
 
 
 @bp.route("/candidates/search")
