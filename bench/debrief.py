@@ -14,6 +14,10 @@ words of evidence each. Three figures, each next to its own baseline from this r
    same work in one process (HTML then WeasyPrint, loop after loop), both warm.
    Goal: >= 1.8x. The --jobs 1 figure (one child, HTML built alongside) and the
    children's start-up (paid once per batch) are printed too.
+3. The first packet a new web worker serves: a fresh process (a gunicorn worker
+   after boot) signs in, the reader spends READ_S on the debrief page, then asks for
+   the packet; with the renderer started at the first request
+   (DEBRIEF_WARM_RENDERERS, debrief/warmup.py) and without (started by the packet).
 
     .venv/bin/python bench/debrief.py [--rounds 15] [--loops 16]
 """
@@ -353,7 +357,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--loops", type=int, default=16)
     parser.add_argument("--save-html", help="Also write the packet's HTML here.")
+    parser.add_argument("--first-rounds", type=int, default=5)
+    parser.add_argument("--first-download", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_download:  # one sample of figure 3, in this new process
+        warm, path, loop_id, email = args.first_download
+        print(_one_first_download(warm == "True", path, int(loop_id), email))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-debrief-") as tmp:
         instance = Path(tmp)
         app = create_app(
@@ -369,6 +379,58 @@ def main() -> None:
         )
         request_vs_weasyprint(app, loop_id, email, args.rounds, args.save_html)
         batch(app, decided, instance)
+        first_download(instance / "bench.sqlite", loop_id, email, args.first_rounds)
+
+
+READ_S = 2.0
+
+
+def first_download(path: Path, loop_id: int, email: str, rounds: int) -> None:
+    """Figure 3: each sample in a new process, the two settings taking turns."""
+    import subprocess
+
+    times = {True: [], False: []}
+    for _ in range(rounds):
+        for warm in (True, False):
+            out = subprocess.run(
+                [sys.executable, __file__, "--first-download", str(warm), str(path),
+                 str(loop_id), email],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            times[warm].append(float(out.split()[-1]))
+    print(
+        f"first packet of a new worker, {READ_S:g} s after its first page ({rounds} each):"
+    )
+    for warm, label in ((False, "started by the packet"), (True, "started at sign-in")):
+        got = times[warm]
+        print(
+            f"  renderer {label:<22} median {statistics.median(got) * 1000:7.1f} ms"
+            f"  (min {min(got) * 1000:.1f}, max {max(got) * 1000:.1f})"
+        )
+
+
+def _one_first_download(warm: bool, path: str, loop_id: int, email: str) -> float:
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SECRET_KEY": "bench",
+            "DEBRIEF_WARM_RENDERERS": warm,
+        }
+    )
+    _forget_packets(app)
+    client = app.test_client()
+    login = client.post(
+        "/sign-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)},
+    )
+    assert login.status_code in (302, 303), login.status_code
+    assert client.get(f"/loops/{loop_id}/debrief").status_code == 200
+    time.sleep(READ_S)
+    start = time.perf_counter()
+    answer = client.get(f"/loops/{loop_id}/debrief.pdf")
+    took = time.perf_counter() - start
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+    return took
 
 
 if __name__ == "__main__":

@@ -84,6 +84,9 @@ def _init_extensions(app: Flask) -> None:
     from .auth import throttle
 
     throttle.init_app(app)
+    from .debrief import warmup
+
+    warmup.init_app(app)
 
 
 def _load_user(session_token: str):

@@ -48,6 +48,9 @@ class Defaults:
     DEBRIEF_RENDER_TIMEOUT = 20.0
     DEBRIEF_RENDER_MEMORY_MB = 1024  # on top of a warm renderer's own footprint
     DEBRIEF_RENDERERS = 1  # children per web worker (a sync worker serves one request)
+    # Start them at a worker's first request, so the first packet does not wait for
+    # one to start (debrief/warmup.py); None: yes, except under TESTING.
+    DEBRIEF_WARM_RENDERERS = None
     # The contradiction flag: a recommendation at least this many levels from the
     # interviewer's own mean rating (debrief/synthesis/flags.py).
     DEBRIEF_CONTRADICTION_DISTANCE = 1.5

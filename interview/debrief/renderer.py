@@ -282,6 +282,10 @@ class RendererPool:
         finally:
             self._idle.put(renderer)
 
+    def ready(self) -> int:
+        """How many children are started and waiting for a packet (warmup's test)."""
+        return sum(renderer._alive() for renderer in list(self._idle.queue))
+
     def close(self) -> None:
         for renderer in self._all:
             renderer.stop()
