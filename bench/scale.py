@@ -155,6 +155,21 @@ PAGES = [
         "/calibration/interviewers/{iv}/calibration.csv",
     ),
     ("calibration me", IV, "/calibration/me"),
+    # The data lifecycle (issue 13): the audit log over every entry the build wrote,
+    # by its filters; who falls due; the erasure's confirmation; the subject-access
+    # download (its packets kept after the first); the probes.
+    ("audit log", TA, "/audit/"),
+    ("audit log ?who=garcia", TA, "/audit/?who=garcia"),
+    ("audit log ?actor=", TA, "/audit/?actor={iv}"),
+    ("audit log ?type=loops&id=", TA, "/audit/?type=loops&id={loop}"),
+    ("audit log ?type=candidates&id=", TA, "/audit/?type=candidates&id={candidate}"),
+    ("audit log ?action=&page=50", TA, "/audit/?action=loop.decision&page=50"),
+    ("audit log ?sort=oldest&page=400", TA, "/audit/?sort=oldest&page=400"),
+    ("retention due soon", TA, "/candidates/retention"),
+    ("erase (confirm)", TA, "/candidates/{candidate}/erase"),
+    ("export.zip", TA, "/candidates/{candidate}/export.zip"),
+    ("healthz", None, "/healthz"),
+    ("readyz", None, "/readyz"),
 ]
 
 
