@@ -1,13 +1,17 @@
 """Read audit: opening a debrief, downloading its packet (page and command line) and
 exporting a candidate are recorded (who, what, which object, when), committed
-although the request is a page view; a refused read is not recorded."""
+although the request is a page view; a refused read is not recorded, nor a HEAD
+request, and the same read repeated within the window is recorded once."""
 
 import json
+import threading
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from interview.extensions import db
 from interview.models import AuditEntry, Candidate, Loop, LoopStatus, Role
+from interview.timeutil import utcnow
 
 from .test_scorecards import _form
 
@@ -47,7 +51,7 @@ def test_viewing_a_debrief_is_recorded(app, client, auth, seat, make_user):
     assert entry.at is not None and entry.before is None and entry.after is None
     _assert_no_personal_data(entry)
     client.get(f"/loops/{loop_id}/debrief")
-    assert len(_reads(app)) == 2  # every view, not the first one only
+    assert len(_reads(app)) == 1  # a reload within the window is the same read
 
 
 def test_a_refused_or_missing_debrief_is_not_recorded(
@@ -96,7 +100,7 @@ def test_downloading_a_packet_is_recorded(app, client, auth, seat):
     assert entry.after == {"size": "letter", "archival": False}
     _assert_no_personal_data(entry)
     client.get(f"/loops/{loop_id}/debrief.pdf?size=letter")  # the kept packet
-    assert len(_reads(app, "debrief.packet")) == 2
+    assert len(_reads(app, "debrief.packet")) == 1  # fetched again: the same read
 
 
 def test_a_packet_written_by_the_command_line_is_recorded(app, runner, seat, tmp_path):
@@ -157,3 +161,139 @@ def test_a_read_that_cannot_be_recorded_is_not_served(
     response = client.get(f"/loops/{_loop_id(app)}/debrief")
     assert response.status_code == 503
     assert "Priya Raman" not in response.get_data(as_text=True)
+
+
+# The decision form shown again (it shows the debrief) -------------------------------
+
+
+def _in_debrief(app, loop_id: int) -> None:
+    with app.app_context():
+        db.session.get(Loop, loop_id).status = LoopStatus.DEBRIEF
+        db.session.commit()
+
+
+def test_a_refused_decision_shows_the_debrief_and_records_the_read(
+    app, client, auth, seat
+):
+    loop_id = _loop_id(app)
+    _in_debrief(app, loop_id)
+    auth.login(seat["manager"])
+    url = f"/loops/{loop_id}/decision"
+    short = client.submit(url, {"outcome": "hold", "rationale": "Not sure."})
+    assert short.status_code == 422 and "Priya Raman" in short.get_data(as_text=True)
+    (entry,) = _reads(app)
+    assert (entry.actor_id, entry.action) == (seat["manager"].id, "debrief.view")
+    assert (entry.object_type, entry.object_id) == ("loops", loop_id)
+    client.submit(url, {"outcome": "hold", "rationale": "Still not sure."})
+    assert len(_reads(app)) == 1  # shown again within the window: the same read
+
+
+def test_a_decision_the_loop_refuses_records_the_read(app, client, auth, seat):
+    loop_id = _loop_id(app)  # planned, not in debrief: record_decision refuses
+    auth.login(seat["manager"])
+    response = client.submit(
+        f"/loops/{loop_id}/decision",
+        {"outcome": "hire", "rationale": "Strong clinical workflow evidence here."},
+    )
+    assert response.status_code == 422
+    assert "once it is in debrief" in response.get_data(as_text=True)
+    assert [(e.actor_id, e.action) for e in _reads(app)] == [
+        (seat["manager"].id, "debrief.view")
+    ]
+
+
+# Repeated fetches and HEAD ----------------------------------------------------------
+
+
+def test_a_head_request_records_nothing(app, client, auth, seat):
+    loop_id = _loop_id(app)
+    auth.login(seat["manager"])
+    assert client.head(f"/loops/{loop_id}/debrief").status_code == 200
+    assert client.head(f"/loops/{loop_id}/debrief.pdf").status_code == 200
+    assert _reads(app) == []
+    client.get(f"/loops/{loop_id}/debrief")
+    assert [e.action for e in _reads(app)] == ["debrief.view"]
+
+
+def test_one_read_per_reader_object_and_options_within_the_window(
+    app, client, auth, seat, make_user, monkeypatch
+):
+    from interview import auditing
+
+    loop_id = _loop_id(app)
+    pdf = f"/loops/{loop_id}/debrief.pdf"
+    auth.login(seat["manager"])
+    for url in (pdf, f"{pdf}?size=letter", pdf, f"{pdf}?size=letter"):
+        assert client.get(url, headers={"Range": "bytes=0-1023"}).status_code < 300
+    assert [e.after["size"] for e in _reads(app)] == ["A4", "letter"]
+    auth.logout()
+    ta = make_user(Role.TALENT_ACQUISITION)
+    auth.login(ta)
+    client.get(pdf)
+    client.get(pdf)
+    assert [e.actor_id for e in _reads(app)][-1:] == [ta.id]
+    assert len(_reads(app)) == 3
+    # The window (10 minutes by default) past: the same read is a new one.
+    later = utcnow() + timedelta(minutes=11)
+    monkeypatch.setattr(auditing, "utcnow", lambda: later)
+    client.get(pdf)
+    assert [e.at for e in _reads(app)][-1] == later and len(_reads(app)) == 4
+    client.get(pdf)
+    assert len(_reads(app)) == 4
+
+
+def test_the_window_is_a_setting_and_zero_records_every_read(app, client, auth, seat):
+    app.config["READ_AUDIT_WINDOW_SECONDS"] = 0
+    loop_id = _loop_id(app)
+    auth.login(seat["manager"])
+    for _ in range(3):
+        client.get(f"/loops/{loop_id}/debrief")
+    assert len(_reads(app)) == 3
+
+
+def test_a_read_racing_the_same_read_waits_and_is_not_recorded_twice(
+    app, client, auth, seat, databases
+):
+    """PostgreSQL: another worker's identical read, inserted and not yet committed,
+    is invisible to this one's check; the advisory lock makes it wait for the commit
+    and then see it. (SQLite's writers take turns on the database's lock anyway.)"""
+    import pytest
+
+    from interview import auditing
+
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    loop_id = _loop_id(app)
+    manager = seat["manager"]
+    values = {
+        "at": utcnow(),
+        "actor_id": manager.id,
+        "action": "debrief.view",
+        "object_type": "loops",
+        "object_id": loop_id,
+        "after": None,
+    }
+    auth.login(manager)
+    statuses = []
+    with app.app_context():
+        other = db.engine.connect()
+    try:
+        with other.begin():  # the other worker's read, committed at the block's end
+            other.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(auditing._lock_key(values)))
+            )
+            table = AuditEntry.__table__
+            other.execute(auditing._insert_once(table, values, timedelta(minutes=10)))
+            worker = threading.Thread(
+                target=lambda: statuses.append(
+                    client.get(f"/loops/{loop_id}/debrief").status_code
+                )
+            )
+            worker.start()
+            worker.join(3)  # the page takes well under a second otherwise
+            assert worker.is_alive() and statuses == []  # waiting for the commit
+        worker.join(10)
+    finally:
+        other.close()
+    assert statuses == [200]
+    assert len(_reads(app)) == 1

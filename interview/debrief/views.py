@@ -118,18 +118,16 @@ def _may_decide(loop: Loop) -> bool:
 @role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER)
 def show(loop_id: int):
     """Where the panel agrees and where it does not, with the evidence behind it."""
-    loop = _load(loop_id)
-    page, status = _render(loop, DecisionForm())
-    if status == 200:  # read audit (issue 13): only what was shown is recorded
-        record_read(current_user, "debrief.view", loop)
-    return page, status
+    return _render(_load(loop_id), DecisionForm())
 
 
 def _render(loop: Loop, form: DecisionForm, status: int = 200):
+    """The debrief page, recorded as read (issue 13) whichever view shows it: the
+    page itself, or a refused decision shown again with the panel's findings."""
     try:
         result = loop_synthesis(loop)
     except ScaleError as exc:
-        return _cannot_combine(loop, exc)
+        return _cannot_combine(loop, exc)  # no findings shown, so no read
     found = across_loops(loop, only_interviewer=note_reader(current_user))
     page = render_template(
         "debrief/show.html",
@@ -144,6 +142,8 @@ def _render(loop: Loop, form: DecisionForm, status: int = 200):
         form=form,
         may_decide=_may_decide(loop),
     )
+    # Once rendered, before it is served: a read that cannot be recorded is not.
+    record_read(current_user, "debrief.view", loop)
     return page, status
 
 
