@@ -18,6 +18,7 @@ from interview.models import (
     Discipline,
     HiringDecision,
     LegalHold,
+    Loop,
     LoopStatus,
     PlanSession,
     Requisition,
@@ -97,6 +98,8 @@ def _loop(requisition, person, status, then, manager_id) -> None:
             )
         )
     loop.updated_at = then  # the decision or withdrawal was then
+    if status in ("decided", "withdrawn"):
+        loop.closed_at = then
     db.session.flush()
 
 
@@ -234,6 +237,156 @@ def test_talent_acquisition_sees_who_falls_due_in_the_next_30_days(
         expected = name in DUE or name == "Due In Two Weeks"
         assert (name in page.text) == expected, name
     assert page.text.count("(overdue)") == len(DUE)
+
+
+def _shape(client, loop: Loop, title: str):
+    """Rename the loop's first session through its page, as talent acquisition."""
+    session = loop.sessions[0]
+    fields = {
+        "title": title,
+        "competency_keys": ["workflow"],
+        "duration_minutes": "60",
+        "clinical_seats": "1",
+        "technical_seats": "1",
+    }
+    return client.submit(
+        f"/loops/{loop.id}/sessions/{session.id}/shape",
+        {f"shape-{session.id}-{key}": value for key, value in fields.items()},
+    )
+
+
+def test_a_withdrawn_loop_edited_later_keeps_its_due_date(
+    app, client, auth, make_user, population
+):
+    """Withdrawn 366 days ago, then its session renamed and its row written again
+    (which moves updated_at, as any later write of the row does): still due, from
+    the withdrawal. Counted from updated_at, the edit kept the person a year more."""
+    auth.login(make_user(Role.TALENT_ACQUISITION))
+    person = population["Withdrawn Long-Ago"]
+    with app.app_context():
+        loop = db.session.scalar(sa.select(Loop).where(Loop.candidate_id == person))
+        closed = loop.closed_at
+        assert _shape(client, loop, "Case, renamed").status_code == 302
+    with app.app_context():
+        loop = db.session.get(Loop, loop.id)
+        assert loop.sessions[0].title == "Case, renamed"
+        loop.updated_at = utcnow()  # a later write of the row
+        db.session.commit()
+        assert loop.closed_at == closed
+        now = utcnow()
+        due = dict(retention.due_dates(now, DAYS))
+        assert due[person] == closed + timedelta(days=DAYS) <= now
+        candidate = db.session.get(Candidate, person)
+        facts = retention.facts_of(candidate, held=False)
+        assert retention.rules.due_at(facts, DAYS) == due[person]
+
+
+def test_closing_is_recorded_when_a_loop_is_decided_or_withdrawn(
+    app, make_user, population
+):
+    """Withdrawn: stamped; planned again: cleared; decided: stamped; reopened to
+    debrief: cleared; a stamp is never moved by setting the same status again."""
+    from interview.debrief.operations import record_decision
+    from interview.loops.operations import change_status, reopen_loop
+
+    ta = make_user(Role.TALENT_ACQUISITION)
+    with app.app_context():
+        ta = db.session.get(User, ta.id)
+        manager = db.session.scalar(sa.select(User).where(User.name != ta.name))
+        person = db.session.get(Candidate, population["Decided Recently"])
+        loop = create_loop(None, person.loops[0].requisition, person)
+        db.session.flush()
+        assert loop.closed_at is None
+        change_status(ta, loop, "withdrawn")
+        withdrawn = loop.closed_at
+        assert withdrawn is not None and utcnow() - withdrawn < timedelta(minutes=1)
+        loop.status = LoopStatus.WITHDRAWN
+        assert loop.closed_at == withdrawn
+        change_status(ta, loop, "planned")
+        assert loop.closed_at is None
+        loop.status = LoopStatus.DEBRIEF  # the panel's path, as tests take it
+        record_decision(manager, loop, "hire", "Strong evidence across the panel.")
+        decided = loop.closed_at
+        assert decided is not None and decided >= withdrawn
+        reopen_loop(ta, loop, "An interviewer amends their scorecard.")
+        assert loop.closed_at is None
+        db.session.commit()
+        assert db.session.get(Loop, loop.id).closed_at is None
+
+
+def test_the_migration_records_closings_on_record_and_downgrades(empty_app):
+    """0018 backfills closed_at: a decided loop's latest decision, a withdrawn
+    loop's latest status change in the audit log, else its updated_at; open loops
+    none. Downgrading drops the column and upgrading again fills it the same."""
+    from flask_migrate import downgrade, upgrade
+
+    from interview.models import AuditEntry
+
+    t = utcnow().replace(microsecond=0) - timedelta(days=100)
+    with empty_app.app_context():
+        upgrade()
+        manager = User(
+            email="m@example.org",
+            name="Mona",
+            role=Role.HIRING_MANAGER,
+            password_hash="x",
+        )
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        requisition = Requisition(
+            title="Role",
+            discipline=Discipline.CLINICAL,
+            hiring_manager=manager,
+            default_rubric_id=version.rubric_id,
+            plan=[PlanSession(title="Case", competency_keys=["workflow"])],
+        )
+        person = Candidate(name="Pat Past", email="pat@candidate.example")
+        db.session.add_all([manager, requisition, person])
+        loops = [create_loop(None, requisition, person) for _ in range(4)]
+        db.session.flush()
+        db.session.add(
+            HiringDecision(
+                loop=loops[0],
+                outcome=DecisionOutcome.HIRE,
+                rationale="Strong evidence across the panel.",
+                decided_by_id=manager.id,
+                decided_at=t,
+            )
+        )
+        for loop, status in zip(loops, ["decided", "withdrawn", "withdrawn"]):
+            loop.status = LoopStatus(status)
+        db.session.commit()
+        ids = [loop.id for loop in loops]
+        db.session.remove()
+        downgrade(revision="0017_redaction_keeps_enums")
+        later = {n: t + timedelta(days=n + 1) for n in range(4)}
+        for n, loop_id in enumerate(ids):  # written since, before 0018 existed
+            db.session.execute(
+                sa.update(Loop.__table__)
+                .where(Loop.__table__.c.id == loop_id)
+                .values(updated_at=later[n] + timedelta(days=10))
+            )
+        db.session.add(  # the withdrawal of the second loop, as audited
+            AuditEntry(
+                action="loop.status",
+                object_type="loops",
+                object_id=ids[1],
+                before={"status": "planned"},
+                after={"status": "withdrawn"},
+                at=later[1],
+            )
+        )
+        db.session.commit()
+        columns = [c["name"] for c in sa.inspect(db.engine).get_columns("loops")]
+        assert "closed_at" not in columns
+        upgrade()
+        closed = dict(db.session.execute(sa.select(Loop.id, Loop.closed_at)).all())
+        assert [closed[i] for i in ids] == [
+            t,
+            later[1],
+            later[2] + timedelta(days=10),
+            None,
+        ]
+        db.session.remove()
 
 
 @pytest.mark.parametrize("value", [0, -5, "365", True, 3.5])

@@ -11,8 +11,21 @@ T = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 365
 
 
-def _loop(status, decided=None, updated=T):
-    return LoopFacts(status=status, last_decided_at=decided, updated_at=updated)
+def _loop(status, decided=None, updated=T, closed=None):
+    return LoopFacts(
+        status=status, last_decided_at=decided, updated_at=updated, closed_at=closed
+    )
+
+
+def test_a_recorded_closing_counts_whatever_changed_later():
+    """loops.closed_at (migration 0018): a withdrawn loop edited since, a decided
+    one whose decision was recorded a moment before the status moved."""
+    withdrawn = _loop("withdrawn", updated=T + timedelta(days=200), closed=T)
+    assert due_at(CandidateFacts(T, (withdrawn,)), DAYS) == T + timedelta(days=DAYS)
+    decided = _loop("decided", decided=T, updated=T, closed=T + timedelta(days=1))
+    assert due_at(CandidateFacts(T, (decided,)), DAYS) == T + timedelta(days=DAYS + 1)
+    reopened = _loop("debrief", decided=T, closed=None)
+    assert due_at(CandidateFacts(T, (reopened,)), DAYS) is None
 
 
 def test_a_decided_loop_counts_from_its_latest_decision():
@@ -59,7 +72,13 @@ MOMENTS = st.integers(0, 2000).map(lambda d: T + timedelta(days=d))
 STATUSES = st.sampled_from(
     ["planned", "interviewing", "debrief", "decided", "withdrawn"]
 )
-LOOPS = st.builds(LoopFacts, STATUSES, st.one_of(st.none(), MOMENTS), MOMENTS)
+LOOPS = st.builds(
+    LoopFacts,
+    STATUSES,
+    st.one_of(st.none(), MOMENTS),
+    MOMENTS,
+    st.one_of(st.none(), MOMENTS),
+)
 FACTS = st.builds(
     CandidateFacts,
     MOMENTS,
@@ -83,9 +102,9 @@ def test_the_rule_holds_for_any_candidate(facts, now, days):
         assert not is_due(facts, now, days)
         return
     closings = [
-        loop.last_decided_at
-        if loop.status == "decided" and loop.last_decided_at
-        else loop.updated_at
+        loop.closed_at
+        or (loop.status == "decided" and loop.last_decided_at)
+        or loop.updated_at
         for loop in facts.loops
     ] or [facts.updated_at]
     # Never before the period has passed since every closing; on the day of one.

@@ -18,7 +18,8 @@ CLOSED = [LoopStatus.DECIDED, LoopStatus.WITHDRAWN]
 
 
 def _closing():
-    """When a loop closed (rules.closed_at), NULL while open."""
+    """When a loop closed (rules.closed_at), NULL while open: the moment recorded,
+    else (a row written around the application) as before migration 0018."""
     latest = (
         sa.select(sa.func.max(HiringDecision.decided_at))
         .where(HiringDecision.loop_id == Loop.id)
@@ -27,9 +28,12 @@ def _closing():
     return sa.case(
         (
             Loop.status == LoopStatus.DECIDED,
-            sa.func.coalesce(latest, Loop.updated_at),
+            sa.func.coalesce(Loop.closed_at, latest, Loop.updated_at),
         ),
-        (Loop.status == LoopStatus.WITHDRAWN, Loop.updated_at),
+        (
+            Loop.status == LoopStatus.WITHDRAWN,
+            sa.func.coalesce(Loop.closed_at, Loop.updated_at),
+        ),
         else_=sa.null(),
     )
 
@@ -118,6 +122,7 @@ def facts_of(
             status=str(loop.status),
             last_decided_at=max((d.decided_at for d in loop.decisions), default=None),
             updated_at=loop.updated_at,
+            closed_at=loop.closed_at,
         )
         for loop in (candidate.loops if loops is None else loops)
     )

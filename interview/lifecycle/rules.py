@@ -9,9 +9,11 @@ and never while a loop is open or a legal hold is in force:
 - erased already, or under a hold (on them or on a requisition they have a loop on):
   never due (None);
 - any loop not decided or withdrawn (planned, interviewing, debrief): not due (None);
-- every loop decided or withdrawn: due ``days`` after the latest closing, where a
-  decided loop closed at its latest decision (its last change if it has none on
-  record) and a withdrawn loop at its last change (the withdrawal);
+- every loop decided or withdrawn: due ``days`` after the latest closing, the moment
+  recorded when the loop became decided or withdrawn (``loops.closed_at``, migration
+  0018), which no later edit of the loop moves; a closed loop without one (written
+  around the application) closed at its latest decision if decided, else at its
+  last change;
 - no loop at all (added, never interviewed): due ``days`` after the record was last
   changed, so a candidate kept "on file" is asked about again by being edited.
 
@@ -45,6 +47,7 @@ class LoopFacts:
     status: str  # a LoopStatus value
     last_decided_at: datetime | None  # its latest decision, if any
     updated_at: datetime  # its last change
+    closed_at: datetime | None = None  # when it became decided or withdrawn
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def closed_at(loop: LoopFacts) -> datetime | None:
     """When the loop closed, or None while it is open."""
     if loop.status not in CLOSED:
         return None
+    if loop.closed_at is not None:
+        return loop.closed_at
     if loop.status == "decided" and loop.last_decided_at is not None:
         return loop.last_decided_at
     return loop.updated_at

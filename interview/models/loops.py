@@ -6,7 +6,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..db import UTCDateTime
 from ..extensions import db
@@ -40,6 +40,10 @@ class Loop(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
+    # When the loop last became decided or withdrawn; None while open. Retention
+    # counts from it (lifecycle/rules.py): unlike updated_at, no later change of the
+    # row moves it. Kept by ``_track_closing`` whoever sets the status.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
@@ -57,8 +61,21 @@ class Loop(db.Model):
         "HiringDecision", back_populates="loop", order_by="HiringDecision.decided_at"
     )
 
+    @validates("status")
+    def _track_closing(self, _key: str, status: LoopStatus) -> LoopStatus:
+        """Stamp the closing when the loop becomes decided or withdrawn (one already
+        stamped keeps its moment), clear it when the loop opens again."""
+        if LoopStatus(status) not in CLOSED_STATUSES:
+            self.closed_at = None
+        elif self.closed_at is None:
+            self.closed_at = utcnow()
+        return status
+
     def __repr__(self) -> str:
         return f"<Loop {self.id} {self.status}>"
+
+
+CLOSED_STATUSES = frozenset({LoopStatus.DECIDED, LoopStatus.WITHDRAWN})
 
 
 session_competencies = sa.Table(
