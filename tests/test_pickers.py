@@ -799,7 +799,8 @@ def test_a_session_zone_picker_keeps_a_legacy_zone(app, client, auth, ta, board)
         db.session.get(InterviewSession, board["session"]).time_zone = "Asia/Calcutta"
         db.session.commit()
     auth.login(ta)
-    page = client.get(f"/loops/{board['loop']}").get_data(as_text=True)
+    page = client.get(f"/loops/{board['loop']}?edit={board['session']}")
+    page = page.get_data(as_text=True)
     prefix = f"session-{board['session']}-"
     select = re.search(
         rf'<select[^>]*name="{prefix}time_zone".*?</select>', page, re.DOTALL

@@ -202,15 +202,15 @@ def _management_forms(loop: Loop) -> dict:
     # A search typed into one seat's picker without JavaScript: ?seat=<id>&find=...
     searched = request.args.get("seat", type=int)
     seat_forms, seat_found = seat_pickers(seats, searched, request.args.get("find", ""))
-    schedule_forms = {}
-    for session in loop.sessions:
-        form = ScheduleForm(prefix=f"session-{session.id}", formdata=None, obj=session)
-        if session.starts_at:
-            local = session.starts_at.astimezone(display_zone(session.time_zone))
-            form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
-            if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
-                form.fold.data = str(local.fold)  # the hour that happens twice
-        schedule_forms[session.id] = form
+    # Only the session opened for editing (?edit=<id>) gets its time-and-place form:
+    # its zone select holds some 420 zones (46 KB), and one per session made most
+    # of the page's weight. The others show their time and a link to this form.
+    editing = request.args.get("edit", type=int)
+    schedule_forms = {
+        session.id: _schedule_form(session)
+        for session in loop.sessions
+        if session.id == editing
+    }
     shape_forms = {}
     for session in loop.sessions:
         form = LoopSessionForm(prefix=f"shape-{session.id}", formdata=None, obj=session)
@@ -235,6 +235,17 @@ def _management_forms(loop: Loop) -> dict:
         "new_session_form": new_form,
         "status_form": status_form,
     }
+
+
+def _schedule_form(session: InterviewSession) -> ScheduleForm:
+    """The session's time-and-place form as saved, its time in its own zone."""
+    form = ScheduleForm(prefix=f"session-{session.id}", formdata=None, obj=session)
+    if session.starts_at:
+        local = session.starts_at.astimezone(display_zone(session.time_zone))
+        form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
+        if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+            form.fold.data = str(local.fold)  # the hour that happens twice
+    return form
 
 
 def _load_seat(loop: Loop, seat_id: int, lock: bool = False) -> PanelSeat:
@@ -333,7 +344,8 @@ def schedule(loop_id: int, session_id: int):
         else:
             db.session.commit()
             flash(f"{session.title}: time and place saved.", "success")
-            return redirect(url_for(".loop", loop_id=loop.id))
+            anchor = f"session-{session.id}"  # back to the session, not the top
+            return redirect(url_for(".loop", loop_id=loop.id, _anchor=anchor))
     else:
         _flash_errors(session.title, form)
     return _loop_page(loop, 422, schedule={session.id: form})

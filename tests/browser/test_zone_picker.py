@@ -87,7 +87,7 @@ def test_the_session_zone_picker_on_the_loop_page_finds_former_names(
 ):
     sign_in(page, make_account(Role.TALENT_ACQUISITION))
     page.goto(f"/loops/{demo_loop['loop']}")
-    page.get_by_text("Time and place").first.click()
+    page.get_by_role("link", name="Change time and place").first.click()
     box = page.get_by_label(FILTER).first
     box.fill("calcutta")
     select = page.locator("select[data-zone-filter]").first
@@ -125,7 +125,7 @@ def test_a_place_typed_but_not_chosen_is_not_saved_as_the_old_zone(
     is chosen, and the page says so."""
     sign_in(page, make_account(Role.TALENT_ACQUISITION))
     page.goto(f"/loops/{demo_loop['loop']}")
-    page.get_by_text("Time and place").first.click()
+    page.get_by_role("link", name="Change time and place").first.click()
     form = page.locator("details[open] form").first
     select = form.locator("select[data-zone-filter]")
     before = select.input_value()
