@@ -543,8 +543,11 @@ class Hospital:
             version = candidates[-1] if created > self.ago(365) else candidates[0]
             candidate = rng.randint(self.next_id["candidates"] - s.candidates,
                                     self.next_id["candidates"] - 1)  # fmt: skip
+            # closed_at: a withdrawn loop closed when last changed, a decided one at
+            # its last decision (make_decisions), as the application stamps it.
             loops.append([lid, candidate, req["id"], version["id"], status, created,
-                          created, 1])  # fmt: skip
+                          created, 1,
+                          created if status == "withdrawn" else None])  # fmt: skip
             comp_ids = {c["key"]: c["id"] for c in version["competencies"]}
             zone = rng.choice(ZONES)
             plan = req["plan"]
@@ -571,7 +574,7 @@ class Hospital:
         self.add(
             "loops",
             "id candidate_id requisition_id rubric_version_id status created_at "
-            "updated_at version",
+            "updated_at version closed_at",
             loops,
         )
         self.add(
@@ -700,7 +703,7 @@ class Hospital:
         rng, rows = self.rng, []
         req_manager = {r["id"]: r["manager"] for r in self.requisitions}
         for lid, loop in self.loops.items():
-            _, candidate, req, version, status, created, _, _ = loop
+            _, candidate, req, version, status, created, *_ = loop
             self.audit(self.audit_rows, created, rng.choice(self.talent),
                        "loop.create", "loops", lid, None,
                        {"candidate": self.candidate_names[candidate],
@@ -727,7 +730,7 @@ class Hospital:
                            "A reference check raised a question for the panel.")  # fmt: skip
                 rows.append((lid, outcome, RATIONALE_AGAIN, manager,
                              again + timedelta(hours=20)))  # fmt: skip
-            loop[6] = rows[-1][4]  # updated_at: the last decision
+            loop[6] = loop[8] = rows[-1][4]  # updated_at, closed_at: the last decision
         self.add(
             "hiring_decisions",
             "id loop_id outcome rationale decided_by_id decided_at",

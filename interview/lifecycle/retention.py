@@ -10,80 +10,83 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Candidate, HiringDecision, LegalHold, Loop, LoopStatus
+from ..models import Candidate, LegalHold, Loop
 from . import erasure, rules
 from .erasure import erase_candidate, forget_text_index
 
-CLOSED = [LoopStatus.DECIDED, LoopStatus.WITHDRAWN]
 
-
-def _closing():
-    """When a loop closed (rules.closed_at), NULL while open: the moment recorded,
-    else (a row written around the application) as before migration 0018."""
-    latest = (
-        sa.select(sa.func.max(HiringDecision.decided_at))
-        .where(HiringDecision.loop_id == Loop.id)
-        .scalar_subquery()
+def _held_ids() -> sa.CompoundSelect:
+    """The ids of the candidates a hold in force covers: their own holds, and those
+    on a requisition they have a loop on. Holds are few: read once, not per row."""
+    on_them = sa.select(LegalHold.candidate_id).where(
+        LegalHold.released_at.is_(None), LegalHold.candidate_id.is_not(None)
     )
-    return sa.case(
-        (
-            Loop.status == LoopStatus.DECIDED,
-            sa.func.coalesce(Loop.closed_at, latest, Loop.updated_at),
-        ),
-        (
-            Loop.status == LoopStatus.WITHDRAWN,
-            sa.func.coalesce(Loop.closed_at, Loop.updated_at),
-        ),
-        else_=sa.null(),
+    held_requisitions = sa.select(LegalHold.requisition_id).where(
+        LegalHold.released_at.is_(None), LegalHold.requisition_id.is_not(None)
     )
-
-
-def _held():
-    """A hold in force over the candidate of the outer query."""
-    their_requisitions = (
-        sa.select(Loop.requisition_id)
-        .where(Loop.candidate_id == Candidate.id)
-        .correlate(Candidate)  # two levels down: say so
+    on_their_requisitions = sa.select(Loop.candidate_id).where(
+        Loop.requisition_id.in_(held_requisitions)
     )
-    return (
-        sa.select(LegalHold.id)
-        .where(
-            LegalHold.released_at.is_(None),
-            sa.or_(
-                LegalHold.candidate_id == Candidate.id,
-                LegalHold.requisition_id.in_(their_requisitions),
-            ),
-        )
-        .exists()
-    )
+    return sa.union(on_them, on_their_requisitions)
 
 
-def due_query(until: datetime, days: int, *, held: bool = False) -> sa.Select:
+def due_query(
+    until: datetime, days: int, *, held: bool = False, limit: int | None = None
+) -> sa.Select:
     """(candidate id, basis) of every candidate due by ``until`` (``basis`` plus
-    ``days``), soonest first; ``held``: those who would be but for a legal hold."""
-    per_candidate = (
-        sa.select(
-            Loop.candidate_id,
-            sa.func.max(_closing()).label("closed_at"),
-            sa.func.sum(sa.case((Loop.status.not_in(CLOSED), 1), else_=0)).label(
-                "open"
-            ),
-        )
-        .group_by(Loop.candidate_id)
-        .subquery()
+    ``days``), soonest first; ``held``: those who would be but for a legal hold;
+    ``limit``: the first so many.
+
+    Two parts, each read in the order of its own index and stopped at ``limit``,
+    merged: candidates never interviewed, by when their record last changed
+    (ix_candidates_retention); and interviewed candidates, each once, at the loop
+    that closed last, when no loop of theirs is open (ix_loops_closed_at). A loop
+    closed exactly when ``closed_at`` is set (the Loop.status validator, migration
+    0018's backfill). Computing every candidate's basis and sorting took 120-250 ms
+    at 100,000 candidates for the next 30 days' first 200; read this way, 2-5 ms.
+    """
+    cutoff = until - timedelta(days=days)
+    holds = _held_ids()
+    never = sa.select(
+        Candidate.id.label("id"), Candidate.updated_at.label("basis")
+    ).where(
+        Candidate.erased_at.is_(None),
+        Candidate.updated_at <= cutoff,
+        ~sa.exists().where(Loop.candidate_id == Candidate.id),
+        Candidate.id.in_(holds) if held else Candidate.id.not_in(holds),
     )
-    basis = sa.func.coalesce(per_candidate.c.closed_at, Candidate.updated_at)
-    return (
-        sa.select(Candidate.id, basis.label("basis"))
-        .outerjoin(per_candidate, per_candidate.c.candidate_id == Candidate.id)
-        .where(
-            Candidate.erased_at.is_(None),
-            sa.func.coalesce(per_candidate.c.open, 0) == 0,
-            basis <= until - timedelta(days=days),
-            _held() if held else ~_held(),
-        )
-        .order_by(basis, Candidate.id)
+    other = sa.orm.aliased(Loop)
+    open_or_later = sa.exists().where(
+        other.candidate_id == Loop.candidate_id,
+        other.id != Loop.id,
+        sa.or_(
+            other.closed_at.is_(None),
+            other.closed_at > Loop.closed_at,
+            sa.and_(other.closed_at == Loop.closed_at, other.id > Loop.id),
+        ),
     )
+    erased = sa.exists().where(
+        Candidate.id == Loop.candidate_id, Candidate.erased_at.is_not(None)
+    )
+    last_closed = sa.select(
+        Loop.candidate_id.label("id"), Loop.closed_at.label("basis")
+    ).where(
+        Loop.closed_at.is_not(None),
+        Loop.closed_at <= cutoff,
+        ~open_or_later,
+        ~erased,
+        Loop.candidate_id.in_(holds) if held else Loop.candidate_id.not_in(holds),
+    )
+    if limit is not None:
+        never = never.order_by(Candidate.updated_at, Candidate.id).limit(limit)
+        last_closed = last_closed.order_by(Loop.closed_at, Loop.candidate_id).limit(
+            limit
+        )
+    both = sa.union_all(
+        never.subquery().select(), last_closed.subquery().select()
+    ).subquery()
+    query = sa.select(both.c.id, both.c.basis).order_by(both.c.basis, both.c.id)
+    return query if limit is None else query.limit(limit)
 
 
 def due_ids(now: datetime, days: int) -> list[int]:

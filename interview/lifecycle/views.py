@@ -148,8 +148,10 @@ def due_soon():
     """The candidates retention will erase in the next 30 days, soonest first."""
     days = current_app.config["RETENTION_DAYS"]
     now = utcnow()
-    query = retention.due_query(now + timedelta(days=SOON_DAYS), days)
-    rows = db.session.execute(query.limit(SOON_LIMIT + 1)).all()
+    query = retention.due_query(
+        now + timedelta(days=SOON_DAYS), days, limit=SOON_LIMIT + 1
+    )
+    rows = db.session.execute(query).all()
     people = {
         c.id: c
         for c in db.session.scalars(

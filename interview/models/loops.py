@@ -21,6 +21,14 @@ class Loop(db.Model):
         sa.Index("ix_loops_status", "status", "id"),
         sa.Index("ix_loops_requisition_status", "requisition_id", "status", "id"),
         sa.Index("ix_loops_updated_at", "updated_at", "id"),
+        # Retention's due list by when loops closed (migration 0021).
+        sa.Index(
+            "ix_loops_closed_at",
+            "closed_at",
+            "id",
+            sqlite_where=sa.text("closed_at IS NOT NULL"),
+            postgresql_where=sa.text("closed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -113,6 +113,21 @@ class Candidate(db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_key": "gin_trgm_ops"},
         ),
+        # Retention's due list (lifecycle/retention.py, migration 0021): those
+        # never interviewed by their last change; the erased, a handful, by id.
+        sa.Index(
+            "ix_candidates_retention",
+            "updated_at",
+            "id",
+            sqlite_where=sa.text("erased_at IS NULL"),
+            postgresql_where=sa.text("erased_at IS NULL"),
+        ),
+        sa.Index(
+            "ix_candidates_erased",
+            "id",
+            sqlite_where=sa.text("erased_at IS NOT NULL"),
+            postgresql_where=sa.text("erased_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
