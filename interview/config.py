@@ -72,6 +72,9 @@ class Defaults:
     TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
     HSTS_MAX_AGE = 365 * 24 * 3600  # seconds; production only
     HSTS_INCLUDE_SUBDOMAINS = False
+    # Days a sign-in device cookie spares its account the address limit (1 to 400:
+    # browsers keep no cookie longer than 400 days). A password change revokes it.
+    DEVICE_COOKIE_DAYS = 365
     # Issue 13, data lifecycle: days a candidate's personal data is kept after their
     # last loop closed (lifecycle/rules.py); 365, the US federal minimum for hiring
     # records (29 CFR 1602.14). Checked at start-up: a whole number, 1 or more.
@@ -145,6 +148,12 @@ def check_operations(config) -> None:
                 f"{name} is {value!r}; give a whole number, {least} or more, such as"
                 f" {example}"
             )
+    days = config["DEVICE_COOKIE_DAYS"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 400:
+        raise config_error(
+            f"DEVICE_COOKIE_DAYS is {days!r}; give a whole number of days from 1 to"
+            " 400 (browsers keep no cookie longer), such as 365"
+        )
     window = config["SIGN_IN_ADDRESS_WINDOW"]
     if not isinstance(window, timedelta) or window < timedelta(seconds=1):
         raise config_error(

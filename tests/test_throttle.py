@@ -23,15 +23,15 @@ import sqlalchemy as sa
 from interview import create_app
 from interview.auth import throttle_storage
 from interview.auth.throttle import (
-    DEVICE_COOKIE_MAX_AGE,
     DEVICE_COOKIE_NAME,
     address_key,
+    device_claim,
     device_token,
-    device_user_id,
     set_device_cookie,
 )
 from interview.auth.throttle_storage import DatabaseStorage, stored_key
 from interview.extensions import db
+from interview.models import Role, User
 from interview.models.throttle import RateLimitCounter
 
 from .conftest import BASE_CONFIG, PASSWORD
@@ -277,6 +277,10 @@ def test_a_bug_in_the_storage_is_not_hidden(app_ctx, monkeypatch):
         ("HSTS_INCLUDE_SUBDOMAINS", "yes", "HSTS_INCLUDE_SUBDOMAINS is 'yes'"),
         ("RATELIMIT_STORAGE_URI", "localhost", "RATELIMIT_STORAGE_URI is"),
         ("RATELIMIT_STORAGE_URI", "nosuch://x", "cannot be used"),
+        ("DEVICE_COOKIE_DAYS", 0, "DEVICE_COOKIE_DAYS is 0"),
+        ("DEVICE_COOKIE_DAYS", 401, "from 1 to 400"),
+        ("DEVICE_COOKIE_DAYS", "365", "DEVICE_COOKIE_DAYS is '365'"),
+        ("DEVICE_COOKIE_DAYS", 30.0, "DEVICE_COOKIE_DAYS is 30.0"),
     ],
 )
 def test_a_bad_setting_stops_start_up(tmp_path, capsys, setting, value, message):
@@ -494,9 +498,15 @@ def _signed_in_once(app, user, address: str):
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
     assert not cookie.secure  # development; production sets Secure (below)
     with app.app_context():
-        assert device_user_id(cookie.value) == user.id
+        key = db.session.get(User, user.id).device_key
+        assert device_claim(cookie.value) == (user.id, key)
     browser.submit("/sign-out")
     return browser
+
+
+def _device_key(app, user) -> str:
+    with app.app_context():
+        return db.session.get(User, user.id).device_key
 
 
 def test_a_device_cookie_signs_its_account_in_past_a_full_address(app, users):
@@ -520,22 +530,30 @@ def test_a_device_cookie_signs_its_account_in_past_a_full_address(app, users):
 
 def test_a_forged_or_expired_device_cookie_does_not_help(app, users, monkeypatch):
     import itsdangerous
+    from itsdangerous import URLSafeTimedSerializer
+
+    from interview.auth.throttle import DEVICE_COOKIE_SALT
 
     user = users["clinical"]
     _exhaust(app, ATTACKER)
+    key = _device_key(app, user)
     with app.app_context():
-        real = device_token(user.id)
+        real = device_token(user.id, key)
+        keyless = URLSafeTimedSerializer(app.secret_key, salt=DEVICE_COOKIE_SALT)
+        before_keys = keyless.dumps({"user": user.id})  # as issued before 0019
+        wrong_key = device_token(user.id, key[::-1])
         monkeypatch.setattr(
             itsdangerous.TimestampSigner,
             "get_timestamp",
-            lambda _self: int(time.time() - DEVICE_COOKIE_MAX_AGE.total_seconds() - 60),
+            lambda _self: int(time.time() - 365 * 24 * 3600 - 60),
         )
-        expired = device_token(user.id)
+        expired = device_token(user.id, key)
         monkeypatch.undo()
     with create_app({**BASE_CONFIG, "SECRET_KEY": "another key"}).app_context():
-        forged = device_token(user.id)
+        forged = device_token(user.id, key)
     payload = real.split(".", 1)[0]
-    for value in (expired, forged, payload + ".AAAA.BBBB", "garbage", "x" * 3000):
+    garbled = (payload + ".AAAA.BBBB", "garbage", "x" * 3000)
+    for value in (expired, forged, before_keys, wrong_key, *garbled):
         browser = app.test_client()
         browser.set_cookie(DEVICE_COOKIE_NAME, value)
         refused = _attempt(browser, user.email, PASSWORD, ATTACKER)
@@ -560,8 +578,132 @@ def test_device_cookies_are_secure_where_sessions_are(app):
     app.config["SESSION_COOKIE_SECURE"] = True
     with app.test_request_context():
         response = app.response_class()
-        set_device_cookie(response, 7)
+        set_device_cookie(response, User(id=7, device_key="k"))
     header = response.headers["Set-Cookie"]
     assert header.startswith(f"{DEVICE_COOKIE_NAME}=")
     assert "; Secure" in header and "; HttpOnly" in header and "SameSite=Lax" in header
-    assert f"Max-Age={int(DEVICE_COOKIE_MAX_AGE.total_seconds())}" in header
+    assert f"Max-Age={365 * 24 * 3600}" in header  # DEVICE_COOKIE_DAYS' default
+
+
+@pytest.mark.parametrize("app_config", [{"DEVICE_COOKIE_DAYS": 30}], indirect=True)
+def test_a_device_cookie_lasts_device_cookie_days(app, users, monkeypatch):
+    import itsdangerous
+
+    user = users["clinical"]
+    browser = _signed_in_once(app, user, COLLEAGUE)
+    assert browser.get_cookie(DEVICE_COOKIE_NAME).max_age == 30 * 24 * 3600
+    key = _device_key(app, user)
+    _exhaust(app, ATTACKER)
+    for age_days, status in ((29, 302), (31, 429)):
+        with app.app_context():
+            monkeypatch.setattr(
+                itsdangerous.TimestampSigner,
+                "get_timestamp",
+                lambda _self, days=age_days: int(time.time() - days * 24 * 3600),
+            )
+            token = device_token(user.id, key)
+            monkeypatch.undo()
+        browser = app.test_client()
+        browser.set_cookie(DEVICE_COOKIE_NAME, token)
+        assert _attempt(browser, user.email, PASSWORD, ATTACKER).status_code == status
+
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _change_own_password(app, user) -> None:
+    """The person changes their password from another browser."""
+    elsewhere = app.test_client()
+    assert _attempt(elsewhere, user.email, PASSWORD, COLLEAGUE).status_code == 302
+    changed = elsewhere.submit(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 302
+
+
+def _reset_by_admin(app, user) -> None:
+    from interview.accounts.operations import update_user
+
+    with app.app_context():
+        admin = db.session.scalar(
+            sa.select(User).where(User.role == Role.TALENT_ACQUISITION)
+        )
+        person = db.session.get(User, user.id)
+        data = {
+            "email": person.email,
+            "name": person.name,
+            "role": person.role.value,
+            "discipline": person.discipline.value if person.discipline else None,
+            "password": NEW_PASSWORD,
+        }
+        update_user(admin, person, data)
+        db.session.commit()
+
+
+def _deactivated_and_back(app, user) -> None:
+    from interview.accounts.operations import set_active
+
+    with app.app_context():
+        admin = db.session.scalar(
+            sa.select(User).where(User.role == Role.TALENT_ACQUISITION)
+        )
+        person = db.session.get(User, user.id)
+        set_active(admin, person, False)
+        db.session.commit()
+        set_active(admin, person, True)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("change", "password"),
+    [
+        (_change_own_password, NEW_PASSWORD),
+        (_reset_by_admin, NEW_PASSWORD),
+        (_deactivated_and_back, PASSWORD),
+    ],
+    ids=["own change", "admin reset", "deactivation"],
+)
+def test_a_new_password_revokes_the_accounts_device_cookies(
+    app, users, change, password
+):
+    """A cookie issued under the old credentials no longer spares the account the
+    address limit; a sign-out (in _signed_in_once) does not revoke it."""
+    user = users["clinical"]
+    browser = _signed_in_once(app, user, ATTACKER)
+    other = _signed_in_once(app, users["technical"], ATTACKER)
+    change(app, user)
+    _exhaust(app, ATTACKER)
+
+    assert _attempt(browser, user.email, password, ATTACKER).status_code == 429
+    # another account's device cookie is untouched
+    assert (
+        _attempt(other, users["technical"].email, PASSWORD, ATTACKER).status_code == 302
+    )
+
+
+def test_the_browser_that_changed_the_password_gets_a_fresh_device_cookie(app, users):
+    user = users["clinical"]
+    browser = app.test_client()
+    assert _attempt(browser, user.email, PASSWORD, COLLEAGUE).status_code == 302
+    old = browser.get_cookie(DEVICE_COOKIE_NAME).value
+    changed = browser.submit(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 302
+    fresh = browser.get_cookie(DEVICE_COOKIE_NAME).value
+    assert fresh != old
+    with app.app_context():
+        assert device_claim(fresh) == (user.id, _device_key(app, user))
+    browser.submit("/sign-out")
+    _exhaust(app, ATTACKER)
+    assert _attempt(browser, user.email, NEW_PASSWORD, ATTACKER).status_code == 302

@@ -12,7 +12,7 @@ from flask import current_app
 from ..errors import DISK_FULL, UNAVAILABLE, database_fault
 from ..extensions import db
 from ..models import LoginFailure, User
-from ..models.users import new_session_token
+from ..models.users import new_device_key, new_session_token
 from ..timeutil import utcnow
 from .passwords import check_password, hash_password
 
@@ -222,8 +222,11 @@ def sign_out_everywhere(user: User) -> None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie of this user (no commit)."""
+    """Invalidate every session, remember-me cookie and sign-in device cookie of this
+    user (no commit): called on a password change or reset, a deactivation and a
+    role change, so nothing issued under the old credentials keeps working."""
     user.rotate_session_token()
+    user.device_key = new_device_key()  # issue 13: revokes its device cookies
 
 
 def set_password(user: User, password: str) -> None:

@@ -21,16 +21,21 @@ account is looked at.
   counts by its /64, the block one subscriber is usually given.
 - A refusal is logged with the address, never the email or the password.
 - Device cookies (OWASP's "Slow Down Online Guessing Attacks with Device Cookies"):
-  a successful sign-in leaves a signed cookie naming the account (its id and when it
-  was issued, nothing secret; HttpOnly, SameSite=Lax, Secure in production). An
-  attempt for that account carrying a valid one is not counted by the address: the
-  colleagues' typos or an insider's guesses that exhaust a shared address's allowance
-  do not lock out people signing in from devices they used before. A cookie for
-  another account, forged (another key) or older than ``DEVICE_COOKIE_MAX_AGE`` does
-  not help; the per-account lock applies whatever the cookie.
+  a successful sign-in leaves a signed cookie naming the account (its id, the
+  account's device key and when it was issued; HttpOnly, SameSite=Lax, Secure in
+  production). An attempt for that account carrying a valid one is not counted by
+  the address: the colleagues' typos or an insider's guesses that exhaust a shared
+  address's allowance do not lock out people signing in from devices they used
+  before. A cookie for another account, forged (another secret key), older than
+  ``DEVICE_COOKIE_DAYS`` or issued before the account's password last changed does
+  not help: a password change, an administrator's reset, a deactivation or a role
+  change draws a new ``User.device_key`` (auth.operations.end_all_sessions), which
+  revokes every device cookie of the account as it ends its sessions. The
+  per-account lock applies whatever the cookie.
 """
 
 import functools
+import hmac
 import ipaddress
 import math
 import time
@@ -101,40 +106,50 @@ def refuse_sign_in(breached: RequestLimit):
 
 # Device cookies ------------------------------------------------------------------
 DEVICE_COOKIE_NAME = "interview_device"
-DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
 DEVICE_COOKIE_SALT = "interview.sign-in.device-cookie"
+
+
+def device_cookie_max_age() -> timedelta:
+    """How long a device cookie counts (DEVICE_COOKIE_DAYS, checked at start-up)."""
+    return timedelta(days=current_app.config["DEVICE_COOKIE_DAYS"])
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=DEVICE_COOKIE_SALT)
 
 
-def device_token(user_id: int) -> str:
-    """The signed cookie value naming this account, stamped with the time now."""
-    return _device_serializer().dumps({"user": user_id})
+def device_token(user_id: int, key: str) -> str:
+    """The signed cookie value naming this account and its current device key
+    (User.device_key), stamped with the time now."""
+    return _device_serializer().dumps({"user": user_id, "key": key})
 
 
-def device_user_id(token: str | None) -> int | None:
-    """The account a device cookie names, or None if it is missing, forged, garbled
-    or too old."""
+def device_claim(token: str | None) -> tuple[int, str] | None:
+    """The account and device key a cookie names, or None if it is missing, forged,
+    garbled, too old, or from before device keys (no key)."""
     if not token or len(token) > 200:
         return None
     try:
         data = _device_serializer().loads(
-            token, max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds())
+            token, max_age=int(device_cookie_max_age().total_seconds())
         )
     except BadSignature:  # SignatureExpired is one
         return None
-    user = data.get("user") if isinstance(data, dict) else None
-    return user if isinstance(user, int) else None
+    if not isinstance(data, dict):
+        return None
+    user, key = data.get("user"), data.get("key")
+    if not isinstance(user, int) or not isinstance(key, str) or not key:
+        return None
+    return user, key
 
 
-def set_device_cookie(response, user_id: int) -> None:
-    """Mark this browser as one the account has signed in from."""
+def set_device_cookie(response, user) -> None:
+    """Mark this browser as one the account has signed in from, until its password
+    changes (which draws a new device key) or DEVICE_COOKIE_DAYS pass."""
     response.set_cookie(
         DEVICE_COOKIE_NAME,
-        device_token(user_id),
-        max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()),
+        device_token(user.id, user.device_key),
+        max_age=int(device_cookie_max_age().total_seconds()),
         httponly=True,
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
         samesite="Lax",
@@ -142,12 +157,13 @@ def set_device_cookie(response, user_id: int) -> None:
 
 
 def has_device_cookie() -> bool:
-    """This sign-in is for the account the request's valid device cookie names: it
-    is not subject to the address limit. No query without such a cookie."""
+    """This sign-in is for the active account the request's valid device cookie
+    names, with the device key it has now: it is not subject to the address limit.
+    No query without such a cookie."""
     if request.method != "POST":
         return False
-    user_id = device_user_id(request.cookies.get(DEVICE_COOKIE_NAME))
-    if user_id is None:
+    claim = device_claim(request.cookies.get(DEVICE_COOKIE_NAME))
+    if claim is None:
         return False
     from ..extensions import db
     from ..models import User
@@ -159,10 +175,15 @@ def has_device_cookie() -> bool:
     # On a connection of its own, closed at once: a read left open on the request's
     # session would hold SQLite's lock while the storage writes the count.
     with db.engine.connect() as connection:
-        found = connection.scalar(
-            sa.select(User.id).where(User.email == normalise_email(email))
-        )
-    return found is not None and found == user_id
+        found = connection.execute(
+            sa.select(User.id, User.device_key).where(
+                User.email == normalise_email(email), User.is_active.is_(True)
+            )
+        ).first()
+    if found is None or not found.device_key:
+        return False
+    user_id, key = claim
+    return found.id == user_id and hmac.compare_digest(found.device_key, key)
 
 
 # The view's decorator: counts sign-in posts only; the page itself is never refused.

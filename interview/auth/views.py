@@ -35,7 +35,7 @@ def login():
             response = redirect(
                 next_url if is_safe_next(next_url) else url_for("home.index")
             )
-            set_device_cookie(response, result.user.id)  # spares it the address limit
+            set_device_cookie(response, result.user)  # spares it the address limit
             return response
         form.form_errors.append(result.error)
         status = result.status
@@ -74,5 +74,8 @@ def change_password():
                 "Your password has been changed. Other devices are signed out.",
                 "success",
             )
-            return redirect(url_for("home.index"))
+            response = redirect(url_for("home.index"))
+            # The new password revoked every device cookie; this browser just gave it.
+            set_device_cookie(response, user)
+            return response
     return render_template("auth/password.html", form=form)

@@ -19,6 +19,10 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_device_key() -> str:
+    return secrets.token_urlsafe(16)  # 22 characters
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -52,6 +56,12 @@ class User(UserMixin, db.Model):
     # session and remember-me cookie carries it, so rotating it ends them all.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=new_session_token
+    )
+    # Issue 13: carried by every sign-in device cookie (auth/throttle.py) and drawn
+    # anew with the session token on a password change, reset, deactivation or role
+    # change (not on sign-out), so that revokes every device cookie of the account.
+    device_key: Mapped[str] = mapped_column(
+        sa.String(32), default=new_device_key, server_default=""
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
