@@ -47,7 +47,11 @@ PAGES = {
         "/audit/?who=talent&sort=oldest&page=2",
         "/audit/?action=loop.create&from=2020-01-01&to=2099-12-31",
         "/audit/?type=loops&id={loop}",
+        "/audit/?type=candidates&id={candidate}",  # with its legal holds' entries
         "/audit/?actor=system&size=100",
+        # Issue 13, data lifecycle: the erasure's confirmation, who falls due soon.
+        "/candidates/{candidate}/erase",
+        "/candidates/retention",
     ],
     "manager": [
         "/",
@@ -198,3 +202,29 @@ def test_rubric_pages_cost_the_same_with_more_competencies(app, client, auth, us
     for n in range(4):
         save(key=f"other-{n}")
     assert _rubric_pages(app, client, "big") == few
+
+
+def test_an_erasure_page_costs_the_same_for_a_candidate_of_many_loops(
+    app, client, auth, world
+):
+    """The confirmation counts the candidate's loops and decisions in statements
+    that do not multiply with their loops."""
+    from interview.loops.operations import create_loop
+    from interview.models import Candidate, Requisition
+
+    url = f"/candidates/{world['ids']['candidate']}/erase"
+    auth.login(world["people"]["ta"])
+    counts = []
+    for more in (0, 4):
+        with app.app_context():
+            candidate = db.session.get(Candidate, world["ids"]["candidate"])
+            requisition = db.session.get(Requisition, world["ids"]["requisition"])
+            for _ in range(more):
+                create_loop(None, requisition, candidate)
+            db.session.commit()
+        client.get(url)
+        with counting_queries(app) as log:
+            page = client.get(url)
+        assert page.status_code == 200
+        counts.append(len(log))
+    assert counts[0] == counts[1], counts

@@ -194,7 +194,10 @@ class Renderer:
         return b"".join(chunks)
 
     def _died(self):
-        code = self._proc.wait()
+        proc = self._proc
+        if proc is None:  # stopped meanwhile (the process exiting while it started)
+            raise RenderError("The PDF renderer was stopped.")
+        code = proc.wait()
         self.stop()
         if code in MEMORY_DEATHS:
             raise RenderOutOfMemory(

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Candidate, LegalHold, Requisition, Role
+from ..models import Candidate, HiringDecision, LegalHold, Loop, Requisition, Role
 from ..permissions import role_required
 from ..timeutil import utcnow
 from . import holds as hold_ops
@@ -54,9 +54,14 @@ def erase(candidate_id: int):
 
 
 def _erase_page(candidate: Candidate, form: EraseForm, status: int):
+    decisions = (
+        sa.select(sa.func.count(HiringDecision.id))
+        .join(Loop, Loop.id == HiringDecision.loop_id)
+        .where(Loop.candidate_id == candidate.id)
+    )  # one statement, not one per loop
     counts = {
         "loops": len(candidate.loops),
-        "decisions": sum(len(loop.decisions) for loop in candidate.loops),
+        "decisions": db.session.scalar(decisions),
     }
     page = render_template(
         "lifecycle/erase.html",
