@@ -4,6 +4,8 @@ in one zip (a JSON document and each loop's packet), and nobody else may."""
 import io
 import json
 import re
+import threading
+import time
 import zipfile
 from datetime import UTC, datetime
 
@@ -11,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from interview.audit import document as doc_module
-from interview.debrief.renderer import RenderError
+from interview.debrief.renderer import RendererPool, RenderError
 from interview.extensions import db
 from interview.loops.operations import add_conflict, create_loop
 from interview.models import (
@@ -21,6 +23,9 @@ from interview.models import (
     DecisionOutcome,
     Discipline,
     HiringDecision,
+    Loop,
+    PacketFile,
+    PanelSeat,
     PlanSession,
     Rating,
     Requisition,
@@ -195,9 +200,12 @@ def test_the_export_holds_everything_about_the_candidate(client, auth, held):
     (rating,) = card["ratings"]
     assert rating["competency_key"] == "workflow" and rating["level"] == 3
     assert rating["evidence"] == "Evidence MARK-ONE" and rating["level_label"] == "Yes"
-    assert seats["Tom Okafor"]["scorecard"] is None  # a draft is not a record
-    assert one["draft_scorecards_not_included"] == 1
-    assert two["draft_scorecards_not_included"] == 0
+    assert card["status"] == "submitted"
+    draft = seats["Tom Okafor"]["scorecard"]  # held about them too: in, marked
+    assert draft["status"] == "draft" and draft["submitted_at"] is None
+    assert draft["summary"] == "Summary DRAFT-SECRET"
+    assert [r["evidence"] for r in draft["ratings"]] == ["Evidence DRAFT-SECRET"]
+    assert one["draft_scorecards"] == 1 and two["draft_scorecards"] == 0
     later = two["sessions"][1]["seats"][0]["scorecard"]
     assert later["ratings"][0]["evidence"] == "Evidence MARK-TWO"
     (decision,) = one["decisions"]
@@ -238,16 +246,97 @@ def test_legal_holds_and_their_entries_are_in_the_export(app, client, auth, held
     assert {("hold.place", "legal_holds", i) for i in ids} <= logged
 
 
-def test_the_export_holds_nothing_of_others_nor_drafts(client, auth, held):
+def test_the_export_holds_nothing_of_others_and_packets_no_drafts(client, auth, held):
     zipped = _export(client, auth, held)
     raw = zipped.read(f"candidate-{held['candidate']}.json").decode()
-    for absent in ("Otto Other", "OTHER-CARD", "OTHER-CONFLICT", "DRAFT-SECRET"):
+    for absent in ("Otto Other", "OTHER-CARD", "OTHER-CONFLICT"):
         assert absent not in raw
+    assert "Draft scorecards are included" in raw and "DRAFT-SECRET" in raw
     for name in zipped.namelist():
         if name.endswith(".pdf"):
             text = " ".join(pages_text(zipped.read(name)))
             assert NAME in text and "Otto Other" not in text
             assert "DRAFT-SECRET" not in text
+
+
+def _seat_reader(app, held, seats: list[tuple[int, int, bool | None]]) -> None:
+    """Seat the exporting talent acquisition user: (loop index, session index,
+    submitted?) each, with a scorecard (None: none written yet)."""
+    with app.app_context():
+        ta = db.session.get(User, held["ta"].id)
+        for loop_index, session_index, submitted in seats:
+            loop = db.session.get(Loop, held["loops"][loop_index])
+            seat = PanelSeat(
+                session=loop.sessions[session_index],
+                discipline=Discipline.CLINICAL,
+                interviewer_id=ta.id,
+                assigned_at=AT,
+            )
+            db.session.add(seat)
+            if submitted is not None:
+                _card(seat, ta, f"TESS-{session_index}", submitted)
+        db.session.commit()
+
+
+def _refused(app, client, auth, held) -> str:
+    """The export's answer when refused: a 409 page, no zip, nothing recorded."""
+    auth.login(held["ta"])
+    response = client.get(f"/candidates/{held['candidate']}/export.zip")
+    assert response.status_code == 409, response.status_code
+    assert response.mimetype == "text/html"
+    with app.app_context():
+        exports = sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "candidate.export"
+        )
+        assert db.session.scalar(exports) == 0
+    return " ".join(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)).split())
+
+
+def test_a_reader_with_a_draft_on_the_panel_is_refused_and_told_what_to_do(
+    app, client, auth, held
+):
+    """The file holds every interviewer's scores and drafts: a reader seated on the
+    candidate's panel without a submitted scorecard may not read them (the
+    independence rule), whatever their role."""
+    _seat_reader(app, held, [(1, 0, False)])
+    text = _refused(app, client, auth, held)
+    second = held["loops"][1]
+    assert "Submit your own scorecard first" in text
+    assert f"Loop {second}: Nurse informaticist, your seat in Ward: a draft" in text
+    assert "ask a colleague in talent acquisition" in text
+    assert "MARK" not in text and "DRAFT-SECRET" not in text
+    assert f'href="/loops/{second}"' in client.get(
+        f"/candidates/{held['candidate']}/export.zip"
+    ).get_data(as_text=True)
+
+
+def test_two_seats_on_a_loop_one_submitted_is_still_refused(app, client, auth, held):
+    """One seat submitted, the other a draft: refused, naming the seat still open;
+    with a seat and no scorecard at all on the other loop, both loops are named."""
+    _seat_reader(app, held, [(1, 0, True), (1, 1, False)])
+    text = _refused(app, client, auth, held)
+    second = held["loops"][1]
+    assert f"Loop {second}: Nurse informaticist, your seat in Build: a draft" in text
+    assert "your seat in Ward" not in text  # submitted: not what stands in the way
+    _seat_reader(app, held, [(0, 0, None)])
+    text = _refused(app, client, auth, held)
+    first = f"Loop {held['loops'][0]}: EHR analyst, your seat in Case: no scorecard"
+    assert first in text
+    assert "you sit on loops of theirs" in text
+    with app.app_context():  # the draft submitted, the empty seat left: exported
+        mine = sa.select(PanelSeat).where(PanelSeat.interviewer_id == held["ta"].id)
+        for seat in db.session.scalars(mine):
+            if seat.scorecard is None:
+                seat.removed_at = AT
+            else:
+                seat.scorecard.status = ScorecardStatus.SUBMITTED
+                seat.scorecard.submitted_at = AT
+        db.session.commit()
+    doc = _document(_export(client, auth, held), held)
+    build = doc["loops"][1]["sessions"][1]["seats"]
+    assert "Summary TESS-1" in {
+        s["scorecard"]["summary"] for s in build if s["scorecard"]
+    }
 
 
 def test_the_download_name_carries_no_personal_data(client, auth, held):
@@ -276,20 +365,91 @@ def test_the_export_is_recorded_without_personal_data(app, client, auth, held):
 def test_a_packet_that_cannot_render_is_said_and_left_out(
     client, auth, held, monkeypatch
 ):
-    from interview.audit import export
+    real = RendererPool.render
 
-    keep = export.kept_packet_pdf
-
-    def fail_second(loop, **options):
-        if loop.id == held["loops"][1]:
+    def fail_second(pool, html, **options):
+        if "Nurse informaticist" in html:
             raise RenderError("The packet took too long to lay out.")
-        return keep(loop, **options)
+        return real(pool, html, **options)
 
-    monkeypatch.setattr(export, "kept_packet_pdf", fail_second)
+    monkeypatch.setattr(RendererPool, "render", fail_second)
     zipped = _export(client, auth, held)
     assert f"packets/debrief-{held['loops'][1]}.pdf" not in zipped.namelist()
+    assert f"packets/debrief-{held['loops'][0]}.pdf" in zipped.namelist()
     second = _document(zipped, held)["loops"][1]
     assert second["packet"]["not_included"].startswith("could not be rendered")
+
+
+class _SlowRenderer:
+    """Stands in for the renderer children: each packet takes ``seconds``; counts
+    how many were laid out and how many at once."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.calls, self.now, self.most = seconds, 0, 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, html, **options):  # an attribute of the class, not bound
+        with self.lock:
+            self.calls += 1
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.now -= 1
+        return b"%PDF-1.7 laid out for " + str(len(html)).encode()
+
+
+def test_missing_packets_are_laid_out_side_by_side_and_kept(
+    app, client, auth, held, monkeypatch
+):
+    """One after another, ten loops' packets came close to gunicorn's 30 s timeout:
+    the missing ones are laid out at once over several renderers, and kept, so a
+    second export lays out none."""
+    from interview.audit import packets
+
+    slow = _SlowRenderer(0.3)
+    monkeypatch.setattr(RendererPool, "render", slow)
+    monkeypatch.setattr(packets.os, "cpu_count", lambda: 8)
+    zipped = _export(client, auth, held)
+    first, second = held["loops"]
+    assert slow.calls == 2 and slow.most == 2
+    assert zipped.read(f"packets/debrief-{second}.pdf").startswith(b"%PDF-1.7 laid")
+    with app.app_context():
+        kept = sa.select(PacketFile.loop_id).order_by(PacketFile.loop_id)
+        assert db.session.scalars(kept).all() == [first, second]
+    again = _export(client, auth, held)
+    assert slow.calls == 2  # both served as kept
+    assert again.read(f"packets/debrief-{first}.pdf") == zipped.read(
+        f"packets/debrief-{first}.pdf"
+    )
+
+
+def test_packets_not_laid_out_in_time_are_said_and_the_next_download_adds_them(
+    app, client, auth, held, monkeypatch
+):
+    """Past the export's time budget no packet is started: the file says which are
+    missing and why, and the next download (the others kept) brings them."""
+    from interview.audit import packets
+
+    slow = _SlowRenderer(0)
+    monkeypatch.setattr(RendererPool, "render", slow)
+    first, second = held["loops"]
+    _export(client, auth, held)  # both laid out and kept
+    with app.app_context():
+        db.session.execute(sa.delete(PacketFile).where(PacketFile.loop_id == second))
+        db.session.commit()
+    monkeypatch.setattr(packets, "PACKET_SECONDS", 0)
+    zipped = _export(client, auth, held)
+    assert slow.calls == 2  # the kept one served, the missing one not started
+    assert f"packets/debrief-{first}.pdf" in zipped.namelist()
+    assert f"packets/debrief-{second}.pdf" not in zipped.namelist()
+    note = _document(zipped, held)["loops"][1]["packet"]["not_included"]
+    assert (
+        note.startswith("not laid out in time") and "download the export again" in note
+    )
+    monkeypatch.setattr(packets, "PACKET_SECONDS", 15.0)
+    later = _export(client, auth, held)
+    assert f"packets/debrief-{second}.pdf" in later.namelist() and slow.calls == 3
 
 
 @pytest.mark.parametrize("who", ["manager", "clara"])
@@ -347,7 +507,7 @@ def test_the_document_nests_rows_under_their_parents():
     assert empty["sessions"] == [] and empty["decisions"] == [{"outcome": "hire"}]
     assert empty["packet"] == {"file": "packets/debrief-10.pdf"}
     assert full["packet"] == {"not_included": "not rendered"}
-    assert full["draft_scorecards_not_included"] == 2
+    assert full["draft_scorecards"] == 2
     (session,) = full["sessions"]
     assert [seat["scorecard"] for seat in session["seats"]] == [
         None,

@@ -5,13 +5,15 @@ bytes out (gathering.py reads the rows).
 
 What goes in is what the organisation holds as records: the candidate's details,
 each loop (its requisition, rubric, sessions and times, panel seats with their
-interviewers and disciplines), submitted scorecards (levels, evidence, notes,
+interviewers and disciplines), every scorecard (levels, evidence, notes,
 summaries), hiring decisions with their rationale, conflicts of interest, legal
 holds, and the audit log's entries about the candidate, their loops and their
-scorecards (reads included: who opened what, when). A draft scorecard is an
-interviewer's unfinished work, which nobody else may read and which may still
-change: it is not a record, so drafts are counted, not included. ``ABOUT`` says so
-in the file itself.
+scorecards (reads included: who opened what, when). Draft scorecards are held about
+the candidate too, so they are in, each marked ``"status": "draft"``: unfinished,
+still open to change, and read by no decision. Because the file shows every
+interviewer's draft and scores, a reader who holds a seat on one of the candidate's
+loops without a submitted scorecard may not export it (export.py, the independence
+rule). ``ABOUT`` says so in the file itself.
 """
 
 import io
@@ -26,14 +28,16 @@ ABOUT = (
     "Everything this organisation holds as records about the candidate named below: "
     "their details; each interview loop with its requisition, rubric, sessions and "
     "times, and the panel's seats with the interviewers' names and disciplines; "
-    "every submitted scorecard with its levels, evidence, notes and summary; the "
-    "hiring decisions with their rationale; conflicts of interest recorded; legal "
-    "holds; and the audit log's entries about the candidate, their loops and "
-    "scorecards, including who viewed or downloaded them and when. Draft "
-    "scorecards are interviewers' unfinished work, not records: each loop says how "
-    "many there were, and they are not included. Each loop's debrief packet is "
-    "included as a PDF where one could be rendered. Times are UTC (ISO 8601). The "
-    "file also names staff and holds their assessments: review it before sending."
+    "every scorecard with its levels, evidence, notes and summary; the hiring "
+    "decisions with their rationale; conflicts of interest recorded; legal holds; "
+    "and the audit log's entries about the candidate, their loops and scorecards, "
+    "including who viewed or downloaded them and when. Draft scorecards are "
+    'included and marked "status": "draft": an interviewer\'s unfinished work, '
+    "which may still change and was not part of any decision (each loop says how "
+    "many it has). Each loop's debrief packet, made from submitted scorecards "
+    "only, is included as a PDF where one could be rendered. Times are UTC (ISO "
+    "8601). The file also names staff and holds their assessments: review it "
+    "before sending."
 )
 
 
@@ -46,10 +50,10 @@ class Held:
     loops: list[dict] = field(default_factory=list)
     sessions: list[dict] = field(default_factory=list)
     seats: list[dict] = field(default_factory=list)
-    scorecards: list[dict] = field(default_factory=list)  # submitted ones only
+    scorecards: list[dict] = field(default_factory=list)  # drafts too, by status
     ratings: list[dict] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)
-    drafts: dict[int, int] = field(default_factory=dict)  # loop id: drafts left out
+    drafts: dict[int, int] = field(default_factory=dict)  # loop id: its drafts
     conflicts: list[dict] = field(default_factory=list)
     holds: list[dict] | None = None  # None: this installation keeps no holds
     audit: list[dict] = field(default_factory=list)
@@ -66,7 +70,7 @@ def document(
     loops = _children(sessions, "loop_id", "sessions", held.loops)
     loops = _children(held.decisions, "loop_id", "decisions", loops)
     for loop in loops:
-        loop["draft_scorecards_not_included"] = held.drafts.get(loop["id"], 0)
+        loop["draft_scorecards"] = held.drafts.get(loop["id"], 0)
         loop["packet"] = packets.get(loop["id"], {"not_included": "not rendered"})
     return {
         "format": FORMAT,

@@ -1,21 +1,35 @@
 """Subject access: one zip of everything held about a candidate (document.py says
 what, gathering.py reads it), with each loop's debrief packet as talent acquisition
-would download it from the debrief page."""
+would download it from the debrief page (packets.py: kept ones reused, the rest laid
+out side by side within a time budget).
+
+The file holds every interviewer's scorecard, drafts included. The independence
+rule (independence.py: nobody reads others' scores before submitting their own)
+binds whoever holds a seat, whatever their role now: a reader with a seat on one of
+the candidate's loops whose scorecard is not submitted is refused (``open_seats``),
+with a page naming the loops, before anything is read.
+"""
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, make_response, render_template
 
-from ..debrief.documents import kept_packet_pdf
-from ..debrief.renderer import RenderError
-from ..debrief.synthesis import ScaleError
-from ..debrief.views import DEBRIEF_LOADS
 from ..extensions import db
-from ..models import Candidate, Loop, User
+from ..models import (
+    Candidate,
+    InterviewSession,
+    Loop,
+    PanelSeat,
+    Requisition,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
 from ..timeutil import utcnow
 from .document import archive, document, names, to_json
 from .gathering import gather
+from .packets import packets
 
 
 @dataclass(frozen=True)
@@ -26,33 +40,78 @@ class Export:
     packets: int  # how many loops' packets are in it
 
 
+@dataclass(frozen=True)
+class OpenSeat:
+    """A seat the reader holds on one of the candidate's loops, not yet submitted."""
+
+    loop_id: int
+    requisition: str
+    session: str
+    seat_id: int
+    has_draft: bool
+
+
+class ExportRefused(Exception):
+    """The reader has scorecards of their own to submit on the candidate's loops."""
+
+    def __init__(self, seats: list[OpenSeat]):
+        self.seats = seats
+        loops = sorted({seat.loop_id for seat in seats})
+        super().__init__(f"unsubmitted seats on loops {loops}")
+
+
+def open_seats(candidate_id: int, reader_id: int) -> list[OpenSeat]:
+    """The reader's active seats on the candidate's loops without a submitted
+    scorecard (none written, or a draft): one such seat is enough to be refused,
+    even beside submitted ones on the same loop (independence.py)."""
+    rows = db.session.execute(
+        sa.select(
+            Loop.id.label("loop_id"),
+            Requisition.title.label("requisition"),
+            InterviewSession.title.label("session"),
+            PanelSeat.id.label("seat_id"),
+            Scorecard.id.is_not(None).label("has_draft"),
+        )
+        .join(InterviewSession, InterviewSession.id == PanelSeat.session_id)
+        .join(Loop, Loop.id == InterviewSession.loop_id)
+        .join(Requisition, Requisition.id == Loop.requisition_id)
+        .outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id)
+        .where(
+            Loop.candidate_id == candidate_id,
+            PanelSeat.interviewer_id == reader_id,
+            PanelSeat.removed_at.is_(None),
+            sa.or_(
+                Scorecard.id.is_(None), Scorecard.status != ScorecardStatus.SUBMITTED
+            ),
+        )
+        .order_by(Loop.id, InterviewSession.position, PanelSeat.id)
+    )
+    return [OpenSeat(**row._mapping) for row in rows]
+
+
 def export_candidate(candidate: Candidate, reader: User) -> Export:
-    """Build the zip: the JSON document, then each loop's packet that renders."""
+    """The zip for the web: a reader bound by the independence rule gets a 409 page
+    saying which loops and what to do instead (build_export raises)."""
+    try:
+        return build_export(candidate, reader)
+    except ExportRefused as refused:
+        page = render_template(
+            "audit/export_refused.html", candidate=candidate, seats=refused.seats
+        )
+        abort(make_response(page, 409))
+
+
+def build_export(candidate: Candidate, reader: User) -> Export:
+    """Build the zip: the JSON document, then each loop's packet that renders;
+    ExportRefused while the reader has scorecards to submit on these loops."""
+    if seats := open_seats(candidate.id, reader.id):
+        raise ExportRefused(seats)
     when = utcnow()
     held = gather(candidate)
     loop_ids = [loop["id"] for loop in held.loops]
     json_name, packet_names = names(candidate.id, loop_ids)
-    files, notes = _packets(loop_ids, packet_names, reader)
+    files, notes = packets(loop_ids, packet_names, reader)
     doc = document(held, notes, when, reader.name)
     data = archive([(json_name, to_json(doc)), *files], when)
     filename = f"candidate-{candidate.id}-export-{when:%Y%m%d}.zip"
     return Export(filename, data, loop_ids, len(files))
-
-
-def _packets(loop_ids: list[int], packet_names: dict[int, str], reader: User):
-    """Each loop's packet PDF, or why it is not included."""
-    loops = db.session.scalars(
-        sa.select(Loop).where(Loop.id.in_(loop_ids)).options(*DEBRIEF_LOADS)
-    ).all()
-    files, notes = [], {}
-    for loop in sorted(loops, key=lambda x: x.id):
-        try:
-            pdf = kept_packet_pdf(loop, reader=reader.name, zone=reader.time_zone)
-        except (RenderError, ScaleError) as exc:
-            log = current_app.logger
-            log.warning("export: loop %s packet: %s", loop.id, type(exc).__name__)
-            notes[loop.id] = {"not_included": f"could not be rendered: {exc}"}
-            continue
-        files.append((packet_names[loop.id], pdf))
-        notes[loop.id] = {"file": packet_names[loop.id]}
-    return files, notes

@@ -1,9 +1,8 @@
-"""Read everything held about one candidate into plain rows (document.Held), and
-render their loops' debrief packets, for the subject access export.
+"""Read everything held about one candidate into plain rows (document.Held), drafts
+included, for the subject access export (packets.py adds the loops' packets).
 
 A fixed number of statements whatever the candidate's history (one per kind of
-row), plus the packets: each loop's is the kept one where the same packet was
-rendered before (debrief/documents.py), else rendered now.
+row).
 """
 
 import sqlalchemy as sa
@@ -41,7 +40,6 @@ def gather(candidate: Candidate) -> Held:
     )
     seat_ids = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(session_ids))
     cards = _scorecards(seat_ids)
-    submitted = [c["id"] for c in cards if c.pop("submitted")]
     requisition_ids = sa.select(Loop.requisition_id).where(
         Loop.candidate_id == candidate.id
     )
@@ -51,10 +49,10 @@ def gather(candidate: Candidate) -> Held:
         loops=_loops(candidate.id),
         sessions=_sessions(loop_ids),
         seats=_seats(session_ids),
-        scorecards=[c for c in cards if c["id"] in submitted],
-        ratings=_ratings(submitted),
+        scorecards=cards,
+        ratings=_ratings([c["id"] for c in cards]),
         decisions=_decisions(loop_ids),
-        drafts=_drafts(cards, submitted),
+        drafts=_drafts(cards),
         conflicts=_conflicts(candidate.id),
         holds=None if holds is None else [row for _, row in holds],
         audit=_audit(candidate.id, loop_ids, seat_ids, holds or []),
@@ -82,6 +80,7 @@ def _loops(candidate_id: int) -> list[dict]:
             Loop.status,
             Loop.created_at,
             Loop.updated_at,
+            Loop.closed_at,
             Requisition.id.label("requisition_id"),
             Requisition.title.label("requisition"),
             Requisition.discipline.label("requisition_discipline"),
@@ -132,15 +131,15 @@ def _seats(session_ids) -> list[dict]:
 
 
 def _scorecards(seat_ids) -> list[dict]:
-    """Every scorecard on the seats, with ``submitted`` and its loop for the
-    caller to sort drafts from records."""
+    """Every scorecard on the seats, drafts included (``status``), with its loop
+    for the caller to count the drafts."""
     level = aliased(ScaleLevel)
     return _rows(
         sa.select(
             Scorecard.id,
             Scorecard.seat_id,
             InterviewSession.loop_id.label("loop"),
-            (Scorecard.status == ScorecardStatus.SUBMITTED).label("submitted"),
+            Scorecard.status,
             User.name.label("interviewer"),
             Scorecard.overall_recommendation.label("recommendation_level"),
             level.label.label("recommendation"),
@@ -162,11 +161,12 @@ def _scorecards(seat_ids) -> list[dict]:
     )
 
 
-def _drafts(cards: list[dict], submitted: list[int]) -> dict[int, int]:
+def _drafts(cards: list[dict]) -> dict[int, int]:
+    """Drafts per loop id (each card's ``loop`` taken out: the nesting says it)."""
     counts: dict[int, int] = {}
     for card in cards:
         loop = card.pop("loop")
-        if card["id"] not in submitted:
+        if card["status"] != ScorecardStatus.SUBMITTED:
             counts[loop] = counts.get(loop, 0) + 1
     return counts
 

@@ -1,0 +1,140 @@
+"""The debrief packets of a subject access export: the kept ones reused, the missing
+ones laid out side by side, within a time budget.
+
+A packet takes about a second to lay out, and a candidate may have many loops: one
+after another inside the request, ten cold packets came close to gunicorn's 30 s
+timeout. So each packet is keyed exactly as the debrief page keys it
+(debrief/documents.py: the reader's name and zone, the default page size), every
+kept one is read in one statement, and only the missing ones are laid out, over up
+to ``EXPORT_RENDERERS`` renderer children at once. The children beyond the web
+worker's own are stopped afterwards, so an export leaves no memory behind.
+
+What is not laid out within ``PACKET_SECONDS`` is left out and said, in the file;
+everything laid out is kept, so the next download continues where this one stopped.
+Worst case: the budget plus one packet's own limit (DEBRIEF_RENDER_TIMEOUT).
+"""
+
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..debrief import documents
+from ..debrief.renderer import RenderError
+from ..debrief.synthesis import ScaleError
+from ..debrief.views import DEBRIEF_LOADS
+from ..extensions import db
+from ..models import Loop, PacketFile, User
+from ..timeutil import utcnow
+
+EXPORT_RENDERERS = 4  # at most, and never more than the machine's cores
+PACKET_SECONDS = 15.0  # no packet is started after this long
+LATER = (
+    "not laid out in time for this download; download the export again to include "
+    "it (the packets laid out are kept, so each download adds more)"
+)
+
+
+@dataclass
+class _Wanted:
+    loop: Loop
+    key: str
+    args: dict
+
+
+def packets(loop_ids: list[int], names: dict[int, str], reader: User):
+    """(files, notes): each loop's packet as (name in the zip, PDF bytes), and per
+    loop id {"file": name} or {"not_included": why}."""
+    loops = db.session.scalars(
+        sa.select(Loop)
+        .where(Loop.id.in_(loop_ids))
+        .order_by(Loop.id)
+        .options(*DEBRIEF_LOADS)
+    ).all()
+    wanted, notes = [], {}
+    for loop in loops:
+        try:
+            wanted.append(_wanted(loop, reader))
+        except ScaleError as exc:  # a rubric saved before the scale rule
+            notes[loop.id] = _failed(loop.id, exc)
+    pdfs = _kept(wanted)
+    pdfs |= _render([w for w in wanted if w.loop.id not in pdfs], notes)
+    files = []
+    for w in wanted:
+        if w.loop.id in pdfs:
+            files.append((names[w.loop.id], pdfs[w.loop.id]))
+            notes[w.loop.id] = {"file": names[w.loop.id]}
+    return files, notes
+
+
+def _wanted(loop: Loop, reader: User) -> _Wanted:
+    """The packet as the debrief page would key it for this reader."""
+    args = documents._template_args(loop, reader.name, reader.time_zone, None)
+    html = documents._html(args, documents.KEY_TIME)
+    return _Wanted(loop, documents.packet_key(loop.id, html, False), args)
+
+
+def _kept(wanted: list[_Wanted]) -> dict[int, bytes]:
+    """The packets kept already, in one statement."""
+    if not wanted:
+        return {}
+    pairs = [(w.loop.id, w.key) for w in wanted]
+    rows = db.session.execute(
+        sa.select(PacketFile.loop_id, PacketFile.pdf).where(
+            sa.tuple_(PacketFile.loop_id, PacketFile.key).in_(pairs)
+        )
+    )
+    return {loop_id: pdf for loop_id, pdf in rows}
+
+
+def _jobs(missing: int) -> int:
+    return max(1, min(missing, EXPORT_RENDERERS, os.cpu_count() or 1))
+
+
+def _render(missing: list[_Wanted], notes: dict) -> dict[int, bytes]:
+    """Lay the missing packets out side by side until the budget is spent, keeping
+    each; what fails or is not started in time gets its note instead."""
+    if not missing:
+        return {}
+    jobs = _jobs(len(missing))
+    own = int(current_app.config["DEBRIEF_RENDERERS"])
+    pool = documents.renderers(jobs)
+    deadline = time.monotonic() + PACKET_SECONDS
+    done: dict[int, bytes] = {}
+    queue = list(missing)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as executor:
+            running = {}
+            while queue or running:
+                while queue and len(running) < jobs:
+                    w = queue.pop(0)
+                    if time.monotonic() >= deadline:
+                        notes[w.loop.id] = {"not_included": LATER}
+                        continue
+                    html = documents._html(w.args, utcnow())
+                    running[executor.submit(pool.render, html)] = w
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    w = running.pop(future)
+                    try:
+                        data = future.result()
+                    except RenderError as exc:
+                        notes[w.loop.id] = _failed(w.loop.id, exc)
+                        continue
+                    documents.keep_packet(w.loop.id, w.key, data)
+                    done[w.loop.id] = data
+    finally:
+        if jobs != own:  # children started for this export only
+            pool.close()
+    return done
+
+
+def _failed(loop_id: int, exc: Exception) -> dict:
+    log = current_app.logger
+    log.warning("export: loop %s packet: %s", loop_id, type(exc).__name__)
+    return {"not_included": f"could not be rendered: {exc}"}
