@@ -108,8 +108,14 @@ def _plan_row(p: PlanSession) -> dict:
     }
 
 
+CANDIDATE_FIELDS = ("name", "email", "phone", "source", "notes")
+
+
 def save_candidate(actor: User, candidate: Candidate | None, data: dict) -> Candidate:
-    """Create or update a candidate; contact details are audited without their values."""
+    """Create or update a candidate, audited field by field: every field on creation,
+    each changed field's value before and after on an edit. The entry is about the
+    candidate, so their erasure redacts it (lifecycle/erasure.py)."""
+    old = None if candidate is None else _candidate_fields(candidate)
     if candidate is None:
         candidate = Candidate()
         db.session.add(candidate)
@@ -118,8 +124,18 @@ def save_candidate(actor: User, candidate: Candidate | None, data: dict) -> Cand
         setattr(candidate, name, value or (None if name != "name" else value))
     candidate.notes = (data.get("notes") or "").strip()
     db.session.flush()
-    record(actor, "candidate.save", candidate, after={"name": candidate.name})
+    new = _candidate_fields(candidate)
+    if old is None:
+        record(actor, "candidate.save", candidate, after=new)
+    else:
+        changed = [field for field in CANDIDATE_FIELDS if old[field] != new[field]]
+        before, after = ({f: fields[f] for f in changed} for fields in (old, new))
+        record(actor, "candidate.save", candidate, before, after)
     return candidate
+
+
+def _candidate_fields(candidate: Candidate) -> dict:
+    return {field: getattr(candidate, field) for field in CANDIDATE_FIELDS}
 
 
 def open_loops_of(requisition: Requisition, candidate: Candidate) -> list[Loop]:
