@@ -56,7 +56,9 @@ NAME = "Zephyrine Quillfeather"
 EMAIL = "zq.4417@mail.example"
 PHONE = "+44 7700 900417"
 SECRET = "XQ7-BRAMBLEWICK"  # only ever written in the candidate's evidence
-NEEDLES = ["zephyrine", "quillfeather", EMAIL, PHONE, SECRET.lower()]
+# The address first saved and then changed: only the audit log keeps it.
+FORMER_EMAIL = "zq.former.9921@mail.example"
+NEEDLES = ["zephyrine", "quillfeather", EMAIL, PHONE, SECRET.lower(), FORMER_EMAIL]
 
 
 def _people(make_user) -> dict[str, User]:
@@ -140,17 +142,15 @@ def erasable(app, client, auth, make_user):
             plan=[plan],
         )
         db.session.add(requisition)
-        candidate = save_candidate(
-            ta,
-            None,
-            {
-                "name": NAME,
-                "email": EMAIL,
-                "phone": PHONE,
-                "source": f"Referral by {NAME}'s former lead",
-                "notes": f"{NAME} asked for remote interviews. {SECRET}",
-            },
-        )
+        details = {
+            "name": NAME,
+            "email": FORMER_EMAIL,
+            "phone": PHONE,
+            "source": f"Referral by {NAME}'s former lead",
+            "notes": f"{NAME} asked for remote interviews. {SECRET}",
+        }
+        candidate = save_candidate(ta, None, details)
+        save_candidate(ta, candidate, details | {"email": EMAIL})
         add_conflict(ta, candidate, people["olu"], f"Olu was {NAME}'s mentor.")
         loop = _seated_loop(people, requisition, candidate)
         add_session(
@@ -203,7 +203,7 @@ def erasable(app, client, auth, make_user):
             f"Hire {NAME}: the {SECRET} answer settled it for the panel.",
         )
         withdrawn = _seated_loop(people, requisition, candidate)
-        withdrawn.status = LoopStatus.WITHDRAWN
+        change_status(ta, withdrawn, "withdrawn")
         db.session.commit()
         db.session.add(
             PacketFile(
@@ -260,6 +260,9 @@ def test_erasure_leaves_no_copy_anywhere_and_the_figures_as_they_were(
         assert {n for _, _, n in found_anywhere(NEEDLES)} == set(NEEDLES)
         tables = {t for t, _, _ in found_anywhere(NEEDLES)}
         assert {"audit_log", "ratings", "packet_files", "candidates"} <= tables
+        # The candidate's saves are audited field by field, contact details too.
+        logged = {n for t, _, n in found_anywhere(NEEDLES) if t == "audit_log"}
+        assert {EMAIL, PHONE, FORMER_EMAIL} <= logged
         before = _figures(erasable["rubric_id"])
     with caplog.at_level(logging.INFO):
         response = _erase_by_page(
@@ -301,6 +304,45 @@ def test_erasure_keeps_the_numbers_and_marks_the_candidate(app, erasable):
         assert amended.redacted_at is not None and amended.reason is None
         assert amended.before["ratings"]["workflow"]["level"] == 3
         assert amended.before["ratings"]["workflow"]["evidence"] == MARKER
+
+
+def test_erasure_keeps_a_decisions_outcome_and_a_loops_status_in_the_log(app, erasable):
+    """The closed vocabularies' values are nobody's words: the audit trail keeps the
+    decision (hire) and the status change (planned to withdrawn) after erasure."""
+    with app.app_context():
+        erase_candidate(None, db.session.get(Candidate, erasable["candidate_id"]))
+        db.session.commit()
+        entries = {
+            entry.action: entry
+            for entry in db.session.scalars(
+                sa.select(AuditEntry).where(AuditEntry.object_type == "loops")
+            )
+        }
+        decision, status = entries["loop.decision"], entries["loop.status"]
+        assert decision.redacted_at is not None and decision.reason is None
+        assert decision.before == {"status": "debrief"}
+        assert decision.after == {"status": "decided", "outcome": "hire"}
+        assert status.redacted_at is not None
+        assert (status.before, status.after) == (
+            {"status": "planned"},
+            {"status": "withdrawn"},
+        )
+        assert entries["loop.create"].after["candidate"] == MARKER
+
+
+def test_erasure_redacts_every_field_of_the_candidates_saves(app, erasable):
+    with app.app_context():
+        erase_candidate(None, db.session.get(Candidate, erasable["candidate_id"]))
+        db.session.commit()
+        created, edited = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "candidate.save")
+            .order_by(AuditEntry.id)
+        ).all()
+        fields = ("name", "email", "phone", "source", "notes")
+        assert created.before is None
+        assert created.after == dict.fromkeys(fields, MARKER)
+        assert (edited.before, edited.after) == ({"email": MARKER},) * 2
 
 
 def _shape(loop: Loop) -> list:

@@ -1,15 +1,18 @@
 """Migration 0014's triggers against the ways around them (code review): SQLite's
 REPLACE (its implicit delete fires no trigger), upserts, a "redaction" of an entry
 erasure never touches or stamped at another time, numbers rewritten in another form,
-and the erased candidate's search key; a real erasure still goes through."""
+and the erased candidate's search key; a real erasure still goes through. Migration
+0017's redaction check: the closed vocabularies' values stay, nothing else does."""
 
+import importlib.util
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from interview.extensions import db
-from interview.lifecycle.erasure import AUDITED, erase_candidate
+from interview.lifecycle.erasure import AUDITED, KEPT_VALUES, erase_candidate
 from interview.lifecycle.rules import MARKER, redact_json
 from interview.loops.operations import save_candidate
 from interview.models import AuditEntry, Candidate, Role
@@ -59,8 +62,8 @@ def redact(entry_id: int, **values):
     """The redaction erasure writes, with ``values`` overriding it."""
     row = entry(entry_id)
     values = {
-        "before": redact_json(row.before),
-        "after": redact_json(row.after),
+        "before": redact_json(row.before, KEPT_VALUES),
+        "after": redact_json(row.after, KEPT_VALUES),
         "reason": None,
         "redacted_at": utcnow(),
     } | values
@@ -226,7 +229,18 @@ def test_an_entry_about_a_candidate_can_be_redacted(app, object_type):
         db.session.commit()
         row = entry(entry_id)
         assert row.redacted_at is not None and row.reason is None
-        assert row.after == {"role": MARKER, "n": 3, "ok": True, "tags": [MARKER, 2]}
+        assert row.before == {
+            "role": "interviewer",
+            "n": 3,
+            "ok": True,
+            "tags": [MARKER, 2],
+        }
+        assert row.after == {
+            "role": "talent_acquisition",
+            "n": 3,
+            "ok": True,
+            "tags": [MARKER, 2],
+        }
 
 
 @pytest.mark.parametrize(
@@ -257,7 +271,7 @@ def test_a_redaction_keeps_numbers_as_they_were_written(app):
         entry_id = add_entry()
         row = entry(entry_id)
         with pytest.raises(sa.exc.DatabaseError, match=APPEND_ONLY):
-            redact(entry_id, after=redact_json(row.after) | {"n": 3.0})
+            redact(entry_id, after=redact_json(row.after, KEPT_VALUES) | {"n": 3.0})
         db.session.rollback()
         assert entry(entry_id).redacted_at is None
 
@@ -275,3 +289,102 @@ def test_a_real_erasure_redacts_its_entries(app, erased):
         assert rows and all(row.redacted_at is not None for row in rows)
         text = repr([(row.before, row.after, row.reason) for row in rows])
         assert "Brandvold" not in text and "ob@mail" not in text
+
+
+# Migration 0017: the closed vocabularies' values stay, and only they ---------------
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # free text kept
+        {"role": "talent_acquisition", "n": 3, "ok": True, "tags": ["b", 2]},
+        # a kept value turned into another
+        {"role": "hiring_manager", "n": 3, "ok": True, "tags": [MARKER, 2]},
+        {"role": "decided", "n": 3, "ok": True, "tags": [MARKER, 2]},
+        # a kept value erased after all (the check is the one redaction, exactly)
+        {"role": MARKER, "n": 3, "ok": True, "tags": [MARKER, 2]},
+        # free text turned into a kept value
+        {"role": "talent_acquisition", "n": 3, "ok": True, "tags": ["hire", 2]},
+    ],
+)
+def test_a_redaction_keeps_exactly_the_kept_values(app, after):
+    with app.app_context():
+        entry_id = add_entry()
+        kept = entry(entry_id)
+        with pytest.raises(sa.exc.DatabaseError, match=APPEND_ONLY):
+            redact(entry_id, after=after)
+        db.session.rollback()
+        with pytest.raises(sa.exc.DatabaseError, match=APPEND_ONLY):
+            redact(entry_id, before=after)
+        db.session.rollback()
+        assert entry(entry_id) == kept
+
+
+def test_a_kept_value_is_an_exact_member_in_the_database_too(app):
+    """ "Hire" and "hire " are someone's text, not the outcome "hire"."""
+    with app.app_context():
+        entry_id = db.session.execute(
+            AUDIT.insert()
+            .values(
+                at=utcnow(),
+                action="loop.decision",
+                object_type="loops",
+                object_id=7,
+                before={"status": "debrief"},
+                after={"outcome": "hire", "said": ["Hire", "hire ", "no_hire"]},
+            )
+            .returning(AUDIT.c.id)
+        ).scalar_one()
+        db.session.commit()
+        with pytest.raises(sa.exc.DatabaseError, match=APPEND_ONLY):
+            redact(
+                entry_id, after={"outcome": "hire", "said": ["Hire", MARKER, MARKER]}
+            )
+        db.session.rollback()
+        redact(entry_id)
+        db.session.commit()
+        assert entry(entry_id).after == {
+            "outcome": "hire",
+            "said": [MARKER, MARKER, "no_hire"],
+        }
+
+
+def _migration_0017():
+    path = (
+        Path(__file__).parents[1]
+        / "interview/migrations/versions/0017_redaction_keeps_enums.py"
+    )
+    spec = importlib.util.spec_from_file_location("migration_0017", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migration_keeps_the_applications_closed_vocabularies():
+    """Migration 0017 froze the set erasure keeps: a value added to an enum without
+    a migration would have every erasure refused by the database."""
+    assert set(_migration_0017().KEPT) == KEPT_VALUES
+
+
+def test_downgrading_0017_puts_back_the_redaction_of_every_string(app):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        first, second = add_entry(), add_entry()
+        db.session.remove()  # SQLite: no transaction of ours holds the write lock
+        downgrade(revision="0016_sign_in_throttle")
+        try:
+            with pytest.raises(sa.exc.DatabaseError, match=APPEND_ONLY):
+                redact(first)  # keeps "interviewer", "talent_acquisition"
+            db.session.rollback()
+            everything = redact_json(BEFORE, frozenset())
+            redact(first, before=everything, after=redact_json(AFTER, frozenset()))
+            db.session.commit()
+        finally:
+            db.session.remove()
+            upgrade()
+        redact(second)
+        db.session.commit()
+        assert entry(first).before["role"] == MARKER
+        assert entry(second).before["role"] == "interviewer"

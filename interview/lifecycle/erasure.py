@@ -6,23 +6,32 @@ candidate's loops hold a few dozen rows), and audited as ``candidate.erased`` wi
 the candidate's id alone.
 """
 
+import re
+
 import sqlalchemy as sa
 
 from ..auditing import READ_ACTIONS, record
 from ..extensions import db
 from ..models import (
+    AssessedBy,
     AuditEntry,
     Candidate,
     Conflict,
+    DecisionOutcome,
+    Discipline,
     HiringDecision,
     InterviewSession,
     LegalHold,
     Loop,
+    LoopStatus,
     PacketFile,
     PanelSeat,
     Rating,
     Requisition,
+    RequisitionStatus,
+    Role,
     Scorecard,
+    ScorecardStatus,
     User,
 )
 from ..timeutil import utcnow
@@ -139,7 +148,7 @@ def _related_ids(candidate_id: int) -> dict[str, list[int]]:
     } | {"candidates": [candidate_id]}
 
 
-def _erase_loops(ids: dict, needles: list[str]) -> None:
+def _erase_loops(ids: dict, needles: tuple[re.Pattern, ...]) -> None:
     """Evidence, summaries, rationales and kept packets go; numbers stay."""
     cards = ids["scorecards"]
     db.session.execute(
@@ -164,7 +173,7 @@ def _erase_loops(ids: dict, needles: list[str]) -> None:
     _scrub_sessions(ids["sessions"], needles)
 
 
-def _scrub_sessions(session_ids: list[int], needles: list[str]) -> None:
+def _scrub_sessions(session_ids: list[int], needles: tuple[re.Pattern, ...]) -> None:
     """Titles, places and meeting links keep their words but the candidate's."""
     columns = (
         InterviewSession.title,
@@ -188,6 +197,24 @@ def _scrub_sessions(session_ids: list[int], needles: list[str]) -> None:
             )
 
 
+# What a redacted audit entry keeps of its text: the values of the closed vocabularies
+# (a loop's status, a decision's outcome, a discipline), which are nobody's words and
+# which calibration and the audit trail read. Migration 0017 freezes the same set in
+# the database's check; tests/test_lifecycle_triggers.py checks they agree.
+KEPT_VALUES = frozenset(
+    member.value
+    for vocabulary in (
+        AssessedBy,
+        DecisionOutcome,
+        Discipline,
+        LoopStatus,
+        RequisitionStatus,
+        Role,
+        ScorecardStatus,
+    )
+    for member in vocabulary
+)
+
 # Which audit entries are about the candidate: by their object.
 AUDITED = {
     "candidates": "candidates",
@@ -200,7 +227,8 @@ AUDITED = {
 
 def _redact_audit(ids: dict) -> None:
     """Redact every audit entry about the candidate or their loops (migration 0014's
-    one allowed update): text goes, identifiers, field names and numbers stay."""
+    one allowed update, as migration 0017 checks it): text goes, identifiers, field
+    names, numbers and the closed vocabularies' values (``KEPT_VALUES``) stay."""
     table = AuditEntry.__table__
     about = sa.or_(
         *(
@@ -225,8 +253,10 @@ def _redact_audit(ids: dict) -> None:
     now = utcnow()
     for row in rows:
         # SQL NULL stays NULL (JSON null would be a change the trigger refuses).
-        before = sa.null() if row.no_before else rules.redact_json(row.before)
-        after = sa.null() if row.no_after else rules.redact_json(row.after)
+        before = (
+            sa.null() if row.no_before else rules.redact_json(row.before, KEPT_VALUES)
+        )
+        after = sa.null() if row.no_after else rules.redact_json(row.after, KEPT_VALUES)
         db.session.execute(
             table.update()
             .where(table.c.id == row.id)
