@@ -1,6 +1,8 @@
 """Legal holds: placed and released by talent acquisition, kept on record, and in
 force they stop erasure (with the reason) and retention."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -173,3 +175,42 @@ def test_the_manager_sees_that_a_requisition_is_held_not_why(
     page = client.get(f"/requisitions/{requisition_id}").text
     assert "Under legal hold since" in page
     assert REASON not in page and "Place a legal hold" not in page
+
+
+def test_the_outcome_is_said_in_the_holds_section_the_redirect_lands_on(
+    app, client, auth, erasable
+):
+    """The section the redirect's #holds names takes the focus (tabindex -1, and
+    autofocus while it says what happened), and says it as its description."""
+    candidate_id, requisition_id = _ids(erasable)
+    auth.login(erasable["people"]["ta"])
+    for page_url, holds_url in (
+        (f"/candidates/{candidate_id}/edit", f"/candidates/{candidate_id}/holds"),
+        (f"/requisitions/{requisition_id}", f"/requisitions/{requisition_id}/holds"),
+    ):
+        placed = client.submit(holds_url, {"reason": REASON})
+        assert placed.headers["Location"] == f"{page_url}#holds"
+        page = client.get(page_url).text
+        opening = re.search(r'<section [^>]*id="holds"[^>]*>', page).group(0)
+        assert 'tabindex="-1"' in opening and 'aria-labelledby="holds-title"' in opening
+        assert 'aria-describedby="holds-note"' in opening and "autofocus" in opening
+        section = page[page.index(opening) :]
+        assert re.search(
+            r'<p class="flash flash-success" id="holds-note" role="status">'
+            r"Placed the legal hold: erasure and retention wait for its release.</p>",
+            section,
+        )
+        assert 'class="flashes"' not in page  # said once, where it happened
+        later = client.get(page_url).text  # once: not again on the next visit
+        assert "holds-note" not in later
+        assert 'id="holds" tabindex="-1" aria-labelledby="holds-title">' in later
+
+    with app.app_context():
+        hold_id = db.session.scalar(sa.select(LegalHold.id).order_by(LegalHold.id))
+    client.submit(f"/holds/{hold_id}/release", {})
+    client.submit(f"/holds/{hold_id}/release", {})  # refused: said where it happened
+    page = client.get(f"/candidates/{candidate_id}/edit").text
+    assert re.search(
+        r'<p class="flash flash-error" id="holds-note" role="alert">[^<]*already released',
+        page,
+    )

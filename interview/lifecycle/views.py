@@ -10,6 +10,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -99,10 +100,10 @@ def _place(subject, back: str):
         hold_ops.place_hold(current_user, subject, form.reason.data)
     except hold_ops.HoldError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        tell(str(exc), "error")
     else:
         db.session.commit()
-        flash(
+        tell(
             "Placed the legal hold: erasure and retention wait for its release.",
             "success",
         )
@@ -128,12 +129,12 @@ def release(hold_id: int):
             hold_ops.release_hold(current_user, hold)
         except hold_ops.HoldError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            tell(str(exc), "error")
         else:
             db.session.commit()
-            flash("Released the legal hold; it stays on record.", "success")
+            tell("Released the legal hold; it stays on record.", "success")
     else:
-        flash("The form expired; try again.", "error")
+        tell("The form expired; try again.", "error")
     if hold.candidate_id is not None:
         return redirect(
             url_for(
@@ -145,6 +146,24 @@ def release(hold_id: int):
             "loops.requisition", requisition_id=hold.requisition_id, _anchor="holds"
         )
     )
+
+
+# How a hold was placed or released is said inside the holds section the redirect
+# lands on (#holds, focused there), not among the page's flashes at its top, which
+# a keyboard or screen reader user would have to go back up to find.
+HOLD_NOTE = "interview_hold_note"
+
+
+def tell(message: str, category: str) -> None:
+    """Leave the outcome of a hold action for the holds section to show, once."""
+    session[HOLD_NOTE] = [category, message]
+
+
+@bp.app_template_global()
+def hold_note() -> tuple[str, str] | None:
+    """The (category, message) of the hold action that led to this page, once."""
+    note = session.pop(HOLD_NOTE, None)
+    return tuple(note) if isinstance(note, list) and len(note) == 2 else None
 
 
 @bp.route("/candidates/retention")

@@ -51,3 +51,45 @@ def test_the_erase_button_is_drawn_as_a_danger(page: Page, live_app, make_accoun
         "b => getComputedStyle(b).color"
     )
     assert colour != plain, (colour, plain)
+
+
+def test_placing_and_releasing_a_hold_lands_on_the_holds_section(
+    page: Page, live_app, make_account
+):
+    """Keyboard and screen reader users land where they acted: the redirect's #holds
+    takes the focus and scrolls there, and the outcome is said in the section."""
+    ta = make_account(Role.TALENT_ACQUISITION)
+    with live_app.app_context():
+        person = Candidate(name="Focus Person", email="focus@candidate.example")
+        db.session.add(person)
+        db.session.commit()
+        candidate_id = person.id
+    sign_in(page, ta)
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.goto(f"/candidates/{candidate_id}/edit")
+    holds = page.locator("#holds")
+
+    page.get_by_label("Reason for a new legal hold").fill("Tribunal claim 12")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Place a legal hold").press("Enter")
+    assert page.url.endswith(f"/candidates/{candidate_id}/edit#holds")
+    expect(holds).to_be_focused()
+    expect(holds).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0, "the page stayed at its top"
+    placed = "Placed the legal hold: erasure and retention wait for its release."
+    expect(holds.locator("#holds-note")).to_have_text(placed)
+    expect(holds).to_have_accessible_name("Legal holds")
+    expect(holds).to_have_accessible_description(placed)
+    expect(page.locator(".flashes")).to_have_count(0)  # said once, where it happened
+
+    release = page.get_by_role("button", name="Release the hold “Tribunal claim 12”")
+    with page.expect_navigation():
+        release.press("Enter")
+    expect(holds).to_be_focused()
+    expect(holds).to_be_in_viewport()
+    released = "Released the legal hold; it stays on record."
+    expect(holds.locator("#holds-note")).to_have_text(released)
+
+    page.reload()  # said once: a reload shows the section without the note
+    expect(holds.locator("#holds-note")).to_have_count(0)
+    expect(holds).to_contain_text("Released")
