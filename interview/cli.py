@@ -311,9 +311,10 @@ def init_app(app: Flask) -> None:
         calibration_group,
     ):
         app.cli.add_command(command)
-    from .lifecycle.cli import retention_group  # issue 13: data lifecycle
+    from .lifecycle.cli import erasure_group, retention_group  # issue 13: lifecycle
 
     app.cli.add_command(retention_group)
+    app.cli.add_command(erasure_group)  # erasures kept across a backup restore
     from .backup import backup_command  # issue 13: operations
 
     app.cli.add_command(backup_command)
