@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from interview.audit.filters import read_filters
 from interview.audit.words import (
     ACTIONS,
+    NOT_SHOWN,
     OBJECT_TYPES,
     SHOWN_CHARS,
     Change,
@@ -32,7 +33,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def test_a_change_is_read_field_by_field():
     before = {"status": "planned", "title": "Case", "same": 1}
     after = {"status": "debrief", "same": 1, "is_open": True, "ratings": {"a": 2}}
-    assert describe_change(before, after) == [
+    assert describe_change("requisitions", before, after) == [
         Change("status", "planned", "debrief"),
         Change("title", "Case", "—"),
         Change("is open", "—", "yes"),
@@ -41,16 +42,70 @@ def test_a_change_is_read_field_by_field():
 
 
 def test_a_creation_and_a_read_have_only_one_side():
-    assert describe_change(None, {"name": "x"}) == [Change("name", "—", "x")]
-    assert describe_change(None, None) == []
-    assert describe_change({"plan": [1, 2]}, {"plan": [1]}) == [
+    assert describe_change("users", None, {"name": "x"}) == [Change("name", "—", "x")]
+    assert describe_change("users", None, None) == []
+    assert describe_change("requisitions", {"plan": [1, 2]}, {"plan": [1]}) == [
         Change("plan", "[1, 2]", "[1]")
     ]
 
 
 def test_a_long_value_is_cut():
-    (change,) = describe_change(None, {"summary": "x" * 5000})
+    (change,) = describe_change("requisitions", None, {"title": "x" * 5000})
     assert len(change.after) == SHOWN_CHARS and change.after.endswith("…")
+
+
+def test_a_scorecards_text_is_never_shown_only_that_it_changed():
+    before = {
+        "recommendation": 2,
+        "summary": "Hesitant on privacy.",
+        "ratings": {"workflow": {"level": 2, "not_assessed": False, "evidence": "Old"}},
+    }
+    after = {
+        "recommendation": 3,
+        "summary": "Solid after all.",
+        "ratings": {"workflow": {"level": 3, "not_assessed": False, "evidence": ""}},
+    }
+    assert describe_change("scorecards", before, after) == [
+        Change("recommendation", "2", "3"),
+        Change("summary", NOT_SHOWN, NOT_SHOWN),
+        Change("ratings › workflow › level", "2", "3"),
+        Change("ratings › workflow › evidence", NOT_SHOWN, "—"),
+    ]
+
+
+def test_a_candidates_details_are_listed_without_their_values():
+    before = {"email": "priya@candidate.example", "phone": None, "notes": "Met at X"}
+    after = {"email": "p.raman@candidate.example", "phone": "+1 555", "notes": "Met"}
+    assert describe_change("candidates", before, after) == [
+        Change("email", NOT_SHOWN, NOT_SHOWN),
+        Change("phone", "—", NOT_SHOWN),
+        Change("notes", NOT_SHOWN, NOT_SHOWN),
+    ]
+    assert describe_change("candidates", None, {"name": "Priya", "source": 3}) == [
+        Change("name", "—", NOT_SHOWN),
+        Change("source", "—", "3"),  # a number is not text
+    ]
+
+
+@pytest.mark.parametrize(
+    "kind, after, expected",
+    [
+        # A loop's start names its candidate; its sessions' titles may.
+        ("loops", {"candidate": "Priya Raman", "rubric": 4}, [NOT_SHOWN, "4"]),
+        ("loops", {"session": 7, "title": "Priya's case"}, ["7", NOT_SHOWN]),
+        ("loops", {"status": "decided", "outcome": "hire"}, ["decided", "hire"]),
+        # Codes and labels nobody types about a person.
+        ("users", {"name": "Clara Jensen", "role": "nurse"}, ["Clara Jensen", "nurse"]),
+        ("requisitions", {"plan": [{"title": "Case", "minutes": 60}]}, ["Case", "60"]),
+        ("rubric_versions", {"key": "nursing", "title": "Nurse"}, ["nursing", "Nurse"]),
+        ("legal_holds", {"candidate": 3, "requisition": None}, ["3", "—"]),
+        ("widget_parts", {"label": "Unknown"}, [NOT_SHOWN]),  # not known: no text
+    ],
+)
+def test_what_each_object_type_shows(kind, after, expected):
+    shown = [c.after for c in describe_change(kind, None, after)]
+    assert shown == expected
+    assert "Priya" not in " ".join(shown)
 
 
 def test_actions_and_objects_in_words():
@@ -396,6 +451,43 @@ def test_each_filter_reads_its_page_in_order_from_an_index(app, databases, query
             assert "ix_audit_log_" in plan and "Sort" not in plan, plan
 
 
+def test_a_candidates_page_reads_its_entries_and_its_holds_from_the_object_index(
+    app, databases
+):
+    """The object and its holds: two ranges of ix_audit_log_object, then the matches
+    sorted (one candidate's history), never a walk through the whole log."""
+    from interview.audit.queries import SORTS, entries
+
+    filters, _ = read_filters(
+        {"type": "candidates", "id": "3"}, UTC, ACTIONS, OBJECT_TYPES
+    )
+    with app.app_context():
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        db.session.execute(  # a log of many objects, as the planner will know it
+            sa.insert(AuditEntry),
+            [
+                {
+                    "action": "candidate.save" if n % 2 else "hold.place",
+                    "object_type": "candidates" if n % 2 else "legal_holds",
+                    "object_id": n % 500,
+                    "at": start + timedelta(minutes=n),
+                }
+                for n in range(5000)
+            ],
+        )
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE audit_log"))
+        db.session.commit()
+        statement = entries(filters).order_by(*SORTS["newest"][1]).limit(25)
+        compiled = statement.compile(db.engine)
+        if databases.name == "sqlite":
+            plan = _sqlite_plan(compiled)
+        else:
+            plan = _postgresql_plan(compiled, sorts=True)
+    assert plan.count("ix_audit_log_object") == 2, plan
+    assert "ix_audit_log_newest" not in plan and "SCAN audit_log" not in plan, plan
+
+
 def _sqlite_plan(compiled) -> str:
     # The plan does not depend on the values: times are passed as text.
     values = (compiled.params[name] for name in compiled.positiontup)
@@ -405,10 +497,11 @@ def _sqlite_plan(compiled) -> str:
     return " | ".join(row[-1] for row in rows)
 
 
-def _postgresql_plan(compiled) -> str:
+def _postgresql_plan(compiled, sorts: bool = False) -> str:
     with db.engine.connect() as connection:
         connection.exec_driver_sql("SET enable_seqscan = off")
-        connection.exec_driver_sql("SET enable_sort = off")
+        if not sorts:
+            connection.exec_driver_sql("SET enable_sort = off")
         rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
         plan = " | ".join(row[0] for row in rows)
         connection.rollback()
@@ -421,3 +514,125 @@ def test_dates_in_the_form_are_shown_back(client, auth, log):
     assert 'value="2026-03-01"' in page and 'value="2026-03-02"' in page
     assert "was after" in page
     assert date(2026, 3, 1).isoformat() in page
+
+
+# Text the page never prints ---------------------------------------------------------
+
+
+def test_the_page_never_prints_a_scorecards_or_candidates_text(app, client, auth, log):
+    ta = log["ta"]
+    at = datetime(2026, 3, 5, tzinfo=UTC)
+    card = {"summary": "SUMMARY-MARK", "ratings": {"workflow": {"level": 2}}}
+    amended = {
+        "summary": "SUMMARY-MARK-2",
+        "ratings": {"workflow": {"level": 3, "evidence": "EVIDENCE-MARK"}},
+    }
+    _entry(app, ta.id, "scorecard.submit", "scorecards", 8, at, after=card)
+    _entry(
+        app,
+        ta.id,
+        "scorecard.amend",
+        "scorecards",
+        8,
+        at,
+        before=card,
+        after=amended,
+        reason="REASON-MARK",
+    )
+    _entry(
+        app,
+        ta.id,
+        "candidate.save",
+        "candidates",
+        9,
+        at,
+        before={"email": "OLD-MARK@candidate.example"},
+        after={"email": "NEW-MARK@candidate.example", "notes": "NOTES-MARK"},
+    )
+    _entry(
+        app,
+        ta.id,
+        "loop.decision",
+        "loops",
+        3,
+        at,
+        after={"status": "decided", "outcome": "hire"},
+        reason="RATIONALE-MARK",
+    )
+    auth.login(ta)
+    for query in ("", "type=scorecards", "type=scorecards&id=8", "type=candidates"):
+        page = client.get(f"/audit/?{query}").get_data(as_text=True)
+        assert "MARK" not in page, query
+    page = client.get("/audit/").get_data(as_text=True)
+    for shown in (
+        "ratings › workflow › level",
+        "ratings › workflow › evidence",
+        "summary",
+        "email",
+        "notes",
+        "hire",
+        NOT_SHOWN,
+    ):
+        assert shown in page, shown
+    assert page.count("A reason was given (not shown in the log).") == 2
+
+
+# A candidate's legal holds -----------------------------------------------------------
+
+
+def test_a_candidate_filter_finds_the_entries_about_their_holds(app, client, auth, log):
+    from interview.lifecycle.holds import place_hold, release_hold
+    from interview.models import Candidate, User
+
+    with app.app_context():
+        ta = db.session.get(User, log["ta"].id)
+        mine, other = Candidate(name="Priya Raman"), Candidate(name="Ola Berg")
+        db.session.add_all([mine, other])
+        db.session.flush()
+        held = place_hold(ta, mine, "Litigation about the 2025 round.")
+        place_hold(ta, other, "Another matter entirely.")
+        db.session.flush()
+        release_hold(ta, held)
+        db.session.commit()
+        ids = {"mine": mine.id, "other": other.id, "hold": held.id}
+    now = datetime.now(UTC)
+    _entry(app, log["ta"].id, "candidate.save", "candidates", ids["mine"], now)
+    auth.login(log["ta"])
+    page = client.get(f"/audit/?type=candidates&id={ids['mine']}").get_data(
+        as_text=True
+    )
+    assert "Showing 1–3 of 3 entries" in page
+    assert (
+        "<td>Placed a legal hold</td>" in page
+        and "<td>Released a legal hold</td>" in page
+    )
+    assert f"Legal hold {ids['hold']}" in page and "<td>Saved a candidate</td>" in page
+    assert "The entries about its legal holds are included." in page
+    assert "Litigation" not in page
+    other = client.get(f"/audit/?type=candidates&id={ids['other']}")
+    assert "Showing 1–1 of 1 entries" in other.get_data(as_text=True)
+    holds = client.get(f"/audit/?type=legal_holds&id={ids['hold']}")
+    assert "Showing 1–2 of 2 entries" in holds.get_data(as_text=True)
+
+
+def test_a_requisition_filter_finds_the_entries_about_its_holds(
+    app, client, auth, log, seat
+):
+    from interview.lifecycle.holds import place_hold
+    from interview.models import Loop, Requisition, User
+
+    with app.app_context():
+        ta = db.session.get(User, log["ta"].id)
+        requisition_id = db.session.scalar(sa.select(Loop.requisition_id))
+        hold = place_hold(
+            ta, db.session.get(Requisition, requisition_id), "Audit of the round."
+        )
+        db.session.commit()
+        hold_id = hold.id
+    auth.login(log["ta"])
+    page = client.get(f"/audit/?type=requisitions&id={requisition_id}")
+    text = page.get_data(as_text=True)
+    assert "<td>Placed a legal hold</td>" in text and f"Legal hold {hold_id}" in text
+    assert "Audit of the round" not in text
+    elsewhere = client.get(f"/audit/?type=requisitions&id={requisition_id + 1}")
+    assert "<td>Placed a legal hold</td>" not in elsewhere.get_data(as_text=True)

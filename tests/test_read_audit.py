@@ -297,3 +297,42 @@ def test_a_read_racing_the_same_read_waits_and_is_not_recorded_twice(
         other.close()
     assert statuses == [200]
     assert len(_reads(app)) == 1
+
+
+def test_the_check_for_a_recent_read_uses_an_index(app, databases):
+    """One object's entries of the window are read, however long the log is."""
+    from interview import auditing
+
+    values = {
+        "at": utcnow(),
+        "actor_id": 1,
+        "action": "debrief.packet",
+        "object_type": "loops",
+        "object_id": 3,
+        "after": {"size": "A4", "archival": False},
+    }
+    statement = auditing._insert_once(
+        AuditEntry.__table__, values, timedelta(minutes=10)
+    )
+    with app.app_context(), db.engine.connect() as connection:
+        compiled = statement.compile(db.engine)
+        if databases.name == "sqlite":
+            params = [
+                json.dumps(v) if isinstance(v, dict) else v
+                for v in (compiled.params[n] for n in compiled.positiontup)
+            ]
+            params = [str(v) if hasattr(v, "isoformat") else v for v in params]
+            explain = f"EXPLAIN QUERY PLAN {compiled}"
+            rows = connection.exec_driver_sql(explain, tuple(params))
+            plan = " | ".join(row[-1] for row in rows)
+        else:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            params = {
+                k: json.dumps(v) if isinstance(v, dict) else v
+                for k, v in compiled.params.items()
+            }
+            rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", params)
+            plan = " | ".join(row[0] for row in rows)
+            connection.rollback()
+    assert "ix_audit_log_" in plan, plan
+    assert "SCAN audit_log" not in plan and "Seq Scan" not in plan, plan

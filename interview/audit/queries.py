@@ -3,10 +3,14 @@ which of the page's objects still exist, in one more statement.
 
 Each filter is served by an index ending in the order (migration 0015), so a page
 reads one index range however long the log is; the count stops at the list limit
-(listing.paginate), as every list's does.
+(listing.paginate), as every list's does. A candidate's or a requisition's entries
+include their legal holds' (``_about``): two ranges of ix_audit_log_object, the
+object's and its holds', merged and sorted, which is one object's history, not the
+log's.
 """
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -15,6 +19,7 @@ from ..models import (
     AuditEntry,
     Candidate,
     InterviewSession,
+    LegalHold,
     Loop,
     PanelSeat,
     Requisition,
@@ -47,14 +52,43 @@ def entries(filters: Filters) -> sa.Select:
     if filters.action:
         query = query.where(entry.action == filters.action)
     if filters.object_type:
-        query = query.where(entry.object_type == filters.object_type)
-    if filters.object_id is not None:
-        query = query.where(entry.object_id == filters.object_id)
+        query = query.where(_about(filters.object_type, filters.object_id))
     if filters.start is not None:
         query = query.where(entry.at >= filters.start)
     if filters.end is not None:
         query = query.where(entry.at < filters.end)
     return query
+
+
+# Objects whose legal holds' entries are theirs too: a hold is an object of its own
+# (lifecycle/holds.py records "hold.place" and "hold.release" about the hold), so a
+# filter by the candidate or requisition alone would not find who held them.
+HOLDS_OF = {
+    "candidates": LegalHold.candidate_id,
+    "requisitions": LegalHold.requisition_id,
+}
+
+
+def _about(object_type: str, object_id: int | None):
+    """The entries about one object (or every object of a type, with no id); for a
+    candidate or a requisition, the entries about its legal holds too."""
+    entry = AuditEntry
+    if object_id is None:
+        return entry.object_type == object_type
+    itself = sa.and_(entry.object_type == object_type, entry.object_id == object_id)
+    if object_type not in HOLDS_OF:
+        return itself
+    held = HOLDS_OF[object_type] == object_id
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The holds' ids as one array value (computed once): PostgreSQL then reads
+        # each from the index (= ANY), where IN (subquery) had it read every hold's
+        # entry of every candidate and test each against the subquery.
+        holds = sa.select(sa.func.array_agg(LegalHold.id)).where(held)
+        ids = sa.cast(holds.scalar_subquery(), postgresql.ARRAY(sa.Integer))
+        in_holds = entry.object_id == sa.any_(ids)  # the array form of ANY
+    else:
+        in_holds = entry.object_id.in_(sa.select(LegalHold.id).where(held))
+    return sa.or_(itself, sa.and_(entry.object_type == "legal_holds", in_holds))
 
 
 def entries_page(filters: Filters, request: PageRequest) -> Page:

@@ -66,8 +66,10 @@ def _row(entry, found: dict) -> dict:
         "about": url_for(".index", type=entry.object_type, id=entry.object_id)
         if entry.object_type in OBJECT_TYPES and entry.object_id is not None
         else None,
-        "changes": describe_change(entry.before, entry.after),
-        "reason": entry.reason,
+        "changes": describe_change(entry.object_type, entry.before, entry.after),
+        # Typed about the candidate (a rationale, why reopened or amended): the
+        # page says one was given, never what it says (words.py).
+        "reason_given": bool(entry.reason and entry.reason.strip()),
     }
 
 

@@ -3,6 +3,32 @@ and what an entry changed, as rows a person reads. Pure: plain values in and out
 
 Entries hold identifiers, field names and values (auditing.py); this module never
 reads the database, so the page, an export and a test describe an entry alike.
+
+What the page prints of a change (``describe_change``)
+------------------------------------------------------
+The log names every field a change touched. Numbers, booleans, nulls and dates are
+printed as they are (levels, recommendations, ids, minutes, seat counts). Text is
+printed only where it is a code or a label nobody types about a person; any other
+text field is listed with ``NOT_SHOWN`` for its value ("—" where it was empty), so a
+reader sees that a candidate's email or a card's evidence changed, never what it
+says. Text shown, by object type:
+
+- every type: codes (``CODES``: a status, outcome, discipline, role, time zone, a
+  packet's size, a start time, competency and rubric keys);
+- accounts: the colleague's name and email (what the accounts pages show);
+- requisitions: the job title and the plan's session titles;
+- rubric versions: the rubric's title;
+- candidates: nothing (name, email, phone, source, notes: the person's details);
+- scorecards: nothing (evidence, notes and summary: an interviewer's judgement,
+  which a reader holding an unsubmitted seat on the loop may not see; levels,
+  "not assessed" and the recommendation are numbers and booleans, and are shown);
+- loops: nothing (the candidate's name at a loop's start, a session's title or
+  place, which may name the candidate);
+- legal holds and any type not listed: nothing.
+
+An entry's reason (a decision's rationale, why a loop was reopened or a scorecard
+amended) is typed text about the candidate too: the page says that one was given,
+and the loop's own pages show it to those who may read it.
 """
 
 import json
@@ -69,6 +95,34 @@ def object_words(object_type: str, object_id: int | None) -> str:
     return name if object_id is None else f"{name} {object_id}"
 
 
+# Codes any entry may show: chosen from a list, never typed about a person.
+CODES = frozenset(
+    {
+        "status",
+        "outcome",
+        "discipline",
+        "role",
+        "time_zone",
+        "via",
+        "size",
+        "starts_at",
+        "competencies",
+        "trained",
+        "key",
+        "password",  # "changed" (accounts.operations), never the password
+    }
+)
+
+# Labels shown for one object type besides the codes (the module docstring says why).
+LABELS = {
+    "users": frozenset({"name", "email"}),
+    "requisitions": frozenset({"title"}),
+    "rubric_versions": frozenset({"title"}),
+}
+
+NOT_SHOWN = "(text, not shown)"
+
+
 @dataclass(frozen=True)
 class Change:
     """One field of an entry: its value before and after ("—" for none)."""
@@ -78,45 +132,76 @@ class Change:
     after: str
 
 
-def describe_change(before, after) -> list[Change]:
+def describe_change(object_type: str, before, after) -> list[Change]:
     """The fields an entry's ``before`` and ``after`` differ in, in their order.
 
-    Nested objects are read field by field ("ratings › workflow › level"); a field
-    present on one side only shows "—" on the other; a field equal on both sides is
-    left out. Values are text, cut at ``SHOWN_CHARS``; the template escapes them.
+    Nested objects are read field by field ("ratings › workflow › level"), lists of
+    objects item by item ("plan › 2 › title"); a field present on one side only
+    shows "—" on the other; a field equal on both sides is left out. Text the
+    object type may not show (module docstring) reads ``NOT_SHOWN``; shown values
+    are cut at ``SHOWN_CHARS``; the template escapes them.
     """
     old, new = _flat(before), _flat(after)
-    fields = list(dict.fromkeys([*old, *new]))
+    shown = CODES | LABELS.get(object_type, frozenset())
+    paths = list(dict.fromkeys([*old, *new]))
     return [
-        Change(field, _text(old.get(field)), _text(new.get(field)))
-        for field in fields
-        if old.get(field, _MISSING) != new.get(field, _MISSING)
+        Change(
+            _name(path),
+            _text(old.get(path), _leaf(path) in shown),
+            _text(new.get(path), _leaf(path) in shown),
+        )
+        for path in paths
+        if old.get(path, _MISSING) != new.get(path, _MISSING)
     ]
 
 
 _MISSING = object()
 
 
-def _flat(value, prefix: str = "") -> dict:
-    """A dict's leaves under "a › b" names; any other value under ``prefix``."""
+def _flat(value, path: tuple = ()) -> dict:
+    """A dict's leaves, and a list of dicts' items, under their paths of keys and
+    positions; any other value under ``path``."""
     if isinstance(value, dict):
         flat = {}
         for key, inner in value.items():
-            name = f"{prefix} › {_field(key)}" if prefix else _field(key)
-            flat.update(_flat(inner, name))
+            flat.update(_flat(inner, (*path, str(key))))
         return flat
-    if value is None and not prefix:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        flat = {}
+        for position, inner in enumerate(value, 1):
+            flat.update(_flat(inner, (*path, position)))
+        return flat
+    if value is None and not path:
         return {}
-    return {prefix or "value": value}
+    return {path or ("value",): value}
 
 
-def _field(key) -> str:
-    return str(key).replace("_", " ")
+def _name(path: tuple) -> str:
+    return " › ".join(
+        str(part) if isinstance(part, int) else part.replace("_", " ") for part in path
+    )
 
 
-def _text(value) -> str:
+def _leaf(path: tuple) -> str:
+    """The field's own name: its last key (a list item's position is not one)."""
+    return next((part for part in reversed(path) if isinstance(part, str)), "")
+
+
+def _has_text(value) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, dict):
+        return any(_has_text(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_text(v) for v in value)
+    return False
+
+
+def _text(value, shown: bool = True) -> str:
     if value is None or value is _MISSING or value == "":
         return "—"
+    if not shown and _has_text(value):
+        return NOT_SHOWN
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
