@@ -330,6 +330,24 @@ def test_erasure_keeps_a_decisions_outcome_and_a_loops_status_in_the_log(app, er
         assert entries["loop.create"].after["candidate"] == MARKER
 
 
+def test_erasure_scrubs_mentions_however_they_are_written(app, erasable):
+    """A session's place and link name the candidate in other forms than they were
+    saved in: upper case with an accent, the phone without its country code, the
+    email in another case; each goes, the rest of the text stays."""
+    with app.app_context():
+        loop = db.session.get(Loop, erasable["loop_id"])
+        session = loop.sessions[1]
+        session.location = "Call ZÉPHYRINE on 07700-900-417 or ZQ.4417@Mail.Example"
+        session.video_url = "https://meet.example/room-12/quillfeather?x=1"
+        db.session.commit()
+        erase_candidate(None, loop.candidate)
+        db.session.commit()
+        db.session.expire_all()
+        session = db.session.get(Loop, erasable["loop_id"]).sessions[1]
+        assert session.location == f"Call {MARKER} on {MARKER} or {MARKER}"
+        assert session.video_url == f"https://meet.example/room-12/{MARKER}?x=1"
+
+
 def test_erasure_redacts_every_field_of_the_candidates_saves(app, erasable):
     with app.app_context():
         erase_candidate(None, db.session.get(Candidate, erasable["candidate_id"]))
