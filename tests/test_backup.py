@@ -142,11 +142,14 @@ def test_restore_drill(seeded, runner, sqlite_only, tmp_path):
     again = create_app(
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{restored}"}
     )
-    with again.app_context():
-        assert _submitted(db.engine) == before
-        assert readiness_problem(db.engine) is None
-        db.engine.dispose()
-    assert again.test_client().get("/readyz").status_code == 200
+    try:
+        with again.app_context():
+            assert _submitted(db.engine) == before
+            assert readiness_problem(db.engine) is None
+        assert again.test_client().get("/readyz").status_code == 200
+    finally:  # after the last request: its connection went back to the pool
+        with again.app_context():
+            db.engine.dispose()
     copied = _written(str(restored))
     assert copied % 2 == 0, "a transaction was copied in half"
     assert 2 * started <= copied <= 2 * (ended + 1)

@@ -331,10 +331,21 @@ def test_development_does_not_warn_about_proxies(tmp_path, caplog):
 # Two server processes on one database ---------------------------------------------
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _listening_socket() -> socket.socket:
+    """A socket bound to a free port and listening, for a server to inherit.
+
+    Handing gunicorn a socket already bound (``--bind fd://N``) leaves no moment
+    when the port is free: a port picked, closed and given to gunicorn by number
+    could be picked again for the second server (or taken by another process's
+    server) before the first bound it. Both URLs then reached one process, whose
+    memory:// counts then refused the fifth and sixth guesses (seen once), or a
+    stranger answered /healthz for the server that never started.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.set_inheritable(True)
+    return sock
 
 
 @contextlib.contextmanager
@@ -358,24 +369,22 @@ def _servers(app, tmp_path: Path, storage: str, count: int = 2):
     processes, urls = [], []
     try:
         for n in range(count):
-            port = _free_port()
-            with open(tmp_path / f"server{n}.log", "wb") as log:
+            with (
+                contextlib.closing(_listening_socket()) as sock,
+                open(tmp_path / f"server{n}.log", "wb") as log,
+            ):
                 processes.append(
                     subprocess.Popen(
-                        [
-                            gunicorn,
-                            "-w",
-                            "1",
-                            "-b",
-                            f"127.0.0.1:{port}",
-                            "interview:create_app()",
-                        ],
+                        [gunicorn, "-w", "1", "-b", f"fd://{sock.fileno()}"]
+                        + ["interview:create_app()"],
                         env=env,
                         stdout=log,
                         stderr=subprocess.STDOUT,
+                        pass_fds=[sock.fileno()],
                     )
                 )
-            urls.append(f"http://127.0.0.1:{port}")
+                urls.append(f"http://127.0.0.1:{sock.getsockname()[1]}")
+        assert len(set(urls)) == count
         for url, process in zip(urls, processes, strict=True):
             _wait_until_up(url, process, tmp_path)
         yield urls
