@@ -74,9 +74,11 @@ def record_read(actor: User | None, action: str, obj, details: dict | None = Non
         "action": action,
         "object_type": type(obj).__tablename__,
         "object_id": obj.id,
-        "after": details,  # None is written as SQL NULL (_insert_once)
+        "after": details,  # None is written as SQL NULL (_present)
     }
-    window = current_app.config.get("READ_AUDIT_WINDOW_SECONDS", READ_WINDOW_SECONDS)
+    window = int(
+        current_app.config.get("READ_AUDIT_WINDOW_SECONDS", READ_WINDOW_SECONDS)
+    )
     window = timedelta(seconds=window) if window else None
     if has_request_context() and request.method != "GET":
         _write_in_session(table, values, window)
@@ -104,6 +106,7 @@ def _write_in_session(table: sa.Table, values: dict, window) -> None:
 
 
 def _write(conn, table: sa.Table, values: dict, window) -> None:
+    """Insert the entry on ``conn``, once per window unless the window is None."""
     if window is None:  # the setting is 0: every read is recorded
         conn.execute(table.insert().values(**_present(values)))
         return
