@@ -79,6 +79,9 @@ class Defaults:
     # last loop closed (lifecycle/rules.py); 365, the US federal minimum for hiring
     # records (29 CFR 1602.14). Checked at start-up: a whole number, 1 or more.
     RETENTION_DAYS = 365
+    # The same read is recorded once per this many seconds (auditing.record_read);
+    # 0 records every request. Checked at start-up: a whole number, 0 or more.
+    READ_AUDIT_WINDOW_SECONDS = 600
 
 
 def from_environment(config) -> None:
@@ -126,6 +129,12 @@ def check_numbers(config) -> None:
         raise config_error(
             f"RETENTION_DAYS is {retention!r}; give a whole number of days, 1 or"
             " more, such as 365"
+        )
+    window = config["READ_AUDIT_WINDOW_SECONDS"]
+    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
+        raise config_error(
+            f"READ_AUDIT_WINDOW_SECONDS is {window!r}; give a whole number of"
+            " seconds, 0 or more, such as 600"
         )
     ratings = config["DEBRIEF_LENIENCY_NOTE_MIN_RATINGS"]
     if isinstance(ratings, bool) or not isinstance(ratings, int) or ratings < 2:

@@ -13,6 +13,7 @@ from interview.audit.words import (
     ACTIONS,
     NOT_SHOWN,
     OBJECT_TYPES,
+    SCORE_NOT_SHOWN,
     SHOWN_CHARS,
     Change,
     action_words,
@@ -66,10 +67,21 @@ def test_a_scorecards_text_is_never_shown_only_that_it_changed():
         "ratings": {"workflow": {"level": 3, "not_assessed": False, "evidence": ""}},
     }
     assert describe_change("scorecards", before, after) == [
-        Change("recommendation", "2", "3"),
-        Change("summary", NOT_SHOWN, NOT_SHOWN),
-        Change("ratings › workflow › level", "2", "3"),
-        Change("ratings › workflow › evidence", NOT_SHOWN, "—"),
+        Change("recommendation", SCORE_NOT_SHOWN, SCORE_NOT_SHOWN),
+        Change("summary", SCORE_NOT_SHOWN, SCORE_NOT_SHOWN),
+        Change("ratings › workflow › level", SCORE_NOT_SHOWN, SCORE_NOT_SHOWN),
+        Change("ratings › workflow › evidence", SCORE_NOT_SHOWN, "—"),
+    ]
+
+
+def test_a_scorecards_status_is_shown_and_its_scores_are_not():
+    """Levels and recommendations are what the independence rule keeps from a
+    reader still to submit on the loop: the log says they changed, not to what."""
+    before = {"status": "draft", "ratings": {"workflow": {"level": 2}}}
+    after = {"status": "submitted", "ratings": {"workflow": {"level": 4}}}
+    assert describe_change("scorecards", before, after) == [
+        Change("status", "draft", "submitted"),
+        Change("ratings › workflow › level", SCORE_NOT_SHOWN, SCORE_NOT_SHOWN),
     ]
 
 
@@ -636,3 +648,14 @@ def test_a_requisition_filter_finds_the_entries_about_its_holds(
     assert "Audit of the round" not in text
     elsewhere = client.get(f"/audit/?type=requisitions&id={requisition_id + 1}")
     assert "<td>Placed a legal hold</td>" not in elsewhere.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", [-1, "600", True, 1.5])
+def test_a_bad_read_window_stops_start_up_with_its_name(value, capsys):
+    from interview import create_app
+
+    from .conftest import BASE_CONFIG
+
+    with pytest.raises(SystemExit):
+        create_app({**BASE_CONFIG, "READ_AUDIT_WINDOW_SECONDS": value})
+    assert "READ_AUDIT_WINDOW_SECONDS" in capsys.readouterr().err

@@ -19,9 +19,11 @@ says. Text shown, by object type:
 - requisitions: the job title and the plan's session titles;
 - rubric versions: the rubric's title;
 - candidates: nothing (name, email, phone, source, notes: the person's details);
-- scorecards: nothing (evidence, notes and summary: an interviewer's judgement,
-  which a reader holding an unsubmitted seat on the loop may not see; levels,
-  "not assessed" and the recommendation are numbers and booleans, and are shown);
+- scorecards: no value at all but the status (``SCORES_HIDDEN``): evidence, notes
+  and summary are an interviewer's judgement, and levels, "not assessed" and the
+  recommendation their scores, which a reader holding an unsubmitted seat on the
+  loop may not see (the independence rule); the loop's pages show them to those who
+  may read them;
 - loops: nothing (the candidate's name at a loop's start, a session's title or
   place, which may name the candidate);
 - legal holds and any type not listed: nothing.
@@ -121,6 +123,11 @@ LABELS = {
 }
 
 NOT_SHOWN = "(text, not shown)"
+SCORE_NOT_SHOWN = "(not shown)"
+
+# Object types whose values the log never prints, numbers included, but its codes
+# (a scorecard's status): scores an interviewer still to submit may not see.
+SCORES_HIDDEN = frozenset({"scorecards"})
 
 
 @dataclass(frozen=True)
@@ -143,12 +150,13 @@ def describe_change(object_type: str, before, after) -> list[Change]:
     """
     old, new = _flat(before), _flat(after)
     shown = CODES | LABELS.get(object_type, frozenset())
+    text = _score if object_type in SCORES_HIDDEN else _text
     paths = list(dict.fromkeys([*old, *new]))
     return [
         Change(
             _name(path),
-            _text(old.get(path), _leaf(path) in shown),
-            _text(new.get(path), _leaf(path) in shown),
+            text(old.get(path), _leaf(path) in shown),
+            text(new.get(path), _leaf(path) in shown),
         )
         for path in paths
         if old.get(path, _MISSING) != new.get(path, _MISSING)
@@ -195,6 +203,13 @@ def _has_text(value) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_text(v) for v in value)
     return False
+
+
+def _score(value, shown: bool) -> str:
+    """A scorecard's value: its codes as they are, anything else only as there."""
+    if shown or value is None or value is _MISSING or value == "":
+        return _text(value, shown)
+    return SCORE_NOT_SHOWN
 
 
 def _text(value, shown: bool = True) -> str:
