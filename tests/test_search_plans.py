@@ -123,3 +123,44 @@ def test_every_search_writes_its_patterns_into_postgresql_statements():
         )
         assert "'%%zo%%'" in sql or "'%zo%'" in sql, (name, sql)
         assert "%(" not in sql, (name, sql)
+
+
+def test_a_loop_search_is_planned_as_a_join_on_the_candidates(
+    app, many_candidates, client, auth, make_user
+):
+    """The loops list's search is answered by PostgreSQL joining the candidates it
+    matches (lists -> candidate_search.candidate_matches), in the count and in the
+    page's keys: no array of the 200 matching candidates' ids is read first and
+    planned again in each statement (= ANY, 2.2 + 2.7 ms of planning for 3,652)."""
+    from interview.models import Role
+    from interview.rubrics.operations import save_rubric
+    from interview.rubrics.schema import validate
+
+    from .builders import populate
+    from .rubric_samples import dump, rubric
+
+    ta, manager = make_user(Role.TALENT_ACQUISITION), make_user(Role.HIRING_MANAGER)
+    pair = (make_user(Role.INTERVIEWER).id, make_user(Role.INTERVIEWER).id)
+    rubric_id = save_rubric(None, validate(dump(rubric())).rubric).version.rubric_id
+    populate(manager.id, rubric_id, pair, 40)  # 8 of them Zoë Ångström
+    sent: list[tuple[str, dict]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        sent.append((statement, dict(params)))
+
+    auth.login(ta)
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/loops/?q=zoe")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert "of 8 loops" in response.get_data(as_text=True)
+    searched = [(s, p) for s, p in sent if "FROM loops" in s and "candidates" in s]
+    assert len(searched) == 2, [s for s, _ in sent]  # the count and the page's keys
+    conn = db.session.connection()
+    for statement, params in searched:
+        assert "ANY" not in statement and "array" not in statement.lower()
+        plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, params).scalars())
+        assert "on candidates" in plan and "ANY" not in plan, plan
+        assert "Join" in plan or "Nested Loop" in plan, plan

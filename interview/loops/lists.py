@@ -10,9 +10,14 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..candidate_search import candidate_ids, candidate_matching, name_order_walk
+from ..candidate_search import (
+    candidate_ids,
+    candidate_matches,
+    candidate_matching,
+    name_order_walk,
+)
 from ..extensions import db
-from ..listing import choice_arg, id_arg, ids_upto, in_ids, paginate, query_text
+from ..listing import choice_arg, id_arg, paginate, query_text
 from ..models import (
     Candidate,
     Competency,
@@ -87,7 +92,9 @@ def loops():
     if filters["q"]:
         # Contact details are talent acquisition's: others find candidates by name.
         name_only = not can_see_contact_details(current_user)
-        query = query.where(_candidate_matches(filters["q"], name_only))
+        query = query.where(
+            candidate_matches(Loop.candidate_id, filters["q"], name_only=name_only)
+        )
     if filters["status"]:
         query = query.where(Loop.status == filters["status"])
     if filters["requisition"]:
@@ -111,25 +118,6 @@ def loops():
         requisition_choices=requisition_choices,
         manager_choices=manager_choices,
     )
-
-
-# Up to this many matching candidates are read once and passed as one array (the
-# list's own count limit: past it, "more than 10,000" is all a count could say).
-FOUND_AT_ONCE = 10_000
-
-
-def _candidate_matches(text: str, name_only: bool):
-    """The condition on loops for a candidate search, chosen by how many candidates
-    match (found once, at most ``FOUND_AT_ONCE`` read): up to that many, and the
-    loops are read by candidate, their ids passed as one array parameter; more,
-    and each loop's candidate is checked as the loops are read, which stops at the
-    page's last row. (An IN list of the search's subquery instead was 11x slower
-    for a broad word such as "a", which matches most candidates.)"""
-    found = ids_upto(candidate_ids(text, name_only=name_only), FOUND_AT_ONCE)
-    if found.count <= FOUND_AT_ONCE:
-        return in_ids(Loop.candidate_id, found)
-    conditions = candidate_matching(text, name_only=name_only)
-    return sa.exists().where(Candidate.id == Loop.candidate_id, *conditions)
 
 
 def _loop_progress(loop_ids: list[int]) -> dict[int, tuple[int, int, int]]:
