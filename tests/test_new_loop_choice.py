@@ -74,3 +74,26 @@ def test_a_refused_choice_among_the_matches_stays_in_its_place(client, auth, ref
     assert _choices(page) == ["Zoë Adams · zoe@example.org Chosen"]
     assert "kept-choice" not in page and "Your choice" not in page
     assert page.count(" checked>") == 1
+
+
+def test_an_erased_candidate_sent_as_the_choice_is_not_offered_again(
+    app, client, auth, refused
+):
+    """Erased while the page was open (or an id typed by hand): the search and the
+    refused start no longer list them as the earlier choice."""
+    from interview.lifecycle.erasure import erase_candidate
+
+    with app.app_context():
+        zoe = db.session.get(Candidate, refused["zoe"])
+        erase_candidate(None, zoe)
+        db.session.commit()
+    auth.login(refused["ta"])
+    chosen = {"candidate_id": str(refused["zoe"])}
+    searched = client.submit(refused["url"], {"q": "lukas", "search": "y", **chosen})
+    assert _choices(searched.get_data(as_text=True)) == [
+        "Lukas Becker · lukas@example.org Chosen"
+    ]
+    started = client.submit(refused["url"], {"q": "lukas", **chosen})
+    assert started.status_code == 422
+    page = started.get_data(as_text=True)
+    assert "Erased candidate" not in page and "kept-choice" not in page

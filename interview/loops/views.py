@@ -115,6 +115,8 @@ def new_loop(requisition_id: int):
     found = find_candidates("" if form.q.errors else form.q.data or "")
     # The one chosen stays in sight, marked, apart from the matches.
     kept = candidate if candidate not in found.results else None
+    if kept is not None and kept.erased_at is not None:  # refused: not offered again
+        kept = None
     status = 422 if form.errors or form.form_errors else (409 if duplicates else 200)
     page = render_template(
         "loops/new_loop.html",
@@ -129,10 +131,12 @@ def new_loop(requisition_id: int):
 
 
 def _chosen_before(text: str | None) -> Candidate | None:
-    """The candidate a search sent along as already chosen, if still on file."""
+    """The candidate a search sent along as already chosen, if still on file and
+    not erased (issue 13: an erased candidate is never offered)."""
     text = text or ""
     if text.isascii() and text.isdecimal() and len(text) < 10:
-        return db.session.get(Candidate, int(text))
+        candidate = db.session.get(Candidate, int(text))
+        return candidate if candidate and candidate.erased_at is None else None
     return None
 
 
