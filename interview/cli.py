@@ -1,5 +1,7 @@
 """Command-line tools: thin click commands over the operations."""
 
+import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -301,6 +303,53 @@ def calibration_rebuild_command():
     )
 
 
+class DatabaseProblem(click.ClickException):
+    """A database that cannot be reached or has no schema, told in one line."""
+
+
+def explain_database_errors(command: click.Command) -> click.Command:
+    """Make COMMAND (and, for a group, every command under it) print one line and
+    exit 1 when the database is unreachable or not migrated: operators run these
+    from cron and shells, where a 150-line traceback hides the one useful fact."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            explain_database_errors(sub)
+        return command
+    callback = command.callback
+    if callback is None or getattr(callback, "_explains_database", False):
+        return command
+
+    @functools.wraps(callback)
+    def wrapped(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            raise DatabaseProblem(_database_words(exc)) from None
+
+    wrapped._explains_database = True
+    command.callback = wrapped
+    return command
+
+
+def _database_words(exc: sa.exc.DBAPIError) -> str:
+    """One line for EXC: what the driver said (first line, no password), and what
+    to do about it."""
+    said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+    said = said.removeprefix("connection failed: ").strip()
+    with contextlib.suppress(Exception):
+        password = db.engine.url.password
+        if password:
+            said = said.replace(str(password), "***")
+    if isinstance(exc, sa.exc.ProgrammingError) or any(
+        word in said for word in ("no such table", "no such column")
+    ):
+        return (
+            f"the database is not set up or not up to date ({said}): "
+            "run `flask --app interview init-db` first"
+        )
+    return f"cannot reach the database ({said}). Check INTERVIEW_DATABASE_URL."
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -318,3 +367,5 @@ def init_app(app: Flask) -> None:
     from .backup import backup_command  # issue 13: operations
 
     app.cli.add_command(backup_command)
+    for command in app.cli.commands.values():  # every command, one place (m2)
+        explain_database_errors(command)
