@@ -125,6 +125,8 @@ def test_the_account_lock_still_holds_across_addresses(client, users):
     locked = _attempt(client, user.email, PASSWORD, "192.0.2.99")
     assert locked.status_code == 429
     assert "Too many failed attempts for this account" in locked.get_data(as_text=True)
+    # The seconds left on the account's lock (15 minutes from the first failure).
+    assert 14 * 60 <= int(locked.headers["Retry-After"]) <= 15 * 60
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(client, users):

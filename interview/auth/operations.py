@@ -22,6 +22,7 @@ class SignInResult:
     user: User | None = None
     error: str | None = None
     status: int = 200
+    retry_after: int | None = None  # seconds, for the 429's Retry-After header
 
 
 GENERIC_ERROR = "The email or password is not right. Check both and try again."
@@ -197,11 +198,13 @@ def _quietly(write: Callable[[], object]) -> bool:
 
 
 def _locked(until: datetime, now: datetime) -> SignInResult:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(seconds / 60)
     return SignInResult(
         error="Too many failed attempts for this account. "
         f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
         status=429,
+        retry_after=seconds,  # as the per-address refusal says it (throttle.py)
     )
 
 

@@ -39,6 +39,9 @@ def login():
             return response
         form.form_errors.append(result.error)
         status = result.status
+        if result.retry_after is not None:  # the account's lock: when it lifts
+            headers = {"Retry-After": str(result.retry_after)}
+            return render_template("auth/login.html", form=form), status, headers
     return render_template("auth/login.html", form=form), status
 
 
