@@ -122,7 +122,10 @@ def test_a_restored_backup_is_erased_again_from_the_ids_kept(
         first = cli.invoke(args=["erasure", "reapply", str(ids_file)])
         assert first.exit_code == 0, first.output
         assert f"Erased again: #{candidate_id}" in first.output
-        assert "Erased 1 candidate again; 1 listed." in first.output
+        assert (
+            "Erased 1 candidate again; the file lists 1 erased candidate "
+            in first.output
+        )
         assert not [n for n in NEEDLES if n.lower() in first.output.lower()]
         with restored.app_context():
             assert found_anywhere(NEEDLES) == []
@@ -137,7 +140,10 @@ def test_a_restored_backup_is_erased_again_from_the_ids_kept(
         again = cli.invoke(args=["erasure", "reapply", str(ids_file)])
         assert again.exit_code == 0, again.output
         assert f"Already erased: #{candidate_id}" in again.output
-        assert "Erased 0 candidates again; 1 listed." in again.output
+        assert (
+            "Erased 0 candidates again; the file lists 1 erased candidate "
+            in again.output
+        )
 
 
 def test_ids_missing_here_are_skipped_and_a_bad_line_is_named(app, runner, tmp_path):
@@ -146,7 +152,9 @@ def test_ids_missing_here_are_skipped_and_a_bad_line_is_named(app, runner, tmp_p
     result = runner.invoke(args=["erasure", "reapply", str(ids_file)])
     assert result.exit_code == 0, result.output
     assert "Not in this database (skipped): #424242\n" in result.output
-    assert "Erased 0 candidates again; 1 listed." in result.output
+    assert (
+        "Erased 0 candidates again; the file lists 1 erased candidate " in result.output
+    )
 
     ids_file.write_text("12\nJane Doe\n")
     bad = runner.invoke(args=["erasure", "reapply", str(ids_file)])

@@ -106,7 +106,11 @@ def reapply_command(file):
         if found := by_status.get(status):
             click.echo(f"{words}: {', '.join(_described(o) for o in found)}")
     erased = len(by_status["erased"])
-    click.echo(f"Erased {_people(erased)} again; {len(ids)} listed.")
+    listed = f"{len(ids)} erased candidate{'s' if len(ids) != 1 else ''}"
+    click.echo(
+        f"Erased {_people(erased)} again; the file lists {listed} "
+        "(what became of each: above)."
+    )
     if by_status["held"] or by_status["open"]:
         raise click.ClickException(
             "some listed candidates were not erased (above): release the hold or "

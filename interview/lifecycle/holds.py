@@ -22,6 +22,12 @@ def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> Le
     subject = _locked(subject)
     if isinstance(subject, Candidate) and subject.erased_at is not None:
         raise HoldError("This candidate was erased: there is nothing left to hold.")
+    if same := _identical_in_force(subject, reason):
+        raise HoldError(
+            f"An identical hold is already in force here (placed by "
+            f"{same.placed_by.name} on {same.placed_at:%Y-%m-%d}): a second one "
+            "would add nothing. Nothing was placed."
+        )
     hold = LegalHold(reason=reason, placed_by_id=actor.id)
     if isinstance(subject, Candidate):
         hold.candidate_id = subject.id
@@ -31,6 +37,28 @@ def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> Le
     db.session.flush()
     record(actor, "hold.place", hold, after=_subject(hold))
     return hold
+
+
+def _identical_in_force(
+    subject: Candidate | Requisition, reason: str
+) -> LegalHold | None:
+    """A hold in force on this very subject with this very reason (fresh finding
+    P6): stacking copies only makes releasing it take several clicks. Read after
+    the subject's row lock, so two identical submissions at once place one."""
+    column = (
+        LegalHold.candidate_id
+        if isinstance(subject, Candidate)
+        else LegalHold.requisition_id
+    )
+    return db.session.scalars(
+        sa.select(LegalHold)
+        .where(
+            column == subject.id,
+            LegalHold.reason == reason,
+            LegalHold.released_at.is_(None),
+        )
+        .limit(1)
+    ).first()
 
 
 def visible(text: str) -> bool:
