@@ -395,6 +395,61 @@ def test_pages_and_packets_of_an_erased_candidates_loop_show_the_new_name(
     with app.app_context():
         document = packet_html(db.session.get(Loop, loop_id))
         assert erased in document and "Zephyrine" not in document
+    # Erased evidence says so, not a bare dash (or "No evidence written.").
+    debrief = client.get(f"/loops/{loop_id}/debrief").text
+    assert '<p class="prose">(erased)</p>' in debrief
+    assert '<p class="prose">—</p>' not in debrief
+    assert '<p class="prose">(erased)</p>' in document
+    assert "No evidence written." not in document
+
+
+def test_an_erased_candidates_page_and_listing_offer_no_edit(client, auth, erasable):
+    candidate_id = erasable["candidate_id"]
+    _erase_by_page(client, auth, erasable["people"]["ta"], candidate_id)
+    erased = f"Erased candidate #{candidate_id}"
+    page = client.get(f"/candidates/{candidate_id}/edit").text
+    assert f"<h1>{erased}</h1>" in page and f"<title>{erased}" in page
+    assert "Edit Erased" not in page
+    assert "No hold in force" not in page and "may go ahead" not in page
+    listing = client.get("/candidates/").text
+    row = listing[listing.index(f">{erased}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "Edit" not in row and "Erased</span>" in row
+
+
+def test_the_confirmation_counts_loops_and_decisions_in_words(
+    app, client, auth, erasable
+):
+    auth.login(erasable["people"]["ta"])
+    page = client.get(f"/candidates/{erasable['candidate_id']}/erase").text
+    assert "what was written about them, in 2 loops:" in page
+    assert "and the rationale of their one decision;" in page
+    with app.app_context():
+        ta = db.session.get(User, erasable["people"]["ta"].id)
+        lone = save_candidate(ta, None, {"name": "Lone Applicant"})
+        db.session.commit()
+        lone_id = lone.id
+    page = client.get(f"/candidates/{lone_id}/erase").text
+    assert "what was written about them:" in page
+    assert "drafts included;" in page
+    assert " 0 " not in page and "0 loop" not in page and "0 decision" not in page
+
+
+def test_an_unticked_confirmation_focuses_a_summary_linking_the_box(
+    client, auth, erasable
+):
+    auth.login(erasable["people"]["ta"])
+    unticked = client.submit(f"/candidates/{erasable['candidate_id']}/erase", {})
+    assert unticked.status_code == 422
+    summary = re.search(r'<div [^>]*id="error-summary"[^>]*>', unticked.text).group(0)
+    assert 'tabindex="-1"' in summary and "autofocus" in summary
+    assert (
+        '<a href="#confirm">Tick the box to confirm the erasure.</a>' in unticked.text
+    )
+    assert (
+        "autofocus"
+        not in client.get(f"/candidates/{erasable['candidate_id']}/erase").text
+    )
 
 
 def test_an_erased_candidates_pages_offer_no_form_that_would_be_refused(
@@ -508,8 +563,10 @@ def test_an_open_loop_stops_the_erasure(app, client, auth, erasable):
         other_id = other.id
     auth.login(erasable["people"]["ta"])
     page = client.get(f"/candidates/{erasable['candidate_id']}/erase")
-    assert f"Loop #{other_id} of this candidate is still open: decide or " in page.text
-    assert "withdraw it first" in page.text
+    assert (
+        f'<a href="/loops/{other_id}">Loop #{other_id}</a> of this candidate is still '
+        "open: decide or withdraw it first" in page.text
+    )
     refused = client.submit(
         f"/candidates/{erasable['candidate_id']}/erase", {"confirm": "y"}
     )

@@ -84,6 +84,8 @@ def test_a_released_hold_stays_on_record_and_lets_erasure_go_ahead(
         (" \u200b\u2060\ufeff\u200b ", "Give the reason for the hold."),
         ("x" * 10_000, "Keep the reason to 500 characters or fewer."),
         ("Claim\x00 2026", "control character"),
+        ("Claim \u202e4102", "direction control character U+202E at character 7"),
+        ("\u2066Claim 2026", "direction control character U+2066 at character 1"),
     ],
     ids=[
         "empty",
@@ -92,6 +94,8 @@ def test_a_released_hold_stays_on_record_and_lets_erasure_go_ahead(
         "invisible format characters",
         "10000 characters",
         "NUL",
+        "right-to-left override",
+        "left-to-right isolate",
     ],
 )
 def test_a_bad_reason_gets_a_message_not_a_hold(
@@ -214,3 +218,42 @@ def test_the_outcome_is_said_in_the_holds_section_the_redirect_lands_on(
         r'<p class="flash flash-error" id="holds-note" role="alert">[^<]*already released',
         page,
     )
+
+
+SPILLING = "Claim \u202e4102 miaLC"  # an override never closed
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202e", "\u2067", "\u2069"])
+def test_place_hold_itself_refuses_direction_controls(app, erasable, char):
+    with app.app_context():
+        ta = db.session.get(type(erasable["people"]["ta"]), erasable["people"]["ta"].id)
+        with pytest.raises(HoldError, match=f"U\\+{ord(char):04X}"):
+            place_hold(
+                ta, db.session.get(Candidate, erasable["candidate_id"]), f"a{char}b"
+            )
+
+
+def test_a_stored_reason_with_an_override_is_isolated_where_it_is_shown(
+    app, client, auth, erasable
+):
+    """A row written before the refusal (inserted directly) cannot reorder the words
+    after it: <bdi> on the page, FSI ... PDI in the erasure's refusal."""
+    candidate_id, _ = _ids(erasable)
+    with app.app_context():
+        db.session.add(
+            LegalHold(
+                reason=SPILLING,
+                candidate_id=candidate_id,
+                placed_by_id=erasable["people"]["ta"].id,
+            )
+        )
+        db.session.commit()
+    auth.login(erasable["people"]["ta"])
+    page = client.get(f"/candidates/{candidate_id}/edit").text
+    assert f"“<bdi>{SPILLING}</bdi>” — placed by Tess Acquisition" in page
+    assert f"the hold “<bdi>{SPILLING}</bdi>”" in page
+    refused = client.submit(f"/candidates/{candidate_id}/erase", {"confirm": "y"})
+    assert refused.status_code == 409
+    assert f"“\u2068{SPILLING}\u2069” (placed by Tess Acquisition" in refused.text
+    shown = client.get(f"/candidates/{candidate_id}/erase").text
+    assert f"“\u2068{SPILLING}\u2069” (placed by" in shown

@@ -51,8 +51,16 @@ def erasure_problem(
         return f"This candidate was already erased on {candidate.erased_at:%Y-%m-%d}."
     if held := holds_over(candidate):
         return refusal(held[0])
-    loops = candidate.loops if loops is None else loops
-    open_loops = [loop for loop in loops if str(loop.status) not in rules.CLOSED]
+    return open_loops_problem(still_open(candidate.loops if loops is None else loops))
+
+
+def still_open(loops: list[Loop]) -> list[Loop]:
+    """The loops that are neither decided nor withdrawn: they stop an erasure."""
+    return [loop for loop in loops if str(loop.status) not in rules.CLOSED]
+
+
+def open_loops_problem(open_loops: list[Loop]) -> str | None:
+    """Why these open loops stop the erasure (the erase page shows it with links)."""
     if open_loops:
         which = (
             f"Loop #{open_loops[0].id} of this candidate is still open"

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import Form
 from ..models.lifecycle import REASON_MAX
-from .holds import visible
+from .holds import bidi_control_problem, visible
 
 
 class EraseForm(Form):
@@ -34,6 +34,8 @@ class HoldForm(Form):
         """Spaces or invisible characters alone pass DataRequired but say nothing."""
         if not visible(field.data):
             raise ValidationError("Give the reason for the hold.")
+        if problem := bidi_control_problem(field.data):
+            raise ValidationError(problem)
 
 
 class ReleaseForm(Form):

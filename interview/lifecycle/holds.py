@@ -1,5 +1,6 @@
 """Legal holds: place and release them, and find those that cover a candidate."""
 
+import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> Le
     reason = (reason or "").strip()
     if not visible(reason):
         raise HoldError("Give the reason for the hold.")
+    if problem := bidi_control_problem(reason):
+        raise HoldError(problem)
     subject = _locked(subject)
     if isinstance(subject, Candidate) and subject.erased_at is not None:
         raise HoldError("This candidate was erased: there is nothing left to hold.")
@@ -66,6 +69,32 @@ def visible(text: str) -> bool:
     characters alone (a zero-width space, Unicode category Cf) says nothing."""
     shown = "".join(c for c in text or "" if unicodedata.category(c) != "Cf")
     return bool(shown.strip())
+
+
+# Bidirectional embedding, override and isolate controls: one left unclosed in a
+# reason reorders the words shown after it ("placed by X on DATE" read backwards).
+# Nobody types them on purpose in a reason, so they are refused, and reasons already
+# stored are shown isolated (<bdi> in templates, ``isolated`` in messages).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_control_problem(text: str | None) -> str | None:
+    """A message naming the first bidirectional control character, or None."""
+    found = BIDI_CONTROLS.search(text or "")
+    if found is None:
+        return None
+    return (
+        f"Remove the invisible direction control character U+{ord(found.group()):04X} "
+        f"at character {found.start() + 1:,}: it would reverse the text shown after "
+        "the reason. Your text is kept here."
+    )
+
+
+def isolated(text: str) -> str:
+    """User text to quote inside a sentence, between FIRST STRONG ISOLATE and POP
+    DIRECTIONAL ISOLATE, so that direction controls in it (old rows) cannot reorder
+    the words around it."""
+    return f"\u2068{text}\u2069"
 
 
 def _locked(subject: Candidate | Requisition) -> Candidate | Requisition:
@@ -143,6 +172,6 @@ def refusal(hold: LegalHold) -> str:
         else f"the requisition {hold.requisition.title}"
     )
     return (
-        f"A legal hold on {on} stops this: “{hold.reason}” (placed by "
+        f"A legal hold on {on} stops this: “{isolated(hold.reason)}” (placed by "
         f"{hold.placed_by.name} on {hold.placed_at:%Y-%m-%d}). Release the hold first."
     )

@@ -21,7 +21,13 @@ from ..permissions import role_required
 from ..timeutil import utcnow
 from . import holds as hold_ops
 from . import retention
-from .erasure import ErasureRefused, erase_candidate, erasure_problem
+from .erasure import (
+    ErasureRefused,
+    erase_candidate,
+    erasure_problem,
+    open_loops_problem,
+    still_open,
+)
 from .forms import EraseForm, HoldForm, ReleaseForm
 
 bp = Blueprint("lifecycle", __name__)
@@ -64,11 +70,17 @@ def _erase_page(candidate: Candidate, form: EraseForm, status: int):
         "loops": len(candidate.loops),
         "decisions": db.session.scalar(decisions),
     }
+    problem = erasure_problem(candidate)
+    # When the open loops are what stops it, the page names them as links.
+    open_loops = still_open(candidate.loops)
+    if not open_loops or problem != open_loops_problem(open_loops):
+        open_loops = []
     page = render_template(
         "lifecycle/erase.html",
         candidate=candidate,
         form=form,
-        problem=erasure_problem(candidate),
+        problem=problem,
+        open_loops=open_loops,
         counts=counts,
     )
     return page, status

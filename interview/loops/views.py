@@ -1,6 +1,7 @@
 """Loops: start one, see its panel and coverage, seat, schedule, move it along."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -140,6 +141,12 @@ def _chosen_before(text: str | None) -> Candidate | None:
     return None
 
 
+# After a session's time and place is saved the redirect to #session-N lands on
+# that session, focused (tabindex -1 and autofocus, as the holds section does),
+# so a keyboard or screen reader user continues where they were, not at the top.
+SAVED_SESSION = "interview_saved_session"
+
+
 @bp.route("/loops/<int:loop_id>")
 @signed_in
 def loop(loop_id: int):
@@ -170,6 +177,8 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
             if seat.interviewer_id == current_user.id
         ],
         "manage": current_user.role == Role.TALENT_ACQUISITION,
+        # The session whose time and place was just saved takes the focus, once.
+        "focus_session": cookie_session.pop(SAVED_SESSION, None),
         # A decided or withdrawn loop no longer changes: no forms that would refuse.
         "editable": current_user.role == Role.TALENT_ACQUISITION
         and loop.status not in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN),
@@ -349,6 +358,7 @@ def schedule(loop_id: int, session_id: int):
             db.session.commit()
             flash(f"{session.title}: time and place saved.", "success")
             anchor = f"session-{session.id}"  # back to the session, not the top
+            cookie_session[SAVED_SESSION] = session.id  # which takes the focus there
             return redirect(url_for(".loop", loop_id=loop.id, _anchor=anchor))
     else:
         _flash_errors(session.title, form)

@@ -93,3 +93,23 @@ def test_placing_and_releasing_a_hold_lands_on_the_holds_section(
     page.reload()  # said once: a reload shows the section without the note
     expect(holds.locator("#holds-note")).to_have_count(0)
     expect(holds).to_contain_text("Released")
+
+
+def test_a_refused_erasure_focuses_the_error_summary_that_links_the_box(
+    page: Page, live_app, make_account
+):
+    ta = make_account(Role.TALENT_ACQUISITION)
+    with live_app.app_context():
+        person = Candidate(name="Unticked Person", email="unticked@candidate.example")
+        db.session.add(person)
+        db.session.commit()
+        candidate_id = person.id
+    sign_in(page, ta)
+    page.goto(f"/candidates/{candidate_id}/erase")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Erase the candidate").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    link = summary.get_by_role("link", name="Tick the box to confirm the erasure.")
+    link.click()
+    expect(page.locator("#confirm")).to_be_focused()
