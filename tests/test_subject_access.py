@@ -237,11 +237,25 @@ def test_legal_holds_and_their_entries_are_in_the_export(app, client, auth, held
         mine = holds.place_hold(ta, person, "Reason MARK-HOLD: a claim is pending")
         requisition = person.loops[0].requisition
         theirs = holds.place_hold(ta, requisition, "Reason MARK-REQUISITION-HOLD")
+        holds.release_hold(ta, theirs)
         db.session.commit()
         ids = [mine.id, theirs.id]
-    doc = _document(_export(client, auth, held), held)
+    zipped = _export(client, auth, held)
+    doc = _document(zipped, held)
     assert [h["id"] for h in doc["legal_holds"]] == ids
-    assert "MARK-HOLD" in doc["legal_holds"][0]["reason"]
+    on_them, on_requisition = doc["legal_holds"]
+    assert (on_them["on"], on_requisition["on"]) == ("candidate", "requisition")
+    # Named like the rest of the file, ids kept beside.
+    assert on_them["placed_by"] == "Tess Acquisition"
+    assert on_them["placed_by_id"] == held["ta"].id
+    assert on_them["released_by"] is None and on_them["released_at"] is None
+    assert on_requisition["released_by"] == "Tess Acquisition"
+    assert on_requisition["placed_at"] and on_requisition["released_at"]
+    # A hold's reason is privileged: withheld, and the note says so.
+    assert "reason" not in on_them and "reason" not in on_requisition
+    text = zipped.read(f"candidate-{held['candidate']}.json").decode()
+    assert "MARK-HOLD" not in text and "MARK-REQUISITION-HOLD" not in text
+    assert "reason is withheld" in doc["about"]
     logged = {(e["action"], e["object_type"], e["object_id"]) for e in doc["audit_log"]}
     assert {("hold.place", "legal_holds", i) for i in ids} <= logged
 

@@ -29,7 +29,10 @@ ABOUT = (
     "their details; each interview loop with its requisition, rubric, sessions and "
     "times, and the panel's seats with the interviewers' names and disciplines; "
     "every scorecard with its levels, evidence, notes and summary; the hiring "
-    "decisions with their rationale; conflicts of interest recorded; legal holds; "
+    "decisions with their rationale; conflicts of interest recorded; legal holds "
+    "on the candidate or on a requisition they were interviewed for, with who "
+    "placed and released them and when (a hold's reason is withheld: it is "
+    "legally privileged); "
     "and the audit log's entries about the candidate, their loops and scorecards, "
     "including who viewed or downloaded them and when. Draft scorecards are "
     'included and marked "status": "draft": an interviewer\'s unfinished work, '

@@ -253,7 +253,12 @@ def _holds(candidate_id: int, requisition_ids) -> list[tuple[str, dict]] | None:
     """Legal holds on the candidate or on a requisition they were interviewed for,
     placed or released, as (table name, row), where this installation keeps holds
     (a table whose name has "hold" in it, with a ``candidate_id``); None where none
-    does."""
+    does.
+
+    Each row says what the hold is on ("candidate" or "requisition"), who placed
+    and released it by name (ids kept beside), and when. The reason is left out: a
+    hold is placed on counsel's advice and its reason is privileged (document.py's
+    note tells the candidate so)."""
     tables = [
         t
         for name, t in db.metadata.tables.items()
@@ -266,6 +271,26 @@ def _holds(candidate_id: int, requisition_ids) -> list[tuple[str, dict]] | None:
         about = [table.c.candidate_id == candidate_id]
         if "requisition_id" in table.c:
             about.append(table.c.requisition_id.in_(requisition_ids))
-        found = sa.select(table).where(sa.or_(*about)).order_by(*table.primary_key)
+        columns = [c for c in table.c if c.name not in WITHHELD_HOLD_COLUMNS]
+        found = sa.select(*columns, _on(table))
+        for column in [c for c in columns if c.name.endswith("_by_id")]:
+            person = aliased(User)
+            found = found.add_columns(
+                person.name.label(column.name.removesuffix("_id"))
+            ).outerjoin(person, person.id == column)
+        found = found.where(sa.or_(*about)).order_by(*table.primary_key)
         rows += [(table.name, row) for row in _rows(found)]
     return rows
+
+
+# Privileged: why counsel asked for the hold is not the candidate's to read.
+WITHHELD_HOLD_COLUMNS = frozenset({"reason"})
+
+
+def _on(table) -> sa.ColumnElement:
+    """ "candidate" or "requisition": what the hold is placed on."""
+    if "requisition_id" not in table.c:
+        return sa.literal("candidate").label("on")
+    return sa.case(
+        (table.c.requisition_id.is_not(None), "requisition"), else_="candidate"
+    ).label("on")
