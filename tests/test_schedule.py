@@ -578,3 +578,13 @@ def test_to_utc_refuses_dates_outside_this_century(text):
         ScheduleError, match="Choose a date between the years 2000 and 2100."
     ):
         to_utc(text, "Europe/Berlin")
+
+
+def test_ics_a_cancelled_session_is_a_cancellation():
+    """A withdrawn loop's session: calendars that imported the invitation drop it."""
+    calendar, event = only_event(invitation(sequence=3, cancelled=True))
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event.decoded("SEQUENCE") == 3
+    calendar, event = only_event(invitation(sequence=3))
+    assert str(calendar["METHOD"]) == "PUBLISH" and "STATUS" not in event

@@ -23,6 +23,7 @@ from ..models import (
     Competency,
     InterviewSession,
     Loop,
+    LoopStatus,
     PanelSeat,
     Requisition,
     RequisitionStatus,
@@ -293,11 +294,17 @@ def my_interviews():
         )
     )
     ahead = sa.or_(InterviewSession.starts_at.is_(None), InterviewSession.ends_at > now)
+    # A withdrawn loop's sessions will not happen: not upcoming (their invitations
+    # now cancel them). Its past sessions, and a decided loop's, stay as history.
+    going_ahead = sa.and_(
+        ahead,
+        InterviewSession.loop.has(Loop.status != LoopStatus.WITHDRAWN),
+    )
     # Scheduled ones first, by time; the unscheduled after them. A page of them at a
     # time, like every list (``?upcoming=`` pages on): the busiest interviewer has
     # some 170 seats, and a hundred rows cost the page what it is slow for.
     upcoming = paginate(
-        mine.where(ahead),
+        mine.where(going_ahead),
         page_request({"page": request.args.get("upcoming")}, ["time"]),
         [
             InterviewSession.starts_at.is_(None),

@@ -385,6 +385,11 @@ def change_status(actor: User, loop: Loop, target: str) -> None:
         raise LoopError(problem)
     before = str(loop.status)
     loop.status = LoopStatus(target)
+    if LoopStatus.WITHDRAWN.value in (before, target):
+        # Withdrawn, the invitations become cancellations; planned again, they are
+        # invitations again: each replaces the last only with a higher sequence.
+        for session in loop.sessions:
+            session.schedule_sequence = (session.schedule_sequence or 0) + 1
     record(actor, "loop.status", loop, {"status": before}, {"status": target})
 
 

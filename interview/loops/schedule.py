@@ -384,12 +384,16 @@ def ics_invitation(
     attendee_emails: tuple[str, ...] = (),
     stamp_utc: datetime,
     sequence: int = 0,
+    cancelled: bool = False,
 ) -> bytes:
     """An RFC 5545 VCALENDAR (METHOD:PUBLISH) with one VEVENT, as bytes.
 
     All user text goes through icalendar's own escaping; times are written in
     UTC ("...Z"). A URL that is not http(s) is left out. Raise ``sequence``
     each time a published session changes, keeping the same ``uid``.
+    ``cancelled``: the session will not happen (its loop was withdrawn), so the
+    file is METHOD:CANCEL with STATUS:CANCELLED, and its ``sequence`` must be
+    above the last invitation's for calendars to drop the event.
     """
     start = _require_aware(start_utc, "start_utc")
     end = _require_aware(end_utc, "end_utc")
@@ -405,7 +409,7 @@ def ics_invitation(
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
 
     event = Event()
     event.add("uid", uid_text)
@@ -413,6 +417,8 @@ def ics_invitation(
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("sequence", sequence)
+    if cancelled:
+        event.add("status", "CANCELLED")
     event.add("summary", _clean_text(title))
     description_text = _clean_text(description)
     if description_text:

@@ -504,6 +504,9 @@ def invitation(loop_id: int, session_id: int):
         attendee_emails=tuple(u.email for u in seated),
         stamp_utc=utcnow(),
         sequence=session.schedule_sequence,
+        # Withdrawing raised the sequence (operations.change_status): this replaces
+        # the invitation in the calendars that imported it.
+        cancelled=loop.status == LoopStatus.WITHDRAWN,
     )
     return Response(
         body,
