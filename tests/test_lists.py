@@ -122,7 +122,9 @@ def test_newest_first_order(client, auth, world):
 def test_candidate_search_ignores_case_and_accents(client, auth, world, query, found):
     auth.login(world["ta"])
     page = get(client, "/candidates/?" + _q(query))
-    if found:
+    if found == 1:
+        assert "Showing 1 candidate<" in page
+    elif found:
         assert f"of {found} candidates" in page
     else:
         assert "No candidates match." in page
@@ -197,7 +199,7 @@ def test_interviewers_see_their_loops_and_find_them_by_name_only(client, auth, w
     page = get(client, "/loops/")
     assert "of 3 loops" in page
     assert "Scorecards in" not in page  # others' progress is part of the panel
-    assert "of 1 loops" in get(client, "/loops/?" + _q("nunez 31"))
+    assert "Showing 1 loop<" in get(client, "/loops/?" + _q("nunez 31"))
     # The email is talent acquisition's: searching it finds nothing for others.
     assert "No loops match." in get(client, "/loops/?" + _q("person31"))
     assert 'name="manager"' not in page and 'name="requisition"' not in page
@@ -208,7 +210,7 @@ def test_hiring_manager_lists_only_their_own(client, auth, world):
     assert "of 3 loops" in get(client, "/loops/")
     assert "of 3 loops" in get(client, f"/loops/?manager={world['manager'].id}")
     page = get(client, "/requisitions/")
-    assert "Showing 1–1 of 1 requisitions" in page
+    assert "Showing 1 requisition<" in page
     assert "Requisition 30" in page and "Requisition 0" not in page
     assert "planned 3" in page
     home = get(client, "/")
@@ -256,8 +258,8 @@ def test_accounts_filter_and_search(client, auth, world, make_user):
     assert "of 8 accounts" in get(client, "/accounts/")
     assert "of 4 accounts" in get(client, "/accounts/?role=interviewer&state=active")
     page = get(client, "/accounts/?state=deactivated")
-    assert "of 1 accounts" in page and "Zoë Gone" in page
-    assert "of 1 accounts" in get(client, "/accounts/?" + _q("zoe"))
+    assert "Showing 1 account<" in page and "Zoë Gone" in page
+    assert "Showing 1 account<" in get(client, "/accounts/?" + _q("zoe"))
     assert "of 8 accounts" in get(client, "/accounts/?role=admin&state=x&sort=evil")
     assert names(get(client, "/accounts/?sort=name")) == sorted(
         names(get(client, "/accounts/?sort=name"))
@@ -276,7 +278,7 @@ def test_renamed_candidate_is_found_by_the_new_name(app, client, auth, world):
         person = db.session.scalars(db.select(Candidate).limit(1)).one()
         person.name = "Renée Dubois"
         db.session.commit()
-    assert "of 1 candidates" in get(client, "/candidates/?" + _q("renee"))
+    assert "Showing 1 candidate<" in get(client, "/candidates/?" + _q("renee"))
 
 
 FIRST = ["Zoë", "Zoe", "José", "Jose", "Siobhán", "Łukasz", "Ana", "Anaïs", "Bjørn"]

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..auditing import record_read
 from ..extensions import db
-from ..models import Candidate, Role
+from ..models import Candidate, Role, User
 from ..paging import page_request
 from ..permissions import role_required
 from . import queries
@@ -26,6 +26,11 @@ ta_only = role_required(Role.TALENT_ACQUISITION)
 def index():
     """Who did or read what, when, to which object: filtered, newest first."""
     filters, problems = read_filters(request.args, _zone(), ACTIONS, OBJECT_TYPES)
+    actor = None
+    if filters.actor is not None:  # named in the page's words: one query
+        actor = db.session.get(User, filters.actor)
+        if actor is None:
+            problems.append(f"No account {filters.actor}: nobody's entries to show.")
     page = queries.entries_page(
         filters, page_request(request.args, list(queries.SORTS))
     )
@@ -35,6 +40,7 @@ def index():
         page=page,
         rows=[_row(entry, found) for entry in page.items],
         filters=filters,
+        actor=actor,
         problems=problems,
         actions=ACTIONS,
         types=OBJECT_TYPES,
@@ -66,7 +72,9 @@ def _row(entry, found: dict) -> dict:
         "about": url_for(".index", type=entry.object_type, id=entry.object_id)
         if entry.object_type in OBJECT_TYPES and entry.object_id is not None
         else None,
-        "changes": describe_change(entry.object_type, entry.before, entry.after),
+        "changes": describe_change(
+            entry.object_type, entry.before, entry.after, entry.action
+        ),
         # Typed about the candidate (a rationale, why reopened or amended): the
         # page says one was given, never what it says (words.py).
         "reason_given": bool(entry.reason and entry.reason.strip()),

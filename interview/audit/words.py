@@ -139,15 +139,27 @@ class Change:
     after: str
 
 
-def describe_change(object_type: str, before, after) -> list[Change]:
+# Actions whose ``after`` names the object's subject, for the queries that find
+# the entries about a candidate or requisition (holds.py _subject), and changes
+# nothing of it: releasing a hold does not move it to a candidate.
+SUBJECT_ONLY = frozenset({"hold.release"})
+
+
+def describe_change(
+    object_type: str, before, after, action: str | None = None
+) -> list[Change]:
     """The fields an entry's ``before`` and ``after`` differ in, in their order.
 
     Nested objects are read field by field ("ratings › workflow › level"), lists of
     objects item by item ("plan › 2 › title"); a field present on one side only
-    shows "—" on the other; a field equal on both sides is left out. Text the
+    shows "—" on the other; a field equal on both sides is left out, and so is one
+    empty on both (absent on one, null on the other), and every field of an action
+    in ``SUBJECT_ONLY``. Text the
     object type may not show (module docstring) reads ``NOT_SHOWN``; shown values
     are cut at ``SHOWN_CHARS``; the template escapes them.
     """
+    if action in SUBJECT_ONLY:
+        return []
     old, new = _flat(before), _flat(after)
     shown = CODES | LABELS.get(object_type, frozenset())
     text = _score if object_type in SCORES_HIDDEN else _text
@@ -160,6 +172,7 @@ def describe_change(object_type: str, before, after) -> list[Change]:
         )
         for path in paths
         if old.get(path, _MISSING) != new.get(path, _MISSING)
+        and not (old.get(path) is None and new.get(path) is None)
     ]
 
 
