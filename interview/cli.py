@@ -307,6 +307,13 @@ class DatabaseProblem(click.ClickException):
     """A database that cannot be reached or has no schema, told in one line."""
 
 
+UNREACHABLE_OR_UNMIGRATED = (
+    sa.exc.OperationalError,  # refused, no such database or file, no such table
+    sa.exc.ProgrammingError,  # PostgreSQL: no such table or column
+    sa.exc.InterfaceError,
+)
+
+
 def explain_database_errors(command: click.Command) -> click.Command:
     """Make COMMAND (and, for a group, every command under it) print one line and
     exit 1 when the database is unreachable or not migrated: operators run these
@@ -323,7 +330,7 @@ def explain_database_errors(command: click.Command) -> click.Command:
     def wrapped(*args, **kwargs):
         try:
             return callback(*args, **kwargs)
-        except sa.exc.DBAPIError as exc:
+        except UNREACHABLE_OR_UNMIGRATED as exc:  # not an integrity error, say
             raise DatabaseProblem(_database_words(exc)) from None
 
     wrapped._explains_database = True

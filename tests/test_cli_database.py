@@ -18,6 +18,8 @@ COMMANDS = (
     ["debrief", "1"],
     ["calibration", "rebuild"],
     ["rubric", "export", "some-rubric"],
+    ["rubric", "import", "--library"],
+    ["create-user", "--email", "a@b.org", "--name", "A", "--role", "hiring_manager"],
 )
 
 
@@ -40,8 +42,10 @@ def test_an_unreachable_database_is_one_line(url, tmp_path):
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "ENV_NAME": "development"}
     )
     runner = app.test_cli_runner()
+    ids = tmp_path / "ids.txt"
+    ids.write_text("3\n")
     try:
-        for args in COMMANDS:
+        for args in [*COMMANDS, ["erasure", "reapply", str(ids)]]:
             result = runner.invoke(args=args)
             assert result.exit_code == 1, (args, result.output)
             assert "Traceback" not in result.output
