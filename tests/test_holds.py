@@ -257,3 +257,20 @@ def test_a_stored_reason_with_an_override_is_isolated_where_it_is_shown(
     assert f"“\u2068{SPILLING}\u2069” (placed by Tess Acquisition" in refused.text
     shown = client.get(f"/candidates/{candidate_id}/erase").text
     assert f"“\u2068{SPILLING}\u2069” (placed by" in shown
+
+
+def test_a_hold_is_released_by_an_actor_loaded_before_a_commit(app, erasable):
+    """An actor expired by an earlier commit in the same session (a CLI run, a
+    batch) releases whole: reading their id must not flush half a release."""
+    from interview.models import User
+
+    candidate_id, _ = _ids(erasable)
+    with app.app_context():
+        actor = db.session.get(User, erasable["people"]["ta"].id)
+        hold = place_hold(actor, db.session.get(Candidate, candidate_id), REASON)
+        db.session.commit()  # expires the actor and the hold
+        release_hold(actor, hold)
+        db.session.commit()
+        released = db.session.get(LegalHold, hold.id)
+        assert released.released_at is not None
+        assert released.released_by_id == actor.id

@@ -117,8 +117,11 @@ def release_hold(actor: User, hold: LegalHold) -> None:
     if hold.released_at is not None:
         by = hold.released_by.name if hold.released_by else "someone"
         raise HoldError(f"This hold was already released by {by}.")
+    actor_id = (
+        actor.id
+    )  # read first: a stale actor's refresh would flush half a release
     hold.released_at = utcnow()
-    hold.released_by_id = actor.id
+    hold.released_by_id = actor_id
     db.session.flush()
     record(actor, "hold.release", hold, after=_subject(hold))
 
