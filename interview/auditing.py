@@ -46,6 +46,9 @@ READ_ACTIONS = frozenset(
 # viewer fetches a packet several times (range requests, a reload), and each fetch
 # is the same read: the log says who read what, not how their browser fetched it.
 READ_WINDOW_SECONDS = 600
+# Reads recorded every time, whatever the window: an export is a copy of everything
+# held about a person leaving the system, not a viewer fetching a page again.
+EVERY_TIME = frozenset({"candidate.export"})
 
 
 def record_read(actor: User | None, action: str, obj, details: dict | None = None):
@@ -79,7 +82,7 @@ def record_read(actor: User | None, action: str, obj, details: dict | None = Non
     window = int(
         current_app.config.get("READ_AUDIT_WINDOW_SECONDS", READ_WINDOW_SECONDS)
     )
-    window = timedelta(seconds=window) if window else None
+    window = timedelta(seconds=window) if window and action not in EVERY_TIME else None
     if has_request_context() and request.method != "GET":
         _write_in_session(table, values, window)
         return

@@ -24,6 +24,7 @@ from interview.models import (
     Discipline,
     HiringDecision,
     Loop,
+    LoopStatus,
     PacketFile,
     PanelSeat,
     PlanSession,
@@ -324,6 +325,20 @@ def test_a_reader_with_a_draft_on_the_panel_is_refused_and_told_what_to_do(
     ).get_data(as_text=True)
 
 
+def test_a_draft_left_on_a_closed_loop_refuses_nothing(app, client, auth, held):
+    """A decided or withdrawn loop takes no more scorecards: a seat left with a
+    draft there could never be submitted, and must not refuse the export for good."""
+    _seat_reader(app, held, [(1, 0, False)])
+    _refused(app, client, auth, held)
+    with app.app_context():
+        loop = db.session.get(Loop, held["loops"][1])
+        loop.status = LoopStatus.WITHDRAWN
+        db.session.commit()
+    auth.login(held["ta"])
+    response = client.get(f"/candidates/{held['candidate']}/export.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+
+
 def test_two_seats_on_a_loop_one_submitted_is_still_refused(app, client, auth, held):
     """One seat submitted, the other a draft: refused, naming the seat still open;
     with a seat and no scorecard at all on the other loop, both loops are named."""
@@ -374,6 +389,17 @@ def test_the_export_is_recorded_without_personal_data(app, client, auth, held):
         assert (entry.object_type, entry.object_id) == ("candidates", held["candidate"])
         assert entry.after == {"loops": held["loops"], "packets": 2}
         assert "Ximena" not in json.dumps([entry.before, entry.after, entry.reason])
+
+
+def test_every_export_is_recorded_even_within_the_read_window(app, client, auth, held):
+    """A repeat export is another copy leaving the system: each is recorded."""
+    _export(client, auth, held)
+    _export(client, auth, held)
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "candidate.export")
+        ).all()
+    assert len(entries) == 2
 
 
 def test_a_packet_that_cannot_render_is_said_and_left_out(

@@ -26,6 +26,7 @@ from ..models import (
     ScorecardStatus,
     User,
 )
+from ..models.loops import CLOSED_STATUSES
 from ..timeutil import utcnow
 from .document import archive, document, names, to_json
 from .gathering import gather
@@ -78,6 +79,9 @@ def open_seats(candidate_id: int, reader_id: int) -> list[OpenSeat]:
         .outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id)
         .where(
             Loop.candidate_id == candidate_id,
+            # A decided or withdrawn loop takes no more scorecards: a seat left
+            # unsubmitted there could never be submitted, so it refuses nothing.
+            Loop.status.not_in(CLOSED_STATUSES),
             PanelSeat.interviewer_id == reader_id,
             PanelSeat.removed_at.is_(None),
             sa.or_(
