@@ -289,3 +289,22 @@ def test_a_text_without_a_mention_is_left_byte_for_byte(person, chunks, data):
         ]
     text = "".join(pieces)
     assert scrub_text(text, mentions(stored, email, phone)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("meet.example/anna_smith", "meet.example/[erased]"),
+        ("AnnaSmith_notes", "[erased]_notes"),
+        ("https://x/annasmith2", "https://x/[erased]2"),
+        ("Annabel met the panel", "Annabel met the panel"),  # another name
+    ],
+)
+def test_a_mention_ends_where_letters_end(text, left):
+    """Links and file names join words with underscores and digits (code review)."""
+    assert scrub_text(text, mentions("Anna Smith", None, None)) == left
+
+
+def test_a_name_in_a_script_without_spaces_is_found_inside_a_sentence():
+    patterns = mentions("王小明", None, None)
+    assert scrub_text("面试：王小明下午到", patterns) == "面试：[erased]下午到"

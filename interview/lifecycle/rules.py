@@ -121,7 +121,7 @@ NAME_PART_MIN = 2
 # A name's words are also found joined: "O'Neil", "O’Neil", "O Neil", "ONeil",
 # "Mary-Jane", "Mary Jane" (up to this many words in one run).
 NAME_RUN_MAX = 5
-_JOIN = r"[\s'’‘ʼ`.\-\u2010-\u2015]{0,3}"
+_JOIN = r"[\s'’‘ʼ`._\-\u2010-\u2015]{0,3}"
 # A phone's digits may be written with any of these between them, or none.
 _DIGIT_SEP = r"[\s.\-/()\u2010-\u2015]{0,3}"
 NATIONAL_MIN = 6  # a phone's national number is at least this many digits
@@ -216,14 +216,28 @@ def mentions(
     found = [_whole_words([pattern]) for pattern in found]
     found.append(_phone_pattern(phone) if phone else None)
     words = _name_pattern(name or "")
-    found.append(_whole_words(words) if words else None)
+    spaced = [w for w in words if not _unspaced(w)]
+    found.append(_whole_words(spaced) if spaced else None)
+    unspaced = [w for w in words if _unspaced(w)]
+    found.append("|".join(unspaced) if unspaced else None)
     # Found where they overlap too (a lookahead matches at every position), so that
     # no reading of "1-555 555 5555" hides another.
     return tuple(re.compile(f"(?=({pattern}))") for pattern in found if pattern)
 
 
+# A mention ends where letters end: at a space, a digit, an underscore or a
+# punctuation mark ("anna_smith", "AnnaSmith_notes", "annasmith2" in a link).
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+# Scripts written without spaces between words: a name in them is found anywhere.
+_UNSPACED = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
+
+
+def _unspaced(word: str) -> bool:
+    return any(unicodedata.name(c, "").startswith(_UNSPACED) for c in word)
+
+
 def _whole_words(patterns: list[str]) -> str:
-    return rf"(?<!\w)(?:{'|'.join(patterns)})(?!\w)"
+    return rf"{_EDGE_BEFORE}(?:{'|'.join(patterns)}){_EDGE_AFTER}"
 
 
 def scrub_text(text: str | None, patterns: tuple[re.Pattern, ...]) -> str | None:
