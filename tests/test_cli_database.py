@@ -43,7 +43,7 @@ def test_an_unreachable_database_is_one_line(url, tmp_path):
     )
     runner = app.test_cli_runner()
     ids = tmp_path / "ids.txt"
-    ids.write_text("3\n")
+    ids.write_text("3 2026-11-30T10:00:00.000000+00:00\n")
     try:
         for args in [*COMMANDS, ["erasure", "reapply", str(ids)]]:
             result = runner.invoke(args=args)

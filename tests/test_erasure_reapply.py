@@ -97,6 +97,13 @@ def _ids(path: Path) -> list[str]:
     return [line for line in path.read_text().splitlines() if line[:1] != "#"]
 
 
+def _line(app, candidate_id: int) -> str:
+    """The ids file's line for the candidate: id and created_at."""
+    with app.app_context():
+        added = db.session.get(Candidate, candidate_id).created_at
+    return f"{candidate_id} {added.isoformat(timespec='microseconds')}"
+
+
 def test_a_restored_backup_is_erased_again_from_the_ids_kept(
     app, runner, databases, tmp_path, request
 ):
@@ -109,7 +116,8 @@ def test_a_restored_backup_is_erased_again_from_the_ids_kept(
     listed = runner.invoke(args=["erasure", "ids", str(ids_file)])
     assert listed.exit_code == 0, listed.output
     assert f"Wrote the ids of 1 erased candidate to {ids_file}" in listed.output
-    assert _ids(ids_file) == [str(candidate_id)]
+    assert _ids(ids_file) == [_line(app, candidate_id)]
+    assert _ids(ids_file)[0].endswith("+00:00")
     text = ids_file.read_text().lower()
     assert not [n for n in NEEDLES if n.lower() in text]
     printed = runner.invoke(args=["erasure", "ids", "-"])
@@ -148,7 +156,8 @@ def test_a_restored_backup_is_erased_again_from_the_ids_kept(
 
 def test_ids_missing_here_are_skipped_and_a_bad_line_is_named(app, runner, tmp_path):
     ids_file = tmp_path / "ids.txt"
-    ids_file.write_text("# written before the restore\n\n 424242 \n424242\n")
+    added = "2026-11-30T10:00:00.123456+00:00"
+    ids_file.write_text(f"# before the restore\n\n 424242 {added} \n424242 {added}\n")
     result = runner.invoke(args=["erasure", "reapply", str(ids_file)])
     assert result.exit_code == 0, result.output
     assert "Not in this database (skipped): #424242\n" in result.output
@@ -156,11 +165,17 @@ def test_ids_missing_here_are_skipped_and_a_bad_line_is_named(app, runner, tmp_p
         "Erased 0 candidates again; the file lists 1 erased candidate " in result.output
     )
 
-    ids_file.write_text("12\nJane Doe\n")
+    ids_file.write_text(f"12 {added}\nJane Doe\n")
     bad = runner.invoke(args=["erasure", "reapply", str(ids_file)])
     assert bad.exit_code == 1
     assert "line 2 is not a candidate id" in bad.output
     assert "Traceback" not in bad.output
+
+    ids_file.write_text("424242 not-a-date\n")
+    undated = runner.invoke(args=["erasure", "reapply", str(ids_file)])
+    assert undated.exit_code == 1
+    assert "line 1: 'not-a-date' is not a date and time" in undated.output
+    assert "Traceback" not in undated.output
 
     missing = runner.invoke(args=["erasure", "ids", str(tmp_path / "no" / "ids")])
     assert missing.exit_code == 1
@@ -182,7 +197,7 @@ def test_a_hold_in_force_in_the_restored_database_is_reported_by_id(
         db.session.commit()
         candidate_id, hold_id = person.id, hold.id
     ids_file = tmp_path / "ids.txt"
-    ids_file.write_text(f"{candidate_id}\n")
+    ids_file.write_text(_line(app, candidate_id) + "\n")
 
     refused = runner.invoke(args=["erasure", "reapply", str(ids_file)])
     assert refused.exit_code == 1
@@ -199,3 +214,66 @@ def test_a_hold_in_force_in_the_restored_database_is_reported_by_id(
     done = runner.invoke(args=["erasure", "reapply", str(ids_file)])
     assert done.exit_code == 0, done.output
     assert f"Erased again: #{candidate_id}" in done.output
+
+
+def _add_candidate(app, name: str) -> int:
+    with app.app_context():
+        person = Candidate(name=name, email=f"{name.split()[0].lower()}@x.example")
+        db.session.add(person)
+        db.session.commit()
+        return person.id
+
+
+def test_a_candidate_who_got_an_erased_ones_id_after_the_restore_is_kept(
+    app, runner, databases, tmp_path, make_user
+):
+    """The backup is taken before X was added; X is erased live; after the restore,
+    the next candidate added gets X's id again (SQLite reuses the highest id,
+    pg_restore sets the sequence back). Reapply, before and after, leaves them be."""
+    ta = make_user(Role.TALENT_ACQUISITION)
+    _add_candidate(app, "Before Backup")
+    backup = _back_up(runner, databases, tmp_path)
+    erased_id = _add_candidate(app, "Erased Later")
+    _erase(app, erased_id, ta.id)
+    ids_file = tmp_path / "erased-ids.txt"
+    assert runner.invoke(args=["erasure", "ids", str(ids_file)]).exit_code == 0
+    assert _ids(ids_file) == [_line(app, erased_id)]
+
+    with _restored(databases, backup, tmp_path) as restored:
+        cli = restored.test_cli_runner()
+        first = cli.invoke(args=["erasure", "reapply", str(ids_file)])
+        assert first.exit_code == 0, first.output
+        assert f"Not in this database (skipped): #{erased_id}\n" in first.output
+
+        newcomer = _add_candidate(restored, "Newcomer Person")
+        assert newcomer == erased_id, "the restored database hands out the id again"
+        with restored.app_context():
+            added = db.session.get(Candidate, newcomer).created_at
+        again = cli.invoke(args=["erasure", "reapply", str(ids_file)])
+        assert again.exit_code == 0, again.output
+        assert (
+            f"A different candidate now has id {erased_id} "
+            f"(added {added:%Y-%m-%d %H:%M} UTC): not erased\n" in again.output
+        )
+        assert "Erased 0 candidates again; the file lists 1 erased " in again.output
+        assert "Newcomer" not in again.output
+        with restored.app_context():
+            kept = db.session.get(Candidate, newcomer)
+            assert kept.erased_at is None and kept.name == "Newcomer Person"
+
+
+def test_a_line_without_created_at_is_refused(app, runner, tmp_path):
+    """A hand-written id alone cannot tell the erased candidate from one who got the
+    id after the restore: the file is refused, naming the line, and nobody erased."""
+    candidate_id = _add_candidate(app, "Plain Person")
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(f"# by hand\n{candidate_id}\n")
+    result = runner.invoke(args=["erasure", "reapply", str(ids_file)])
+    assert result.exit_code == 1
+    assert (
+        f"line 2 lists #{candidate_id} without when the candidate was added"
+        in result.output
+    )
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.get(Candidate, candidate_id).erased_at is None

@@ -74,9 +74,16 @@ def erasure_group():
 @click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
 @with_appcontext
 def ids_command(out: str):
-    """Write the ids of every erased candidate to OUT ('-': print them)."""
-    ids = reapply.erased_ids()
+    """Write the ids of every erased candidate, each with when the candidate was
+    added, to OUT ('-': print them)."""
+    ids, unknown = reapply.erased_ids()
     db.session.rollback()
+    if unknown:  # to stderr: with OUT '-', stdout is the file
+        click.echo(
+            "Left out, no candidate row to read when they were added: #"
+            + ", #".join(map(str, unknown)),
+            err=True,
+        )
     if out == "-":
         click.echo(reapply.ids_text(ids), nl=False)
         return
@@ -105,6 +112,11 @@ def reapply_command(file):
     for status, words in REAPPLY_WORDS:
         if found := by_status.get(status):
             click.echo(f"{words}: {', '.join(_described(o) for o in found)}")
+    for outcome in by_status["reused"]:
+        click.echo(
+            f"A different candidate now has id {outcome.candidate_id} "
+            f"(added {outcome.added:%Y-%m-%d %H:%M} UTC): not erased"
+        )
     erased = len(by_status["erased"])
     listed = f"{len(ids)} erased candidate{'s' if len(ids) != 1 else ''}"
     click.echo(
