@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -29,6 +30,7 @@ from interview.models import Discipline, Role, User
 
 PG_URL = os.environ.get("INTERVIEW_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
+RESET_ATTEMPTS = 5  # a PostgreSQL reset cancelled by a deadlock is run again
 BASE_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
@@ -106,11 +108,22 @@ class PostgresDatabases:
                 conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
 
     def reset(self, app) -> None:
+        """Empty every table. A browser test's page may still have a request in
+        flight (an autosave on its timer) whose row lock meets the TRUNCATE: when
+        PostgreSQL ends that deadlock by cancelling the TRUNCATE, it is run again."""
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with app.app_context(), db.engine.begin() as conn:
-            # Replica mode skips triggers, the audit log's TRUNCATE guard included.
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for attempt in range(RESET_ATTEMPTS):
+            try:
+                with app.app_context(), db.engine.begin() as conn:
+                    # Replica mode skips triggers, the audit log's TRUNCATE guard too.
+                    conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                    conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                return
+            except sa.exc.OperationalError as exc:
+                deadlock = "DeadlockDetected" in type(exc.orig).__name__
+                if not deadlock or attempt == RESET_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2)
 
     def close(self) -> None:
         with self.admin.begin() as conn:
