@@ -208,10 +208,12 @@ def test_an_interrupted_run_finishes_on_the_next(app, runner, population, monkey
     assert _erased(app) == {population[name] for name in DUE}
 
 
-def test_the_sql_selection_agrees_with_the_rule(app, population):
-    """due_query picks exactly whom rules.is_due would, at several moments."""
+def _sql_and_rule_agree(app) -> set[int]:
+    """due_query picks exactly whom rules.is_due would, at several moments; returns
+    everyone due at any of them."""
     from interview.lifecycle.holds import holds_over
 
+    due = set()
     with app.app_context():
         people = db.session.scalars(sa.select(Candidate)).all()
         for shift in (-200, -20, 0, 14, 16, 30, 400):
@@ -225,6 +227,35 @@ def test_the_sql_selection_agrees_with_the_rule(app, population):
                 )
             }
             assert by_sql == by_rule, shift
+            due |= by_sql
+    return due
+
+
+def test_the_sql_selection_agrees_with_the_rule(app, population):
+    _sql_and_rule_agree(app)
+
+
+def test_a_closed_loop_without_closed_at_is_never_due_by_either(app, population):
+    """A decided or withdrawn loop whose closed_at is NULL (written around the
+    application): the SQL reads it as open, and so does the rule."""
+    cleared = {  # Both Closed: its decided loop only, the withdrawn one keeps it
+        "Decided Long-Ago": "decided",
+        "Withdrawn Long-Ago": "withdrawn",
+        "Both Closed": "decided",
+    }
+    with app.app_context():
+        for name, status in cleared.items():
+            db.session.execute(
+                sa.text(
+                    "UPDATE loops SET closed_at = NULL"
+                    " WHERE candidate_id = :id AND status = :status"
+                ),
+                {"id": population[name], "status": status},
+            )
+        db.session.commit()
+    due = _sql_and_rule_agree(app)
+    assert not due & {population[name] for name in cleared}
+    assert population["Never Interviewed"] in due
 
 
 def test_talent_acquisition_sees_who_falls_due_in_the_next_30_days(

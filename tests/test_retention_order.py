@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from interview.extensions import db
 from interview.lifecycle import retention
+from interview.lifecycle.erasure import erase_candidate
+from interview.models import Candidate, Loop
 from interview.timeutil import utcnow
 
 from .test_retention import DAYS, population  # noqa: F401  (a fixture)
@@ -98,3 +100,33 @@ def test_the_due_soon_page_walks_the_two_indexes(app_ctx, many_due):
     rows = db.session.execute(query).all()
     assert len(rows) == 201
     assert rows == sorted(rows, key=lambda row: (row.basis, row.id))
+
+
+def test_erasure_takes_its_loops_out_of_the_closing_order(app_ctx, many_due):
+    """Retention erases the oldest first: their loops would fill the front of
+    ix_loops_closed_at, each read and dropped by the page. Erasure clears their
+    closed_at instead, and the due list is the same less those erased."""
+    until = utcnow() + timedelta(days=30)
+    before = db.session.execute(retention.due_query(until, DAYS)).all()
+    oldest = db.session.scalars(
+        sa.select(Loop.candidate_id)
+        .where(Loop.closed_at.is_not(None))
+        .order_by(Loop.closed_at, Loop.id)
+        .limit(40)
+    ).all()
+    for candidate_id in oldest:
+        erase_candidate(
+            None, db.session.get(Candidate, candidate_id), merge_index=False
+        )
+        db.session.commit()
+    gone = set(oldest)
+    assert len(gone) == 40
+    kept = db.session.scalars(
+        sa.select(Loop.closed_at).where(Loop.candidate_id.in_(gone))
+    ).all()
+    assert kept == [None] * len(kept) and kept
+    after = db.session.execute(retention.due_query(until, DAYS)).all()
+    assert after == [row for row in before if row.id not in gone]
+    page = retention.due_query(until, DAYS, limit=201)
+    assert db.session.execute(page).all() == after[:201]
+    assert "ix_loops_closed_at" in _plan(page)

@@ -11,42 +11,32 @@ T = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 365
 
 
-def _loop(status, decided=None, updated=T, closed=None):
-    return LoopFacts(
-        status=status, last_decided_at=decided, updated_at=updated, closed_at=closed
-    )
+def _loop(status, closed=None):
+    return LoopFacts(status=status, closed_at=closed)
 
 
-def test_a_recorded_closing_counts_whatever_changed_later():
-    """loops.closed_at (migration 0018): a withdrawn loop edited since, a decided
-    one whose decision was recorded a moment before the status moved."""
-    withdrawn = _loop("withdrawn", updated=T + timedelta(days=200), closed=T)
+def test_a_recorded_closing_counts():
+    """loops.closed_at (migration 0018), whatever changed in the loop since."""
+    withdrawn = _loop("withdrawn", closed=T)
     assert due_at(CandidateFacts(T, (withdrawn,)), DAYS) == T + timedelta(days=DAYS)
-    decided = _loop("decided", decided=T, updated=T, closed=T + timedelta(days=1))
+    decided = _loop("decided", closed=T + timedelta(days=1))
     assert due_at(CandidateFacts(T, (decided,)), DAYS) == T + timedelta(days=DAYS + 1)
-    reopened = _loop("debrief", decided=T, closed=None)
+    reopened = _loop("debrief", closed=None)
     assert due_at(CandidateFacts(T, (reopened,)), DAYS) is None
 
 
-def test_a_decided_loop_counts_from_its_latest_decision():
-    decided = _loop("decided", decided=T, updated=T + timedelta(days=9))
-    assert due_at(CandidateFacts(T, (decided,)), DAYS) == T + timedelta(days=DAYS)
-
-
-def test_a_decided_loop_without_a_decision_on_record_counts_from_its_last_change():
-    facts = CandidateFacts(T, (_loop("decided", updated=T + timedelta(days=2)),))
-    assert due_at(facts, DAYS) == T + timedelta(days=DAYS + 2)
-
-
-def test_a_withdrawn_loop_counts_from_the_withdrawal():
-    facts = CandidateFacts(T, (_loop("withdrawn", updated=T + timedelta(days=3)),))
-    assert due_at(facts, DAYS) == T + timedelta(days=DAYS + 3)
+def test_a_closed_loop_without_closed_at_counts_as_open():
+    """As due_query's SQL reads it: never due, whatever the candidate's record."""
+    for status in ("decided", "withdrawn"):
+        loops = (_loop(status), _loop("decided", closed=T))
+        assert due_at(CandidateFacts(T, loops), DAYS) is None
+        assert not is_due(CandidateFacts(T, loops), T + timedelta(days=9999), DAYS)
 
 
 def test_the_latest_closing_counts():
     loops = (
-        _loop("decided", decided=T),
-        _loop("withdrawn", updated=T + timedelta(days=40)),
+        _loop("decided", closed=T),
+        _loop("withdrawn", closed=T + timedelta(days=40)),
     )
     assert due_at(CandidateFacts(T, loops), DAYS) == T + timedelta(days=DAYS + 40)
 
@@ -56,14 +46,14 @@ def test_no_loop_counts_from_the_last_change_of_the_record():
 
 
 def test_never_due_while_open_held_or_erased():
-    open_too = (_loop("decided", decided=T), _loop("debrief"))
+    open_too = (_loop("decided", closed=T), _loop("debrief"))
     assert due_at(CandidateFacts(T, open_too), DAYS) is None
     assert due_at(CandidateFacts(T, is_held=True), DAYS) is None
     assert due_at(CandidateFacts(T, is_erased=True), DAYS) is None
 
 
 def test_due_exactly_on_the_day():
-    facts = CandidateFacts(T, (_loop("decided", decided=T),))
+    facts = CandidateFacts(T, (_loop("decided", closed=T),))
     assert not is_due(facts, T + timedelta(days=DAYS, microseconds=-1), DAYS)
     assert is_due(facts, T + timedelta(days=DAYS), DAYS)
 
@@ -72,13 +62,7 @@ MOMENTS = st.integers(0, 2000).map(lambda d: T + timedelta(days=d))
 STATUSES = st.sampled_from(
     ["planned", "interviewing", "debrief", "decided", "withdrawn"]
 )
-LOOPS = st.builds(
-    LoopFacts,
-    STATUSES,
-    st.one_of(st.none(), MOMENTS),
-    MOMENTS,
-    st.one_of(st.none(), MOMENTS),
-)
+LOOPS = st.builds(LoopFacts, STATUSES, st.one_of(st.none(), MOMENTS))
 FACTS = st.builds(
     CandidateFacts,
     MOMENTS,
@@ -95,18 +79,15 @@ def test_the_rule_holds_for_any_candidate(facts, now, days):
     blocked = (
         facts.is_held
         or facts.is_erased
-        or any(loop.status not in closed for loop in facts.loops)
+        or any(
+            loop.status not in closed or loop.closed_at is None for loop in facts.loops
+        )
     )
     assert (when is None) == blocked
     if when is None:
         assert not is_due(facts, now, days)
         return
-    closings = [
-        loop.closed_at
-        or (loop.status == "decided" and loop.last_decided_at)
-        or loop.updated_at
-        for loop in facts.loops
-    ] or [facts.updated_at]
+    closings = [loop.closed_at for loop in facts.loops] or [facts.updated_at]
     # Never before the period has passed since every closing; on the day of one.
     assert all(when >= c + timedelta(days=days) for c in closings)
     assert when - timedelta(days=days) in closings

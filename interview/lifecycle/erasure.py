@@ -178,6 +178,15 @@ def _erase_loops(ids: dict, needles: tuple[re.Pattern, ...]) -> None:
     db.session.execute(
         sa.delete(PacketFile).where(PacketFile.loop_id.in_(ids["loops"]))
     )
+    # closed_at is retention's alone, and retention never returns to an erased
+    # candidate: cleared, their loops leave ix_loops_closed_at, whose front they
+    # would otherwise fill (retention erases the oldest first), slowing due_query's
+    # page. Their status stays; updated_at is kept as the other dates are.
+    db.session.execute(
+        sa.update(Loop)
+        .where(Loop.id.in_(ids["loops"]))
+        .values(closed_at=None, updated_at=Loop.updated_at)
+    )
     _scrub_sessions(ids["sessions"], needles)
 
 

@@ -65,6 +65,8 @@ def due_query(
             sa.and_(other.closed_at == Loop.closed_at, other.id > Loop.id),
         ),
     )
+    # Erasure clears its loops' closed_at, so they leave the index; this probe
+    # keeps out those of candidates erased before it did.
     erased = sa.exists().where(
         Candidate.id == Loop.candidate_id, Candidate.erased_at.is_not(None)
     )
@@ -121,12 +123,7 @@ def facts_of(
     """The plain facts rules.due_at decides on (``loops``: the candidate's, if read
     already)."""
     loops = tuple(
-        rules.LoopFacts(
-            status=str(loop.status),
-            last_decided_at=max((d.decided_at for d in loop.decisions), default=None),
-            updated_at=loop.updated_at,
-            closed_at=loop.closed_at,
-        )
+        rules.LoopFacts(status=str(loop.status), closed_at=loop.closed_at)
         for loop in (candidate.loops if loops is None else loops)
     )
     return rules.CandidateFacts(

@@ -11,9 +11,10 @@ and never while a loop is open or a legal hold is in force:
 - any loop not decided or withdrawn (planned, interviewing, debrief): not due (None);
 - every loop decided or withdrawn: due ``days`` after the latest closing, the moment
   recorded when the loop became decided or withdrawn (``loops.closed_at``, migration
-  0018), which no later edit of the loop moves; a closed loop without one (written
-  around the application) closed at its latest decision if decided, else at its
-  last change;
+  0018), which no later edit of the loop moves; a decided or withdrawn loop without
+  one counts as open, so never due, exactly as retention's SQL (due_query) reads
+  it: the Loop.status validator and migration 0018's backfill always set it, and
+  erasure clears it (an erased candidate is never due anyway);
 - no loop at all (added, never interviewed): due ``days`` after the record was last
   changed, so a candidate kept "on file" is asked about again by being edited.
 
@@ -59,8 +60,6 @@ def erased_name(candidate_id: int) -> str:
 @dataclass(frozen=True)
 class LoopFacts:
     status: str  # a LoopStatus value
-    last_decided_at: datetime | None  # its latest decision, if any
-    updated_at: datetime  # its last change
     closed_at: datetime | None = None  # when it became decided or withdrawn
 
 
@@ -73,14 +72,14 @@ class CandidateFacts:
 
 
 def closed_at(loop: LoopFacts) -> datetime | None:
-    """When the loop closed, or None while it is open."""
+    """When the loop closed, or None while it is open. A decided or withdrawn loop
+    without ``closed_at`` counts as open, as in due_query's SQL, which reads only
+    the loops whose closed_at is set: the Loop.status validator and migration
+    0018's backfill always set it, so only a row written around the application
+    (or an erased candidate's, never due anyway) lacks it."""
     if loop.status not in CLOSED:
         return None
-    if loop.closed_at is not None:
-        return loop.closed_at
-    if loop.status == "decided" and loop.last_decided_at is not None:
-        return loop.last_decided_at
-    return loop.updated_at
+    return loop.closed_at
 
 
 def due_at(facts: CandidateFacts, days: int) -> datetime | None:
