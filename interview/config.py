@@ -82,6 +82,21 @@ class Defaults:
     # The same read is recorded once per this many seconds (auditing.record_read);
     # 0 records every request. Checked at start-up: a whole number, 0 or more.
     READ_AUDIT_WINDOW_SECONDS = 600
+    # Issue 14: email (notify/settings.py checks these when notify runs). "directory"
+    # writes each message to MAIL_OUTBOX_DIR (instance/outbox/ when None) as an .eml
+    # file, no mail server needed; "smtp" sends through MAIL_HOST. Each can also come
+    # from the environment as INTERVIEW_MAIL_<NAME> (INTERVIEW_MAIL_PASSWORD...).
+    MAIL_TRANSPORT = "directory"
+    MAIL_OUTBOX_DIR = None
+    MAIL_FROM = "Interviews <interviews@localhost>"
+    MAIL_HOST = "localhost"
+    MAIL_PORT = None  # None: 25, 587 with starttls, 465 with tls
+    MAIL_SECURITY = "starttls"  # or "tls" (implicit TLS) or "none"
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 30  # seconds per SMTP exchange
+    MAIL_MAX_ATTEMPTS = 6  # then failed, with the server's last answer
+    MAIL_RETRY_SECONDS = 300  # first wait after a temporary failure; doubles each time
 
 
 def from_environment(config) -> None:
@@ -92,6 +107,12 @@ def from_environment(config) -> None:
         config["SECRET_KEY"] = key
     if env := os.environ.get("INTERVIEW_ENV"):
         config["ENV_NAME"] = env.strip().lower()
+    for name in MAIL_SETTINGS:  # issue 14: email
+        if (value := os.environ.get(f"INTERVIEW_{name}")) is not None:
+            config[name] = value
+
+
+MAIL_SETTINGS = tuple(name for name in vars(Defaults) if name.startswith("MAIL_"))
 
 
 ENV_NAMES = ("development", "production")

@@ -14,6 +14,7 @@ from .enums import (
 )
 from .lifecycle import LegalHold  # issue 13: data lifecycle
 from .loops import InterviewSession, Loop, PanelSeat, session_competencies
+from .outbox import OutboxMessage, OutboxStatus  # issue 14: notifications
 from .packets import PacketFile
 from .pool import Conflict, PlanSession, Training
 from .requisitions import Candidate, Requisition
@@ -36,6 +37,8 @@ __all__ = [
     "LoginFailure",
     "Loop",
     "LoopStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "PacketFile",
     "PanelSeat",
     "PlanSession",

@@ -70,6 +70,10 @@ class User(UserMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Interviews per week this person agreed to; the panel proposal respects it.
     weekly_interview_limit: Mapped[int] = mapped_column(default=4, server_default="4")
+    # Issue 14: feedback reminders by email (notify/due.py); invitations always go.
+    wants_reminders: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true()
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
