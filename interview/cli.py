@@ -374,5 +374,8 @@ def init_app(app: Flask) -> None:
     from .backup import backup_command  # issue 13: operations
 
     app.cli.add_command(backup_command)
+    from .notify.cli import notify_group  # issue 14: email
+
+    app.cli.add_command(notify_group)
     for command in app.cli.commands.values():  # every command, one place (m2)
         explain_database_errors(command)

@@ -1,0 +1,140 @@
+"""``flask --app interview notify run|status|requeue``: send the outbox from cron or a
+systemd timer, and see or settle what did not go."""
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..models import OutboxMessage, OutboxStatus
+from ..timeutil import utcnow
+from .sender import interrupted, send_due, stale_after
+from .settings import MailSettingsError, mail_settings
+from .transports import make_transport
+
+SHOWN = 50  # failed or interrupted messages listed by status, newest first
+
+
+@click.group("notify")
+def notify_group():
+    """Send the email outbox and report on it."""
+
+
+def _settings():
+    try:
+        return mail_settings(current_app.config, current_app.instance_path)
+    except MailSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@notify_group.command("run")
+@click.option(
+    "--limit", default=1000, show_default=True, help="Send at most this many."
+)
+@with_appcontext
+def run_command(limit):
+    """Send the messages that are due; one line per message, then a summary."""
+    settings = _settings()
+    transport = make_transport(settings)
+    now = utcnow()
+    left = db.session.scalar(
+        sa.select(sa.func.count()).select_from(interrupted(now, settings).subquery())
+    )
+    if left:
+        click.echo(
+            f"{_count(left, 'message')} left 'sending' by an interrupted run: not sent"
+            " again, as it may have gone; see notify status."
+        )
+    summary = send_due(transport, settings, click.echo, limit=limit)
+    counts = summary.counts
+    waiting = db.session.scalar(
+        sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.QUEUED)
+    )
+    db.session.commit()
+    if not counts:
+        click.echo(f"Nothing due ({_count(waiting, 'message')} queued for later).")
+    else:
+        click.echo(
+            f"Sent {counts['sent']}, to retry {counts['retry']}, failed"
+            f" {counts['failed']} through {transport.describe()};"
+            f" {_count(waiting, 'message')} queued."
+        )
+    if summary.misconfigured:
+        raise click.ClickException(
+            "the mail server refused the connection's set-up (login or TLS): check"
+            " the MAIL_* settings"
+        )
+
+
+@notify_group.command("status")
+@with_appcontext
+def status_command():
+    """Count the messages by status; list the failed ones with the server's answer
+    and the ones whose fate is unknown."""
+    settings = _settings()
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(
+                OutboxMessage.status
+            )
+        ).all()
+    )
+    for status in OutboxStatus:
+        click.echo(f"{status.value:<10} {counts.get(status, 0)}")
+    failed = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.id.desc())
+        .limit(SHOWN)
+    ).all()
+    if failed:
+        click.echo("Failed (newest first):")
+    for row in failed:
+        click.echo(
+            f"  #{row.id} {row.key} to {row.recipient}, after"
+            f" {_count(row.attempts, 'attempt')}: {row.last_error}"
+        )
+    unknown = db.session.scalars(interrupted(utcnow(), settings).limit(SHOWN)).all()
+    if unknown:
+        seconds = int(stale_after(settings).total_seconds())
+        since = _count(seconds // 60, "minute") if seconds >= 120 else f"{seconds} s"
+        click.echo(
+            f"Unknown: claimed over {since} ago by a run that stopped before"
+            " recording the answer. Check the mail server's log for the Message-ID;"
+            " if it never went, notify requeue ID."
+        )
+    for row in unknown:
+        click.echo(
+            f"  #{row.id} {row.key} to {row.recipient}, claimed"
+            f" {row.claimed_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    db.session.rollback()
+
+
+@notify_group.command("requeue")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@with_appcontext
+def requeue_command(ids):
+    """Queue failed or interrupted messages again, with their tries reset (after
+    fixing the address, or when the mail log shows an interrupted one never went)."""
+    settings = _settings()
+    now = utcnow()
+    stuck = interrupted(now, settings).with_only_columns(OutboxMessage.id)
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            (OutboxMessage.status == OutboxStatus.FAILED) | OutboxMessage.id.in_(stuck),
+        )
+        .values(status=OutboxStatus.QUEUED, attempts=0, not_before=now)
+    )
+    db.session.commit()
+    click.echo(
+        f"Queued again: {_count(result.rowcount, 'message')} of {len(set(ids))}"
+        " (only failed or interrupted ones are)."
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

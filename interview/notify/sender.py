@@ -1,0 +1,161 @@
+"""Send the due queued messages: claim one, commit the claim, hand it over, record
+the outcome. At most once: a row is claimed by one run only (PostgreSQL: FOR UPDATE
+SKIP LOCKED; SQLite: a conditional UPDATE inside the write lock every command-line
+transaction takes, db.tune_sqlite), and a row a crash left ``sending`` is never
+claimed again: the server may have taken it, so ``notify status`` reports it as
+unknown (check the mail server's log) instead of sending it twice."""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import OutboxMessage, OutboxStatus
+from ..timeutil import utcnow
+from .settings import MailSettings
+from .transports import Outgoing, SendFailure
+
+T = OutboxMessage.__table__
+MAX_RETRY_DELAY = timedelta(hours=12)
+
+
+def retry_delay(attempts: int, first_seconds: int) -> timedelta:
+    """Wait before try ``attempts + 1``: first_seconds * 2^(attempts - 1), at most
+    12 hours (with the defaults: 5, 10, 20, 40, 80 minutes)."""
+    seconds = first_seconds * 2 ** min(max(attempts - 1, 0), 20)
+    return min(timedelta(seconds=seconds), MAX_RETRY_DELAY)
+
+
+def stale_after(settings: MailSettings) -> timedelta:
+    """How long a claim may last before its row counts as interrupted: every
+    exchange of one message (connect, TLS, login, envelope, data) timing out."""
+    return timedelta(seconds=10 * settings.timeout)
+
+
+@dataclass
+class Claimed:
+    item: Outgoing
+    attempts: int
+
+
+@dataclass
+class Summary:
+    counts: Counter = field(default_factory=Counter)
+    misconfigured: bool = False
+
+
+def claim_next(now: datetime) -> Claimed | None:
+    """Mark the oldest due queued message ``sending`` and commit that, or None."""
+    due = (
+        sa.select(T.c.id)
+        .where(T.c.status == OutboxStatus.QUEUED, T.c.not_before <= now)
+        .order_by(T.c.not_before, T.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        sa.update(T)
+        .where(T.c.id == due, T.c.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=T.c.attempts + 1)
+        .returning(T.c.id, T.c.key, T.c.recipient, T.c.message, T.c.attempts)
+    ).one_or_none()
+    db.session.commit()
+    if row is None:
+        return None
+    item = Outgoing(row.id, row.key, row.recipient, bytes(row.message))
+    return Claimed(item, row.attempts)
+
+
+def _finish(row_id: int, **values) -> None:
+    """Record the outcome of a claimed row, and commit it."""
+    db.session.execute(
+        sa.update(T)
+        .where(T.c.id == row_id, T.c.status == OutboxStatus.SENDING)
+        .values(**values)
+    )
+    db.session.commit()
+
+
+def send_due(
+    transport,
+    settings: MailSettings,
+    echo: Callable[[str], None],
+    *,
+    limit: int,
+    clock: Callable[[], datetime] = utcnow,
+) -> Summary:
+    """Send up to LIMIT due messages, one line each; stop early when the server or
+    folder is unusable, leaving the rest queued."""
+    summary = Summary()
+    try:
+        for _ in range(limit):
+            claimed = claim_next(clock())
+            if claimed is None:
+                break
+            outcome = _send_one(transport, settings, claimed, clock)
+            summary.counts[outcome.status] += 1
+            echo(outcome.line)
+            if outcome.stop is not None:
+                summary.misconfigured = outcome.stop.misconfigured
+                echo(f"Stopped: {outcome.stop.answer}. The rest wait for the next run.")
+                break
+    finally:
+        transport.close()
+    return summary
+
+
+@dataclass
+class Outcome:
+    status: str  # sent, retry, failed
+    line: str
+    stop: SendFailure | None = None  # the run ends here
+
+
+def _send_one(transport, settings, claimed: Claimed, clock):
+    """Hand one claimed message over and record what happened."""
+    item = claimed.item
+    name = f"#{item.id} {item.key} to {item.recipient}"
+    try:
+        where = transport.send(item)
+    except SendFailure as failure:
+        outcome = _record_failure(settings, claimed, failure, clock(), name)
+        outcome.stop = failure if failure.stop else None
+        return outcome
+    _finish(item.id, status=OutboxStatus.SENT, sent_at=clock(), last_error=None)
+    return Outcome("sent", f"sent    {name}: {where}")
+
+
+def _record_failure(settings, claimed: Claimed, failure: SendFailure, now, name):
+    """Failed for good (a 5xx, or the last try), or queued again after a wait."""
+    tries = f"attempt {claimed.attempts} of {settings.max_attempts}"
+    if failure.permanent or claimed.attempts >= settings.max_attempts:
+        _finish(claimed.item.id, status=OutboxStatus.FAILED, last_error=failure.answer)
+        return Outcome("failed", f"failed  {name} ({tries}): {failure.answer}")
+    later = now + retry_delay(claimed.attempts, settings.retry_seconds)
+    _finish(
+        claimed.item.id,
+        status=OutboxStatus.QUEUED,
+        not_before=later,
+        last_error=failure.answer,
+    )
+    when = later.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Outcome(
+        "retry", f"retry   {name} ({tries}; again after {when}): {failure.answer}"
+    )
+
+
+def interrupted(now: datetime, settings: MailSettings):
+    """Rows left ``sending`` longer than any send takes: a run stopped between its
+    claim and the record of the server's answer, so nobody knows if they went."""
+    return (
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - stale_after(settings),
+        )
+        .order_by(OutboxMessage.claimed_at, OutboxMessage.id)
+    )

@@ -1,0 +1,178 @@
+"""Where messages go: an SMTP server, or .eml files in a folder (the default, so a
+laptop needs no mail server). ``send`` returns when the message is handed over and
+raises ``SendFailure`` saying whether trying again later may help."""
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass
+
+from .settings import MailSettings
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed row, as the transport needs it."""
+
+    id: int
+    key: str
+    recipient: str
+    message: bytes
+
+
+class SendFailure(Exception):
+    """Not handed over. ``answer`` is the server's own words (or what went wrong
+    on the way); ``permanent`` (5xx): trying again will not help; ``stop``: the
+    server or folder is unusable now, so the run leaves the other messages for
+    later; ``misconfigured``: a person must fix a setting (login, TLS)."""
+
+    def __init__(
+        self, answer: str, *, permanent=False, stop=False, misconfigured=False
+    ):
+        super().__init__(answer)
+        self.answer = answer
+        self.permanent = permanent
+        self.stop = stop or misconfigured
+        self.misconfigured = misconfigured
+
+
+def make_transport(settings: MailSettings):
+    """The transport MAIL_TRANSPORT names."""
+    if settings.transport == "smtp":
+        return SmtpTransport(settings)
+    return DirectoryTransport(settings.outbox_dir)
+
+
+def slug(key: str) -> str:
+    """``reminder:12:3`` -> ``reminder-12-3``: a key safe in a file name."""
+    return re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")[:80] or "message"
+
+
+class DirectoryTransport:
+    """Write each message to ``<folder>/<id>-<key-slug>.eml``, whole or not at all."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def describe(self) -> str:
+        return f"the folder {self.folder}"
+
+    def send(self, item: Outgoing) -> str:
+        path = os.path.join(self.folder, f"{item.id}-{slug(item.key)}.eml")
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".sending-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(item.message)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise SendFailure(f"cannot write {path}: {exc}", stop=True) from exc
+        return f"written to {path}"
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport:
+    """One connection per run, opened at the first message and reused."""
+
+    def __init__(self, settings: MailSettings):
+        self.settings = settings
+        self.connection: smtplib.SMTP | None = None
+
+    def describe(self) -> str:
+        s = self.settings
+        return f"{s.host}:{s.port} ({s.security})"
+
+    def send(self, item: Outgoing) -> str:
+        if self.connection is None:
+            self.connection = self._connect()
+        try:
+            self.connection.sendmail(
+                self.settings.sender, [item.recipient], item.message
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            failure = classify(exc, self.settings)
+            self.close()  # a fresh connection for the next message
+            raise failure from exc
+        return f"accepted by {self.describe()}"
+
+    def _connect(self) -> smtplib.SMTP:
+        """Connect, secure and log in; any failure here stops the run."""
+        s = self.settings
+        context = ssl.create_default_context()
+        connection = None
+        try:
+            if s.security == "tls":
+                connection = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=context
+                )
+            else:
+                connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            connection.ehlo()
+            if s.security == "starttls":
+                connection.starttls(context=context)
+                connection.ehlo()
+            if s.username:
+                connection.login(s.username, s.password or "")
+        except (smtplib.SMTPException, OSError) as exc:
+            if connection is not None:
+                _quietly_close(connection)
+            failure = classify(exc, s)
+            raise SendFailure(
+                failure.answer,
+                stop=True,
+                misconfigured=isinstance(
+                    exc,
+                    smtplib.SMTPAuthenticationError
+                    | smtplib.SMTPNotSupportedError
+                    | ssl.SSLError,
+                ),
+            ) from exc
+        return connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            _quietly_close(self.connection)
+            self.connection = None
+
+
+def _quietly_close(connection: smtplib.SMTP) -> None:
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()
+
+
+def classify(exc: BaseException, settings: MailSettings) -> SendFailure:
+    """Turn smtplib's exceptions into the answer and whether to try again: a 5xx
+    reply is permanent; a 4xx, a dropped or refused connection, a timeout are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(exc.recipients.values()))
+        return SendFailure(_answer(code, reply), permanent=code >= 500)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        # 421: the server is closing the connection; try again later.
+        answer = _answer(exc.smtp_code, exc.smtp_error)
+        return SendFailure(
+            answer, permanent=exc.smtp_code >= 500, stop=exc.smtp_code == 421
+        )
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return SendFailure(f"the server closed the connection ({exc})", stop=True)
+    if isinstance(exc, TimeoutError):
+        return SendFailure(
+            f"no answer from {settings.host}:{settings.port} within"
+            f" {settings.timeout:g} s",
+            stop=True,
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return SendFailure(
+            f"connection refused by {settings.host}:{settings.port}", stop=True
+        )
+    return SendFailure(f"{type(exc).__name__}: {exc}", stop=True)
+
+
+def _answer(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return f"{code} {' '.join(text.split())}"

@@ -1,0 +1,330 @@
+"""notify run and status against a real SMTP server on loopback (aiosmtpd): what is
+delivered, retried, failed, and never sent twice (notify/sender.py)."""
+
+import asyncio
+import email.policy
+import socket
+import threading
+from datetime import timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from interview.extensions import db
+from interview.models import OutboxMessage, OutboxStatus
+from interview.notify.outbox import enqueue
+from interview.notify.sender import claim_next, send_due
+from interview.notify.settings import mail_settings
+from interview.notify.transports import make_transport
+from interview.timeutil import utcnow
+
+
+class LoopbackController(Controller):
+    """aiosmtpd on a free loopback port (port 0: the system picks it)."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class Server:
+    """Accepts every message, unless told to refuse a recipient, answer DATA with
+    a temporary failure some times first, or drop the connection at DATA."""
+
+    def __init__(self):
+        self.received = []  # (envelope recipients, message bytes)
+        self.refuse = {}  # address -> reply to RCPT
+        self.busy_replies = 0
+        self.drops = 0
+        self.delay = 0.0
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.drops:
+                self.drops -= 1
+                server.transport.abort()
+                return "250 never read"
+            if self.busy_replies:
+                self.busy_replies -= 1
+                return "451 4.3.0 Mailbox busy, try again later"
+            self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 Queued"
+
+    def messages(self):
+        parser = BytesParser(policy=email.policy.default)
+        return [parser.parsebytes(content) for _, content in self.received]
+
+
+@pytest.fixture
+def smtp():
+    handler = Server()
+    controller = LoopbackController(handler, hostname="127.0.0.1", port=0)
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(smtp):
+    return {
+        "MAIL_TRANSPORT": "smtp",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_SECURITY": "none",
+        "MAIL_TIMEOUT": 5,
+        "MAIL_RETRY_SECONDS": 60,
+        "MAIL_MAX_ATTEMPTS": 3,
+        "MAIL_FROM": "Interviews <interviews@hospital.example>",
+    }
+
+
+def queue(app, key, to="clara@example.org", subject="Your interview"):
+    msg = EmailMessage()
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(f"Your interview kit: https://interviews.example/kit/{key}\n")
+    with app.app_context():
+        added = enqueue(key, msg)
+        db.session.commit()
+    return added
+
+
+def row(app, key) -> OutboxMessage:
+    with app.app_context():
+        found = db.session.scalar(sa.select(OutboxMessage).filter_by(key=key))
+        db.session.expunge(found)
+    return found
+
+
+def notify(runner, *args):
+    result = runner.invoke(args=["notify", *args])
+    return result
+
+
+def test_a_message_is_delivered_once_and_reads_back(app, runner, smtp):
+    assert queue(app, "invite:1:0") is True
+    assert queue(app, "invite:1:0", subject="Same event again") is False
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "sent    #1 invite:1:0 to clara@example.org" in result.output
+    assert "Sent 1, to retry 0, failed 0" in result.output
+    [(recipients, _)] = smtp.received
+    assert recipients == ["clara@example.org"]
+    [msg] = smtp.messages()
+    assert msg["Subject"] == "Your interview"
+    assert msg["From"] == "Interviews <interviews@hospital.example>"
+    assert "kit/invite:1:0" in msg.get_content()
+    sent = row(app, "invite:1:0")
+    assert sent.status == OutboxStatus.SENT and sent.attempts == 1
+    assert sent.sent_at is not None
+
+    again = notify(runner, "run")
+    assert "Nothing due" in again.output
+    assert len(smtp.received) == 1
+
+
+def test_the_directory_transport_writes_eml_files(app, runner, tmp_path):
+    app.config.update(MAIL_TRANSPORT="directory", MAIL_OUTBOX_DIR=str(tmp_path / "o"))
+    queue(app, "reminder:12:3", subject="Scorecard due")
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    [path] = (tmp_path / "o").iterdir()
+    assert path.name == "1-reminder-12-3.eml"
+    msg = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
+    assert msg["Subject"] == "Scorecard due"
+    assert msg["To"] == "clara@example.org"
+    assert row(app, "reminder:12:3").status == OutboxStatus.SENT
+
+
+def test_a_refused_recipient_fails_at_once_with_the_answer(app, runner, smtp):
+    smtp.refuse["nobody@example.org"] = "550 5.1.1 <nobody@example.org>: no such user"
+    queue(app, "invite:2:0", to="nobody@example.org")
+    queue(app, "invite:3:0")
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "failed  #1 invite:2:0 to nobody@example.org (attempt 1 of 3)" in (
+        result.output
+    )
+    failed = row(app, "invite:2:0")
+    assert failed.status == OutboxStatus.FAILED
+    assert failed.last_error == "550 5.1.1 <nobody@example.org>: no such user"
+    assert len(smtp.received) == 1  # the next message still went
+    status = notify(runner, "status")
+    assert "failed     1" in status.output
+    assert "#1 invite:2:0 to nobody@example.org, after 1 attempt: 550 5.1.1" in (
+        status.output
+    )
+
+
+def test_a_busy_server_is_tried_again_later_then_delivers(app, runner, smtp):
+    smtp.busy_replies = 1
+    queue(app, "decision:4")
+
+    first = notify(runner, "run")
+
+    assert "retry   #1 decision:4" in first.output
+    assert "(attempt 1 of 3; again after" in first.output
+    waiting = row(app, "decision:4")
+    assert waiting.status == OutboxStatus.QUEUED
+    assert waiting.last_error == "451 4.3.0 Mailbox busy, try again later"
+    wait = waiting.not_before - utcnow()
+    assert timedelta(seconds=50) < wait <= timedelta(seconds=60)
+    assert "Nothing due" in notify(runner, "run").output  # not before its time
+    assert smtp.received == []
+
+    _make_due(app, "decision:4")
+    smtp.busy_replies = 1
+    second = notify(runner, "run")
+    assert "again after" in second.output
+    assert row(app, "decision:4").not_before - utcnow() > timedelta(seconds=110)
+
+    _make_due(app, "decision:4")
+    third = notify(runner, "run")
+    assert "sent    #1 decision:4" in third.output
+    assert len(smtp.received) == 1
+    assert row(app, "decision:4").attempts == 3
+
+
+def test_the_last_try_fails_with_the_servers_answer(app, runner, smtp):
+    smtp.busy_replies = 10
+    queue(app, "decision:5")
+    for _ in range(3):
+        _make_due(app, "decision:5")
+        result = notify(runner, "run")
+    assert "failed  #1 decision:5 to clara@example.org (attempt 3 of 3)" in (
+        result.output
+    )
+    failed = row(app, "decision:5")
+    assert failed.status == OutboxStatus.FAILED
+    assert failed.last_error.startswith("451 4.3.0")
+
+
+def test_a_dropped_connection_is_tried_again_and_stops_the_run(app, runner, smtp):
+    smtp.drops = 1
+    queue(app, "invite:6:0")
+    queue(app, "invite:7:0")
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "retry   #1 invite:6:0" in result.output
+    assert "the server closed the connection" in result.output
+    assert "The rest wait for the next run" in result.output
+    assert row(app, "invite:6:0").status == OutboxStatus.QUEUED
+    untouched = row(app, "invite:7:0")
+    assert (untouched.status, untouched.attempts) == (OutboxStatus.QUEUED, 0)
+
+    _make_due(app, "invite:6:0")
+    assert "Sent 2" in notify(runner, "run").output
+    assert sorted(m["Subject"] for m in smtp.messages()) == ["Your interview"] * 2
+
+
+def test_a_refused_connection_is_tried_again(app, runner):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        app.config["MAIL_PORT"] = probe.getsockname()[1]
+    queue(app, "invite:8:0")
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "retry   #1 invite:8:0" in result.output
+    assert "connection refused by 127.0.0.1" in result.output
+    assert row(app, "invite:8:0").status == OutboxStatus.QUEUED
+
+
+def test_two_overlapping_runs_send_each_message_once(app, smtp):
+    smtp.delay = 0.005
+    keys = [f"invite:{n}:0" for n in range(40)]
+    for key in keys:
+        queue(app, key, subject=key)
+    barrier = threading.Barrier(2)
+    lines = [[], []]
+
+    def run(n):
+        with app.app_context():
+            settings = mail_settings(app.config, app.instance_path)
+            barrier.wait()
+            send_due(make_transport(settings), settings, lines[n].append, limit=100)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    subjects = [m["Subject"] for m in smtp.messages()]
+    assert sorted(subjects) == sorted(keys)  # every one, none twice
+    assert len(lines[0]) + len(lines[1]) == 40
+    assert all(line.startswith("sent") for line in lines[0] + lines[1])
+
+
+def test_a_message_claimed_by_a_crashed_run_is_never_sent_again(app, runner, smtp):
+    queue(app, "invite:9:0")
+    with app.app_context():
+        claimed = claim_next(utcnow())  # then the process dies before sending
+    assert claimed.item.key == "invite:9:0"
+
+    result = notify(runner, "run")
+
+    assert "Nothing due" in result.output
+    assert smtp.received == []
+    assert row(app, "invite:9:0").status == OutboxStatus.SENDING
+    assert "Unknown" not in notify(runner, "status").output  # may still be sending
+
+    with app.app_context():  # an hour later: nobody is sending it
+        db.session.execute(
+            sa.update(OutboxMessage).values(claimed_at=utcnow() - timedelta(hours=1))
+        )
+        db.session.commit()
+    assert "1 message left 'sending' by an interrupted run" in (
+        notify(runner, "run").output
+    )
+    status = notify(runner, "status")
+    assert "sending    1" in status.output
+    assert "Unknown: claimed over 50 s ago by a run that stopped" in status.output
+    assert "#1 invite:9:0 to clara@example.org, claimed" in status.output
+    assert smtp.received == []
+
+    # The mail log shows it never went: the operator queues it again.
+    assert "Queued again: 1 message of 1" in notify(runner, "requeue", "1").output
+    assert "Sent 1" in notify(runner, "run").output
+    assert len(smtp.received) == 1
+
+
+def test_a_mistyped_setting_stops_the_run_by_name(app, runner):
+    app.config["MAIL_SECURITY"] = "ssl"
+    result = notify(runner, "run")
+    assert result.exit_code == 1
+    assert "MAIL_SECURITY is 'ssl'; give one of none, starttls, tls" in result.output
+
+
+def _make_due(app, key):
+    """Time passes: the message's wait is over."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.key == key)
+            .values(not_before=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
