@@ -252,6 +252,37 @@ def test_a_refused_connection_is_tried_again(app, runner):
     assert row(app, "invite:8:0").status == OutboxStatus.QUEUED
 
 
+def test_a_silent_server_times_out_and_is_tried_again(app, runner):
+    """A server that takes the connection and never greets: MAIL_TIMEOUT, not a hang."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app.config.update(MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=0.3)
+        queue(app, "invite:10:0")
+
+        result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "no answer from 127.0.0.1" in result.output
+    assert "within 0.3 s" in result.output
+    assert row(app, "invite:10:0").status == OutboxStatus.QUEUED
+
+
+def test_a_server_without_starttls_stops_the_run_with_status_1(app, runner, smtp):
+    """Sending in clear text because TLS is missing would leak the password: the
+    run stops, says why, and the message waits."""
+    app.config["MAIL_SECURITY"] = "starttls"
+    queue(app, "invite:11:0")
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 1
+    assert "STARTTLS extension not supported by server" in result.output
+    assert "check the MAIL_* settings" in result.output
+    assert row(app, "invite:11:0").status == OutboxStatus.QUEUED
+    assert smtp.received == []
+
+
 def test_two_overlapping_runs_send_each_message_once(app, smtp):
     smtp.delay = 0.005
     keys = [f"invite:{n}:0" for n in range(40)]
@@ -317,6 +348,19 @@ def test_a_mistyped_setting_stops_the_run_by_name(app, runner):
     result = notify(runner, "run")
     assert result.exit_code == 1
     assert "MAIL_SECURITY is 'ssl'; give one of none, starttls, tls" in result.output
+
+
+def test_mail_settings_come_from_the_environment(monkeypatch):
+    """INTERVIEW_MAIL_* override the instance file, as text turned into numbers."""
+    from interview import create_app
+
+    monkeypatch.setenv("INTERVIEW_MAIL_PORT", "2525")
+    monkeypatch.setenv("INTERVIEW_MAIL_PASSWORD", "from-the-vault")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    settings = mail_settings(app.config, app.instance_path)
+    assert (settings.port, settings.password) == (2525, "from-the-vault")
+    assert settings.transport == "directory"
+    assert settings.outbox_dir == f"{app.instance_path}/outbox"
 
 
 def _make_due(app, key):

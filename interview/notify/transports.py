@@ -158,9 +158,12 @@ def classify(exc: BaseException, settings: MailSettings) -> SendFailure:
         return SendFailure(
             answer, permanent=exc.smtp_code >= 500, stop=exc.smtp_code == 421
         )
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and not isinstance(
+        exc.__context__,
+        TimeoutError,  # smtplib reports a read's timeout so
+    ):
         return SendFailure(f"the server closed the connection ({exc})", stop=True)
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError | smtplib.SMTPServerDisconnected):
         return SendFailure(
             f"no answer from {settings.host}:{settings.port} within"
             f" {settings.timeout:g} s",
