@@ -3,6 +3,7 @@ message, the CSV (and its defused formulas), the date range, and charts that a
 screen reader can read; the SQL sums give the figures ``statistics.py`` gives."""
 
 import csv
+import gzip
 import io
 import random
 import re
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from interview import create_app
 from interview.calibration import figures as fg
 from interview.calibration import queries, summaries
 from interview.calibration import statistics as st
@@ -28,10 +30,15 @@ from interview.models import (
     Role,
     Scorecard,
     ScorecardStatus,
+    User,
 )
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
+from interview.scorecards import operations as ops
+from interview.scorecards.rules import Answer
 
+from .conftest import BASE_CONFIG, Auth
+from .queries import counting_queries
 from .rubric_samples import dump, rubric
 
 JAN = datetime(2026, 1, 15, 10, tzinfo=UTC)
@@ -58,7 +65,8 @@ def people(make_user):
 @pytest.fixture
 def world(app, people):
     """A rubric and a requisition whose loops have two clinical and one technical
-    seat; ``add(n, ...)`` adds n loops with submitted scorecards on three seats."""
+    seat; ``add(n, ...)`` adds n loops with submitted scorecards on three seats (by
+    Clara, Carl and Tom, or the three ids ``by`` lists)."""
     with app.app_context():
         version = save_rubric(None, validate(dump(rubric())).rubric).version
         requisition = Requisition(
@@ -81,7 +89,7 @@ def world(app, people):
     rng = random.Random(7)
     raters = [people[k].id for k in ("clara", "carl", "tom")]
 
-    def add(n, *, when=JAN, drafts=0, not_assessed=False, seed=None):
+    def add(n, *, when=JAN, drafts=0, not_assessed=False, seed=None, by=None):
         local = rng if seed is None else random.Random(seed)
         with app.app_context():
             req = db.session.get(Requisition, ids["requisition"])
@@ -94,7 +102,9 @@ def world(app, people):
                 clinical = [s for s in seats if s.discipline == Discipline.CLINICAL]
                 technical = [s for s in seats if s.discipline == Discipline.TECHNICAL]
                 base = local.randint(1, 4)
-                for seat, who in zip(clinical[:2] + technical, raters, strict=True):
+                for seat, who in zip(
+                    clinical[:2] + technical, by or raters, strict=True
+                ):
                     seat.interviewer_id = who
                     _card(loop, seat, who, local, base, when, not_assessed)
                 if drafts:
@@ -691,3 +701,167 @@ def test_the_csv_holds_back_leniency_the_page_holds_back(n, shown):
     assert ("0.2512" in row) is shown and ("0.1234" in row) is shown
     assert ("not enough data" in row) is not shown
     assert f",{n}," in row  # how many were compared, always
+
+
+# Kept downloads ----------------------------------------------------------------------
+
+
+def _download_url(kind: str, world, people) -> str:
+    if kind == "interviewer":
+        return f"/calibration/interviewers/{people['clara'].id}/calibration.csv"
+    return (_req_url(world) if kind == "requisition" else _rubric_url(world)) + (
+        "/calibration.csv"
+    )
+
+
+@pytest.fixture
+def writes(monkeypatch):
+    """How many CSV files were written (not served from the kept ones)."""
+    from interview.calibration import export
+
+    count = {"n": 0}
+    for name in ("scope_csv", "rater_csv"):
+        real = getattr(export, name)
+
+        def counted(*args, _real=real, **kwargs):
+            count["n"] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(export, name, counted)
+    return count
+
+
+@pytest.mark.parametrize(
+    ("kind", "viewer"),
+    [
+        ("rubric", "ta"),
+        ("requisition", "ta"),
+        ("requisition", "manager"),
+        ("interviewer", "ta"),
+        ("interviewer", "clara"),
+    ],
+)
+def test_a_kept_download_is_the_file_a_fresh_computation_writes(
+    app, client, auth, people, world, writes, kind, viewer
+):
+    """The second download is the kept file, not written again, the same bytes as
+    a fresh computation's; gzipped as it is kept to a client that accepts gzip."""
+    world["add"](12)
+    auth.login(people[viewer])
+    url = _download_url(kind, world, people)
+    client.get(url)
+    writes["n"] = 0
+    kept = client.get(url)
+    assert writes["n"] == 0
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert "attachment" in zipped.headers["Content-Disposition"]
+    assert gzip.decompress(zipped.get_data()) == kept.get_data()
+    assert "Content-Encoding" not in kept.headers
+    _fresh(app)
+    fresh = client.get(url)
+    assert writes["n"] > 0  # written afresh
+    assert fresh.get_data() == kept.get_data()
+    assert kept.get_data().startswith("\ufeff".encode())
+    assert len(_text(kept).splitlines()) > 1
+
+
+def test_a_kept_download_is_never_another_viewers(client, auth, people, world):
+    """Talent acquisition's requisition file names interviewers; a manager's,
+    downloaded after it was kept, still does not."""
+    world["add"](12)
+    auth.login(people["ta"])
+    url = _req_url(world) + "/calibration.csv"
+    assert "Tom Okafor" in _text(client.get(url))
+    auth.logout()
+    auth.login(people["manager"])
+    assert "Tom Okafor" not in _text(client.get(url))
+
+
+def _worker(app):
+    """Another worker process's app on the same database: its own kept files."""
+    config = {
+        key: app.config[key]
+        for key in ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS")
+        if key in app.config
+    }
+    other = create_app({**BASE_CONFIG, **config})
+    other.test_client_class = type(app.test_client())
+    return other
+
+
+@pytest.mark.parametrize("kind", ["rubric", "requisition", "interviewer"])
+def test_a_submission_or_an_amendment_changes_every_workers_kept_download_at_once(
+    app, client, auth, people, world, kind
+):
+    world["add"](12)
+    other = _worker(app)
+    try:
+        clients = [client, other.test_client()]
+        for each in clients:
+            Auth(each).login(people["ta"])
+        url = _download_url(kind, world, people)
+        first = [each.get(url).get_data() for each in clients]
+        assert first[0] == first[1]
+
+        world["add"](1, when=JAN + timedelta(days=1))  # a new submitted scorecard
+        second = [each.get(url).get_data() for each in clients]
+        assert second[0] != first[0] and second[0] == second[1]
+
+        with other.app_context():  # the other worker amends one of Clara's
+            card = db.session.scalar(
+                db.select(Scorecard)
+                .where(Scorecard.interviewer_id == people["clara"].id)
+                .order_by(Scorecard.id)
+                .limit(1)
+            )
+            answers = {
+                key: Answer(1, False, "Walked through the order set change in detail.")
+                for key in ops.answers_of(card)
+            }
+            actor = db.session.get(User, people["clara"].id)
+            ops.amend(
+                actor,
+                card,
+                answers,
+                1,
+                "Amended after rereading the notes.",
+                "The levels were typed in the wrong rows.",
+                ops.Edit(card.version),
+            )
+            db.session.commit()
+        third = [each.get(url).get_data() for each in clients]
+        assert third[0] != second[0] and third[0] == third[1]
+        _fresh(app)
+        assert client.get(url).get_data() == third[0]
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_kept_download_sends_the_same_statements_whatever_its_length(
+    app, client, auth, make_user, people, world, writes
+):
+    """A kept download's cost does not follow its length: the same statements with
+    3 interviewers or 33, and no file written again."""
+    world["add"](12)
+    auth.login(people["ta"])
+    url = _rubric_url(world) + "/calibration.csv"
+
+    def kept():
+        client.get(url)
+        writes["n"] = 0
+        with counting_queries(app) as log:
+            answer = client.get(url)
+        assert writes["n"] == 0
+        return log.statements, _text(answer).count("\r\n")
+
+    few, short = kept()
+    for _ in range(10):
+        by = [make_user(Role.INTERVIEWER).id for _ in range(3)]
+        world["add"](2, by=by)
+    many, long = kept()
+    assert long == short + 30  # a row per interviewer
+    assert many == few

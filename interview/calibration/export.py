@@ -7,6 +7,7 @@ people, so every text cell that begins so is prefixed with a single quote (OWASP
 """
 
 import csv
+import gzip
 import io
 
 from flask import Response
@@ -110,10 +111,21 @@ def rater_csv(rows: list[RaterFigures], titles: dict) -> str:
     return out.getvalue()
 
 
-def response(text: str, filename: str) -> Response:
-    """The CSV as a download (UTF-8 with a BOM, so Excel reads accents right)."""
-    return Response(
-        "\ufeff" + text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
+def compressed(text: str) -> bytes:
+    """The file as it is kept: UTF-8 with a BOM (so Excel reads accents right),
+    gzipped (a fifth of the size, sent as it is to a browser)."""
+    return gzip.compress(("\ufeff" + text).encode(), compresslevel=6, mtime=0)
+
+
+def response(body: bytes, filename: str, *, gzip_ok: bool) -> Response:
+    """The kept file as a download: as it is to a client that accepts gzip (every
+    browser), inflated for one that does not."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}.csv"',
+        "Vary": "Accept-Encoding",
+    }
+    if gzip_ok:
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = gzip.decompress(body)
+    return Response(body, mimetype="text/csv", headers=headers)

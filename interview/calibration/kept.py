@@ -1,12 +1,16 @@
-"""A scope's figures, kept in the process while its data stays the same.
+"""A scope's figures and downloads, kept in the process while its data stays the same.
 
 Computing a rubric's figures sums its summary rows and runs the statistics (the
-bootstrap most of it); a page asks first for ``queries.fingerprint``, one small
-statement, and computes again only when a submission or an amendment moved it.
+bootstrap most of it); writing its CSV costs as much as the file is long (a row per
+interviewer: 240 KB for a hospital's rubric). A page or a download asks first for
+``queries.fingerprint``, one small statement, and computes again only when a
+submission or an amendment moved it. Every worker reads the fingerprint from the
+database on every request, so none serves what another worker's submission changed.
 """
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 from flask import current_app
 
@@ -16,21 +20,56 @@ _LOCK = threading.Lock()
 CACHE_SIZE = 64
 
 
-def scope_figures(scope: queries.Scope, *, rater_only: bool = False) -> figures.Figures:
-    """The scope's figures (only its raters' with ``rater_only``), computed again
-    only when its submitted scorecards change."""
-    key = (scope, rater_only, queries.fingerprint(scope))
+def _kept(key: Hashable):
     cache = current_app.extensions.setdefault("calibration", OrderedDict())
     with _LOCK:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    found = compute(scope, rater_only=rater_only)
+    return None
+
+
+def _keep(key: Hashable, value) -> None:
+    cache = current_app.extensions.setdefault("calibration", OrderedDict())
     with _LOCK:
-        cache[key] = found
+        cache[key] = value
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
+
+
+def scope_figures(scope: queries.Scope, *, rater_only: bool = False) -> figures.Figures:
+    """The scope's figures (only its raters' with ``rater_only``), computed again
+    only when its submitted scorecards change."""
+    return _figures(scope, rater_only, queries.fingerprint(scope))
+
+
+def _figures(scope: queries.Scope, rater_only: bool, mark: tuple) -> figures.Figures:
+    key = (scope, rater_only, mark)
+    found = _kept(key)
+    if found is None:
+        found = compute(scope, rater_only=rater_only)
+        _keep(key, found)
     return found
+
+
+def scope_download(
+    scope: queries.Scope,
+    write: Callable[[figures.Figures], bytes],
+    *,
+    variant: Hashable,
+    rater_only: bool = False,
+) -> bytes:
+    """The file ``write`` makes of the scope's figures, written again only when they
+    are computed again (the same fingerprint), so a kept download costs the same
+    whatever its length. ``variant`` names all else the file depends on (who sees
+    raters, the rubrics' titles): two variants are two files."""
+    mark = queries.fingerprint(scope)
+    key = ("download", scope, rater_only, variant, mark)
+    body = _kept(key)
+    if body is None:
+        body = write(_figures(scope, rater_only, mark))
+        _keep(key, body)
+    return body
 
 
 def rubric_figures(rubric_id: int) -> figures.Figures:

@@ -96,11 +96,16 @@ def interviewer_csv(user_id: int):
     """Download one interviewer's figures as CSV."""
     person = _interviewer(user_id)
     scope = _dated(queries.Scope("interviewer", person.id))[0]
-    found = _figures(scope, rater_only=True)
-    rows = figures.rows_for(found, [person.id])
-    return export.response(
-        export.rater_csv(rows, _rubric_titles()), f"calibration-interviewer-{person.id}"
+    titles = _rubric_titles()
+
+    def write(found: figures.Figures) -> bytes:
+        rows = figures.rows_for(found, [person.id])
+        return export.compressed(export.rater_csv(rows, titles))
+
+    body = kept.scope_download(
+        scope, write, variant=("rater", *titles.items()), rater_only=True
     )
+    return _download(body, f"calibration-interviewer-{person.id}")
 
 
 @bp.route("/me")
@@ -187,14 +192,25 @@ def _notable(rows, limit: int = 25):
 
 
 def _rubric_titles() -> dict[int, str]:
-    return dict(db.session.execute(db.select(Rubric.id, Rubric.title)).all())
+    rows = db.session.execute(db.select(Rubric.id, Rubric.title).order_by(Rubric.id))
+    return dict(rows.all())
 
 
 def _csv(scope, filename: str, *, raters: bool) -> Response:
     scope = _dated(scope)[0]
-    found = _figures(scope)
-    text = export.scope_csv(found, raters=raters, titles=_rubric_titles())
-    return export.response(text, filename)
+    titles = _rubric_titles()
+
+    def write(found: figures.Figures) -> bytes:
+        return export.compressed(export.scope_csv(found, raters=raters, titles=titles))
+
+    body = kept.scope_download(scope, write, variant=(raters, *titles.items()))
+    return _download(body, filename)
+
+
+def _download(body: bytes, filename: str) -> Response:
+    """Send the kept file gzipped where the client says it reads gzip."""
+    gzip_ok = request.accept_encodings.quality("gzip") > 0
+    return export.response(body, filename, gzip_ok=gzip_ok)
 
 
 # The date range ---------------------------------------------------------------------
