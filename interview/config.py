@@ -94,6 +94,7 @@ class Defaults:
     MAIL_SECURITY = "starttls"  # or "tls" (implicit TLS) or "none"
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
+    MAIL_CA_FILE = None  # PEM file of the CA to trust for TLS; None: the system's
     MAIL_TIMEOUT = 30  # seconds per SMTP exchange
     MAIL_MAX_ATTEMPTS = 6  # then failed, with the server's last answer
     MAIL_RETRY_SECONDS = 300  # first wait after a temporary failure; doubles each time

@@ -3,7 +3,10 @@ delivered, retried, failed, and never sent twice (notify/sender.py)."""
 
 import asyncio
 import email.policy
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from datetime import timedelta
 from email.message import EmailMessage
@@ -281,6 +284,58 @@ def test_a_server_without_starttls_stops_the_run_with_status_1(app, runner, smtp
     assert "check the MAIL_* settings" in result.output
     assert row(app, "invite:11:0").status == OutboxStatus.QUEUED
     assert smtp.received == []
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 and its key (openssl's command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_a_message_goes_over_tls_to_a_trusted_server(
+    app, runner, certificate, security
+):
+    """STARTTLS on a server that requires it, or TLS from the first byte; the
+    server's certificate is checked against MAIL_CA_FILE."""
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Server()
+    options = (
+        {"tls_context": context, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": context}
+    )
+    controller = LoopbackController(handler, hostname="127.0.0.1", port=0, **options)
+    controller.start()
+    try:
+        app.config.update(
+            MAIL_SECURITY=security, MAIL_PORT=controller.port, MAIL_CA_FILE=cert
+        )
+        queue(app, "invite:12:0")
+        result = notify(runner, "run")
+        assert result.exit_code == 0, result.output
+        assert f"({security})" in result.output
+        assert [m["Subject"] for m in handler.messages()] == ["Your interview"]
+
+        app.config["MAIL_CA_FILE"] = None  # not trusted by the system
+        queue(app, "invite:13:0")
+        refused = notify(runner, "run")
+        assert refused.exit_code == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in refused.output
+        assert len(handler.received) == 1
+    finally:
+        controller.stop()
 
 
 def test_two_overlapping_runs_send_each_message_once(app, smtp):

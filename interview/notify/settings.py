@@ -23,6 +23,7 @@ class MailSettings:
     security: str
     username: str | None
     password: str | None
+    ca_file: str | None  # None: the system's trusted authorities
     timeout: float
     max_attempts: int
     retry_seconds: int
@@ -38,6 +39,12 @@ def mail_settings(config, instance_path: str) -> MailSettings:
             f"MAIL_FROM is {config['MAIL_FROM']!r}; give an address such as"
             " 'Interviews <interviews@example.org>'"
         )
+    ca_file = config["MAIL_CA_FILE"] or None
+    if ca_file is not None and not os.path.isfile(ca_file):
+        raise MailSettingsError(
+            f"MAIL_CA_FILE is {ca_file!r}, which is not a file; give the path of a PEM"
+            " file, or None for the system's trusted authorities"
+        )
     port = config["MAIL_PORT"]
     return MailSettings(
         transport=transport,
@@ -50,6 +57,7 @@ def mail_settings(config, instance_path: str) -> MailSettings:
         security=security,
         username=config["MAIL_USERNAME"] or None,
         password=config["MAIL_PASSWORD"] or None,
+        ca_file=ca_file,
         timeout=_seconds(config, "MAIL_TIMEOUT"),
         max_attempts=_whole(config, "MAIL_MAX_ATTEMPTS", 1, "6"),
         retry_seconds=_whole(config, "MAIL_RETRY_SECONDS", 1, "300"),

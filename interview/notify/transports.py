@@ -102,7 +102,7 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         """Connect, secure and log in; any failure here stops the run."""
         s = self.settings
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=s.ca_file)
         connection = None
         try:
             if s.security == "tls":
