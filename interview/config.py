@@ -98,6 +98,9 @@ class Defaults:
     MAIL_TIMEOUT = 30  # seconds per SMTP exchange
     MAIL_MAX_ATTEMPTS = 6  # then failed, with the server's last answer
     MAIL_RETRY_SECONDS = 300  # first wait after a temporary failure; doubles each time
+    # Days a sent, failed or cancelled message keeps its subject and text (they
+    # name candidates); the row stays, without them, so it is never queued again.
+    MAIL_KEEP_DAYS = 30
 
 
 def from_environment(config) -> None:

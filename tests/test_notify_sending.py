@@ -398,6 +398,40 @@ def test_a_message_claimed_by_a_crashed_run_is_never_sent_again(app, runner, smt
     assert len(smtp.received) == 1
 
 
+def test_old_finished_messages_lose_their_text_but_keep_their_key(app, runner):
+    """Bodies name candidates: after MAIL_KEEP_DAYS only the delivery record stays,
+    and the event it was for is still never queued again."""
+    app.config.update(MAIL_TRANSPORT="directory", MAIL_KEEP_DAYS=30)
+    for key in ("old", "recent", "old-queued"):
+        queue(app, key, subject=f"Interview with Ana Souza ({key})")
+    with app.app_context():
+        for key, days, status in (
+            ("old", 31, OutboxStatus.SENT),
+            ("recent", 29, OutboxStatus.SENT),
+            ("old-queued", 31, OutboxStatus.QUEUED),
+        ):
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.key == key)
+                .values(
+                    created_at=utcnow() - timedelta(days=days),
+                    not_before=utcnow() + timedelta(hours=1),
+                    status=status,
+                )
+            )
+        db.session.commit()
+
+    result = notify(runner, "run")
+
+    assert "Blanked the text of 1 message finished over 30 days ago." in result.output
+    old = row(app, "old")
+    assert (old.subject, old.message, old.status) == ("", b"", OutboxStatus.SENT)
+    assert b"Ana Souza" in row(app, "recent").message
+    assert b"Ana Souza" in row(app, "old-queued").message
+    assert queue(app, "old") is False
+    assert "Blanked" not in notify(runner, "run").output
+
+
 def test_a_mistyped_setting_stops_the_run_by_name(app, runner):
     app.config["MAIL_SECURITY"] = "ssl"
     result = notify(runner, "run")

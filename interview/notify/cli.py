@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 from ..timeutil import utcnow
-from .sender import interrupted, send_due, stale_after
+from .sender import forget_bodies, interrupted, send_due, stale_after
 from .settings import MailSettingsError, mail_settings
 from .transports import make_transport
 
@@ -52,6 +52,12 @@ def run_command(limit):
         sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.QUEUED)
     )
     db.session.commit()
+    forgotten = forget_bodies(now, settings.keep_days)
+    if forgotten:
+        click.echo(
+            f"Blanked the text of {_count(forgotten, 'message')} finished over"
+            f" {settings.keep_days} days ago."
+        )
     if not counts:
         click.echo(f"Nothing due ({_count(waiting, 'message')} queued for later).")
     else:

@@ -159,3 +159,27 @@ def interrupted(now: datetime, settings: MailSettings):
         )
         .order_by(OutboxMessage.claimed_at, OutboxMessage.id)
     )
+
+
+FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+FORGET_BATCH = 1000
+
+
+def forget_bodies(now: datetime, keep_days: int) -> int:
+    """Blank the subject and message of finished messages queued over KEEP_DAYS
+    ago (they name candidates); the row and its key stay, so the event is still
+    never queued twice. At most FORGET_BATCH rows a run; returns how many."""
+    old = (
+        sa.select(T.c.id)
+        .where(
+            T.c.status.in_(FINISHED),
+            T.c.created_at < now - timedelta(days=keep_days),
+            T.c.subject != "",
+        )
+        .limit(FORGET_BATCH)
+    )
+    result = db.session.execute(
+        sa.update(T).where(T.c.id.in_(old)).values(subject="", message=b"")
+    )
+    db.session.commit()
+    return result.rowcount

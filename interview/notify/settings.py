@@ -27,6 +27,7 @@ class MailSettings:
     timeout: float
     max_attempts: int
     retry_seconds: int
+    keep_days: int  # finished messages' text is blanked after this many days
 
 
 def mail_settings(config, instance_path: str) -> MailSettings:
@@ -61,6 +62,7 @@ def mail_settings(config, instance_path: str) -> MailSettings:
         timeout=_seconds(config, "MAIL_TIMEOUT"),
         max_attempts=_whole(config, "MAIL_MAX_ATTEMPTS", 1, "6"),
         retry_seconds=_whole(config, "MAIL_RETRY_SECONDS", 1, "300"),
+        keep_days=_whole(config, "MAIL_KEEP_DAYS", 1, "30"),
     )
 
 
