@@ -10,7 +10,6 @@ from ..models import (
     Discipline,
     InterviewSession,
     Loop,
-    LoopStatus,
     PanelSeat,
     Requisition,
     RequisitionStatus,
@@ -64,14 +63,6 @@ def requisitions_of(manager: User) -> dict:
         "requisitions": shown,
         "requisition_total": count(mine),
         "loop_counts": loop_counts([r.id for r in shown]),
-        "awaiting_decision": count(
-            sa.select(Loop.id)
-            .join(Loop.requisition)
-            .where(
-                Requisition.hiring_manager_id == manager.id,
-                Loop.status == LoopStatus.DEBRIEF,
-            )
-        ),
     }
 
 

@@ -1,10 +1,11 @@
 """The home page: what this person should do next, by role."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from ..models import Role
-from . import queries
+from ..timeutil import utcnow
+from . import queries, queues
 
 bp = Blueprint("home", __name__)
 
@@ -14,9 +15,25 @@ def index():
     """Show the home page for the signed-in person's role."""
     user = current_user
     if user.role == Role.TALENT_ACQUISITION:
-        context = {"overview": queries.talent_acquisition_overview()}
+        context = _talent_acquisition()
     elif user.role == Role.HIRING_MANAGER:
-        context = queries.requisitions_of(user)
+        context = queries.requisitions_of(user) | queues.manager_queues(user)
     else:
         context = queries.seats_of(user)
     return render_template(f"home/{user.role.value}.html", **context)
+
+
+def _talent_acquisition() -> dict:
+    """The pool's overview and the three queues, each paged by its own argument."""
+    now = utcnow()
+    gaps = queues.loops_with_gaps(request.args.get("gaps"))
+    return {
+        "overview": queries.talent_acquisition_overview(),
+        "now": now,
+        "overdue": queues.overdue_feedback(now, request.args.get("overdue")),
+        "ready": queues.ready_for_debrief(request.args.get("ready")),
+        "gaps": gaps,
+        "gap_counts": queues.gaps_of([lp.id for lp in gaps.items]),
+        "due_at": queues.due_at,
+        "lateness": queues.lateness,
+    }

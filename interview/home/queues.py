@@ -1,0 +1,205 @@
+"""The home pages' queues: loops awaiting a decision, feedback that is late, loops
+ready for debrief and loops with gaps.
+
+Each queue is one page (or the first few) of a selection the database filters,
+orders and counts, and whatever its rows show besides their own columns comes in
+one more query for the whole page: a home page costs the same statements at any
+size. Every queue starts from open loops, found by their status index (migrations
+0005 and 0011: ``ix_loops_status``, ``ix_loops_requisition_status``), so its cost
+follows the hiring in progress, not the years of decided loops behind it.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..extensions import db
+from ..listing import count_upto
+from ..loops.operations import requisitions_of
+from ..models import (
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    PanelSeat,
+    Requisition,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
+from ..paging import Page, bounded, clamp, offset, page_request
+
+QUEUE_SIZE = 10
+# Loops that may still change: the queues' work (decided and withdrawn are done).
+OPEN = (LoopStatus.PLANNED, LoopStatus.INTERVIEWING, LoopStatus.DEBRIEF)
+LOOP_LOADS = (
+    joinedload(Loop.candidate),
+    joinedload(Loop.requisition).joinedload(Requisition.hiring_manager),
+)
+
+
+def _page(query: sa.Select, order: list, load, page_arg=None) -> Page:
+    """The requested page (``page_arg``, else the first) of QUEUE_SIZE rows, or the
+    nearest that exists: a count and a page's rows, two statements whether the
+    queue is empty or not, so a home page costs the same at every stage of hiring."""
+    limit = current_app.config["LIST_COUNT_LIMIT"]
+    total, more = bounded(count_upto(query, limit), limit)
+    wanted = page_request({"page": page_arg}, ["queue"], sizes=(QUEUE_SIZE,))
+    wanted = clamp(wanted, total)
+    rows = query.order_by(*order).limit(QUEUE_SIZE).offset(offset(wanted))
+    items = db.session.scalars(rows.options(*load)).unique().all()
+    return Page(items, wanted.page, wanted.size, total, wanted.sort, more)
+
+
+def _active_seats_of_loop() -> sa.Select:
+    """The seats a loop's panel has now (held or empty), correlated to Loop."""
+    return (
+        sa.select(PanelSeat.id)
+        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+        .where(InterviewSession.loop_id == Loop.id, PanelSeat.removed_at.is_(None))
+    )
+
+
+def _submitted(seat_id) -> sa.Exists:
+    return sa.exists().where(
+        Scorecard.seat_id == seat_id, Scorecard.status == ScorecardStatus.SUBMITTED
+    )
+
+
+def scorecard_tally(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per loop: (scorecards submitted, seats on its panel now), in one query (sent
+    for no loop too: the page's statements stay the same). An empty seat counts
+    as a scorecard still to come."""
+    submitted = sa.func.count(Scorecard.id)
+    rows = db.session.execute(
+        sa.select(InterviewSession.loop_id, submitted, sa.func.count(PanelSeat.id))
+        .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
+        .outerjoin(
+            Scorecard,
+            sa.and_(
+                Scorecard.seat_id == PanelSeat.id,
+                Scorecard.status == ScorecardStatus.SUBMITTED,
+            ),
+        )
+        .where(InterviewSession.loop_id.in_(loop_ids), PanelSeat.removed_at.is_(None))
+        .group_by(InterviewSession.loop_id)
+    ).all()
+    tally = {loop_id: (0, 0) for loop_id in loop_ids}
+    tally.update({loop_id: (done, seats) for loop_id, done, seats in rows})
+    return tally
+
+
+def manager_queues(manager: User) -> dict:
+    """A hiring manager's loops in debrief (theirs to decide) and still
+    interviewing (with their scorecards counted), the first few of each."""
+    mine = sa.select(Loop).where(Loop.requisition_id.in_(requisitions_of(manager.id)))
+    order = [Loop.id]
+    awaiting = _page(mine.where(Loop.status == LoopStatus.DEBRIEF), order, LOOP_LOADS)
+    interviewing = _page(
+        mine.where(Loop.status == LoopStatus.INTERVIEWING), order, LOOP_LOADS
+    )
+    return {
+        "awaiting": awaiting,
+        "interviewing": interviewing,
+        "tally": scorecard_tally([lp.id for lp in interviewing.items]),
+    }
+
+
+def overdue_feedback(now: datetime, page_arg=None) -> Page:
+    """Held seats on open loops whose scorecard is not submitted FEEDBACK_DUE_HOURS
+    after the session ended (the loop page's "overdue"), the longest overdue first."""
+    due_by = now - timedelta(hours=current_app.config["FEEDBACK_DUE_HOURS"])
+    query = (
+        sa.select(PanelSeat)
+        .join(PanelSeat.session)
+        .join(InterviewSession.loop)
+        .where(
+            Loop.status.in_(OPEN),
+            PanelSeat.removed_at.is_(None),
+            PanelSeat.interviewer_id.is_not(None),
+            InterviewSession.starts_at.is_not(None),
+            InterviewSession.ends_at < due_by,
+            ~_submitted(PanelSeat.id),
+        )
+    )
+    load = (
+        contains_eager(PanelSeat.session)
+        .contains_eager(InterviewSession.loop)
+        .options(joinedload(Loop.candidate), joinedload(Loop.requisition)),
+        joinedload(PanelSeat.interviewer),
+        joinedload(PanelSeat.scorecard).load_only(Scorecard.status),
+    )
+    order = [InterviewSession.ends_at, PanelSeat.id]
+    return _page(query, order, load, page_arg)
+
+
+def ready_for_debrief(page_arg=None) -> Page:
+    """Interviewing loops whose every seat has a submitted scorecard."""
+    seats = _active_seats_of_loop()
+    missing = seats.where(~_submitted(PanelSeat.id))
+    query = sa.select(Loop).where(
+        Loop.status == LoopStatus.INTERVIEWING, seats.exists(), ~missing.exists()
+    )
+    return _page(query, [Loop.id], LOOP_LOADS, page_arg)
+
+
+def _empty_seat() -> sa.Exists:
+    """An empty seat on the session, correlated to InterviewSession."""
+    return sa.exists().where(
+        PanelSeat.session_id == InterviewSession.id,
+        PanelSeat.removed_at.is_(None),
+        PanelSeat.interviewer_id.is_(None),
+    )
+
+
+def loops_with_gaps(page_arg=None) -> Page:
+    """Open loops with an empty seat or a session without a time."""
+    gap = sa.select(InterviewSession.id).where(
+        InterviewSession.loop_id == Loop.id,
+        sa.or_(InterviewSession.starts_at.is_(None), _empty_seat()),
+    )
+    query = sa.select(Loop).where(Loop.status.in_(OPEN), gap.exists())
+    return _page(query, [Loop.id], LOOP_LOADS, page_arg)
+
+
+def gaps_of(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per loop: (empty seats, sessions without a time), in one query (sent for no
+    loop too)."""
+    unscheduled = sa.case((InterviewSession.starts_at.is_(None), InterviewSession.id))
+    rows = db.session.execute(
+        sa.select(
+            InterviewSession.loop_id,
+            sa.func.count(PanelSeat.id),
+            sa.func.count(sa.distinct(unscheduled)),
+        )
+        .outerjoin(
+            PanelSeat,
+            sa.and_(
+                PanelSeat.session_id == InterviewSession.id,
+                PanelSeat.removed_at.is_(None),
+                PanelSeat.interviewer_id.is_(None),
+            ),
+        )
+        .where(InterviewSession.loop_id.in_(loop_ids))
+        .group_by(InterviewSession.loop_id)
+    ).all()
+    found = {loop_id: (0, 0) for loop_id in loop_ids}
+    found.update({loop_id: (seats, sessions) for loop_id, seats, sessions in rows})
+    return found
+
+
+def due_at(session: InterviewSession) -> datetime:
+    """When the session's scorecards were due: FEEDBACK_DUE_HOURS after its end."""
+    return session.ends_at + timedelta(hours=current_app.config["FEEDBACK_DUE_HOURS"])
+
+
+UNITS = (("day", 24 * 60), ("hour", 60), ("minute", 1))
+
+
+def lateness(late: timedelta) -> str:
+    """How late, in the largest whole unit: "3 days", "1 hour", "20 minutes"."""
+    minutes = max(0, int(late.total_seconds() // 60))
+    unit, size = next((u, s) for u, s in UNITS if minutes >= s or s == 1)
+    n = minutes // size
+    return f"{n:,} {unit}{'s' if n != 1 else ''}"
