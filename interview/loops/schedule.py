@@ -364,6 +364,12 @@ def _web_url(url: str) -> str | None:
     return text
 
 
+def calendar_address_ok(email: str) -> bool:
+    """Whether ``ics_invitation`` takes this address as an organizer or attendee."""
+    text = email.strip() if isinstance(email, str) else ""
+    return bool(_EMAIL.fullmatch(text)) and text.isprintable()
+
+
 def _mailto(email: str) -> vCalAddress:
     text = email.strip() if isinstance(email, str) else ""
     if not _EMAIL.fullmatch(text) or not text.isprintable():
@@ -385,6 +391,7 @@ def ics_invitation(
     stamp_utc: datetime,
     sequence: int = 0,
     cancelled: bool = False,
+    method: str = "PUBLISH",
 ) -> bytes:
     """An RFC 5545 VCALENDAR (METHOD:PUBLISH) with one VEVENT, as bytes.
 
@@ -394,7 +401,12 @@ def ics_invitation(
     ``cancelled``: the session will not happen (its loop was withdrawn), so the
     file is METHOD:CANCEL with STATUS:CANCELLED, and its ``sequence`` must be
     above the last invitation's for calendars to drop the event.
+    ``method``: PUBLISH for a file someone imports, REQUEST for an invitation
+    sent by email (RFC 5546: calendars then offer to accept it, and a later
+    REQUEST or CANCEL with the same ``uid`` replaces it).
     """
+    if method not in ("PUBLISH", "REQUEST"):
+        raise ValueError("method must be PUBLISH or REQUEST.")
     start = _require_aware(start_utc, "start_utc")
     end = _require_aware(end_utc, "end_utc")
     stamp = _require_aware(stamp_utc, "stamp_utc")
@@ -409,7 +421,7 @@ def ics_invitation(
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else method)
 
     event = Event()
     event.add("uid", uid_text)
