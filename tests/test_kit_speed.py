@@ -30,7 +30,13 @@ KIT_MAX = 4  # BEGIN (SQLite), user, the seat bundle with its competencies, rati
 # competencies, anchors, questions), kept from then on: versions never change.
 VERSION_READ = 4
 KIT_SUBMITTED_MAX = KIT_MAX + 1  # and the panel's seats (the independence rule)
-AUTOSAVE_MAX = 6  # BEGIN IMMEDIATE, user, locked seat, scorecard, 2 writes
+# BEGIN IMMEDIATE (SQLite), user, the locked seat with its scorecard, 2 writes: the
+# scorecard and its changed ratings (one statement on PostgreSQL), or the first save's
+# two inserts. PostgreSQL's BEGIN and COMMIT go by the driver, not counted here.
+AUTOSAVE_MAX = {"sqlite": 5, "postgresql": 3}
+# The first save on PostgreSQL reads the scorecard again under the lock before it
+# inserts one (drafts.py: another first save may have come between).
+FIRST_AUTOSAVE_MAX = 5
 
 
 def _big_seat(app, make_user, competencies: int, loops: int):
@@ -131,7 +137,9 @@ def test_a_submitted_kit_reads_the_panel_in_one_more_query(app, client, auth, se
 
 
 @pytest.mark.parametrize("competencies", [2, 9])
-def test_an_autosave_sends_at_most_six_statements(app, make_user, competencies):
+def test_an_autosave_sends_a_few_statements_whatever_it_changes(
+    app, make_user, competencies
+):
     clara, ids, keys = _big_seat(app, make_user, competencies, loops=1)
     client = app.test_client()
     Auth(client).login(clara)
@@ -151,8 +159,11 @@ def test_an_autosave_sends_at_most_six_statements(app, make_user, competencies):
     same, same_log = save(**{f"level_{keys[-1]}": "2"})  # only the seq moves
     assert [first.json["ok"], second.json["ok"], same.json["ok"]] == [True] * 3
     assert second.json["version"] > first.json["version"]
-    for log in (first_log, second_log, same_log):
-        assert len(log) <= AUTOSAVE_MAX, f"{log}"
+    assert len(first_log) <= FIRST_AUTOSAVE_MAX, f"{first_log}"
+    with app.app_context():
+        most = AUTOSAVE_MAX[db.engine.dialect.name]
+    for log in (second_log, same_log):
+        assert len(log) <= most, f"{log}"
 
 
 def test_an_autosave_still_writes_every_changed_rating(app, client, auth, seat):

@@ -3,18 +3,30 @@ ORM's identity map and unit of work, which were most of a save's time.
 
 The rules are the ones every scorecard write follows (operations.py: the loop not
 decided, the page's ``edit_token`` and ``edit_seq``, the ``version``; rules.py: the
-lengths); what changes is how rows are read and written:
+lengths); what changes is how rows are read and written, in as few round trips to
+the database as a save can take (issue 11: on PostgreSQL each one is a wait):
 
-- the seat, its session's competencies, its loop's status and rubric version in one
-  statement that locks the seat FOR UPDATE and share-locks the loop on PostgreSQL
-  (SQLite's write lock is taken at BEGIN IMMEDIATE), so two saves of one scorecard
-  take turns and a decision recorded meanwhile waits for the save or is seen by it;
-- then the scorecard with its ratings, read after the lock is held;
-- the scorecard written with a versioned UPDATE (``WHERE id = :id AND version =
-  :expected``, one row or the save is stale), its version moved on by this code as
-  the ORM's version counter and its ``before_flush`` listener do: only when a field
-  of the scorecard or of a rating changes, or ratings are added;
-- the changed ratings in one executemany, the missing ones in one INSERT.
+- one statement locks the seat FOR UPDATE and share-locks its loop and candidate on
+  PostgreSQL (SQLite's write lock is taken at BEGIN IMMEDIATE), so two saves of one
+  scorecard take turns and a decision or an erasure recorded meanwhile waits for the
+  save or is seen by it; the same statement reads the session's competencies, the
+  rubric version, and the scorecard with the ratings of those competencies;
+- on PostgreSQL that scorecard is read with the statement's snapshot, taken before
+  the lock was granted: when the statement waited behind another save of the seat,
+  the locked rows are read again but the scorecard is not. So it is trusted only
+  once the versioned write confirms it (``WHERE version = :expected``, one row: no
+  save came between); any other outcome (stale, already saved, submitted, nothing
+  to write, no scorecard yet) first reads the scorecard again under the lock
+  (``Unconfirmed``) and decides on that. On SQLite the read is fresh anyway;
+- the scorecard written with that versioned UPDATE, its version moved on by this code
+  as the ORM's version counter and its ``before_flush`` listener do: only when a
+  field of the scorecard or of a rating changes, or ratings are added; on PostgreSQL
+  the changed ratings go in the same statement (a data-modifying WITH that updates
+  them only when the scorecard's row was written), elsewhere in one executemany; the
+  missing ones in one INSERT.
+
+A save whose ratings do not change is BEGIN, the visitor, the locked read, the write
+and COMMIT; one whose ratings change, the same.
 """
 
 from dataclasses import dataclass, field
@@ -86,13 +98,28 @@ class Draft:
     edit_seq: int = 0
     updated_at: datetime | None = None
     ratings: list[DraftRating] = field(default_factory=list)
+    # Read after the seat's lock was held (False: with the lock's own statement,
+    # whose snapshot may predate a save it waited for).
+    confirmed: bool = True
 
     @property
     def is_submitted(self) -> bool:
         return self.status == ScorecardStatus.SUBMITTED
 
+    def confirm(self) -> None:
+        """Go on only with a scorecard read under the lock; else read it again."""
+        if not self.confirmed:
+            raise Unconfirmed()
 
-# Built once: a save only binds its seat id.
+
+class Unconfirmed(Exception):
+    """The scorecard was read before the lock was held and the save cannot tell
+    from its own write that nothing came between: read it again and decide again."""
+
+
+# Built once: a save only binds its seat id. One row per session competency, with
+# that competency's rating (ratings kept for competencies taken out of the session are
+# not read: a save leaves them as they are).
 SEAT_STATEMENT = (
     sa.select(
         seats.c.id,
@@ -103,6 +130,20 @@ SEAT_STATEMENT = (
         versions.c.created_at,
         session_competencies.c.competency_id,
         candidates.c.erased_at,
+        cards.c.id.label("card_id"),
+        cards.c.rubric_version_id.label("card_rubric_version_id"),
+        cards.c.status.label("card_status"),
+        cards.c.version,
+        cards.c.overall_recommendation,
+        cards.c.summary,
+        cards.c.edit_token,
+        cards.c.edit_seq,
+        cards.c.updated_at,
+        ratings.c.id.label("rating_id"),
+        ratings.c.level,
+        ratings.c.is_not_assessed,
+        ratings.c.evidence,
+        ratings.c.notes,
     )
     .select_from(seats)
     .join(sessions, sessions.c.id == seats.c.session_id)
@@ -112,6 +153,14 @@ SEAT_STATEMENT = (
     .outerjoin(
         session_competencies,
         session_competencies.c.session_id == sessions.c.id,
+    )
+    .outerjoin(cards, cards.c.seat_id == seats.c.id)
+    .outerjoin(
+        ratings,
+        sa.and_(
+            ratings.c.scorecard_id == cards.c.id,
+            ratings.c.competency_id == session_competencies.c.competency_id,
+        ),
     )
     .where(seats.c.id == sa.bindparam("seat_id"))
     .order_by(session_competencies.c.competency_id)
@@ -142,13 +191,15 @@ def remember(seat: DraftSeat) -> Shape:
     return shapes().put(seat.id, shape)
 
 
-def locked_seat(seat_id: int) -> DraftSeat | None:
-    """The seat locked for a save, with what the save reads (one statement)."""
+def locked_seat(seat_id: int) -> tuple[DraftSeat, Draft] | None:
+    """The seat locked for a save, with what the save reads, and its scorecard as
+    the same statement saw it (on PostgreSQL not ``confirmed``: see the module's
+    docstring)."""
     rows = db.session.execute(SEAT_STATEMENT, {"seat_id": seat_id}).all()
     if not rows:
         return None
     first = rows[0]
-    return DraftSeat(
+    seat = DraftSeat(
         first.id,
         first.interviewer_id,
         first.removed_at,
@@ -157,6 +208,35 @@ def locked_seat(seat_id: int) -> DraftSeat | None:
         first.created_at,
         [r.competency_id for r in rows if r.competency_id is not None],
         first.erased_at is not None,
+    )
+    # SQLite's write lock was taken at BEGIN IMMEDIATE, before this statement.
+    confirmed = db.engine.dialect.name != "postgresql"
+    if first.card_id is None:
+        return seat, Draft(confirmed=confirmed)
+    draft = Draft(
+        first.card_id,
+        first.card_rubric_version_id,
+        first.card_status,
+        first.version,
+        first.overall_recommendation,
+        first.summary,
+        first.edit_token,
+        first.edit_seq,
+        first.updated_at,
+        [_rating(r) for r in rows if r.rating_id is not None],
+        confirmed=confirmed,
+    )
+    return seat, draft
+
+
+def _rating(row) -> DraftRating:
+    return DraftRating(
+        row.rating_id,
+        row.competency_id,
+        row.level,
+        row.is_not_assessed,
+        row.evidence,
+        row.notes,
     )
 
 
@@ -186,7 +266,7 @@ DRAFT_STATEMENT = (
 
 
 def stored_draft(seat_id: int) -> Draft:
-    """The seat's scorecard and its ratings as stored, read after the seat's lock."""
+    """The seat's scorecard and its ratings as stored, read under the seat's lock."""
     rows = db.session.execute(DRAFT_STATEMENT, {"seat_id": seat_id}).all()
     if not rows:
         return Draft()
@@ -201,18 +281,7 @@ def stored_draft(seat_id: int) -> Draft:
         r.edit_token,
         r.edit_seq,
         r.updated_at,
-        [
-            DraftRating(
-                x.rating_id,
-                x.competency_id,
-                x.level,
-                x.is_not_assessed,
-                x.evidence,
-                x.notes,
-            )
-            for x in rows
-            if x.rating_id is not None
-        ],
+        [_rating(x) for x in rows if x.rating_id is not None],
     )
 
 
@@ -263,21 +332,31 @@ def write_draft(
     fields |= card_fields
     now = utcnow()
     if draft.id is None:
+        draft.confirm()  # another first save may have inserted it meanwhile
         return 1, _insert(seat, keys, answers, fields, now)
     changed = changed_ratings(draft, keys, answers)
     have = {r.competency_id for r in draft.ratings}
     missing = [cid for cid in seat.competency_ids if cid not in have]
     moved = any(getattr(draft, k) != v for k, v in fields.items())
     if not (moved or changed or missing):
+        draft.confirm()
         return draft.version, draft.updated_at
-    result = db.session.execute(
-        UPDATE_CARD,
-        {**fields, "card_id": draft.id, "expected": draft.version, "updated_at": now},
-    )
-    if result.rowcount != 1:
+    params = {**fields, "card_id": draft.id, "expected": draft.version}
+    params["updated_at"] = now
+    if (
+        changed
+        and set(fields) == SET_TOGETHER
+        and db.engine.dialect.name == "postgresql"
+    ):
+        counts = db.session.execute(UPDATE_CARD_AND_RATINGS, params | _columns(changed))
+        written = counts.one().cards == 1
+    else:
+        written = db.session.execute(UPDATE_CARD, params).rowcount == 1
+        if written and changed:
+            db.session.execute(_update_ratings(), changed)
+    if not written:
+        draft.confirm()  # stale only if so under the lock
         raise Stale()
-    if changed:
-        db.session.execute(_update_ratings(), changed)
     if missing:
         _insert_ratings(draft.id, draft.rubric_version_id, missing, keys, answers)
     return draft.version + 1, now
@@ -292,6 +371,48 @@ UPDATE_CARD = (
     )
     .values(version=sa.bindparam("expected") + 1)
 )
+
+
+# PostgreSQL: the versioned write and the changed ratings in one statement (one round
+# trip); the ratings are written only when the scorecard's row was. The scorecard's
+# fields are the ones write_draft sets (autosave's ``card_fields``: the page's
+# edit_token and edit_seq).
+SET_TOGETHER = {"overall_recommendation", "summary", "edit_token", "edit_seq"}
+UPDATE_CARD_AND_RATINGS = sa.text(
+    """
+    WITH card AS (
+        UPDATE scorecards
+        SET overall_recommendation = :overall_recommendation, summary = :summary,
+            edit_token = :edit_token, edit_seq = :edit_seq, updated_at = :updated_at,
+            version = :expected + 1
+        WHERE id = :card_id AND version = :expected
+        RETURNING id
+    ), changed AS (
+        UPDATE ratings
+        SET level = v.level, is_not_assessed = v.is_not_assessed,
+            evidence = v.evidence, notes = v.notes
+        FROM card, unnest(
+            CAST(:rids AS integer[]), CAST(:levels AS integer[]),
+            CAST(:not_assessed AS boolean[]), CAST(:evidence AS text[]),
+            CAST(:notes AS text[])
+        ) AS v (rid, level, is_not_assessed, evidence, notes)
+        WHERE ratings.id = v.rid AND ratings.scorecard_id = card.id
+        RETURNING ratings.id
+    )
+    SELECT (SELECT count(*) FROM card) AS cards, (SELECT count(*) FROM changed) AS n
+    """
+)
+
+
+def _columns(changed: list[dict]) -> dict:
+    """The changed ratings as one array per field, for ``UPDATE_CARD_AND_RATINGS``."""
+    return {
+        "rids": [r["rid"] for r in changed],
+        "levels": [r["v_level"] for r in changed],
+        "not_assessed": [r["v_is_not_assessed"] for r in changed],
+        "evidence": [r["v_evidence"] for r in changed],
+        "notes": [r["v_notes"] for r in changed],
+    }
 
 
 def _update_ratings():

@@ -198,21 +198,22 @@ def autosave(seat_id: int):
     """
     known = drafts.shapes().peek(seat_id)
     posted = _posted_draft(known) if known else None  # read before the lock
-    seat = drafts.locked_seat(seat_id) or abort(404)
+    seat, card = drafts.locked_seat(seat_id) or abort(404)
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
         abort(403)
     shape = drafts.remember(seat)
     if shape != known:
         posted = _posted_draft(shape)
-    competencies, form, answers, recommendation, summary = posted
-    seat.competency_ids = [c.id for c in competencies]
-    card = drafts.stored_draft(seat_id)
-    if card.is_submitted:
-        return jsonify(ok=False, submitted=True, message="Already submitted."), 409
+    seat.competency_ids = [c.id for c in posted[0]]
     try:
-        version, saved_at = _autosave(
-            seat, card, competencies, form, answers, recommendation, summary
-        )
+        try:
+            version, saved_at = _autosave(seat, card, *posted)
+        except drafts.Unconfirmed:  # read before the lock was held: again, under it
+            card = drafts.stored_draft(seat_id)
+            version, saved_at = _autosave(seat, card, *posted)
+    except Submitted:
+        db.session.rollback()
+        return jsonify(ok=False, submitted=True, message="Already submitted."), 409
     except MissingVersion as exc:
         db.session.rollback()
         return jsonify(ok=False, message=str(exc)), 400
@@ -225,8 +226,15 @@ def autosave(seat_id: int):
     except (StaleScorecard, drafts.Stale):
         db.session.rollback()
         return jsonify(ok=False, stale=True, message=STALE_MESSAGE), 409
+    zone = current_user.time_zone  # read before the commit expires the user
     db.session.commit()
-    return jsonify(ok=True, version=version, saved_at=saved_at.isoformat())
+    return jsonify(
+        ok=True,
+        version=version,
+        saved_at=saved_at.isoformat(),
+        # The server's time in the reader's zone, as every page shows times.
+        saved_label=local_display(saved_at, zone),
+    )
 
 
 def _posted_draft(shape: drafts.Shape):
@@ -246,14 +254,26 @@ def _posted_draft(shape: drafts.Shape):
     return competencies, form, *form_answers(form, competencies, kit.levels)
 
 
+class Submitted(Exception):
+    """The scorecard was submitted: an autosave has nothing left to write."""
+
+
 def _autosave(seat, card, competencies, form, answers, recommendation, summary):
     """Check and write one autosave; the version and time stored afterwards (what
-    is stored when a newer request of the same page got there first)."""
+    is stored when a newer request of the same page got there first). Each answer
+    but a written one stands only on a scorecard read under the lock (``confirm``)."""
     edit = Edit.from_form(form)
+    if card.is_submitted:
+        card.confirm()
+        raise Submitted()
     try:
         check_write(card, edit, seat.loop_status, seat.candidate_erased)
     except AlreadySaved:  # a newer request of this page is stored: say which
+        card.confirm()
         return card.version, card.updated_at
+    except StaleScorecard:
+        card.confirm()
+        raise
     if problems := length_problems(answers, summary):
         raise ScorecardProblems(problems)
     keys = {c.id: c.key for c in competencies}
