@@ -98,7 +98,9 @@ def queue(app, key, to="clara@example.org", subject="Your interview"):
     msg = EmailMessage()
     msg["To"] = to
     msg["Subject"] = subject
-    msg.set_content(f"Your interview kit: https://interviews.example/kit/{key}\n")
+    msg.set_content(
+        f"Łukasz, your interview kit: https://interviews.example/kit/{key}\n"
+    )
     with app.app_context():
         added = enqueue(key, msg)
         db.session.commit()
@@ -131,7 +133,9 @@ def test_a_message_is_delivered_once_and_reads_back(app, runner, smtp):
     [msg] = smtp.messages()
     assert msg["Subject"] == "Your interview"
     assert msg["From"] == "Interviews <interviews@hospital.example>"
+    assert msg.get_content().startswith("Łukasz, your interview kit:")
     assert "kit/invite:1:0" in msg.get_content()
+    assert msg["Content-Transfer-Encoding"] != "8bit"  # any server takes it
     sent = row(app, "invite:1:0")
     assert sent.status == OutboxStatus.SENT and sent.attempts == 1
     assert sent.sent_at is not None

@@ -33,6 +33,13 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # notify run's scan: the due queued rows, oldest first.
         sa.Index("ix_outbox_messages_due", "status", "not_before", "id"),
+        # notify run's clean-up: rows whose text is not yet blanked, by age.
+        sa.Index(
+            "ix_outbox_messages_to_blank",
+            "created_at",
+            sqlite_where=sa.text("subject <> ''"),
+            postgresql_where=sa.text("subject <> ''"),
+        ),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 

@@ -16,8 +16,10 @@ from ..models import OutboxMessage, OutboxStatus
 from ..models.outbox import KEY_MAX
 from ..timeutil import utcnow
 
-# Stored as sent: CRLF line ends, headers folded for SMTP.
-WIRE = email.policy.SMTP
+# Stored as sent: CRLF line ends, headers folded for SMTP, and bodies with accented
+# names in base64 or quoted-printable rather than 8-bit, which a server without
+# 8BITMIME may refuse or mangle (RFC 6152).
+WIRE = email.policy.SMTP.clone(cte_type="7bit")
 
 
 class OutboxError(ValueError):
@@ -48,7 +50,7 @@ def enqueue(
         "key": key,
         "recipient_id": recipient.id if recipient is not None else None,
         "recipient": address,
-        "subject": str(message["Subject"] or ""),
+        "subject": str(message["Subject"] or "") or "(no subject)",
         "message": message.as_bytes(policy=WIRE),
         "status": OutboxStatus.QUEUED,
         "attempts": 0,

@@ -174,7 +174,7 @@ def forget_bodies(now: datetime, keep_days: int) -> int:
         .where(
             T.c.status.in_(FINISHED),
             T.c.created_at < now - timedelta(days=keep_days),
-            T.c.subject != "",
+            T.c.subject != sa.literal_column("''"),  # a literal: the partial index
         )
         .limit(FORGET_BATCH)
     )

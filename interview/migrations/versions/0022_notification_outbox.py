@@ -7,7 +7,8 @@ Create Date: 2026-12-02 10:10:00
 ``outbox_messages``: each email queued once by its unique ``key`` in the
 transaction of the change that caused it, then claimed, sent and marked by
 ``flask --app interview notify run`` (notify/). ``ix_outbox_messages_due`` serves
-its scan for due queued rows, oldest first. ``users.wants_reminders``: a person
+its scan for due queued rows, oldest first; ``ix_outbox_messages_to_blank`` its
+clean-up of finished messages' text after MAIL_KEEP_DAYS. ``users.wants_reminders``: a person
 may turn off feedback reminders (invitations always go); everyone starts with
 them on.
 """
@@ -19,6 +20,8 @@ revision = "0022_notification_outbox"
 down_revision = "0021_retention_order"
 branch_labels = None
 depends_on = None
+
+UNBLANKED = sa.text("subject <> ''")
 
 
 def upgrade():
@@ -68,6 +71,13 @@ def upgrade():
             "ix_outbox_messages_due", ["status", "not_before", "id"], unique=False
         )
         batch_op.create_index(
+            "ix_outbox_messages_to_blank",
+            ["created_at"],
+            unique=False,
+            sqlite_where=UNBLANKED,
+            postgresql_where=UNBLANKED,
+        )
+        batch_op.create_index(
             batch_op.f("ix_outbox_messages_recipient_id"),
             ["recipient_id"],
             unique=False,
@@ -88,5 +98,6 @@ def downgrade():
         batch_op.drop_column("wants_reminders")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_recipient_id"))
+        batch_op.drop_index("ix_outbox_messages_to_blank")
         batch_op.drop_index("ix_outbox_messages_due")
     op.drop_table("outbox_messages")
