@@ -233,7 +233,7 @@ def test_talent_acquisition_sees_overdue_feedback(client, auth, people, state):
     overdue = sections(home(client, auth, people["ta"]), "talent_acquisition")[
         "Overdue feedback"
     ]
-    assert "2 scorecards are overdue" in overdue
+    assert "1 open loop has feedback overdue" in overdue
     rows = re.findall(r"<li><strong>([^<]+)</strong>.*?</li>", overdue, re.DOTALL)
     assert rows == ["Tom Okafor", "Clara Jensen"]  # Clara's first seat is in
     assert candidates_in(overdue) == {"Cy Interviewing"}
@@ -344,10 +344,29 @@ def test_queues_page_on_and_say_how_many_more(
     assert "And 3 more" in page and 'href="/loops/?status=debrief"' in page
     auth.logout()
     page = home(client, auth, people["ta"])
-    assert "14 scorecards are overdue" in page and "Showing 1–10." in page
+    assert "13 open loops have feedback overdue" in page and "Showing 1–10." in page
     page = client.get("/?overdue=2").get_data(as_text=True)
     overdue = sections(page, "talent_acquisition")["Overdue feedback"]
-    assert "Showing 11–14." in overdue
+    assert "Showing 11–13." in overdue
     assert 'id="overdue-heading" tabindex="-1" autofocus' in page
-    assert len(re.findall(r"<li><strong>", overdue)) == 4
+    assert len(re.findall(r"<li><strong>", overdue)) == 3  # one late seat each
     assert "13 loops are still interviewing with every scorecard in" in page
+
+
+def test_a_queue_is_counted_up_to_its_limit(
+    app, client, auth, people, rubric_id, state, monkeypatch
+):
+    """Past the count's limit a queue says "more than", and pages up to it."""
+    from interview.home import queues
+
+    monkeypatch.setattr(queues, "QUEUE_COUNT_LIMIT", 12)
+    _grow(app, people, rubric_id, 12)
+    page = home(client, auth, people["ta"])
+    gaps = sections(page, "talent_acquisition")["Loops with gaps"]
+    assert "More than 12 open loops have an empty seat" in gaps
+    assert "The first 12 are listed here." in gaps
+    page = client.get("/?gaps=5").get_data(as_text=True)  # the last page: 2
+    assert "Showing 11–12." in sections(page, "talent_acquisition")["Loops with gaps"]
+    auth.logout()
+    page = home(client, auth, people["manager"])
+    assert "More than 12 loops in debrief" in page and "And 2+ more" in page

@@ -2,10 +2,12 @@
 ready for debrief and loops with gaps.
 
 Each queue is one page (or the first few) of a selection the database filters,
-orders and counts, and whatever its rows show besides their own columns comes in
-one more query for the whole page: a home page costs the same statements at any
-size. Every queue starts from open loops, found by their status index (migrations
-0005 and 0011: ``ix_loops_status``, ``ix_loops_requisition_status``), so its cost
+orders and counts up to QUEUE_COUNT_LIMIT, and whatever its rows show besides their
+own columns comes in one more query for the whole page: a home page costs the same
+statements at any size. Every queue is of loops, oldest first, starting from open
+ones found by their status index (migrations 0005 and 0011: ``ix_loops_status``,
+``ix_loops_requisition_status``), each checked by EXISTS probes on the loop's
+sessions, seats and scorecards (their foreign-key and unique indexes), so its cost
 follows the hiring in progress, not the years of decided loops behind it.
 """
 
@@ -31,6 +33,9 @@ from ..models import (
 from ..paging import Page, bounded, clamp, offset, page_request
 
 QUEUE_SIZE = 10
+# A queue is counted up to this many rows ("more than 100"): the count stops once it
+# has found them, rather than reading every open loop to say 2,065.
+QUEUE_COUNT_LIMIT = 100
 # Loops that may still change: the queues' work (decided and withdrawn are done).
 OPEN = (LoopStatus.PLANNED, LoopStatus.INTERVIEWING, LoopStatus.DEBRIEF)
 LOOP_LOADS = (
@@ -43,11 +48,12 @@ def _page(query: sa.Select, order: list, load, page_arg=None) -> Page:
     """The requested page (``page_arg``, else the first) of QUEUE_SIZE rows, or the
     nearest that exists: a count and a page's rows, two statements whether the
     queue is empty or not, so a home page costs the same at every stage of hiring."""
-    limit = current_app.config["LIST_COUNT_LIMIT"]
+    limit = QUEUE_COUNT_LIMIT
     total, more = bounded(count_upto(query, limit), limit)
     wanted = page_request({"page": page_arg}, ["queue"], sizes=(QUEUE_SIZE,))
     wanted = clamp(wanted, total)
-    rows = query.order_by(*order).limit(QUEUE_SIZE).offset(offset(wanted))
+    start = offset(wanted)  # the page stops where the count did
+    rows = query.order_by(*order).limit(min(QUEUE_SIZE, total - start)).offset(start)
     items = db.session.scalars(rows.options(*load)).unique().all()
     return Page(items, wanted.page, wanted.size, total, wanted.sort, more)
 
@@ -106,16 +112,13 @@ def manager_queues(manager: User) -> dict:
     }
 
 
-def overdue_feedback(now: datetime, page_arg=None) -> Page:
-    """Held seats on open loops whose scorecard is not submitted FEEDBACK_DUE_HOURS
-    after the session ended (the loop page's "overdue"), the longest overdue first."""
-    due_by = now - timedelta(hours=current_app.config["FEEDBACK_DUE_HOURS"])
-    query = (
+def _overdue_seats(due_by: datetime) -> sa.Select:
+    """Held seats whose scorecard is not submitted FEEDBACK_DUE_HOURS after the
+    session ended (the loop page's "overdue"); ``due_by`` is now less those hours."""
+    return (
         sa.select(PanelSeat)
-        .join(PanelSeat.session)
-        .join(InterviewSession.loop)
+        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
         .where(
-            Loop.status.in_(OPEN),
             PanelSeat.removed_at.is_(None),
             PanelSeat.interviewer_id.is_not(None),
             InterviewSession.starts_at.is_not(None),
@@ -123,15 +126,37 @@ def overdue_feedback(now: datetime, page_arg=None) -> Page:
             ~_submitted(PanelSeat.id),
         )
     )
-    load = (
-        contains_eager(PanelSeat.session)
-        .contains_eager(InterviewSession.loop)
-        .options(joinedload(Loop.candidate), joinedload(Loop.requisition)),
-        joinedload(PanelSeat.interviewer),
-        joinedload(PanelSeat.scorecard).load_only(Scorecard.status),
-    )
-    order = [InterviewSession.ends_at, PanelSeat.id]
-    return _page(query, order, load, page_arg)
+
+
+def _due_by(now: datetime) -> datetime:
+    return now - timedelta(hours=current_app.config["FEEDBACK_DUE_HOURS"])
+
+
+def overdue_feedback(now: datetime, page_arg=None) -> Page:
+    """Open loops with feedback overdue, oldest loop first: each stops the scan at
+    its first late seat, where listing seats would read every one to sort them."""
+    late = _overdue_seats(_due_by(now)).where(InterviewSession.loop_id == Loop.id)
+    query = sa.select(Loop).where(Loop.status.in_(OPEN), late.exists())
+    return _page(query, [Loop.id], LOOP_LOADS, page_arg)
+
+
+def overdue_seats_of(loop_ids: list[int], now: datetime) -> dict[int, list]:
+    """Per loop, its late seats (who, which session, how late: the longest first),
+    in one query (sent for no loop too)."""
+    seats = db.session.scalars(
+        _overdue_seats(_due_by(now))
+        .where(InterviewSession.loop_id.in_(loop_ids))
+        .options(
+            contains_eager(PanelSeat.session),
+            joinedload(PanelSeat.interviewer),
+            joinedload(PanelSeat.scorecard).load_only(Scorecard.status),
+        )
+        .order_by(InterviewSession.ends_at, PanelSeat.id)
+    ).all()
+    found: dict[int, list] = {loop_id: [] for loop_id in loop_ids}
+    for seat in seats:
+        found[seat.session.loop_id].append(seat)
+    return found
 
 
 def ready_for_debrief(page_arg=None) -> Page:

@@ -26,11 +26,13 @@ def index():
 def _talent_acquisition() -> dict:
     """The pool's overview and the three queues, each paged by its own argument."""
     now = utcnow()
+    overdue = queues.overdue_feedback(now, request.args.get("overdue"))
     gaps = queues.loops_with_gaps(request.args.get("gaps"))
     return {
         "overview": queries.talent_acquisition_overview(),
         "now": now,
-        "overdue": queues.overdue_feedback(now, request.args.get("overdue")),
+        "overdue": overdue,
+        "late_seats": queues.overdue_seats_of([lp.id for lp in overdue.items], now),
         "ready": queues.ready_for_debrief(request.args.get("ready")),
         "gaps": gaps,
         "gap_counts": queues.gaps_of([lp.id for lp in gaps.items]),
