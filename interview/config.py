@@ -101,6 +101,12 @@ class Defaults:
     # Days a sent, failed or cancelled message keeps its subject and text (they
     # name candidates); the row stays, without them, so it is never queued again.
     MAIL_KEEP_DAYS = 30
+    # Issue 14: links in emails start with this (no request to take the host from);
+    # set it to the address people open, e.g. https://interviews.hospital.org.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Feedback reminders: one an hour after the interview, then one a working day
+    # for this many working days (notify/due.py). Checked at start-up: 0 or more.
+    REMINDER_WORKING_DAYS = 3
 
 
 def from_environment(config) -> None:
@@ -111,6 +117,8 @@ def from_environment(config) -> None:
         config["SECRET_KEY"] = key
     if env := os.environ.get("INTERVIEW_ENV"):
         config["ENV_NAME"] = env.strip().lower()
+    if base := os.environ.get("INTERVIEW_PUBLIC_BASE_URL"):  # issue 14: email links
+        config["PUBLIC_BASE_URL"] = base.strip()
     for name in MAIL_SETTINGS:  # issue 14: email
         if (value := os.environ.get(f"INTERVIEW_{name}")) is not None:
             config[name] = value
@@ -160,6 +168,12 @@ def check_numbers(config) -> None:
         raise config_error(
             f"READ_AUDIT_WINDOW_SECONDS is {window!r}; give a whole number of"
             " seconds, 0 or more, such as 600"
+        )
+    days = config["REMINDER_WORKING_DAYS"]  # issue 14: feedback reminders
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise config_error(
+            f"REMINDER_WORKING_DAYS is {days!r}; give a whole number of working days,"
+            " 0 or more, such as 3"
         )
     ratings = config["DEBRIEF_LENIENCY_NOTE_MIN_RATINGS"]
     if isinstance(ratings, bool) or not isinstance(ratings, int) or ratings < 2:

@@ -3,6 +3,7 @@
 from ..auditing import record
 from ..extensions import db
 from ..models import DecisionOutcome, HiringDecision, Loop, LoopStatus, User
+from ..notify.triggers import decision_recorded
 
 MIN_RATIONALE = 20
 
@@ -40,4 +41,5 @@ def record_decision(
         {"status": "decided", "outcome": outcome},
         reason=decision.rationale,
     )
+    decision_recorded(decision, actor)  # issue 14: talent acquisition is told
     return decision

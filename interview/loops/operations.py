@@ -22,6 +22,7 @@ from ..models import (
     ScorecardStatus,
     User,
 )
+from ..notify import triggers as notify
 from ..rubrics.operations import latest_version
 from ..timeutil import utcnow
 from . import coverage as cov
@@ -216,8 +217,11 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     if interviewer is not None:
         _check_eligible(seat, interviewer)
     previous = seat.interviewer
+    retired = seat if previous is not None else None
     message = ""
     now = utcnow()
+    if seat.session.starts_at is not None:  # calendars follow the panel's changes
+        seat.session.schedule_sequence = (seat.session.schedule_sequence or 0) + 1
     if previous is not None:
         seat.removed_at = now
         if seat.scorecard is not None:
@@ -229,6 +233,7 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     seat.assigned_at = now if interviewer is not None else None
     db.session.flush()
     check_no_gaps_while_interviewing(seat.session.loop)
+    notify.seat_changed(retired, previous, seat)  # issue 14: email
     record(
         actor,
         "loop.seat",
@@ -322,6 +327,7 @@ def schedule_session(actor: User, session: InterviewSession, data: dict) -> None
         session_window(starts_at, int(data["duration_minutes"]))
     check_open(session.loop)
     before = {"starts_at": _iso(session.starts_at), "minutes": session.duration_minutes}
+    was = (session.starts_at, session.ends_at) if session.starts_at else None
     session.starts_at = starts_at
     session.time_zone = data["time_zone"].strip()
     session.duration_minutes = int(data["duration_minutes"])
@@ -334,6 +340,7 @@ def schedule_session(actor: User, session: InterviewSession, data: dict) -> None
             problem := calendar_problem(seat.interviewer, session)
         ):
             raise LoopError(f"{session.title} cannot move there: {problem}")
+    notify.session_rescheduled(session, was=was)  # issue 14: email
     record(
         actor,
         "loop.schedule",
@@ -390,7 +397,17 @@ def change_status(actor: User, loop: Loop, target: str) -> None:
         # invitations again: each replaces the last only with a higher sequence.
         for session in loop.sessions:
             session.schedule_sequence = (session.schedule_sequence or 0) + 1
+    _notify_status(loop, before, target)  # issue 14: email
     record(actor, "loop.status", loop, {"status": before}, {"status": target})
+
+
+def _notify_status(loop: Loop, before: str, target: str) -> None:
+    if target == LoopStatus.WITHDRAWN.value:
+        notify.loop_withdrawn(loop)
+    elif before == LoopStatus.WITHDRAWN.value:
+        notify.loop_planned_again(loop)
+    elif target == LoopStatus.DEBRIEF.value:
+        notify.debrief_ready(loop)
 
 
 def reopen_loop(actor: User, loop: Loop, reason: str) -> None:
@@ -408,6 +425,7 @@ def reopen_loop(actor: User, loop: Loop, reason: str) -> None:
     if len(reason) < 10:
         raise LoopError("Say why the loop is reopened (at least 10 characters).")
     standing = loop.decisions[-1] if loop.decisions else None
+    notify.debrief_ready(loop)  # issue 14: before the flush moves loop.version
     loop.status = LoopStatus.DEBRIEF
     db.session.flush()
     record(
@@ -478,8 +496,15 @@ def update_session(actor: User, session: InterviewSession, data: dict) -> None:
         "title": session.title,
         "competencies": [c.key for c in session.competencies],
     }
+    moved = (session.title, session.duration_minutes)
     session.title = data["title"].strip()
     _shape_session(session, data)
+    if session.starts_at is not None and moved != (
+        session.title,
+        session.duration_minutes,
+    ):  # the calendar entry's title or end changed
+        session.schedule_sequence = (session.schedule_sequence or 0) + 1
+        notify.session_rescheduled(session, was=(session.starts_at, session.ends_at))
     after = {
         "title": session.title,
         "competencies": [c.key for c in session.competencies],
@@ -524,6 +549,8 @@ def remove_session(actor: User, session: InterviewSession) -> None:
             "nothing written is ever deleted by a change of plan."
         )
     loop = session.loop
+    session.schedule_sequence = (session.schedule_sequence or 0) + 1
+    notify.session_removed(session)  # issue 14: email
     for seat in list(session.seats):
         db.session.delete(seat)
     loop.sessions.remove(session)

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 from ..timeutil import utcnow
+from .due import queue_due
 from .sender import forget_bodies, interrupted, send_due, stale_after
 from .settings import MailSettingsError, mail_settings
 from .transports import make_transport
@@ -38,6 +39,8 @@ def run_command(limit):
     settings = _settings()
     transport = make_transport(settings)
     now = utcnow()
+    if reminders := queue_due(now):  # feedback reminders due now (notify/due.py)
+        click.echo(f"Queued {_count(reminders, 'feedback reminder')}.")
     left = db.session.scalar(
         sa.select(sa.func.count()).select_from(interrupted(now, settings).subquery())
     )

@@ -1,0 +1,193 @@
+"""Feedback reminders: when each is due (a pure rule), and queueing those due now.
+
+The rule, for a seat whose scorecard is not submitted, in the interviewer's own
+time zone (``reminder_times``):
+
+* reminder 1 is an hour after the session ends, whatever the day;
+* reminders 2 to N+1 fall on each of the next N working days (Monday to Friday
+  in that zone) at the same local time of day as the first, N being the
+  ``REMINDER_WORKING_DAYS`` setting (3 unless configured).
+
+At a moment ``now`` the reminder due is the latest one whose time has come
+(``due_reminder``), unless it is more than a day old: a run after a pause sends
+one reminder, not every one missed, and the first run after an upgrade does not
+remind people of interviews long past. Reminders stop once the scorecard is
+submitted, the seat is given up, or the loop leaves interviewing and debrief;
+people who turned reminders off get none (invitations cannot be turned off).
+
+``queue_due`` finds the seats in one statement bounded by time (the partial
+index ``ix_panel_seats_starts_at`` on the held seats' start) and queues each
+reminder under the key ``reminder:<seat>:<n>``, so running it again, or twice at
+once, queues nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..loops.schedule import display_zone
+from ..models import (
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    OutboxMessage,
+    PanelSeat,
+    Requisition,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
+from ..models.requisitions import Candidate
+from ..timeutil import utcnow
+from . import messages
+from .outbox import enqueue
+from .triggers import public_url
+
+FIRST_AFTER = timedelta(hours=1)
+STALE_AFTER = timedelta(days=1)
+DEFAULT_WORKING_DAYS = 3
+MAX_SESSION = timedelta(hours=8)
+REMINDED_STATUSES = (LoopStatus.INTERVIEWING, LoopStatus.DEBRIEF)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5  # Monday to Friday
+
+
+def reminder_times(
+    ended_utc: datetime, zone_name: str, working_days: int
+) -> list[datetime]:
+    """Every reminder's moment (aware, UTC), first to last: see the module's rule."""
+    zone = display_zone(zone_name)
+    first = ended_utc.astimezone(UTC) + FIRST_AFTER
+    local = first.astimezone(zone)
+    times, day = [first], local.date()
+    while len(times) <= working_days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            wall = datetime.combine(day, local.time(), tzinfo=zone)
+            times.append(wall.astimezone(UTC))
+    return times
+
+
+def due_reminder(
+    ended_utc: datetime, zone_name: str, working_days: int, now: datetime
+) -> int | None:
+    """The number (from 1) of the reminder to send at ``now``, or None."""
+    due = [
+        (number, moment)
+        for number, moment in enumerate(
+            reminder_times(ended_utc, zone_name, working_days), 1
+        )
+        if moment <= now
+    ]
+    if not due or now - due[-1][1] >= STALE_AFTER:
+        return None
+    return due[-1][0]
+
+
+def horizon(working_days: int) -> timedelta:
+    """How long after a session starts a reminder can still be due: its length,
+    the hour, N working days with their weekends, a day's zone offsets and the
+    day before a reminder goes stale."""
+    weekends = 2 * (working_days // 5 + 1)
+    return MAX_SESSION + FIRST_AFTER + timedelta(days=working_days + weekends + 2)
+
+
+def working_days_setting() -> int:
+    value = current_app.config.get("REMINDER_WORKING_DAYS", DEFAULT_WORKING_DAYS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"REMINDER_WORKING_DAYS is {value!r}; give a whole number of days, 0 or"
+            " more, such as 3"
+        )
+    return value
+
+
+def due_seats_query(now: datetime, working_days: int) -> sa.Select:
+    """Held seats of sessions that ended at least an hour ago, within the horizon,
+    on loops interviewing or in debrief, without a submitted scorecard, held by
+    active people who want reminders: one statement, bounded by the seat's start."""
+    submitted = (
+        sa.select(Scorecard.id)
+        .where(
+            Scorecard.seat_id == PanelSeat.id,
+            Scorecard.status == ScorecardStatus.SUBMITTED,
+        )
+        .exists()
+    )
+    return (
+        sa.select(
+            PanelSeat.id.label("seat_id"),
+            User,
+            InterviewSession.title,
+            InterviewSession.starts_at,
+            InterviewSession.duration_minutes,
+            Candidate.name.label("candidate"),
+            Requisition.title.label("role"),
+        )
+        .join(User, User.id == PanelSeat.interviewer_id)
+        .join(InterviewSession, InterviewSession.id == PanelSeat.session_id)
+        .join(Loop, Loop.id == InterviewSession.loop_id)
+        .join(Candidate, Candidate.id == Loop.candidate_id)
+        .join(Requisition, Requisition.id == Loop.requisition_id)
+        .where(
+            # The partial index's own predicate, then its bounded range.
+            PanelSeat.removed_at.is_(None),
+            PanelSeat.interviewer_id.is_not(None),
+            PanelSeat.starts_at > now - horizon(working_days),
+            PanelSeat.starts_at < now - FIRST_AFTER,
+            Loop.status.in_(REMINDED_STATUSES),
+            User.is_active.is_(True),
+            User.wants_reminders.is_(True),
+            ~submitted,
+        )
+        .order_by(PanelSeat.starts_at, PanelSeat.id)
+    )
+
+
+def queue_due(now: datetime | None = None) -> int:
+    """Queue the feedback reminders due at ``now`` and commit; how many were queued."""
+    now = now or utcnow()
+    days = working_days_setting()
+    due = []
+    for row in db.session.execute(due_seats_query(now, days)):
+        ended = row.starts_at + timedelta(minutes=row.duration_minutes)
+        number = due_reminder(ended, row.User.time_zone, days, now)
+        if number is not None:
+            due.append((f"reminder:{row.seat_id}:{number}", number, ended, row))
+    queued = set()
+    if due:  # messages are built only for keys not queued before
+        keys = [key for key, *_ in due]
+        queued = set(
+            db.session.scalars(
+                sa.select(OutboxMessage.key).where(OutboxMessage.key.in_(keys))
+            )
+        )
+    count = 0
+    for key, number, ended, row in due:
+        if key not in queued:
+            count += enqueue(
+                key, _reminder(row, number, ended, days), recipient=row.User
+            )
+    db.session.commit()
+    return count
+
+
+def _reminder(row, number: int, ended: datetime, days: int):
+    user = row.User
+    return messages.feedback_reminder(
+        to=messages.Person(user.name, user.email, user.time_zone),
+        sender=current_app.config["MAIL_FROM"],
+        candidate=row.candidate,
+        role=row.role,
+        session_title=row.title,
+        ended_utc=ended,
+        kit_url=public_url(f"/interviews/{row.seat_id}"),
+        number=number,
+        of=days + 1,
+    )
