@@ -865,3 +865,32 @@ def test_a_kept_download_sends_the_same_statements_whatever_its_length(
     many, long = kept()
     assert long == short + 30  # a row per interviewer
     assert many == few
+
+
+@pytest.mark.parametrize("kind", ["rubric", "requisition"])
+def test_a_kept_page_ranks_no_interviewer_again_and_shows_what_a_fresh_one_does(
+    app, client, auth, people, world, monkeypatch, kind
+):
+    """Ranking every interviewer for the chart cost as much as there are of them
+    on every view; it is kept with the figures, and moves on with them."""
+    from interview.calibration import views
+
+    world["add"](12)
+    auth.login(people["ta"])
+    url = _rubric_url(world) if kind == "rubric" else _req_url(world)
+    first = _figures_of(client.get(url))
+    ranked = {"n": 0}
+    real = views._notable
+
+    def counted(*args, **kwargs):
+        ranked["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "_notable", counted)
+    assert _figures_of(client.get(url)) == first
+    assert ranked["n"] == 0
+    world["add"](1, when=JAN + timedelta(days=1))  # a new submitted scorecard
+    after = _figures_of(client.get(url))
+    assert "13 loops with two or more raters" in after and ranked["n"] == 1
+    _fresh(app)
+    assert _figures_of(client.get(url)) == after

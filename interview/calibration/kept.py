@@ -2,7 +2,8 @@
 
 Computing a rubric's figures sums its summary rows and runs the statistics (the
 bootstrap most of it); writing its CSV costs as much as the file is long (a row per
-interviewer: 240 KB for a hospital's rubric). A page or a download asks first for
+interviewer: 240 KB for a hospital's rubric), and so does ranking its interviewers
+for the page's chart. A page or a download asks first for
 ``queries.fingerprint``, one small statement, and computes again only when a
 submission or an amendment moved it. Every worker reads the fingerprint from the
 database on every request, so none serves what another worker's submission changed.
@@ -52,24 +53,25 @@ def _figures(scope: queries.Scope, rater_only: bool, mark: tuple) -> figures.Fig
     return found
 
 
-def scope_download(
+def scope_made(
     scope: queries.Scope,
-    write: Callable[[figures.Figures], bytes],
+    make: Callable[[figures.Figures], object],
     *,
     variant: Hashable,
     rater_only: bool = False,
-) -> bytes:
-    """The file ``write`` makes of the scope's figures, written again only when they
-    are computed again (the same fingerprint), so a kept download costs the same
-    whatever its length. ``variant`` names all else the file depends on (who sees
-    raters, the rubrics' titles): two variants are two files."""
+):
+    """What ``make`` builds of the scope's figures (a download's file, a page's
+    charts), built again only when they are computed again (the same fingerprint),
+    so a kept one costs the same whatever the number of interviewers. ``variant``
+    names all else it depends on (who sees raters, the rubrics' titles): two
+    variants are two things kept."""
     mark = queries.fingerprint(scope)
-    key = ("download", scope, rater_only, variant, mark)
-    body = _kept(key)
-    if body is None:
-        body = write(_figures(scope, rater_only, mark))
-        _keep(key, body)
-    return body
+    key = ("made", scope, rater_only, variant, mark)
+    made = _kept(key)
+    if made is None:
+        made = make(_figures(scope, rater_only, mark))
+        _keep(key, made)
+    return made
 
 
 def rubric_figures(rubric_id: int) -> figures.Figures:

@@ -8,6 +8,7 @@ own leniency and halo, and nobody else's.
 """
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -102,8 +103,8 @@ def interviewer_csv(user_id: int):
         rows = figures.rows_for(found, [person.id])
         return export.compressed(export.rater_csv(rows, titles))
 
-    body = kept.scope_download(
-        scope, write, variant=("rater", *titles.items()), rater_only=True
+    body = kept.scope_made(
+        scope, write, variant=("rater csv", *titles.items()), rater_only=True
     )
     return _download(body, f"calibration-interviewer-{person.id}")
 
@@ -138,18 +139,16 @@ def _interviewer(user_id: int) -> User:
 
 def _page(scope, title, subject, *, raters: bool):
     scope, dates, problems = _dated(scope)
-    found = _figures(scope)
-    shown = found.raters if raters else []
+    shown = kept.scope_made(
+        scope, partial(_shown, raters=raters), variant=("page", raters)
+    )
     return render_template(
         "calibration/scope.html",
         title=title,
         subject=subject,
         kind=scope.kind,
-        figures=found,
-        raters=_notable(shown),
-        rater_count=len(shown),
+        **shown,
         show_raters=raters,
-        charts=charts_for(found, _notable(shown)),
         dates=dates,
         problems=problems,
         levels=queries.levels(scope),
@@ -184,6 +183,18 @@ def _range() -> dict[str, str]:
     }
 
 
+def _shown(found: figures.Figures, *, raters: bool) -> dict:
+    """What a scope page shows of its figures: ranking every interviewer costs as
+    much as there are, so this is kept with the figures (kept.scope_made)."""
+    notable = _notable(found.raters) if raters else []
+    return {
+        "figures": found,
+        "raters": notable,
+        "rater_count": len(found.raters) if raters else 0,
+        "charts": charts_for(found, notable),
+    }
+
+
 def _notable(rows, limit: int = 25):
     """The raters furthest from the panel (by shrunk leniency), at most ``limit``."""
     ranked = [r for r in rows if r.leniency is not None]
@@ -203,7 +214,7 @@ def _csv(scope, filename: str, *, raters: bool) -> Response:
     def write(found: figures.Figures) -> bytes:
         return export.compressed(export.scope_csv(found, raters=raters, titles=titles))
 
-    body = kept.scope_download(scope, write, variant=(raters, *titles.items()))
+    body = kept.scope_made(scope, write, variant=("csv", raters, *titles.items()))
     return _download(body, filename)
 
 
