@@ -15,6 +15,7 @@ from email.parser import BytesParser
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from interview.extensions import db
 from interview.models import OutboxMessage, OutboxStatus
@@ -335,8 +336,54 @@ def test_a_message_goes_over_tls_to_a_trusted_server(
         app.config["MAIL_CA_FILE"] = None  # not trusted by the system
         queue(app, "invite:13:0")
         refused = notify(runner, "run")
-        assert refused.exit_code == 1
+        assert refused.exit_code == 1, refused.output
         assert "CERTIFICATE_VERIFY_FAILED" in refused.output
+        assert len(handler.received) == 1
+    finally:
+        controller.stop()
+
+
+def test_the_run_logs_in_after_starttls(app, runner, certificate):
+    """MAIL_USERNAME/MAIL_PASSWORD over STARTTLS; a refused login stops the run
+    with status 1 and the server's answer, and the message waits."""
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        given = (auth_data.login, auth_data.password)
+        ok = given == (b"interviews", b"s3cret")
+        return AuthResult(success=ok, handled=False)  # the server answers 235/535
+
+    handler = Server()
+    controller = LoopbackController(
+        handler,
+        hostname="127.0.0.1",
+        port=0,
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticator,
+    )
+    controller.start()
+    try:
+        app.config.update(
+            MAIL_SECURITY="starttls",
+            MAIL_PORT=controller.port,
+            MAIL_CA_FILE=cert,
+            MAIL_USERNAME="interviews",
+            MAIL_PASSWORD="wrong",
+        )
+        queue(app, "invite:14:0")
+        refused = notify(runner, "run")
+        assert refused.exit_code == 1, refused.output
+        assert "535 5.7.8 Authentication credentials invalid" in refused.output
+        assert row(app, "invite:14:0").status == OutboxStatus.QUEUED
+
+        app.config["MAIL_PASSWORD"] = "s3cret"
+        _make_due(app, "invite:14:0")
+        result = notify(runner, "run")
+        assert result.exit_code == 0, result.output
         assert len(handler.received) == 1
     finally:
         controller.stop()

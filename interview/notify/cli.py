@@ -31,7 +31,11 @@ def _settings():
 
 @notify_group.command("run")
 @click.option(
-    "--limit", default=1000, show_default=True, help="Send at most this many."
+    "--limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Send at most this many.",
 )
 @with_appcontext
 def run_command(limit):
