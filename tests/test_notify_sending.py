@@ -183,6 +183,22 @@ def test_a_refused_recipient_fails_at_once_with_the_answer(app, runner, smtp):
     )
 
 
+def test_an_address_beyond_ascii_fails_with_a_reason(app, runner, smtp):
+    """The accounts form takes internationalized addresses; the run must neither
+    crash on one nor leave it 'sending'."""
+    queue(app, "invite:15:0", to="zoë@example.org")
+    queue(app, "invite:16:0")
+
+    result = notify(runner, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "failed  #1 invite:15:0 to zoë@example.org" in result.output
+    assert row(app, "invite:15:0").last_error.startswith(
+        "zoë@example.org has letters beyond ASCII, which needs SMTPUTF8"
+    )
+    assert len(smtp.received) == 1
+
+
 def test_a_busy_server_is_tried_again_later_then_delivers(app, runner, smtp):
     smtp.busy_replies = 1
     queue(app, "decision:4")

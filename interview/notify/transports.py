@@ -87,6 +87,12 @@ class SmtpTransport:
         return f"{s.host}:{s.port} ({s.security})"
 
     def send(self, item: Outgoing) -> str:
+        if not item.recipient.isascii():
+            raise SendFailure(
+                f"{item.recipient} has letters beyond ASCII, which needs SMTPUTF8;"
+                " this sender does not use it: give the person an ASCII address",
+                permanent=True,
+            )
         if self.connection is None:
             self.connection = self._connect()
         try:
