@@ -22,7 +22,7 @@ from interview.models import OutboxMessage, OutboxStatus
 from interview.notify.outbox import enqueue
 from interview.notify.sender import claim_next, send_due
 from interview.notify.settings import mail_settings
-from interview.notify.transports import make_transport
+from interview.notify.transports import DirectoryTransport, make_transport
 from interview.timeutil import utcnow
 
 
@@ -197,6 +197,31 @@ def test_an_address_beyond_ascii_fails_with_a_reason(app, runner, smtp):
         "zoë@example.org has letters beyond ASCII, which needs SMTPUTF8"
     )
     assert len(smtp.received) == 1
+
+
+def test_a_fault_mid_send_leaves_the_message_unknown_not_resent(
+    app, runner, monkeypatch, tmp_path
+):
+    """A bug or a full disk while handing a message over: it may have gone, so it
+    stays 'sending'; the run stops with one line and status 1, no traceback."""
+    app.config.update(MAIL_TRANSPORT="directory", MAIL_OUTBOX_DIR=str(tmp_path))
+    queue(app, "invite:17:0")
+    queue(app, "invite:18:0")
+
+    def broken(self, item):
+        raise RuntimeError("the disk driver gave up")
+
+    monkeypatch.setattr(DirectoryTransport, "send", broken)
+    result = notify(runner, "run")
+
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "unknown #1 invite:17:0 to clara@example.org: RuntimeError: the disk" in (
+        result.output
+    )
+    assert "a fault stopped the run while sending" in result.output
+    assert row(app, "invite:17:0").status == OutboxStatus.SENDING
+    assert row(app, "invite:18:0").status == OutboxStatus.QUEUED
 
 
 def test_a_busy_server_is_tried_again_later_then_delivers(app, runner, smtp):

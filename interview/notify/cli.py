@@ -73,11 +73,8 @@ def run_command(limit):
             f" {counts['failed']} through {transport.describe()};"
             f" {_count(waiting, 'message')} queued."
         )
-    if summary.misconfigured:
-        raise click.ClickException(
-            "the mail server refused the connection's set-up (login or TLS): check"
-            " the MAIL_* settings"
-        )
+    if summary.halted:
+        raise click.ClickException(summary.halted)
 
 
 @notify_group.command("status")

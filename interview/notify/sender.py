@@ -44,7 +44,7 @@ class Claimed:
 @dataclass
 class Summary:
     counts: Counter = field(default_factory=Counter)
-    misconfigured: bool = False
+    halted: str | None = None  # why the run could not go on: its exit is 1
 
 
 def claim_next(now: datetime) -> Claimed | None:
@@ -100,17 +100,29 @@ def send_due(
             summary.counts[outcome.status] += 1
             echo(outcome.line)
             if outcome.stop is not None:
-                summary.misconfigured = outcome.stop.misconfigured
                 echo(f"Stopped: {outcome.stop.answer}. The rest wait for the next run.")
+                summary.halted = _halted(outcome)
                 break
     finally:
         transport.close()
     return summary
 
 
+def _halted(outcome) -> str | None:
+    """The exit's reason when a person must act before the next run."""
+    if outcome.status == "unknown":
+        return "a fault stopped the run while sending (see the line above)"
+    if outcome.stop.misconfigured:
+        return (
+            "the mail server refused the connection's set-up (login or TLS): check"
+            " the MAIL_* settings"
+        )
+    return None
+
+
 @dataclass
 class Outcome:
-    status: str  # sent, retry, failed
+    status: str  # sent, retry, failed, unknown
     line: str
     stop: SendFailure | None = None  # the run ends here
 
@@ -125,6 +137,14 @@ def _send_one(transport, settings, claimed: Claimed, clock):
         outcome = _record_failure(settings, claimed, failure, clock(), name)
         outcome.stop = failure if failure.stop else None
         return outcome
+    except Exception as exc:  # noqa: BLE001 (a fault mid-send: it may have gone)
+        answer = f"{type(exc).__name__}: {exc}"
+        return Outcome(
+            "unknown",
+            f"unknown {name}: {answer}; left 'sending' and never sent again by"
+            " itself (see notify status)",
+            stop=SendFailure(answer),
+        )
     _finish(item.id, status=OutboxStatus.SENT, sent_at=clock(), last_error=None)
     return Outcome("sent", f"sent    {name}: {where}")
 
