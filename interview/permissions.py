@@ -23,6 +23,7 @@ from .models import (
     AuditEntry,
     InterviewSession,
     PanelSeat,
+    Requisition,
     Role,
     Scorecard,
     ScorecardStatus,
@@ -165,15 +166,34 @@ def _queried_spans(loop_id: int) -> list[SeatSpan]:
 def sharing_history(requisition) -> SharingHistory:
     """The requisition's "share scores after submission" setting over time, from the
     audit log (changes saved before it was recorded count as the current value)."""
-    entries = db.session.execute(
-        sa.select(AuditEntry.at, AuditEntry.before, AuditEntry.after)
+    return sharing_histories([requisition])[requisition.id]
+
+
+def sharing_histories(requisitions) -> dict[int, SharingHistory]:
+    """``sharing_history`` per requisition id, in one statement however many (the
+    subject access export lays out many loops' packets at once)."""
+    by_id = {requisition.id: requisition for requisition in requisitions}
+    if not by_id:
+        return {}
+    entries: dict[int, list] = {requisition_id: [] for requisition_id in by_id}
+    rows = db.session.execute(
+        sa.select(
+            AuditEntry.object_id, AuditEntry.at, AuditEntry.before, AuditEntry.after
+        )
         .where(
-            AuditEntry.object_type == requisition.__tablename__,
-            AuditEntry.object_id == requisition.id,
+            AuditEntry.object_type == Requisition.__tablename__,
+            AuditEntry.object_id.in_(list(by_id)),
             AuditEntry.action == "requisition.save",
         )
         .order_by(AuditEntry.at, AuditEntry.id)
-    ).all()
+    )
+    for object_id, at, before, after in rows:
+        entries[object_id].append((at, before, after))
+    return {key: _sharing(by_id[key], entries[key]) for key in by_id}
+
+
+def _sharing(requisition, entries: list) -> SharingHistory:
+    """The history from the requisition's saves (at, before, after), oldest first."""
     changes = tuple(
         (at, bool(after[SHARING]))
         for at, _, after in entries
@@ -202,9 +222,13 @@ def can_view_panel_scorecards(user: User, loop) -> bool:
     return may_read_panel(user.id, seat_spans(loop), sharing)
 
 
-def panel_readers_since(loop) -> Callable[[int], datetime | None]:
+def panel_readers_since(
+    loop, sharing: SharingHistory | None = None
+) -> Callable[[int], datetime | None]:
     """For each author: when they could first read someone else's scorecard on the
-    loop (None: never), under the sharing setting as it was at each moment."""
+    loop (None: never), under the sharing setting as it was at each moment
+    (``sharing``: the requisition's history, when the caller read it already)."""
     spans = seat_spans(loop)
-    sharing = sharing_history(loop.requisition)
+    if sharing is None:
+        sharing = sharing_history(loop.requisition)
     return lambda user_id: panel_readable_from(user_id, spans, sharing)

@@ -12,6 +12,12 @@ worker's own are stopped afterwards, so an export leaves no memory behind.
 What is not laid out within ``PACKET_SECONDS`` is left out and said, in the file;
 everything laid out is kept, so the next download continues where this one stopped.
 Worst case: the budget plus one packet's own limit (DEBRIEF_RENDER_TIMEOUT).
+
+Keying a packet lays out its HTML, which reads the loop's panel, its rubric's text,
+its requisition's sharing history and its reopenings: each kind is read for every
+loop at once (``LOADS``, ``_known``), so finding which packets are kept costs the
+same statements for one loop as for twenty (issue 11); only laying a missing one
+out and keeping it costs statements of its own.
 """
 
 import os
@@ -21,13 +27,16 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..debrief import documents
+from ..debrief.packet import reopenings
 from ..debrief.renderer import RenderError
 from ..debrief.synthesis import ScaleError
 from ..debrief.views import DEBRIEF_LOADS
 from ..extensions import db
-from ..models import Loop, PacketFile, User
+from ..models import Competency, Loop, PacketFile, Requisition, RubricVersion, User
+from ..permissions import sharing_histories
 from ..timeutil import utcnow
 
 EXPORT_RENDERERS = 4  # at most, and never more than the machine's cores
@@ -35,6 +44,18 @@ PACKET_SECONDS = 15.0  # no packet is started after this long
 LATER = (
     "not laid out in time for this download; download the export again to include "
     "it (the packets laid out are kept, so each download adds more)"
+)
+
+
+# The debrief page's loads, and what the packet prints besides: its hiring
+# manager, and its rubric's anchors and questions (documents._load_rubric_text
+# reads none once they are in memory).
+LOADS = (
+    *DEBRIEF_LOADS,
+    joinedload(Loop.requisition).joinedload(Requisition.hiring_manager),
+    joinedload(Loop.rubric_version)
+    .selectinload(RubricVersion.competencies)
+    .options(selectinload(Competency.anchors), selectinload(Competency.questions)),
 )
 
 
@@ -49,15 +70,13 @@ def packets(loop_ids: list[int], names: dict[int, str], reader: User):
     """(files, notes): each loop's packet as (name in the zip, PDF bytes), and per
     loop id {"file": name} or {"not_included": why}."""
     loops = db.session.scalars(
-        sa.select(Loop)
-        .where(Loop.id.in_(loop_ids))
-        .order_by(Loop.id)
-        .options(*DEBRIEF_LOADS)
+        sa.select(Loop).where(Loop.id.in_(loop_ids)).order_by(Loop.id).options(*LOADS)
     ).all()
+    known = _known(loops)
     wanted, notes = [], {}
     for loop in loops:
         try:
-            wanted.append(_wanted(loop, reader))
+            wanted.append(_wanted(loop, reader, known[loop.id]))
         except ScaleError as exc:  # a rubric saved before the scale rule
             notes[loop.id] = _failed(loop.id, exc)
     pdfs = _kept(wanted)
@@ -70,9 +89,23 @@ def packets(loop_ids: list[int], names: dict[int, str], reader: User):
     return files, notes
 
 
-def _wanted(loop: Loop, reader: User) -> _Wanted:
+def _known(loops: list[Loop]) -> dict[int, dict]:
+    """Per loop id, its requisition's sharing history and its reopenings, each
+    kind read for all the loops in one statement."""
+    sharing = sharing_histories({loop.requisition for loop in loops})
+    reopened = reopenings([loop.id for loop in loops])
+    return {
+        loop.id: {
+            "sharing": sharing[loop.requisition_id],
+            "reopened": reopened[loop.id],
+        }
+        for loop in loops
+    }
+
+
+def _wanted(loop: Loop, reader: User, known: dict) -> _Wanted:
     """The packet as the debrief page would key it for this reader."""
-    args = documents._template_args(loop, reader.name, reader.time_zone, None)
+    args = documents._template_args(loop, reader.name, reader.time_zone, None, **known)
     html = documents._html(args, documents.KEY_TIME)
     return _Wanted(loop, documents.packet_key(loop.id, html, False), args)
 

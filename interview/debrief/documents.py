@@ -47,10 +47,16 @@ def _template_args(
     zone: str,
     size: str | None,
     only_interviewer: int | None = None,
+    sharing=None,
+    reopened=None,
 ):
+    """``sharing``, ``reopened``: read for many loops at once (packet_context)."""
     _load_rubric_text(loop)
+    context = packet_context(
+        loop, only_interviewer=only_interviewer, sharing=sharing, reopened=reopened
+    )
     return dict(
-        **packet_context(loop, only_interviewer=only_interviewer),
+        **context,
         page_size=page_size(size, current_app.config["DEBRIEF_PAGE_SIZE"]),
         reader=reader,
         zone=zone,
@@ -59,7 +65,10 @@ def _template_args(
 
 def _load_rubric_text(loop: Loop) -> None:
     """Load the anchors and questions the packet prints in two statements, not two
-    per competency from inside the template (a kept packet's key renders it too)."""
+    per competency from inside the template (a kept packet's key renders it too);
+    none when they are in memory already (the export loads many loops' at once)."""
+    if all(_text_loaded(c) for c in loop.rubric_version.competencies):
+        return
     db.session.scalars(
         sa.select(Competency)
         .where(Competency.rubric_version_id == loop.rubric_version_id)
@@ -68,6 +77,11 @@ def _load_rubric_text(loop: Loop) -> None:
             sa.orm.selectinload(Competency.questions),
         )
     ).all()
+
+
+def _text_loaded(competency: Competency) -> bool:
+    unloaded = sa.inspect(competency).unloaded
+    return "anchors" not in unloaded and "questions" not in unloaded
 
 
 def _html(args: dict, generated_at: datetime) -> str:

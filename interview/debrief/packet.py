@@ -28,8 +28,10 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..independence import SharingHistory
 from ..models import AuditEntry, Loop, Role
 from ..permissions import panel_readers_since
 from . import synthesis as syn
@@ -73,8 +75,9 @@ def _level(rating) -> int | None:
     return None if rating.is_not_assessed else rating.level
 
 
-def loop_synthesis(loop: Loop) -> syn.Synthesis:
-    """Synthesize the loop's submitted scorecards against its rubric version."""
+def loop_synthesis(loop: Loop, sharing: SharingHistory | None = None) -> syn.Synthesis:
+    """Synthesize the loop's submitted scorecards against its rubric version
+    (``sharing``: the requisition's sharing history, when read already)."""
     version = loop.rubric_version
     levels = [syn.Level(lv.value, lv.label) for lv in version.levels]
     competencies = [
@@ -82,7 +85,7 @@ def loop_synthesis(loop: Loop) -> syn.Synthesis:
         for c in version.competencies
     ]
     keys = _keys(loop)
-    readable_since = panel_readers_since(loop)
+    readable_since = panel_readers_since(loop, sharing)
     cards = [
         syn.ScorecardIn(
             id=card.id,
@@ -257,21 +260,40 @@ class HistoryItem:
     set_aside: bool = False  # a decision the loop was reopened after
 
 
-def decision_history(loop: Loop) -> list[HistoryItem]:
-    """Decisions and reopenings, oldest first: a reopened loop awaits a new decision."""
+def reopenings(loop_ids: list[int]) -> dict[int, list[AuditEntry]]:
+    """The audit entries of each loop's reopenings, with their actors, in one
+    statement however many loops (the subject access export reads many at once)."""
+    found: dict[int, list[AuditEntry]] = {loop_id: [] for loop_id in loop_ids}
+    if not found:
+        return found
+    entries = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.object_type == Loop.__tablename__,
+            AuditEntry.object_id.in_(list(found)),
+            AuditEntry.action == "loop.reopen",
+        )
+        .order_by(AuditEntry.id)
+        .options(joinedload(AuditEntry.actor))
+    )
+    for entry in entries:
+        found[entry.object_id].append(entry)
+    return found
+
+
+def decision_history(
+    loop: Loop, reopened: list[AuditEntry] | None = None
+) -> list[HistoryItem]:
+    """Decisions and reopenings, oldest first: a reopened loop awaits a new decision
+    (``reopened``: the loop's reopenings, when read already)."""
     items = [
         HistoryItem(
             "decision", d.decided_at, d.decided_by.name, str(d.outcome), d.rationale
         )
         for d in loop.decisions
     ]
-    reopenings = db.session.scalars(
-        sa.select(AuditEntry).where(
-            AuditEntry.object_type == Loop.__tablename__,
-            AuditEntry.object_id == loop.id,
-            AuditEntry.action == "loop.reopen",
-        )
-    )
+    if reopened is None:
+        reopened = reopenings([loop.id])[loop.id]
     items += [
         HistoryItem(
             "reopened",
@@ -280,7 +302,7 @@ def decision_history(loop: Loop) -> list[HistoryItem]:
             None,
             entry.reason or "",
         )
-        for entry in reopenings
+        for entry in reopened
     ]
     items.sort(key=lambda item: item.at)
     last_reopened = max((i.at for i in items if i.kind == "reopened"), default=None)
@@ -292,10 +314,18 @@ def decision_history(loop: Loop) -> list[HistoryItem]:
     ]
 
 
-def packet_context(loop: Loop, *, only_interviewer: int | None = None) -> dict:
+def packet_context(
+    loop: Loop,
+    *,
+    only_interviewer: int | None = None,
+    sharing: SharingHistory | None = None,
+    reopened: list[AuditEntry] | None = None,
+) -> dict:
     """What the print template needs besides the reader and the page settings;
-    ``only_interviewer``: the reader is that interviewer (``note_reader``)."""
-    result = loop_synthesis(loop)
+    ``only_interviewer``: the reader is that interviewer (``note_reader``);
+    ``sharing`` and ``reopened``: as read for many loops at once (``reopenings``,
+    ``permissions.sharing_histories``), else each is read here."""
+    result = loop_synthesis(loop, sharing)
     first, last = loop_dates(loop)
     found = across_loops(loop, only_interviewer=only_interviewer)
     return {
@@ -306,7 +336,7 @@ def packet_context(loop: Loop, *, only_interviewer: int | None = None) -> dict:
         "levels": loop.rubric_version.levels,
         "panel": panel_rows(loop, found.notes),
         "reliability": found.reliability,
-        "history": decision_history(loop),
+        "history": decision_history(loop, reopened),
         "first_interview": first,
         "last_interview": last,
         "flags_by_competency": {
