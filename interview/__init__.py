@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cfg.check_env_name(app.config)
     cfg.check_numbers(app.config)
     cfg.check_operations(app.config)  # issue 13: throttle, proxies, HSTS
+    cfg.check_default_timezone(app.config)  # issue 14: new accounts' zone
     cfg.ensure_secret_key(app.config, app.instance_path)
     cfg.apply_mode(app.config)
 
@@ -122,3 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import ops
 
     app.register_blueprint(ops.bp)
+    # Issue 14: one's own profile (name, time zone) at /account.
+    from .accounts import profile
+
+    app.register_blueprint(profile.bp)

@@ -82,6 +82,9 @@ class Defaults:
     # The same read is recorded once per this many seconds (auditing.record_read);
     # 0 records every request. Checked at start-up: a whole number, 0 or more.
     READ_AUDIT_WINDOW_SECONDS = 600
+    # Issue 14: the time zone new accounts start in (an IANA name such as
+    # "America/Chicago"); each person can change theirs on their profile page.
+    DEFAULT_TIMEZONE = "UTC"
     # Issue 14: email (notify/settings.py checks these when notify runs). "directory"
     # writes each message to MAIL_OUTBOX_DIR (instance/outbox/ when None) as an .eml
     # file, no mail server needed; "smtp" sends through MAIL_HOST. Each can also come
@@ -117,6 +120,8 @@ def from_environment(config) -> None:
         config["SECRET_KEY"] = key
     if env := os.environ.get("INTERVIEW_ENV"):
         config["ENV_NAME"] = env.strip().lower()
+    if zone := os.environ.get("INTERVIEW_DEFAULT_TIMEZONE"):  # issue 14
+        config["DEFAULT_TIMEZONE"] = zone.strip()
     if base := os.environ.get("INTERVIEW_PUBLIC_BASE_URL"):  # issue 14: email links
         config["PUBLIC_BASE_URL"] = base.strip()
     for name in MAIL_SETTINGS:  # issue 14: email
@@ -136,6 +141,22 @@ def check_env_name(config) -> None:
         raise config_error(
             f"INTERVIEW_ENV is {config['ENV_NAME']!r}; use 'development' or 'production'"
         )
+
+
+def check_default_timezone(config) -> None:
+    """Refuse a default time zone the picker does not offer (a typo, an older name)
+    at start-up, rather than give every new account a zone shown as UTC."""
+    from . import timezones
+
+    name = config["DEFAULT_TIMEZONE"]
+    if isinstance(name, str) and timezones.is_canonical(name):
+        return
+    target = timezones.alias_target(name) if isinstance(name, str) else None
+    hint = f"use {target}" if target else "use a name such as America/Chicago or UTC"
+    raise config_error(
+        f"DEFAULT_TIMEZONE is {name!r}, which is not a time zone this server offers;"
+        f" {hint}"
+    )
 
 
 def check_numbers(config) -> None:

@@ -18,9 +18,12 @@ from .models import (
 )
 from .timeutil import utcnow
 
+# Realistic time zones (issue 14): pages show times in the reader's zone, so the demo
+# shows what a team spread over the United States and the UK sees.
 DEMO_ACCOUNTS = [
     {
         "email": "tara.ta@demo.example",
+        "time_zone": "America/New_York",
         "name": "Tara Okafor",
         "role": Role.TALENT_ACQUISITION,
         "discipline": None,
@@ -28,6 +31,7 @@ DEMO_ACCOUNTS = [
     },
     {
         "email": "hamid.hm@demo.example",
+        "time_zone": "America/Chicago",
         "name": "Hamid Rahimi",
         "role": Role.HIRING_MANAGER,
         "discipline": None,
@@ -35,6 +39,7 @@ DEMO_ACCOUNTS = [
     },
     {
         "email": "clara.rn@demo.example",
+        "time_zone": "America/Chicago",
         "name": "Clara Jensen, RN",
         "role": Role.INTERVIEWER,
         "discipline": Discipline.CLINICAL,
@@ -42,6 +47,7 @@ DEMO_ACCOUNTS = [
     },
     {
         "email": "dr.mensah@demo.example",
+        "time_zone": "Europe/London",
         "name": "Dr. Kwame Mensah",
         "role": Role.INTERVIEWER,
         "discipline": Discipline.CLINICAL,
@@ -49,6 +55,7 @@ DEMO_ACCOUNTS = [
     },
     {
         "email": "ines.eng@demo.example",
+        "time_zone": "America/Denver",
         "name": "Inés Delgado",
         "role": Role.INTERVIEWER,
         "discipline": Discipline.TECHNICAL,
@@ -56,6 +63,7 @@ DEMO_ACCOUNTS = [
     },
     {
         "email": "wei.eng@demo.example",
+        "time_zone": "America/Los_Angeles",
         "name": "Wei Zhang",
         "role": Role.INTERVIEWER,
         "discipline": Discipline.TECHNICAL,

@@ -20,6 +20,7 @@ from .rubric_samples import dump, rubric
 NAV = {
     "/": "Home",
     "/account/password": "@name",  # the signed-in person's own link
+    "/account": "@name",  # issue 14: one's own profile, where that link leads
     "/account/notifications": "@name",  # issue 14: one's own email reminders
     "/accounts/": "Accounts",
     "/accounts/new": "Accounts",

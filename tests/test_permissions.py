@@ -31,6 +31,8 @@ ROUTES = [
     ("GET", "/", EVERYONE),
     ("GET", "/account/password", EVERYONE),
     ("POST", "/account/password", EVERYONE),
+    ("GET", "/account", EVERYONE),  # issue 14: one's own profile
+    ("POST", "/account", EVERYONE),
     ("GET", "/account/notifications", EVERYONE),  # issue 14: one's own reminders
     ("POST", "/account/notifications", EVERYONE),
     ("POST", "/sign-out", EVERYONE),

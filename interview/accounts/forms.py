@@ -27,6 +27,7 @@ from .. import timezones
 from ..auth.forms import strong_password
 from ..forms import Form
 from ..models import Discipline, Role
+from .operations import default_time_zone
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 DISCIPLINE_CHOICES = [SelectChoice("", "None")] + [
@@ -104,7 +105,8 @@ class ZoneField(SelectField):
     def __init__(self, label="Time zone", **kwargs):
         render_kw = {"data-zone-filter": "", **kwargs.pop("render_kw", {})}
         kwargs.setdefault("description", ZONE_HINT)
-        super().__init__(label, default=timezones.UTC, render_kw=render_kw, **kwargs)
+        kwargs.setdefault("default", timezones.UTC)
+        super().__init__(label, render_kw=render_kw, **kwargs)
 
     def pre_validate(self, form) -> None:
         if not timezones.is_loadable(self.data):
@@ -135,7 +137,7 @@ class UserForm(Form):
         choices=DISCIPLINE_CHOICES,
         description="Required for interviewers: the side of the panel they sit on.",
     )
-    time_zone = ZoneField()
+    time_zone = ZoneField(default=default_time_zone)  # DEFAULT_TIMEZONE
     weekly_interview_limit = IntegerField(
         "Interviews a week, at most",
         default=4,

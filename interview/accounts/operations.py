@@ -1,7 +1,9 @@
 """Create, change and deactivate accounts, each change audited."""
 
 import sqlalchemy as sa
+from flask import current_app
 
+from .. import timezones
 from ..auditing import record
 from ..auth.operations import end_all_sessions, normalise_email, set_password
 from ..auth.passwords import password_problem
@@ -47,6 +49,11 @@ def _check_password(password: str) -> None:
         raise AccountError(problem)
 
 
+def default_time_zone() -> str:
+    """The organisation's zone for new accounts (DEFAULT_TIMEZONE, checked at start)."""
+    return current_app.config.get("DEFAULT_TIMEZONE") or "UTC"
+
+
 def _set_pool_fields(user: User, data: dict) -> None:
     """Weekly limit and training, which make an interviewer eligible for seats."""
     if data.get("weekly_interview_limit") is not None:
@@ -70,7 +77,7 @@ def create_user(actor: User | None, data: dict) -> User:
         name=data["name"].strip(),
         role=role,
         discipline=Discipline(data["discipline"]) if data.get("discipline") else None,
-        time_zone=data.get("time_zone") or "UTC",
+        time_zone=data.get("time_zone") or default_time_zone(),
     )
     set_password(user, data["password"])
     _set_pool_fields(user, data)
@@ -112,6 +119,22 @@ def update_user(actor: User, user: User, data: dict) -> User:
         after["password"] = "changed"
     record(actor, "user.update", user, before=before, after=after)
     return user
+
+
+def update_profile(user: User, data: dict) -> bool:
+    """Save one's own name and time zone, audited as any account change (no commit);
+    False when nothing changed (no entry then)."""
+    zone = data.get("time_zone") or ""
+    if not timezones.is_loadable(zone):
+        raise AccountError(f"{zone!r} is not a time zone; choose one from the list.")
+    before = snapshot(user)
+    user.name = data["name"].strip()
+    user.time_zone = zone
+    after = snapshot(user)
+    if after == before:
+        return False
+    record(user, "user.update", user, before=before, after=after)
+    return True
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

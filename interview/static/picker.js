@@ -16,6 +16,9 @@
  *    label, the zone's name or one of its former names (data-former: "Kiev" finds
  *    Europe/Kyiv, "US/Eastern" America/New_York), accents and case aside; the
  *    selected zone always stays, uncounted, so filtering never changes the value.
+ * 3. A select also marked data-browser-zone (one's own profile) offers the browser's
+ *    zone, "Your browser is in Europe/Berlin: use it", when the list has it and it
+ *    is not the zone saved; the button chooses it (saving is still the person's).
  */
 (function () {
   "use strict";
@@ -307,6 +310,54 @@
     }
   }
 
+  /* --- 3. The browser's own zone, offered (the profile page) --------------- */
+
+  /* The option for a zone the browser names, by its name or a former one (Chromium
+   * still says "Asia/Calcutta" where the list has Asia/Kolkata); null if the list
+   * does not offer it. */
+  function zoneOption(select, name) {
+    return Array.prototype.find.call(select.querySelectorAll("option"), function (o) {
+      return o.value === name || (o.dataset.former || "").split(" ").indexOf(name) !== -1;
+    }) || null;
+  }
+
+  function browserZone(select) {
+    var name = "";
+    try { name = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    var option = name && zoneOption(select, name);
+    var saved = select.querySelector("option[selected]");
+    if (!option || (saved && saved.value === option.value)) return;
+    var zone = option.value;
+    var box = document.createElement("p");
+    var text = document.createElement("span");
+    var button = document.createElement("button");
+    var id = (select.id || "zone") + "-browser";
+    box.className = "hint browser-zone";
+    text.id = id;
+    text.textContent = "Your browser is in " + zone + ": ";
+    button.type = "button";
+    button.className = "link-button";
+    button.textContent = "use it";
+    button.setAttribute("aria-describedby", id);
+    box.appendChild(text);
+    box.appendChild(button);
+    select.parentNode.insertBefore(box, select.nextSibling);
+    // Shown while another zone is chosen: choosing it here or in the list hides it.
+    function update() { box.hidden = select.value === zone; }
+    select.addEventListener("change", update);
+    button.addEventListener("click", function () {
+      var filter = byId(select.id + "-filter");
+      if (filter && filter.value) {  // the zone may be filtered out: list all again
+        filter.value = "";
+        filter.dispatchEvent(new Event("input"));
+      }
+      select.value = zone;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      select.focus();
+    });
+  }
+
   document.querySelectorAll("form[data-picker]").forEach(typeAhead);
   document.querySelectorAll("select[data-zone-filter]").forEach(zoneFilter);
+  document.querySelectorAll("select[data-browser-zone]").forEach(browserZone);
 })();

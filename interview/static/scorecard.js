@@ -193,11 +193,6 @@
     return true;
   }
 
-  function clock(iso) {
-    var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  }
-
   function again() {
     clearTimeout(retry);
     retry = setTimeout(function () { save(false); }, delay);
@@ -241,7 +236,9 @@
           version.value = data.version;
           restoredFrom.value = "";
           delay = 3000;
-          say("Saved at " + clock(data.saved_at) + ".");
+          /* The server's time in the reader's zone ("Wed 2 Dec 2026, 14:30 CET"), as
+             the page shows every time: not this device's clock or zone. */
+          say("Saved at " + data.saved_label + ".");
           if (dirty) { remember(); } else { forget(); }
         } else if (data.retry) {
           say("Not saved yet: " + (data.message || "the server is busy.") + " Retrying; your text is kept in this browser.");

@@ -1,0 +1,130 @@
+"""The signed-in person's own profile: their name and the time zone they read in."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .. import timezones
+from ..extensions import db
+from ..forms import Form
+from .forms import ZoneField
+from .operations import AccountError, update_profile
+
+# Everyone's own page, beside /account/password (auth), not under /accounts/ (TA's).
+bp = Blueprint("profile", __name__)
+
+ZONE_HINT = (
+    "Every date and time on the site is shown in it. Listed by city, the common ones "
+    "first: with the list focused, type a city's name (yours, or a large one in your "
+    "time zone, such as Chicago) to jump to it."
+)
+STALE = (
+    "Your account was changed elsewhere while you were editing (in another tab, or "
+    "by talent acquisition). What you typed is still here: check it and save again."
+)
+# Another helper's page (issue 14, email): linked from the profile when it exists.
+NOTIFICATIONS_RULE = "/account/notifications"
+
+
+class ProfileZoneField(ZoneField):
+    """The zone picker, refusing an unknown name by quoting it back."""
+
+    def pre_validate(self, form) -> None:
+        if not timezones.is_loadable(self.data):
+            raise ValidationError(
+                f"“{_quoted(self.data)}” is not a time zone this site "
+                "knows, so your time zone is unchanged: choose one from the list."
+            )
+
+
+def _quoted(value) -> str:
+    """What was sent, printable and short enough to quote in a message."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value or ""))
+    return text if len(text) <= 64 else text[:63] + "…"
+
+
+class ProfileForm(Form):
+    """One's own name and time zone (the role and email are talent acquisition's)."""
+
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Enter your name."), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    time_zone = ProfileZoneField(
+        "Your time zone",
+        description=ZONE_HINT,
+        render_kw={"data-browser-zone": ""},
+    )
+    version = HiddenField()
+    submit = SubmitField("Save profile")
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def edit():
+    """Show and save one's own name and time zone; a refused save keeps what was typed."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(user.version)
+    elif form.validate_on_submit():
+        if form.version.data != str(user.version):
+            return _refused(form, user, STALE)
+        try:
+            changed = update_profile(user, form.data)
+            db.session.commit()
+        except AccountError as exc:
+            db.session.rollback()
+            return _refused(form, user, str(exc))
+        except StaleDataError:
+            db.session.rollback()
+            return _refused(form, user, STALE)
+        flash(_saved_message(user, changed), "success")
+        return redirect(url_for("profile.edit"))
+    return _page(form, user)
+
+
+def _saved_message(user, changed: bool) -> str:
+    if not changed:
+        return "Nothing changed: your profile is as it was."
+    return f"Your profile is saved. Times are now shown in {user.time_zone}."
+
+
+def _refused(form: ProfileForm, user, message: str):
+    """The form as typed, the message on top, and the next save allowed."""
+    db.session.refresh(user)
+    form.form_errors.append(message)
+    form.version.data = str(user.version)
+    return _page(form, user)
+
+
+def _page(form: ProfileForm, user):
+    """The page; a refused zone shows the saved one selected (the error quotes the
+    typed name), so that saving again never picks the list's first zone instead."""
+    status = 200
+    if form.errors or form.form_errors:
+        status = 422
+    if form.time_zone.errors:
+        form.time_zone.data = user.time_zone
+    return (
+        render_template(
+            "accounts/profile.html",
+            form=form,
+            notifications=_has_notifications_page(),
+        ),
+        status,
+    )
+
+
+def _has_notifications_page() -> bool:
+    return any(r.rule == NOTIFICATIONS_RULE for r in current_app.url_map.iter_rules())
