@@ -12,10 +12,13 @@ from interview import create_app
 from interview.demo import DEMO_ACCOUNTS, seed_demo
 from interview.extensions import db
 from interview.loops.schedule import local_display
-from interview.models import AuditEntry, Discipline, PanelSeat, Role, User
+from interview.models import AuditEntry, Discipline, LegalHold, PanelSeat, Role, User
 
+from . import test_erasure
 from .conftest import BASE_CONFIG
 from .tabs import Tab
+
+erasable = test_erasure.erasable  # the fixture: a candidate who may be erased
 
 STARTS = datetime(2027, 1, 12, 13, 30, tzinfo=UTC)  # a Tuesday, winter time
 
@@ -208,6 +211,28 @@ def test_the_autosave_says_when_in_the_readers_zone(app, client, auth, scheduled
     saved_at = datetime.fromisoformat(answer.json["saved_at"])
     assert answer.json["saved_label"] == local_display(saved_at, "Asia/Kolkata")
     assert answer.json["saved_label"].endswith(" IST")
+
+
+def test_a_holds_refusals_say_when_in_the_readers_zone(app, client, auth, erasable):
+    """Messages built outside templates (a hold stopping an erasure, a second
+    identical hold) give the time in the reader's zone too, not a UTC date."""
+    ta, candidate_id = erasable["people"]["ta"], erasable["candidate_id"]
+    auth.login(ta)
+    _save(client, ta.name, "Asia/Kolkata")
+    client.submit(f"/candidates/{candidate_id}/holds", {"reason": "Tribunal claim"})
+    with app.app_context():
+        placed_at = db.session.scalar(sa.select(LegalHold.placed_at))
+    when = f"on {local_display(placed_at, 'Asia/Kolkata')})"
+    assert when.endswith(" IST)")
+    refused = client.submit(f"/candidates/{candidate_id}/erase", {"confirm": "y"})
+    assert refused.status_code == 409 and when in refused.text
+    assert when in client.get(f"/candidates/{candidate_id}/erase").text
+    again = client.submit(
+        f"/candidates/{candidate_id}/holds",
+        {"reason": "Tribunal claim"},
+        follow_redirects=True,
+    )
+    assert "An identical hold is already in force" in again.text and when in again.text
 
 
 # --- DEFAULT_TIMEZONE ----------------------------------------------------------------

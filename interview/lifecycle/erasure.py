@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ..auditing import READ_ACTIONS, record
 from ..extensions import db
+from ..loops.schedule import local_display
 from ..models import (
     AssessedBy,
     AuditEntry,
@@ -44,13 +45,14 @@ class ErasureRefused(ValueError):
 
 
 def erasure_problem(
-    candidate: Candidate, loops: list[Loop] | None = None
+    candidate: Candidate, loops: list[Loop] | None = None, zone: str | None = "UTC"
 ) -> str | None:
-    """Why the candidate cannot be erased now, or None."""
+    """Why the candidate cannot be erased now, or None; times in the reader's zone."""
     if candidate.erased_at is not None:
-        return f"This candidate was already erased on {candidate.erased_at:%Y-%m-%d}."
+        when = local_display(candidate.erased_at, zone or "UTC")
+        return f"This candidate was already erased on {when}."
     if held := holds_over(candidate):
-        return refusal(held[0])
+        return refusal(held[0], zone)
     return open_loops_problem(still_open(candidate.loops if loops is None else loops))
 
 
@@ -87,7 +89,8 @@ def erase_candidate(
     False leaves forget_text_index to the caller (once for a batch: it rewrites the
     whole index, about a second for 100,000 candidates)."""
     candidate, loops = locked(candidate)
-    if problem := erasure_problem(candidate, loops):
+    zone = actor.time_zone if actor is not None else "UTC"
+    if problem := erasure_problem(candidate, loops, zone):
         raise ErasureRefused(problem)
     needles = rules.mentions(candidate.name, candidate.email, candidate.phone)
     ids = _related_ids(candidate.id)

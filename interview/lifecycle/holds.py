@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ..auditing import record
 from ..extensions import db
+from ..loops.schedule import local_display
 from ..models import Candidate, LegalHold, Loop, Requisition, User
 from ..timeutil import utcnow
 
@@ -28,8 +29,8 @@ def place_hold(actor: User, subject: Candidate | Requisition, reason: str) -> Le
     if same := _identical_in_force(subject, reason):
         raise HoldError(
             f"An identical hold is already in force here (placed by "
-            f"{same.placed_by.name} on {same.placed_at:%Y-%m-%d}): a second one "
-            "would add nothing. Nothing was placed."
+            f"{same.placed_by.name} on {_when(same.placed_at, actor.time_zone)}): "
+            "a second one would add nothing. Nothing was placed."
         )
     hold = LegalHold(reason=reason, placed_by_id=actor.id)
     if isinstance(subject, Candidate):
@@ -167,8 +168,14 @@ def history(**subject) -> list[LegalHold]:
     )
 
 
-def refusal(hold: LegalHold) -> str:
-    """Why a hold stops erasure: which hold, its reason, who placed it and when."""
+def _when(moment, zone: str | None) -> str:
+    """ "Wed 2 Dec 2026, 14:30 CET": in the reader's zone, as every page says it."""
+    return local_display(moment, zone or "UTC")
+
+
+def refusal(hold: LegalHold, zone: str | None = "UTC") -> str:
+    """Why a hold stops erasure: which hold, its reason, who placed it and when
+    (in the reader's ``zone``)."""
     on = (
         "this candidate"
         if hold.candidate_id is not None
@@ -176,5 +183,6 @@ def refusal(hold: LegalHold) -> str:
     )
     return (
         f"A legal hold on {on} stops this: “{isolated(hold.reason)}” (placed by "
-        f"{hold.placed_by.name} on {hold.placed_at:%Y-%m-%d}). Release the hold first."
+        f"{hold.placed_by.name} on {_when(hold.placed_at, zone)}). Release the hold "
+        "first."
     )

@@ -70,7 +70,7 @@ def _erase_page(candidate: Candidate, form: EraseForm, status: int):
         "loops": len(candidate.loops),
         "decisions": db.session.scalar(decisions),
     }
-    problem = erasure_problem(candidate)
+    problem = erasure_problem(candidate, zone=current_user.time_zone)
     # When the open loops are what stops it, the page names them as links.
     open_loops = still_open(candidate.loops)
     if not open_loops or problem != open_loops_problem(open_loops):
