@@ -60,7 +60,8 @@ def test_the_nav_name_leads_to_the_profile(client, auth, make_user):
     assert '<a href="/account">Hana Manager</a>' in page
     profile = client.get("/account").get_data(as_text=True)
     assert '<a href="/account" aria-current="page">Hana Manager</a>' in profile
-    assert 'href="/account/password"' in profile
+    assert 'href="/account/password">Change your password</a>' in profile
+    assert 'href="/account/notifications">Email notifications</a>' in profile
 
 
 def test_a_saved_zone_shows_every_time_in_it(app, client, auth, scheduled):
