@@ -63,6 +63,7 @@ def _until_waiting(app, connection) -> None:
     with engine.connect() as watcher:
         while watcher.scalar(sa.text(WAITING)) == 0:
             assert time.monotonic() < deadline, "the autosave never waited"
+            watcher.rollback()  # the activity view is read once per transaction
             time.sleep(0.01)
 
 

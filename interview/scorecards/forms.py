@@ -87,6 +87,28 @@ def _form_class(competencies, levels, anchored: bool) -> type[Form]:
     return ScorecardForm
 
 
+class Posted:
+    """One posted value as a form field's ``data``: the first sent, or None."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: str | None):
+        self.data = data
+
+
+class PostedForm:
+    """A scorecard form's posted values by field name, read as its fields read them
+    (the first value sent; None when none was) without building the form. An
+    autosave only reads them, and binding three fields per competency on every save
+    was about a sixth of the time a save spent in Python."""
+
+    def __init__(self, formdata):
+        self._formdata = formdata
+
+    def __getattr__(self, name: str) -> Posted:
+        return Posted(self._formdata.get(name))
+
+
 def form_answers(
     form, competencies, levels
 ) -> tuple[dict[str, Answer], int | None, str]:

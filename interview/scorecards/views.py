@@ -31,6 +31,7 @@ from ..models import (
 from ..permissions import can_view_panel_scorecards, role_required
 from . import drafts, widgets
 from .forms import (
+    PostedForm,
     attach,
     form_answers,
     saved_values,
@@ -61,7 +62,6 @@ bp = Blueprint("scorecards", __name__, url_prefix="/interviews")
 
 interviewers = role_required(Role.INTERVIEWER)
 
-NO_CSRF = {"csrf": False}
 STALE_MESSAGE = "Changed in another window: reload to compare before saving."
 
 
@@ -246,11 +246,9 @@ def _posted_draft(shape: drafts.Shape):
     competencies = [
         kit.competencies[cid] for cid in sorted(competency_ids, key=order.index)
     ]
-    # Read, never shown: no CSRF field of its own to sign (CSRFProtect has checked
-    # the request's token before this view).
-    form = scorecard_form(
-        competencies, kit.levels, anchored=False, cache=kit.forms, meta=NO_CSRF
-    )
+    # Read, never shown or validated (CSRFProtect has checked the request's token
+    # before this view): the posted values as the form's fields would hold them.
+    form = PostedForm(request.form)
     return competencies, form, *form_answers(form, competencies, kit.levels)
 
 
