@@ -604,7 +604,12 @@ def test_a_plan_saved_with_a_competency_twice_still_starts_loops(
     auth.login(people["talent_acquisition"])
     url = f"/requisitions/{objects['requisition_id']}/loops/new"
     response = client.submit(
-        url, {"candidate_id": str(objects["candidate_id"]), "again": "y"}
+        url,
+        {
+            "candidate_id": str(objects["candidate_id"]),
+            "again": "y",
+            "confirmed": str(objects["loop_id"]),  # the open loop it was shown
+        },
     )
     assert response.status_code == 302, response.status_code
     with app.app_context():

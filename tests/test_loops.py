@@ -306,9 +306,15 @@ def test_the_platform_proposes_a_panel_and_explains_it(app, client, auth, team):
         db.session.commit()
     auth.login(team["ta"])
     loop_id = _build_loop(client, app, team)
-    response = client.submit(f"/loops/{loop_id}/propose", follow_redirects=True)
+    preview = client.submit(f"/loops/{loop_id}/propose").get_data(as_text=True)
+    panel = re.search(r'name="panel" value="([^"]*)"', preview).group(1)
+    response = client.submit(
+        f"/loops/{loop_id}/propose",
+        {"seat": "y", "panel": panel},
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
-    assert "Proposed panel seated." in page
+    assert "Proposed panel seated" in page
     assert "<strong>Gap</strong>" not in page
     with app.app_context():
         seated = db.session.scalars(sa.select(PanelSeat.interviewer_id)).all()
@@ -624,8 +630,8 @@ def test_an_interviewing_loop_keeps_its_coverage_and_a_decided_one_is_frozen(
     ).get_data(as_text=True)
     assert "The loop is interviewing, and this change would leave a gap" in emptied
     assert "<strong>Gap</strong>" not in emptied
-    for target in ("debrief", "decided"):
-        client.submit(f"/loops/{loop_id}/status", {"status": target})
+    for target in ("debrief", "decided"):  # no scorecard in: confirmed (issue 14)
+        client.submit(f"/loops/{loop_id}/status", {"status": target, "confirm": "y"})
     frozen = _seat(client, loop_id, seats[("Clinical case", "clinical")], team["kwame"])
     assert "This loop is decided; it can no longer change." in frozen.get_data(
         as_text=True

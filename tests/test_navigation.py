@@ -42,6 +42,7 @@ NAV = {
     "/candidates/": "Candidates",
     "/candidates/new": "Candidates",
     "/candidates/<int:candidate_id>/edit": "Candidates",
+    "/candidates/<int:candidate_id>/conflicts": "Candidates",  # issue 14: reload
     "/candidates/search": None,
     "/interviewers/search": None,
     "/loops/": "Loops",
@@ -50,6 +51,14 @@ NAV = {
     "/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics": None,
     "/loops/<int:loop_id>/debrief": "Loops",
     "/loops/<int:loop_id>/debrief.pdf": None,
+    # Issue 14: a form's POST address, reloaded, shows the loop page (no 405).
+    "/loops/<int:loop_id>/propose": "Loops",
+    "/loops/<int:loop_id>/status": "Loops",
+    "/loops/<int:loop_id>/reopen": "Loops",
+    "/loops/<int:loop_id>/sessions": "Loops",
+    "/loops/<int:loop_id>/sessions/<int:session_id>/schedule": "Loops",
+    "/loops/<int:loop_id>/sessions/<int:session_id>/shape": "Loops",
+    "/loops/<int:loop_id>/decision": "Loops",  # the debrief page, its form
     "/interviews/loops/<int:loop_id>/scorecards": "Loops",
     "/my-interviews": "My interviews",
     "/interviews/<int:seat_id>": "My interviews",

@@ -70,6 +70,7 @@ ROUTES = [
     ("GET", "/candidates/<int:candidate_id>/edit", ONLY_TA),
     ("POST", "/candidates/<int:candidate_id>/edit", ONLY_TA),
     ("POST", "/candidates/<int:candidate_id>/conflicts", ONLY_TA),
+    ("GET", "/candidates/<int:candidate_id>/conflicts", ONLY_TA),  # issue 14: reload
     ("GET", "/candidates/search", ONLY_TA),
     ("GET", "/interviewers/search", ONLY_TA),
     ("GET", "/loops/", EVERYONE),
@@ -77,6 +78,13 @@ ROUTES = [
     ("POST", "/loops/<int:loop_id>/seats/<int:seat_id>", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/seats/<int:seat_id>/eligible", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/propose", ONLY_TA),
+    # Issue 14: a form's POST address, reloaded, shows the page (no 405).
+    ("GET", "/loops/<int:loop_id>/propose", EVERYONE),
+    ("GET", "/loops/<int:loop_id>/status", EVERYONE),
+    ("GET", "/loops/<int:loop_id>/reopen", EVERYONE),
+    ("GET", "/loops/<int:loop_id>/sessions", EVERYONE),
+    ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/schedule", EVERYONE),
+    ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/shape", EVERYONE),
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/schedule", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/status", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/reopen", ONLY_TA),
@@ -94,6 +102,7 @@ ROUTES = [
     ("GET", "/loops/<int:loop_id>/debrief", TA_AND_MANAGER),
     ("GET", "/loops/<int:loop_id>/debrief.pdf", TA_AND_MANAGER),
     ("POST", "/loops/<int:loop_id>/decision", frozenset({HM})),
+    ("GET", "/loops/<int:loop_id>/decision", TA_AND_MANAGER),  # the debrief page
     # Calibration: interviewer-level figures are talent acquisition's; a manager
     # reads the reliability of their own requisitions; an interviewer their own
     # figures (user_id is another interviewer's: refused to all but TA).

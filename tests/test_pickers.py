@@ -923,7 +923,10 @@ def test_a_second_open_loop_for_the_same_candidate_is_started_only_when_asked_tw
     assert f'href="/loops/{board["loop"]}">Loop {board["loop"]}</a>: Planned' in page
     assert f'value="{amara}" id="candidate-{amara}" checked' in page  # still chosen
     assert loops() == 1
-    again = client.submit(url, {"q": "amara", "candidate_id": amara, "again": "y"})
+    confirmed = str(board["loop"])  # the open loops the confirmation was shown
+    again = client.submit(
+        url, {"q": "amara", "candidate_id": amara, "again": "y", "confirmed": confirmed}
+    )
     assert again.status_code == 302
     assert loops() == 2
     with app.app_context():

@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, ValidationError
 
 from ..auditing import record_read
 from ..extensions import db
@@ -32,7 +33,7 @@ from ..permissions import can_view_panel_scorecards, role_required
 from .across_loops import across_loops
 from .documents import kept_packet_pdf, packet_filename
 from .numbers import fmt, plain
-from .operations import DecisionError, record_decision
+from .operations import MIN_RATIONALE, DecisionError, record_decision
 from .packet import (
     bars,
     decision_history,
@@ -68,9 +69,28 @@ OUTCOMES = [
 
 
 class DecisionForm(Form):
-    outcome = RadioField("Decision", choices=OUTCOMES)
-    rationale = TextAreaField("Rationale: why, in the light of the evidence")
+    """Every field is checked on one submit, so the manager sees all that is missing
+    at once (issue 14), not the outcome first and the rationale on the next try."""
+
+    outcome = RadioField(
+        "Decision",
+        choices=OUTCOMES,
+        # No choice at all is "not a valid choice" to WTForms: say what to do.
+        invalid_choice_message="Choose hire, no hire or hold.",
+    )
+    rationale = TextAreaField(
+        "Rationale: why, in the light of the evidence",
+        validators=[DataRequired("Write the rationale behind the decision.")],
+    )
     submit = SubmitField("Record the decision")
+
+    def validate_rationale(self, field):
+        """As long as record_decision asks, counted without surrounding spaces."""
+        if len(field.data.strip()) < MIN_RATIONALE:
+            raise ValidationError(
+                f"Write the rationale behind the decision (at least {MIN_RATIONALE} "
+                "characters); your text is kept here."
+            )
 
 
 # The whole panel in a fixed number of statements, however many sessions and
@@ -187,10 +207,15 @@ def packet(loop_id: int):
     return response
 
 
-@bp.route("/<int:loop_id>/decision", methods=["POST"])
-@role_required(Role.HIRING_MANAGER)
+@bp.route("/<int:loop_id>/decision", methods=["GET", "POST"])
+@role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER)
 def decide(loop_id: int):
-    """Record the hiring manager's decision with its rationale."""
+    """Record the hiring manager's decision with its rationale. A GET (the refused
+    form's address reloaded) shows the debrief page with its form, not a 405."""
+    if request.method != "POST":
+        return show(loop_id)
+    if current_user.role != Role.HIRING_MANAGER:
+        abort(403)
     loop = _load(loop_id, lock=True)
     if not _may_decide(loop):
         abort(403)

@@ -23,6 +23,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import ZoneField
 from ..extensions import db
@@ -71,7 +72,14 @@ class PlanSessionForm(Form):
         default=60,
         validators=[NumberRange(15, 480, "Between 15 minutes and 8 hours.")],
     )
-    competency_keys = SelectMultipleField("Competencies it covers", choices=[])
+    # Checkboxes (issue 14): a multi-select dropped every choice but one on a plain
+    # click. Drawn by templates/loops/_competencies.html inside a fieldset.
+    competency_keys = SelectMultipleField(
+        "Competencies it covers",
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     clinical_seats = IntegerField(
         "Clinical interviewers", default=1, validators=[NumberRange(0, 4)]
     )
@@ -123,8 +131,11 @@ class NewLoopForm(BaseForm):
         validators=[DataRequired("Choose a candidate: search, then pick one.")],
     )
     submit = SubmitField("Start the loop")
-    # Sent by the button that confirms a second open loop for the same candidate.
+    # Sent by the button that confirms a second open loop for the same candidate,
+    # with the open loops it was shown: a double submit, or a loop started meanwhile,
+    # finds others open and asks again (issue 14).
     again = SubmitField("Start a second loop anyway")
+    confirmed = HiddenField()
 
     def validate_candidate_id(self, field):
         text = field.data or ""

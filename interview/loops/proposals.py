@@ -1,6 +1,7 @@
 """Feed a loop and the interviewer pool to the pure pairing function, and apply its
 answer. Other loops' sessions become the interviewers' busy times and weekly load."""
 
+import json
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -94,24 +95,84 @@ def _busy_elsewhere(loop: Loop) -> dict[int, list[pairing.Busy]]:
     return busy
 
 
-def apply_proposal(actor: User, loop: Loop, proposal: pairing.Proposal) -> list[str]:
-    """Seat the proposed interviewers in the empty seats; return the reasons given."""
-    reasons = []
+def fresh_assignments(
+    loop: Loop, proposal: pairing.Proposal
+) -> list[pairing.Assignment]:
+    """The proposal's choices for seats nobody holds yet: what seating it changes."""
     seated = {
         (s.id, seat.interviewer_id) for s in loop.sessions for seat in active_seats(s)
     }
-    for assignment in proposal.assignments:
-        if (assignment.session_id, assignment.interviewer_id) in seated:
-            continue
+    return [
+        a
+        for a in proposal.assignments
+        if (a.session_id, a.interviewer_id) not in seated
+    ]
+
+
+def proposal_key(assignments: list[pairing.Assignment]) -> str:
+    """The previewed panel as its confirmation sends it back, to seat only that."""
+    return ",".join(
+        f"{a.session_id}:{a.interviewer_id}:{a.discipline}" for a in assignments
+    )
+
+
+def apply_proposal(actor: User, loop: Loop, proposal: pairing.Proposal) -> list[str]:
+    """Seat the proposed interviewers in the empty seats and keep their reasons on
+    the loop (replacing those of seats since changed); return the reasons given."""
+    kept = [r for r in _records(loop) if _still_seated(loop, r)]
+    records = []
+    for assignment in fresh_assignments(loop, proposal):
         session = next(s for s in loop.sessions if s.id == assignment.session_id)
         seat = next(
             s
             for s in active_seats(session)
             if s.interviewer_id is None and str(s.discipline) == assignment.discipline
         )
-        assign_seat(actor, seat, db.session.get(User, assignment.interviewer_id))
-        reasons.append(assignment.reason)
-    return reasons
+        interviewer = db.session.get(User, assignment.interviewer_id)
+        assign_seat(actor, seat, interviewer)
+        records.append(
+            {
+                "session_id": session.id,
+                "interviewer_id": interviewer.id,
+                "discipline": str(assignment.discipline),
+                "reason": assignment.reason,
+            }
+        )
+    if records:
+        loop.proposal_reasons = json.dumps(kept + records)
+    return [r["reason"] for r in records]
+
+
+def _records(loop: Loop) -> list[dict]:
+    try:
+        records = json.loads(loop.proposal_reasons or "[]")
+    except ValueError:
+        return []
+    return records if isinstance(records, list) else []
+
+
+def _still_seated(loop: Loop, record: dict) -> bool:
+    return any(
+        seat.interviewer_id == record.get("interviewer_id")
+        for session in loop.sessions
+        if session.id == record.get("session_id")
+        for seat in active_seats(session)
+    )
+
+
+def stored_reasons(loop: Loop) -> list[dict]:
+    """The reasons of the panel proposed last, for the loop page, each saying whether
+    its seat still holds the person proposed (else it was changed by hand since)."""
+    titles = {s.id: s.title for s in loop.sessions}
+    return [
+        {
+            "session": titles.get(r.get("session_id"), "A removed session"),
+            "discipline": str(r.get("discipline", "")).capitalize(),
+            "reason": str(r.get("reason", "")),
+            "changed": not _still_seated(loop, r),
+        }
+        for r in _records(loop)
+    ]
 
 
 # The seat picker: never more than this many people.

@@ -57,6 +57,7 @@ def requisition(requisition_id: int):
         recent=recent,
         counts={str(status): n for status, n in counts},
         labels=LABELS,
+        competency_names={c.value: c.label for c in _competency_choices(req)},
     )
 
 
@@ -199,11 +200,14 @@ def edit_candidate(candidate_id: int):
     return _edit_candidate(candidate or abort(404))
 
 
-@bp.route("/candidates/<int:candidate_id>/conflicts", methods=["POST"])
+@bp.route("/candidates/<int:candidate_id>/conflicts", methods=["GET", "POST"])
 @ta_only
 def add_candidate_conflict(candidate_id: int):
-    """Record that an interviewer must not sit on this candidate's panels."""
+    """Record that an interviewer must not sit on this candidate's panels. A GET
+    (the refused form's address reloaded) shows the candidate's page, not a 405."""
     candidate = db.session.get(Candidate, candidate_id) or abort(404)
+    if request.method != "POST":
+        return _edit_candidate(candidate)
     form = ConflictForm()
     if form.validate_on_submit():
         interviewer = form.chosen

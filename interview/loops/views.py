@@ -1,5 +1,7 @@
 """Loops: start one, see its panel and coverage, seat, schedule, move it along."""
 
+import functools
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user
@@ -40,7 +42,6 @@ from .operations import (
     active_seats,
     add_session,
     assign_seat,
-    change_status,
     create_loop,
     loop_coverage,
     open_loops_of,
@@ -51,7 +52,7 @@ from .operations import (
     update_session,
 )
 from .pickers import find_candidates, seat_pickers
-from .proposals import apply_proposal, propose_for
+from .proposals import stored_reasons
 from .requisition_views import load_requisition, ta_only
 from .schedule import ScheduleError, display_zone, ics_invitation, local_range
 from .states import LABELS, TRANSITIONS
@@ -69,6 +70,22 @@ LOOP_PAGE_LOADS = [
 signed_in = role_required(
     Role.TALENT_ACQUISITION, Role.HIRING_MANAGER, Role.INTERVIEWER
 )
+
+
+def reloadable(view):
+    """A form's POST address answers a GET (the refused form's page reloaded, or its
+    address opened again) with the loop page instead of a 405; posting stays talent
+    acquisition's."""
+
+    @functools.wraps(view)
+    def wrapper(loop_id: int, **kwargs):
+        if request.method != "POST":
+            return _loop_page(load_loop(loop_id))
+        if current_user.role != Role.TALENT_ACQUISITION:
+            abort(403)
+        return view(loop_id, **kwargs)
+
+    return signed_in(wrapper)
 
 
 def load_loop(loop_id: int) -> Loop:
@@ -99,8 +116,10 @@ def new_loop(requisition_id: int):
             form.candidate_id.errors.append(
                 "That candidate is no longer on file; search and choose again."
             )
-        elif not form.again.data and (duplicates := open_loops_of(req, candidate)):
-            pass  # shown with the page: start a second one only when asked again
+        elif (duplicates := open_loops_of(req, candidate)) and not (
+            form.again.data and form.confirmed.data == loop_ids(duplicates)
+        ):
+            pass  # shown with the page: start another only when these are confirmed
         else:
             try:
                 loop = create_loop(current_user, req, candidate)
@@ -126,9 +145,15 @@ def new_loop(requisition_id: int):
         found=found,
         kept=kept,
         duplicates=duplicates,
+        confirmed=loop_ids(duplicates),
         labels=LABELS,
     )
     return page, status
+
+
+def loop_ids(loops: list[Loop]) -> str:
+    """The open loops a confirmation covers, as its form carries them back."""
+    return ",".join(str(lp.id) for lp in loops)
 
 
 def _chosen_before(text: str | None) -> Candidate | None:
@@ -157,7 +182,8 @@ def loop(loop_id: int):
 def _loop_page(loop: Loop, status: int = 200, **failed):
     """The loop page; ``failed`` holds a refused form (``reopen``, ``new_session``,
     ``schedule`` or ``shape`` keyed by session id) shown again with its text and
-    errors, its section open, instead of a fresh one."""
+    errors, its section open, instead of a fresh one, or a step waiting for
+    confirmation (``proposal``, ``confirm_debrief``: guard_views.py)."""
     rows = loop_coverage(loop)
     context = {
         "lp": loop,
@@ -188,6 +214,11 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
     context["progress_visible"] = (
         current_user.role != Role.INTERVIEWER or (context["panel_visible"])
     )
+    # Issue 14: a panel proposal previewed before anyone is seated, a move to
+    # debrief waiting for confirmation, and the reasons of the panel proposed last.
+    context["proposal"] = failed.get("proposal")
+    context["confirm_debrief"] = failed.get("confirm_debrief")
+    context["proposal_reasons"] = stored_reasons(loop)
     if context["manage"]:
         context.update(_management_forms(loop))
         context["reopen_form"] = failed.get("reopen") or ReopenForm(formdata=None)
@@ -315,32 +346,10 @@ def _successor(seat: PanelSeat) -> PanelSeat:
     return (later or same or [seat])[0]
 
 
-@bp.route("/loops/<int:loop_id>/propose", methods=["POST"])
-@ta_only
-def propose(loop_id: int):
-    """Ask the platform to fill the empty seats, each choice explained."""
-    loop = load_loop(loop_id)
-    proposal = propose_for(loop)
-    if not proposal.ok:
-        for problem in proposal.problems:
-            flash(problem, "error")
-        return redirect(url_for(".loop", loop_id=loop.id))
-    reasons = apply_proposal(current_user, loop, proposal)
-    db.session.commit()
-    flash(
-        "Proposed panel seated." if reasons else "Every seat was already filled.",
-        "success",
-    )
-    # Someone on two sessions of one loop weakens its independence: say who and why.
-    for note in proposal.notes:
-        flash(note, "warning")
-    for reason in reasons:
-        flash(reason, "info")
-    return redirect(url_for(".loop", loop_id=loop.id))
-
-
-@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/schedule", methods=["POST"])
-@ta_only
+@bp.route(
+    "/loops/<int:loop_id>/sessions/<int:session_id>/schedule", methods=["GET", "POST"]
+)
+@reloadable
 def schedule(loop_id: int, session_id: int):
     """Set the time (in the session's own zone), length and place of a session."""
     loop = load_loop(loop_id)
@@ -374,8 +383,8 @@ def _session_form(loop: Loop, session: InterviewSession | None) -> LoopSessionFo
     return form
 
 
-@bp.route("/loops/<int:loop_id>/sessions", methods=["POST"])
-@ta_only
+@bp.route("/loops/<int:loop_id>/sessions", methods=["GET", "POST"])
+@reloadable
 def add_loop_session(loop_id: int):
     """Add a session to this loop only."""
     loop = load_loop(loop_id)
@@ -397,8 +406,10 @@ def add_loop_session(loop_id: int):
     return _loop_page(loop, 422, new_session=form)
 
 
-@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/shape", methods=["POST"])
-@ta_only
+@bp.route(
+    "/loops/<int:loop_id>/sessions/<int:session_id>/shape", methods=["GET", "POST"]
+)
+@reloadable
 def shape_session(loop_id: int, session_id: int):
     """Change a session's title, length, competencies and seats for this loop."""
     loop = load_loop(loop_id)
@@ -442,26 +453,8 @@ def _flash_errors(where: str, form) -> None:
         flash(f"{where}, {label}: {' '.join(errors)}", "error")
 
 
-@bp.route("/loops/<int:loop_id>/status", methods=["POST"])
-@ta_only
-def status(loop_id: int):
-    """Move the loop along: planned, interviewing, debrief, decided or withdrawn."""
-    loop = load_loop(loop_id)
-    target = request.form.get("status", "")
-    if target not in LABELS:
-        abort(400)
-    try:
-        change_status(current_user, loop, target)
-    except LoopError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"The loop is now {LABELS[target].lower()}.", "success")
-    return redirect(url_for(".loop", loop_id=loop.id))
-
-
-@bp.route("/loops/<int:loop_id>/reopen", methods=["POST"])
-@ta_only
+@bp.route("/loops/<int:loop_id>/reopen", methods=["GET", "POST"])
+@reloadable
 def reopen(loop_id: int):
     """Reopen a decided loop so its scorecards can be amended; the reason is audited."""
     db.session.get(Loop, loop_id, with_for_update=True)  # one reopening at a time

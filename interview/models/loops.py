@@ -52,6 +52,9 @@ class Loop(db.Model):
     # counts from it (lifecycle/rules.py): unlike updated_at, no later change of the
     # row moves it. Kept by ``_track_closing`` whoever sets the status.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reasons of the panel proposed last and seated (JSON, loops/proposals.py;
+    # migration 0023): the loop page keeps showing them.
+    proposal_reasons: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}

@@ -1,0 +1,238 @@
+"""Guards that ask first (issue 14): a second open loop for the same candidate and
+requisition, a move to debrief with scorecards missing, and the decision form that
+names every missing field and survives a reload. No JavaScript: the test client
+sends the forms as a browser without scripts would."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.models import Loop, LoopStatus, ScorecardStatus
+from interview.timeutil import utcnow
+
+from .builders import add_scorecard
+from .test_loops import _build_loop, _seats, team  # noqa: F401  (a fixture)
+
+PANEL = [
+    ("Clinical case", "clinical", "clara"),
+    ("Clinical case", "technical", "ines"),
+    ("Privacy scenario", "clinical", "kwame"),
+    ("Privacy scenario", "technical", "wei"),
+]
+
+
+def _interviewing(app, client, team, submitted=()) -> int:  # noqa: F811
+    """A loop with its whole panel seated, interviewing; ``submitted`` names who
+    has submitted a scorecard."""
+    loop_id = _build_loop(client, app, team)
+    seats = _seats(app, loop_id)
+    with app.app_context():
+        loop = db.session.get(Loop, loop_id)
+        for session in loop.sessions:
+            for seat in session.seats:
+                person = next(
+                    p
+                    for title, side, p in PANEL
+                    if (title, side) == (session.title, str(seat.discipline))
+                )
+                seat.interviewer_id = team[person].id
+        loop.status = LoopStatus.INTERVIEWING
+        db.session.commit()
+    for title, side, person in PANEL:
+        if person in submitted:
+            with app.app_context():
+                add_scorecard(
+                    seats[(title, side)],
+                    team[person].id,
+                    status=ScorecardStatus.SUBMITTED,
+                    submitted_at=utcnow(),
+                )
+    return loop_id
+
+
+def _status(app, loop_id: int) -> str:
+    with app.app_context():
+        return str(db.session.get(Loop, loop_id).status)
+
+
+def test_debrief_with_scorecards_missing_names_them_and_waits(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+):
+    auth.login(team["ta"])
+    loop_id = _interviewing(app, client, team, submitted={"clara"})
+    asked = client.submit(f"/loops/{loop_id}/status", {"status": "debrief"})
+    assert asked.status_code == 409
+    page = asked.get_data(as_text=True)
+    assert "3 scorecards are not submitted yet" in page
+    assert "Inés Delgado (Technical), Clinical case: not started" in page
+    assert "Kwame Mensah (Clinical), Privacy scenario: not started" in page
+    assert "Wei Zhang (Technical), Privacy scenario: not started" in page
+    assert "Clara Jensen (Clinical)" not in page  # she submitted
+    # The confirmation keeps the choice: the same target, confirmed.
+    confirm = re.search(
+        r'<section[^>]*id="confirm-debrief".*?</section>', page, re.DOTALL
+    )
+    assert 'name="status" value="debrief"' in confirm.group(0)
+    assert "Move to debrief anyway" in confirm.group(0)
+    assert _status(app, loop_id) == "interviewing"  # nothing moved
+    moved = client.submit(
+        f"/loops/{loop_id}/status", {"status": "debrief", "confirm": "y"}
+    )
+    assert moved.status_code == 302
+    assert _status(app, loop_id) == "debrief"
+    # With every scorecard in there is nobody to name: it moves at once.
+    everyone = {person for _, _, person in PANEL}
+    complete = _interviewing(app, client, team, submitted=everyone)
+    moved = client.submit(f"/loops/{complete}/status", {"status": "debrief"})
+    assert moved.status_code == 302
+    assert _status(app, complete) == "debrief"
+
+
+@pytest.mark.parametrize("who", ["hm", "clara"])
+def test_only_talent_acquisition_moves_a_loop(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+    who,
+):
+    auth.login(team["ta"])
+    loop_id = _interviewing(app, client, team)
+    auth.logout()
+    auth.login(team[who])
+    for data in ({"status": "debrief"}, {"status": "debrief", "confirm": "y"}):
+        assert client.submit(f"/loops/{loop_id}/status", data).status_code == 403
+    assert _status(app, loop_id) == "interviewing"
+
+
+def test_a_second_open_loop_needs_confirming_and_a_double_submit_starts_one(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+):
+    auth.login(team["ta"])
+    first = _build_loop(client, app, team)
+    with app.app_context():
+        loop = db.session.get(Loop, first)
+        url = f"/requisitions/{loop.requisition_id}/loops/new"
+        amara = str(loop.candidate_id)
+
+    def count() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count(Loop.id)))
+
+    asked = client.submit(url, {"q": "amara", "candidate_id": amara})
+    assert asked.status_code == 409
+    page = asked.get_data(as_text=True)
+    assert "Amara Nwosu already has an open loop for this requisition" in page
+    assert f'value="{amara}" id="candidate-{amara}" checked' in page  # form kept
+    assert "Start another loop anyway" in page
+    assert f'name="confirmed" value="{first}"' in page
+    assert count() == 1
+    confirmed = {"q": "amara", "candidate_id": amara, "again": "y"}
+    confirmed["confirmed"] = str(first)
+    assert client.submit(url, confirmed).status_code == 302
+    assert count() == 2
+    # The same confirmation sent twice (a double click): the loop it started is
+    # open now, which the confirmation did not cover, so it asks again.
+    twice = client.submit(url, confirmed)
+    assert twice.status_code == 409
+    assert count() == 2
+    with app.app_context():
+        second = db.session.scalar(sa.select(sa.func.max(Loop.id)))
+    assert f'name="confirmed" value="{first},{second}"' in twice.get_data(as_text=True)
+
+
+def _in_debrief(app, client, auth, team) -> int:  # noqa: F811
+    auth.login(team["ta"])
+    loop_id = _interviewing(app, client, team, submitted={"clara"})
+    with app.app_context():
+        db.session.get(Loop, loop_id).status = LoopStatus.DEBRIEF
+        db.session.commit()
+    auth.logout()
+    return loop_id
+
+
+def test_the_decision_form_names_every_missing_field_at_once(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+):
+    loop_id = _in_debrief(app, client, auth, team)
+    auth.login(team["hm"])
+    refused = client.submit(f"/loops/{loop_id}/decision", {"rationale": ""})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "both fields need attention" in page
+    assert "Choose hire, no hire or hold." in page
+    assert "Write the rationale behind the decision." in page
+    short = client.submit(
+        f"/loops/{loop_id}/decision", {"outcome": "hire", "rationale": "Strong."}
+    )
+    page = short.get_data(as_text=True)
+    assert short.status_code == 422
+    assert "at least 20 characters" in page
+    assert re.search(r'<input checked[^>]*value="hire"', page)  # kept
+    assert "Strong.</textarea>" in page
+    assert _status(app, loop_id) == "debrief"
+
+
+def test_reloading_a_refused_forms_address_shows_its_page(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+):
+    """A reload (GET) of the address a refused form was posted to is the page the
+    form lives on, never a 405."""
+    loop_id = _in_debrief(app, client, auth, team)
+    auth.login(team["hm"])
+    debrief = client.get(f"/loops/{loop_id}/decision")
+    assert debrief.status_code == 200
+    assert f'action="/loops/{loop_id}/decision"' in debrief.get_data(as_text=True)
+    auth.logout()
+    auth.login(team["ta"])
+    with app.app_context():
+        session_id = db.session.get(Loop, loop_id).sessions[0].id
+    for tail in (
+        "propose",
+        "status",
+        "reopen",
+        "sessions",
+        f"sessions/{session_id}/schedule",
+        f"sessions/{session_id}/shape",
+    ):
+        page = client.get(f"/loops/{loop_id}/{tail}")
+        assert page.status_code == 200, tail
+        assert 'id="coverage"' in page.get_data(as_text=True), tail  # the loop page
+    assert _status(app, loop_id) == "debrief"  # a GET changes nothing
+    with app.app_context():
+        candidate_id = db.session.get(Loop, loop_id).candidate_id
+    conflicts = client.get(f"/candidates/{candidate_id}/conflicts")
+    assert conflicts.status_code == 200  # the candidate's page, its conflict form
+    shown = conflicts.get_data(as_text=True)
+    assert f'action="/candidates/{candidate_id}/conflicts"' in shown
+    # The details form on that page still saves the details, not a conflict.
+    assert f'action="/candidates/{candidate_id}/edit"' in shown
+
+
+@pytest.mark.parametrize("who", ["ta", "clara"])
+def test_only_the_hiring_manager_decides(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+    who,
+):
+    loop_id = _in_debrief(app, client, auth, team)
+    auth.login(team[who])
+    data = {"outcome": "hire", "rationale": "A clear hire on every competency here."}
+    assert client.submit(f"/loops/{loop_id}/decision", data).status_code == 403
+    assert _status(app, loop_id) == "debrief"

@@ -1,0 +1,130 @@
+"""The panel proposal (issue 14): previewed with its reasons before anyone is seated,
+seated by "Seat this panel" only as shown, and its reasons kept on the loop page."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.models import PanelSeat, Training, User
+
+from .test_loops import _build_loop, _seat, _seats, team  # noqa: F401  (a fixture)
+
+
+@pytest.fixture
+def trained(app, team):  # noqa: F811
+    """Everyone trained on both competencies, so a full panel can be proposed."""
+    with app.app_context():
+        for person in ("clara", "kwame", "ines", "wei"):
+            for key in ("workflow", "privacy"):
+                db.session.add(Training(user_id=team[person].id, competency_key=key))
+        db.session.commit()
+    return team
+
+
+def _seated(app) -> list:
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(PanelSeat.interviewer_id)
+            .where(PanelSeat.removed_at.is_(None))
+            .order_by(PanelSeat.id)
+        ).all()
+
+
+def _preview(client, loop_id: int):
+    response = client.submit(f"/loops/{loop_id}/propose")
+    page = response.get_data(as_text=True)
+    found = re.search(r'name="panel" value="([^"]*)"', page)
+    return response, page, found.group(1) if found else None
+
+
+def _reasons(page: str) -> str:
+    found = re.search(
+        r'<section[^>]*id="proposal-reasons".*?</section>', page, re.DOTALL
+    )
+    return found.group(0) if found else ""
+
+
+def test_the_proposal_is_previewed_then_seated_and_its_reasons_kept(
+    app, client, auth, trained
+):
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    response, page, panel = _preview(client, loop_id)
+    assert response.status_code == 200
+    assert "Proposed panel: nobody seated yet" in page
+    assert page.count("is trained on") == 4  # a reason for each seat
+    assert "Seat this panel" in page
+    assert _seated(app) == [None] * 4  # nothing seated by the preview
+    assert _reasons(page) == ""
+    seated = client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    assert seated.status_code == 302
+    assert None not in _seated(app)
+    shown = _reasons(client.get(f"/loops/{loop_id}").get_data(as_text=True))
+    assert "Why the proposed panel was chosen" in shown
+    assert shown.count("is trained on") == 4
+    assert "changed by hand" not in shown
+
+
+def test_a_panel_changed_since_the_preview_is_shown_again_not_seated(
+    app, client, auth, trained
+):
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, _, panel = _preview(client, loop_id)
+    seats = _seats(app, loop_id)
+    _seat(client, loop_id, seats[("Clinical case", "clinical")], trained["kwame"])
+    before = _seated(app)
+    again = client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    assert again.status_code == 409
+    assert "The seats changed since the proposal you confirmed" in again.get_data(
+        as_text=True
+    )
+    assert _seated(app) == before  # nobody else seated
+
+
+def test_a_seat_changed_by_hand_says_the_reason_was_for_the_proposed_panel(
+    app, client, auth, trained
+):
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, _, panel = _preview(client, loop_id)
+    client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    seat_id = _seats(app, loop_id)[("Clinical case", "clinical")]
+    _seat(client, loop_id, seat_id, None)  # emptied by hand
+    shown = _reasons(client.get(f"/loops/{loop_id}").get_data(as_text=True))
+    assert shown.count("This reason was for the proposed panel") == 1
+    # Proposing again replaces the reason of the seat changed since.
+    _, _, panel = _preview(client, loop_id)
+    client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    shown = _reasons(client.get(f"/loops/{loop_id}").get_data(as_text=True))
+    assert "This reason was for the proposed panel" not in shown
+    assert shown.count("is trained on") == 4
+
+
+def test_the_reasons_are_escaped(app, client, auth, trained):
+    with app.app_context():
+        for person in ("clara", "kwame"):
+            user = db.session.get(User, trained[person].id)
+            user.name = f"<em>{user.name}</em>"
+        db.session.commit()
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, page, panel = _preview(client, loop_id)
+    assert "<em>" not in page and "&lt;em&gt;" in page
+    client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    shown = _reasons(client.get(f"/loops/{loop_id}").get_data(as_text=True))
+    assert "<em>" not in shown and "&lt;em&gt;" in shown
+
+
+@pytest.mark.parametrize("who", ["hm", "clara"])
+def test_only_talent_acquisition_proposes_or_seats(app, client, auth, trained, who):
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, _, panel = _preview(client, loop_id)
+    auth.logout()
+    auth.login(trained[who])
+    for data in ({}, {"seat": "y", "panel": panel}):
+        assert client.submit(f"/loops/{loop_id}/propose", data).status_code == 403
+    assert _seated(app) == [None] * 4
