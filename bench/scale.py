@@ -70,6 +70,8 @@ PAGES = [
     ("home", HM, "/"),
     ("home", IV, "/"),
     ("password", IV, "/account/password"),
+    ("profile", IV, "/account"),
+    ("notifications", IV, "/account/notifications"),
     ("accounts", TA, "/accounts/"),
     ("accounts ?q=garcia", TA, "/accounts/?q=garcia"),
     ("accounts ?page=40", TA, "/accounts/?page=40"),
@@ -107,6 +109,7 @@ PAGES = [
     ("candidate search ?q=zo", TA, "/candidates/search?q=zo"),
     ("interviewer search ?q=mar", TA, "/interviewers/search?q=mar"),
     ("candidate edit", TA, "/candidates/{candidate}/edit"),
+    ("conflicts (reload)", TA, "/candidates/{candidate}/conflicts"),
     ("candidate new", TA, "/candidates/new"),
     ("loops", TA, "/loops/"),
     ("loops", HM, "/loops/"),
@@ -125,6 +128,13 @@ PAGES = [
     ("loop", IV, "/loops/{iv_loop}"),
     ("loop (open, editable)", TA, "/loops/{iv_loop}"),
     ("loop ?seat=&find=", TA, "/loops/{iv_loop}?seat={seat_next}&find=mar"),
+    # A refused form's address reloaded (GET): the loop page it lives on.
+    ("propose (reload)", TA, "/loops/{iv_loop}/propose"),
+    ("status (reload)", TA, "/loops/{iv_loop}/status"),
+    ("reopen (reload)", TA, "/loops/{loop}/reopen"),
+    ("sessions (reload)", TA, "/loops/{iv_loop}/sessions"),
+    ("schedule (reload)", TA, "/loops/{iv_loop}/sessions/{iv_session}/schedule"),
+    ("shape (reload)", TA, "/loops/{iv_loop}/sessions/{iv_session}/shape"),
     ("eligible ?q=", TA, "/loops/{iv_loop}/seats/{seat_next}/eligible?q="),
     ("eligible ?q=mar", TA, "/loops/{iv_loop}/seats/{seat_next}/eligible?q=mar"),
     ("invite.ics", IV, "/loops/{iv_loop}/sessions/{iv_session}/invite.ics"),
@@ -135,6 +145,7 @@ PAGES = [
     ("panel scorecards", HM, "/interviews/loops/{loop}/scorecards"),
     ("debrief", TA, "/loops/{loop}/debrief"),
     ("debrief", HM, "/loops/{loop}/debrief"),
+    ("decision (reload)", HM, "/loops/{loop}/decision"),
     ("debrief.pdf", HM, "/loops/{loop}/debrief.pdf"),
     # Calibration (issue 12): figures kept per process until the scope's submitted
     # scorecards change, so the median is the kept answer; bench/calibration.py
