@@ -370,3 +370,22 @@ def test_a_queue_is_counted_up_to_its_limit(
     auth.logout()
     page = home(client, auth, people["manager"])
     assert "More than 12 loops in debrief" in page and "And 2+ more" in page
+
+
+def test_each_queue_is_searched_once_per_view(
+    app, client, auth, people, rubric_id, state
+):
+    """A queue's conditions (EXISTS probes over sessions, seats and scorecards) run
+    in one statement, which counts the queue and finds its page's ids; the page's
+    loops are then loaded by id. Ready for debrief reads every interviewing loop at
+    scale (1,260 to find 5): searching again for the page doubled that."""
+    _grow(app, people, rubric_id, 12)
+    auth.login(people["ta"])
+    with counting_queries(app) as log:
+        page = client.get("/?overdue=2&ready=2&gaps=2").get_data(as_text=True)
+    queues = sections(page, "talent_acquisition")
+    for name in ("Overdue feedback", "Ready for debrief", "Loops with gaps"):
+        assert "Showing 11–13." in queues[name], name
+    loads = [s for s in log.statements if "JOIN candidates" in s]
+    assert len(loads) == 3, log
+    assert not [s for s in loads if "EXISTS" in s], log

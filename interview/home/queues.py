@@ -18,7 +18,6 @@ from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
-from ..listing import count_upto
 from ..loops.operations import requisitions_of
 from ..models import (
     InterviewSession,
@@ -44,16 +43,21 @@ LOOP_LOADS = (
 )
 
 
-def _page(query: sa.Select, order: list, load, page_arg=None) -> Page:
-    """The requested page (``page_arg``, else the first) of QUEUE_SIZE rows, or the
-    nearest that exists: a count and a page's rows, two statements whether the
-    queue is empty or not, so a home page costs the same at every stage of hiring."""
+def _page(query: sa.Select, load, page_arg=None) -> Page:
+    """The requested page (``page_arg``, else the first) of QUEUE_SIZE loops, or the
+    nearest that exists. One statement finds the first QUEUE_COUNT_LIMIT + 1
+    matching loop ids, oldest first, which give the count and the page; a second
+    loads the page's rows by id. Counting and then paging the same conditions ran
+    the queue's probes twice (ready for debrief reads every interviewing loop)."""
     limit = QUEUE_COUNT_LIMIT
-    total, more = bounded(count_upto(query, limit), limit)
+    ids = query.with_only_columns(Loop.id).order_by(Loop.id).limit(limit + 1)
+    found = db.session.scalars(ids).all()
+    total, more = bounded(len(found), limit)
     wanted = page_request({"page": page_arg}, ["queue"], sizes=(QUEUE_SIZE,))
     wanted = clamp(wanted, total)
     start = offset(wanted)  # the page stops where the count did
-    rows = query.order_by(*order).limit(min(QUEUE_SIZE, total - start)).offset(start)
+    shown = found[start : min(start + QUEUE_SIZE, total)]
+    rows = sa.select(Loop).where(Loop.id.in_(shown)).order_by(Loop.id)
     items = db.session.scalars(rows.options(*load)).unique().all()
     return Page(items, wanted.page, wanted.size, total, wanted.sort, more)
 
@@ -100,11 +104,8 @@ def manager_queues(manager: User) -> dict:
     """A hiring manager's loops in debrief (theirs to decide) and still
     interviewing (with their scorecards counted), the first few of each."""
     mine = sa.select(Loop).where(Loop.requisition_id.in_(requisitions_of(manager.id)))
-    order = [Loop.id]
-    awaiting = _page(mine.where(Loop.status == LoopStatus.DEBRIEF), order, LOOP_LOADS)
-    interviewing = _page(
-        mine.where(Loop.status == LoopStatus.INTERVIEWING), order, LOOP_LOADS
-    )
+    awaiting = _page(mine.where(Loop.status == LoopStatus.DEBRIEF), LOOP_LOADS)
+    interviewing = _page(mine.where(Loop.status == LoopStatus.INTERVIEWING), LOOP_LOADS)
     return {
         "awaiting": awaiting,
         "interviewing": interviewing,
@@ -137,7 +138,7 @@ def overdue_feedback(now: datetime, page_arg=None) -> Page:
     its first late seat, where listing seats would read every one to sort them."""
     late = _overdue_seats(_due_by(now)).where(InterviewSession.loop_id == Loop.id)
     query = sa.select(Loop).where(Loop.status.in_(OPEN), late.exists())
-    return _page(query, [Loop.id], LOOP_LOADS, page_arg)
+    return _page(query, LOOP_LOADS, page_arg)
 
 
 def overdue_seats_of(loop_ids: list[int], now: datetime) -> dict[int, list]:
@@ -166,7 +167,7 @@ def ready_for_debrief(page_arg=None) -> Page:
     query = sa.select(Loop).where(
         Loop.status == LoopStatus.INTERVIEWING, seats.exists(), ~missing.exists()
     )
-    return _page(query, [Loop.id], LOOP_LOADS, page_arg)
+    return _page(query, LOOP_LOADS, page_arg)
 
 
 def _empty_seat() -> sa.Exists:
@@ -185,7 +186,7 @@ def loops_with_gaps(page_arg=None) -> Page:
         sa.or_(InterviewSession.starts_at.is_(None), _empty_seat()),
     )
     query = sa.select(Loop).where(Loop.status.in_(OPEN), gap.exists())
-    return _page(query, [Loop.id], LOOP_LOADS, page_arg)
+    return _page(query, LOOP_LOADS, page_arg)
 
 
 def gaps_of(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
