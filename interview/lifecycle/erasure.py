@@ -35,6 +35,7 @@ from ..models import (
     ScorecardStatus,
     User,
 )
+from ..notify.outbox import forget_candidate
 from ..timeutil import utcnow
 from . import rules
 from .holds import holds_over, refusal
@@ -102,6 +103,7 @@ def erase_candidate(
         .where(Conflict.candidate_id == candidate.id)
         .values(reason=rules.MARKER)
     )
+    forget_candidate(candidate.id)  # queued emails are cancelled, all blanked
     _anonymise(candidate)
     record(actor, "candidate.erased", candidate, after={"via": via})
     db.session.flush()

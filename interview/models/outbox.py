@@ -49,6 +49,11 @@ class OutboxMessage(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     recipient: Mapped[str] = mapped_column(sa.String(254))
+    # The candidate the message names, so that their erasure finds it (the
+    # stored body is base64 or quoted-printable: no text search can).
+    candidate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("candidates.id", ondelete="RESTRICT"), index=True
+    )
     subject: Mapped[str] = mapped_column(sa.String(500))
     message: Mapped[bytes] = mapped_column(sa.LargeBinary)
     status: Mapped[OutboxStatus] = mapped_column(

@@ -123,6 +123,7 @@ def due_seats_query(now: datetime, working_days: int) -> sa.Select:
     return (
         sa.select(
             PanelSeat.id.label("seat_id"),
+            Loop.candidate_id,
             User,
             InterviewSession.title,
             InterviewSession.starts_at,
@@ -171,8 +172,9 @@ def queue_due(now: datetime | None = None) -> int:
     count = 0
     for key, number, ended, row in due:
         if key not in queued:
+            message = _reminder(row, number, ended, days)
             count += enqueue(
-                key, _reminder(row, number, ended, days), recipient=row.User
+                key, message, recipient=row.User, candidate_id=row.candidate_id
             )
     db.session.commit()
     return count

@@ -31,9 +31,11 @@ def enqueue(
     message: EmailMessage,
     *,
     recipient=None,
+    candidate_id: int | None = None,
     not_before: datetime | None = None,
 ) -> bool:
     """Queue MESSAGE under KEY unless that key was ever queued; True if it was added.
+    CANDIDATE_ID names the candidate the message is about: erasing them blanks it.
 
     INSERT ... ON CONFLICT (key) DO NOTHING on both databases, so two transactions
     queueing the same key at once add one row (PostgreSQL makes the second wait for
@@ -50,6 +52,7 @@ def enqueue(
         "key": key,
         "recipient_id": recipient.id if recipient is not None else None,
         "recipient": address,
+        "candidate_id": candidate_id,
         "subject": str(message["Subject"] or "") or "(no subject)",
         "message": message.as_bytes(policy=WIRE),
         "status": OutboxStatus.QUEUED,
@@ -104,3 +107,27 @@ def cancel(key: str) -> bool:
         .values(status=OutboxStatus.CANCELLED)
     )
     return result.rowcount == 1
+
+
+BLANKED = {"subject": "", "message": b""}
+
+
+def blank(where) -> int:
+    """Blank the subject and message of the rows WHERE selects (they name
+    candidates); the row, its key and delivery record stay, so the event is still
+    never queued twice. How many were blanked; no commit."""
+    table = OutboxMessage.__table__
+    result = db.session.execute(sa.update(table).where(where).values(**BLANKED))
+    return result.rowcount
+
+
+def forget_candidate(candidate_id: int) -> None:
+    """For an erasure (in its transaction): the candidate's queued messages are
+    cancelled, never to be sent, and every message about them is blanked."""
+    about = OutboxMessage.candidate_id == candidate_id
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(about, OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    blank(about)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 from ..timeutil import utcnow
+from .outbox import blank
 from .settings import MailSettings
 from .transports import Outgoing, SendFailure
 
@@ -48,10 +49,12 @@ class Summary:
 
 
 def claim_next(now: datetime) -> Claimed | None:
-    """Mark the oldest due queued message ``sending`` and commit that, or None."""
+    """Mark the oldest due queued message ``sending`` and commit that, or None.
+    A blanked row (its candidate erased) is never claimed, should one be queued."""
+    sendable = (T.c.status == OutboxStatus.QUEUED, T.c.subject != "")
     due = (
         sa.select(T.c.id)
-        .where(T.c.status == OutboxStatus.QUEUED, T.c.not_before <= now)
+        .where(*sendable, T.c.not_before <= now)
         .order_by(T.c.not_before, T.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -59,7 +62,7 @@ def claim_next(now: datetime) -> Claimed | None:
     )
     row = db.session.execute(
         sa.update(T)
-        .where(T.c.id == due, T.c.status == OutboxStatus.QUEUED)
+        .where(T.c.id == due, *sendable)
         .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=T.c.attempts + 1)
         .returning(T.c.id, T.c.key, T.c.recipient, T.c.message, T.c.attempts)
     ).one_or_none()
@@ -198,8 +201,6 @@ def forget_bodies(now: datetime, keep_days: int) -> int:
         )
         .limit(FORGET_BATCH)
     )
-    result = db.session.execute(
-        sa.update(T).where(T.c.id.in_(old)).values(subject="", message=b"")
-    )
+    count = blank(T.c.id.in_(old))
     db.session.commit()
-    return result.rowcount
+    return count

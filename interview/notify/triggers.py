@@ -34,6 +34,11 @@ def _person(user: User) -> messages.Person:
     return messages.Person(user.name, user.email, user.time_zone)
 
 
+def _about(loop: Loop) -> int:
+    """The candidate a loop's messages name (their erasure blanks them)."""
+    return loop.candidate_id
+
+
 def _facts(session: InterviewSession, was=None) -> messages.SessionFacts:
     """The session as calendars should now hold it (``was``: the (start, end) it
     had, for a cancellation of a session that no longer has a time)."""
@@ -75,7 +80,9 @@ def invite(seat: PanelSeat, *, update: bool = False) -> bool:
         update=update,
     )
     key = f"invite:{seat.id}:{session.schedule_sequence or 0}"
-    return enqueue(key, message, recipient=seat.interviewer)
+    return enqueue(
+        key, message, recipient=seat.interviewer, candidate_id=_about(session.loop)
+    )
 
 
 def cancel(seat: PanelSeat, interviewer: User, reason: str, was=None) -> bool:
@@ -89,7 +96,9 @@ def cancel(seat: PanelSeat, interviewer: User, reason: str, was=None) -> bool:
         reason=reason,
     )
     key = f"cancel:{seat.id}:{session.schedule_sequence or 0}"
-    return enqueue(key, message, recipient=interviewer)
+    return enqueue(
+        key, message, recipient=interviewer, candidate_id=_about(session.loop)
+    )
 
 
 def seat_changed(
@@ -152,7 +161,8 @@ def debrief_ready(loop: Loop) -> bool:
         role=loop.requisition.title,
         debrief_url=public_url(f"/loops/{loop.id}/debrief"),
     )
-    return enqueue(f"debrief:{loop.id}:{loop.version}", message, recipient=manager)
+    key = f"debrief:{loop.id}:{loop.version}"
+    return enqueue(key, message, recipient=manager, candidate_id=_about(loop))
 
 
 def decision_recorded(decision: HiringDecision, actor: User) -> int:
@@ -174,5 +184,5 @@ def decision_recorded(decision: HiringDecision, actor: User) -> int:
             loop_url=public_url(f"/loops/{loop.id}"),
         )
         key = f"decision:{decision.id}:{person.id}"
-        count += enqueue(key, message, recipient=person)
+        count += enqueue(key, message, recipient=person, candidate_id=_about(loop))
     return count

@@ -8,9 +8,11 @@ Create Date: 2026-12-02 10:10:00
 transaction of the change that caused it, then claimed, sent and marked by
 ``flask --app interview notify run`` (notify/). ``ix_outbox_messages_due`` serves
 its scan for due queued rows, oldest first; ``ix_outbox_messages_to_blank`` its
-clean-up of finished messages' text after MAIL_KEEP_DAYS. ``users.wants_reminders``: a person
-may turn off feedback reminders (invitations always go); everyone starts with
-them on.
+clean-up of finished messages' text after MAIL_KEEP_DAYS. ``candidate_id``
+(indexed) names the candidate a message is about, so that erasing them cancels
+and blanks it (the stored body is encoded: no text search finds a name).
+``users.wants_reminders``: a person may turn off feedback reminders (invitations
+always go); everyone starts with them on.
 """
 
 import sqlalchemy as sa
@@ -31,6 +33,7 @@ def upgrade():
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("recipient_id", sa.Integer(), nullable=True),
         sa.Column("recipient", sa.String(length=254), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=True),
         sa.Column("subject", sa.String(length=500), nullable=False),
         sa.Column("message", sa.LargeBinary(), nullable=False),
         sa.Column(
@@ -58,6 +61,12 @@ def upgrade():
             "attempts >= 0", name=op.f("ck_outbox_messages_attempts_not_negative")
         ),
         sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["candidates.id"],
+            name=op.f("fk_outbox_messages_candidate_id_candidates"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
             ["recipient_id"],
             ["users.id"],
             name=op.f("fk_outbox_messages_recipient_id_users"),
@@ -82,6 +91,11 @@ def upgrade():
             ["recipient_id"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_messages_candidate_id"),
+            ["candidate_id"],
+            unique=False,
+        )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -97,6 +111,7 @@ def downgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("wants_reminders")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_messages_candidate_id"))
         batch_op.drop_index(batch_op.f("ix_outbox_messages_recipient_id"))
         batch_op.drop_index("ix_outbox_messages_to_blank")
         batch_op.drop_index("ix_outbox_messages_due")

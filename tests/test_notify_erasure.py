@@ -1,0 +1,171 @@
+"""Erasing a candidate reaches the outbox: their queued emails are never sent and
+every email about them loses its subject and text, keeping its key and delivery
+record; notify run never sends a blanked row (notify/outbox.py, sender.py)."""
+
+import email.policy
+from datetime import timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.lifecycle.erasure import erase_candidate
+from interview.loops.operations import assign_seat, change_status, schedule_session
+from interview.models import (
+    Candidate,
+    Discipline,
+    Loop,
+    OutboxMessage,
+    OutboxStatus,
+    PlanSession,
+    Role,
+    User,
+)
+from interview.notify.outbox import blank, enqueue
+from interview.rubrics.operations import save_rubric
+from interview.rubrics.schema import validate
+from interview.timeutil import utcnow
+
+from .builders import start_loop
+from .rubric_samples import dump, rubric
+
+NEXT_WEEK = (utcnow() + timedelta(days=7)).strftime("%Y-%m-%dT10:00")
+LATER = (utcnow() + timedelta(days=8)).strftime("%Y-%m-%dT15:30")
+
+
+@pytest.fixture
+def outbox_dir(app, tmp_path):
+    folder = tmp_path / "sent"
+    app.config.update(MAIL_TRANSPORT="directory", MAIL_OUTBOX_DIR=str(folder))
+    return folder
+
+
+@pytest.fixture
+def team(app, make_user):
+    people = {
+        "ta": make_user(Role.TALENT_ACQUISITION, name="Tess Acquisition"),
+        "manager": make_user(Role.HIRING_MANAGER, name="Mona Manager"),
+        "clara": make_user(Role.INTERVIEWER, name="Clara", email="clara@x.example"),
+        "theo": make_user(
+            Role.INTERVIEWER,
+            discipline=Discipline.TECHNICAL,
+            name="Theo",
+            email="theo@x.example",
+        ),
+    }
+    with app.app_context():
+        version = save_rubric(None, validate(dump(rubric())).rubric).version
+        plan = [PlanSession(title="Workflow", competency_keys=["workflow", "privacy"])]
+        loops = {
+            name: start_loop(people["manager"].id, version.rubric_id, plan, name).id
+            for name in ("Amara Nwosu", "Bruno Keller")
+        }
+        db.session.commit()
+    return people | {"loops": loops}
+
+
+def _seat_and_schedule(
+    team, candidate: str, discipline: Discipline, person, when: str = NEXT_WEEK
+) -> None:
+    """Seat PERSON on the loop's first session and give it a time (an invitation)."""
+    ta = db.session.get(User, team["ta"].id)
+    session = db.session.get(Loop, team["loops"][candidate]).sessions[0]
+    seat = next(s for s in session.seats if s.discipline == discipline)
+    assign_seat(ta, seat, db.session.get(User, team[person].id))
+    if session.starts_at is None:
+        schedule_session(
+            ta,
+            session,
+            {
+                "time_zone": "Europe/Berlin",
+                "starts_local": when,
+                "duration_minutes": 60,
+                "location": "Room 4",
+                "video_url": "",
+            },
+        )
+    db.session.commit()
+
+
+def _delivered(folder) -> list[tuple[str, str]]:
+    """(To, Subject) of every message the directory transport wrote, in order."""
+    parser = BytesParser(policy=email.policy.default)
+    found = sorted(folder.iterdir(), key=lambda p: int(p.name.split("-")[0]))
+    messages = [parser.parsebytes(path.read_bytes()) for path in found]
+    return [(str(m["To"]), str(m["Subject"])) for m in messages]
+
+
+def _rows(key_prefix: str) -> list[OutboxMessage]:
+    return db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.key.startswith(key_prefix))
+        .order_by(OutboxMessage.id)
+    ).all()
+
+
+def test_an_erased_candidates_queued_invitation_is_never_sent_and_the_sent_blanked(
+    app, runner, team, outbox_dir
+):
+    with app.app_context():
+        _seat_and_schedule(team, "Amara Nwosu", Discipline.CLINICAL, "clara")
+        assert runner.invoke(args=["notify", "run"]).exit_code == 0
+        [(to, subject)] = _delivered(outbox_dir)
+        assert to.endswith("<clara@x.example>") and "Amara Nwosu" in subject
+        # Theo's invitation is queued; then the loop is withdrawn (cancellations
+        # queued) and the candidate erased before the next run.
+        _seat_and_schedule(team, "Amara Nwosu", Discipline.TECHNICAL, "theo")
+        _seat_and_schedule(team, "Bruno Keller", Discipline.TECHNICAL, "theo", LATER)
+        ta = db.session.get(User, team["ta"].id)
+        loop = db.session.get(Loop, team["loops"]["Amara Nwosu"])
+        change_status(ta, loop, "withdrawn")
+        db.session.commit()
+        candidate_id = loop.candidate_id
+        erase_candidate(ta, db.session.get(Candidate, candidate_id))
+        db.session.commit()
+
+        result = runner.invoke(args=["notify", "run"])
+
+        assert result.exit_code == 0, result.output
+        assert "Sent 1, to retry 0, failed 0" in result.output
+        delivered = _delivered(outbox_dir)
+        assert len(delivered) == 2  # Clara's first invitation, then Bruno's only
+        assert delivered[1][0].endswith("<theo@x.example>")
+        assert "Bruno Keller" in delivered[1][1]
+        about = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.candidate_id == candidate_id)
+            .order_by(OutboxMessage.id)
+        ).all()
+        assert [(r.recipient, r.key.split(":")[0], r.status) for r in about] == [
+            ("clara@x.example", "invite", OutboxStatus.SENT),
+            ("theo@x.example", "invite", OutboxStatus.CANCELLED),
+            ("clara@x.example", "cancel", OutboxStatus.CANCELLED),
+            ("theo@x.example", "cancel", OutboxStatus.CANCELLED),
+        ]
+        assert all((r.subject, r.message) == ("", b"") for r in about)
+        assert about[0].sent_at is not None and about[0].attempts == 1
+        [bruno] = _rows("invite:")[2:]
+        assert "Bruno Keller" in bruno.subject and bruno.status == OutboxStatus.SENT
+
+
+def test_notify_run_never_claims_a_blanked_row(app, runner, outbox_dir):
+    with app.app_context():
+        for key in ("invite:1:0", "invite:2:0"):
+            msg = EmailMessage()
+            msg["To"] = "clara@x.example"
+            msg["Subject"] = f"Interview {key}"
+            msg.set_content("Your interview kit.\n")
+            enqueue(key, msg)
+        # Blanked while still queued (as an erasure in flight would leave it).
+        blank(OutboxMessage.key == "invite:1:0")
+        db.session.commit()
+
+        result = runner.invoke(args=["notify", "run"])
+
+        assert result.exit_code == 0, result.output
+        assert _delivered(outbox_dir) == [("clara@x.example", "Interview invite:2:0")]
+        [blanked, sent] = _rows("invite:")
+        assert (blanked.status, blanked.attempts) == (OutboxStatus.QUEUED, 0)
+        assert sent.status == OutboxStatus.SENT
