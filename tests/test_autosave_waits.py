@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from interview.extensions import db
 from interview.models import Scorecard
+from interview.scorecards.rules import MAX_TEXT
 
 from .conftest import Auth
 from .tabs import Tab
@@ -100,17 +101,9 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("meanwhile", sorted(MEANWHILE))
-def test_an_autosave_that_waited_decides_on_what_was_stored(app, seat, meanwhile):
-    client = app.test_client()
-    Auth(client).login(seat["clara"])
-    tab = Tab(client, seat["id"])
-    assert tab.autosave(summary="The first save.").status_code == 200
-    # It changes a rating too: on PostgreSQL written with the scorecard, or not at all.
-    data = tab.request(
-        summary="The save that waited for the lock.",
-        evidence_workflow="Evidence the waiting save wrote.",
-    )
+def _wait_then(app, seat, meanwhile, tab, data):
+    """Send ``data`` while another connection holds the lock, commit ``meanwhile``
+    there, and return the autosave's answer."""
     before = _stored(app, seat["id"])
     holder = _lock(app, seat["id"])
     answer: list = []
@@ -131,7 +124,26 @@ def test_an_autosave_that_waited_decides_on_what_was_stored(app, seat, meanwhile
     finally:
         holder.close()
         sender.join(timeout=30)
-    response = answer[0]
+    return answer[0]
+
+
+def _tab(app, seat) -> Tab:
+    client = app.test_client()
+    Auth(client).login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    assert tab.autosave(summary="The first save.").status_code == 200
+    return tab
+
+
+@pytest.mark.parametrize("meanwhile", sorted(MEANWHILE))
+def test_an_autosave_that_waited_decides_on_what_was_stored(app, seat, meanwhile):
+    tab = _tab(app, seat)
+    # It changes a rating too: on PostgreSQL written with the scorecard, or not at all.
+    data = tab.request(
+        summary="The save that waited for the lock.",
+        evidence_workflow="Evidence the waiting save wrote.",
+    )
+    response = _wait_then(app, seat, meanwhile, tab, data)
     status, summary = EXPECTED[meanwhile]
     assert response.status_code == status, response.get_data(as_text=True)
     stored = _card(app)
@@ -144,3 +156,26 @@ def test_an_autosave_that_waited_decides_on_what_was_stored(app, seat, meanwhile
         assert response.json["stale"] is True
     else:
         assert response.json["submitted"] is True
+
+
+# An over-long save that waited: refused for its length only when it would be written
+# (code review: PostgreSQL answered 422 in every case, SQLite 409, 409 and 200).
+TOO_LONG = {
+    "an earlier request of this page": (422, "problems"),
+    "a newer request of this page": (200, "version"),
+    "another tab": (409, "stale"),
+    "a submission": (409, "submitted"),
+}
+
+
+@pytest.mark.parametrize("meanwhile", sorted(TOO_LONG))
+def test_an_over_long_autosave_that_waited_is_answered_on_what_was_stored(
+    app, seat, meanwhile
+):
+    tab = _tab(app, seat)
+    data = tab.request(summary="x" * (MAX_TEXT + 1))
+    response = _wait_then(app, seat, meanwhile, tab, data)
+    status, key = TOO_LONG[meanwhile]
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert key in response.json
+    assert _card(app)["summary"] != data["summary"]

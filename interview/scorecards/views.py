@@ -260,10 +260,10 @@ def _autosave(seat, card, competencies, form, answers, recommendation, summary):
     """Check and write one autosave; the version and time stored afterwards (what
     is stored when a newer request of the same page got there first). Each answer
     but a written one stands only on a scorecard read under the lock (``confirm``)."""
-    edit = Edit.from_form(form)
     if card.is_submitted:
         card.confirm()
         raise Submitted()
+    edit = Edit.from_form(form)
     try:
         check_write(card, edit, seat.loop_status, seat.candidate_erased)
     except AlreadySaved:  # a newer request of this page is stored: say which
@@ -273,6 +273,7 @@ def _autosave(seat, card, competencies, form, answers, recommendation, summary):
         card.confirm()
         raise
     if problems := length_problems(answers, summary):
+        card.confirm()  # stale, submitted or already saved come first, as on SQLite
         raise ScorecardProblems(problems)
     keys = {c.id: c.key for c in competencies}
     written = {"edit_token": edit.token, "edit_seq": edit.seq if edit.token else 0}
