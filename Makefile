@@ -42,6 +42,8 @@ run-packages:
 test-packages:
 	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/system-packages.sh test
 
+# Emails link to the address this serves unless INTERVIEW_PUBLIC_BASE_URL says another.
+run: export INTERVIEW_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: run-packages install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
