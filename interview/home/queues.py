@@ -161,11 +161,13 @@ def overdue_seats_of(loop_ids: list[int], now: datetime) -> dict[int, list]:
 
 
 def ready_for_debrief(page_arg=None) -> Page:
-    """Interviewing loops whose every seat has a submitted scorecard."""
+    """Interviewing loops whose every seat has a submitted scorecard (the seat
+    still to come is probed first: it rules out almost every loop, and SQLite
+    tests the conditions in the order written)."""
     seats = _active_seats_of_loop()
     missing = seats.where(~_submitted(PanelSeat.id))
     query = sa.select(Loop).where(
-        Loop.status == LoopStatus.INTERVIEWING, seats.exists(), ~missing.exists()
+        Loop.status == LoopStatus.INTERVIEWING, ~missing.exists(), seats.exists()
     )
     return _page(query, LOOP_LOADS, page_arg)
 
