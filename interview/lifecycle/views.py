@@ -10,12 +10,15 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 from flask_login import current_user
 
 from ..extensions import db
+from ..loops.requisition_views import edit_candidate
+from ..loops.requisition_views import requisition as requisition_page
 from ..models import Candidate, HiringDecision, LegalHold, Loop, Requisition, Role
 from ..permissions import role_required
 from ..timeutil import utcnow
@@ -32,6 +35,7 @@ from .forms import EraseForm, HoldForm, ReleaseForm
 
 bp = Blueprint("lifecycle", __name__)
 ta_only = role_required(Role.TALENT_ACQUISITION)
+ta_or_manager = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
 SOON_DAYS = 30
 SOON_LIMIT = 200
 
@@ -86,19 +90,30 @@ def _erase_page(candidate: Candidate, form: EraseForm, status: int):
     return page, status
 
 
-@bp.route("/candidates/<int:candidate_id>/holds", methods=["POST"])
+# A refused hold form is shown at its POST address (issue 14): a GET of that address,
+# the page reloaded, shows the page the form lives on instead of a 405.
+
+
+@bp.route("/candidates/<int:candidate_id>/holds", methods=["GET", "POST"])
 @ta_only
 def hold_candidate(candidate_id: int):
-    """Put the candidate under a legal hold."""
+    """Put the candidate under a legal hold; a GET shows the candidate's page."""
+    if request.method != "POST":
+        return edit_candidate(candidate_id)
     candidate = load_candidate(candidate_id, lock=True)
     back = url_for("loops.edit_candidate", candidate_id=candidate.id, _anchor="holds")
     return _place(candidate, back)
 
 
-@bp.route("/requisitions/<int:requisition_id>/holds", methods=["POST"])
-@ta_only
+@bp.route("/requisitions/<int:requisition_id>/holds", methods=["GET", "POST"])
+@ta_or_manager
 def hold_requisition(requisition_id: int):
-    """Put every candidate with a loop on the requisition under a legal hold."""
+    """Put every candidate with a loop on the requisition under a legal hold; a GET
+    shows the requisition's page to those who may read it (its manager too)."""
+    if request.method != "POST":
+        return requisition_page(requisition_id)
+    if current_user.role != Role.TALENT_ACQUISITION:
+        abort(403)
     requisition = db.session.get(Requisition, requisition_id) or abort(404)
     back = url_for("loops.requisition", requisition_id=requisition.id, _anchor="holds")
     return _place(requisition, back)
