@@ -73,6 +73,9 @@ NAV = {
     # Issue 13, data lifecycle.
     "/candidates/<int:candidate_id>/erase": "Candidates",
     "/candidates/retention": "Candidates",
+    # Issue 14: a refused hold form's address, reloaded, shows the form's page.
+    "/candidates/<int:candidate_id>/holds": "Candidates",
+    "/requisitions/<int:requisition_id>/holds": "Requisitions",
     # Issue 13, read audit.
     "/audit/": "Audit log",
     "/candidates/<int:candidate_id>/export.zip": None,

@@ -123,6 +123,9 @@ ROUTES = [
     ("POST", "/candidates/<int:candidate_id>/erase", ONLY_TA),
     ("POST", "/candidates/<int:candidate_id>/holds", ONLY_TA),
     ("POST", "/requisitions/<int:requisition_id>/holds", ONLY_TA),
+    # Issue 14: a refused hold form's address, reloaded, shows the form's page.
+    ("GET", "/candidates/<int:candidate_id>/holds", ONLY_TA),
+    ("GET", "/requisitions/<int:requisition_id>/holds", TA_AND_MANAGER),
     ("POST", "/holds/<int:hold_id>/release", ONLY_TA),
     ("GET", "/candidates/retention", ONLY_TA),
     # Issue 13, read audit: the audit log and the subject access export.
