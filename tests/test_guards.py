@@ -4,6 +4,7 @@ names every missing field and survives a reload. No JavaScript: the test client
 sends the forms as a browser without scripts would."""
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,14 @@ from interview.models import Loop, LoopStatus, ScorecardStatus
 from interview.timeutil import utcnow
 
 from .builders import add_scorecard
-from .test_loops import _build_loop, _seats, team  # noqa: F401  (a fixture)
+from .conftest import PG_URL
+from .test_loops import _build_loop, _seat, _seats, team  # noqa: F401  (a fixture)
+
+postgresql_only = pytest.mark.skipif(
+    not PG_URL, reason="two overlapping requests need PostgreSQL"
+)
+# How long a request that should be waiting on a lock waits for the other anyway.
+WAIT_S = 1.0
 
 PANEL = [
     ("Clinical case", "clinical", "clara"),
@@ -57,6 +65,49 @@ def _status(app, loop_id: int) -> str:
         return str(db.session.get(Loop, loop_id).status)
 
 
+def _confirm_debrief(client, page: str, loop_id: int):
+    """Send the page's "Move to debrief anyway" form as shown."""
+    shown = re.search(r'name="missing" value="([^"]*)"', page).group(1)
+    data = {"status": "debrief", "confirm": "y", "missing": shown}
+    return client.submit(f"/loops/{loop_id}/status", data)
+
+
+def race(app, client, monkeypatch, module, name: str, url: str, data: dict) -> list:
+    """Post ``data`` to ``url`` twice at once, as the signed-in ``client``; both
+    requests meet after ``module.name`` ran (unless one waits on a lock, then the
+    other goes on after WAIT_S). The answers' status codes, or what was raised."""
+    barrier = threading.Barrier(2, timeout=WAIT_S)
+    real = getattr(module, name)
+
+    def meeting(*args):
+        found = real(*args)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other request waits on a lock: go on alone
+        return found
+
+    monkeypatch.setattr(module, name, meeting)
+    data = {**data, "csrf_token": client.csrf_token()}
+    results = []
+
+    def post():
+        other = app.test_client()
+        for cookie in client._cookies.values():
+            other.set_cookie(cookie.key, cookie.value, path=cookie.path)
+        try:
+            results.append(other.post(url, data=data).status_code)
+        except Exception as exc:  # noqa: BLE001  (the test app raises what would be a 500)
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return sorted(results, key=str)
+
+
 def test_debrief_with_scorecards_missing_names_them_and_waits(
     app,
     client,
@@ -76,13 +127,20 @@ def test_debrief_with_scorecards_missing_names_them_and_waits(
     # The confirmation keeps the choice: the same target, confirmed.
     confirm = re.search(
         r'<section[^>]*id="confirm-debrief".*?</section>', page, re.DOTALL
+    ).group(0)
+    assert 'name="status" value="debrief"' in confirm
+    assert "Move to debrief anyway" in confirm
+    # A screen reader hears one sentence, not the form; the focus is on the heading.
+    assert 'role="alert"' not in confirm.split(">", 1)[0]
+    assert re.findall(r'<p role="alert">([^<]*)</p>', confirm) == [
+        "The loop is still interviewing: check who is missing before moving it to "
+        + "debrief."
+    ]
+    assert re.search(
+        r'<h2 id="confirm-debrief-heading" tabindex="-1" autofocus>', confirm
     )
-    assert 'name="status" value="debrief"' in confirm.group(0)
-    assert "Move to debrief anyway" in confirm.group(0)
     assert _status(app, loop_id) == "interviewing"  # nothing moved
-    moved = client.submit(
-        f"/loops/{loop_id}/status", {"status": "debrief", "confirm": "y"}
-    )
+    moved = _confirm_debrief(client, page, loop_id)
     assert moved.status_code == 302
     assert _status(app, loop_id) == "debrief"
     # With every scorecard in there is nobody to name: it moves at once.
@@ -91,6 +149,64 @@ def test_debrief_with_scorecards_missing_names_them_and_waits(
     moved = client.submit(f"/loops/{complete}/status", {"status": "debrief"})
     assert moved.status_code == 302
     assert _status(app, complete) == "debrief"
+
+
+def test_a_stale_or_unread_confirmation_asks_again(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+):
+    """ "Move to debrief anyway" moves the loop only for the scorecards it named."""
+    auth.login(team["ta"])
+    loop_id = _interviewing(app, client, team, submitted={"clara"})
+    # Sent without the page (or a bookmarked confirmation): nothing was read.
+    unread = client.submit(
+        f"/loops/{loop_id}/status", {"status": "debrief", "confirm": "y"}
+    )
+    assert unread.status_code == 409
+    assert _status(app, loop_id) == "interviewing"
+    page = unread.get_data(as_text=True)
+    assert "3 scorecards are not submitted yet" in page
+    # Clara's submitted seat is handed to Kwame after the page was read: his
+    # scorecard is missing too, and the confirmation never named it.
+    seats = _seats(app, loop_id)
+    _seat(client, loop_id, seats[("Clinical case", "clinical")], team["kwame"])
+    stale = _confirm_debrief(client, page, loop_id)
+    assert stale.status_code == 409
+    assert _status(app, loop_id) == "interviewing"
+    again = stale.get_data(as_text=True)
+    assert "4 scorecards are not submitted yet" in again
+    assert "Kwame Mensah (Clinical), Clinical case: not started" in again
+    assert "The missing scorecards changed since you confirmed" in again
+    # Confirmed as now shown, it moves.
+    assert _confirm_debrief(client, again, loop_id).status_code == 302
+    assert _status(app, loop_id) == "debrief"
+
+
+@postgresql_only
+def test_two_confirmations_of_a_second_loop_at_once_start_one(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+    monkeypatch,
+):
+    """A double click on "Start another loop anyway", both requests in flight: the
+    second waits for the first, sees its loop, and asks again."""
+    from interview.loops import views as loop_views
+
+    auth.login(team["ta"])
+    first = _build_loop(client, app, team)
+    with app.app_context():
+        loop = db.session.get(Loop, first)
+        url = f"/requisitions/{loop.requisition_id}/loops/new"
+        amara = str(loop.candidate_id)
+    data = {"q": "amara", "candidate_id": amara, "again": "y", "confirmed": str(first)}
+    answers = race(app, client, monkeypatch, loop_views, "open_loops_of", url, data)
+    assert answers == [302, 409]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Loop.id))) == 2
 
 
 @pytest.mark.parametrize("who", ["hm", "clara"])
@@ -213,6 +329,9 @@ def test_reloading_a_refused_forms_address_shows_its_page(
         assert page.status_code == 200, tail
         assert 'id="coverage"' in page.get_data(as_text=True), tail  # the loop page
     assert _status(app, loop_id) == "debrief"  # a GET changes nothing
+    # A session that is not this loop's is not found, as its POST would say.
+    for tail in ("schedule", "shape"):
+        assert client.get(f"/loops/{loop_id}/sessions/999999/{tail}").status_code == 404
     with app.app_context():
         candidate_id = db.session.get(Loop, loop_id).candidate_id
     conflicts = client.get(f"/candidates/{candidate_id}/conflicts")

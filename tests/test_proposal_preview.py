@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from interview.extensions import db
 from interview.models import PanelSeat, Training, User
 
+from .test_guards import postgresql_only, race
 from .test_loops import _build_loop, _seat, _seats, team  # noqa: F401  (a fixture)
 
 
@@ -128,3 +129,62 @@ def test_only_talent_acquisition_proposes_or_seats(app, client, auth, trained, w
     for data in ({}, {"seat": "y", "panel": panel}):
         assert client.submit(f"/loops/{loop_id}/propose", data).status_code == 403
     assert _seated(app) == [None] * 4
+
+
+def _proposal(page: str) -> str:
+    found = re.search(r'<section[^>]*id="proposal".*?</section>', page, re.DOTALL)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(0))).strip()
+
+
+def test_seat_this_panel_sent_again_says_the_panel_is_already_seated(
+    app, client, auth, trained
+):
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, _, panel = _preview(client, loop_id)
+    client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    seated = _seated(app)
+    again = client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    assert again.status_code == 409
+    shown = _proposal(again.get_data(as_text=True))
+    assert shown.startswith("The panel is already seated")
+    assert "nobody else was seated" in shown
+    assert "nobody seated yet" not in shown
+    assert "Every seat is already filled" not in shown
+    assert _seated(app) == seated
+
+
+@postgresql_only
+def test_two_seat_this_panel_at_once_seat_it_once(
+    app, client, auth, trained, monkeypatch
+):
+    """Both requests in flight: the second waits for the first, then finds the
+    panel seated (a 409 saying so), never a server error."""
+    from interview.loops import guard_views
+
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, _, panel = _preview(client, loop_id)
+    url, data = f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel}
+    answers = race(app, client, monkeypatch, guard_views, "propose_for", url, data)
+    assert answers == [302, 409]
+    assert None not in _seated(app) and len(_seated(app)) == 4
+
+
+@pytest.mark.parametrize("who", ["hm", "clara"])
+def test_the_reasons_are_talent_acquisitions_to_read(app, client, auth, trained, who):
+    """They name colleagues' weekly load: not for interviewers or the manager."""
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    _, _, panel = _preview(client, loop_id)
+    client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
+    assert "is trained on" in _reasons(
+        client.get(f"/loops/{loop_id}").get_data(as_text=True)
+    )
+    auth.logout()
+    auth.login(trained[who])
+    page = client.get(f"/loops/{loop_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Why the proposed panel was chosen" not in text
+    assert "is trained on" not in text

@@ -3,6 +3,7 @@ before anyone is seated, and a loop goes to debrief with scorecards missing only
 talent acquisition has read who is missing and confirmed."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -26,9 +27,11 @@ class Preview:
     notes: tuple
     key: str  # the panel shown, sent back by "Seat this panel"
     changed: bool = False  # the panel differs from the one confirmed
+    seated: bool = False  # "Seat this panel" came after every seat was filled
 
 
 def _preview(loop: Loop, proposal: Proposal, changed: bool = False) -> Preview:
+    """The preview of ``proposal``; ``changed`` when a confirmation found it differ."""
     fresh = fresh_assignments(loop, proposal) if proposal.ok else []
     titles = {s.id: s.title for s in loop.sessions}
     rows = [
@@ -40,8 +43,10 @@ def _preview(loop: Loop, proposal: Proposal, changed: bool = False) -> Preview:
         )
         for a in fresh
     ]
+    # A confirmation sent again (a double click, a second tab) finds nothing to seat.
+    seated = changed and proposal.ok and not fresh
     return Preview(
-        rows, proposal.problems, proposal.notes, proposal_key(fresh), changed
+        rows, proposal.problems, proposal.notes, proposal_key(fresh), changed, seated
     )
 
 
@@ -50,6 +55,8 @@ def _preview(loop: Loop, proposal: Proposal, changed: bool = False) -> Preview:
 def propose(loop_id: int):
     """Preview the platform's choices for the empty seats with their reasons; seat
     them only when "Seat this panel" sends back the very panel that was shown."""
+    # Two confirmations at once: the second waits, then finds the seats filled.
+    db.session.get(Loop, loop_id, with_for_update=True)
     loop = load_loop(loop_id)
     proposal = propose_for(loop)
     if request.form.get("seat") != "y" or not proposal.ok:
@@ -85,8 +92,20 @@ def status(loop_id: int):
     target = request.form.get("status", "")
     if target not in LABELS:
         abort(400)
-    if request.form.get("confirm") != "y" and (missing := _missing(loop, target)):
-        return _loop_page(loop, 409, confirm_debrief=missing)
+    missing = _missing(loop, target)
+    if missing and not (
+        request.form.get("confirm") == "y"
+        and request.form.get("missing") == missing_key(missing)
+    ):
+        # Confirmed for other seats than these (a seat changed since): ask again.
+        stale = request.form.get("confirm") == "y"
+        return _loop_page(
+            loop,
+            409,
+            confirm_debrief=missing,
+            confirm_key=missing_key(missing),
+            confirm_stale=stale,
+        )
     try:
         change_status(current_user, loop, target)
     except LoopError as exc:
@@ -97,17 +116,33 @@ def status(loop_id: int):
     return redirect(url_for(".loop", loop_id=loop.id))
 
 
-def _missing(loop: Loop, target: str) -> list[tuple[str, str, str, str]]:
-    """Who has not submitted, when the loop is about to go to debrief: (interviewer
-    or "Nobody seated", discipline, session title, state), session by session."""
+class Missing(NamedTuple):
+    """A scorecard the debrief would go without, as the confirmation names it."""
+
+    who: str  # the interviewer, or "Nobody seated"
+    discipline: str
+    session: str
+    state: str
+    key: str  # the seat and who holds it, carried back by the confirmation
+
+
+def missing_key(missing: list[Missing]) -> str:
+    """The missing scorecards a confirmation covers, as its form carries them back."""
+    return ",".join(m.key for m in missing)
+
+
+def _missing(loop: Loop, target: str) -> list[Missing]:
+    """Who has not submitted, when the loop is about to go to debrief, session by
+    session."""
     if target != "debrief" or target not in TRANSITIONS[str(loop.status)]:
         return []
     return [
-        (
+        Missing(
             seat.interviewer.name if seat.interviewer else "Nobody seated",
             seat.discipline.label,
             session.title,
             scorecard_status(seat) if seat.interviewer else "empty seat",
+            f"{seat.id}:{seat.interviewer_id or ''}",
         )
         for session in loop.sessions
         for seat in active_seats(session)

@@ -80,7 +80,10 @@ def reloadable(view):
     @functools.wraps(view)
     def wrapper(loop_id: int, **kwargs):
         if request.method != "POST":
-            return _loop_page(load_loop(loop_id))
+            loop = load_loop(loop_id)
+            if "session_id" in kwargs:  # another loop's session, or none: not here
+                _session_of(loop, kwargs["session_id"])
+            return _loop_page(loop)
         if current_user.role != Role.TALENT_ACQUISITION:
             abort(403)
         return view(loop_id, **kwargs)
@@ -111,7 +114,11 @@ def new_loop(requisition_id: int):
             field.validate(form)  # the message next to the field, as on a save
         candidate = _chosen_before(form.candidate_id.data)
     elif form.validate_on_submit():
-        candidate = db.session.get(Candidate, int(form.candidate_id.data))
+        # Locked: a second "Start another loop anyway" in flight waits for the
+        # first, then sees its loop open and asks again.
+        candidate = db.session.get(
+            Candidate, int(form.candidate_id.data), with_for_update=True
+        )
         if candidate is None:
             form.candidate_id.errors.append(
                 "That candidate is no longer on file; search and choose again."
@@ -218,7 +225,10 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
     # debrief waiting for confirmation, and the reasons of the panel proposed last.
     context["proposal"] = failed.get("proposal")
     context["confirm_debrief"] = failed.get("confirm_debrief")
-    context["proposal_reasons"] = stored_reasons(loop)
+    context["confirm_key"] = failed.get("confirm_key", "")
+    context["confirm_stale"] = failed.get("confirm_stale", False)
+    # The reasons name colleagues' weekly load: talent acquisition's to read.
+    context["proposal_reasons"] = stored_reasons(loop) if context["manage"] else []
     if context["manage"]:
         context.update(_management_forms(loop))
         context["reopen_form"] = failed.get("reopen") or ReopenForm(formdata=None)
