@@ -62,6 +62,25 @@ def test_the_nav_name_leads_to_the_profile(client, auth, make_user):
     assert '<a href="/account" aria-current="page">Hana Manager</a>' in profile
     assert 'href="/account/password">Change your password</a>' in profile
     assert 'href="/account/notifications">Email notifications</a>' in profile
+    # Served under a prefix, the links keep it (url_for, not a written address).
+    prefixed = client.get("/account", base_url="http://localhost/hiring")
+    assert prefixed.status_code == 200
+    shown = prefixed.get_data(as_text=True)
+    assert 'href="/hiring/account/notifications">Email notifications</a>' in shown
+    assert 'href="/hiring/account/password">Change your password</a>' in shown
+
+
+def test_a_name_changed_alone_does_not_announce_a_zone(app, client, auth, make_user):
+    hana = make_user(Role.HIRING_MANAGER, name="Hana Manager")
+    auth.login(hana)
+    saved = _save(client, "Hana M. Manager", "UTC")
+    assert saved.status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    assert "Your profile is saved." in page
+    assert "Times are now shown in" not in page
+    _save(client, "Hana M. Manager", "Asia/Kolkata")
+    page = client.get("/account").get_data(as_text=True)
+    assert "Your profile is saved. Times are now shown in Asia/Kolkata." in page
 
 
 def test_a_saved_zone_shows_every_time_in_it(app, client, auth, scheduled):
@@ -149,6 +168,8 @@ def test_an_empty_name_is_refused_keeping_the_zone_chosen(app, client, auth, mak
     assert "Enter your name." in page
     assert _selected(page) == "Asia/Kolkata"
     assert _zone_of(app, hana.id) == "UTC"
+    # The browser's zone is compared with the zone saved, not the one kept chosen.
+    assert re.search(r'<select [^>]*data-browser-zone="UTC"[^>]*id="time_zone"', page)
 
 
 def test_without_the_csrf_token_nothing_is_saved(app, client, auth, make_user):

@@ -80,6 +80,7 @@ def edit():
     elif form.validate_on_submit():
         if form.version.data != str(user.version):
             return _refused(form, user, STALE)
+        zone_before = user.time_zone
         try:
             changed = update_profile(user, form.data)
             db.session.commit()
@@ -89,14 +90,17 @@ def edit():
         except StaleDataError:
             db.session.rollback()
             return _refused(form, user, STALE)
-        flash(_saved_message(user, changed), "success")
+        flash(_saved_message(user, changed, user.time_zone != zone_before), "success")
         return redirect(url_for("profile.edit"))
     return _page(form, user)
 
 
-def _saved_message(user, changed: bool) -> str:
+def _saved_message(user, changed: bool, zone_changed: bool) -> str:
+    """What the save did: the zone is named only when it is the zone that changed."""
     if not changed:
         return "Nothing changed: your profile is as it was."
+    if not zone_changed:
+        return "Your profile is saved."
     return f"Your profile is saved. Times are now shown in {user.time_zone}."
 
 
@@ -116,15 +120,29 @@ def _page(form: ProfileForm, user):
         status = 422
     if form.time_zone.errors:
         form.time_zone.data = user.time_zone
+    # picker.js offers the browser's zone when it differs from the one saved, which
+    # after a refusal is not always the one selected (the typed one is kept).
+    form.time_zone.render_kw = {
+        **(form.time_zone.render_kw or {}),
+        "data-browser-zone": user.time_zone,
+    }
     return (
         render_template(
             "accounts/profile.html",
             form=form,
-            notifications=_has_notifications_page(),
+            notifications=_notifications_endpoint(),
         ),
         status,
     )
 
 
-def _has_notifications_page() -> bool:
-    return any(r.rule == NOTIFICATIONS_RULE for r in current_app.url_map.iter_rules())
+def _notifications_endpoint() -> str | None:
+    """The endpoint of the email notifications page, for url_for, if it exists."""
+    return next(
+        (
+            r.endpoint
+            for r in current_app.url_map.iter_rules()
+            if r.rule == NOTIFICATIONS_RULE
+        ),
+        None,
+    )

@@ -325,8 +325,14 @@
     var name = "";
     try { name = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
     var option = name && zoneOption(select, name);
-    var saved = select.querySelector("option[selected]");
-    if (!option || (saved && saved.value === option.value)) return;
+    // The zone saved is the attribute's value; the option marked selected is the one
+    // typed when a save was refused, and may not be saved at all.
+    var savedValue = select.getAttribute("data-browser-zone");
+    if (!savedValue) {
+      var saved = select.querySelector("option[selected]");
+      savedValue = saved ? saved.value : "";
+    }
+    if (!option || savedValue === option.value) return;
     var zone = option.value;
     var box = document.createElement("p");
     var text = document.createElement("span");
@@ -345,6 +351,7 @@
     // Shown while another zone is chosen: choosing it here or in the list hides it.
     function update() { box.hidden = select.value === zone; }
     select.addEventListener("change", update);
+    update();  // a refused save may have kept it chosen already
     button.addEventListener("click", function () {
       var filter = byId(select.id + "-filter");
       if (filter && filter.value) {  // the zone may be filtered out: list all again

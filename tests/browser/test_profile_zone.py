@@ -78,3 +78,21 @@ def test_nothing_is_offered_when_the_browser_agrees(new_context, make_account):
     expect(page.get_by_label("Your time zone", exact=True)).to_have_value("UTC")
     page.wait_for_load_state("load")  # the deferred script has run
     expect(page.get_by_text("Your browser is in")).to_have_count(0)
+
+
+def test_after_a_refused_save_the_offer_follows_the_zone_saved(
+    new_context, make_account
+):
+    """A refusal keeps the zone typed chosen (Berlin, as the browser); the zone saved
+    is still UTC, so choosing another brings the offer of Berlin back."""
+    page = _open_profile(new_context, make_account, "Europe/Berlin")
+    select = page.get_by_label("Your time zone", exact=True)
+    page.get_by_label("Your name").fill("")
+    select.select_option("Europe/Berlin")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Enter your name.").first).to_be_visible()
+    expect(select).to_have_value("Europe/Berlin")
+    offer = page.locator(".browser-zone")
+    expect(offer).to_be_hidden()  # chosen already
+    select.select_option("Asia/Kolkata")
+    expect(offer).to_have_text("Your browser is in Europe/Berlin: use it")
