@@ -100,6 +100,14 @@
     return label ? label.textContent.trim() : name;
   }
 
+  /* "In Evidence for Workflow: " for a server problem's key ("workflow.evidence"),
+     nothing for one that belongs to no field ("ratings"). */
+  function where(key) {
+    var parts = key.split(".");
+    var name = parts.length > 1 ? parts[1] + "_" + parts[0] : parts[0];
+    return form && form.elements[name] ? "In \u201c" + labelOf(name) + "\u201d: " : "";
+  }
+
   /* Show a copy that cannot go back by itself, to put back or discard. */
   function offer(copy, onUse) {
     if (!box) { return; }
@@ -172,6 +180,12 @@
   }
 
   function restore() {
+    if (form.dataset.refused === "yes") {
+      /* This page shows a post the server refused (not saved): what it shows is the
+         copy to keep, or reopening the kit would lose it. */
+      remember();
+      return false;
+    }
     var copy = kept();
     if (!copy || !copy.fields) { return false; }
     if (!differs(copy)) { forget(); return false; }
@@ -246,7 +260,13 @@
         } else if (data.stale) {
           say("Not saved: " + data.message + " Your text is kept in this browser.");
         } else if (data.problems) {
-          say("Not saved: " + Object.keys(data.problems).map(function (k) { return data.problems[k]; }).join(" "));
+          /* Refused for what the text holds: the copy stays in this browser (as for a
+             stale save), so reopening the kit brings it back, and each problem names
+             its field so the person knows where to look. */
+          remember();
+          say("Not saved: " + Object.keys(data.problems).map(function (k) {
+            return where(k) + data.problems[k];
+          }).join(" "));
         } else {
           say("Not saved: " + (data.message || "the server refused it."));
         }
