@@ -148,17 +148,17 @@ def test_a_message_is_delivered_once_and_reads_back(app, runner, smtp):
 
 def test_the_directory_transport_writes_eml_files(app, runner, tmp_path):
     app.config.update(MAIL_TRANSPORT="directory", MAIL_OUTBOX_DIR=str(tmp_path / "o"))
-    queue(app, "reminder:12:3", subject="Scorecard due")
+    queue(app, "debrief:12:3", subject="Ready for debrief")
 
     result = notify(runner, "run")
 
     assert result.exit_code == 0, result.output
     [path] = (tmp_path / "o").iterdir()
-    assert path.name == "1-reminder-12-3.eml"
+    assert path.name == "1-debrief-12-3.eml"
     msg = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
-    assert msg["Subject"] == "Scorecard due"
+    assert msg["Subject"] == "Ready for debrief"
     assert msg["To"] == "clara@example.org"
-    assert row(app, "reminder:12:3").status == OutboxStatus.SENT
+    assert row(app, "debrief:12:3").status == OutboxStatus.SENT
 
 
 def test_a_refused_recipient_fails_at_once_with_the_answer(app, runner, smtp):

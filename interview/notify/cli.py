@@ -72,6 +72,11 @@ def run_command(limit):
             f"Sent {counts['sent']}, to retry {counts['retry']}, failed"
             f" {counts['failed']} through {transport.describe()};"
             f" {_count(waiting, 'message')} queued."
+            + (
+                f" Cancelled {counts['cancelled']} no longer due."
+                if counts["cancelled"]
+                else ""
+            )
         )
     if summary.halted:
         raise click.ClickException(summary.halted)
@@ -130,6 +135,17 @@ def requeue_command(ids):
     fixing the address, or when the mail log shows an interrupted one never went)."""
     settings = _settings()
     now = utcnow()
+    blanked = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.subject == "")
+        .order_by(OutboxMessage.id)
+    ).all()
+    if blanked:
+        listed = ", ".join(f"#{n}" for n in blanked)
+        raise click.ClickException(
+            f"Not queued: the text of {listed} was blanked (kept past MAIL_KEEP_DAYS"
+            " or its candidate erased), so there is nothing left to send."
+        )
     stuck = interrupted(now, settings).with_only_columns(OutboxMessage.id)
     result = db.session.execute(
         sa.update(OutboxMessage)

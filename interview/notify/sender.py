@@ -17,6 +17,7 @@ from ..models import OutboxMessage, OutboxStatus
 from ..timeutil import utcnow
 from .outbox import blank
 from .settings import MailSettings
+from .stale import stale_reason
 from .transports import Outgoing, SendFailure
 
 T = OutboxMessage.__table__
@@ -99,9 +100,12 @@ def send_due(
             claimed = claim_next(clock())
             if claimed is None:
                 break
-            outcome = _send_one(transport, settings, claimed, clock)
+            outcome = _drop_if_stale(claimed, clock()) or _send_one(
+                transport, settings, claimed, clock
+            )
             summary.counts[outcome.status] += 1
-            echo(outcome.line)
+            if outcome.line:
+                echo(outcome.line)
             if outcome.stop is not None:
                 echo(f"Stopped: {outcome.stop.answer}. The rest wait for the next run.")
                 summary.halted = _halted(outcome)
@@ -117,17 +121,28 @@ def _halted(outcome) -> str | None:
         return "a fault stopped the run while sending (see the line above)"
     if outcome.stop.misconfigured:
         return (
-            "the mail server refused the connection's set-up (login or TLS): check"
-            " the MAIL_* settings"
+            "the mail server refused the sender, the login or TLS: check the"
+            " MAIL_* settings"
         )
     return None
 
 
 @dataclass
 class Outcome:
-    status: str  # sent, retry, failed, unknown
+    status: str  # sent, retry, failed, unknown, held, cancelled
     line: str
     stop: SendFailure | None = None  # the run ends here
+
+
+def _drop_if_stale(claimed: Claimed, now) -> Outcome | None:
+    """Cancel, unsent, a claimed message the world has overtaken (notify/stale.py)."""
+    item = claimed.item
+    reason = stale_reason(item.key, now)
+    if reason is None:
+        return None
+    _finish(item.id, status=OutboxStatus.CANCELLED, last_error=reason)
+    name = f"#{item.id} {item.key} to {item.recipient}"
+    return Outcome("cancelled", f"cancelled {name}: {reason}")
 
 
 def _send_one(transport, settings, claimed: Claimed, clock):
@@ -137,6 +152,14 @@ def _send_one(transport, settings, claimed: Claimed, clock):
     try:
         where = transport.send(item)
     except SendFailure as failure:
+        if failure.misconfigured:  # no fault of this message: put it back as it was
+            _finish(
+                item.id,
+                status=OutboxStatus.QUEUED,
+                attempts=T.c.attempts - 1,
+                last_error=failure.answer,
+            )
+            return Outcome("held", "", stop=failure)
         outcome = _record_failure(settings, claimed, failure, clock(), name)
         outcome.stop = failure if failure.stop else None
         return outcome

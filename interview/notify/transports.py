@@ -154,7 +154,15 @@ def _quietly_close(connection: smtplib.SMTP) -> None:
 
 def classify(exc: BaseException, settings: MailSettings) -> SendFailure:
     """Turn smtplib's exceptions into the answer and whether to try again: a 5xx
-    reply is permanent; a 4xx, a dropped or refused connection, a timeout are not."""
+    reply is permanent; a 4xx, a dropped or refused connection, a timeout are not.
+    A refused sender (MAIL FROM: 553, or 530 authentication required) is no fault
+    of the message: every message would meet it, so the run stops and keeps them."""
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        answer = _answer(exc.smtp_code, exc.smtp_error)
+        return SendFailure(
+            f"the server refused the sender {exc.sender} or its login: {answer}",
+            misconfigured=True,
+        )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(exc.recipients.values()))
         return SendFailure(_answer(code, reply), permanent=code >= 500)
