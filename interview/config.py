@@ -91,7 +91,9 @@ class Defaults:
     # from the environment as INTERVIEW_MAIL_<NAME> (INTERVIEW_MAIL_PASSWORD...).
     MAIL_TRANSPORT = "directory"
     MAIL_OUTBOX_DIR = None
-    MAIL_FROM = "Interviews <interviews@localhost>"
+    # A host with a dot: calendars take it as the invitation's ORGANIZER (a bare
+    # @localhost is left out of the event). Set your own for real mail.
+    MAIL_FROM = "Interviews <interviews@localhost.localdomain>"
     MAIL_HOST = "localhost"
     MAIL_PORT = None  # None: 25, 587 with starttls, 465 with tls
     MAIL_SECURITY = "starttls"  # or "tls" (implicit TLS) or "none"

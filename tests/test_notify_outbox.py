@@ -34,7 +34,7 @@ def test_a_key_is_queued_once(app_ctx):
     assert row.subject == "Hello"
     assert row.status == OutboxStatus.QUEUED
     assert row.recipient == "clara@example.org"
-    assert b"From: Interviews <interviews@localhost>" in row.message
+    assert b"From: Interviews <interviews@localhost.localdomain>" in row.message
     assert b"Message-ID: <" in row.message
 
 

@@ -328,25 +328,41 @@ def schedule_session(actor: User, session: InterviewSession, data: dict) -> None
     check_open(session.loop)
     before = {"starts_at": _iso(session.starts_at), "minutes": session.duration_minutes}
     was = (session.starts_at, session.ends_at) if session.starts_at else None
+    held_before = _calendar_facts(session)
     session.starts_at = starts_at
     session.time_zone = data["time_zone"].strip()
     session.duration_minutes = int(data["duration_minutes"])
     session.location = (data.get("location") or "").strip()
     session.video_url = (data.get("video_url") or "").strip()
-    session.schedule_sequence = (session.schedule_sequence or 0) + 1
+    changed = _calendar_facts(session) != held_before
+    if changed:
+        session.schedule_sequence = (session.schedule_sequence or 0) + 1
     db.session.flush()
     for seat in active_seats(session):
         if seat.interviewer and (
             problem := calendar_problem(seat.interviewer, session)
         ):
             raise LoopError(f"{session.title} cannot move there: {problem}")
-    notify.session_rescheduled(session, was=was)  # issue 14: email
+    if changed:  # issue 14: email, only when calendars would show a difference
+        notify.session_rescheduled(session, was=was)
     record(
         actor,
         "loop.schedule",
         session.loop,
         before,
         {"starts_at": _iso(starts_at), "minutes": session.duration_minutes},
+    )
+
+
+def _calendar_facts(session: InterviewSession) -> tuple:
+    """What an invitation shows: saved again unchanged (or only the zone's name
+    changed for the same instant), nobody needs an update."""
+    return (
+        session.starts_at,
+        session.ends_at,
+        session.location or "",
+        session.video_url or "",
+        session.title,
     )
 
 

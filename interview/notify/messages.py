@@ -169,7 +169,7 @@ def _event(
     stamp_utc: datetime,
     method: str,
 ) -> bytes:
-    # An address a calendar cannot take (a development sender at @localhost) is
+    # An address a calendar cannot take (a sender at a bare @localhost) is
     # left out rather than failing the change that queued the message.
     organizer = parseaddr(sender)[1]
     organizer = organizer if calendar_address_ok(organizer) else None

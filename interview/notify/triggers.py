@@ -63,8 +63,14 @@ def on_calendar(session: InterviewSession) -> bool:
 
 
 def held(session: InterviewSession) -> list[PanelSeat]:
+    """Seats whose interviewer gets the session's mail: a deactivated person
+    still seated gets none."""
     return [
-        s for s in session.seats if s.removed_at is None and s.interviewer is not None
+        s
+        for s in session.seats
+        if s.removed_at is None
+        and s.interviewer is not None
+        and s.interviewer.is_active
     ]
 
 
