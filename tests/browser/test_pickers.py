@@ -279,7 +279,7 @@ def test_a_second_open_loop_is_started_only_after_confirming(
     page: Page, live_app, make_account, demo_loop
 ):
     """Choosing a candidate who already has an open loop here names that loop and
-    starts nothing; "Start a second loop anyway" (with the script on) starts it."""
+    starts nothing; "Start another loop anyway" (with the script on) starts it."""
     sign_in(page, make_account(Role.TALENT_ACQUISITION))
     page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
     with live_app.app_context():
@@ -293,6 +293,6 @@ def test_a_second_open_loop_is_started_only_after_confirming(
     expect(
         warning.get_by_role("link", name=f"Loop {demo_loop['loop']}")
     ).to_be_visible()
-    page.get_by_role("button", name="Start a second loop anyway").click()
+    page.get_by_role("button", name="Start another loop anyway").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     assert f"/loops/{demo_loop['loop']}" not in page.url
