@@ -253,6 +253,7 @@
           /* The server's time in the reader's zone ("Wed 2 Dec 2026, 14:30 CET"), as
              the page shows every time: not this device's clock or zone. */
           say("Saved at " + data.saved_label + ".");
+          if (strip) { strip.parentNode.hidden = true; }
           if (dirty) { remember(); } else { forget(); }
         } else if (data.retry) {
           say("Not saved yet: " + (data.message || "the server is busy.") + " Retrying; your text is kept in this browser.");
@@ -264,6 +265,7 @@
              stale save), so reopening the kit brings it back, and each problem names
              its field so the person knows where to look. */
           remember();
+          offerStrip(data.problems);
           say("Not saved: " + Object.keys(data.problems).map(function (k) {
             return where(k) + data.problems[k];
           }).join(" "));
@@ -282,6 +284,29 @@
         }
       })
       .then(function () { saving = false; if (dirty) { schedule(); } });
+  }
+
+  /* Control characters come from pasting (Word's line break is U+000B): offer to
+     take them out of the fields refused for them, a page break or vertical tab
+     becoming a line break, so the text saves without hunting for what is invisible. */
+  var strip = document.getElementById("strip-controls");
+  function offerStrip(problems) {
+    if (!strip) { return; }
+    var names = Object.keys(problems).filter(function (k) {
+      return problems[k].indexOf("control character") !== -1;
+    }).map(function (k) { var p = k.split("."); return p.length > 1 ? p[1] + "_" + p[0] : p[0]; })
+      .filter(function (name) { return form.elements[name]; });
+    strip.parentNode.hidden = !names.length;
+    strip.onclick = function () {
+      names.forEach(function (name) {
+        var el = form.elements[name];
+        el.value = el.value.replace(/[\x0b\x0c]/g, "\n").replace(/[\x00-\x08\x0e-\x1f\x7f-\x9f]/g, "");
+      });
+      strip.parentNode.hidden = true;
+      form.elements[names[0]].focus();
+      say("Removed the invisible characters; saving now.");
+      changed();
+    };
   }
 
   function schedule() {

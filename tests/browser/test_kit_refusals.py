@@ -61,3 +61,23 @@ def test_a_refused_submit_lists_each_field_linked_and_takes_focus(page: Page, ki
     assert focused(page) == "evidence_workflow"
     page.locator("#kit-errors").get_by_role("link").nth(1).click()
     assert focused(page) == "recommendation-0"
+
+
+def test_the_kit_offers_to_remove_the_invisible_character(
+    page: Page, live_app, kit_seat
+):
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    page.locator("#evidence_workflow").fill(PASTED)
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("control character U+000B", timeout=10_000)
+    page.get_by_role("button", name="Remove the invisible characters").click()
+    cleaned = PASTED.replace("\x0b", "\n")  # Word's line break becomes a line break
+    expect(page.locator("#evidence_workflow")).to_have_value(cleaned)
+    expect(page.locator("#evidence_workflow")).to_be_focused()
+    expect(status).to_contain_text("Saved at", timeout=10_000)
+    expect(
+        page.get_by_role("button", name="Remove the invisible characters")
+    ).to_be_hidden()
+    # A form's text travels with CRLF line breaks, as every browser sends it.
+    assert cleaned.replace("\n", "\r\n") in _saved_evidence(live_app, kit_seat["id"])
