@@ -13,13 +13,15 @@ FLASK := $(BIN)/flask --app interview
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The suite runs over every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+# Work stealing: a worker that runs out of tests takes some of the other's queue, so
+# neither waits at the end behind a slow module the other still holds in its queue.
 TEST_WORKERS ?= auto
 LOCK := constraints.txt
 # Pinned in the lock besides the package's own dependencies: pip and the build tools
 # the install uses, and uv, which compiles the lock.
 LOCK_TOOLS := pip setuptools>=68 wheel uv
 
-.PHONY: run test install lock lint clean run-packages test-packages
+.PHONY: run notify test install lock lint clean run-packages test-packages
 # The package check must finish before anything else starts, even under -j.
 .NOTPARALLEL:
 
@@ -42,16 +44,22 @@ run-packages:
 test-packages:
 	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/system-packages.sh test
 
-# Emails link to the address this serves unless INTERVIEW_PUBLIC_BASE_URL says another.
-run: export INTERVIEW_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+# Emails link to the address this serves unless INTERVIEW_PUBLIC_BASE_URL says another;
+# `make notify` (same HOST, PORT, database) sends the outbox with the same links.
+run notify: export INTERVIEW_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: run-packages install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Send the email that is due once (notify run; the .eml files go to instance/outbox/
+# until a mail server is configured). Run it beside `make run`, with the same PORT.
+notify: install
+	$(FLASK) notify run
+
 test: test-packages install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Re-resolve every pin to the newest release setup.cfg allows, for Python 3.11 on
 # Linux (uv itself included: the venv then gets the uv it now pins); then run

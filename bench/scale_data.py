@@ -40,12 +40,18 @@ from interview.search import fold, search_key
 from interview.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "instance" / "bench"
+# BENCH_COPY=x: a copy of the databases of its own (instance/bench-x/ and the
+# PostgreSQL databases suffixed _x), for measuring a change beside another one.
+COPY = os.environ.get("BENCH_COPY", "")
+DATA_DIR = ROOT / "instance" / (f"bench-{COPY}" if COPY else "bench")
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_NAMES = {
-    "scale": "interview_scale",
-    "demo": "interview_scale_demo",
-    "calibration": "interview_scale_calibration",
+    name: base + (f"_{COPY}" if COPY else "")
+    for name, base in {
+        "scale": "interview_scale",
+        "demo": "interview_scale_demo",
+        "calibration": "interview_scale_calibration",
+    }.items()
 }
 PASSWORD = "scale-bench-password-2026"
 SECRET_KEY = "bench-scale-not-secret"
@@ -850,12 +856,15 @@ def _write_postgresql(engine, hospital: Hospital, tables) -> None:
 
 
 def _summarise() -> None:
-    """Calibration's summary tables from the loaded scorecards: the bulk load went
-    around the operations that keep them (the app's own rebuild)."""
+    """Calibration's summary tables and the loops' stored readiness from the loaded
+    rows: the bulk load went around the operations that keep them (the app's own
+    rebuilds)."""
     from interview.calibration.summaries import rebuild
     from interview.extensions import db
+    from interview.home import readiness
 
     rebuild()
+    readiness.rebuild(db.session)
     db.session.commit()
     db.session.close()
 

@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+    from . import warmup  # last: every module, and its listeners, is loaded
+
+    warmup.init_app(app)
     return app
 
 
@@ -92,10 +95,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _load_user(session_token: str):
     """Find the account whose current session token the cookie carries (every
-    request asks: the statement is built once)."""
+    request asks: the statement is built once). The autosave's visitor is a plain
+    row (auth/visitor.py): the same lookup without the ORM's cost."""
+    from flask import request
+
+    from .auth.visitor import LIGHT_ENDPOINTS, load_visitor
     from .extensions import db
     from .models.users import USER_BY_SESSION
 
+    if request.endpoint in LIGHT_ENDPOINTS:
+        return load_visitor(session_token)
     user = db.session.scalar(USER_BY_SESSION, {"token": session_token})
     return user if user is not None and user.is_active else None
 

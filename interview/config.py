@@ -51,6 +51,10 @@ class Defaults:
     # Start them at a worker's first request, so the first packet does not wait for
     # one to start (debrief/warmup.py); None: yes, except under TESTING.
     DEBRIEF_WARM_RENDERERS = None
+    # Compile the heaviest writes' statements at start-up, on a scratch database,
+    # so that none is compiled inside SQLite's write lock (warmup.py); None: yes,
+    # except under TESTING.
+    WARM_WRITES = None
     # The contradiction flag: a recommendation at least this many levels from the
     # interviewer's own mean rating (debrief/synthesis/flags.py).
     DEBRIEF_CONTRADICTION_DISTANCE = 1.5

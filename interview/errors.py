@@ -24,6 +24,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -68,6 +69,19 @@ CSRF_MESSAGE = (
     "session has ended. Nothing was saved. Go back, copy anything you typed, reload "
     "the page (signing in again if asked) and send it again."
 )
+# The interview kit copies every change to this browser's storage at once and puts
+# it back when the kit opens again, after signing in too (static/scorecard.js):
+# copying by hand is needed only where that script does not run.
+KIT_CSRF_MESSAGE = (
+    "Your scorecard could not be accepted because its security token is missing or "
+    "your session has ended. Nothing was saved on the server, but what you typed is "
+    "kept in this browser: go back and reload the page (signing in again if asked), "
+    "and the kit puts your text back (or offers it, if the scorecard was saved from "
+    "elsewhere meanwhile). Then save or submit it again. If JavaScript is turned "
+    "off in this browser nothing is kept: go back and copy your text before "
+    "reloading."
+)
+KIT_ENDPOINTS = frozenset({"scorecards.kit", "scorecards.autosave"})
 
 UNAVAILABLE = "unavailable"
 DISK_FULL = "disk_full"
@@ -323,6 +337,55 @@ def _fault_page(kind: str, message: str, code: int) -> str:
         return FALLBACK_PAGE
 
 
+SIGNED_OUT_TITLE = "You are signed out"
+SIGNED_OUT_MESSAGE = (
+    "Your session ended (you signed out, here or on another device, or your account "
+    "was changed), so nothing you sent was saved. What you typed is below: copy it, "
+    "sign in again, and send it from the page once more."
+)
+
+
+def signed_out_page():
+    """A form posted after its session ended, with text typed in it: the text is
+    shown back to copy (the browser sent it; no stored data is shown), not dropped
+    by a redirect to sign-in. None when nothing typed would be lost."""
+    # The autosave's answer is read by its script (or by nobody: a beacon), never
+    # shown; its script keeps the text in the browser (static/scorecard.js).
+    if wants_json() or request.endpoint == "scorecards.autosave":
+        return None
+    if not _same_origin():
+        return None
+    typed, _ = typed_fields(list(request.form.items(multi=True)), {})
+    shown = [t for t in typed if t.shown]
+    if not shown:
+        return None
+    page = render_template(
+        "errors/fault.html",
+        code=401,
+        title=SIGNED_OUT_TITLE,
+        message=SIGNED_OUT_MESSAGE,
+        posted=True,
+        typed=typed,
+        shown=shown,
+        passwords=0,
+        files=[],
+        copy_only=True,
+        sign_in=url_for("auth.login"),
+        action=request.full_path.rstrip("?"),
+    )
+    return page, 401
+
+
+def _same_origin() -> bool:
+    """Whether the post came from this site's own page, as the browser says: another
+    site's form must not get its text shown on ours (content spoofing)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/")
+
+
 def render_error(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, MESSAGES[500])
     try:
@@ -347,7 +410,8 @@ def _http_error(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
-    return render_error(400, CSRF_MESSAGE)
+    kit = request.endpoint in KIT_ENDPOINTS
+    return render_error(400, KIT_CSRF_MESSAGE if kit else CSRF_MESSAGE)
 
 
 def _server_error(exc: InternalServerError):

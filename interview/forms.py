@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from flask import g, has_app_context
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField, PasswordField, StringField
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from .text import control_character_problem, first_control_character
 
@@ -29,7 +29,54 @@ class Form(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Refuse control characters first, so no other check sees them."""
         refuse_control_characters(self)
+        say_how_long(self)
         return super().validate(extra_validators=extra_validators)
+
+    def fields_in_error(self) -> list[str]:
+        """The summary's names for the fields in error (templates/_macros/forms.html)."""
+        return fields_in_error(self)
+
+
+def fields_in_error(form) -> list[str]:
+    """Each top-level field in error by its label; a list of sub-forms also says
+    which entry, which of its fields and why ('Sessions (Session 2, Technical
+    interviewers: A session needs at least one interviewer.)'): the plan refused for
+    a session without interviewers was summed up as 'Sessions' alone (issue 14)."""
+    named = []
+    for field in form:
+        if not field.errors or field.type in ("CSRFTokenField", "HiddenField"):
+            continue
+        reasons = list(_reasons(field, "")) if _nested(field) else []
+        named.append(
+            f"{field.label.text} ({'; '.join(reasons)})"
+            if reasons
+            else field.label.text
+        )
+    return named
+
+
+def _nested(field: Field) -> bool:
+    return isinstance(field, (FieldList, FormField))
+
+
+def _reasons(field: Field, where: str) -> Iterator[str]:
+    """'<where>, <label>: <messages>' for each leaf in error under ``field``."""
+    if isinstance(field, FieldList):
+        for number, entry in enumerate(field.entries, start=1):
+            place = _join(where, f"{entry.label.text} {number}")
+            if _nested(entry):
+                yield from _reasons(entry, place)
+            elif entry.errors:
+                yield f"{place}: {' '.join(entry.errors)}"
+    elif isinstance(field, FormField):
+        for sub in field.form:
+            yield from _reasons(sub, where)
+    elif field.errors and field.type not in ("CSRFTokenField", "HiddenField"):
+        yield f"{_join(where, field.label.text)}: {' '.join(field.errors)}"
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}, {name}" if where else name
 
 
 def leaf_fields(form) -> Iterator[Field]:
@@ -88,6 +135,42 @@ def mark_control_characters(form) -> list[Field]:
             field.errors = [*(field.errors or ()), problem]
             marked.append(field)
     return marked
+
+
+def say_how_long(form) -> None:
+    """Give each field's length limit a message with the limit and the length typed.
+
+    WTForms' own ("Field cannot be longer than 200 characters.") names neither the
+    field nor how far over it is; a limit with its own message keeps it. Done on this
+    form instance only (the validator lists are shared with the form's class).
+    """
+    for field in leaf_fields(form):
+        if any(_plain_limit(v) for v in field.validators or ()):
+            field.validators = [
+                _Limit(v.min, v.max) if _plain_limit(v) else v for v in field.validators
+            ]
+
+
+def _plain_limit(validator) -> bool:
+    return type(validator) is Length and validator.message is None and validator.max > 0
+
+
+class _Limit(Length):
+    """A maximum length whose message says the limit, the length and that the text
+    is kept (the browser's maxlength stops typing, not pasting into older pages or
+    scripts posting the form)."""
+
+    def __call__(self, form, field):
+        length = len(field.data or "")
+        if self.min != -1 and length < self.min:
+            raise ValidationError(
+                f"Write at least {self.min:,} characters: this has {length:,}."
+            )
+        if length > self.max:
+            raise ValidationError(
+                f"Too long: {length:,} characters, at most {self.max:,}. Shorten it; "
+                "your text is kept here."
+            )
 
 
 class _Refuse:

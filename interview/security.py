@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import check_visitor_when_writing, reading
+from .errors import signed_out_page
 from .text import first_control_character
 
 # Endpoints reachable without signing in; everything else needs an account.
@@ -87,6 +88,12 @@ def require_sign_in():
             "discipline": current_user.discipline,
         }
         return None
+    # Signed out elsewhere (or deactivated): the drafts typed leave the cookie.
+    from .loops.drafts import forget_drafts  # (loops imports this module)
+
+    forget_drafts()
+    if request.method not in ("GET", "HEAD") and (page := signed_out_page()):
+        return page  # what was typed comes back to copy, not lost to a redirect
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=target))
 

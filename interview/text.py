@@ -23,15 +23,31 @@ def first_control_character(text: str) -> tuple[int, str] | None:
     return None if found is None else (found.start() + 1, found.group())
 
 
+def control_characters(text: str) -> list[tuple[int, str]]:
+    """Each kind of refused control character in ``text`` with its first position
+    (from 1), in the order they first occur."""
+    first: dict[str, int] = {}
+    for found in REFUSED.finditer(text):
+        first.setdefault(found.group(), found.start() + 1)
+    return [(index, char) for char, index in first.items()]
+
+
 def control_character_problem(text: str | None) -> str | None:
-    """A message naming the first refused control character, or None if there is none."""
-    if not text:
+    """A message naming every kind of refused control character in the text, each
+    where it first occurs, or None if there is none (issue 14: naming the first
+    alone sent the person back once per kind)."""
+    if not text or REFUSED.search(text) is None:
         return None
-    found = first_control_character(text)
-    if found is None:
-        return None
-    index, char = found
+    found = control_characters(text)
+    if len(found) == 1:
+        ((index, char),) = found
+        return (
+            f"Remove the invisible control character U+{ord(char):04X} at character "
+            f"{index:,}: it cannot be stored. Your text is kept here."
+        )
+    named = [f"U+{ord(char):04X} (first at character {i:,})" for i, char in found]
+    listed = ", ".join(named[:-1]) + " and " + named[-1]
     return (
-        f"Remove the invisible control character U+{ord(char):04X} at character "
-        f"{index:,}: it cannot be stored. Your text is kept here."
+        f"Remove the invisible control characters {listed}: they cannot be stored. "
+        "Your text is kept here."
     )

@@ -222,6 +222,22 @@ def test_post_without_csrf_token_gets_the_400_page(client):
     assert "style.css" in page  # the site's own error page, not a bare one
 
 
+def test_a_kit_post_without_its_token_says_the_text_is_kept_others_say_copy_it(
+    client,
+):
+    """Issue 14: the kit keeps what was typed in the browser and puts it back after
+    signing in (static/scorecard.js), so its 400 page says so; other forms keep
+    nothing, so theirs still says to copy the text first."""
+    for url in ("/interviews/1", "/interviews/1/autosave"):
+        response = client.post(url, data={"summary": "Strong on workflow."})
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "what you typed is kept in this browser" in page
+        assert "copy anything you typed" not in page
+    response = client.post("/sign-in", data={"email": "a@b.org"})
+    assert "copy anything you typed" in response.get_data(as_text=True)
+
+
 def test_csrf_token_outlives_a_two_hour_interview(client, auth, users, monkeypatch):
     auth.login(users["clinical"])
     token = client.csrf_token()

@@ -315,7 +315,14 @@ def test_erasure_keeps_a_decisions_outcome_and_a_loops_status_in_the_log(app, er
         entries = {
             entry.action: entry
             for entry in db.session.scalars(
-                sa.select(AuditEntry).where(AuditEntry.object_type == "loops")
+                sa.select(AuditEntry).where(
+                    AuditEntry.object_type == "loops",
+                    AuditEntry.object_id.in_(
+                        sa.select(Loop.id).where(
+                            Loop.candidate_id == erasable["candidate_id"]
+                        )
+                    ),
+                )
             )
         }
         decision, status = entries["loop.decision"], entries["loop.status"]

@@ -117,8 +117,11 @@ def test_debrief_with_scorecards_missing_names_them_and_waits(
     auth.login(team["ta"])
     loop_id = _interviewing(app, client, team, submitted={"clara"})
     asked = client.submit(f"/loops/{loop_id}/status", {"status": "debrief"})
-    assert asked.status_code == 409
-    page = asked.get_data(as_text=True)
+    # Issue 14: the question is a page of its own (Back never posts again).
+    assert asked.status_code == 302
+    assert asked.location == f"/loops/{loop_id}/move-to-debrief"
+    page = client.get(asked.location).get_data(as_text=True)
+    assert client.get(asked.location).status_code == 200  # reloaded: asked anew
     assert "3 scorecards are not submitted yet" in page
     assert "Inés Delgado (Technical), Clinical case: not started" in page
     assert "Kwame Mensah (Clinical), Privacy scenario: not started" in page
@@ -143,6 +146,9 @@ def test_debrief_with_scorecards_missing_names_them_and_waits(
     moved = _confirm_debrief(client, page, loop_id)
     assert moved.status_code == 302
     assert _status(app, loop_id) == "debrief"
+    # Said in plain words (review of issue 14: not "The loop is now debrief.").
+    said = client.get(f"/loops/{loop_id}").get_data(as_text=True)
+    assert "The loop moved to debrief." in said
     # With every scorecard in there is nobody to name: it moves at once.
     everyone = {person for _, _, person in PANEL}
     complete = _interviewing(app, client, team, submitted=everyone)
@@ -164,18 +170,18 @@ def test_a_stale_or_unread_confirmation_asks_again(
     unread = client.submit(
         f"/loops/{loop_id}/status", {"status": "debrief", "confirm": "y"}
     )
-    assert unread.status_code == 409
+    assert unread.location == f"/loops/{loop_id}/move-to-debrief"
     assert _status(app, loop_id) == "interviewing"
-    page = unread.get_data(as_text=True)
+    page = client.get(unread.location).get_data(as_text=True)
     assert "3 scorecards are not submitted yet" in page
     # Clara's submitted seat is handed to Kwame after the page was read: his
     # scorecard is missing too, and the confirmation never named it.
     seats = _seats(app, loop_id)
     _seat(client, loop_id, seats[("Clinical case", "clinical")], team["kwame"])
     stale = _confirm_debrief(client, page, loop_id)
-    assert stale.status_code == 409
+    assert stale.location == f"/loops/{loop_id}/move-to-debrief"
     assert _status(app, loop_id) == "interviewing"
-    again = stale.get_data(as_text=True)
+    again = client.get(stale.location).get_data(as_text=True)
     assert "4 scorecards are not submitted yet" in again
     assert "Kwame Mensah (Clinical), Clinical case: not started" in again
     assert "The missing scorecards changed since you confirmed" in again
@@ -204,7 +210,7 @@ def test_two_confirmations_of_a_second_loop_at_once_start_one(
         amara = str(loop.candidate_id)
     data = {"q": "amara", "candidate_id": amara, "again": "y", "confirmed": str(first)}
     answers = race(app, client, monkeypatch, loop_views, "open_loops_of", url, data)
-    assert answers == [302, 409]
+    assert answers == [302, 303]  # the second redirected to the question again
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Loop.id))) == 2
 
@@ -244,12 +250,22 @@ def test_a_second_open_loop_needs_confirming_and_a_double_submit_starts_one(
             return db.session.scalar(sa.select(sa.func.count(Loop.id)))
 
     asked = client.submit(url, {"q": "amara", "candidate_id": amara})
-    assert asked.status_code == 409
-    page = asked.get_data(as_text=True)
-    assert "Amara Nwosu already has an open loop for this requisition" in page
-    assert f'value="{amara}" id="candidate-{amara}" checked' in page  # form kept
-    assert "Start another loop anyway" in page
-    assert f'name="confirmed" value="{first}"' in page
+    # The POST does not answer with the question: it redirects to a GET of it, so
+    # Reload and Back never send the form again.
+    assert asked.status_code == 303
+    question = f"{url}?candidate={amara}&again=1&q=amara"
+    assert asked.location == question
+    assert count() == 1
+    for _ in range(2):  # reloaded, it asks the same and starts nothing
+        shown = client.get(question)
+        assert shown.status_code == 200
+        page = shown.get_data(as_text=True)
+        assert "Amara Nwosu already has an open loop for this requisition" in page
+        assert 'id="open-loop-heading" tabindex="-1" autofocus' in page
+        assert f'href="/loops/{first}">Loop {first}</a>' in page
+        assert f'value="{amara}" id="candidate-{amara}" checked' in page  # chosen
+        assert "Start another loop anyway" in page
+        assert f'name="confirmed" value="{first}"' in page
     assert count() == 1
     confirmed = {"q": "amara", "candidate_id": amara, "again": "y"}
     confirmed["confirmed"] = str(first)
@@ -258,11 +274,93 @@ def test_a_second_open_loop_needs_confirming_and_a_double_submit_starts_one(
     # The same confirmation sent twice (a double click): the loop it started is
     # open now, which the confirmation did not cover, so it asks again.
     twice = client.submit(url, confirmed)
-    assert twice.status_code == 409
+    assert twice.status_code == 303 and twice.location == question
     assert count() == 2
     with app.app_context():
         second = db.session.scalar(sa.select(sa.func.max(Loop.id)))
-    assert f'name="confirmed" value="{first},{second}"' in twice.get_data(as_text=True)
+    again = client.get(question).get_data(as_text=True)
+    assert f'name="confirmed" value="{first},{second}"' in again
+
+
+def test_the_second_loop_question_once_the_open_loop_is_gone_is_the_plain_form(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+):
+    """Opened again after the open loop was withdrawn: nothing to ask, the form
+    with the candidate chosen, and Start the loop starts it."""
+    auth.login(team["ta"])
+    first = _build_loop(client, app, team)
+    with app.app_context():
+        loop = db.session.get(Loop, first)
+        url = f"/requisitions/{loop.requisition_id}/loops/new"
+        amara = str(loop.candidate_id)
+        loop.status = LoopStatus.WITHDRAWN
+        db.session.commit()
+    shown = client.get(f"{url}?candidate={amara}&again=1")
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
+    assert "already has an open loop" not in page
+    assert "Start another loop anyway" not in page
+    assert f'value="{amara}" id="candidate-{amara}" checked' in page
+    assert client.submit(url, {"candidate_id": amara}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("candidate", "code", "message"),
+    [
+        (
+            "999999",
+            404,
+            "That candidate is no longer on file; search and choose again.",
+        ),
+        ("abc", 400, "That link does not name a candidate; search and choose one."),
+        ("1" * 12, 400, "That link does not name a candidate; search and choose one."),
+    ],
+)
+def test_a_second_loop_question_naming_no_candidate_says_so(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+    candidate,
+    code,
+    message,
+):
+    auth.login(team["ta"])
+    first = _build_loop(client, app, team)
+    with app.app_context():
+        requisition = db.session.get(Loop, first).requisition_id
+    url = f"/requisitions/{requisition}/loops/new?candidate={candidate}&again=1"
+    shown = client.get(url)
+    assert shown.status_code == code
+    page = shown.get_data(as_text=True)
+    assert message in page
+    assert "Start another loop anyway" not in page
+    assert " checked>" not in page  # nobody chosen
+
+
+@pytest.mark.parametrize("who", ["hm", "clara"])
+def test_only_talent_acquisition_sees_the_second_loop_question(
+    app,
+    client,
+    auth,
+    team,  # noqa: F811
+    who,
+):
+    auth.login(team["ta"])
+    first = _build_loop(client, app, team)
+    with app.app_context():
+        loop = db.session.get(Loop, first)
+        url = f"/requisitions/{loop.requisition_id}/loops/new"
+        url += f"?candidate={loop.candidate_id}&again=1"
+    assert client.get(url).status_code == 200
+    auth.logout()
+    auth.login(team[who])
+    shown = client.get(url)
+    assert shown.status_code == 403
+    assert "already has an open loop" not in shown.get_data(as_text=True)
 
 
 def _in_debrief(app, client, auth, team) -> int:  # noqa: F811
@@ -284,16 +382,16 @@ def test_the_decision_form_names_every_missing_field_at_once(
     loop_id = _in_debrief(app, client, auth, team)
     auth.login(team["hm"])
     refused = client.submit(f"/loops/{loop_id}/decision", {"rationale": ""})
-    assert refused.status_code == 422
-    page = refused.get_data(as_text=True)
+    assert refused.status_code == 302  # to the kept draft: Reload never re-posts
+    page = client.get(refused.location).get_data(as_text=True)
     assert "both fields need attention" in page
     assert "Choose hire, no hire or hold." in page
     assert "Write the rationale behind the decision." in page
     short = client.submit(
         f"/loops/{loop_id}/decision", {"outcome": "hire", "rationale": "Strong."}
     )
-    page = short.get_data(as_text=True)
-    assert short.status_code == 422
+    assert short.status_code == 302
+    page = client.get(short.location).get_data(as_text=True)
     assert "at least 20 characters" in page
     assert re.search(r'<input checked[^>]*value="hire"', page)  # kept
     assert "Strong.</textarea>" in page

@@ -96,7 +96,10 @@ def test_a_30_competency_rubric_is_saved_in_a_few_statements(
         assert len(_locked(log)) <= LOCKED_MAX, f"{log}"
     with app.app_context():
         versions = db.session.scalars(
-            sa.select(RubricVersion).join(Rubric).where(Rubric.key == "big")
+            sa.select(RubricVersion)
+            .join(Rubric)
+            .where(Rubric.key == "big")
+            .order_by(RubricVersion.id)  # PostgreSQL returned them in either order
         ).all()
         latest = versions[-1]
         assert (

@@ -1,5 +1,6 @@
 """An interviewer's upcoming interviews come a page at a time, like every list."""
 
+import re
 from datetime import timedelta
 
 from icalendar import Calendar
@@ -41,8 +42,13 @@ def _set_status(client, auth, ta, loop_id: int, status: str) -> None:
     auth.logout()
     auth.login(ta)
     response = client.submit(f"/loops/{loop_id}/status", {"status": status})
+    if response.location.endswith("/withdraw"):  # issue 14: names who is told
+        told = re.search(r'name="told" value="([^"]*)"', get(client, response.location))
+        data = {"status": status, "confirm": "y", "told": told.group(1)}
+        response = client.submit(f"/loops/{loop_id}/status", data)
     assert response.status_code == 302
-    assert f"The loop is now {status}" in get(client, f"/loops/{loop_id}")
+    said = {"withdrawn": "was withdrawn.", "planned": "is planned again."}[status]
+    assert f"The loop {said}" in get(client, f"/loops/{loop_id}")
 
 
 def _upcoming_and_past(client) -> tuple[str, str]:

@@ -57,7 +57,13 @@ NAV = {
     "/loops/<int:loop_id>/reopen": "Loops",
     "/loops/<int:loop_id>/sessions": "Loops",
     "/loops/<int:loop_id>/sessions/<int:session_id>/schedule": "Loops",
+    "/loops/<int:loop_id>/sessions/<int:session_id>/remove": "Loops",
     "/loops/<int:loop_id>/sessions/<int:session_id>/shape": "Loops",
+    # Issue 14: confirmations reached by a redirect (Back never posts again).
+    "/loops/<int:loop_id>/sessions/<int:session_id>/removal": "Loops",
+    "/loops/<int:loop_id>/withdraw": "Loops",
+    "/loops/<int:loop_id>/move-to-debrief": "Loops",
+    "/loops/<int:loop_id>/plan-again": "Loops",
     "/loops/<int:loop_id>/decision": "Loops",  # the debrief page, its form
     "/interviews/loops/<int:loop_id>/scorecards": "Loops",
     "/my-interviews": "My interviews",

@@ -16,6 +16,7 @@ END = datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
 STAMP = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 CLARA = m.Person("Clara Clinician", "clara@hospital.example", "Europe/Berlin")
 KIT = "https://interviews.hospital.example/interviews/41"
+UID = "session-7.0f1e2d3c4b5a69788796a5b4c3d2e1f0@interview"
 
 
 def _session(**changes) -> m.SessionFacts:
@@ -29,6 +30,7 @@ def _session(**changes) -> m.SessionFacts:
         "end_utc": END,
         "location": "Room 4",
         "video_url": "https://video.example/abc",
+        "uid": UID,
     }
     return m.SessionFacts(**{**fields, **changes})
 
@@ -66,7 +68,7 @@ def test_the_invitation_carries_a_request_event_and_a_link_to_the_kit():
     part, calendar, event = _event(parsed)
     assert part.get_param("method") == "REQUEST"
     assert calendar["METHOD"] == "REQUEST"
-    assert str(event["UID"]) == "session-7@interview"  # the download's UID too
+    assert str(event["UID"]) == UID  # the download's UID too
     assert event.decoded("SEQUENCE") == 3
     assert str(event["ORGANIZER"]) == "mailto:interviews@hospital.example"
     assert str(event["ATTENDEE"]) == "mailto:clara@hospital.example"
@@ -91,7 +93,7 @@ def test_an_update_keeps_the_uid_with_a_higher_sequence():
     assert "The time or place of this interview changed" in _body(parsed)
     _, calendar, event = _event(parsed)
     assert calendar["METHOD"] == "REQUEST"
-    assert str(event["UID"]) == "session-7@interview"
+    assert str(event["UID"]) == UID
     assert event.decoded("SEQUENCE") == 4
     assert event["DTSTART"].to_ical() == b"20260304T140000Z"
 
@@ -112,7 +114,7 @@ def test_the_cancellation_is_method_cancel():
     assert part.get_param("method") == "CANCEL"
     assert calendar["METHOD"] == "CANCEL"
     assert event["STATUS"] == "CANCELLED"
-    assert str(event["UID"]) == "session-7@interview"
+    assert str(event["UID"]) == UID
     assert event.decoded("SEQUENCE") == 5
     assert str(event["ORGANIZER"]) == "mailto:interviews@hospital.example"
     assert str(event["ATTENDEE"]) == "mailto:clara@hospital.example"
@@ -120,7 +122,7 @@ def test_the_cancellation_is_method_cancel():
 
 def test_the_download_stays_publish_and_request_is_asked_for():
     fields = {
-        "uid": "session-7@interview",
+        "uid": UID,
         "title": "Interview",
         "description": "",
         "start_utc": START,
@@ -183,6 +185,34 @@ def test_the_manager_and_talent_acquisition_get_links():
     assert decided["Subject"] == "Decision recorded: Zoë Ångström for EHR analyst"
     assert "Mona Manager recorded a decision" in _body(decided)
     assert "https://i.example/loops/3" in _body(decided)
+
+
+def test_the_debrief_message_says_how_many_scorecards_are_in():
+    """Issue 14, fresh-user test: moved to debrief with scorecards missing, the
+    manager was told the loop was ready and to read the panel's scorecards."""
+    manager = m.Person("Mona Manager", "mona@hospital.example")
+    ready = {
+        "to": manager,
+        "sender": SENDER,
+        "candidate": "Zoë Ångström",
+        "role": "EHR analyst",
+        "debrief_url": "https://i.example/loops/3/debrief",
+    }
+    short = _parsed(m.debrief_ready(**ready, submitted=2, seats=6))
+    assert short["Subject"] == (
+        "In debrief, 4 of 6 scorecards missing: Zoë Ångström for EHR analyst"
+    )
+    body = " ".join(_body(short).split())
+    assert "ready" not in body
+    assert "moved to debrief with 2 of 6 scorecards submitted; 4 are missing" in body
+    assert "https://i.example/loops/3/debrief" in body
+    one = " ".join(
+        _body(_parsed(m.debrief_ready(**ready, submitted=0, seats=1))).split()
+    )
+    assert "with 0 of 1 scorecard submitted; 1 is missing" in one
+    full = _parsed(m.debrief_ready(**ready, submitted=6, seats=6))
+    assert full["Subject"] == "Ready for debrief: Zoë Ångström for EHR analyst"
+    assert "is ready for debrief" in " ".join(_body(full).split())
 
 
 def test_a_name_with_line_breaks_adds_no_header():

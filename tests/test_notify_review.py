@@ -106,20 +106,25 @@ def test_a_waiting_reminder_is_cancelled_once_the_scorecard_is_in(
     assert not (tmp_path / "outbox").exists()
 
 
-def test_an_old_invitation_is_cancelled_after_a_newer_cancellation(app, runner, smtp):
+def test_an_old_calendar_message_is_dropped_after_the_seat_s_newer_state(
+    app, runner, smtp
+):
     queue(app, "invite:5:1", to="late@example.org")  # held back, then retried
     queue(app, "cancel:5:2", to="late@example.org")
     queue(app, "invite:6:3", to="kept@example.org")  # invited again after a cancel
-    queue(app, "cancel:6:2", to="kept@example.org")
+    queue(app, "cancel:6:2", to="kept@example.org")  # the cancel, retried: too late
 
     result = notify(runner, "run")
 
     assert result.exit_code == 0, result.output
     assert row(app, "invite:5:1").status == OutboxStatus.CANCELLED
-    assert "a later cancellation of this interview replaces it" in result.output
+    assert "a later state of this interview (cancel:5:2) replaces it" in result.output
     assert row(app, "invite:6:3").status == OutboxStatus.SENT
+    # sent after the invitation, the old cancellation would remove the event
+    assert row(app, "cancel:6:2").status == OutboxStatus.CANCELLED
+    assert "a later state of this interview (invite:6:3) replaces it" in result.output
     sent = sorted(to[0] for to, _ in smtp.received)
-    assert sent == ["kept@example.org", "kept@example.org", "late@example.org"]
+    assert sent == ["kept@example.org", "late@example.org"]
 
 
 def test_requeueing_a_blanked_message_is_refused(app, runner, smtp):
@@ -132,5 +137,5 @@ def test_requeueing_a_blanked_message_is_refused(app, runner, smtp):
     result = notify(runner, "requeue", "1")
 
     assert result.exit_code == 1
-    assert "Not queued: the text of #1 was blanked" in result.output
+    assert "Nothing queued again:\n  #1: its text was blanked" in result.output
     assert row(app, "invite:2:0").status == OutboxStatus.FAILED

@@ -3,6 +3,7 @@ delivered, retried, failed, and never sent twice (notify/sender.py)."""
 
 import asyncio
 import email.policy
+import re
 import shutil
 import socket
 import ssl
@@ -154,7 +155,7 @@ def test_the_directory_transport_writes_eml_files(app, runner, tmp_path):
 
     assert result.exit_code == 0, result.output
     [path] = (tmp_path / "o").iterdir()
-    assert path.name == "1-debrief-12-3.eml"
+    assert re.fullmatch(r"\d{8}T\d{12}Z-1-debrief-12-3-[0-9a-f]{8}\.eml", path.name)
     msg = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
     assert msg["Subject"] == "Ready for debrief"
     assert msg["To"] == "clara@example.org"
@@ -553,3 +554,28 @@ def _make_due(app, key):
             .values(not_before=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
+
+
+def test_the_date_is_when_the_message_is_sent_not_queued(app, tmp_path):
+    """Issue 14, fresh-user test: the Date header was fixed when the message was
+    queued, so a retry hours later said the time of the queueing. It is set when
+    the message is handed over; the Message-ID, fixed when queued, stays."""
+    app.config.update(MAIL_TRANSPORT="directory", MAIL_OUTBOX_DIR=str(tmp_path / "o"))
+    queue(app, "debrief:12:3", subject="Ready for debrief")
+    stored = BytesParser(policy=email.policy.default).parsebytes(
+        row(app, "debrief:12:3").message
+    )
+    later = utcnow().replace(microsecond=0) + timedelta(hours=3)
+    with app.app_context():
+        settings = mail_settings(app.config, app.instance_path)
+        send_due(
+            make_transport(settings), settings, print, limit=5, clock=lambda: later
+        )
+    [path] = (tmp_path / "o").iterdir()
+    sent = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
+    assert sent["Date"].datetime == later != stored["Date"].datetime
+    assert len(sent.get_all("Date")) == 1
+    assert sent["Message-ID"] == stored["Message-ID"]
+    assert sent.get_body(("plain",)).get_content() == (
+        stored.get_body(("plain",)).get_content()
+    )

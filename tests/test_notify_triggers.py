@@ -25,12 +25,14 @@ from interview.models import (
     InterviewSession,
     Loop,
     OutboxMessage,
+    OutboxStatus,
     PanelSeat,
     PlanSession,
     Role,
     User,
 )
 from interview.notify.due import queue_due
+from interview.notify.triggers import calendar_uid
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
 from interview.timeutil import utcnow
@@ -146,6 +148,16 @@ def _seat_with(team, discipline: Discipline, person) -> None:
     db.session.commit()
 
 
+def _mark_sent() -> None:
+    """As notify run would leave what was queued."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.SENT, sent_at=utcnow())
+    )
+    db.session.commit()
+
+
 def _status(team, target: str) -> None:
     change_status(_user(team["ta"]), db.session.get(Loop, team["loop_id"]), target)
     db.session.commit()
@@ -165,11 +177,12 @@ def test_scheduling_invites_each_seated_interviewer_once(team, outbox):
         [team["clara"].email, team["theo"].email]
     )
     methods = {_event(message) for _, _, message in queued}
-    uid = f"session-{team['session_id']}@interview"
+    uid = calendar_uid(team["session_id"])
     assert methods == {("REQUEST", uid, 1)}
     subjects = [m["Subject"].strip() for *_, m in queued]  # unfolded
     assert all(s.startswith("Interview: Amara Nwosu") for s in subjects), subjects
 
+    _mark_sent()  # they went: a move is an update for their calendars
     _schedule(team, LATER)  # moved: one update each, same UID, higher sequence
     moved = outbox.new()
     assert len(moved) == 2
@@ -231,7 +244,7 @@ def test_a_longer_session_updates_calendars(team, outbox):
     db.session.commit()
     ((_, to, message),) = outbox.new()
     assert to == team["clara"].email
-    assert _event(message) == ("REQUEST", f"session-{team['session_id']}@interview", 2)
+    assert _event(message) == ("REQUEST", calendar_uid(team["session_id"]), 2)
 
 
 def test_removing_the_session_cancels_it(team, outbox):
@@ -284,10 +297,15 @@ def test_debrief_tells_the_manager_once_per_move(team, outbox):
     _status(team, "debrief")
     ((key, to, message),) = outbox.new()
     assert to == team["manager"].email
-    assert (
-        message["Subject"].strip() == "Ready for debrief: Amara Nwosu for EHR analyst"
+    # Issue 14, fresh-user test: moved with no scorecard in, it said "ready".
+    assert message["Subject"].strip() == (
+        "In debrief, 2 of 2 scorecards missing: Amara Nwosu for EHR analyst"
     )
     body = message.get_body(("plain",)).get_content()
+    assert "ready" not in body
+    assert "moved to debrief with 0 of 2 scorecards submitted; 2 are missing" in (
+        " ".join(body.split())
+    )
     assert f"http://127.0.0.1:5000/loops/{team['loop_id']}/debrief" in body
     _status(team, "interviewing")
     assert outbox.new() == []
@@ -377,3 +395,52 @@ def test_no_message_carries_evidence_ratings_or_contact_details(team, outbox):
         assert "Amara Nwosu" in text
         for secret in SECRETS:
             assert secret not in text
+
+
+def _line(message, label: str) -> str:
+    body = message.get_body(("plain",)).get_content()
+    (line,) = [x for x in body.splitlines() if x.startswith(label)]
+    return line.removeprefix(label)
+
+
+@pytest.mark.parametrize("how", ["unscheduled", "removed", "reseated"])
+def test_a_cancellation_quotes_the_time_its_reader_received(team, outbox, how):
+    """Issue 14, fresh-user test: invited for one time, moved (the update still
+    queued when the next change replaced it), then cancelled: "Was:" quoted the
+    move nobody received."""
+    _seat_with(team, Discipline.CLINICAL, team["clara"])
+    _schedule(team)
+    ((_, _, invitation),) = outbox.new()
+    _mark_sent()
+    _schedule(team, LATER)  # queued, never sent
+    outbox.new()
+    if how == "unscheduled":
+        _schedule(team, None)
+    elif how == "removed":
+        remove_session(_user(team["ta"]), _session(team))
+        db.session.commit()
+    else:
+        _seat_with(team, Discipline.CLINICAL, team["cleo"])
+    (cancellation,) = [m for _, to, m in outbox.new() if to == team["clara"].email]
+    assert _event(cancellation)[0] == "CANCEL"
+    assert _line(cancellation, "Was: ") == _line(invitation, "When: ")
+    assert _line(invitation, "When: ") in cancellation["Subject"]
+
+
+def test_a_cancellation_falls_back_to_the_sessions_time(team, outbox):
+    """Nothing was sent (its text blanked): the session's current time is said."""
+    _seat_with(team, Discipline.CLINICAL, team["clara"])
+    _schedule(team)
+    outbox.new()
+    _mark_sent()
+    db.session.execute(sa.update(OutboxMessage).values(message=b"", subject=""))
+    db.session.commit()
+    _schedule(team, LATER)
+    ((_, _, update),) = outbox.new()
+    _mark_sent()
+    db.session.execute(sa.update(OutboxMessage).values(message=b"", subject=""))
+    db.session.commit()
+    remove_session(_user(team["ta"]), _session(team))
+    db.session.commit()
+    ((_, _, cancellation),) = outbox.new()
+    assert _line(cancellation, "Was: ") == _line(update, "When: ")

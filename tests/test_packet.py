@@ -479,3 +479,33 @@ def test_the_packet_shows_replaced_seats_and_independence_flags(
     interviewers = text.split("Each interviewer")[1]
     assert "Tom Berg technical, Systems interview replaced seat" in interviewers
     assert "Tom Berg, Systems interview, summary Seat replaced on" in interviewers
+
+
+def test_the_packet_name_keeps_accented_letters(app, client, auth, seat):
+    """Issue 14, fresh-user test: "Ünïcødé" was saved as ``unicde``; its accents
+    are dropped, not its letters, and ø is spelled o. The header also carries the
+    name's own letters as a UTF-8 ``filename*`` (RFC 6266)."""
+    from types import SimpleNamespace
+    from urllib.parse import unquote
+
+    from interview.debrief.documents import packet_filename
+
+    def named(name):
+        return SimpleNamespace(id=7, candidate=SimpleNamespace(name=name))
+
+    assert packet_filename(named("Ünïcødé")) == "debrief-7-unicode.pdf"
+    assert packet_filename(named("Sofía Núñez-Øberg Łukasz Straße Æsa")) == (
+        "debrief-7-sofia-nunez-oberg-lukasz-strasse-aesa.pdf"
+    )
+    assert packet_filename(named("Жанна")) == "debrief-7.pdf"  # ASCII-safe
+    with app.app_context():
+        loop_id = db.session.scalar(sa.select(Loop.id))
+    _rename(app, loop_id, candidate="Ünïcødé Þór")
+    auth.login(seat["manager"])
+    header = client.get(f"/loops/{loop_id}/debrief.pdf").headers["Content-Disposition"]
+    name, own = re.fullmatch(
+        r"inline; filename=\"([^\"]+)\"; filename\*=UTF-8''(\S+)", header
+    ).groups()
+    assert name == f"debrief-{loop_id}-unicode-thor-a4.pdf"
+    assert header.isascii()
+    assert unquote(own) == f"debrief-{loop_id}-ünïcødé-þór-a4.pdf"

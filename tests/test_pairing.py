@@ -798,7 +798,7 @@ def test_the_loop_page_shows_why_someone_sits_twice(app, client, auth, make_user
         db.session.commit()
 
     auth.login(ta)
-    preview = client.submit(f"/loops/{loop_id}/propose").get_data(as_text=True)
+    preview = client.get(f"/loops/{loop_id}/propose").get_data(as_text=True)
     panel = re.search(r'name="panel" value="([^"]*)"', preview).group(1)  # issue 14
     seat = {"seat": "y", "panel": panel}
     page = client.submit(f"/loops/{loop_id}/propose", seat, follow_redirects=True)

@@ -90,7 +90,13 @@ ROUTES = [
     ("POST", "/loops/<int:loop_id>/reopen", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/sessions", ONLY_TA),
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/shape", ONLY_TA),
+    ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/remove", EVERYONE),
     ("POST", "/loops/<int:loop_id>/sessions/<int:session_id>/remove", ONLY_TA),
+    # Issue 14: the confirmations a redirect lands on, as their actions: TA's.
+    ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/removal", ONLY_TA),
+    ("GET", "/loops/<int:loop_id>/withdraw", ONLY_TA),
+    ("GET", "/loops/<int:loop_id>/move-to-debrief", ONLY_TA),
+    ("GET", "/loops/<int:loop_id>/plan-again", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics", EVERYONE),
     ("GET", "/my-interviews", INTERVIEWERS),
     # Only the seat's own interviewer (the fixture seats the clinical one there).

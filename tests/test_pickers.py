@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from interview import timezones
 from interview.extensions import db
+from interview.loops.pickers import find_candidates
 from interview.models import (
     Candidate,
     Conflict,
@@ -393,17 +394,30 @@ def test_without_javascript_a_second_search_keeps_the_choice(
         assert db.session.get(Loop, loop_id).candidate_id == zoe
 
 
-def test_the_new_loop_page_lists_recent_candidates_without_a_query(
+def test_the_new_loop_page_lists_candidates_by_name_without_a_query(
     app, client, auth, ta, board
 ):
-    _candidates(app, [(f"Person {i:02}", None) for i in range(30)])
+    """By name, accents and case aside, as the Candidates list sorts (review of
+    issue 14: the newest came first, an order nobody picking can predict)."""
+    _candidates(app, [(f"Person {i:02}", None) for i in range(26)])
+    _candidates(app, [("émile Zola", None), ("Zoë Adams", None), ("adam Berg", None)])
+    _candidates(app, [("Béatrice Roy", None)])
     auth.login(ta)
     page = client.get(f"/requisitions/{board['requisition']}/loops/new")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert text.count('type="radio"') == 20
-    assert "Person 29" in text and "Person 05" not in text
-    assert "The 20 most recently added of 31 candidates" in text
+    names = re.findall(r'data-name="([^"]*)"', text)
+    assert names[:5] == [
+        "adam Berg",
+        "Amara Nwosu",
+        "Béatrice Roy",
+        "émile Zola",
+        "Person 00",
+    ]
+    assert "Person 15" in text and "Person 16" not in text
+    assert "Zoë Adams" not in text  # the newest, but last by name
+    assert "The first 20 of 31 candidates by name" in text
     assert "<select" not in text.split('id="candidate-choices"')[1].split("</form>")[0]
 
 
@@ -424,13 +438,13 @@ def _erase(app, names: list[str]) -> list[int]:
 def test_erased_candidates_are_never_offered_for_a_new_loop(
     app, client, auth, ta, board
 ):
-    """Listed as recent (they are the newest) or found by the name and id they keep,
+    """Listed without a query (by name) or found by the name and id they keep,
     an erased candidate was offered and the loop then refused."""
     _candidates(app, [("Sam Alive", None)])
     gone = _erase(app, ["Sam Gone", "Zed Gone"])
     auth.login(ta)
     recent = client.get("/candidates/search").get_json()
-    assert [r["name"] for r in recent["results"]] == ["Sam Alive", "Amara Nwosu"]
+    assert [r["name"] for r in recent["results"]] == ["Amara Nwosu", "Sam Alive"]
     assert recent["total"] == 2 and recent["summary"] == "2 candidates."
     for query in ("erased", "erased candidate", f"#{gone[0]}", str(gone[1])):
         found = client.get("/candidates/search", query_string={"q": query}).get_json()
@@ -917,8 +931,8 @@ def test_a_second_open_loop_for_the_same_candidate_is_started_only_when_asked_tw
             )
 
     first = client.submit(url, {"q": "amara", "candidate_id": amara})
-    assert first.status_code == 409
-    page = first.get_data(as_text=True)
+    assert first.status_code == 303  # to the question, a page of its own
+    page = client.get(first.location).get_data(as_text=True)
     assert "Amara Nwosu already has an open loop for this requisition" in page
     assert f'href="/loops/{board["loop"]}">Loop {board["loop"]}</a>: Planned' in page
     assert f'value="{amara}" id="candidate-{amara}" checked' in page  # still chosen
@@ -936,3 +950,33 @@ def test_a_second_open_loop_for_the_same_candidate_is_started_only_when_asked_tw
     third = client.submit(url, {"q": "amara", "candidate_id": amara})
     assert third.status_code == 302
     assert loops() == 3
+
+
+def test_candidates_by_name_walk_the_name_index(app_ctx, databases):
+    """Without a query the picker lists by name from ix_candidates_order (the
+    Candidates list's index): 20 rows read in order, never a sort of them all."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        if "ORDER BY" in statement and "LIMIT" in statement:
+            sent.append((statement, params))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        find_candidates("")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    (statement, params), *_ = sent
+    if databases.name == "sqlite":
+        connection = db.session.connection()
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+        plan = " | ".join(row[-1] for row in rows)
+    else:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            connection.exec_driver_sql("SET enable_sort = off")
+            rows = connection.exec_driver_sql(f"EXPLAIN {statement}", params)
+            plan = " | ".join(row[0] for row in rows)
+            connection.rollback()
+    assert "ix_candidates_order" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -85,3 +85,33 @@ def test_only_talent_acquisition_writes_the_plan(client, auth, board):
     assert client.get(url).status_code == 403
     plan = {**PLAN, "sessions-0-competency_keys": ["privacy"]}
     assert client.submit(url, plan).status_code == 403
+
+
+def test_a_session_without_a_competency_is_refused_next_to_it(app, client, auth, board):
+    """Issue 14, fresh-user test: a session with every box unticked was saved, and
+    had nothing to rate."""
+    auth.login(board["ta"])
+    url = f"/requisitions/{board['requisition']}/plan"
+    plan = {
+        **PLAN,
+        "sessions-0-competency_keys": ["clinical_safety", "privacy"],
+        "sessions-1-title": "Nothing ticked",
+        "sessions-1-duration_minutes": "60",
+        "sessions-1-clinical_seats": "1",
+        "sessions-1-technical_seats": "1",
+    }
+    refused = client.submit(url, plan)
+    assert refused.status_code == 302
+    page = client.get(refused.headers["Location"])
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    second = re.search(r'<fieldset[^>]*id="session-2".*?</fieldset>', text, re.DOTALL)
+    assert re.search(
+        r'<p class="error" id="sessions-1-competency_keys-error">Choose at least one'
+        r" competency: a session without one has nothing to rate.</p>",
+        second.group(0),
+    )
+    assert "sessions-0-competency_keys-error" not in text
+    assert 'value="Nothing ticked"' in text  # what was typed is kept
+    with app.app_context():
+        assert list(db.session.scalar(sa.select(Requisition)).plan) == []

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from interview.extensions import db
-from interview.models import PanelSeat, Training, User
+from interview.models import Loop, LoopStatus, PanelSeat, Training, User
 
 from .test_guards import postgresql_only, race
 from .test_loops import _build_loop, _seat, _seats, team  # noqa: F401  (a fixture)
@@ -34,7 +34,7 @@ def _seated(app) -> list:
 
 
 def _preview(client, loop_id: int):
-    response = client.submit(f"/loops/{loop_id}/propose")
+    response = client.get(f"/loops/{loop_id}/propose")
     page = response.get_data(as_text=True)
     found = re.search(r'name="panel" value="([^"]*)"', page)
     return response, page, found.group(1) if found else None
@@ -78,11 +78,16 @@ def test_a_panel_changed_since_the_preview_is_shown_again_not_seated(
     _seat(client, loop_id, seats[("Clinical case", "clinical")], trained["kwame"])
     before = _seated(app)
     again = client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
-    assert again.status_code == 409
-    assert "The seats changed since the proposal you confirmed" in again.get_data(
-        as_text=True
-    )
+    # A GET page, so Back and Reload never send "Seat this panel" again.
+    assert again.status_code == 302
+    assert again.location == f"/loops/{loop_id}/propose"
+    shown = client.get(again.location).get_data(as_text=True)
+    assert "The seats changed since the proposal you confirmed" in shown
     assert _seated(app) == before  # nobody else seated
+    # Said once: reloaded, or the address opened again, it is a plain preview.
+    _, page, _ = _preview(client, loop_id)
+    assert "Proposed panel: nobody seated yet" in page
+    assert "The seats changed since" not in page
 
 
 def test_a_seat_changed_by_hand_says_the_reason_was_for_the_proposed_panel(
@@ -129,6 +134,28 @@ def test_only_talent_acquisition_proposes_or_seats(app, client, auth, trained, w
     for data in ({}, {"seat": "y", "panel": panel}):
         assert client.submit(f"/loops/{loop_id}/propose", data).status_code == 403
     assert _seated(app) == [None] * 4
+    # The preview's address shows them the loop, without the proposal's reasons.
+    _, page, found = _preview(client, loop_id)
+    assert found is None and "is trained on" not in page
+
+
+def test_the_preview_is_a_page_reached_by_a_get(app, client, auth, trained):
+    """Reload and Back never meet "Confirm form resubmission": the propose button
+    asks for the preview by a GET, which seats nobody however often it is shown."""
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    page = client.get(f"/loops/{loop_id}").get_data(as_text=True)
+    button = re.search(r'<form method="(\w+)" action="/loops/\d+/propose"', page)
+    assert button.group(1) == "get"
+    for _ in range(2):  # shown, then reloaded
+        response, page, panel = _preview(client, loop_id)
+        assert response.status_code == 200 and panel
+        assert "Proposed panel: nobody seated yet" in page
+    assert _seated(app) == [None] * 4
+    # A POST without "Seat this panel" (an older page's button) goes to the preview.
+    asked = client.submit(f"/loops/{loop_id}/propose")
+    assert asked.location == f"/loops/{loop_id}/propose"
+    assert _seated(app) == [None] * 4
 
 
 def _proposal(page: str) -> str:
@@ -145,8 +172,8 @@ def test_seat_this_panel_sent_again_says_the_panel_is_already_seated(
     client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
     seated = _seated(app)
     again = client.submit(f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel})
-    assert again.status_code == 409
-    shown = _proposal(again.get_data(as_text=True))
+    assert again.location == f"/loops/{loop_id}/propose"
+    shown = _proposal(client.get(again.location).get_data(as_text=True))
     assert shown.startswith("The panel is already seated")
     assert "nobody else was seated" in shown
     assert "nobody seated yet" not in shown
@@ -159,7 +186,7 @@ def test_two_seat_this_panel_at_once_seat_it_once(
     app, client, auth, trained, monkeypatch
 ):
     """Both requests in flight: the second waits for the first, then finds the
-    panel seated (a 409 saying so), never a server error."""
+    panel seated (a redirect to the preview saying so), never a server error."""
     from interview.loops import guard_views
 
     auth.login(trained["ta"])
@@ -167,7 +194,7 @@ def test_two_seat_this_panel_at_once_seat_it_once(
     _, _, panel = _preview(client, loop_id)
     url, data = f"/loops/{loop_id}/propose", {"seat": "y", "panel": panel}
     answers = race(app, client, monkeypatch, guard_views, "propose_for", url, data)
-    assert answers == [302, 409]
+    assert answers == [302, 302]
     assert None not in _seated(app) and len(_seated(app)) == 4
 
 
@@ -188,3 +215,22 @@ def test_the_reasons_are_talent_acquisitions_to_read(app, client, auth, trained,
     text = page.get_data(as_text=True)
     assert "Why the proposed panel was chosen" not in text
     assert "is trained on" not in text
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "decided"])
+def test_a_closed_loops_preview_offers_nothing_to_seat(
+    app, client, auth, trained, status
+):
+    """Review: a bookmarked preview of a loop withdrawn or decided since still
+    offered "Seat this panel", which then only refused."""
+    auth.login(trained["ta"])
+    loop_id = _build_loop(client, app, trained)
+    with app.app_context():
+        loop = db.session.get(Loop, loop_id)
+        loop.status = LoopStatus(status)
+        db.session.commit()
+    response, page, panel = _preview(client, loop_id)
+    assert response.status_code == 200
+    assert panel is None and "Seat this panel" not in page
+    assert f"Nothing to propose now: the loop is {status}" in page
+    assert _seated(app) == [None] * 4

@@ -179,12 +179,15 @@ def test_a_refused_decision_shows_the_debrief_and_records_the_read(
     _in_debrief(app, loop_id)
     auth.login(seat["manager"])
     url = f"/loops/{loop_id}/decision"
+    # A refusal redirects to its draft (04307f9), which shows the debrief again.
     short = client.submit(url, {"outcome": "hold", "rationale": "Not sure."})
-    assert short.status_code == 422 and "Priya Raman" in short.get_data(as_text=True)
+    assert short.status_code == 302
+    assert "Priya Raman" in client.get(short.location).get_data(as_text=True)
     (entry,) = _reads(app)
     assert (entry.actor_id, entry.action) == (seat["manager"].id, "debrief.view")
     assert (entry.object_type, entry.object_id) == ("loops", loop_id)
-    client.submit(url, {"outcome": "hold", "rationale": "Still not sure."})
+    again = client.submit(url, {"outcome": "hold", "rationale": "Still not sure."})
+    client.get(again.location)
     assert len(_reads(app)) == 1  # shown again within the window: the same read
 
 
@@ -195,8 +198,9 @@ def test_a_decision_the_loop_refuses_records_the_read(app, client, auth, seat):
         f"/loops/{loop_id}/decision",
         {"outcome": "hire", "rationale": "Strong clinical workflow evidence here."},
     )
-    assert response.status_code == 422
-    assert "once it is in debrief" in response.get_data(as_text=True)
+    assert response.status_code == 302  # to its draft (04307f9)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "once it is in debrief" in page
     assert [(e.actor_id, e.action) for e in _reads(app)] == [
         (seat["manager"].id, "debrief.view")
     ]

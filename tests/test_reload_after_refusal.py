@@ -3,11 +3,22 @@ form is shown at its POST address, and a GET of that address (the page reloaded)
 shows the page the form lives on, to those who may read that page; placing a hold
 stays talent acquisition's."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from interview.extensions import db
-from interview.models import Discipline, LegalHold, PlanSession, Role
+from interview.models import (
+    Candidate,
+    Discipline,
+    InterviewSession,
+    LegalHold,
+    PlanSession,
+    Role,
+    User,
+)
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
 
@@ -38,7 +49,12 @@ def place(app, make_user):
             "candidate": f"/candidates/{loop.candidate_id}/holds",
             "requisition": f"/requisitions/{loop.requisition_id}/holds",
         }
-    return {"people": people, "urls": urls}
+        ids = {
+            "loop": loop.id,
+            "session": loop.sessions[0].id,
+            "candidate": loop.candidate_id,
+        }
+    return {"people": people, "urls": urls, "ids": ids}
 
 
 def _holds(app) -> int:
@@ -106,3 +122,197 @@ def test_an_anonymous_reload_is_sent_to_sign_in(client, place, subject):
     response = client.get(place["urls"][subject])
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in?")
+
+
+# Issue 14, fresh-user test: the other refused forms answered from their POST, so
+# Reload asked to send the form again and Back after another page showed the
+# browser's "page expired". Each now keeps what was typed as a draft (drafts.py) and
+# redirects to its own address with the draft's token, which shows every error and
+# every field typed, however often it is reloaded, and writes nothing.
+
+
+def _sessions(app) -> list[tuple[str, int]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(InterviewSession.title, InterviewSession.duration_minutes)
+        )
+        return sorted(tuple(r) for r in rows)
+
+
+@pytest.mark.parametrize("where", ["add", "shape"])
+def test_a_refused_session_form_redirects_to_its_draft(app, client, auth, place, where):
+    auth.login(place["people"]["ta"])
+    loop_id, session_id = place["ids"]["loop"], place["ids"]["session"]
+    if where == "add":
+        url, prefix = f"/loops/{loop_id}/sessions", "new-session"
+    else:
+        url = f"/loops/{loop_id}/sessions/{session_id}/shape"
+        prefix = f"shape-{session_id}"
+    before = _sessions(app)
+    data = MultiDict(
+        [
+            ("csrf_token", client.csrf_token()),
+            (f"{prefix}-title", "Second <look> at workflow"),
+            (f"{prefix}-duration_minutes", "5"),
+            (f"{prefix}-competency_keys", "privacy"),
+            (f"{prefix}-competency_keys", "privacy"),
+            (f"{prefix}-clinical_seats", "3"),
+            (f"{prefix}-technical_seats", "2"),
+        ]
+    )
+    refused = client.post(url, data=data)
+    assert refused.status_code == 302  # before: 422, the page answered from the POST
+    assert re.match(re.escape(url) + r"\?draft=[\w-]+$", refused.location)
+    for _ in range(2):  # reloaded: the same
+        page = client.get(refused.location)
+        assert page.status_code == 422
+        assert "Choose each competency once (Privacy twice)." in page.text
+        assert "Between 15 minutes and 8 hours." in page.text
+        assert 'value="Second &lt;look&gt; at workflow"' in page.text
+        assert f'id="{prefix}-clinical_seats"' in page.text
+        assert re.search(rf'name="{prefix}-clinical_seats"[^>]*value="3"', page.text)
+        assert "<details open>" in page.text or 'id="add-session" open' in page.text
+    assert _sessions(app) == before  # nothing written
+    # No draft, or one not kept: the loop page as it is, no crash.
+    for tail in ("", "?draft=", "?draft=nothing-here"):
+        clean = client.get(url + tail)
+        assert clean.status_code == 200
+        assert "Second &lt;look&gt;" not in clean.text
+    # Saved at last: a redirect as before, and the draft goes.
+    data.setlist(f"{prefix}-competency_keys", ["privacy"])
+    data[f"{prefix}-duration_minutes"] = "45"
+    saved = client.post(url, data=data)
+    assert saved.status_code == 302 and saved.location == f"/loops/{loop_id}"
+    assert ("Second <look> at workflow", 45) in _sessions(app)
+    after = client.get(refused.location)  # the draft went with the save
+    assert after.status_code == 200 and "Privacy twice" not in after.text
+
+
+def test_a_session_draft_is_not_shown_to_another_account(app, client, auth, place):
+    auth.login(place["people"]["ta"])
+    url = f"/loops/{place['ids']['loop']}/sessions"
+    typed = {
+        "new-session-title": "Private <draft>",
+        "new-session-clinical_seats": "0",
+        "new-session-technical_seats": "0",
+    }
+    refused = client.submit(url, typed)
+    assert refused.status_code == 302
+    auth.logout()  # sign-out forgets the drafts; another account never sees them
+    auth.login(place["people"]["manager"])
+    page = client.get(refused.location)
+    assert page.status_code == 200 and "Private &lt;draft&gt;" not in page.text
+
+
+def _candidates(app) -> list[tuple]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Candidate.name, Candidate.email, Candidate.notes)
+        )
+        return sorted(tuple(r) for r in rows)
+
+
+@pytest.mark.parametrize("where", ["new", "edit"])
+def test_a_refused_candidate_form_redirects_to_its_draft(
+    app, client, auth, place, where
+):
+    auth.login(place["people"]["ta"])
+    if where == "new":
+        url = "/candidates/new"
+    else:
+        url = f"/candidates/{place['ids']['candidate']}/edit"
+    before = _candidates(app)
+    typed = {
+        "name": "   ",
+        "email": "amara at example",
+        "phone": "call me",
+        "source": "Referral <Kofi>",
+        "notes": "Prefers mornings.\nAsked about <b>parking</b>.",
+    }
+    refused = client.submit(url, typed)
+    assert refused.status_code == 302  # before: the page answered from the POST
+    assert re.match(re.escape(url) + r"\?draft=[\w-]+$", refused.location)
+    for _ in range(2):  # reloaded: the same
+        page = client.get(refused.location)
+        assert page.status_code == 422
+        assert "Enter the candidate&#39;s name." in page.text
+        assert "Enter a valid email." in page.text
+        assert "Enter a phone number" in page.text
+        assert 'value="amara at example"' in page.text
+        assert 'value="call me"' in page.text
+        assert 'value="Referral &lt;Kofi&gt;"' in page.text
+        assert "Asked about &lt;b&gt;parking&lt;/b&gt;.</textarea>" in page.text
+        assert 'class="form-errors" role="alert" tabindex="-1" autofocus' in page.text
+    assert _candidates(app) == before  # nothing written
+    for tail in ("", "?draft=", "?draft=nothing-here"):
+        clean = client.get(url + tail)
+        assert clean.status_code == 200
+        assert "Referral &lt;Kofi&gt;" not in clean.text
+        assert "form-errors" not in clean.text
+    typed |= {"name": "Amara N. Nwosu", "email": "amara@example.org", "phone": ""}
+    saved = client.submit(url, typed)
+    assert saved.status_code == 302 and saved.location == "/candidates/"
+    assert ("Amara N. Nwosu", "amara@example.org") in [c[:2] for c in _candidates(app)]
+    assert client.get(refused.location).status_code == 200  # the draft went
+
+
+def _profile(app, user_id) -> tuple:
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        return user.name, user.time_zone, user.version
+
+
+def test_a_refused_profile_redirects_to_its_draft(app, client, auth, place):
+    ta = place["people"]["ta"]
+    auth.login(ta)
+    before = _profile(app, ta.id)
+    typed = {
+        "name": "",
+        "time_zone": "Europe/Atlantis <b>",
+        "version": str(before[2]),
+        "password": "never-kept-1",  # not the profile's: never in the cookie
+    }
+    refused = client.submit("/account", typed)
+    assert refused.status_code == 302  # before: the page answered from the POST
+    assert re.match(r"/account\?draft=[\w-]+$", refused.location)
+    kept = _cookie_payload(client)
+    assert b"Europe/Atlantis" in kept and b"never-kept-1" not in kept
+    for _ in range(2):  # reloaded: the same
+        page = client.get(refused.location)
+        assert page.status_code == 422
+        assert "Enter your name." in page.text
+        assert "“Europe/Atlantis &lt;b&gt;” is not a time zone" in page.text
+        assert "never-kept-1" not in page.text
+    assert _profile(app, ta.id) == before  # nothing written
+    for tail in ("", "?draft=", "?draft=nothing-here"):
+        clean = client.get("/account" + tail)
+        assert clean.status_code == 200 and "Enter your name." not in clean.text
+    # A stale save: the message, what was typed, and the next save allowed.
+    stale = client.submit(
+        "/account",
+        {"name": "Tess <Renamed>", "time_zone": before[1], "version": "999"},
+    )
+    assert stale.status_code == 302
+    for _ in range(2):
+        page = client.get(stale.location)
+        assert "Your account was changed elsewhere" in page.text
+        assert 'value="Tess &lt;Renamed&gt;"' in page.text
+        assert f'value="{before[2]}"' in page.text
+    assert _profile(app, ta.id) == before
+    saved = client.submit(
+        "/account",
+        {"name": "Tess Renamed", "time_zone": before[1], "version": str(before[2])},
+    )
+    assert saved.status_code == 302 and saved.location == "/account"
+    assert _profile(app, ta.id)[0] == "Tess Renamed"
+
+
+def _cookie_payload(client) -> bytes:
+    """The session cookie's content, decompressed (it is signed, not encrypted)."""
+    import base64
+    import zlib
+
+    value = client.get_cookie("interview_session").value
+    body = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    return zlib.decompress(raw) if value.startswith(".") else raw

@@ -289,18 +289,19 @@ def _shape(client, loop: Loop, title: str):
 def test_a_withdrawn_loop_edited_later_keeps_its_due_date(
     app, client, auth, make_user, population
 ):
-    """Withdrawn 366 days ago, then its session renamed and its row written again
-    (which moves updated_at, as any later write of the row does): still due, from
-    the withdrawal. Counted from updated_at, the edit kept the person a year more."""
+    """Withdrawn 366 days ago, then an attempt to rename its session (refused: a
+    withdrawn loop no longer changes) and its row written again (which moves
+    updated_at, as any later write of the row does): still due, from the
+    withdrawal. Counted from updated_at, the write kept the person a year more."""
     auth.login(make_user(Role.TALENT_ACQUISITION))
     person = population["Withdrawn Long-Ago"]
     with app.app_context():
         loop = db.session.scalar(sa.select(Loop).where(Loop.candidate_id == person))
         closed = loop.closed_at
-        assert _shape(client, loop, "Case, renamed").status_code == 302
+        assert _shape(client, loop, "Case, renamed").status_code == 422
     with app.app_context():
         loop = db.session.get(Loop, loop.id)
-        assert loop.sessions[0].title == "Case, renamed"
+        assert loop.sessions[0].title != "Case, renamed"
         loop.updated_at = utcnow()  # a later write of the row
         db.session.commit()
         assert loop.closed_at == closed

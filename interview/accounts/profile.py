@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from .. import timezones
 from ..extensions import db
 from ..forms import Form
+from ..loops.drafts import draft, drop_drafts, keep_draft, posted_pairs
 from .forms import ZoneField
 from .operations import AccountError, update_profile
 
@@ -34,6 +35,8 @@ STALE = (
 )
 # Another helper's page (issue 14, email): linked from the profile when it exists.
 NOTIFICATIONS_RULE = "/account/notifications"
+DRAFT = "profile"  # a refused save's drafts (loops/drafts.py), bound to the account
+KEPT_FIELDS = ("name", "time_zone", "version")
 
 
 class ProfileZoneField(ZoneField):
@@ -72,12 +75,14 @@ class ProfileForm(Form):
 
 @bp.route("/account", methods=["GET", "POST"])
 def edit():
-    """Show and save one's own name and time zone; a refused save keeps what was typed."""
+    """Show and save one's own name and time zone. A refused save redirects to
+    /account?draft=<token> (issue 14: Reload and Back never send it again), which
+    shows what was typed with every error, and writes nothing."""
     user = current_user._get_current_object()
-    form = ProfileForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
-        form.version.data = str(user.version)
-    elif form.validate_on_submit():
+        return _draft_page(user) or _page(_saved_form(user), user)
+    form = ProfileForm()
+    if form.validate_on_submit():
         if form.version.data != str(user.version):
             return _refused(form, user, STALE)
         zone_before = user.time_zone
@@ -90,8 +95,48 @@ def edit():
         except StaleDataError:
             db.session.rollback()
             return _refused(form, user, STALE)
+        drop_drafts(DRAFT)
         flash(_saved_message(user, changed, user.time_zone != zone_before), "success")
         return redirect(url_for("profile.edit"))
+    return _kept(form, user)
+
+
+def _saved_form(user) -> ProfileForm:
+    form = ProfileForm(obj=user)
+    form.version.data = str(user.version)
+    return form
+
+
+def _typed() -> list[list[str]]:
+    """The profile's own fields as posted: nothing else sent (a password put there
+    by mistake or by another page's script) is ever kept in the cookie."""
+    return [pair for pair in posted_pairs() if pair[0] in KEPT_FIELDS]
+
+
+def _kept(form: ProfileForm, user, message: str = ""):
+    """A refused save: kept as a draft, and a redirect to it; too large to keep,
+    answered here (422) as before."""
+    token = keep_draft(DRAFT, _typed(), refused=message)
+    if token is not None:
+        return redirect(url_for("profile.edit", draft=token))
+    if message:
+        db.session.refresh(user)
+        form.form_errors.append(message)
+        form.version.data = str(user.version)
+    return _page(form, user)
+
+
+def _draft_page(user):
+    """The profile as typed in a refused save, every error found again (and the
+    message it was refused with); None when no such draft is kept."""
+    kept = draft(DRAFT, request.args.get("draft"))
+    if kept is None:
+        return None
+    form = ProfileForm(formdata=kept["formdata"], meta={"csrf": False})
+    form.validate()
+    if kept.get("refused"):
+        form.form_errors.append(kept["refused"])
+        form.version.data = str(user.version)  # the next save is allowed
     return _page(form, user)
 
 
@@ -106,10 +151,7 @@ def _saved_message(user, changed: bool, zone_changed: bool) -> str:
 
 def _refused(form: ProfileForm, user, message: str):
     """The form as typed, the message on top, and the next save allowed."""
-    db.session.refresh(user)
-    form.form_errors.append(message)
-    form.version.data = str(user.version)
-    return _page(form, user)
+    return _kept(form, user, message)
 
 
 def _page(form: ProfileForm, user):

@@ -13,11 +13,13 @@ What is not laid out within ``PACKET_SECONDS`` is left out and said, in the file
 everything laid out is kept, so the next download continues where this one stopped.
 Worst case: the budget plus one packet's own limit (DEBRIEF_RENDER_TIMEOUT).
 
-Keying a packet lays out its HTML, which reads the loop's panel, its rubric's text,
-its requisition's sharing history and its reopenings: each kind is read for every
-loop at once (``LOADS``, ``_known``), so finding which packets are kept costs the
-same statements for one loop as for twenty (issue 11); only laying a missing one
-out and keeping it costs statements of its own.
+Keying a packet reads what its template is given (documents.packet_data: its
+HTML is laid out only when it is missing), which reads the loop's panel, its
+requisition's sharing history and its reopenings: each kind is read for every loop
+at once (``LOADS``, ``_people``, ``_known``), so finding which packets are kept
+costs the same statements for one loop as for twenty (issue 11); only laying a
+missing one out and keeping it costs statements of its own, and so does a rubric
+version's text the first time a process keys a packet of it (documents._version).
 """
 
 import os
@@ -28,14 +30,23 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..debrief import documents
 from ..debrief.packet import reopenings
 from ..debrief.renderer import RenderError
 from ..debrief.synthesis import ScaleError
-from ..debrief.views import DEBRIEF_LOADS
 from ..extensions import db
-from ..models import Competency, Loop, PacketFile, Requisition, RubricVersion, User
+from ..models import (
+    InterviewSession,
+    Loop,
+    PacketFile,
+    PanelSeat,
+    Requisition,
+    RubricVersion,
+    Scorecard,
+    User,
+)
 from ..permissions import sharing_histories
 from ..timeutil import utcnow
 
@@ -47,16 +58,68 @@ LATER = (
 )
 
 
-# The debrief page's loads, and what the packet prints besides: its hiring
-# manager, and its rubric's anchors and questions (documents._load_rubric_text
-# reads none once they are in memory).
+# What the packet's key reads of each loop (packet.packet_context): the debrief
+# page's loads (debrief/views.py DEBRIEF_LOADS) without the competencies each
+# session covers, which only the page shows, and with the hiring manager. The
+# rubric's anchors and questions are read only for a packet laid out
+# (documents._laid_out): the key has them from the versions documents._plain
+# keeps. A part left out here would be read loop by loop, which
+# tests/test_export_queries.py would see.
+#
+# Each session's seats, scorecards and ratings come joined to it, in one statement
+# whether or not anyone has scored yet (issue 11: a candidate without a scorecard
+# sent one statement fewer). The people they name (interviewers, authors, those who
+# decided) are read by id in one statement of their own (``_people``), not joined:
+# PostgreSQL answered a join to every seat's or scorecard's user with a scan of
+# the whole users table, twice.
 LOADS = (
-    *DEBRIEF_LOADS,
     joinedload(Loop.requisition).joinedload(Requisition.hiring_manager),
-    joinedload(Loop.rubric_version)
-    .selectinload(RubricVersion.competencies)
-    .options(selectinload(Competency.anchors), selectinload(Competency.questions)),
+    joinedload(Loop.candidate),
+    joinedload(Loop.rubric_version).options(
+        selectinload(RubricVersion.levels), selectinload(RubricVersion.competencies)
+    ),
+    selectinload(Loop.sessions)
+    .joinedload(InterviewSession.seats)
+    .joinedload(PanelSeat.scorecard)
+    .joinedload(Scorecard.ratings),
+    selectinload(Loop.decisions),
 )
+
+
+def _loops(loop_ids: list[int]) -> list[Loop]:
+    """The loops with what their packets read (``LOADS``, ``_people``)."""
+    loops = (
+        db.session.scalars(
+            sa.select(Loop)
+            .where(Loop.id.in_(loop_ids))
+            .order_by(Loop.id)
+            .options(*LOADS)
+        )
+        .unique()
+        .all()
+    )
+    _people(loops)
+    return loops
+
+
+def _people(loops: list[Loop]) -> None:
+    """Everyone the loops' seats, scorecards and decisions name, read by id in one
+    statement (sent even when nobody is named, so the count never depends on the
+    data), and set as each one's ``interviewer`` or ``decided_by``."""
+    named = []  # (row, relationship, the person's id)
+    for loop in loops:
+        named += [(d, "decided_by", d.decided_by_id) for d in loop.decisions]
+        for session in loop.sessions:
+            for seat in session.seats:
+                named.append((seat, "interviewer", seat.interviewer_id))
+                if seat.scorecard is not None:
+                    card = seat.scorecard
+                    named.append((card, "interviewer", card.interviewer_id))
+    ids = sorted({person for _, _, person in named if person is not None})
+    people = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
+    by_id = {person.id: person for person in people}
+    for row, name, person in named:
+        set_committed_value(row, name, by_id.get(person))
 
 
 @dataclass
@@ -69,9 +132,7 @@ class _Wanted:
 def packets(loop_ids: list[int], names: dict[int, str], reader: User):
     """(files, notes): each loop's packet as (name in the zip, PDF bytes), and per
     loop id {"file": name} or {"not_included": why}."""
-    loops = db.session.scalars(
-        sa.select(Loop).where(Loop.id.in_(loop_ids)).order_by(Loop.id).options(*LOADS)
-    ).all()
+    loops = _loops(loop_ids)
     known = _known(loops)
     wanted, notes = [], {}
     for loop in loops:
@@ -106,8 +167,8 @@ def _known(loops: list[Loop]) -> dict[int, dict]:
 def _wanted(loop: Loop, reader: User, known: dict) -> _Wanted:
     """The packet as the debrief page would key it for this reader."""
     args = documents._template_args(loop, reader.name, reader.time_zone, None, **known)
-    html = documents._html(args, documents.KEY_TIME)
-    return _Wanted(loop, documents.packet_key(loop.id, html, False), args)
+    key = documents.packet_key(loop.id, documents.packet_data(args), False)
+    return _Wanted(loop, key, args)
 
 
 def _kept(wanted: list[_Wanted]) -> dict[int, bytes]:
@@ -147,7 +208,7 @@ def _render(missing: list[_Wanted], notes: dict) -> dict[int, bytes]:
                     if time.monotonic() >= deadline:
                         notes[w.loop.id] = {"not_included": LATER}
                         continue
-                    html = documents._html(w.args, utcnow())
+                    html = documents._laid_out(w.args, utcnow())
                     running[executor.submit(pool.render, html)] = w
                 if not running:
                     break

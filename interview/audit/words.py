@@ -57,6 +57,7 @@ ACTIONS = {
     "loop.session.add": "Added a session",
     "loop.session.change": "Changed a session",
     "loop.session.remove": "Removed a session",
+    "loop.session.cancel": "Cancelled a session (a decision came before it)",
     "loop.status": "Changed a loop's status",
     "loop.decision": "Recorded a hiring decision",
     "loop.reopen": "Reopened a decided loop",

@@ -17,7 +17,7 @@ class LoginForm(Form):
     email = StringField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254)],
-        render_kw={"autocomplete": "username", "type": "email", "autofocus": True},
+        render_kw={"autocomplete": "username", "type": "email"},  # focus: login.html
     )
     password = PasswordField(
         "Password",

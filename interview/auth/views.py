@@ -50,6 +50,9 @@ def logout():
     """Sign out and end every copy of this session, remember-me cookie included."""
     user = current_user._get_current_object()
     logout_user()
+    from ..loops.drafts import forget_drafts  # (loops imports auth: a cycle)
+
+    forget_drafts()  # what was typed leaves the cookie with the account
     sign_out_everywhere(user)
     db.session.commit()
     flash("You have signed out.", "info")

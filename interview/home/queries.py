@@ -10,6 +10,7 @@ from ..models import (
     Discipline,
     InterviewSession,
     Loop,
+    LoopStatus,
     PanelSeat,
     Requisition,
     RequisitionStatus,
@@ -82,7 +83,13 @@ def seats_of(interviewer: User) -> dict:
             )
         )
     )
-    upcoming = mine.where(InterviewSession.starts_at >= now)
+    # A withdrawn or decided loop's sessions will not happen (My interviews agrees).
+    upcoming = mine.where(
+        InterviewSession.starts_at >= now,
+        InterviewSession.loop.has(
+            Loop.status.not_in([LoopStatus.WITHDRAWN, LoopStatus.DECIDED])
+        ),
+    )
     owed = mine.outerjoin(Scorecard, Scorecard.seat_id == PanelSeat.id).where(
         InterviewSession.starts_at < now,
         sa.or_(Scorecard.id.is_(None), Scorecard.status != ScorecardStatus.SUBMITTED),

@@ -3,12 +3,14 @@ ready for debrief and loops with gaps.
 
 Each queue is one page (or the first few) of a selection the database filters,
 orders and counts up to QUEUE_COUNT_LIMIT, and whatever its rows show besides their
-own columns comes in one more query for the whole page: a home page costs the same
-statements at any size. Every queue is of loops, oldest first, starting from open
-ones found by their status index (migrations 0005 and 0011: ``ix_loops_status``,
-``ix_loops_requisition_status``), each checked by EXISTS probes on the loop's
-sessions, seats and scorecards (their foreign-key and unique indexes), so its cost
-follows the hiring in progress, not the years of decided loops behind it.
+own columns comes in a few more queries for the whole page: a home page costs the
+same statements at any size. Every queue is of loops, oldest first. The hiring
+manager's start from their requisitions' loops by status (migration 0011's
+``ix_loops_requisition_status``). Talent acquisition's three read each loop's stored
+state from a partial index (readiness.py and gaps.py: ready for debrief, migration
+0025; gaps and feedback owed, 0026): probing every open loop's sessions, seats,
+competencies and scorecards to find the few in a queue read thousands of pages at
+scale.
 """
 
 from datetime import datetime, timedelta
@@ -30,13 +32,12 @@ from ..models import (
     User,
 )
 from ..paging import Page, bounded, clamp, offset, page_request
+from .gaps import submitted
 
 QUEUE_SIZE = 10
 # A queue is counted up to this many rows ("more than 100"): the count stops once it
 # has found them, rather than reading every open loop to say 2,065.
 QUEUE_COUNT_LIMIT = 100
-# Loops that may still change: the queues' work (decided and withdrawn are done).
-OPEN = (LoopStatus.PLANNED, LoopStatus.INTERVIEWING, LoopStatus.DEBRIEF)
 LOOP_LOADS = (
     joinedload(Loop.candidate),
     joinedload(Loop.requisition).joinedload(Requisition.hiring_manager),
@@ -60,21 +61,6 @@ def _page(query: sa.Select, load, page_arg=None) -> Page:
     rows = sa.select(Loop).where(Loop.id.in_(shown)).order_by(Loop.id)
     items = db.session.scalars(rows.options(*load)).unique().all()
     return Page(items, wanted.page, wanted.size, total, wanted.sort, more)
-
-
-def _active_seats_of_loop() -> sa.Select:
-    """The seats a loop's panel has now (held or empty), correlated to Loop."""
-    return (
-        sa.select(PanelSeat.id)
-        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
-        .where(InterviewSession.loop_id == Loop.id, PanelSeat.removed_at.is_(None))
-    )
-
-
-def _submitted(seat_id) -> sa.Exists:
-    return sa.exists().where(
-        Scorecard.seat_id == seat_id, Scorecard.status == ScorecardStatus.SUBMITTED
-    )
 
 
 def scorecard_tally(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -124,7 +110,7 @@ def _overdue_seats(due_by: datetime) -> sa.Select:
             PanelSeat.interviewer_id.is_not(None),
             InterviewSession.starts_at.is_not(None),
             InterviewSession.ends_at < due_by,
-            ~_submitted(PanelSeat.id),
+            ~submitted(PanelSeat.id),
         )
     )
 
@@ -134,10 +120,10 @@ def _due_by(now: datetime) -> datetime:
 
 
 def overdue_feedback(now: datetime, page_arg=None) -> Page:
-    """Open loops with feedback overdue, oldest loop first: each stops the scan at
-    its first late seat, where listing seats would read every one to sort them."""
-    late = _overdue_seats(_due_by(now)).where(InterviewSession.loop_id == Loop.id)
-    query = sa.select(Loop).where(Loop.status.in_(OPEN), late.exists())
+    """Open loops with feedback overdue, oldest loop first: those that have owed a
+    scorecard since before the due time, by their stored state (gaps.py), read
+    from the partial index ``ix_loops_feedback_owed``."""
+    query = sa.select(Loop).where(Loop.feedback_owed_since < _due_by(now))
     return _page(query, LOOP_LOADS, page_arg)
 
 
@@ -161,60 +147,17 @@ def overdue_seats_of(loop_ids: list[int], now: datetime) -> dict[int, list]:
 
 
 def ready_for_debrief(page_arg=None) -> Page:
-    """Interviewing loops whose every seat has a submitted scorecard (the seat
-    still to come is probed first: it rules out almost every loop, and SQLite
-    tests the conditions in the order written)."""
-    seats = _active_seats_of_loop()
-    missing = seats.where(~_submitted(PanelSeat.id))
-    query = sa.select(Loop).where(
-        Loop.status == LoopStatus.INTERVIEWING, ~missing.exists(), seats.exists()
-    )
+    """Interviewing loops whose every seat has a submitted scorecard: their stored
+    state (readiness.py), read from the partial index ``ix_loops_ready``."""
+    query = sa.select(Loop).where(Loop.ready_for_debrief)
     return _page(query, LOOP_LOADS, page_arg)
-
-
-def _empty_seat() -> sa.Exists:
-    """An empty seat on the session, correlated to InterviewSession."""
-    return sa.exists().where(
-        PanelSeat.session_id == InterviewSession.id,
-        PanelSeat.removed_at.is_(None),
-        PanelSeat.interviewer_id.is_(None),
-    )
 
 
 def loops_with_gaps(page_arg=None) -> Page:
-    """Open loops with an empty seat or a session without a time."""
-    gap = sa.select(InterviewSession.id).where(
-        InterviewSession.loop_id == Loop.id,
-        sa.or_(InterviewSession.starts_at.is_(None), _empty_seat()),
-    )
-    query = sa.select(Loop).where(Loop.status.in_(OPEN), gap.exists())
+    """Open loops with an empty seat, a session without a time or a competency no
+    session covers: their stored state (gaps.py), read from ``ix_loops_gaps``."""
+    query = sa.select(Loop).where(Loop.has_gaps)
     return _page(query, LOOP_LOADS, page_arg)
-
-
-def gaps_of(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per loop: (empty seats, sessions without a time), in one query (sent for no
-    loop too)."""
-    unscheduled = sa.case((InterviewSession.starts_at.is_(None), InterviewSession.id))
-    rows = db.session.execute(
-        sa.select(
-            InterviewSession.loop_id,
-            sa.func.count(PanelSeat.id),
-            sa.func.count(sa.distinct(unscheduled)),
-        )
-        .outerjoin(
-            PanelSeat,
-            sa.and_(
-                PanelSeat.session_id == InterviewSession.id,
-                PanelSeat.removed_at.is_(None),
-                PanelSeat.interviewer_id.is_(None),
-            ),
-        )
-        .where(InterviewSession.loop_id.in_(loop_ids))
-        .group_by(InterviewSession.loop_id)
-    ).all()
-    found = {loop_id: (0, 0) for loop_id in loop_ids}
-    found.update({loop_id: (seats, sessions) for loop_id, seats, sessions in rows})
-    return found
 
 
 def due_at(session: InterviewSession) -> datetime:

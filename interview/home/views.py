@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..models import Role
 from ..timeutil import utcnow
 from . import queries, queues
+from .gaps import gaps_of
 
 bp = Blueprint("home", __name__)
 
@@ -35,7 +36,7 @@ def _talent_acquisition() -> dict:
         "late_seats": queues.overdue_seats_of([lp.id for lp in overdue.items], now),
         "ready": queues.ready_for_debrief(request.args.get("ready")),
         "gaps": gaps,
-        "gap_counts": queues.gaps_of([lp.id for lp in gaps.items]),
+        "gaps_of": gaps_of([lp.id for lp in gaps.items]),
         "due_at": queues.due_at,
         "lateness": queues.lateness,
     }

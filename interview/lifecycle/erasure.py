@@ -35,7 +35,7 @@ from ..models import (
     ScorecardStatus,
     User,
 )
-from ..notify.outbox import forget_candidate
+from ..notify.forget import forget_candidate
 from ..timeutil import utcnow
 from . import rules
 from .holds import holds_over, refusal
@@ -103,7 +103,7 @@ def erase_candidate(
         .where(Conflict.candidate_id == candidate.id)
         .values(reason=rules.MARKER)
     )
-    forget_candidate(candidate.id)  # queued emails are cancelled, all blanked
+    forget_candidate(candidate.id)  # emails blanked; calendars told, anonymously
     _anonymise(candidate)
     record(actor, "candidate.erased", candidate, after={"via": via})
     db.session.flush()

@@ -77,3 +77,54 @@ def gaps(rows: list[Row]) -> list[str]:
         for discipline, cell in row.cells.items()
         if cell.gap
     ]
+
+
+@dataclass(frozen=True)
+class PlanGap:
+    """A competency a plan leaves without the interviewers its rubric asks for."""
+
+    key: str
+    name: str
+    missing: tuple[str, ...]  # the disciplines no covering session has a seat for
+    uncovered: bool  # no session covers it at all
+
+    @property
+    def sentence(self) -> str:
+        if self.uncovered:
+            return f"{self.name} (no session covers it)"
+        return f"{self.name} (no {' or '.join(self.missing)} interviewer)"
+
+
+def plan_gaps(
+    competencies: list[tuple[str, str, str]],
+    sessions: list[tuple[tuple[str, ...], int, int]],
+) -> list[PlanGap]:
+    """What a plan of (competency keys, clinical seats, technical seats) sessions
+    leaves uncovered of the (key, name, assessed_by) competencies: a loop copying
+    it would open with these gaps (review of issue 14: nobody was told)."""
+    seats = [
+        Seat(index, discipline, "seat")
+        for index, (_keys, clinical, technical) in enumerate(sessions)
+        for discipline, count in zip(DISCIPLINES, (clinical, technical), strict=True)
+        if count and count > 0
+    ]
+    keys = {index: tuple(s[0]) for index, s in enumerate(sessions)}
+    found = []
+    for row in coverage(competencies, keys, seats):
+        missing = tuple(d for d, cell in row.cells.items() if cell.gap)
+        if missing:
+            uncovered = not any(row.key in k for k in keys.values())
+            found.append(PlanGap(row.key, row.name, missing, uncovered))
+    return found
+
+
+def plan_gaps_key(found: list[PlanGap]) -> str:
+    """The gaps a confirmation covers, as its form carries them back."""
+    return ",".join(f"{g.key}:{'+'.join(g.missing)}" for g in found)
+
+
+def plan_gaps_sentence(found: list[PlanGap]) -> str:
+    """The plan page's coverage line (plan.js writes the same as boxes change)."""
+    if not found:
+        return "Every competency of the rubric has the interviewers it needs."
+    return "Not covered yet: " + "; ".join(g.sentence for g in found) + "."

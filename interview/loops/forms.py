@@ -1,5 +1,7 @@
 """Forms for requisitions, plans, candidates and loops."""
 
+import re
+
 from wtforms import (
     BooleanField,
     FieldList,
@@ -48,6 +50,23 @@ def duplicates(items: list) -> list:
     return twice
 
 
+# A phone number as people write them, anywhere: an optional +, digits grouped by
+# spaces, dots, hyphens or brackets, then an optional extension (x123, ext. 123).
+PHONE = re.compile(
+    r"\+?[\d\s().\-]+?(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?", re.IGNORECASE
+)
+
+
+def plausible_phone(text: str) -> bool:
+    """Whether ``text`` reads as a phone number: 4 to 20 digits before any extension
+    (E.164 allows 15; local prefixes and trunk zeros add a few)."""
+    text = text.strip()
+    if not PHONE.fullmatch(text):
+        return False
+    number = re.split(r"(?i)x|ext", text)[0]
+    return 4 <= sum(c.isdigit() for c in number) <= 20
+
+
 class RequisitionForm(BaseForm):
     title = StringField(
         "Title", validators=[DataRequired("Enter a title."), Length(max=200)]
@@ -88,7 +107,13 @@ class PlanSessionForm(Form):
     )
 
     def validate_competency_keys(self, field):
-        """A competency is heard once per session: twice would break the loop's copy."""
+        """At least one competency (issue 14, fresh-user test: a session with none
+        has nothing to rate), each once: twice would break the loop's copy."""
+        if not field.data:
+            raise ValidationError(
+                "Choose at least one competency: a session without one has nothing"
+                " to rate."
+            )
         if twice := duplicates(field.data or []):
             names = {choice.value: choice.label for choice in field.choices or []}
             listed = ", ".join(str(names.get(key, key)) for key in twice)
@@ -100,8 +125,34 @@ class PlanSessionForm(Form):
 
 
 class PlanForm(BaseForm):
-    sessions = FieldList(FormField(PlanSessionForm), min_entries=1)
+    # Each entry is labelled "Session", so the error summary says "Session 2".
+    sessions = FieldList(FormField(PlanSessionForm, "Session"), min_entries=1)
     submit = SubmitField("Save plan")
+
+    def error_items(self) -> list[tuple[str, str]]:
+        """The error summary's items, one per field in error, each with the id it
+        links to: 'Session 2, Competencies it covers: Choose ...' (issue 14,
+        fresh-user test: two wrong sessions were one sentence, 'This field needs
+        attention: Sessions (Session 1 ...; Session 2 ...)')."""
+        items = []
+        for number, entry in enumerate(self.sessions.entries, start=1):
+            items += [
+                (f.id, f"Session {number}, {f.label.text}: {_said(f)}")
+                for f in entry.form
+                if f.errors and f.type not in ("CSRFTokenField", "HiddenField")
+            ]
+        items += [
+            (f.id, f"{f.label.text}: {_said(f)}")
+            for f in self
+            if f.errors
+            and f is not self.sessions
+            and f.type not in ("CSRFTokenField", "HiddenField")
+        ]
+        return items
+
+
+def _said(field) -> str:
+    return " ".join(str(e) for e in field.errors)
 
 
 class CandidateForm(BaseForm):
@@ -112,10 +163,22 @@ class CandidateForm(BaseForm):
     email = StringField(
         "Email", validators=[Optional(), Email("Enter a valid email."), Length(max=254)]
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=64)])
+    phone = StringField(
+        "Phone",
+        validators=[Optional(), Length(max=64)],
+        render_kw={"type": "tel", "autocomplete": "off"},
+        description="With the country code if abroad; an extension as x123.",
+    )
     source = StringField("Source", validators=[Optional(), Length(max=200)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20_000)])
     submit = SubmitField("Save candidate")
+
+    def validate_phone(self, field):
+        if field.data and not plausible_phone(field.data):
+            raise ValidationError(
+                "Enter a phone number: digits, spaces and + ( ) - . only, 4 to 20 "
+                "digits, an extension as x123. Your text is kept here."
+            )
 
 
 class NewLoopForm(BaseForm):

@@ -9,13 +9,16 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Loop, User
+from ..models import Loop, LoopStatus, Role, User
 from .blueprint import bp
+from .drafts import changed_redirect, changed_since_confirmed
 from .operations import LoopError, active_seats, change_status, scorecard_status
 from .pairing import Proposal
 from .proposals import apply_proposal, fresh_assignments, proposal_key, propose_for
-from .states import LABELS, TRANSITIONS
-from .views import _loop_page, load_loop, reloadable
+from .requisition_views import ta_only
+from .states import LABELS, TRANSITIONS, moved_message
+from .told import seated, to_be_told, told_key
+from .views import _loop_page, load_loop, reloadable, signed_in
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,28 @@ def _preview(loop: Loop, proposal: Proposal, changed: bool = False) -> Preview:
 
 
 @bp.route("/loops/<int:loop_id>/propose", methods=["GET", "POST"])
-@reloadable
+@signed_in
 def propose(loop_id: int):
-    """Preview the platform's choices for the empty seats with their reasons; seat
-    them only when "Seat this panel" sends back the very panel that was shown."""
+    """Preview the platform's choices for the empty seats with their reasons (a GET,
+    so Back and Reload show it again); seat them only when "Seat this panel" sends
+    back the very panel that was shown."""
+    if request.method != "POST":
+        return _proposal_page(loop_id)
+    if current_user.role != Role.TALENT_ACQUISITION:
+        abort(403)
     # Two confirmations at once: the second waits, then finds the seats filled.
     db.session.get(Loop, loop_id, with_for_update=True)
     loop = load_loop(loop_id)
+    here = url_for(".propose", loop_id=loop.id)
+    if request.form.get("seat") != "y":  # the preview is asked for by a GET
+        return redirect(here)
     proposal = propose_for(loop)
-    if request.form.get("seat") != "y" or not proposal.ok:
-        return _loop_page(loop, proposal=_preview(loop, proposal))
+    if not proposal.ok:
+        return redirect(here)  # the preview says why nobody can be proposed
     if request.form.get("panel", "") != proposal_key(fresh_assignments(loop, proposal)):
-        # Someone seated or emptied a seat since the preview: show the new one.
-        return _loop_page(loop, 409, proposal=_preview(loop, proposal, changed=True))
+        # Someone seated or emptied a seat since the preview: show the new one, once
+        # saying why (a note in the cookie, not the address: see drafts.py).
+        return changed_redirect(here)
     try:
         reasons = apply_proposal(current_user, loop, proposal)
     except LoopError as exc:
@@ -83,6 +95,23 @@ def propose(loop_id: int):
     return redirect(url_for(".loop", loop_id=loop.id, _anchor="proposal-reasons"))
 
 
+def _proposal_page(loop_id: int):
+    """The loop page with the proposal for its empty seats; others see the loop."""
+    loop = load_loop(loop_id)
+    if current_user.role != Role.TALENT_ACQUISITION:
+        return _loop_page(loop)
+    if loop.status in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN):
+        # A bookmarked preview of a loop closed since: nothing can be seated.
+        flash(
+            f"Nothing to propose now: the loop is {loop.status.value}, so its "
+            "panel no longer changes. The page below shows the loop as it is.",
+            "warning",
+        )
+        return _loop_page(loop)
+    changed = changed_since_confirmed()
+    return _loop_page(loop, proposal=_preview(loop, propose_for(loop), changed))
+
+
 @bp.route("/loops/<int:loop_id>/status", methods=["GET", "POST"])
 @reloadable
 def status(loop_id: int):
@@ -92,28 +121,111 @@ def status(loop_id: int):
     target = request.form.get("status", "")
     if target not in LABELS:
         abort(400)
-    missing = _missing(loop, target)
-    if missing and not (
-        request.form.get("confirm") == "y"
-        and request.form.get("missing") == missing_key(missing)
-    ):
-        # Confirmed for other seats than these (a seat changed since): ask again.
-        stale = request.form.get("confirm") == "y"
-        return _loop_page(
-            loop,
-            409,
-            confirm_debrief=missing,
-            confirm_key=missing_key(missing),
-            confirm_stale=stale,
-        )
+    # Issue 14: withdrawing cancels interviews on people's calendars, planning a
+    # withdrawn loop again invites its panel anew, and a move to debrief may leave
+    # scorecards behind; each asks first on a page of its own, reached by a
+    # redirect, so Back and Reload never send the form again. A confirmation that
+    # covered other people or seats than now asks again, saying so once.
+    for page, key, named in _questions(loop, target):
+        if named and not (
+            request.form.get("confirm") == "y" and request.form.get(key) == named
+        ):
+            ask = url_for(page, loop_id=loop.id)
+            stale = request.form.get("confirm") == "y"
+            return changed_redirect(ask) if stale else redirect(ask)
+    current = str(loop.status)
     try:
         change_status(current_user, loop, target)
     except LoopError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"The loop is now {LABELS[target].lower()}.", "success")
+        flash(moved_message(current, target), "success")
     return redirect(url_for(".loop", loop_id=loop.id))
+
+
+def _questions(loop: Loop, target: str) -> list[tuple[str, str, str]]:
+    """The confirmations a move to ``target`` needs: its page, the form field that
+    carries back what it named, and what it names now ("" when nothing to ask)."""
+    withdrawn = str(loop.status) == "withdrawn"
+    return [
+        (
+            ".confirm_withdrawal",
+            "told",
+            told_key(seated(loop.sessions)) if target == "withdrawn" else "",
+        ),
+        (
+            ".confirm_planning_again",
+            "told",
+            told_key(to_be_told(loop.sessions))
+            if withdrawn and target == "planned"
+            else "",
+        ),
+        (".confirm_debrief", "missing", missing_key(_missing(loop, target))),
+    ]
+
+
+@bp.route("/loops/<int:loop_id>/withdraw")
+@ta_only
+def confirm_withdrawal(loop_id: int):
+    """Who withdrawing the loop tells, and the button that withdraws it (a GET: the
+    status form's redirect lands here; reloaded or opened again, it asks anew)."""
+    loop = load_loop(loop_id)
+    told = seated(loop.sessions)
+    if not told or "withdrawn" not in TRANSITIONS[str(loop.status)]:
+        return _nothing_to_confirm(loop, "withdrawing it")
+    return _loop_page(
+        loop,
+        confirm_withdraw=told,
+        confirm_key=told_key(told),
+        confirm_stale=changed_since_confirmed(),
+    )
+
+
+@bp.route("/loops/<int:loop_id>/plan-again")
+@ta_only
+def confirm_planning_again(loop_id: int):
+    """Who planning a withdrawn loop again sends an invitation anew, and the button
+    that plans it (a GET: the status form's redirect lands here)."""
+    loop = load_loop(loop_id)
+    invited = to_be_told(loop.sessions)
+    if not invited or "planned" not in TRANSITIONS[str(loop.status)]:
+        return _nothing_to_confirm(loop, "planning it again")
+    return _loop_page(
+        loop,
+        confirm_plan_again=seated(loop.sessions),
+        confirm_key=told_key(invited),
+        confirm_stale=changed_since_confirmed(),
+    )
+
+
+@bp.route("/loops/<int:loop_id>/move-to-debrief")
+@ta_only
+def confirm_debrief(loop_id: int):
+    """Who has not submitted, and the button that moves the loop to debrief anyway."""
+    loop = load_loop(loop_id)
+    missing = _missing(loop, "debrief")
+    if not missing:
+        return _nothing_to_confirm(loop, "moving it to debrief")
+    return _loop_page(
+        loop,
+        confirm_debrief=missing,
+        confirm_key=missing_key(missing),
+        confirm_stale=changed_since_confirmed(),
+    )
+
+
+def _nothing_to_confirm(loop: Loop, step: str):
+    """A confirmation's address once it no longer applies (done, or changed): the
+    loop page, saying so, rather than a question nobody needs to answer."""
+    status = loop.status.value  # "is planned", "is decided", "is in debrief"
+    where = "in debrief" if status == "debrief" else status
+    flash(
+        f"Nothing to confirm for {step} now: the loop is {where}"
+        " and the page below shows it as it is.",
+        "warning",
+    )
+    return _loop_page(loop)
 
 
 class Missing(NamedTuple):

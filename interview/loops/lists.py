@@ -294,11 +294,14 @@ def my_interviews():
         )
     )
     ahead = sa.or_(InterviewSession.starts_at.is_(None), InterviewSession.ends_at > now)
-    # A withdrawn loop's sessions will not happen: not upcoming (their invitations
-    # now cancel them). Its past sessions, and a decided loop's, stay as history.
+    # A withdrawn or decided loop's sessions will not happen: not upcoming (their
+    # invitations now cancel them; a decision clears their times, and an unscheduled
+    # one will never get one). Their past sessions stay as history.
     going_ahead = sa.and_(
         ahead,
-        InterviewSession.loop.has(Loop.status != LoopStatus.WITHDRAWN),
+        InterviewSession.loop.has(
+            Loop.status.not_in([LoopStatus.WITHDRAWN, LoopStatus.DECIDED])
+        ),
     )
     # Scheduled ones first, by time; the unscheduled after them. A page of them at a
     # time, like every list (``?upcoming=`` pages on): the busiest interviewer has

@@ -17,13 +17,12 @@ from ..models import (
     PlanSession,
     Requisition,
     Role,
-    Rubric,
     Scorecard,
     ScorecardStatus,
     User,
 )
 from ..notify import triggers as notify
-from ..rubrics.operations import latest_version
+from ..rubrics.operations import latest_version_of
 from ..timeutil import utcnow
 from . import coverage as cov
 from .schedule import session_window, to_utc, zone
@@ -158,8 +157,7 @@ def open_loops_of(requisition: Requisition, candidate: Candidate) -> list[Loop]:
 def create_loop(actor: User, requisition: Requisition, candidate: Candidate) -> Loop:
     """Start a loop: the requisition's rubric (latest version) and a copy of its plan."""
     db.session.flush()  # column defaults of a plan built in memory
-    rubric = db.session.get(Rubric, requisition.default_rubric_id or 0)
-    version = latest_version(rubric) if rubric else None
+    version = latest_version_of(requisition.default_rubric_id)
     if version is None:
         raise LoopError("Give the requisition a rubric before starting loops.")
     if not requisition.plan:
@@ -206,7 +204,7 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     scorecard, if any) and a fresh seat takes its place, so each seat row records
     exactly who held it and when.
     """
-    check_open(seat.session.loop)
+    status = check_open(seat.session.loop)
     if interviewer is not None and seat.interviewer_id == interviewer.id:
         return f"{interviewer.name} already sits in this seat; nothing changed."
     if interviewer is None and seat.interviewer_id is None:
@@ -232,7 +230,7 @@ def assign_seat(actor: User, seat: PanelSeat, interviewer: User | None) -> str:
     seat.interviewer = interviewer
     seat.assigned_at = now if interviewer is not None else None
     db.session.flush()
-    check_no_gaps_while_interviewing(seat.session.loop)
+    check_no_gaps_while_interviewing(seat.session.loop, status)
     notify.seat_changed(retired, previous, seat)  # issue 14: email
     record(
         actor,
@@ -298,15 +296,31 @@ def calendar_problem(user: User, session: InterviewSession) -> str | None:
     return None
 
 
-def check_open(loop: Loop) -> None:
-    """A decided or withdrawn loop no longer changes."""
-    if loop.status in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN):
-        raise LoopError(f"This loop is {loop.status.value}; it can no longer change.")
+def check_open(loop: Loop) -> LoopStatus:
+    """A decided or withdrawn loop no longer changes. The status is read afresh
+    with the loop's row locked (FOR NO KEY UPDATE, as readiness and the kit lock
+    it: it waits for a decision or withdrawal in flight, which updates the row,
+    but not for the KEY SHARE lock a seat or session insert holds), so a change
+    committed meanwhile is seen and the save is refused. Return that status: the
+    loaded ``loop.status`` may be older, and rules that depend on the status (the
+    interviewing loop's coverage) are judged by this one."""
+    status = loop.status
+    if loop.id is not None:
+        status = db.session.execute(
+            sa.select(Loop.status)
+            .where(Loop.id == loop.id)
+            .with_for_update(key_share=True)
+        ).scalar_one()
+    status = LoopStatus(status)
+    if status in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN):
+        raise LoopError(f"This loop is {status.value}; it can no longer change.")
+    return status
 
 
-def check_no_gaps_while_interviewing(loop: Loop) -> None:
-    """An interviewing loop must keep every competency covered."""
-    if loop.status != LoopStatus.INTERVIEWING:
+def check_no_gaps_while_interviewing(loop: Loop, status: LoopStatus) -> None:
+    """An interviewing loop must keep every competency covered; ``status`` is the
+    one check_open read under the lock, not the one loaded before it."""
+    if status != LoopStatus.INTERVIEWING:
         return
     if found := cov.gaps(loop_coverage(loop)):
         raise LoopError(
@@ -507,7 +521,12 @@ def add_session(actor: User, loop: Loop, data: dict) -> InterviewSession:
 
 
 def update_session(actor: User, session: InterviewSession, data: dict) -> None:
-    """Change a session's title, competencies and seats; occupied seats stay."""
+    """Change a session's title, competencies and seats; occupied seats stay.
+
+    The loop is locked first (check_open), as every other edit does: a decided or
+    withdrawn loop is refused, and the lock order (loop, then session) is the
+    decision's, which clears its future sessions' times with the loop locked."""
+    status = check_open(session.loop)
     before = {
         "title": session.title,
         "competencies": [c.key for c in session.competencies],
@@ -515,6 +534,8 @@ def update_session(actor: User, session: InterviewSession, data: dict) -> None:
     moved = (session.title, session.duration_minutes)
     session.title = data["title"].strip()
     _shape_session(session, data)
+    db.session.flush()
+    check_no_gaps_while_interviewing(session.loop, status)
     if session.starts_at is not None and moved != (
         session.title,
         session.duration_minutes,
@@ -554,9 +575,9 @@ def _shape_session(session: InterviewSession, data: dict) -> None:
     session.technical_seats = int(data["technical_seats"])
 
 
-def remove_session(actor: User, session: InterviewSession) -> None:
-    """Remove a session from this loop, unless a scorecard was written for it."""
-    check_open(session.loop)
+def check_removable(session: InterviewSession) -> None:
+    """Refuse removing a session someone wrote a scorecard for (asked before the
+    removal's confirmation too: nobody confirms a removal that will be refused)."""
     written = [s for s in session.seats if s.scorecard is not None]
     if written:
         names = ", ".join(s.interviewer.name for s in written)
@@ -564,6 +585,12 @@ def remove_session(actor: User, session: InterviewSession) -> None:
             f"{session.title} cannot be removed: {names} wrote a scorecard for it, and "
             "nothing written is ever deleted by a change of plan."
         )
+
+
+def remove_session(actor: User, session: InterviewSession) -> None:
+    """Remove a session from this loop, unless a scorecard was written for it."""
+    status = check_open(session.loop)
+    check_removable(session)
     loop = session.loop
     session.schedule_sequence = (session.schedule_sequence or 0) + 1
     notify.session_removed(session)  # issue 14: email
@@ -572,7 +599,7 @@ def remove_session(actor: User, session: InterviewSession) -> None:
     loop.sessions.remove(session)
     db.session.delete(session)
     db.session.flush()
-    check_no_gaps_while_interviewing(loop)
+    check_no_gaps_while_interviewing(loop, status)
     record(actor, "loop.session.remove", loop, before={"title": session.title})
 
 

@@ -67,7 +67,10 @@ def _summary(
         if total <= shown:
             return f"{many} {plural}."
         if recent:
-            return f"{recent} of {many} {plural}; type a name or email to find others."
+            return (
+                f"{recent} of {many} {plural} by name; "
+                "type a name or email to find others."
+            )
         return f"Showing {shown} of {many} {plural}; type a name or email to narrow."
     if total == 0:
         return f"No {noun} matches “{_shown(query)}”."
@@ -89,15 +92,15 @@ def _shown(query: str, limit: int = 60) -> str:
 
 def find_candidates(query: str) -> Found:
     """Candidates whose name or email holds every word of the query (accents and case
-    aside), by name; without a query the most recently added; never an erased one
+    aside), by name; without a query the first by name too, as the Candidates list
+    sorts (a person picking expects a predictable order, not the newest first: review
+    of issue 14), walking the same index (search_key, id); never an erased one
     (``_not_erased``). Counted up to a cap;
     when no word is long enough for the trigram index (one or two letters, typed
     on the way to a name), only up to the rows shown: counting a thousand would read
     some 25,000 keys one by one, for a number nobody needs while typing."""
     conditions = candidate_matching(query)
-    order = (
-        (Candidate.search_key, Candidate.id) if conditions else (Candidate.id.desc(),)
-    )
+    order = (Candidate.search_key, Candidate.id)
     short = conditions and all(len(word) < TRIGRAM for word in terms(query))
     cap = PICKER_LIMIT if short else COUNT_CAP
     capped = _not_erased(candidate_ids(query)).limit(cap + 1)
@@ -110,7 +113,7 @@ def find_candidates(query: str) -> Found:
         .order_by(*order)
         .limit(PICKER_LIMIT)
     ).all()
-    recent = f"The {len(results)} most recently added"
+    recent = f"The first {len(results)}"
     summary = _summary(len(results), total, "candidate", query, recent, cap)
     return Found(list(results), total, summary)
 

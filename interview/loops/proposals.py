@@ -161,18 +161,25 @@ def _still_seated(loop: Loop, record: dict) -> bool:
 
 
 def stored_reasons(loop: Loop) -> list[dict]:
-    """The reasons of the panel proposed last, for the loop page, each saying whether
-    its seat still holds the person proposed (else it was changed by hand since)."""
+    """The reasons of the panel proposed last that still describe the loop, for its
+    page. A removed session's are left out (the audit log keeps the removal); a seat
+    changed by hand since keeps its line, saying so, but not its reason: that names
+    someone who no longer sits there."""
     titles = {s.id: s.title for s in loop.sessions}
-    return [
-        {
-            "session": titles.get(r.get("session_id"), "A removed session"),
-            "discipline": str(r.get("discipline", "")).capitalize(),
-            "reason": str(r.get("reason", "")),
-            "changed": not _still_seated(loop, r),
-        }
-        for r in _records(loop)
-    ]
+    shown = []
+    for r in _records(loop):
+        if r.get("session_id") not in titles:
+            continue
+        changed = not _still_seated(loop, r)
+        shown.append(
+            {
+                "session": titles[r["session_id"]],
+                "discipline": str(r.get("discipline", "")).capitalize(),
+                "reason": "" if changed else str(r.get("reason", "")),
+                "changed": changed,
+            }
+        )
+    return shown
 
 
 # The seat picker: never more than this many people.

@@ -11,6 +11,8 @@ from ..models import Candidate, Loop, Requisition, Role, Rubric, User
 from ..permissions import can_view_requisition, role_required
 from ..rubrics.operations import latest_version
 from .blueprint import bp
+from .coverage import plan_gaps, plan_gaps_key, plan_gaps_sentence, required_disciplines
+from .drafts import draft, drop_drafts, keep_draft, posted_pairs
 from .forms import CandidateForm, ConflictForm, PlanForm, RequisitionForm
 from .operations import (
     LoopError,
@@ -117,7 +119,10 @@ def _competency_choices(req: Requisition) -> list[SelectChoice]:
 @bp.route("/requisitions/<int:requisition_id>/plan", methods=["GET", "POST"])
 @ta_only
 def plan(requisition_id: int):
-    """Edit the interview plan that new loops of this requisition copy."""
+    """Edit the interview plan that new loops of this requisition copy. A plan
+    leaving a competency without its interviewers saves only once confirmed. A
+    refused form, an added or removed session redirect to a draft (drafts.py), so
+    Back and Reload never ask to send the form again."""
     req = load_requisition(requisition_id)
     choices = _competency_choices(req)
     if not choices:
@@ -126,13 +131,39 @@ def plan(requisition_id: int):
             "error",
         )
         return redirect(url_for(".edit_requisition", requisition_id=req.id))
-    data = (
-        {"sessions": [_plan_data(p) for p in req.plan]}
-        if request.method == "GET" and req.plan
-        else None
-    )
-    form = PlanForm(data=data)
-    action = request.form.get("action", "")
+    name = f"plan:{req.id}"
+    if request.method == "POST":
+        formdata, action = request.form, request.form.get("action", "")
+    elif kept := draft(name, request.args.get("draft")):
+        formdata, action = kept["formdata"], kept["action"]
+    else:
+        data = {"sessions": [_plan_data(p) for p in req.plan]} if req.plan else None
+        return _plan_page(req, PlanForm(formdata=None, data=data), choices)
+    form = PlanForm(formdata=formdata, meta={"csrf": request.method == "POST"})
+    _apply_action(form, action)
+    for entry in form.sessions:
+        entry.form.competency_keys.choices = choices
+    if request.method == "POST" and not action and form.validate():
+        found = _plan_gaps(req, form)
+        if not found or (
+            request.form.get("confirm") == "y"
+            and request.form.get("gaps") == plan_gaps_key(found)
+        ):
+            return _save_plan(req, form, found)
+    if request.method == "POST":
+        token = keep_draft(name, posted_pairs(), action=action)
+        if token is not None:
+            anchor = f"session-{len(form.sessions)}" if action == "add" else None
+            return redirect(
+                url_for(".plan", requisition_id=req.id, draft=token, _anchor=anchor)
+            )
+    elif not action:
+        form.validate()
+    return _plan_page(req, form, choices, check=not action)
+
+
+def _apply_action(form: PlanForm, action: str) -> None:
+    """Add a session or remove one, as the form's small buttons ask."""
     if action == "add":
         form.sessions.append_entry()
     elif action.startswith("remove-") and len(form.sessions) > 1:
@@ -144,18 +175,78 @@ def plan(requisition_id: int):
         _remove_entry(form.sessions, int(index))
     elif action and action != "add":
         abort(400)
+
+
+def _plan_gaps(req: Requisition, form: PlanForm) -> list:
+    version = latest_version(req.default_rubric)
+    competencies = [(c.key, c.name, str(c.assessed_by)) for c in version.competencies]
+    sessions = [
+        (
+            tuple(e.form.competency_keys.data or ()),
+            e.form.clinical_seats.data or 0,
+            e.form.technical_seats.data or 0,
+        )
+        for e in form.sessions
+    ]
+    return plan_gaps(competencies, sessions)
+
+
+def _save_plan(req: Requisition, form: PlanForm, found: list):
+    try:
+        save_plan(current_user, req, [e.form.data for e in form.sessions])
+    except LoopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        # Back to the typed plan, not the saved one (without, if too large to keep)
+        token = keep_draft(f"plan:{req.id}", posted_pairs(), action="")
+        return redirect(url_for(".plan", requisition_id=req.id, draft=token))
+    db.session.commit()
+    drop_drafts(f"plan:{req.id}")
+    flash("Saved the interview plan. New loops will copy it.", "success")
+    if found:
+        flash(
+            "Loops started from this plan will show coverage gaps: "
+            + "; ".join(g.sentence for g in found)
+            + ". Each loop can add a session for them, or change this plan.",
+            "warning",
+        )
+    return redirect(url_for(".requisition", requisition_id=req.id))
+
+
+def _plan_page(req: Requisition, form: PlanForm, choices, check: bool = False):
+    """The plan form; ``check``: a refused save shown again, its errors or the
+    gaps it would leave, waiting for confirmation."""
     for entry in form.sessions:
         entry.form.competency_keys.choices = choices
-    if not action and form.validate_on_submit():
-        try:
-            save_plan(current_user, req, [e.form.data for e in form.sessions])
-        except LoopError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash("Saved the interview plan. New loops will copy it.", "success")
-            return redirect(url_for(".requisition", requisition_id=req.id))
-    return render_template("loops/plan.html", form=form, requisition=req)
+    found = _plan_gaps(req, form) if not form.errors else []
+    waiting = check and bool(found) and not form.errors
+    stale = waiting and request.args.get("draft") and _confirmed_before(req)
+    status = 422 if form.errors else (409 if waiting else 200)
+    page = render_template(
+        "loops/plan.html",
+        form=form,
+        requisition=req,
+        gaps=found,
+        gaps_sentence=plan_gaps_sentence(found),
+        confirm_gaps=found if waiting else [],
+        confirm_key=plan_gaps_key(found),
+        confirm_stale=stale,
+        competencies=[
+            {"key": c.key, "name": c.name, "needs": list(_needs(c.assessed_by))}
+            for c in latest_version(req.default_rubric).competencies
+        ],
+    )
+    return page, status
+
+
+def _needs(assessed_by) -> tuple[str, ...]:
+    return required_disciplines(str(assessed_by))
+
+
+def _confirmed_before(req: Requisition) -> bool:
+    """The draft shown came from a "Save the plan anyway" whose gaps had changed."""
+    kept = draft(f"plan:{req.id}", request.args.get("draft")) or {}
+    return kept.get("formdata", {}).get("confirm") == "y"
 
 
 def _remove_entry(field_list, index: int) -> None:
@@ -230,14 +321,37 @@ def add_candidate_conflict(candidate_id: int):
 
 
 def _edit_candidate(candidate: Candidate | None):
+    """The candidate's form; a refused one redirects to its own address with
+    ?draft=<token> (issue 14: Reload and Back never send it again), which shows it
+    as typed with every error, and writes nothing."""
+    name = f"candidate:{candidate.id if candidate else 'new'}"
+    conflict_form = ConflictForm(formdata=None) if candidate else None
+    if request.method != "POST":
+        kept = draft(name, request.args.get("draft"))
+        if kept is None:
+            return _candidate_page(
+                CandidateForm(obj=candidate), candidate, conflict_form
+            )
+        form = CandidateForm(formdata=kept["formdata"], meta={"csrf": False})
+        form.validate()
+        return _candidate_page(form, candidate, conflict_form, 422)
     form = CandidateForm(obj=candidate)
     if form.validate_on_submit():
         candidate = save_candidate(current_user, candidate, form.data)
         db.session.commit()
+        drop_drafts(name)
         flash(f"Saved {candidate.name}.", "success")
         return redirect(url_for(".candidates"))
-    conflict_form = ConflictForm(formdata=None) if candidate else None
-    return _candidate_page(form, candidate, conflict_form)
+    token = keep_draft(name, posted_pairs(skip=("csrf_token", "submit")))
+    if token is not None:
+        return redirect(_candidate_form_url(candidate, token))
+    return _candidate_page(form, candidate, conflict_form, 422)  # too large to keep
+
+
+def _candidate_form_url(candidate: Candidate | None, token: str) -> str:
+    if candidate is None:
+        return url_for(".new_candidate", draft=token)
+    return url_for(".edit_candidate", candidate_id=candidate.id, draft=token)
 
 
 def _candidate_page(form, candidate, conflict_form, status: int = 200):

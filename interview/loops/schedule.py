@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -377,6 +378,14 @@ def _mailto(email: str) -> vCalAddress:
     return vCalAddress(f"mailto:{text}")
 
 
+def _named(address: vCalAddress, names: Mapping[str, str], email: str):
+    """The address with its person's name as CN, on one line, if there is one."""
+    name = " ".join(_clean_text(names.get(email, "")).split())
+    if name:
+        address.params["CN"] = name
+    return address
+
+
 def ics_invitation(
     *,
     uid: str,
@@ -388,6 +397,7 @@ def ics_invitation(
     url: str = "",
     organizer_email: str | None = None,
     attendee_emails: tuple[str, ...] = (),
+    names: Mapping[str, str] | None = None,
     stamp_utc: datetime,
     sequence: int = 0,
     cancelled: bool = False,
@@ -404,6 +414,10 @@ def ics_invitation(
     ``method``: PUBLISH for a file someone imports, REQUEST for an invitation
     sent by email (RFC 5546: calendars then offer to accept it, and a later
     REQUEST or CANCEL with the same ``uid`` replaces it).
+    ``names``: people's names by address, written as the organizer's and each
+    attendee's CN (icalendar quotes them, RFC 6868 escapes a double quote). In a
+    REQUEST each attendee is also asked to answer: ROLE=REQ-PARTICIPANT,
+    PARTSTAT=NEEDS-ACTION, RSVP=TRUE (RFC 5546 3.2.2).
     """
     if method not in ("PUBLISH", "REQUEST"):
         raise ValueError("method must be PUBLISH or REQUEST.")
@@ -441,14 +455,20 @@ def ics_invitation(
     web = _web_url(url)
     if web is not None:
         event.add("url", vUri(web))
+    names = names or {}
     if organizer_email is not None:
-        event.add("organizer", _mailto(organizer_email))
+        event.add("organizer", _named(_mailto(organizer_email), names, organizer_email))
+    asked = method == "REQUEST" and not cancelled
     seen: set[str] = set()
     for email in attendee_emails:
-        address = _mailto(email)
+        address = _named(_mailto(email), names, email)
         if address.lower() in seen:
             continue
         seen.add(address.lower())
+        if asked:
+            address.params["ROLE"] = "REQ-PARTICIPANT"
+            address.params["PARTSTAT"] = "NEEDS-ACTION"
+            address.params["RSVP"] = "TRUE"
         event.add("attendee", address)
     calendar.add_component(event)
     return calendar.to_ical()

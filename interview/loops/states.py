@@ -22,6 +22,24 @@ LABELS = {
 }
 
 
+def moved_message(current: str, target: str) -> str:
+    """The flash after a status change, in plain words for each step."""
+    if target == "planned":
+        return (
+            "The loop is planned again."
+            if current == "withdrawn"
+            else "The loop moved back to planned."
+        )
+    return {
+        "interviewing": "The loop is now interviewing."
+        if current == "planned"
+        else "The loop moved back to interviewing.",
+        "debrief": "The loop moved to debrief.",
+        "decided": "The loop is decided.",
+        "withdrawn": "The loop was withdrawn.",
+    }[target]
+
+
 def transition_problem(current: str, target: str, gaps: list[str]) -> str | None:
     """Why the loop cannot move from ``current`` to ``target``, or None if it can."""
     if target not in TRANSITIONS.get(current, ()):

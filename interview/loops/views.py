@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
+from ..accounts.operations import default_time_zone
 from ..extensions import db
 from ..forms import refuse_control_characters
 from ..models import (
@@ -20,6 +21,7 @@ from ..models import (
     ScorecardStatus,
     User,
 )
+from ..notify import triggers as notify_triggers
 from ..permissions import (
     can_see_contact_details,
     can_view_loop,
@@ -29,6 +31,14 @@ from ..permissions import (
 from ..timeutil import utcnow
 from .blueprint import bp
 from .coverage import gaps
+from .drafts import (
+    changed_redirect,
+    changed_since_confirmed,
+    draft,
+    drop_drafts,
+    keep_draft,
+    posted_pairs,
+)
 from .forms import (
     LoopSessionForm,
     NewLoopForm,
@@ -42,6 +52,7 @@ from .operations import (
     active_seats,
     add_session,
     assign_seat,
+    check_removable,
     create_loop,
     loop_coverage,
     open_loops_of,
@@ -54,8 +65,16 @@ from .operations import (
 from .pickers import find_candidates, seat_pickers
 from .proposals import stored_reasons
 from .requisition_views import load_requisition, ta_only
-from .schedule import ScheduleError, display_zone, ics_invitation, local_range
+from .schedule import (
+    ScheduleError,
+    display_zone,
+    ics_invitation,
+    local_range,
+    session_window,
+    to_utc,
+)
 from .states import LABELS, TRANSITIONS
+from .told import Told, seated, to_be_told, told_key
 
 # One round of queries for the whole page, however many sessions the loop has.
 LOOP_PAGE_LOADS = [
@@ -108,8 +127,14 @@ def new_loop(requisition_id: int):
     """Start a loop for a candidate found by name or email: it copies the plan."""
     req = load_requisition(requisition_id)
     form = NewLoopForm(q=request.args.get("q", ""))
-    candidate, duplicates = None, []
-    if form.is_submitted() and form.search.data:  # searched again, nothing to save
+    candidate, duplicates, status = None, [], 200
+    if not form.is_submitted() and "candidate" in request.args:
+        # ?candidate=<id>&again=1: the POST that found an open loop redirected here,
+        # so Reload and Back never send the form again (issue 14).
+        candidate, status = _asked_about(form, request.args["candidate"])
+        if candidate is not None and "again" in request.args:
+            duplicates = open_loops_of(req, candidate)
+    elif form.is_submitted() and form.search.data:  # searched again, nothing to save
         for field in refuse_control_characters(form):
             field.validate(form)  # the message next to the field, as on a save
         candidate = _chosen_before(form.candidate_id.data)
@@ -126,7 +151,17 @@ def new_loop(requisition_id: int):
         elif (duplicates := open_loops_of(req, candidate)) and not (
             form.again.data and form.confirmed.data == loop_ids(duplicates)
         ):
-            pass  # shown with the page: start another only when these are confirmed
+            # Asked on a page of its own: start another only when these are confirmed.
+            return redirect(
+                url_for(
+                    ".new_loop",
+                    requisition_id=req.id,
+                    candidate=candidate.id,
+                    again=1,
+                    q=form.q.data or None,
+                ),
+                303,
+            )
         else:
             try:
                 loop = create_loop(current_user, req, candidate)
@@ -144,7 +179,8 @@ def new_loop(requisition_id: int):
     kept = candidate if candidate not in found.results else None
     if kept is not None and kept.erased_at is not None:  # refused: not offered again
         kept = None
-    status = 422 if form.errors or form.form_errors else (409 if duplicates else 200)
+    if form.is_submitted() and (form.errors or form.form_errors):
+        status = 422
     page = render_template(
         "loops/new_loop.html",
         form=form,
@@ -161,6 +197,24 @@ def new_loop(requisition_id: int):
 def loop_ids(loops: list[Loop]) -> str:
     """The open loops a confirmation covers, as its form carries them back."""
     return ",".join(str(lp.id) for lp in loops)
+
+
+def _asked_about(form: NewLoopForm, text: str) -> tuple[Candidate | None, int]:
+    """The candidate a confirmation's address names, chosen on the form; one
+    malformed, unknown or erased is said so on the plain form (400 or 404)."""
+    if not (text.isascii() and text.isdecimal() and len(text) < 10):
+        form.form_errors.append(
+            "That link does not name a candidate; search and choose one."
+        )
+        return None, 400
+    candidate = _chosen_before(text)
+    if candidate is None:
+        form.form_errors.append(
+            "That candidate is no longer on file; search and choose again."
+        )
+        return None, 404
+    form.candidate_id.data = str(candidate.id)
+    return candidate, 200
 
 
 def _chosen_before(text: str | None) -> Candidate | None:
@@ -183,7 +237,15 @@ SAVED_SESSION = "interview_saved_session"
 @signed_in
 def loop(loop_id: int):
     """The loop: plan, panel, coverage matrix, scorecards and who still owes one."""
-    return _loop_page(load_loop(loop_id))
+    loop = load_loop(loop_id)
+    if "past" in request.args:  # ?edit=<session>&past=<draft>: schedule's question
+        return _past_confirmation(loop)
+    if "clear" in request.args:  # ?edit=<session>&clear=<draft>: its other question
+        return _clear_confirmation(loop)
+    return _loop_page(loop)
+
+
+OPEN = (LoopStatus.PLANNED, LoopStatus.INTERVIEWING, LoopStatus.DEBRIEF)
 
 
 def _loop_page(loop: Loop, status: int = 200, **failed):
@@ -195,11 +257,14 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
     context = {
         "lp": loop,
         "rows": rows,
-        "gaps": gaps(rows),
+        # Open loops only (home/gaps.py's OPEN): a decided or withdrawn loop's
+        # gaps are no longer anyone's to close.
+        "gaps": gaps(rows) if loop.status in OPEN else [],
         "now": utcnow(),
         "active_seats": active_seats,
         "scorecard_status": scorecard_status,
         "local_range": local_range,
+        "planning_zone": planning_zone,
         "contact": can_see_contact_details(current_user),
         "panel_visible": can_view_panel_scorecards(current_user, loop),
         "scorecards_in": _any_submitted(loop),
@@ -225,8 +290,13 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
     # debrief waiting for confirmation, and the reasons of the panel proposed last.
     context["proposal"] = failed.get("proposal")
     context["confirm_debrief"] = failed.get("confirm_debrief")
+    context["confirm_withdraw"] = failed.get("confirm_withdraw")  # who will be told
+    context["confirm_remove"] = failed.get("confirm_remove")  # ...of this session
+    context["confirm_plan_again"] = failed.get("confirm_plan_again")  # re-invited
     context["confirm_key"] = failed.get("confirm_key", "")
     context["confirm_stale"] = failed.get("confirm_stale", False)
+    context["confirm_past"] = failed.get("confirm_past")  # a time already ended
+    context["confirm_clear"] = failed.get("confirm_clear")  # a time cleared
     # The reasons name colleagues' weekly load: talent acquisition's to read.
     context["proposal_reasons"] = stored_reasons(loop) if context["manage"] else []
     if context["manage"]:
@@ -291,9 +361,27 @@ def _management_forms(loop: Loop) -> dict:
     }
 
 
+# The zone a session is created with (the column's default): nobody chose it yet.
+UNCHOSEN_ZONE = InterviewSession.__table__.c.time_zone.default.arg
+
+
+def planning_zone(session: InterviewSession) -> str:
+    """The zone a session's time is typed in: the one chosen for it, or, for a
+    session never scheduled (no time, never changed, zone as created), the reader's
+    own (their profile's, else DEFAULT_TIMEZONE), so 10:00 means 10:00 to them."""
+    if (
+        session.starts_at is None
+        and not session.schedule_sequence
+        and session.time_zone == UNCHOSEN_ZONE
+    ):
+        return current_user.time_zone or default_time_zone()
+    return session.time_zone
+
+
 def _schedule_form(session: InterviewSession) -> ScheduleForm:
     """The session's time-and-place form as saved, its time in its own zone."""
     form = ScheduleForm(prefix=f"session-{session.id}", formdata=None, obj=session)
+    form.time_zone.data = planning_zone(session)
     if session.starts_at:
         local = session.starts_at.astimezone(display_zone(session.time_zone))
         form.starts_local.data = local.strftime("%Y-%m-%dT%H:%M")
@@ -366,8 +454,22 @@ def schedule(loop_id: int, session_id: int):
     session = _session_of(loop, session_id)
     form = ScheduleForm(prefix=f"session-{session.id}")
     if form.validate():
-        data = dict(form.data)
-        data["fold"] = int(data["fold"]) if data.get("fold") in ("0", "1") else None
+        data = _schedule_data(form)
+        told = _clearing(session, data)
+        if told and request.form.get("confirm_clear") != told_key(told):
+            # Issue 14: a time cleared (or half typed: browsers send it empty) takes
+            # the session off calendars, so it asks first, naming who is told; a
+            # confirmation naming others (seats changed meanwhile) asks again.
+            if "confirm_clear" in request.form:
+                flash(
+                    f"{session.title}: who is seated changed; check again.", "warning"
+                )
+            return _ask_first(loop, session, form, "clear", told=told)
+        if request.form.get("confirm_past") != "y" and (
+            when := _past_time(session, data)
+        ):
+            # Issue 14: a time already over sends nobody an invitation; ask first.
+            return _ask_first(loop, session, form, "past", when=when)
         try:
             schedule_session(current_user, session, data)
         except (ScheduleError, LoopError) as exc:
@@ -375,6 +477,7 @@ def schedule(loop_id: int, session_id: int):
             flash(f"{session.title}: {exc}", "error")
         else:
             db.session.commit()
+            drop_drafts(_schedule_draft(session))
             flash(f"{session.title}: time and place saved.", "success")
             anchor = f"session-{session.id}"  # back to the session, not the top
             cookie_session[SAVED_SESSION] = session.id  # which takes the focus there
@@ -384,68 +487,258 @@ def schedule(loop_id: int, session_id: int):
     return _loop_page(loop, 422, schedule={session.id: form})
 
 
-def _session_form(loop: Loop, session: InterviewSession | None) -> LoopSessionForm:
+SCHEDULE_QUESTIONS = ("confirm_past", "confirm_clear")
+
+
+def _ask_first(
+    loop: Loop, session: InterviewSession, form: ScheduleForm, ask: str, **about
+):
+    """Ask about the typed time (``ask``: "past" or "clear") by a redirect (Back and
+    Reload never post again) to the loop page with the form as typed, kept as a
+    draft; when too large to keep, that page at once (409)."""
+    typed = posted_pairs(skip=("csrf_token", *SCHEDULE_QUESTIONS, form.submit.name))
+    token = keep_draft(_schedule_draft(session), typed)
+    if token is not None:
+        where = {ask: token}
+        return redirect(url_for(".loop", loop_id=loop.id, edit=session.id, **where))
+    question = {"session": session, "pairs": typed, **about}
+    if ask == "clear":
+        question["key"] = told_key(about["told"])
+    return _loop_page(
+        loop, 409, schedule={session.id: form}, **{f"confirm_{ask}": question}
+    )
+
+
+def _clearing(session: InterviewSession, data: dict) -> list[Told]:
+    """Who clearing the session's time sends a cancellation (issue 14): its seated
+    interviewers, when no time is typed and the saved one is on their calendars."""
+    if (data.get("starts_local") or "").strip() or session.starts_at is None:
+        return []
+    return to_be_told([session])
+
+
+def _schedule_data(form: ScheduleForm) -> dict:
+    data = dict(form.data)
+    data["fold"] = int(data["fold"]) if data.get("fold") in ("0", "1") else None
+    return data
+
+
+def _schedule_draft(session: InterviewSession) -> str:
+    """The name of a session's kept time-and-place drafts (drafts.py)."""
+    return f"schedule:{session.id}"
+
+
+def _past_time(session: InterviewSession, data: dict) -> str | None:
+    """The typed time, as "Mon 4 Mar 2024, 10:00-10:45 CET" in the zone it was typed
+    in, when it has already ended (its end in UTC before now) and differs from the
+    time saved (a past session's place corrected asks nothing); else None, a time
+    refused anyway included (schedule_session then says why)."""
+    if not (data.get("starts_local") or "").strip():
+        return None
+    try:
+        start = to_utc(data["starts_local"], data["time_zone"], fold=data["fold"])
+        start, end = session_window(start, int(data["duration_minutes"]))
+    except (ScheduleError, TypeError, ValueError):
+        return None
+    if end > utcnow() or (
+        session.starts_at == start
+        and session.duration_minutes == data["duration_minutes"]
+    ):
+        return None
+    return local_range(start, end, data["time_zone"])
+
+
+def _kept_schedule(loop: Loop, ask: str):
+    """The session and its time-and-place form as typed, kept under the token in
+    ``?<ask>=``; or the loop page itself (None, response). A draft no longer kept
+    (saved, pushed out by newer ones, typed in another browser or by another
+    account) says so and shows the time as saved."""
+    editing = request.args.get("edit", type=int)
+    session = next((s for s in loop.sessions if s.id == editing), None)
+    if session is None or current_user.role != Role.TALENT_ACQUISITION:
+        return None, _loop_page(loop)
+    kept = draft(_schedule_draft(session), request.args.get(ask))
+    if kept is None:
+        flash(
+            f"{session.title}: the time you typed is no longer kept in this browser "
+            "(it was saved, replaced by a newer one, or typed elsewhere); the form "
+            "shows the time as saved.",
+            "warning",
+        )
+        return None, _loop_page(loop)
+    form = ScheduleForm(prefix=f"session-{session.id}", formdata=kept["formdata"])
+    return (session, form, kept["pairs"]), None
+
+
+def _past_confirmation(loop: Loop):
+    """A time already over, waiting for confirmation, with the form as typed: the
+    page a past time redirects to."""
+    kept, page = _kept_schedule(loop, "past")
+    if kept is None:
+        return page
+    session, form, pairs = kept
+    when = _past_time(session, _schedule_data(form))
+    past = {"session": session, "when": when, "pairs": pairs} if when else None
+    return _loop_page(loop, schedule={session.id: form}, confirm_past=past)
+
+
+def _clear_confirmation(loop: Loop):
+    """A time cleared, waiting for confirmation (issue 14), naming who is sent a
+    cancellation, with the form as typed: the page clearing it redirects to. Asked
+    again (reloaded, or seats changed), it names who is told now; nobody left on a
+    calendar, it asks nothing and shows the form as typed."""
+    kept, page = _kept_schedule(loop, "clear")
+    if kept is None:
+        return page
+    session, form, pairs = kept
+    told = _clearing(session, _schedule_data(form))
+    clear = (
+        {"session": session, "told": told, "key": told_key(told), "pairs": pairs}
+        if told
+        else None
+    )
+    return _loop_page(loop, schedule={session.id: form}, confirm_clear=clear)
+
+
+def _session_form(
+    loop: Loop, session: InterviewSession | None, formdata=None
+) -> LoopSessionForm:
+    """A session's form as posted, or as kept in a draft (``formdata``)."""
     prefix = f"shape-{session.id}" if session else "new-session"
-    form = LoopSessionForm(prefix=prefix)
+    if formdata is None:
+        form = LoopSessionForm(prefix=prefix)
+    else:
+        form = LoopSessionForm(prefix=prefix, formdata=formdata, meta={"csrf": False})
     form.competency_keys.choices = [
         SelectChoice(c.key, c.name) for c in loop.rubric_version.competencies
     ]
     return form
 
 
+def drafted(view):
+    """``reloadable``, whose GET, for talent acquisition, goes to the view itself:
+    a refused form redirects to its own address with ``?draft=<token>`` (issue 14:
+    Back and Reload never send it again), which shows the form as typed."""
+    reloaded = reloadable(view)
+
+    @functools.wraps(view)
+    def wrapper(loop_id: int, **kwargs):
+        if request.method != "POST" and current_user.role == Role.TALENT_ACQUISITION:
+            return view(loop_id, **kwargs)
+        return reloaded(loop_id, **kwargs)
+
+    return signed_in(wrapper)
+
+
+def _session_refused(loop: Loop, name: str, where: str, form, message: str = ""):
+    """A refused session form: kept as a draft and redirected to its address with
+    the draft's token; too large to keep, answered here as before (422)."""
+    db.session.rollback()  # nothing written
+    prefix = form._prefix
+    skip = ("csrf_token", f"{prefix}csrf_token", f"{prefix}submit")
+    token = keep_draft(name, posted_pairs(skip=skip), refused=message)
+    if token is not None:
+        return redirect(url_for(request.endpoint, **request.view_args, draft=token))
+    if message:
+        flash(message, "error")
+    _flash_errors(where, form)
+    return None
+
+
+def _session_draft(loop: Loop, session: InterviewSession | None, name: str):
+    """The loop page with a refused session form's draft (every error found again,
+    the message it was refused with), or as it is when no such draft is kept. It
+    never writes."""
+    kept = draft(name, request.args.get("draft"))
+    if kept is None:
+        return None
+    form = _session_form(loop, session, kept["formdata"])
+    form.validate()
+    if kept.get("refused"):
+        flash(kept["refused"], "error")
+    _flash_errors(session.title if session else "New session", form)
+    return form
+
+
 @bp.route("/loops/<int:loop_id>/sessions", methods=["GET", "POST"])
-@reloadable
+@drafted
 def add_loop_session(loop_id: int):
     """Add a session to this loop only."""
     loop = load_loop(loop_id)
+    name = f"new-session:{loop.id}"
+    if request.method != "POST":
+        form = _session_draft(loop, None, name)
+        return _loop_page(loop, 422, new_session=form) if form else _loop_page(loop)
     form = _session_form(loop, None)
+    message = ""
     if form.validate():
         try:
             session = add_session(current_user, loop, form.data)
         except LoopError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+            message = str(exc)
         else:
             db.session.commit()
+            drop_drafts(name)
             flash(
                 f"Added {session.title}. Seat its panel and give it a time.", "success"
             )
             return redirect(url_for(".loop", loop_id=loop.id))
-    else:
-        _flash_errors("New session", form)
-    return _loop_page(loop, 422, new_session=form)
+    refused = _session_refused(loop, name, "New session", form, message)
+    return refused or _loop_page(loop, 422, new_session=form)
 
 
 @bp.route(
     "/loops/<int:loop_id>/sessions/<int:session_id>/shape", methods=["GET", "POST"]
 )
-@reloadable
+@drafted
 def shape_session(loop_id: int, session_id: int):
     """Change a session's title, length, competencies and seats for this loop."""
     loop = load_loop(loop_id)
     session = _session_of(loop, session_id)
+    name = f"shape:{session.id}"
+    if request.method != "POST":
+        form = _session_draft(loop, session, name)
+        shape = {session.id: form} if form else {}
+        return _loop_page(loop, 422 if form else 200, shape=shape)
     form = _session_form(loop, session)
+    message = ""
     if form.validate():
         try:
             update_session(current_user, session, form.data)
         except LoopError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+            message = str(exc)
         else:
             db.session.commit()
+            drop_drafts(name)
             flash(f"Saved {session.title}.", "success")
             return redirect(url_for(".loop", loop_id=loop.id))
-    else:
-        _flash_errors(session.title, form)
-    return _loop_page(loop, 422, shape={session.id: form})
+    refused = _session_refused(loop, name, session.title, form, message)
+    return refused or _loop_page(loop, 422, shape={session.id: form})
 
 
-@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/remove", methods=["POST"])
-@ta_only
+@bp.route(
+    "/loops/<int:loop_id>/sessions/<int:session_id>/remove", methods=["GET", "POST"]
+)
+@reloadable
 def remove_loop_session(loop_id: int, session_id: int):
     """Remove a session from this loop, unless someone wrote a scorecard for it."""
     loop = load_loop(loop_id)
     session = _session_of(loop, session_id)
+    try:
+        check_removable(session)
+    except LoopError as exc:  # refused before any question about who is told
+        flash(str(exc), "error")
+        return redirect(url_for(".loop", loop_id=loop.id))
+    told = seated([session])  # issue 14: anyone seated, told or not, asks first
+    if told and not (
+        request.form.get("confirm") == "y"
+        and request.form.get("told") == told_key(told)
+    ):  # issue 14: interviewers would get a cancellation; ask first, naming them,
+        # on a page of its own (a redirect: Back and Reload never post again); a
+        # stale confirmation says so there once (a note in the cookie: drafts.py)
+        ask = url_for(".confirm_removal", loop_id=loop.id, session_id=session.id)
+        stale = request.form.get("confirm") == "y"
+        return changed_redirect(ask) if stale else redirect(ask)
     try:
         remove_session(current_user, session)
     except LoopError as exc:
@@ -455,6 +748,39 @@ def remove_loop_session(loop_id: int, session_id: int):
         db.session.commit()
         flash(f"Removed {session.title} from this loop.", "success")
     return redirect(url_for(".loop", loop_id=loop.id))
+
+
+@bp.route("/loops/<int:loop_id>/sessions/<int:session_id>/removal")
+@ta_only
+def confirm_removal(loop_id: int, session_id: int):
+    """Who removing the session tells, and the button that removes it (a GET: the
+    removal's redirect lands here; reloaded or opened again, it asks anew)."""
+    loop = load_loop(loop_id)
+    session = _session_of(loop, session_id)
+    if loop.status not in OPEN:  # issue 14: a withdrawn or decided loop refuses it
+        from .guard_views import _nothing_to_confirm  # (guard_views imports this)
+
+        return _nothing_to_confirm(loop, f"removing {session.title}")
+    try:
+        check_removable(session)
+    except LoopError as exc:
+        flash(str(exc), "error")
+        return _loop_page(loop)
+    told = seated([session])
+    if not told:
+        flash(
+            f"Nothing to confirm for removing {session.title} now: nobody is "
+            "seated; the page below shows the loop as it is.",
+            "warning",
+        )
+        return _loop_page(loop)
+    return _loop_page(
+        loop,
+        confirm_remove=session,
+        confirm_withdraw=told,
+        confirm_key=told_key(told),
+        confirm_stale=changed_since_confirmed(),
+    )
 
 
 def _flash_errors(where: str, form) -> None:
@@ -497,7 +823,8 @@ def invitation(loop_id: int, session_id: int):
         abort(404)
     seated = [s.interviewer for s in active_seats(session) if s.interviewer]
     body = ics_invitation(
-        uid=f"session-{session.id}@interview",
+        # The emails' UID: either replaces the other.
+        uid=notify_triggers.calendar_uid(session.id),
         title=f"Interview: {loop.candidate.name} — {session.title}",
         description=f"{loop.requisition.title}. Interview kit and scorecard in the platform.",
         start_utc=session.starts_at,
@@ -505,6 +832,7 @@ def invitation(loop_id: int, session_id: int):
         location=session.location,
         url=session.video_url,
         attendee_emails=tuple(u.email for u in seated),
+        names={u.email: u.name for u in seated},
         stamp_utc=utcnow(),
         sequence=session.schedule_sequence,
         # Withdrawing raised the sequence (operations.change_status): this replaces

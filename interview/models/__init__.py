@@ -12,6 +12,7 @@ from .enums import (
     Role,
     ScorecardStatus,
 )
+from .installation import Installation  # issue 14: calendar UIDs
 from .lifecycle import LegalHold  # issue 13: data lifecycle
 from .loops import InterviewSession, Loop, PanelSeat, session_competencies
 from .outbox import OutboxMessage, OutboxStatus  # issue 14: notifications
@@ -32,6 +33,7 @@ __all__ = [
     "DecisionOutcome",
     "Discipline",
     "HiringDecision",
+    "Installation",
     "InterviewSession",
     "LegalHold",
     "LoginFailure",

@@ -15,6 +15,7 @@ class HiringDecision(db.Model):
     __tablename__ = "hiring_decisions"
     __table_args__ = (
         sa.CheckConstraint("length(trim(rationale)) > 0", name="rationale_given"),
+        {"sqlite_autoincrement": True},  # ids never given twice: 0024
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

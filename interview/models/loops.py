@@ -29,6 +29,30 @@ class Loop(db.Model):
             sqlite_where=sa.text("closed_at IS NOT NULL"),
             postgresql_where=sa.text("closed_at IS NOT NULL"),
         ),
+        # Talent acquisition's "ready for debrief" (home/readiness.py, migration 0025),
+        # a handful of rows: the condition as SQLAlchemy writes it for each database
+        # (SQLite uses a partial index only for a term it finds in the query).
+        sa.Index(
+            "ix_loops_ready",
+            "id",
+            sqlite_where=sa.text("ready_for_debrief = 1"),
+            postgresql_where=sa.text("ready_for_debrief"),
+        ),
+        # Its "loops with gaps" and "overdue feedback" (home/gaps.py, migration 0026).
+        sa.Index(
+            "ix_loops_gaps",
+            "id",
+            sqlite_where=sa.text("has_gaps = 1"),
+            postgresql_where=sa.text("has_gaps"),
+        ),
+        sa.Index(
+            "ix_loops_feedback_owed",
+            "id",
+            "feedback_owed_since",
+            sqlite_where=sa.text("feedback_owed_since IS NOT NULL"),
+            postgresql_where=sa.text("feedback_owed_since IS NOT NULL"),
+        ),
+        {"sqlite_autoincrement": True},  # ids never given twice: 0024
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +79,17 @@ class Loop(db.Model):
     # The reasons of the panel proposed last and seated (JSON, loops/proposals.py;
     # migration 0023): the loop page keeps showing them.
     proposal_reasons: Mapped[str | None] = mapped_column(sa.Text)
+    # Interviewing, with a seat on its panel now and a submitted scorecard for each:
+    # kept by home/readiness.py on every change (migration 0025).
+    ready_for_debrief: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    # Open, with a session without a time, an empty seat, or a competency of its
+    # rubric that no session has a seat for of a discipline it needs; and, open,
+    # the end of its earliest session with a held seat whose scorecard is not
+    # submitted (None if none). Kept as ready_for_debrief is (home/gaps.py, 0026).
+    has_gaps: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    feedback_owed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
@@ -120,11 +155,13 @@ def _plus_minutes_postgresql(element, compiler, **kw):
 
 @compiles(_PlusMinutes, "sqlite")
 def _plus_minutes_sqlite(element, compiler, **kw):
-    # The same text form SQLAlchemy stores: 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    # The same text form SQLAlchemy stores: 'YYYY-MM-DD HH:MM:SS.ffffff'. The
+    # fraction is kept aside: SQLite's date functions round it to milliseconds, so
+    # ':05.999905' would otherwise come out a second late (':06.999905').
     start, minutes = (compiler.process(c, **kw) for c in element.clauses)
     return (
-        f"(strftime('%Y-%m-%d %H:%M:%S', {start}, '+' || {minutes} || ' minutes')"
-        f" || substr({start}, 20))"
+        f"(strftime('%Y-%m-%d %H:%M:%S', substr({start}, 1, 19),"
+        f" '+' || {minutes} || ' minutes') || substr({start}, 20))"
     )
 
 
@@ -139,6 +176,7 @@ class InterviewSession(db.Model):
         sa.CheckConstraint(
             "clinical_seats >= 0 AND technical_seats >= 0", name="seats_nonnegative"
         ),
+        {"sqlite_autoincrement": True},  # ids never given twice: 0024
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,6 +248,7 @@ class PanelSeat(db.Model):
             sqlite_where=sa.text(HELD),
             postgresql_where=sa.text(HELD),
         ),
+        {"sqlite_autoincrement": True},  # ids never given twice: 0024
     )
     # Migration 0013's triggers write starts_at; the ORM reads it back after a flush
     # (on SQLite, RETURNING would report the row before its AFTER INSERT trigger).

@@ -28,9 +28,10 @@ from .scorecards import Rating, Scorecard
 class PacketFile(db.Model):
     """One rendered packet, found by the SHA-256 of all that decides its bytes.
 
-    ``key`` covers the packet's HTML without its "Prepared" time, the archival flag
-    and the renderer's version (debrief/documents.py ``packet_key``), so a packet that
-    would come out differently has another key: nothing is ever invalidated.
+    ``key`` covers what the packet's template is given, as plain data, without its
+    "Prepared" time, the archival flag and the renderer's version
+    (debrief/documents.py ``packet_key``), so a packet that would come out
+    differently has another key: nothing is ever invalidated.
     """
 
     __tablename__ = "packet_files"

@@ -65,8 +65,13 @@ class Scorecard(db.Model):
     seat = relationship("PanelSeat", back_populates="scorecard")
     interviewer = relationship("User")
     rubric_version = relationship("RubricVersion")
+    # In the order written, whichever way they are loaded (joined or by IN): the
+    # debrief packet's key reads them in this order (debrief/documents.py).
     ratings = relationship(
-        "Rating", back_populates="scorecard", cascade="all, delete-orphan"
+        "Rating",
+        back_populates="scorecard",
+        cascade="all, delete-orphan",
+        order_by="Rating.id",
     )
 
     @property

@@ -38,6 +38,7 @@ class User(UserMixin, db.Model):
         # The accounts list's order: active first, by role, by name.
         sa.Index("ix_users_listing", "is_active", "role", "search_key"),
         sa.Index("ix_users_order", "search_key", "id"),
+        {"sqlite_autoincrement": True},  # ids never given twice: 0024
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..config import Defaults
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 from ..timeutil import utcnow
@@ -20,6 +21,23 @@ SHOWN = 50  # failed or interrupted messages listed by status, newest first
 @click.group("notify")
 def notify_group():
     """Send the email outbox and report on it."""
+
+
+def _public_base_problem(config) -> str | None:
+    """Why production must not send (its links would lead to a laptop's address)."""
+    base = (config.get("PUBLIC_BASE_URL") or "").strip()
+    if config.get("ENV_NAME") != "production" or (
+        base and base.rstrip("/") != Defaults.PUBLIC_BASE_URL
+    ):
+        return None
+    return (
+        "INTERVIEW_PUBLIC_BASE_URL is not set, so every link in the email would lead"
+        f" to {Defaults.PUBLIC_BASE_URL}. Set it (or PUBLIC_BASE_URL in"
+        " instance/config.py) to the address people open, e.g."
+        " https://interviews.hospital.org, in the environment file the web server"
+        " uses too, and load that file for notify run (README, Email). Nothing was"
+        " queued or sent."
+    )
 
 
 def _settings():
@@ -40,6 +58,8 @@ def _settings():
 @with_appcontext
 def run_command(limit):
     """Send the messages that are due; one line per message, then a summary."""
+    if problem := _public_base_problem(current_app.config):
+        raise click.ClickException(problem)
     settings = _settings()
     transport = make_transport(settings)
     now = utcnow()
@@ -132,33 +152,62 @@ def status_command():
 @with_appcontext
 def requeue_command(ids):
     """Queue failed or interrupted messages again, with their tries reset (after
-    fixing the address, or when the mail log shows an interrupted one never went)."""
+    fixing the address, or when the mail log shows an interrupted one never went).
+    All or nothing: an id that is not such a message is named and nothing changes."""
     settings = _settings()
     now = utcnow()
-    blanked = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.subject == "")
-        .order_by(OutboxMessage.id)
-    ).all()
-    if blanked:
-        listed = ", ".join(f"#{n}" for n in blanked)
-        raise click.ClickException(
-            f"Not queued: the text of {listed} was blanked (kept past MAIL_KEEP_DAYS"
-            " or its candidate erased), so there is nothing left to send."
+    wanted = sorted(set(ids))
+    stuck = set(
+        db.session.scalars(
+            interrupted(now, settings).with_only_columns(OutboxMessage.id)
         )
-    stuck = interrupted(now, settings).with_only_columns(OutboxMessage.id)
+    )
+    rows = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.id.in_(wanted))
+    ).all()
+    found = {row.id: row for row in rows}
+    problems = [_requeue_problem(n, found.get(n), stuck) for n in wanted]
+    problems = [p for p in problems if p]
+    if problems:
+        db.session.rollback()
+        raise click.ClickException("Nothing queued again:\n  " + "\n  ".join(problems))
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(
-            OutboxMessage.id.in_(ids),
-            (OutboxMessage.status == OutboxStatus.FAILED) | OutboxMessage.id.in_(stuck),
+            OutboxMessage.id.in_(wanted),
+            # as read: not one sent (or sending again) since
+            (OutboxMessage.status == OutboxStatus.FAILED)
+            | (
+                OutboxMessage.id.in_(stuck)
+                & (OutboxMessage.status == OutboxStatus.SENDING)
+            ),
         )
         .values(status=OutboxStatus.QUEUED, attempts=0, not_before=now)
     )
     db.session.commit()
-    click.echo(
-        f"Queued again: {_count(result.rowcount, 'message')} of {len(set(ids))}"
-        " (only failed or interrupted ones are)."
+    click.echo(f"Queued again: {_count(result.rowcount, 'message')} of {len(wanted)}.")
+
+
+def _requeue_problem(number: int, row, stuck: set[int]) -> str | None:
+    """Why message NUMBER cannot be queued again, or None."""
+    if row is None:
+        return f"#{number}: no such message in the outbox (notify status lists them)"
+    if row.subject == "":
+        return (
+            f"#{number}: its text was blanked (kept past MAIL_KEEP_DAYS or its"
+            " candidate erased), so there is nothing left to send"
+        )
+    if row.status == OutboxStatus.FAILED or number in stuck:
+        return None
+    if row.status == OutboxStatus.SENDING:
+        return (
+            f"#{number} is being sent (claimed"
+            f" {row.claimed_at:%Y-%m-%d %H:%M:%S} UTC): only once notify status"
+            " lists it as unknown can it be queued again"
+        )
+    return (
+        f"#{number} is {row.status.value}: only failed or interrupted messages are"
+        " queued again"
     )
 
 

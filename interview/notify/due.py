@@ -19,6 +19,11 @@ people who turned reminders off get none (invitations cannot be turned off).
 index ``ix_panel_seats_starts_at`` on the held seats' start) and queues each
 reminder under the key ``reminder:<seat>:<n>``, so running it again, or twice at
 once, queues nothing twice.
+
+The message counts what the interviewer actually got (``shown_number``): "Reminder
+1 of 4" the first time, and after a pause that skipped one, the next says
+"Reminder 1 of 3" (the ones sent or being sent before it, plus itself, of those
+plus the ones still to come), never "2 of 4" when it is the first they get.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from ..models import (
     Loop,
     LoopStatus,
     OutboxMessage,
+    OutboxStatus,
     PanelSeat,
     Requisition,
     Scorecard,
@@ -161,7 +167,7 @@ def queue_due(now: datetime | None = None) -> int:
         number = due_reminder(ended, row.User.time_zone, days, now)
         if number is not None:
             due.append((f"reminder:{row.seat_id}:{number}", number, ended, row))
-    queued = set()
+    queued, went = set(), {}
     if due:  # messages are built only for keys not queued before
         keys = [key for key, *_ in due]
         queued = set(
@@ -169,10 +175,13 @@ def queue_due(now: datetime | None = None) -> int:
                 sa.select(OutboxMessage.key).where(OutboxMessage.key.in_(keys))
             )
         )
+        went = _went([row.seat_id for key, *_, row in due if key not in queued], days)
     count = 0
     for key, number, ended, row in due:
         if key not in queued:
-            message = _reminder(row, number, ended, days)
+            earlier = sum(1 for n in went.get(row.seat_id, ()) if n < number)
+            shown, of = shown_number(number, earlier, days)
+            message = _reminder(row, shown, of, ended)
             count += enqueue(
                 key, message, recipient=row.User, candidate_id=row.candidate_id
             )
@@ -180,7 +189,35 @@ def queue_due(now: datetime | None = None) -> int:
     return count
 
 
-def _reminder(row, number: int, ended: datetime, days: int):
+def shown_number(number: int, earlier: int, working_days: int) -> tuple[int, int]:
+    """(n, of) for "Reminder n of of": reminder NUMBER of the schedule, after
+    EARLIER reminders the interviewer got, of those, this one and the ones still
+    to come after it."""
+    later = working_days + 1 - number
+    return earlier + 1, earlier + 1 + later
+
+
+def _went(seat_ids: list[int], days: int) -> dict[int, list[int]]:
+    """The reminders each seat's interviewer got (sent, or being sent: it may have
+    gone), by number. A reminder still queued from before is not counted: it is
+    no longer the one due and is cancelled unsent (notify/stale.py)."""
+    if not seat_ids:
+        return {}
+    keys = [f"reminder:{seat}:{n}" for seat in seat_ids for n in range(1, days + 2)]
+    went: dict[int, list[int]] = {}
+    rows = db.session.scalars(
+        sa.select(OutboxMessage.key).where(
+            OutboxMessage.key.in_(keys),
+            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.SENDING)),
+        )
+    )
+    for key in rows:
+        _, seat, number = key.split(":")
+        went.setdefault(int(seat), []).append(int(number))
+    return went
+
+
+def _reminder(row, number: int, of: int, ended: datetime):
     user = row.User
     return messages.feedback_reminder(
         to=messages.Person(user.name, user.email, user.time_zone),
@@ -191,5 +228,5 @@ def _reminder(row, number: int, ended: datetime, days: int):
         ended_utc=ended,
         kit_url=public_url(f"/interviews/{row.seat_id}"),
         number=number,
-        of=days + 1,
+        of=of,
     )

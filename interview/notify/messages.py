@@ -11,13 +11,17 @@ to add a header (Bcc) or fail the change that queued the message.
 An invitation carries its calendar event as a ``text/calendar; method=REQUEST``
 part (RFC 6047), with the UID of the session's downloadable ``invite.ics``:
 an update is the same UID with a higher SEQUENCE, a cancellation METHOD:CANCEL.
+The UID names the deployment (``session_uid``), so that two deployments' sessions
+never replace each other in one calendar. Its reader is the event's ATTENDEE, with
+their name (CN) and, in a request, asked to answer (RSVP=TRUE, PARTSTAT=
+NEEDS-ACTION, ROLE=REQ-PARTICIPANT); the ORGANIZER is ``MAIL_FROM`` with its name.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -33,6 +37,7 @@ from ..loops.schedule import (
 __all__ = [
     "Person",
     "SessionFacts",
+    "anonymous_cancellation",
     "cancellation",
     "debrief_ready",
     "decision_recorded",
@@ -66,12 +71,23 @@ class SessionFacts:
     end_utc: datetime
     location: str = ""
     video_url: str = ""
+    # The event's UID (session_uid): the same in every message about the session
+    # and in its downloadable invite.ics, so each replaces the one before.
+    uid: str = field(kw_only=True)
 
 
-def session_uid(session_id: int) -> str:
-    """The event's UID: the same as the downloadable invite.ics, so either replaces
-    the other in a calendar."""
-    return f"session-{session_id}@interview"
+LEGACY_UID = "session-{id}@interview"
+
+
+def session_uid(session_id: int, installation: str | None) -> str:
+    """A session's event UID: ``session-<id>.<installation>@interview``, unique
+    across deployments by their random installation key (models/installation.py).
+    None gives the UID sent before deployments had a key, which events already in
+    calendars keep. No host name on the right: RFC 7986 (5.3) advises against one,
+    and a deployment's address may change while its events must not."""
+    if installation is None:
+        return LEGACY_UID.format(id=session_id)
+    return f"session-{session_id}.{installation}@interview"
 
 
 def one_line(text: str) -> str:
@@ -161,6 +177,71 @@ def cancellation(
     return message
 
 
+def anonymous_cancellation(
+    *,
+    uid: str,
+    sequence: int,
+    start_utc: datetime,
+    end_utc: datetime,
+    to: Person,
+    sender: str,
+    stamp_utc: datetime,
+) -> EmailMessage:
+    """A cancellation that names nobody but its reader: for an interview whose
+    candidate was erased while it was queued. The calendar event is found by its
+    UID and SEQUENCE; its summary, subject and body carry no name, title or place."""
+    when = local_range(start_utc, end_utc, to.time_zone)
+    subject = f"Cancelled: interview, {when}"
+    body = _lines(
+        f"Hello {one_line(to.name)},",
+        "",
+        "An interview you were on the panel of will not take place.",
+        "The calendar entry is cancelled.",
+        "",
+        f"Was: {when}",
+        "",
+        "The candidate's details were erased, so this message does not name them.",
+    )
+    message = _message(sender, to, subject, body)
+    ics = ics_invitation(
+        uid=uid,
+        title="Interview (cancelled)",
+        description="",
+        start_utc=start_utc,
+        end_utc=end_utc,
+        organizer_email=_organizer(sender),
+        attendee_emails=_attendees(to),
+        names=_names(sender, to),
+        stamp_utc=stamp_utc,
+        sequence=sequence,
+        cancelled=True,
+    )
+    _attach(message, ics)
+    return message
+
+
+def _organizer(sender: str) -> str | None:
+    # An address a calendar cannot take (a sender at a bare @localhost) is
+    # left out rather than failing the change that queued the message.
+    organizer = parseaddr(sender)[1]
+    return organizer if calendar_address_ok(organizer) else None
+
+
+def _attendees(to: Person) -> tuple[str, ...]:
+    return (to.email,) if calendar_address_ok(to.email) else ()
+
+
+def _names(sender: str, to: Person) -> dict[str, str]:
+    """The organizer's and the attendee's names (CN) by address: calendars show
+    them instead of a bare address. A sender without a display name is named by
+    its address's local part rather than not at all."""
+    name, address = parseaddr(sender)
+    return {
+        address: one_line(name) or address.partition("@")[0],
+        to.email: one_line(to.name),
+    }
+
+
 def _event(
     session: SessionFacts,
     to: Person,
@@ -169,13 +250,8 @@ def _event(
     stamp_utc: datetime,
     method: str,
 ) -> bytes:
-    # An address a calendar cannot take (a sender at a bare @localhost) is
-    # left out rather than failing the change that queued the message.
-    organizer = parseaddr(sender)[1]
-    organizer = organizer if calendar_address_ok(organizer) else None
-    attendees = (to.email,) if calendar_address_ok(to.email) else ()
     return ics_invitation(
-        uid=session_uid(session.session_id),
+        uid=session.uid,
         title=f"Interview: {session.candidate} — {session.title}",
         description=f"{session.role}. Interview kit and scorecard: {kit_url}"
         if kit_url
@@ -184,8 +260,9 @@ def _event(
         end_utc=session.end_utc,
         location=session.location,
         url=session.video_url,
-        organizer_email=organizer,
-        attendee_emails=attendees,
+        organizer_email=_organizer(sender),
+        attendee_emails=_attendees(to),
+        names=_names(sender, to),
         stamp_utc=stamp_utc,
         sequence=session.sequence,
         cancelled=method == "CANCEL",
@@ -241,17 +318,40 @@ def _sibling(url: str, path: str) -> str:
 
 
 def debrief_ready(
-    *, to: Person, sender: str, candidate: str, role: str, debrief_url: str
+    *,
+    to: Person,
+    sender: str,
+    candidate: str,
+    role: str,
+    debrief_url: str,
+    submitted: int | None = None,
+    seats: int | None = None,
 ) -> EmailMessage:
-    """Tell the hiring manager a loop has moved to debrief."""
-    subject = f"Ready for debrief: {_about(candidate, role)}"
-    body = _lines(
-        f"Hello {one_line(to.name)},",
-        "",
-        f"The loop for {_about(candidate, role)} is ready for debrief.",
-        "Read the panel's scorecards and record your decision:",
-        debrief_url,
-    )
+    """Tell the hiring manager a loop has moved to debrief. With ``submitted`` of
+    ``seats`` scorecards in, and some missing (talent acquisition moved it anyway,
+    issue 14), it says how many are in rather than that the loop is ready."""
+    about = _about(candidate, role)
+    if submitted is None or seats is None or submitted >= seats:
+        subject = f"Ready for debrief: {about}"
+        said = (
+            f"The loop for {about} is ready for debrief.",
+            "Read the panel's scorecards and record your decision:",
+        )
+    else:
+        missing = seats - submitted
+        subject = f"In debrief, {missing} of {seats} scorecards missing: {about}"
+        cards = "scorecard" if seats == 1 else "scorecards"
+        verb = "is" if missing == 1 else "are"
+        moved = (
+            f"The loop for {about} was moved to debrief with {submitted} of {seats} "
+            f"{cards} submitted; {missing} {verb} missing."
+        )
+        ask = (
+            "Read the scorecards that are in, and ask talent acquisition about the "
+            "missing ones before you record your decision:"
+        )
+        said = (moved, ask)
+    body = _lines(f"Hello {one_line(to.name)},", "", *said, debrief_url)
     return _message(sender, to, subject, body)
 
 

@@ -119,15 +119,3 @@ def blank(where) -> int:
     table = OutboxMessage.__table__
     result = db.session.execute(sa.update(table).where(where).values(**BLANKED))
     return result.rowcount
-
-
-def forget_candidate(candidate_id: int) -> None:
-    """For an erasure (in its transaction): the candidate's queued messages are
-    cancelled, never to be sent, and every message about them is blanked."""
-    about = OutboxMessage.candidate_id == candidate_id
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(about, OutboxMessage.status == OutboxStatus.QUEUED)
-        .values(status=OutboxStatus.CANCELLED)
-    )
-    blank(about)

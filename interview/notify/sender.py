@@ -5,9 +5,11 @@ transaction takes, db.tune_sqlite), and a row a crash left ``sending`` is never
 claimed again: the server may have taken it, so ``notify status`` reports it as
 unknown (check the mail server's log) instead of sending it twice."""
 
+import email.utils
+import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -150,7 +152,7 @@ def _send_one(transport, settings, claimed: Claimed, clock):
     item = claimed.item
     name = f"#{item.id} {item.key} to {item.recipient}"
     try:
-        where = transport.send(item)
+        where = transport.send(replace(item, message=dated(item.message, clock())))
     except SendFailure as failure:
         if failure.misconfigured:  # no fault of this message: put it back as it was
             _finish(
@@ -173,6 +175,27 @@ def _send_one(transport, settings, claimed: Claimed, clock):
         )
     _finish(item.id, status=OutboxStatus.SENT, sent_at=clock(), last_error=None)
     return Outcome("sent", f"sent    {name}: {where}")
+
+
+_DATE = re.compile(
+    rb"^Date:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE
+)
+
+
+def dated(message: bytes, when: datetime) -> bytes:
+    """The message with its Date header set to ``when``, the time it is handed
+    over (issue 14: it said when it was queued, hours before for a retry). Only
+    that header's bytes change: the Message-ID, fixed when it was queued, and the
+    rest stay as stored, so a retry is still the same message."""
+    head, blank_line, body = message.partition(b"\r\n\r\n")
+    if not blank_line:
+        head, blank_line, body = message.partition(b"\n\n")
+    date = b"Date: " + email.utils.format_datetime(when).encode("ascii")
+    if _DATE.search(head):
+        head = _DATE.sub(lambda _: date, head, count=1)
+    else:
+        head = date + (b"\r\n" if b"\r\n" in blank_line else b"\n") + head
+    return head + blank_line + body
 
 
 def _record_failure(settings, claimed: Claimed, failure: SendFailure, now, name):

@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, PanelSeat
 from .due import due_reminder, due_seats_query, working_days_setting
 
-LIVE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT)
+# A newer calendar message in these states reaches the calendar (or may have).
+GOING = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT)
 
 
 def _parts(key: str) -> tuple[str, int, int] | None:
@@ -32,8 +33,8 @@ def stale_reason(key: str, now: datetime) -> str | None:
     kind, seat_id, number = parts
     if kind == "reminder":
         return _reminder_reason(seat_id, number, now)
-    if kind in ("invite", "update"):
-        return _invitation_reason(seat_id, number)
+    if kind in ("invite", "update", "cancel"):
+        return _invitation_reason(kind, seat_id, number)
     return None
 
 
@@ -54,14 +55,35 @@ def _reminder_reason(seat_id: int, number: int, now: datetime) -> str | None:
     )
 
 
-def _invitation_reason(seat_id: int, sequence: int) -> str | None:
-    """A cancellation for the same seat with a higher sequence came after it."""
-    keys = db.session.scalars(
-        sa.select(OutboxMessage.key).where(
-            OutboxMessage.key.like(f"cancel:{seat_id}:%"),
-            OutboxMessage.status.in_(LIVE),
+def _invitation_reason(kind: str, seat_id: int, sequence: int) -> str | None:
+    """Whether a newer state of the seat (an invitation, update or cancellation
+    with a higher sequence) replaces this one: a retried or requeued older message
+    sent now would undo it on the calendar.
+
+    A newer message queued, being sent or sent replaces any older one: it brings
+    the calendar to the newer state. When every newer one failed for good or was
+    withdrawn unsent (none reaches the calendar), an older invitation or update is
+    still stale: its content (a time, a place) is out of date, and sending an old
+    time is worse than nothing (the failure shows in ``notify status``, and a
+    requeue sends the newest). An older cancellation then still goes, since the
+    calendar holds the event until it does (a newer cancellation withdrawn as
+    'nothing to cancel' counted on it, and a newer invitation that failed never
+    put the event's new state there)."""
+    rows = db.session.execute(
+        sa.select(OutboxMessage.key, OutboxMessage.status).where(
+            OutboxMessage.key.like(f"cancel:{seat_id}:%")
+            | OutboxMessage.key.like(f"invite:{seat_id}:%"),
         )
     )
-    if any((p := _parts(k)) and p[2] > sequence for k in keys):
-        return "a later cancellation of this interview replaces it"
+    later = sorted(
+        (parts[2], key, status)
+        for key, status in rows
+        if (parts := _parts(key)) and parts[2] > sequence
+    )
+    going = [key for _, key, status in later if status in GOING]
+    if going:
+        return f"a later state of this interview ({going[-1]}) replaces it"
+    if later and kind != "cancel":
+        newest = later[-1][1]
+        return f"a later state of this interview ({newest}) replaces it"
     return None

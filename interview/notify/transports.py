@@ -2,12 +2,15 @@
 laptop needs no mail server). ``send`` returns when the message is handed over and
 raises ``SendFailure`` saying whether trying again later may help."""
 
+import contextlib
 import os
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from .settings import MailSettings
 
@@ -20,6 +23,9 @@ class Outgoing:
     key: str
     recipient: str
     message: bytes
+
+
+NAME_TRIES = 5  # random names that collide: another database writes there too
 
 
 class SendFailure(Exception):
@@ -51,28 +57,71 @@ def slug(key: str) -> str:
 
 
 class DirectoryTransport:
-    """Write each message to ``<folder>/<id>-<key-slug>.eml``, whole or not at all."""
+    """Write each message, whole or not at all, to a file of its own,
+    ``<UTC time>-<id>-<key-slug>-<random>.eml``: never over an existing file, so
+    two databases (the tests' and a laptop's, two instances) sharing a folder, or
+    the same message written again after a requeue, keep every file."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, clock=None):
         self.folder = folder
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def describe(self) -> str:
         return f"the folder {self.folder}"
 
     def send(self, item: Outgoing) -> str:
-        path = os.path.join(self.folder, f"{item.id}-{slug(item.key)}.eml")
         try:
             os.makedirs(self.folder, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".sending-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(item.message)
-            os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(item.message)
+                path = self._publish(tmp, item)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
         except OSError as exc:
-            raise SendFailure(f"cannot write {path}: {exc}", stop=True) from exc
+            raise SendFailure(
+                f"cannot write in {self.folder}: {exc}", stop=True
+            ) from exc
         return f"written to {path}"
+
+    def _name(self, item: Outgoing) -> str:
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S%fZ")
+        return f"{stamp}-{item.id}-{slug(item.key)}-{secrets.token_hex(4)}.eml"
+
+    def _publish(self, tmp: str, item: Outgoing) -> str:
+        """Give the written file a name no file has: a hard link fails rather than
+        replace one (os.replace would), and another name is tried."""
+        for _ in range(NAME_TRIES):
+            path = os.path.join(self.folder, self._name(item))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links (some shares)
+                if not _write_new(path, item.message):
+                    continue
+            return path
+        raise FileExistsError(f"{NAME_TRIES} names taken, the last {path}")
 
     def close(self) -> None:
         pass
+
+
+def _write_new(path: str, data: bytes) -> bool:
+    """Create PATH (False if it exists) and write DATA, removing it on failure."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError:
+        os.unlink(path)
+        raise
+    return True
 
 
 class SmtpTransport:

@@ -10,11 +10,28 @@ Calendar messages are only sent for sessions that have not ended yet.
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
+from icalendar import Calendar
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import HiringDecision, InterviewSession, Loop, PanelSeat, Role, User
+from ..models import (
+    HiringDecision,
+    Installation,
+    InterviewSession,
+    Loop,
+    OutboxMessage,
+    OutboxStatus,
+    PanelSeat,
+    Role,
+    ScorecardStatus,
+    User,
+)
 from ..timeutil import utcnow
 from . import messages
 from .outbox import enqueue
@@ -39,6 +56,60 @@ def _about(loop: Loop) -> int:
     return loop.candidate_id
 
 
+def calendar_uid(session_id: int) -> str:
+    """The UID of the session's calendar event, in every message and invite.ics.
+
+    A session the database held before it had an installation key (migration
+    0028) may be in calendars as ``session-<id>@interview``: it keeps that UID, so
+    its updates and cancellations replace the event sent; later ones name the
+    deployment (messages.session_uid)."""
+    key, old_uids_upto = _installation()
+    legacy = session_id <= old_uids_upto
+    return messages.session_uid(session_id, None if legacy else key)
+
+
+_INSTALLATION = sa.select(Installation.key, Installation.old_uids_upto).where(
+    Installation.id == 1
+)
+
+
+def _installation() -> tuple[str, int]:
+    """This deployment's key and ``old_uids_upto``. Migration 0028 makes the row;
+    one found missing (a database emptied table by table) is made again with a new
+    key: in the caller's transaction, or for a page view, whose own never writes,
+    in one of its own (as auditing.record_read)."""
+    row = db.session.execute(_INSTALLATION).first()
+    if row is not None:
+        return row.key, row.old_uids_upto
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            # Named, so the page view's autocommit switch leaves this one alone.
+            engine = engine.execution_options(isolation_level="READ COMMITTED")
+        with engine.begin() as connection:
+            connection.execute(_make_installation(connection.dialect.name))
+            row = connection.execute(_INSTALLATION).one()
+    else:
+        db.session.execute(_make_installation(db.session.get_bind().dialect.name))
+        row = db.session.execute(_INSTALLATION).one()
+    return row.key, row.old_uids_upto
+
+
+def _make_installation(dialect: str):
+    """INSERT the row unless another transaction made it meanwhile."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    # Sessions made so far may have had events sent under the old form (or under a
+    # key now lost): they keep the old form rather than take a UID no calendar
+    # knows, as migration 0028 does; only sessions made from here get the new key.
+    upto = sa.select(sa.func.coalesce(sa.func.max(InterviewSession.id), 0))
+    values = {"id": 1, "key": uuid.uuid4().hex, "old_uids_upto": upto.scalar_subquery()}
+    return (
+        insert(Installation.__table__)
+        .values(**values, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
 def _facts(session: InterviewSession, was=None) -> messages.SessionFacts:
     """The session as calendars should now hold it (``was``: the (start, end) it
     had, for a cancellation of a session that no longer has a time)."""
@@ -54,6 +125,7 @@ def _facts(session: InterviewSession, was=None) -> messages.SessionFacts:
         end_utc=end,
         location=session.location or "",
         video_url=session.video_url or "",
+        uid=calendar_uid(session.id),
     )
 
 
@@ -75,25 +147,36 @@ def held(session: InterviewSession) -> list[PanelSeat]:
 
 
 def invite(seat: PanelSeat, *, update: bool = False) -> bool:
-    """Queue the seat's invitation (or its update) at the session's sequence."""
+    """Queue the seat's invitation (or its update) at the session's sequence. An
+    update to someone who never got the invitation (it was still queued, and is
+    replaced) is their invitation."""
     session = seat.session
+    sequence = session.schedule_sequence or 0
+    key = f"invite:{seat.id}:{sequence}"
+    replace_older(seat.id, sequence, key)
     message = messages.invitation(
         _facts(session),
         to=_person(seat.interviewer),
         sender=_sender(),
         kit_url=public_url(f"/interviews/{seat.id}"),
         stamp_utc=utcnow(),
-        update=update,
+        update=update and holds_event(seat.id, sequence),
     )
-    key = f"invite:{seat.id}:{session.schedule_sequence or 0}"
     return enqueue(
         key, message, recipient=seat.interviewer, candidate_id=_about(session.loop)
     )
 
 
 def cancel(seat: PanelSeat, interviewer: User, reason: str, was=None) -> bool:
-    """Queue a cancellation of the session for someone who held this seat."""
+    """Queue a cancellation of the session for someone who held this seat; none
+    goes to someone whose invitation never went (it was still queued)."""
     session = seat.session
+    sequence = session.schedule_sequence or 0
+    key = f"cancel:{seat.id}:{sequence}"
+    replace_older(seat.id, sequence, key)
+    # "Was:" is the time their calendar holds: the last invitation or update that
+    # went to them, not a later move still queued and now withdrawn unsent.
+    was = received_times(seat.id, interviewer, sequence) or was
     message = messages.cancellation(
         _facts(session, was),
         to=_person(interviewer),
@@ -101,10 +184,97 @@ def cancel(seat: PanelSeat, interviewer: User, reason: str, was=None) -> bool:
         stamp_utc=utcnow(),
         reason=reason,
     )
-    key = f"cancel:{seat.id}:{session.schedule_sequence or 0}"
-    return enqueue(
+    added = enqueue(
         key, message, recipient=interviewer, candidate_id=_about(session.loop)
     )
+    if added and not holds_event(seat.id, sequence):
+        _withdraw([key], NOTHING_TO_CANCEL)
+    return added
+
+
+CALENDAR_KINDS = ("invite", "cancel")
+QUEUED, SENDING, SENT = OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT
+NOTHING_TO_CANCEL = (
+    "no invitation for this seat was sent, so there is nothing to cancel"
+)
+
+
+def _calendar_rows(seat_id: int, upto: int, statuses) -> list[tuple[int, str]]:
+    """(sequence, key) of the seat's invitations, updates and cancellations up to
+    sequence UPTO in these statuses, oldest first: exact keys, so the outbox's
+    unique index finds them."""
+    keys = [f"{k}:{seat_id}:{n}" for n in range(upto + 1) for k in CALENDAR_KINDS]
+    found = db.session.scalars(
+        sa.select(OutboxMessage.key).where(
+            OutboxMessage.key.in_(keys), OutboxMessage.status.in_(statuses)
+        )
+    )
+    return sorted((int(k.rpartition(":")[2]), k) for k in found)
+
+
+def replace_older(seat_id: int, sequence: int, key: str) -> int:
+    """Cancel, unsent, the seat's calendar messages still queued from an earlier
+    sequence: the one queued now says what the interviewer's calendar must hold
+    (same UID, a higher SEQUENCE), so they get the latest state only."""
+    older = [k for _, k in _calendar_rows(seat_id, sequence - 1, (QUEUED,))]
+    return _withdraw(older, f"replaced by {key} before it was sent")
+
+
+def holds_event(seat_id: int, sequence: int) -> bool:
+    """Whether the interviewer's calendar holds the event by our mail: the last
+    calendar message for this seat that went (or may have: claimed) before
+    SEQUENCE was an invitation or update, not a cancellation."""
+    went = _calendar_rows(seat_id, sequence - 1, (SENT, SENDING))
+    return bool(went) and went[-1][1].startswith("invite:")
+
+
+def received_times(
+    seat_id: int, interviewer: User, sequence: int
+) -> tuple[datetime, datetime] | None:
+    """The (start, end) of the seat's last invitation or update before SEQUENCE
+    that went (or may have: claimed) to INTERVIEWER, read from its stored event;
+    None when none did or its text was blanked."""
+    went = _calendar_rows(seat_id, sequence - 1, (SENT, SENDING))
+    keys = [k for _, k in went if k.startswith("invite:")]
+    rows = db.session.execute(
+        sa.select(OutboxMessage.key, OutboxMessage.message).where(
+            OutboxMessage.key.in_(keys), OutboxMessage.recipient_id == interviewer.id
+        )
+    ).all()
+    stored = dict(rows)
+    for key in reversed(keys):
+        times = _event_times(stored.get(key))
+        if times is not None:
+            return times
+    return None
+
+
+def _event_times(stored: bytes | None) -> tuple[datetime, datetime] | None:
+    """DTSTART and DTEND of a stored message's calendar event, in UTC."""
+    if not stored:
+        return None
+    message = message_from_bytes(bytes(stored), policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() != "text/calendar":
+            continue
+        content = part.get_content()
+        content = content.encode() if isinstance(content, str) else content
+        for event in Calendar.from_ical(content).walk("VEVENT"):
+            start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+            return start.astimezone(UTC), end.astimezone(UTC)
+    return None
+
+
+def _withdraw(keys: list[str], reason: str) -> int:
+    """Cancel these rows if still queued, saying why; how many were."""
+    if not keys:
+        return 0
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.key.in_(keys), OutboxMessage.status == QUEUED)
+        .values(status=OutboxStatus.CANCELLED, last_error=reason)
+    )
+    return result.rowcount
 
 
 def seat_changed(
@@ -129,7 +299,9 @@ def session_rescheduled(session: InterviewSession, *, was) -> None:
                 reason = "This interview no longer has a time."
                 cancel(seat, seat.interviewer, reason, was)
         return
-    if on_calendar(session):
+    # Moved into the past from a time still to come (issue 14, fresh-user review):
+    # calendars hold the old time, so they get the real one too.
+    if on_calendar(session) or (was is not None and was[1] > utcnow()):
         for seat in held(session):
             invite(seat, update=was is not None)
 
@@ -166,9 +338,24 @@ def debrief_ready(loop: Loop) -> bool:
         candidate=loop.candidate.name,
         role=loop.requisition.title,
         debrief_url=public_url(f"/loops/{loop.id}/debrief"),
+        **_scorecards_in(loop),
     )
     key = f"debrief:{loop.id}:{loop.version}"
     return enqueue(key, message, recipient=manager, candidate_id=_about(loop))
+
+
+def _scorecards_in(loop: Loop) -> dict:
+    """How many of the loop's seats (empty ones too, as the move-to-debrief guard
+    counts them) have a submitted scorecard."""
+    seats = [
+        s for session in loop.sessions for s in session.seats if s.removed_at is None
+    ]
+    done = [
+        s
+        for s in seats
+        if s.scorecard is not None and s.scorecard.status == ScorecardStatus.SUBMITTED
+    ]
+    return {"submitted": len(done), "seats": len(seats)}
 
 
 def decision_recorded(decision: HiringDecision, actor: User) -> int:

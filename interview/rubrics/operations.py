@@ -52,6 +52,20 @@ def latest_version(rubric: Rubric) -> RubricVersion | None:
     return rubric.versions[-1] if rubric.versions else None
 
 
+def latest_version_of(rubric_id: int | None) -> RubricVersion | None:
+    """A rubric's latest version, found by the rubric's id in one statement: its
+    earlier versions (and their YAML) are not loaded, as ``latest_version`` loads
+    them, which a loop start would do inside SQLite's write lock."""
+    if rubric_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(RubricVersion)
+        .where(RubricVersion.rubric_id == rubric_id)
+        .order_by(RubricVersion.number.desc())
+        .limit(1)
+    )
+
+
 def find_version(key: str, number: int | None = None) -> RubricVersion | None:
     """A rubric's version by number, or its latest."""
     rubric = find_rubric(key)

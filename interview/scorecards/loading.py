@@ -7,8 +7,8 @@ questions, and the scorecard's ratings. Loaded one relationship at a time that w
 of the rubric or of the database (seat bundle with the scale, competencies with
 their questions, anchors, ratings).
 
-A save locks the seat (and, on PostgreSQL, share-locks its loop) in the statement
-that reads them, then reads the scorecard and its ratings in a second statement:
+A save locks the seat (and, on PostgreSQL, its loop FOR NO KEY UPDATE) in the
+statement that reads them, then reads the scorecard and its ratings in a second statement:
 on PostgreSQL a statement sees rows as they were when it began, and only the locked
 rows are re-read at their newest after waiting for a lock, so the scorecard is read
 after the lock is held, never with it.
@@ -48,9 +48,13 @@ def _seat_statement():
 def seat_for_write(seat_id: int) -> PanelSeat | None:
     """The seat locked for a write, with its scorecard and ratings read after the lock.
 
-    Two queries: the seat FOR UPDATE (its loop FOR SHARE on PostgreSQL; SQLite's
-    write lock is taken at BEGIN IMMEDIATE) with the session's competencies and the
-    scale, then the scorecard with its ratings.
+    Two queries: the seat FOR UPDATE (its loop FOR NO KEY UPDATE on PostgreSQL;
+    SQLite's write lock is taken at BEGIN IMMEDIATE) with the session's competencies
+    and the scale, then the scorecard with its ratings. The loop's lock is the one
+    readiness.py takes at commit: held from the start, two kit writes to one loop go
+    one after the other, where two share locks each waiting to be raised at commit
+    deadlocked (issue 11). NO KEY: a seat or session inserted meanwhile (a foreign
+    key's KEY SHARE on the loop) neither waits for it nor is waited for.
     """
     competencies = (
         contains_eager(PanelSeat.session)
@@ -64,7 +68,7 @@ def seat_for_write(seat_id: int) -> PanelSeat | None:
         .where(PanelSeat.id == seat_id)
         .options(competencies)
         .with_for_update(of=PanelSeat.__table__)
-        .suffix_with(f"FOR SHARE OF {Loop.__tablename__}", dialect="postgresql")
+        .suffix_with(f"FOR NO KEY UPDATE OF {Loop.__tablename__}", dialect="postgresql")
         .execution_options(populate_existing=True)
     )
     seat = db.session.scalars(statement).unique().one_or_none()

@@ -2,11 +2,13 @@
 
 import secrets
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -77,9 +79,29 @@ def load_own_seat(seat_id: int, lock: bool = False) -> PanelSeat:
     seat = seat_for_write(seat_id) if lock else kit_page(seat_id)
     if seat is None:
         abort(404)
+    if seat.interviewer_id == current_user.id and seat.removed_at is not None:
+        abort(_off_panel(seat.session.loop.id))
     if seat.interviewer_id != current_user.id or seat.removed_at is not None:
         abort(403)
     return seat
+
+
+def _off_panel(loop_id: int):
+    """403 for someone moved off this seat's panel who follows their old kit link:
+    say so, and link the seats they still hold on the loop (their titles only:
+    nothing of the interview they left, nor the candidate)."""
+    held = db.session.execute(
+        sa.select(PanelSeat.id, InterviewSession.title)
+        .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+        .where(
+            InterviewSession.loop_id == loop_id,
+            PanelSeat.interviewer_id == current_user.id,
+            PanelSeat.removed_at.is_(None),
+        )
+        .order_by(InterviewSession.position, PanelSeat.id)
+    ).all()
+    page = render_template("scorecards/off_panel.html", held=held)
+    return make_response(page, 403)
 
 
 def _posted(seat: PanelSeat, anchored: bool = True):

@@ -9,13 +9,21 @@
  *    radio button kept although the search does not match it comes first, says so,
  *    and is not counted. The sentence counting the matches (data-picker-status) is a
  *    polite live region.
+ *    Enter on a radio button presses the form's button marked data-picker-enter
+ *    (a new loop's "Start the loop"), not its first one (Search).
  *    A form marked data-picker-lazy (a seat) asks once, unasked, when its search box
  *    or its list is focused or pointed at: the page lists nobody up front.
  * 2. A select marked data-zone-filter gets a filter box above it: typing narrows the
  *    options (and their groups) to those where every word typed starts a word of the
  *    label, the zone's name or one of its former names (data-former: "Kiev" finds
  *    Europe/Kyiv, "US/Eastern" America/New_York), accents and case aside; the
- *    selected zone always stays, uncounted, so filtering never changes the value.
+ *    person's own choice (the zone saved, or the one they chose in the list or with
+ *    Enter) always stays, uncounted. When the typing leaves one zone, that zone is
+ *    chosen for now and the live status says so (submitting then saves the zone
+ *    found, not the old one); typing on, or clearing the filter, gives the person's
+ *    own choice back. A filter matching nothing says "No zone matches", shows their
+ *    choice alone, and sends nothing (issue 14: the zone picked on the way stayed
+ *    shown, and stayed chosen once the filter was cleared).
  * 3. A select also marked data-browser-zone (one's own profile) offers the browser's
  *    zone, "Your browser is in Europe/Berlin: use it", when the list has it and it
  *    is not the zone saved; the button chooses it (saving is still the person's).
@@ -160,6 +168,18 @@
     form.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && event.target.type === "search") passing = null;
     });
+    // Enter on a listed radio button means "this one": it presses the button marked
+    // data-picker-enter ("Start the loop"), not the form's first one, Search (issue
+    // 14). Enter in the search box still searches.
+    var enter = form.querySelector("[data-picker-enter]");
+    if (enter) {
+      list.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" || event.target.type !== "radio") return;
+        if (event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();  // no implicit submission by the first button
+        enter.click();
+      });
+    }
     form.addEventListener("submit", function (event) {
       var submitter = "submitter" in event ? event.submitter : passing;
       passing = null;
@@ -230,9 +250,30 @@
     box.appendChild(status);
     select.parentNode.insertBefore(box, select);
 
+    // The person's own choice: the zone saved (or typed in a refused save), then
+    // whatever they choose in the list. A zone the filter picks because it is the
+    // only match is chosen for now, not theirs.
+    var own = select.value;
+    var picking = false;
+    select.addEventListener("change", function () { if (!picking) own = select.value; });
+    function choose(value, theirs) {
+      if (select.value === value) {
+        if (theirs) own = value;
+        return;
+      }
+      select.value = value;
+      picking = !theirs;
+      try { select.dispatchEvent(new Event("change", { bubbles: true })); }
+      finally { picking = false; }
+    }
+    function named(value) {
+      var option = Array.prototype.find.call(select.options, function (o) { return o.value === value; });
+      return option ? option.textContent : value;
+    }
+
     input.addEventListener("input", function () {
       var wanted = typedZoneWords(input.value);
-      var chosen = select.value;
+      var chosen = own;
       var shown = 0;
       // Every typed word starts a word of the zone ("utc" is not found inside
       // "Dutch"); the chosen zone stays, but is not counted.
@@ -264,9 +305,18 @@
         }
       });
       select.replaceChildren.apply(select, nodes);
-      select.value = chosen;
       listed = wanted.length ? found.values : [];
-      status.textContent = wanted.length ? shown + (shown === 1 ? " zone" : " zones") + " listed." : "";
+      if (listed.length === 1) {
+        // One zone left: it is the one meant (review of issue 14: submitting kept
+        // the old zone), chosen for now, and the live status says which.
+        choose(listed[0], false);
+        status.textContent = "1 zone listed, and chosen: " + named(listed[0]) + ".";
+        return;
+      }
+      choose(chosen, true);
+      if (!wanted.length) status.textContent = "";
+      else if (shown) status.textContent = shown + (shown === 1 ? " zone" : " zones") + " listed.";
+      else status.textContent = "No zone matches “" + input.value.trim() + "”: the zone stays " + named(chosen) + ".";
     });
 
     // Enter in the filter never sends the form with the zone still unchanged: it
@@ -276,15 +326,15 @@
       if (event.key !== "Enter") return;
       event.preventDefault();
       if (listed.length === 1) {
-        select.value = listed[0];
-        select.dispatchEvent(new Event("change", { bubbles: true }));
-        var option = select.options[select.selectedIndex];
-        status.textContent = "Chosen: " + (option ? option.textContent : listed[0]) + ".";
+        choose(listed[0], true);  // Enter makes the zone found theirs
+        status.textContent = "Chosen: " + named(listed[0]) + ".";
       } else if (listed.length > 1) {
         status.textContent = "Choose one of the " + listed.length + " zones listed.";
         select.focus();
       } else {
-        status.textContent = input.value.trim() ? "No zone matches; the zone is unchanged." : "";
+        status.textContent = input.value.trim()
+          ? "No zone matches “" + input.value.trim() + "”: the zone stays " + named(own) + "."
+          : "";
       }
     });
 

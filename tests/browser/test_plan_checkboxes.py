@@ -30,6 +30,8 @@ def test_a_keyboard_user_ticks_several_competencies(page, make_account, demo_loo
             break
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    # Three of the six are left out: saved once confirmed (review of issue 14).
+    page.get_by_role("button", name="Save the plan anyway").click()
     plan = page.locator("ol.list")
     for name in (
         "Adaptability and learning agility",

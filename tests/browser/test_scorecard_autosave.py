@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 from interview.extensions import db
 from interview.models import Rating, Scorecard
 
+from ..conftest import PASSWORD
 from .test_accessibility import AXE, BLOCKING_IMPACTS, describe, sign_in
 
 EVIDENCE = (
@@ -50,6 +51,32 @@ def test_an_ended_session_loses_nothing(page: Page, context, live_app, kit_seat)
 
     sign_in(page, kit_seat["user"])
     page.goto(f"/interviews/{kit_seat['id']}")
+    expect(page.locator("#evidence_workflow")).to_have_value(EVIDENCE)
+    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    assert EVIDENCE in _saved_evidence(live_app, kit_seat["id"])
+
+
+def test_a_scorecard_sent_after_the_session_ended_says_its_text_comes_back(
+    page: Page, context, live_app, kit_seat
+):
+    """Issue 14: the 400 page of a kit post whose session ended said to copy what
+    was typed, although the kit keeps it and puts it back; following its advice
+    (back, reload, sign in) brings the text back."""
+    sign_in(page, kit_seat["user"])
+    page.goto(f"/interviews/{kit_seat['id']}")
+    context.clear_cookies()  # the session ends while the interviewer types
+    page.locator("#evidence_workflow").fill(EVIDENCE)
+    page.locator("#save").click()
+    main = page.locator("main")
+    expect(main).to_contain_text("what you typed is kept in this browser")
+    expect(main).not_to_contain_text("copy anything you typed")
+    assert EVIDENCE not in _saved_evidence(live_app, kit_seat["id"])
+
+    page.go_back()
+    page.reload()  # signed out: the sign-in page, which leads back to the kit
+    page.get_by_label("Email").fill(kit_seat["user"].email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#evidence_workflow")).to_have_value(EVIDENCE)
     expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
     assert EVIDENCE in _saved_evidence(live_app, kit_seat["id"])

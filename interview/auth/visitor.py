@@ -1,0 +1,68 @@
+"""The signed-in visitor of the kit's autosave, loaded as a plain row.
+
+Autosave is most of what the kit's server does (issue 11): every request loads its
+visitor first, and through the ORM (a ``User`` built, its identity-map entry, its
+attribute instrumentation) that load was a third of an autosave's own CPU, for an
+object the request reads six fields of. Here the same lookup (the account whose
+current session token the cookie carries, still active) is one Core statement,
+built once, into a small frozen object with what a request reads of its visitor:
+the permission checks (``id``, ``role``), the answer (``time_zone``), and what an
+error page shows (``name``, ``email``, ``discipline``). Every other request still
+gets the ORM ``User`` (its views update it, read its trainings...).
+
+Nothing about who is let in changes: a rotated token (sign-out, password change,
+deactivation, role change) or a deactivated account finds no visitor, and the
+request is anonymous, as with the ORM load.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Discipline, Role, User
+
+# Endpoints whose visitor is a ``Visitor``: their views, decorators and error pages
+# read only its fields (tests/test_autosave_visitor.py).
+LIGHT_ENDPOINTS = frozenset({"scorecards.autosave"})
+
+users = User.__table__
+
+VISITOR_BY_SESSION = sa.select(
+    users.c.id,
+    users.c.email,
+    users.c.name,
+    users.c.role,
+    users.c.discipline,
+    users.c.time_zone,
+    users.c.session_token,
+).where(users.c.session_token == sa.bindparam("token"), users.c.is_active)
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """A signed-in, active account, as Flask-Login's ``current_user``."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    discipline: Discipline | None
+    time_zone: str
+    session_token: str
+
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def load_visitor(session_token: str) -> Visitor | None:
+    """The active account whose session token this is, or None."""
+    row = db.session.execute(VISITOR_BY_SESSION, {"token": session_token}).first()
+    return Visitor(*row) if row is not None else None

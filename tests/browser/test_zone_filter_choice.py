@@ -1,0 +1,82 @@
+"""The time-zone filter on the profile page (issue 14): a filter matching no zone says
+"No zone matches" and shows the zone the person chose, not one the filter picked on
+the way, and nothing is saved; clearing the filter gives back the person's own
+choice (or the zone saved), not a zone the filter chose because it was the only
+match. Before, the zone picked on the way stayed shown and chosen."""
+
+from playwright.sync_api import Page, expect
+
+from interview.extensions import db
+from interview.models import Role, User
+
+from .test_accessibility import sign_in
+
+FILTER = "Filter the time zones (city, country or region)"
+
+
+def _profile(page: Page, make_account) -> User:
+    person = make_account(Role.HIRING_MANAGER)
+    sign_in(page, person)
+    page.goto("/account")
+    return person
+
+
+def _saved_zone(live_app, person: User) -> str:
+    with live_app.app_context():
+        zone = db.session.get(User, person.id).time_zone
+        db.session.remove()
+    return zone
+
+
+def test_no_match_says_so_shows_the_chosen_zone_and_saves_nothing(
+    page: Page, live_app, make_account
+):
+    person = _profile(page, make_account)
+    select = page.get_by_label("Your time zone", exact=True)
+    status = page.locator("#time_zone-filter-status")
+    select.select_option("Asia/Tokyo")  # the person's own choice
+    box = page.get_by_label(FILTER)
+    box.fill("kyiv")  # one zone left: chosen on the way
+    expect(select).to_have_value("Europe/Kyiv")
+    box.fill("kyivzz")  # nothing left
+    expect(status).to_contain_text("No zone matches “kyivzz”")
+    expect(status).to_contain_text("the zone stays Tokyo")
+    expect(select).to_have_value("Asia/Tokyo")
+    values = [o.get_attribute("value") for o in select.locator("option").all()]
+    assert values == ["Asia/Tokyo"]  # the zone kept is the one shown
+    url = page.url
+    page.get_by_role("button", name="Save profile").click()
+    expect(status).to_contain_text("Nothing was sent: no zone matches “kyivzz”")
+    assert page.url == url
+    assert _saved_zone(live_app, person) == "UTC"
+    box.fill("")  # cleared: the person's choice, not the zone picked on the way
+    expect(select).to_have_value("Asia/Tokyo")
+    expect(status).to_have_text("")
+
+
+def test_clearing_the_filter_gives_back_the_saved_zone_not_the_one_picked(
+    page: Page, live_app, make_account
+):
+    person = _profile(page, make_account)
+    select = page.get_by_label("Your time zone", exact=True)
+    box = page.get_by_label(FILTER)
+    box.fill("lisbon")
+    expect(select).to_have_value("Europe/Lisbon")  # the only match, chosen
+    box.fill("")
+    expect(select).to_have_value("UTC")  # the zone saved
+    expect(select.locator("option")).not_to_have_count(2)  # the whole list again
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.locator(".flash")).to_have_text(
+        "Nothing changed: your profile is as it was."
+    )
+    assert _saved_zone(live_app, person) == "UTC"
+    # A zone chosen in the list stays chosen whatever the filter does next.
+    select.select_option("Asia/Kolkata")
+    box.fill("lisbon")
+    expect(select).to_have_value("Europe/Lisbon")
+    box.fill("")
+    expect(select).to_have_value("Asia/Kolkata")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.locator(".flash")).to_contain_text(
+        "Times are now shown in Asia/Kolkata"
+    )
