@@ -52,7 +52,7 @@ def world(app, make_user):
 
 def names(page: str) -> list[str]:
     """The row headers of the page's table, in order."""
-    return re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]+)<', page)
+    return re.findall(r'<th scope="row"[^>]*>(?:<a [^>]*>)?([^<]+)<', page)
 
 
 def get(client, url: str) -> str:

@@ -42,7 +42,7 @@ def _set_status(client, auth, ta, loop_id: int, status: str) -> None:
     auth.logout()
     auth.login(ta)
     response = client.submit(f"/loops/{loop_id}/status", {"status": status})
-    if response.location.endswith("/withdraw"):  # issue 14: names who is told
+    if response.location.endswith(("/withdraw", "/plan-again")):  # names who is told
         told = re.search(r'name="told" value="([^"]*)"', get(client, response.location))
         data = {"status": status, "confirm": "y", "told": told.group(1)}
         response = client.submit(f"/loops/{loop_id}/status", data)

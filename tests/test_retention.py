@@ -298,7 +298,9 @@ def test_a_withdrawn_loop_edited_later_keeps_its_due_date(
     with app.app_context():
         loop = db.session.scalar(sa.select(Loop).where(Loop.candidate_id == person))
         closed = loop.closed_at
-        assert _shape(client, loop, "Case, renamed").status_code == 422
+        refused = _shape(client, loop, "Case, renamed")
+        assert refused.status_code == 302 and "?draft=" in refused.location
+        assert client.get(refused.location).status_code == 422
     with app.app_context():
         loop = db.session.get(Loop, loop.id)
         assert loop.sessions[0].title != "Case, renamed"

@@ -90,7 +90,7 @@ def _list_pages(client, query: str, pages: int) -> tuple[list[str], list[bool]]:
     for page in range(1, pages + 1):
         with counting_queries(client.application) as log:
             html = client.get(f"/candidates/?q={query}&page={page}").get_data(True)
-        names += re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]*)<', html)
+        names += re.findall(r'<th scope="row"[^>]*>(?:<a [^>]*>)?([^<]*)<', html)
         walked.append(any(WALKED.search(s) for s in log.statements))
     return names, walked
 

@@ -239,6 +239,8 @@ def test_a_shape_edit_asked_while_a_decision_holds_the_loop_is_refused(
     def shape_once_decided():
         assert decided.wait(WAIT * 3)
         response = _reshape(ta, loop_id, facts)
+        assert response.status_code == 302  # refused forms show again at ?draft=
+        response = ta.get(response.location)
         said = "This loop is decided; it can no longer change." in response.text
         return response.status_code, said
 

@@ -38,6 +38,6 @@ def test_a_refused_candidate_form_focuses_its_error_summary(page: Page, make_acc
     page.get_by_role("button", name="Save candidate").click()
     summary = page.locator(".form-errors")
     expect(summary).to_contain_text("attention")
-    assert page.evaluate("document.activeElement.className") == "form-errors"
+    expect(summary).to_be_focused()  # focus.js runs deferred: wait for it
     assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
     assert focused(page) is not None
