@@ -4,6 +4,7 @@ longer changes, an interviewing loop keeps every competency covered, and the loo
 locked before the session, as a decision locks them, so the two at once on
 PostgreSQL finish one after the other instead of deadlocking."""
 
+import re
 import threading
 
 import sqlalchemy as sa
@@ -101,6 +102,17 @@ def test_an_interviewing_loop_cannot_be_given_a_gap_by_reshaping(
     assert "The loop is interviewing, and this change would leave a gap" in refused.text
     assert 'value="Privacy deep dive"' in refused.text  # what was typed is kept
     assert _session_state(app, session_id) == before
+    # Issue 14: the section opens on the refusal, as on a field's error (it stayed
+    # folded, the form and its reason out of sight), and says why inside it.
+    section = re.search(
+        r"<details([^>]*)>\s*<summary>Competencies and seats for this loop</summary>"
+        rf'\s*<form method="post" action="/loops/{loop_id}/sessions/{session_id}/shape"'
+        r'[^>]*>\s*<p class="error">([^<]*)</p>',
+        refused.text,
+    )
+    assert section and section.group(1) == " open", section
+    assert section.group(2).startswith("The loop is interviewing, and this change")
+    assert refused.text.count("<details open>") == 1  # the other sessions stay folded
 
 
 def _debrief_with_a_session_to_come(app, who, version):

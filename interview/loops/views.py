@@ -657,6 +657,10 @@ def _session_draft(loop: Loop, session: InterviewSession | None, name: str):
     if kept.get("refused"):
         flash(kept["refused"], "error")
     _flash_errors(session.title if session else "New session", form)
+    if kept.get("refused"):
+        # Issue 14: a refusal by the rules (a gap, a closed loop) is the form's
+        # error too, so its section opens on it, as a field's error opens it.
+        form.form_errors.append(kept["refused"])
     return form
 
 
