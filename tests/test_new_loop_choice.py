@@ -97,3 +97,25 @@ def test_an_erased_candidate_sent_as_the_choice_is_not_offered_again(
     assert started.status_code == 422
     page = started.get_data(as_text=True)
     assert "Erased candidate" not in page and "kept-choice" not in page
+
+
+def test_enter_searches_a_changed_query_and_starts_with_the_one_chosen(
+    client, auth, refused
+):
+    """Issue 14: Enter presses the form's hidden first button ("enter"): with the
+    query as the list was drawn for it ("shown") and someone chosen, it means
+    "Start the loop" (refused here: no rubric); with the query changed, or nobody
+    chosen, it means Search, keeping the choice."""
+    auth.login(refused["ta"])
+    chosen = {"candidate_id": str(refused["zoe"]), "enter": "y"}
+    started = client.submit(refused["url"], {"q": "zoe", "shown": "zoe", **chosen})
+    assert started.status_code == 422
+    assert "Give the requisition a rubric before starting loops." in started.text
+    searched = client.submit(refused["url"], {"q": "lukas", "shown": "zoe", **chosen})
+    assert searched.status_code == 200
+    assert "Give the requisition a rubric" not in searched.text
+    assert _choices(searched.text)[0].startswith("Zoë Adams")  # kept, chosen
+    assert 'name="shown" value="lukas"' in searched.text  # drawn for the new query
+    unchosen = {"q": "zoe", "shown": "zoe", "enter": "y"}
+    nobody = client.submit(refused["url"], unchosen)
+    assert nobody.status_code == 200 and "Choose a candidate" not in nobody.text

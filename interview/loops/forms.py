@@ -189,6 +189,12 @@ class NewLoopForm(BaseForm):
     # Without JavaScript a search is sent with the form, so a choice made before it
     # stays chosen (a separate GET form would forget it).
     search = SubmitField("Search")
+    # Enter in a field presses the form's first submit button, one for Enter alone
+    # (hidden; issue 14): it searches when the query was changed since the list was
+    # drawn for ``shown`` (Enter in the search box), and otherwise starts the loop
+    # with the one chosen (Enter on a radio button), as "Start the loop" does.
+    enter = SubmitField("Search or start")
+    shown = HiddenField()
     candidate_id = StringField(
         "Candidate",
         validators=[DataRequired("Choose a candidate: search, then pick one.")],

@@ -134,7 +134,8 @@ def new_loop(requisition_id: int):
         candidate, status = _asked_about(form, request.args["candidate"])
         if candidate is not None and "again" in request.args:
             duplicates = open_loops_of(req, candidate)
-    elif form.is_submitted() and form.search.data:  # searched again, nothing to save
+    elif form.is_submitted() and (form.search.data or _enter_searches(form)):
+        # Searched again, nothing to save.
         for field in refuse_control_characters(form):
             field.validate(form)  # the message next to the field, as on a save
         candidate = _chosen_before(form.candidate_id.data)
@@ -192,6 +193,16 @@ def new_loop(requisition_id: int):
         labels=LABELS,
     )
     return page, status
+
+
+def _enter_searches(form: NewLoopForm) -> bool:
+    """Whether Enter (the form's hidden first button) means Search: in the search
+    box, its query changed since the list was drawn, or with nobody chosen. Enter on
+    a radio button, the query as drawn, starts the loop (issue 14: it searched)."""
+    if not form.enter.data:
+        return False
+    changed = (form.q.data or "") != (form.shown.data or "")
+    return changed or not form.candidate_id.data
 
 
 def loop_ids(loops: list[Loop]) -> str:

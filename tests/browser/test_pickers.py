@@ -255,6 +255,42 @@ def test_without_javascript_searching_again_keeps_the_choice(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Ines Okafor {tag}")
 
 
+def test_without_javascript_enter_on_the_chosen_candidate_starts_the_loop(
+    new_context, live_app, make_account, demo_loop
+):
+    """Issue 14: without the script, Enter on a radio button pressed the form's
+    first button, Search, so a keyboard user's choice only searched again. Enter in
+    the search box still searches; Enter on the candidate chosen starts the loop."""
+    tag = uuid.uuid4().hex[:6]
+    _add_candidates(
+        live_app,
+        [(f"Kofi Boateng {tag}", f"kofi.{tag}@example.org")]
+        + [(f"Kofi Asante {tag}", f"asante.{tag}@example.org")],
+    )
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, make_account(Role.TALENT_ACQUISITION))
+    page.goto(f"/requisitions/{demo_loop['requisition']}/loops/new")
+    search = page.get_by_label("Find the candidate by name or email")
+    search.fill(f"kofi {tag}")
+    with page.expect_navigation():
+        search.press("Enter")  # searches
+    expect(page.locator("#candidate-summary")).to_have_text(
+        f"2 candidates match “kofi {tag}”."
+    )
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Start a loop")
+    chosen = page.get_by_role("radio", name=f"Kofi Boateng {tag}")
+    chosen.focus()
+    page.keyboard.press("Space")  # chosen with the keyboard
+    expect(chosen).to_be_checked()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Kofi Boateng {tag}")
+    with live_app.app_context():
+        loop = db.session.scalars(sa.select(Loop).order_by(Loop.id.desc())).first()
+        assert loop.candidate.email == f"kofi.{tag}@example.org"
+        db.session.remove()
+
+
 @pytest.mark.parametrize("submitter", [True, False], ids=["submitter", "no-submitter"])
 def test_enter_in_the_type_ahead_starts_nothing(
     page: Page, live_app, make_account, demo_loop, submitter
