@@ -30,6 +30,15 @@ def _form(**overrides) -> dict:
     return data
 
 
+def _refused(client, url: str, data: dict):
+    """A refused form redirects to its draft (issue 14), shown there with 422."""
+    response = client.submit(url, data)
+    assert response.status_code == 302 and "?draft=" in response.location
+    page = client.get(response.location)
+    assert page.status_code == 422
+    return page
+
+
 def _user(app, email: str) -> User | None:
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -74,9 +83,7 @@ def test_create_an_interviewer_who_can_then_sign_in(app, client, admin):
     ],
 )
 def test_create_refusals_keep_what_was_typed(app, client, admin, overrides, message):
-    response = client.submit("/accounts/new", _form(**overrides))
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    page = _refused(client, "/accounts/new", _form(**overrides)).text
     assert message in page
     if overrides.get("name", "x"):
         assert 'value="Clara Jensen, RN"' in page
@@ -85,7 +92,7 @@ def test_create_refusals_keep_what_was_typed(app, client, admin, overrides, mess
 
 def test_email_must_be_unique_whatever_its_case(client, admin, users):
     taken = users["clinical"].email.upper()
-    response = client.submit("/accounts/new", _form(email=taken))
+    response = _refused(client, "/accounts/new", _form(email=taken))
     assert "already exists" in response.get_data(as_text=True)
 
 
@@ -138,9 +145,7 @@ def test_stale_edit_is_refused_and_keeps_the_typed_values(app, client, admin, us
         f"/accounts/{target.id}/edit", _edit_form(target, name="Saved by tab two")
     )
 
-    response = client.submit(f"/accounts/{target.id}/edit", stale)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    page = _refused(client, f"/accounts/{target.id}/edit", stale).text
     assert "Someone else changed this account" in page
     assert 'value="Name typed in the first tab"' in page
     assert "Saved by tab two" in page  # the saved values are shown beside them
@@ -157,7 +162,7 @@ def test_stale_edit_is_refused_and_keeps_the_typed_values(app, client, admin, us
 
 def test_admin_cannot_change_their_own_role(client, admin):
     form = _edit_form(admin, role="interviewer", discipline="clinical")
-    response = client.submit(f"/accounts/{admin.id}/edit", form)
+    response = _refused(client, f"/accounts/{admin.id}/edit", form)
     assert "cannot change your own role" in response.get_data(as_text=True)
 
 
@@ -209,7 +214,7 @@ def test_new_password_set_by_admin_works_and_ends_old_sessions(
 
 def test_admin_changes_their_own_password_only_with_the_current_one(app, client, admin):
     form = _edit_form(admin, password="set without the old one")
-    response = client.submit(f"/accounts/{admin.id}/edit", form)
+    response = _refused(client, f"/accounts/{admin.id}/edit", form)
     assert "Change your own password on the Change password page" in response.get_data(
         as_text=True
     )
@@ -243,6 +248,6 @@ def test_training_and_weekly_limit_make_an_interviewer_eligible(
     with app.app_context():
         assert db.session.get(User, target.id).trained_keys == {"privacy"}
     unknown = _edit_form(_user(app, target.email), trained_keys=["astrology"])
-    assert "is not a valid choice" in client.submit(
-        f"/accounts/{target.id}/edit", unknown
+    assert "is not a valid choice" in _refused(
+        client, f"/accounts/{target.id}/edit", unknown
     ).get_data(as_text=True)

@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..listing import choice_arg, paginate, query_text
+from ..loops.drafts import draft, drop_drafts, keep_draft, posted_pairs
 from ..models import Role, User
 from ..paging import page_request
 from ..permissions import role_required
@@ -61,21 +62,29 @@ def index():
     )
 
 
+# A refused form redirects to its own address with ?draft=<token> (issue 14: Reload
+# and Back never send it again; loops/drafts.py), which shows it as typed with every
+# error. The password is never kept in the cookie: the page asks for it again.
+RETYPE = "Type the password again: it is never kept when a form is refused."
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @admin_only
 def create():
     """Create an account with a first password."""
+    if request.method != "POST":
+        return _draft_page(None) or _page(UserForm(require_password=True), None)
     form = UserForm(require_password=True)
     if form.validate_on_submit():
         try:
             user = create_user(current_user, form.data)
         except AccountError as exc:
-            form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Account created for {user.name}.", "success")
-            return redirect(url_for("accounts.index"))
-    return render_template("accounts/form.html", form=form, user=None)
+            return _kept(form, None, email_refused=str(exc))
+        db.session.commit()
+        drop_drafts(_draft_name(None))
+        flash(f"Account created for {user.name}.", "success")
+        return redirect(url_for("accounts.index"))
+    return _kept(form, None)
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
@@ -83,27 +92,73 @@ def create():
 def edit(user_id: int):
     """Edit an account; a stale form is refused with both versions kept on screen."""
     user = _load_user(user_id)
-    form = UserForm(obj=user if request.method == "GET" else None)
-    if request.method == "GET":
+    if request.method != "POST":
+        form = UserForm(obj=user)
         form.version.data = str(user.version)
+        return _draft_page(user) or _page(form, user)
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _kept(form, user)
+    if form.version.data != str(user.version):
+        return _kept(form, user, stale=True)
+    try:
+        update_user(current_user, user, form.data)
+        db.session.commit()
+    except AccountError as exc:
+        db.session.rollback()
+        return _kept(form, user, refused=str(exc))
+    except StaleDataError:
+        db.session.rollback()
+        return _kept(form, _load_user(user_id), stale=True)
+    drop_drafts(_draft_name(user))
+    flash(f"Saved the account of {user.name}.", "success")
+    return redirect(url_for("accounts.index"))
+
+
+def _draft_name(user: User | None) -> str:
+    return f"account:{user.id if user else 'new'}"
+
+
+def _kept(form: UserForm, user: User | None, **why):
+    """A refused form: kept as a draft without its password, and a redirect to it;
+    too large to keep, answered here (422) as before."""
+    typed = posted_pairs(skip=("csrf_token", "submit", "password"))
+    retype = bool(form.password.data)  # typed, and not kept
+    password_errors = list(form.password.errors) or ([RETYPE] if retype else [])
+    token = keep_draft(_draft_name(user), typed, password_errors=password_errors, **why)
+    if token is not None:
+        if user is None:
+            return redirect(url_for("accounts.create", draft=token))
+        return redirect(url_for("accounts.edit", user_id=user.id, draft=token))
+    return _refused_page(form, user, why)
+
+
+def _draft_page(user: User | None):
+    """The form as typed in a refused save, every error found again (the password's
+    as they were said, its field empty); None when no such draft is kept."""
+    kept = draft(_draft_name(user), request.args.get("draft"))
+    if kept is None:
+        return None
+    form = UserForm(
+        formdata=kept["formdata"], meta={"csrf": False}, require_password=not user
+    )
+    form.validate()
+    form.password.errors = list(kept.get("password_errors", []))
+    why = {k: kept[k] for k in ("email_refused", "refused", "stale") if kept.get(k)}
+    return _refused_page(form, user, why)
+
+
+def _refused_page(form: UserForm, user: User | None, why: dict):
+    """The refused form with its messages: an email refused by the save, the save's
+    own refusal, or a stale form with the saved values beside it."""
     saved = None
-    if form.validate_on_submit():
-        if form.version.data != str(user.version):
-            saved = _stale(form, user)
-        else:
-            try:
-                update_user(current_user, user, form.data)
-                db.session.commit()
-            except AccountError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
-            except StaleDataError:
-                db.session.rollback()
-                saved = _stale(form, _load_user(user_id))
-            else:
-                flash(f"Saved the account of {user.name}.", "success")
-                return redirect(url_for("accounts.index"))
-    return render_template("accounts/form.html", form=form, user=user, saved=saved)
+    if why.get("email_refused"):
+        form.email.errors = [*form.email.errors, why["email_refused"]]
+    if why.get("refused"):
+        form.form_errors.append(why["refused"])
+    if why.get("stale"):
+        saved = _stale(form, user)
+    return _page(form, user, saved, 422)
 
 
 def _stale(form: UserForm, user: User) -> dict:
@@ -114,6 +169,11 @@ def _stale(form: UserForm, user: User) -> dict:
     )
     form.version.data = str(user.version)
     return snapshot(user)
+
+
+def _page(form: UserForm, user: User | None, saved=None, status: int = 200):
+    page = render_template("accounts/form.html", form=form, user=user, saved=saved)
+    return page, status
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])

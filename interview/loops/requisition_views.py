@@ -63,8 +63,12 @@ def requisition(requisition_id: int):
     )
 
 
-def _requisition_form(req: Requisition | None) -> RequisitionForm:
-    form = RequisitionForm(obj=req)
+def _requisition_form(req: Requisition | None, formdata=None) -> RequisitionForm:
+    """The requisition's form, as posted, or as kept in a draft (``formdata``)."""
+    if formdata is None:
+        form = RequisitionForm(obj=req)
+    else:
+        form = RequisitionForm(formdata=formdata, meta={"csrf": False})
     managers = db.session.scalars(
         sa.select(User)
         .where(User.role == Role.HIRING_MANAGER, User.is_active.is_(True))
@@ -75,7 +79,7 @@ def _requisition_form(req: Requisition | None) -> RequisitionForm:
     form.default_rubric_id.choices = [SelectChoice("", "No rubric yet")] + [
         SelectChoice(str(r.id), r.title) for r in rubrics
     ]
-    if req is not None and request.method == "GET":
+    if req is not None and request.method == "GET" and formdata is None:
         form.hiring_manager_id.data = str(req.hiring_manager_id)
         form.default_rubric_id.data = str(req.default_rubric_id or "")
     return form
@@ -96,17 +100,55 @@ def edit_requisition(requisition_id: int):
 
 
 def _edit_requisition(req: Requisition | None):
+    """The requisition's form; a refused one redirects to its own address with
+    ?draft=<token> (issue 14: Reload and Back never send it again), which shows it
+    as typed with every error, and writes nothing."""
+    name = f"requisition:{req.id if req else 'new'}"
+    if request.method != "POST":
+        return _requisition_draft(req, name) or _requisition_page(
+            _requisition_form(req), req
+        )
     form = _requisition_form(req)
+    refused = ""
     if form.validate_on_submit():
         try:
             req = save_requisition(current_user, req, form.data)
         except LoopError as exc:
-            form.hiring_manager_id.errors.append(str(exc))
+            refused = str(exc)
+            form.hiring_manager_id.errors.append(refused)
         else:
             db.session.commit()
+            drop_drafts(name)
             flash(f"Saved {req.title}.", "success")
             return redirect(url_for(".requisition", requisition_id=req.id))
-    return render_template("loops/requisition_form.html", form=form, requisition=req)
+    typed = posted_pairs(skip=("csrf_token", "submit"))
+    token = keep_draft(name, typed, refused=refused)
+    if token is None:  # too large to keep: answered here, as before
+        return _requisition_page(form, req, 422)
+    if req is None:
+        return redirect(url_for(".new_requisition", draft=token))
+    return redirect(url_for(".edit_requisition", requisition_id=req.id, draft=token))
+
+
+def _requisition_draft(req: Requisition | None, name: str):
+    """The form as typed in a refused save, every error found again (and the
+    manager refused by the save, if so); None when no such draft is kept."""
+    kept = draft(name, request.args.get("draft"))
+    if kept is None:
+        return None
+    form = _requisition_form(req, kept["formdata"])
+    form.validate()
+    if kept.get("refused"):
+        form.hiring_manager_id.errors = [
+            *form.hiring_manager_id.errors,
+            kept["refused"],
+        ]
+    return _requisition_page(form, req, 422)
+
+
+def _requisition_page(form: RequisitionForm, req: Requisition | None, status=200):
+    page = render_template("loops/requisition_form.html", form=form, requisition=req)
+    return page, status
 
 
 def _competency_choices(req: Requisition) -> list[SelectChoice]:
