@@ -59,9 +59,19 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+# A refused change redirects to /account/password?draft=<token> (issue 14: Reload and
+# Back never send it again; loops/drafts.py). Its fields are all passwords, which are
+# never kept in the cookie: the draft holds only the messages, shown by empty fields.
+PASSWORD_DRAFT = "password"
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     """Change one's own password; sessions on other devices end."""
+    if request.method != "POST":
+        return _password_draft() or render_template(
+            "auth/password.html", form=PasswordChangeForm()
+        )
     form = PasswordChangeForm()
     if form.validate_on_submit():
         check = check_credentials(current_user.email, form.current_password.data)
@@ -72,16 +82,50 @@ def change_password():
                 wrong if check.status == 401 else check.error
             )
         else:
-            user = check.user
-            set_password(user, form.new_password.data)
-            db.session.commit()
-            login_user(user)  # this session carries the new token; the others are over
-            flash(
-                "Your password has been changed. Other devices are signed out.",
-                "success",
-            )
-            response = redirect(url_for("home.index"))
-            # The new password revoked every device cookie; this browser just gave it.
-            set_device_cookie(response, user)
-            return response
-    return render_template("auth/password.html", form=form)
+            return _password_changed(check.user, form.new_password.data)
+    return _password_refused(form)
+
+
+def _password_changed(user, new_password: str):
+    """Save the new password and keep this browser signed in with it."""
+    set_password(user, new_password)
+    db.session.commit()
+    login_user(user)  # this session carries the new token; the others are over
+    _drafts().drop_drafts(PASSWORD_DRAFT)
+    flash("Your password has been changed. Other devices are signed out.", "success")
+    response = redirect(url_for("home.index"))
+    # The new password revoked every device cookie; this browser just gave it.
+    set_device_cookie(response, user)
+    return response
+
+
+def _password_refused(form: PasswordChangeForm):
+    """Keep the messages (never a password typed) and redirect to them."""
+    errors = {name: list(form[name].errors) for name in FIELDS if form[name].errors}
+    token = _drafts().keep_draft(PASSWORD_DRAFT, [], errors=errors)
+    if token is not None:
+        return redirect(url_for("auth.change_password", draft=token))
+    return _password_page(errors)
+
+
+def _password_draft():
+    """The refused change's messages by its empty fields; None when not kept."""
+    kept = _drafts().draft(PASSWORD_DRAFT, request.args.get("draft"))
+    return None if kept is None else _password_page(kept.get("errors", {}))
+
+
+def _password_page(errors: dict):
+    form = PasswordChangeForm(formdata=None)
+    for name, messages in errors.items():
+        if name in FIELDS:
+            form[name].errors = list(messages)
+    return render_template("auth/password.html", form=form), 422
+
+
+FIELDS = ("current_password", "new_password", "confirm")
+
+
+def _drafts():
+    from ..loops import drafts  # (loops imports auth: a cycle)
+
+    return drafts
