@@ -108,6 +108,9 @@ def test_a_bad_reason_gets_a_message_not_a_hold(app, client, auth, erasable, sub
         ):
             with subtests.test(reason=case, url=url):
                 response = client.submit(url, {"reason": reason})
+                assert response.status_code == 302  # to its draft (issue 14)
+                assert "?draft=" in response.location
+                response = client.get(response.location)
                 assert response.status_code == 422
                 assert message in response.text
     with app.app_context():

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db
+from ..loops.drafts import draft, drop_drafts, keep_draft, posted_pairs
 from ..loops.requisition_views import edit_candidate
 from ..loops.requisition_views import requisition as requisition_page
 from ..models import Candidate, HiringDecision, LegalHold, Loop, Requisition, Role
@@ -90,8 +91,10 @@ def _erase_page(candidate: Candidate, form: EraseForm, status: int):
     return page, status
 
 
-# A refused hold form is shown at its POST address (issue 14): a GET of that address,
-# the page reloaded, shows the page the form lives on instead of a 405.
+# A refused hold form redirects to its own address with ?draft=<token> (issue 14:
+# Reload and Back never send it again; loops/drafts.py), which shows the form as
+# typed with its messages. A GET of the address without a draft kept (the page
+# reloaded later) shows the page the form lives on instead of a 405.
 
 
 @bp.route("/candidates/<int:candidate_id>/holds", methods=["GET", "POST"])
@@ -99,10 +102,10 @@ def _erase_page(candidate: Candidate, form: EraseForm, status: int):
 def hold_candidate(candidate_id: int):
     """Put the candidate under a legal hold; a GET shows the candidate's page."""
     if request.method != "POST":
-        return edit_candidate(candidate_id)
+        candidate = load_candidate(candidate_id)
+        return _hold_draft(candidate) or edit_candidate(candidate_id)
     candidate = load_candidate(candidate_id, lock=True)
-    back = url_for("loops.edit_candidate", candidate_id=candidate.id, _anchor="holds")
-    return _place(candidate, back)
+    return _place(candidate)
 
 
 @bp.route("/requisitions/<int:requisition_id>/holds", methods=["GET", "POST"])
@@ -111,18 +114,24 @@ def hold_requisition(requisition_id: int):
     """Put every candidate with a loop on the requisition under a legal hold; a GET
     shows the requisition's page to those who may read it (its manager too)."""
     if request.method != "POST":
-        return requisition_page(requisition_id)
+        requisition = db.session.get(Requisition, requisition_id)
+        if requisition is None or current_user.role != Role.TALENT_ACQUISITION:
+            return requisition_page(requisition_id)  # its own 404 and 403
+        return _hold_draft(requisition) or requisition_page(requisition_id)
     if current_user.role != Role.TALENT_ACQUISITION:
         abort(403)
     requisition = db.session.get(Requisition, requisition_id) or abort(404)
-    back = url_for("loops.requisition", requisition_id=requisition.id, _anchor="holds")
-    return _place(requisition, back)
+    return _place(requisition)
 
 
-def _place(subject, back: str):
+def _place(subject):
     form = HoldForm()
     if not form.validate_on_submit():
-        return _hold_form_page(subject, form, back)
+        typed = [pair for pair in posted_pairs() if pair[0] == "reason"]
+        token = keep_draft(_hold_draft_name(subject), typed)
+        if token is None:  # too large to keep: answered here, as before
+            return _hold_form_page(subject, form)
+        return redirect(_hold_url(subject, draft=token))
     try:
         hold_ops.place_hold(current_user, subject, form.reason.data)
     except hold_ops.HoldError as exc:
@@ -130,18 +139,48 @@ def _place(subject, back: str):
         tell(str(exc), "error")
     else:
         db.session.commit()
+        drop_drafts(_hold_draft_name(subject))
         tell(
             "Placed the legal hold: erasure and retention wait for its release.",
             "success",
         )
-    return redirect(back)
+    return redirect(_back(subject))
 
 
-def _hold_form_page(subject, form: HoldForm, back: str):
+def _hold_draft_name(subject) -> str:
+    kind = "candidate" if isinstance(subject, Candidate) else "requisition"
+    return f"hold:{kind}:{subject.id}"
+
+
+def _hold_url(subject, **args) -> str:
+    if isinstance(subject, Candidate):
+        return url_for("lifecycle.hold_candidate", candidate_id=subject.id, **args)
+    return url_for("lifecycle.hold_requisition", requisition_id=subject.id, **args)
+
+
+def _back(subject) -> str:
+    """The holds section of the page the form lives on."""
+    if isinstance(subject, Candidate):
+        return url_for("loops.edit_candidate", candidate_id=subject.id, _anchor="holds")
+    return url_for("loops.requisition", requisition_id=subject.id, _anchor="holds")
+
+
+def _hold_draft(subject):
+    """The hold's form as typed in a refused try, its messages found again; None
+    when no such draft is kept."""
+    kept = draft(_hold_draft_name(subject), request.args.get("draft"))
+    if kept is None:
+        return None
+    form = HoldForm(formdata=kept["formdata"], meta={"csrf": False})
+    form.validate()
+    return _hold_form_page(subject, form)
+
+
+def _hold_form_page(subject, form: HoldForm):
     """The hold's form again, with its messages, and what was typed if it can show."""
     label = subject.name if isinstance(subject, Candidate) else subject.title
     page = render_template(
-        "lifecycle/hold_form.html", label=label, form=form, back=back
+        "lifecycle/hold_form.html", label=label, form=form, back=_back(subject)
     )
     return page, 422
 
