@@ -44,6 +44,8 @@ def save_requisition(
     if requisition is None:
         requisition = Requisition()
         db.session.add(requisition)
+    else:  # a form drawn before this save is stale (migration 0029)
+        requisition.version = Requisition.version + 1
     requisition.title = data["title"].strip()
     requisition.discipline = Discipline(data["discipline"])
     requisition.hiring_manager_id = manager.id
@@ -81,6 +83,7 @@ def save_plan(actor: User, requisition: Requisition, sessions: list[dict]) -> No
     if not sessions:
         raise LoopError("A plan needs at least one session.")
     before = [_plan_row(p) for p in requisition.plan]
+    requisition.plan_version = Requisition.plan_version + 1
     requisition.plan.clear()
     db.session.flush()
     for position, s in enumerate(sessions):
@@ -119,6 +122,8 @@ def save_candidate(actor: User, candidate: Candidate | None, data: dict) -> Cand
     if candidate is None:
         candidate = Candidate()
         db.session.add(candidate)
+    else:
+        candidate.version = Candidate.version + 1
     for name in ("name", "email", "phone", "source"):
         value = (data.get(name) or "").strip()
         setattr(candidate, name, value or (None if name != "name" else value))
@@ -532,6 +537,7 @@ def update_session(actor: User, session: InterviewSession, data: dict) -> None:
         "competencies": [c.key for c in session.competencies],
     }
     moved = (session.title, session.duration_minutes)
+    session.version = InterviewSession.version + 1
     session.title = data["title"].strip()
     _shape_session(session, data)
     db.session.flush()

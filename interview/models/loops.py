@@ -195,6 +195,9 @@ class InterviewSession(db.Model):
     technical_seats: Mapped[int] = mapped_column(default=1)
     # Bumped on each change of time or place: calendars replace older invitations.
     schedule_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Raised by each save of its shape (title, length, competencies, seats;
+    # migration 0029): a shape form drawn at an older number is stale.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     loop = relationship("Loop", back_populates="sessions")
     competencies = relationship("Competency", secondary=session_competencies)

@@ -49,6 +49,10 @@ class Requisition(db.Model):
     # Title and discipline folded for search (search.py); kept up to date on every
     # save (requisition_search_key).
     search_key: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Raised by each save of its form, and of its plan's (migration 0029): a form
+    # drawn at an older number is stale (a second tab), refused with both shown.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    plan_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
@@ -138,6 +142,9 @@ class Candidate(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     # Name and email folded for search (search.py); kept up to date on every save.
     search_key: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Raised by each save of its form (migration 0029): a form drawn at an older
+    # number is stale (a second tab), refused with both versions shown.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
