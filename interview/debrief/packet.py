@@ -71,6 +71,15 @@ def _submitted(loop: Loop):
             yield seat, seat.scorecard
 
 
+def _seat_in(seat) -> syn.SeatIn:
+    """A seat as the rule of which scorecards are expected reads it."""
+    return syn.SeatIn(
+        held=bool(seat.interviewer_id) and seat.removed_at is None,
+        submitted=seat.scorecard is not None and seat.scorecard.is_submitted,
+        starts_at=seat.session.starts_at,
+    )
+
+
 def _level(rating) -> int | None:
     return None if rating.is_not_assessed else rating.level
 
@@ -106,7 +115,9 @@ def loop_synthesis(loop: Loop, sharing: SharingHistory | None = None) -> syn.Syn
         )
         for seat, card in _submitted(loop)
     ]
-    expected = sum(1 for s in _seats(loop) if s.interviewer_id and s.removed_at is None)
+    expected = syn.count_expected(
+        (_seat_in(s) for s in _seats(loop)), loop.closed_at, bool(loop.decisions)
+    )
     distance = current_app.config["DEBRIEF_CONTRADICTION_DISTANCE"]
     return syn.synthesize(
         levels, competencies, cards, expected, contradiction_distance=distance

@@ -31,7 +31,10 @@ Recommendations
     tally: one entry per scale level, lowest value first, zeros included, counting
     the submitted scorecards that recommend that level; no_recommendation counts
     submitted scorecards without one.
-    expected = the active seats with an interviewer (given by the caller);
+    expected = the seats the debrief waits a scorecard from (given by the caller,
+    counted by ``count_expected``: held seats whose interview happened or is
+    due, or whose scorecard is submitted; expected.py has the rule, so a session a
+    decision cancelled is not "missing");
     missing = max(0, expected - submitted scorecards not from a replaced seat).
 
 Rounding in text (the numbers in the dataclasses are never rounded)
@@ -52,6 +55,7 @@ contradiction distance that is not a positive number) raises ValueError.
 Where each part is (each module's docstring has its formulas)
     model.py         the inputs and outputs (frozen dataclasses) and the flags' names
     checks.py        bad input refused, ``ScaleError`` for a scale with gaps
+    expected.py      which seats the debrief waits a scorecard from (expected)
     competencies.py  per competency: counts, means, medians, the balance rule
     overall.py       the overall score, its formula in words, its 95% band
     flags.py         must-meet misses and the flags (gaps, contradictions, lateness)
@@ -73,6 +77,7 @@ from ..numbers import (
 )
 from .checks import ScaleError, check_inputs, check_scale
 from .competencies import competency_result
+from .expected import SeatIn, count_expected, is_expected
 from .flags import (
     CONTRADICTION_DISTANCE,
     GAP_THRESHOLD,
@@ -130,15 +135,18 @@ __all__ = [
     "Overall",
     "RatingIn",
     "RatingOut",
+    "SeatIn",
     "ScaleError",
     "ScorecardIn",
     "Synthesis",
     "TallyEntry",
     "check_scale",
+    "count_expected",
     "count_text",
     "duration_text",
     "exact",
     "fmt",
+    "is_expected",
     "join_names",
     "percent_text",
     "plain",

@@ -195,7 +195,7 @@ class Synthesis:
     no_recommendation: int
     submitted: int  # every submitted scorecard that counts
     replaced: int  # of which written on a seat since given to someone else
-    expected: int  # active seats with an interviewer
+    expected: int  # seats waited on: held, interview happened or due (expected.py)
     missing: int  # of those, the ones without a submitted scorecard
 
     @property
