@@ -9,10 +9,13 @@ from datetime import timedelta
 
 import pytest
 
+from interview.debrief.packet import loop_synthesis
 from interview.extensions import db
 from interview.home.queues import lateness
 from interview.models import (
+    DecisionOutcome,
     Discipline,
+    HiringDecision,
     Loop,
     LoopStatus,
     PanelSeat,
@@ -220,6 +223,55 @@ def test_hiring_manager_sees_their_loops_awaiting_decision_and_interviewing(
         r"Dee Ready</a>:\s+4 of 4 scorecards in, ready for debrief", interviewing
     )
     assert f'href="/loops/{state["cy"]}"' in interviewing
+
+
+def test_loops_awaiting_a_decision_say_how_many_scorecards_are_in(
+    app, client, auth, people, rubric_id, state
+):
+    """Issue 14: the awaiting list counts scorecards as the debrief page does (a
+    session the decision cancelled on a reopened loop is not waited on)."""
+    partial = make_loop(
+        app,
+        people,
+        rubric_id,
+        "Ivy Partial",
+        LoopStatus.DEBRIEF,
+        [(PAST, ("clara", S), ("tom", D)), (PAST, *FULL)],
+    )
+    reopened = make_loop(
+        app,
+        people,
+        rubric_id,
+        "Jo Reopened",
+        LoopStatus.DEBRIEF,
+        [(PAST, *FULL), (None, ("clara", N), ("tom", N))],
+    )
+    with app.app_context():
+        db.session.add(
+            HiringDecision(
+                loop_id=reopened,
+                outcome=DecisionOutcome.HOLD,
+                rationale="Held while the second interview was cancelled.",
+                decided_by_id=people["manager"].id,
+            )
+        )
+        db.session.commit()
+    awaiting = sections(home(client, auth, people["manager"]), "hiring_manager")[
+        "Awaiting your decision"
+    ]
+    shown = dict(
+        re.findall(r"([A-Z][a-z]+ [A-Z][a-z]+) — Req [^<]+</a>:\s+([^<]+)<", awaiting)
+    )
+    assert {name: " ".join(text.split()) for name, text in shown.items()} == {
+        "Ada Debrief": "4 of 4 scorecards in",
+        "Ivy Partial": "3 of 4 scorecards in",
+        "Jo Reopened": "2 of 2 scorecards in",
+    }
+    with app.app_context():  # the debrief page's own count agrees
+        for loop_id, name in ((partial, "Ivy Partial"), (reopened, "Jo Reopened")):
+            result = loop_synthesis(db.session.get(Loop, loop_id))
+            words = f"{result.submitted_active} of {result.expected} scorecards in"
+            assert " ".join(shown[name].split()) == words
 
 
 def test_the_other_manager_sees_only_their_own(client, auth, people, state):

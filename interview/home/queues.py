@@ -14,6 +14,7 @@ scale.
 """
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +23,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..extensions import db
 from ..loops.operations import requisitions_of
 from ..models import (
+    HiringDecision,
     InterviewSession,
     Loop,
     LoopStatus,
@@ -63,14 +65,45 @@ def _page(query: sa.Select, load, page_arg=None) -> Page:
     return Page(items, wanted.page, wanted.size, total, wanted.sort, more)
 
 
-def scorecard_tally(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per loop: (scorecards submitted, seats on its panel now), in one query (sent
-    for no loop too: the page's statements stay the same). An empty seat counts
-    as a scorecard still to come."""
-    submitted = sa.func.count(Scorecard.id)
+class Tally(NamedTuple):
+    """A loop's scorecards counted for the home page."""
+
+    done: int  # submitted, on the seats of its panel now
+    seats: int  # seats on its panel now, an empty one included (still to come)
+    expected: int  # the seats the debrief waits for (debrief/synthesis/expected.py)
+
+
+def _expected_seat() -> sa.ColumnElement[bool]:
+    """The debrief's rule (synthesis/expected.py, ``is_expected``) in SQL, for a
+    seat on the panel now: held, and its scorecard submitted or its interview
+    happened or due (a time before the loop closed; no time only while the loop
+    is open and no decision was ever recorded: a decision cancels by clearing)."""
+    starts = InterviewSession.starts_at
+    open_ = Loop.closed_at.is_(None)
+    decided = sa.exists().where(HiringDecision.loop_id == Loop.id)
+    return sa.and_(
+        PanelSeat.interviewer_id.is_not(None),
+        sa.or_(
+            Scorecard.id.is_not(None),
+            sa.and_(starts.is_not(None), sa.or_(open_, starts < Loop.closed_at)),
+            sa.and_(starts.is_(None), open_, ~decided),
+        ),
+    )
+
+
+def scorecard_tally(loop_ids: list[int]) -> dict[int, Tally]:
+    """Per loop: its scorecards submitted, the seats on its panel now and the seats
+    the debrief waits for (``Tally``), in one query (sent for no loop too: the
+    page's statements stay the same)."""
     rows = db.session.execute(
-        sa.select(InterviewSession.loop_id, submitted, sa.func.count(PanelSeat.id))
+        sa.select(
+            InterviewSession.loop_id,
+            sa.func.count(Scorecard.id),
+            sa.func.count(PanelSeat.id),
+            sa.func.count(sa.case((_expected_seat(), PanelSeat.id))),
+        )
         .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
+        .join(Loop, Loop.id == InterviewSession.loop_id)
         .outerjoin(
             Scorecard,
             sa.and_(
@@ -81,21 +114,23 @@ def scorecard_tally(loop_ids: list[int]) -> dict[int, tuple[int, int]]:
         .where(InterviewSession.loop_id.in_(loop_ids), PanelSeat.removed_at.is_(None))
         .group_by(InterviewSession.loop_id)
     ).all()
-    tally = {loop_id: (0, 0) for loop_id in loop_ids}
-    tally.update({loop_id: (done, seats) for loop_id, done, seats in rows})
+    tally = {loop_id: Tally(0, 0, 0) for loop_id in loop_ids}
+    tally.update({row[0]: Tally(*row[1:]) for row in rows})
     return tally
 
 
 def manager_queues(manager: User) -> dict:
     """A hiring manager's loops in debrief (theirs to decide) and still
-    interviewing (with their scorecards counted), the first few of each."""
+    interviewing, the first few of each, with their scorecards counted (one
+    query for both lists)."""
     mine = sa.select(Loop).where(Loop.requisition_id.in_(requisitions_of(manager.id)))
     awaiting = _page(mine.where(Loop.status == LoopStatus.DEBRIEF), LOOP_LOADS)
     interviewing = _page(mine.where(Loop.status == LoopStatus.INTERVIEWING), LOOP_LOADS)
+    shown = [lp.id for lp in (*awaiting.items, *interviewing.items)]
     return {
         "awaiting": awaiting,
         "interviewing": interviewing,
-        "tally": scorecard_tally([lp.id for lp in interviewing.items]),
+        "tally": scorecard_tally(shown),
     }
 
 
