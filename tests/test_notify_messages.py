@@ -210,6 +210,23 @@ def test_the_debrief_message_says_how_many_scorecards_are_in():
         _body(_parsed(m.debrief_ready(**ready, submitted=0, seats=1))).split()
     )
     assert "with 0 of 1 scorecard submitted; 1 is missing" in one
+    # Issue 14: nothing is in, so there is nothing to read.
+    assert "that are in" not in one and "that is in" not in one
+    assert (
+        "No scorecard is in yet: ask talent acquisition about the missing one " in one
+    )
+    assert (
+        "Read the scorecards that are in, and ask talent acquisition about the missing ones"
+        in body
+    )
+    single = " ".join(
+        _body(_parsed(m.debrief_ready(**ready, submitted=1, seats=3))).split()
+    )
+    assert "with 1 of 3 scorecards submitted; 2 are missing" in single
+    assert (
+        "Read the scorecard that is in, and ask talent acquisition about the missing ones"
+        in single
+    )
     full = _parsed(m.debrief_ready(**ready, submitted=6, seats=6))
     assert full["Subject"] == "Ready for debrief: Zoë Ångström for EHR analyst"
     assert "is ready for debrief" in " ".join(_body(full).split())

@@ -346,13 +346,25 @@ def debrief_ready(
             f"The loop for {about} was moved to debrief with {submitted} of {seats} "
             f"{cards} submitted; {missing} {verb} missing."
         )
-        ask = (
-            "Read the scorecards that are in, and ask talent acquisition about the "
-            "missing ones before you record your decision:"
-        )
-        said = (moved, ask)
+        said = (moved, _ask_about_missing(submitted, missing))
     body = _lines(f"Hello {one_line(to.name)},", "", *said, debrief_url)
     return _message(sender, to, subject, body)
+
+
+def _ask_about_missing(submitted: int, missing: int) -> str:
+    """What to do with a loop in debrief that lacks scorecards: read what is in
+    (none: nothing to read yet), ask about the rest."""
+    ones = "the missing one" if missing == 1 else "the missing ones"
+    if submitted == 0:
+        read = "No scorecard is in yet: ask talent acquisition about "
+        return f"{read}{ones} before you record your decision:"
+    read = (
+        "the scorecard that is in" if submitted == 1 else "the scorecards that are in"
+    )
+    return (
+        f"Read {read}, and ask talent acquisition about {ones} before you record "
+        "your decision:"
+    )
 
 
 def decision_recorded(
