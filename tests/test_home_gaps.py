@@ -168,6 +168,7 @@ def test_covering_the_competency_on_the_loop_takes_it_off_the_queue(
         "competency_keys": ["workflow", "privacy", "regulatory"],
         "clinical_seats": "1",
         "technical_seats": "2",
+        "version": "1",  # the session's counter, as its form is drawn (issue 14)
     }
     answer = client.submit(
         f"/loops/{una}/sessions/{session_id}/shape",

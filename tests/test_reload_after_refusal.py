@@ -160,6 +160,7 @@ def test_a_refused_session_form_redirects_to_its_draft(app, client, auth, place,
             (f"{prefix}-competency_keys", "privacy"),
             (f"{prefix}-clinical_seats", "3"),
             (f"{prefix}-technical_seats", "2"),
+            (f"{prefix}-version", "1"),  # the session's counter when drawn (issue 14)
         ]
     )
     refused = client.post(url, data=data)

@@ -132,6 +132,7 @@ def _debrief_with_a_session_to_come(app, who, version):
             "minutes": future.duration_minutes,
             "key": f"{future.id}:{future.schedule_sequence or 0}",
             "competencies": [c.key for c in future.competencies][:1],
+            "version": str(future.version),  # its form's counter (issue 14)
         }
     return loop_id, facts, _signed_in(app, who["ta"]), _signed_in(app, who["manager"])
 
@@ -146,6 +147,7 @@ def _reshape(ta, loop_id, facts, longer=0):
         "competency_keys": facts["competencies"],
         "clinical_seats": "1",
         "technical_seats": "1",
+        "version": facts["version"],
     }
     return ta.submit(
         f"/loops/{loop_id}/sessions/{facts['id']}/shape",

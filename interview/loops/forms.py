@@ -268,6 +268,9 @@ class StatusForm(BaseForm):
 class LoopSessionForm(PlanSessionForm, BaseForm):
     """One session of a single loop, changed without touching the requisition's plan."""
 
+    # The session's edit counter when the form was drawn (migration 0029): a save
+    # from a form drawn before another save (a second tab) is refused, not applied.
+    version = HiddenField()
     submit = SubmitField("Save session")
 
 

@@ -52,6 +52,7 @@ from .operations import (
     active_seats,
     add_session,
     assign_seat,
+    check_open,
     check_removable,
     create_loop,
     loop_coverage,
@@ -641,13 +642,15 @@ def drafted(view):
     return signed_in(wrapper)
 
 
-def _session_refused(loop: Loop, name: str, where: str, form, message: str = ""):
+def _session_refused(
+    loop: Loop, name: str, where: str, form, message: str = "", **extra
+):
     """A refused session form: kept as a draft and redirected to its address with
     the draft's token; too large to keep, answered here as before (422)."""
     db.session.rollback()  # nothing written
     prefix = form._prefix
     skip = ("csrf_token", f"{prefix}csrf_token", f"{prefix}submit")
-    token = keep_draft(name, posted_pairs(skip=skip), refused=message)
+    token = keep_draft(name, posted_pairs(skip=skip), refused=message, **extra)
     if token is not None:
         return redirect(url_for(request.endpoint, **request.view_args, draft=token))
     if message:
@@ -672,7 +675,43 @@ def _session_draft(loop: Loop, session: InterviewSession | None, name: str):
         # Issue 14: a refusal by the rules (a gap, a closed loop) is the form's
         # error too, so its section opens on it, as a field's error opens it.
         form.form_errors.append(kept["refused"])
+    if kept.get("stale") and session is not None:
+        _stale_shape(form, session)
     return form
+
+
+STALE_SESSION = (
+    "Someone else changed this session while you were editing. Your changes are "
+    "still in the form; compare them with the saved values and save again."
+)
+
+
+def _changed_since_drawn(session: InterviewSession, form: LoopSessionForm) -> bool:
+    """Whether the session was saved since its form was drawn (issue 14: a second
+    tab's save silently undid the first's). Its counter is read with its row locked,
+    after the loop's (check_open), the order update_session and a decision take
+    them; a form without a counter, or a garbled one, is never saved blind."""
+    check_open(session.loop)
+    db.session.get(
+        InterviewSession, session.id, with_for_update=True, populate_existing=True
+    )
+    return form.version.data != str(session.version)
+
+
+def _stale_shape(form: LoopSessionForm, session: InterviewSession) -> None:
+    """Keep what was typed, show what is saved now beside it (``form.saved``), and
+    carry the saved counter so the next save goes through."""
+    form.version.data = str(session.version)
+    form.saved = [
+        (form.title.label.text, session.title),
+        (form.duration_minutes.label.text, session.duration_minutes),
+        (
+            form.competency_keys.label.text,
+            ", ".join(c.name for c in session.competencies) or "none",
+        ),
+        (form.clinical_seats.label.text, session.clinical_seats),
+        (form.technical_seats.label.text, session.technical_seats),
+    ]
 
 
 @bp.route("/loops/<int:loop_id>/sessions", methods=["GET", "POST"])
@@ -716,19 +755,28 @@ def shape_session(loop_id: int, session_id: int):
         shape = {session.id: form} if form else {}
         return _loop_page(loop, 422 if form else 200, shape=shape)
     form = _session_form(loop, session)
-    message = ""
+    message, stale = "", False
     if form.validate():
         try:
-            update_session(current_user, session, form.data)
+            if _changed_since_drawn(session, form):
+                message, stale = STALE_SESSION, True
+            else:
+                update_session(current_user, session, form.data)
         except LoopError as exc:
             message = str(exc)
         else:
-            db.session.commit()
-            drop_drafts(name)
-            flash(f"Saved {session.title}.", "success")
-            return redirect(url_for(".loop", loop_id=loop.id))
-    refused = _session_refused(loop, name, session.title, form, message)
-    return refused or _loop_page(loop, 422, shape={session.id: form})
+            if not stale:
+                db.session.commit()
+                drop_drafts(name)
+                flash(f"Saved {session.title}.", "success")
+                return redirect(url_for(".loop", loop_id=loop.id))
+    refused = _session_refused(loop, name, session.title, form, message, stale=stale)
+    if refused:
+        return refused
+    if stale:  # too large to keep as a draft: answered here
+        form.form_errors.append(message)
+        _stale_shape(form, session)
+    return _loop_page(loop, 422, shape={session.id: form})
 
 
 @bp.route(
