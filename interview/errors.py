@@ -24,7 +24,6 @@ from flask import (
     make_response,
     render_template,
     request,
-    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -335,55 +334,6 @@ def _fault_page(kind: str, message: str, code: int) -> str:
     except Exception:
         current_app.logger.exception("fault page failed to render")
         return FALLBACK_PAGE
-
-
-SIGNED_OUT_TITLE = "You are signed out"
-SIGNED_OUT_MESSAGE = (
-    "Your session ended (you signed out, here or on another device, or your account "
-    "was changed), so nothing you sent was saved. What you typed is below: copy it, "
-    "sign in again, and send it from the page once more."
-)
-
-
-def signed_out_page():
-    """A form posted after its session ended, with text typed in it: the text is
-    shown back to copy (the browser sent it; no stored data is shown), not dropped
-    by a redirect to sign-in. None when nothing typed would be lost."""
-    # The autosave's answer is read by its script (or by nobody: a beacon), never
-    # shown; its script keeps the text in the browser (static/scorecard.js).
-    if wants_json() or request.endpoint == "scorecards.autosave":
-        return None
-    if not _same_origin():
-        return None
-    typed, _ = typed_fields(list(request.form.items(multi=True)), {})
-    shown = [t for t in typed if t.shown]
-    if not shown:
-        return None
-    page = render_template(
-        "errors/fault.html",
-        code=401,
-        title=SIGNED_OUT_TITLE,
-        message=SIGNED_OUT_MESSAGE,
-        posted=True,
-        typed=typed,
-        shown=shown,
-        passwords=0,
-        files=[],
-        copy_only=True,
-        sign_in=url_for("auth.login"),
-        action=request.full_path.rstrip("?"),
-    )
-    return page, 401
-
-
-def _same_origin() -> bool:
-    """Whether the post came from this site's own page, as the browser says: another
-    site's form must not get its text shown on ours (content spoofing)."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site in ("same-origin", "none")
-    origin = request.headers.get("Origin")
-    return origin is None or origin == request.host_url.rstrip("/")
 
 
 def render_error(code: int, message: str | None = None):

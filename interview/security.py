@@ -8,7 +8,6 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import check_visitor_when_writing, reading
-from .errors import signed_out_page
 from .text import first_control_character
 
 # Endpoints reachable without signing in; everything else needs an account.
@@ -92,6 +91,8 @@ def require_sign_in():
     from .loops.drafts import forget_drafts  # (loops imports this module)
 
     forget_drafts()
+    from .signed_out import signed_out_page  # (it imports this module)
+
     if request.method not in ("GET", "HEAD") and (page := signed_out_page()):
         return page  # what was typed comes back to copy, not lost to a redirect
     target = request.full_path.rstrip("?") if request.method == "GET" else None
