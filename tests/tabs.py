@@ -16,12 +16,14 @@ class Tab:
     def __init__(self, client, seat_id: int):
         self.client = client
         self.url = f"/interviews/{seat_id}"
+        self.refused = None  # the redirect of the last refused post
         self.reload()
 
     def _read(self, page: str) -> None:
         self.version = hidden(page, "version")
         self.token = hidden(page, "edit_token")
         self.seq = int(hidden(page, "edit_seq") or 0)
+        self.restored_from = hidden(page, "restored_from")
 
     def reload(self) -> str:
         page = self.client.get(self.url).get_data(as_text=True)
@@ -35,6 +37,7 @@ class Tab:
             version=self.version,
             edit_token=self.token,
             edit_seq=str(self.seq),
+            restored_from=self.restored_from,
             **fields,
         )
 
@@ -44,6 +47,7 @@ class Tab:
         )
         if response.is_json and response.json.get("ok"):
             self.version = str(response.json["version"])
+            self.restored_from = ""  # taken over: the script forgets the old page
         return response
 
     def beacon(self, data: dict | None = None, **fields):
@@ -53,8 +57,14 @@ class Tab:
         )
 
     def post(self, data: dict | None = None, **fields):
-        """A native form submission (Save draft, Submit or amend)."""
+        """A native form submission (Save draft, Submit or amend). A refused one
+        redirects to the kit's ?draft= address, which the browser then shows: the
+        answer is that page (its status says why); otherwise the redirect, with
+        the kit reloaded."""
         response = self.client.submit(self.url, data or self.request(**fields))
+        if response.status_code == 302 and "?draft=" in response.location:
+            self.refused = response
+            response = self.client.get(response.location)
         if response.status_code == 302:
             self.reload()
         else:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..auditing import record_read
 from ..extensions import db
+from ..loops.drafts import drop_drafts
 from ..loops.schedule import local_display
 from ..models import (
     InterviewSession,
@@ -57,6 +58,7 @@ from .operations import (
     scorecard_for,
     submit,
 )
+from .refusals import draft_name, keep_refused, kept_refusal, why_refused
 from .rules import length_problems
 from .shown import ShownForm
 
@@ -132,7 +134,8 @@ def _write(form, card, answers, recommendation, summary) -> str:
 def kit(seat_id: int):
     """The interview kit with the scorecard: save a draft, submit, or amend."""
     if request.method == "GET":
-        return _show(load_own_seat(seat_id))
+        seat = load_own_seat(seat_id)
+        return _draft_page(seat) or _show(seat)
     seat = load_own_seat(seat_id, lock=True)
     form, answers, recommendation, summary = _posted(seat)
     card = scorecard_for(seat)
@@ -149,56 +152,69 @@ def kit(seat_id: int):
         StaleDataError,
     ) as exc:
         return _refused(seat_id, form, card, exc)
+    drop_drafts(draft_name(seat_id))
     when = local_display(card.updated_at, current_user.time_zone)
     flash(message.format(when), "success")
     return redirect(url_for(".kit", seat_id=seat_id))
 
 
+def _form_class(seat: PanelSeat):
+    return scorecard_form_class(
+        seat.session.competencies, seat.kit.levels, cache=seat.kit.forms
+    )
+
+
 def _show(seat: PanelSeat):
     """The kit as a new page: the saved scorecard, a new edit token (shown.py: no
     WTForms fields are built to show a form)."""
-    session = seat.session
-    form_class = scorecard_form_class(
-        session.competencies, seat.kit.levels, cache=seat.kit.forms
-    )
     values = {"version": "0"}
     if seat.scorecard is not None:
-        keys = {c.id: c.key for c in session.competencies}
+        keys = {c.id: c.key for c in seat.session.competencies}
         values.update(saved_values(seat.scorecard, keys))
     values["edit_token"] = secrets.token_urlsafe(16)
     values["edit_seq"] = "1"
-    return _render(seat, ShownForm(form_class, values))
+    return _render(seat, ShownForm(_form_class(seat), values))
+
+
+def _draft_page(seat: PanelSeat):
+    """The page of a refused write kept under the address's ?draft= token (the
+    text typed, or saved, with the same messages and status), or None."""
+    kept = kept_refusal(seat, _form_class(seat), request.args.get("draft"))
+    if kept is None:
+        return None
+    return _render(seat, **kept)
 
 
 def _refused(seat_id: int, form, card, exc):
-    """Answer a write that was refused: the form again with the text, or a redirect
-    when there is nothing to show (a repeated request of the same page)."""
-    if isinstance(exc, ScorecardProblems) and exc.saved:
+    """Answer a refused write with a redirect to the kit's ?draft= address, which
+    shows it again (refusals.py); the page itself when it is too large to keep
+    there, and a plain redirect for a repeated request of the same page."""
+    saved = isinstance(exc, ScorecardProblems) and exc.saved
+    if saved:
         db.session.commit()
         form.version.data = str(card.version)
     else:
         db.session.rollback()
-    seat = load_own_seat(seat_id)
     if isinstance(exc, AlreadySaved | AlreadySubmitted):
         done = "submitted" if isinstance(exc, AlreadySubmitted) else "saved"
         flash(f"Already {done} from this page; nothing changed.", "info")
         return redirect(url_for(".kit", seat_id=seat_id))
+    why = why_refused(exc)
+    token = keep_refused(seat_id, form, card, why, saved)
+    if token is not None:
+        return redirect(url_for(".kit", seat_id=seat_id, draft=token))
+    seat = load_own_seat(seat_id)
     _next_request(form)
-    if isinstance(exc, MissingVersion):
-        return _render(seat, form, loose=[str(exc)], status=400)
-    if isinstance(exc, Frozen):  # the notice at the top says why and who can reopen
-        loose = [
-            str(exc)
-            if "erased" in str(exc)
-            else "Nothing was saved: the loop was decided while you wrote."
-        ]
-        return _render(seat, form, loose=loose, status=409)
-    if isinstance(exc, ScorecardProblems):
-        loose = attach(form, exc.problems)
-        return _render(seat, form, loose=loose, status=422, draft_kept=exc.saved)
-    elsewhere = getattr(exc, "submitted_elsewhere", False)
+    loose = [*why.get("loose", ()), *attach(form, why.get("problems", {}))]
     return _render(
-        seat, form, stale=seat.scorecard, status=409, submitted_elsewhere=elsewhere
+        seat,
+        form,
+        loose=loose,
+        stale=seat.scorecard if why.get("stale") else None,
+        status=why["status"],
+        draft_kept=saved,
+        submitted_elsewhere=why.get("submitted_elsewhere", False),
+        reopen=why.get("reopen", False),
     )
 
 
@@ -341,7 +357,9 @@ def panel(loop_id: int):
     return page
 
 
-def _render(seat, form, loose=(), stale=None, status=200, **flags):
+def _render(seat, form, loose=(), stale=None, status=200, posted=None, **flags):
+    """The kit's page; ``posted``: it shows a write refused (a POST, or the ?draft=
+    address showing one again)."""
     session = seat.session
     card = seat.scorecard if seat.scorecard is not None and seat.scorecard.id else None
     in_session = {c.id for c in session.competencies}
@@ -361,7 +379,7 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
         loose=loose,
         stale=stale,
         frozen=frozen_message(seat),
-        posted=request.method == "POST",
+        posted=request.method == "POST" if posted is None else posted,
         # Shown with a submitted scorecard only: no need to read the panel otherwise.
         panel_open=submitted and can_view_panel_scorecards(current_user, session.loop),
         # Ratings kept for competencies taken out of the session since.
@@ -370,5 +388,6 @@ def _render(seat, form, loose=(), stale=None, status=200, **flags):
         else [],
         draft_kept=flags.get("draft_kept", False),
         submitted_elsewhere=flags.get("submitted_elsewhere", False),
+        reopen=flags.get("reopen", False),
     )
     return page, status
