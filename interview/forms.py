@@ -3,7 +3,9 @@
 A control character (interview/text.py) in any typed field, however deeply nested in
 lists of sub-forms, stops that field's other checks and puts the message next to it,
 so PostgreSQL (which cannot store NUL) and SQLite (which can) answer the same way and
-nothing that would fail at the database gets that far. The form also registers itself
+nothing that would fail at the database gets that far. Before that, each single-line
+text field's line breaks and tabs become spaces (``join_lines``; text areas keep
+their lines). The form also registers itself
 for the request, so a page that reports a database fault can show its fields back
 with their labels (errors.py).
 """
@@ -12,10 +14,18 @@ from collections.abc import Iterator
 
 from flask import g, has_app_context
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, FormField, PasswordField, StringField
+from wtforms import (
+    Field,
+    FieldList,
+    FormField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, StopValidation, ValidationError
 
-from .text import control_character_problem, first_control_character
+from .text import control_character_problem, first_control_character, on_one_line
 
 
 class Form(FlaskForm):
@@ -27,7 +37,9 @@ class Form(FlaskForm):
             g.setdefault("interview_forms", []).append(self)
 
     def validate(self, extra_validators=None) -> bool:
-        """Refuse control characters first, so no other check sees them."""
+        """Put single-line text on one line, then refuse control characters, so no
+        other check sees them."""
+        join_lines(self)
         refuse_control_characters(self)
         say_how_long(self)
         return super().validate(extra_validators=extra_validators)
@@ -109,6 +121,19 @@ def field_problem(field: Field) -> str | None:
             f"{index:,} of the password, then type it again."
         )
     return control_character_problem(field.data)
+
+
+def join_lines(form) -> None:
+    """Make each line break and tab in a single-line text field one space (a text
+    input cannot show them; browsers drop line breaks and join the words). A text
+    area, a password and a hidden value are left as sent."""
+    for field in leaf_fields(form):
+        if (
+            isinstance(field, StringField)
+            and not isinstance(field, TextAreaField | PasswordField | HiddenField)
+            and isinstance(field.data, str)
+        ):
+            field.data = on_one_line(field.data)
 
 
 def refuse_control_characters(form) -> list[Field]:

@@ -6,6 +6,9 @@ stores it and then truncates it in places, and none of them is ever typed on pur
 (they arrive by pasting from PDFs and terminals). Refusing them in one place makes
 both databases behave the same, and the message says which character and where so
 the person can find it in their text, which is kept.
+
+A single-line field (a name, a title) keeps no line break and no tab: each becomes
+one space (``on_one_line``); multi-line text (evidence, notes) keeps its lines.
 """
 
 import re
@@ -15,6 +18,17 @@ ALLOWED = frozenset("\t\n\r")
 # Unicode's stability policy; one regular expression finds them without a Python
 # step per character (a rubric's editor checks 1,700 texts per page).
 REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+# In text typed on one line, each line break (CR LF counted once, and the Unicode
+# line and paragraph separators) and each tab becomes one space: "Jane\r\nDoe" is
+# "Jane Doe", not "JaneDoe" and not a name with a tab stored in it.
+LINE_BREAK_OR_TAB = re.compile("\r\n|[\r\n\t\u2028\u2029]")
+
+
+def on_one_line(text: str) -> str:
+    """Text typed in a single-line field, each line break and tab made one space."""
+    return LINE_BREAK_OR_TAB.sub(" ", text)
 
 
 def first_control_character(text: str) -> tuple[int, str] | None:
