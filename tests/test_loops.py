@@ -83,6 +83,7 @@ def _build_loop(client, app, team) -> int:
         "sessions-1-competency_keys": ["privacy"],
         "sessions-1-clinical_seats": "1",
         "sessions-1-technical_seats": "1",
+        "version": "1",  # the plan's counter as drawn (issue 14: second tabs)
     }
     assert client.submit(f"/requisitions/{req_id}/plan", plan).status_code == 302
     person = client.submit(

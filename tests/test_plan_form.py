@@ -44,6 +44,7 @@ PLAN = {
     "sessions-0-duration_minutes": "60",
     "sessions-0-clinical_seats": "1",
     "sessions-0-technical_seats": "1",
+    "version": "1",  # the plan's counter as drawn (issue 14: second tabs)
 }
 
 

@@ -100,6 +100,8 @@ def test_a_refused_requisition_redirects_to_its_draft(app, client, auth, place, 
         "default_rubric_id": "",
         "status": "open",
     }  # the sharing box left unticked
+    if where == "edit":  # the counter it was drawn at (issue 14: second tabs)
+        typed["version"] = "1"
     location = _refused(client, url, typed)
     for _ in range(2):  # reloaded: the same
         page = client.get(location)

@@ -79,6 +79,9 @@ class RequisitionForm(BaseForm):
         "Interviewers who have submitted may read the panel's other scorecards",
         default=True,
     )
+    # The requisition's counter when the form was drawn: a save from an older one
+    # (a second tab) is refused with both shown (issue 14; requisition_views.py).
+    version = HiddenField()
     submit = SubmitField("Save requisition")
 
 
@@ -127,6 +130,7 @@ class PlanSessionForm(Form):
 class PlanForm(BaseForm):
     # Each entry is labelled "Session", so the error summary says "Session 2".
     sessions = FieldList(FormField(PlanSessionForm, "Session"), min_entries=1)
+    version = HiddenField()  # the requisition's plan_version when drawn (issue 14)
     submit = SubmitField("Save plan")
 
     def error_items(self) -> list[tuple[str, str]]:
@@ -171,6 +175,7 @@ class CandidateForm(BaseForm):
     )
     source = StringField("Source", validators=[Optional(), Length(max=200)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20_000)])
+    version = HiddenField()  # the candidate's counter when drawn (issue 14)
     submit = SubmitField("Save candidate")
 
     def validate_phone(self, field):

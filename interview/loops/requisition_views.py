@@ -22,6 +22,13 @@ from .operations import (
     save_requisition,
 )
 from .pickers import conflict_picker
+from .second_tab import (
+    candidate_values,
+    drawn_stale,
+    mark_stale,
+    plan_values,
+    requisition_values,
+)
 from .states import LABELS
 
 RECENT_LOOPS = 20
@@ -29,8 +36,13 @@ ta_only = role_required(Role.TALENT_ACQUISITION)
 ta_or_manager = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
 
 
-def load_requisition(requisition_id: int) -> Requisition:
-    requisition = db.session.get(Requisition, requisition_id) or abort(404)
+def load_requisition(requisition_id: int, lock: bool = False) -> Requisition:
+    """The requisition, or 404; 403 if not the user's to see. ``lock``: read under
+    a row lock (a save comparing its form's counter, second_tab.py)."""
+    requisition = db.session.get(
+        Requisition, requisition_id, with_for_update=lock or None
+    )
+    requisition = requisition or abort(404)
     if not can_view_requisition(current_user, requisition):
         abort(403)
     return requisition
@@ -82,6 +94,7 @@ def _requisition_form(req: Requisition | None, formdata=None) -> RequisitionForm
     if req is not None and request.method == "GET" and formdata is None:
         form.hiring_manager_id.data = str(req.hiring_manager_id)
         form.default_rubric_id.data = str(req.default_rubric_id or "")
+        form.version.data = str(req.version)
     return form
 
 
@@ -96,7 +109,8 @@ def new_requisition():
 @ta_only
 def edit_requisition(requisition_id: int):
     """Change a requisition's title, manager, rubric or status."""
-    return _edit_requisition(load_requisition(requisition_id))
+    lock = request.method == "POST"  # two saves at once: the second sees the first
+    return _edit_requisition(load_requisition(requisition_id, lock=lock))
 
 
 def _edit_requisition(req: Requisition | None):
@@ -110,7 +124,10 @@ def _edit_requisition(req: Requisition | None):
         )
     form = _requisition_form(req)
     refused = ""
-    if form.validate_on_submit():
+    stale = req is not None and drawn_stale(req.version)
+    if stale:  # drawn before another save (a second tab): nothing written
+        form.validate_on_submit()
+    elif form.validate_on_submit():
         try:
             req = save_requisition(current_user, req, form.data)
         except LoopError as exc:
@@ -122,9 +139,9 @@ def _edit_requisition(req: Requisition | None):
             flash(f"Saved {req.title}.", "success")
             return redirect(url_for(".requisition", requisition_id=req.id))
     typed = posted_pairs(skip=("csrf_token", "submit"))
-    token = keep_draft(name, typed, refused=refused)
+    token = keep_draft(name, typed, refused=refused, stale=stale)
     if token is None:  # too large to keep: answered here, as before
-        return _requisition_page(form, req, 422)
+        return _requisition_refused(form, req, "", stale)
     if req is None:
         return redirect(url_for(".new_requisition", draft=token))
     return redirect(url_for(".edit_requisition", requisition_id=req.id, draft=token))
@@ -138,16 +155,29 @@ def _requisition_draft(req: Requisition | None, name: str):
         return None
     form = _requisition_form(req, kept["formdata"])
     form.validate()
-    if kept.get("refused"):
-        form.hiring_manager_id.errors = [
-            *form.hiring_manager_id.errors,
-            kept["refused"],
-        ]
-    return _requisition_page(form, req, 422)
+    return _requisition_refused(
+        form, req, kept.get("refused", ""), bool(kept.get("stale"))
+    )
 
 
-def _requisition_page(form: RequisitionForm, req: Requisition | None, status=200):
-    page = render_template("loops/requisition_form.html", form=form, requisition=req)
+def _requisition_refused(form, req: Requisition | None, refused: str, stale: bool):
+    """The refused form (422) with its messages: the manager refused by the save,
+    or a stale form with the saved values beside it (second_tab.py)."""
+    saved = None
+    if refused and refused not in form.hiring_manager_id.errors:
+        form.hiring_manager_id.errors = [*form.hiring_manager_id.errors, refused]
+    if stale and req is not None:
+        mark_stale(form, "requisition", req.version)
+        saved = requisition_values(form, req)
+    return _requisition_page(form, req, 422, saved)
+
+
+def _requisition_page(
+    form: RequisitionForm, req: Requisition | None, status=200, saved=None
+):
+    page = render_template(
+        "loops/requisition_form.html", form=form, requisition=req, saved=saved
+    )
     return page, status
 
 
@@ -164,8 +194,9 @@ def plan(requisition_id: int):
     """Edit the interview plan that new loops of this requisition copy. A plan
     leaving a competency without its interviewers saves only once confirmed. A
     refused form, an added or removed session redirect to a draft (drafts.py), so
-    Back and Reload never ask to send the form again."""
-    req = load_requisition(requisition_id)
+    Back and Reload never ask to send the form again. A save from a form drawn
+    before another save of the plan (a second tab) is refused (second_tab.py)."""
+    req = load_requisition(requisition_id, lock=request.method == "POST")
     choices = _competency_choices(req)
     if not choices:
         flash(
@@ -174,18 +205,23 @@ def plan(requisition_id: int):
         )
         return redirect(url_for(".edit_requisition", requisition_id=req.id))
     name = f"plan:{req.id}"
+    stale = False
     if request.method == "POST":
         formdata, action = request.form, request.form.get("action", "")
+        stale = not action and drawn_stale(req.plan_version)
     elif kept := draft(name, request.args.get("draft")):
         formdata, action = kept["formdata"], kept["action"]
+        stale = bool(kept.get("stale"))
     else:
-        data = {"sessions": [_plan_data(p) for p in req.plan]} if req.plan else None
+        data = {"version": str(req.plan_version)}
+        if req.plan:
+            data["sessions"] = [_plan_data(p) for p in req.plan]
         return _plan_page(req, PlanForm(formdata=None, data=data), choices)
     form = PlanForm(formdata=formdata, meta={"csrf": request.method == "POST"})
     _apply_action(form, action)
     for entry in form.sessions:
         entry.form.competency_keys.choices = choices
-    if request.method == "POST" and not action and form.validate():
+    if request.method == "POST" and not action and not stale and form.validate():
         found = _plan_gaps(req, form)
         if not found or (
             request.form.get("confirm") == "y"
@@ -193,15 +229,19 @@ def plan(requisition_id: int):
         ):
             return _save_plan(req, form, found)
     if request.method == "POST":
-        token = keep_draft(name, posted_pairs(), action=action)
+        token = keep_draft(name, posted_pairs(), action=action, stale=stale)
         if token is not None:
             anchor = f"session-{len(form.sessions)}" if action == "add" else None
             return redirect(
                 url_for(".plan", requisition_id=req.id, draft=token, _anchor=anchor)
             )
-    elif not action:
+    if stale or (request.method != "POST" and not action):
         form.validate()
-    return _plan_page(req, form, choices, check=not action)
+    saved = None
+    if stale:  # drawn before another save of the plan: nothing written
+        mark_stale(form, "plan", req.plan_version)
+        saved = plan_values(req, {c.value: c.label for c in choices})
+    return _plan_page(req, form, choices, check=not action, saved=saved)
 
 
 def _apply_action(form: PlanForm, action: str) -> None:
@@ -255,12 +295,16 @@ def _save_plan(req: Requisition, form: PlanForm, found: list):
     return redirect(url_for(".requisition", requisition_id=req.id))
 
 
-def _plan_page(req: Requisition, form: PlanForm, choices, check: bool = False):
+def _plan_page(
+    req: Requisition, form: PlanForm, choices, check: bool = False, saved=None
+):
     """The plan form; ``check``: a refused save shown again, its errors or the
-    gaps it would leave, waiting for confirmation."""
+    gaps it would leave, waiting for confirmation; ``saved``: the plan as saved
+    now, beside a stale form (second_tab.py), which waits for no confirmation."""
     for entry in form.sessions:
         entry.form.competency_keys.choices = choices
-    found = _plan_gaps(req, form) if not form.errors else []
+    invalid = any(name is not None for name in form.errors)  # a field's, not stale
+    found = _plan_gaps(req, form) if not invalid else []
     waiting = check and bool(found) and not form.errors
     stale = waiting and request.args.get("draft") and _confirmed_before(req)
     status = 422 if form.errors else (409 if waiting else 200)
@@ -273,6 +317,7 @@ def _plan_page(req: Requisition, form: PlanForm, choices, check: bool = False):
         confirm_gaps=found if waiting else [],
         confirm_key=plan_gaps_key(found),
         confirm_stale=stale,
+        saved=saved,
         competencies=[
             {"key": c.key, "name": c.name, "needs": list(_needs(c.assessed_by))}
             for c in latest_version(req.default_rubric).competencies
@@ -365,29 +410,44 @@ def add_candidate_conflict(candidate_id: int):
 def _edit_candidate(candidate: Candidate | None):
     """The candidate's form; a refused one redirects to its own address with
     ?draft=<token> (issue 14: Reload and Back never send it again), which shows it
-    as typed with every error, and writes nothing."""
+    as typed with every error, and writes nothing. So does one drawn before another
+    save of the candidate (a second tab; edit_candidate holds the row's lock)."""
     name = f"candidate:{candidate.id if candidate else 'new'}"
     conflict_form = ConflictForm(formdata=None) if candidate else None
     if request.method != "POST":
         kept = draft(name, request.args.get("draft"))
         if kept is None:
-            return _candidate_page(
-                CandidateForm(obj=candidate), candidate, conflict_form
-            )
+            form = CandidateForm(obj=candidate)
+            form.version.data = str(candidate.version) if candidate else ""
+            return _candidate_page(form, candidate, conflict_form)
         form = CandidateForm(formdata=kept["formdata"], meta={"csrf": False})
         form.validate()
-        return _candidate_page(form, candidate, conflict_form, 422)
+        stale = bool(kept.get("stale"))
+        return _candidate_refused(form, candidate, conflict_form, stale)
     form = CandidateForm(obj=candidate)
-    if form.validate_on_submit():
+    stale = candidate is not None and drawn_stale(candidate.version)
+    if stale:
+        form.validate_on_submit()  # the errors too, if shown here
+    elif form.validate_on_submit():
         candidate = save_candidate(current_user, candidate, form.data)
         db.session.commit()
         drop_drafts(name)
         flash(f"Saved {candidate.name}.", "success")
         return redirect(url_for(".candidates"))
-    token = keep_draft(name, posted_pairs(skip=("csrf_token", "submit")))
+    typed = posted_pairs(skip=("csrf_token", "submit"))
+    token = keep_draft(name, typed, stale=stale)
     if token is not None:
         return redirect(_candidate_form_url(candidate, token))
-    return _candidate_page(form, candidate, conflict_form, 422)  # too large to keep
+    return _candidate_refused(form, candidate, conflict_form, stale)  # too large
+
+
+def _candidate_refused(form, candidate, conflict_form, stale: bool):
+    """The refused form (422); a stale one with the saved details beside it."""
+    saved = None
+    if stale and candidate is not None:
+        mark_stale(form, "candidate", candidate.version)
+        saved = candidate_values(form, candidate)
+    return _candidate_page(form, candidate, conflict_form, 422, saved)
 
 
 def _candidate_form_url(candidate: Candidate | None, token: str) -> str:
@@ -396,7 +456,7 @@ def _candidate_form_url(candidate: Candidate | None, token: str) -> str:
     return url_for(".edit_candidate", candidate_id=candidate.id, draft=token)
 
 
-def _candidate_page(form, candidate, conflict_form, status: int = 200):
+def _candidate_page(form, candidate, conflict_form, status: int = 200, saved=None):
     # A search typed into the conflict picker without JavaScript: ?find=...
     query = request.args.get("find", "")
     found = conflict_picker(conflict_form, query) if conflict_form else None
@@ -407,5 +467,6 @@ def _candidate_page(form, candidate, conflict_form, status: int = 200):
         conflict_form=conflict_form,
         conflict_found=found,
         conflict_query=query,
+        saved=saved,
     )
     return page, status
