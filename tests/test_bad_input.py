@@ -582,6 +582,7 @@ def test_a_plan_with_a_competency_twice_is_refused_next_to_the_field(
             ("sessions-0-competency_keys", "workflow"),
             ("sessions-0-clinical_seats", "1"),
             ("sessions-0-technical_seats", "1"),
+            ("version", "1"),  # the plan's counter as drawn (issue 14: second tabs)
         ]
     )
     response = client.post(url, data=data, follow_redirects=True)  # to its draft
@@ -594,7 +595,8 @@ def test_a_plan_with_a_competency_twice_is_refused_next_to_the_field(
         assert [list(p.competency_keys) for p in plan] == [["workflow"]]
     # The requisition still works: the plan saves once the duplicate is gone.
     data.setlist("sessions-0-competency_keys", ["workflow", "privacy"])
-    assert client.post(url, data=data).status_code == 302
+    saved = client.post(url, data=data)
+    assert saved.status_code == 302 and "draft=" not in saved.location
 
 
 def test_a_plan_saved_with_a_competency_twice_still_starts_loops(
