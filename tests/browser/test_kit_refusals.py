@@ -81,3 +81,30 @@ def test_the_kit_offers_to_remove_the_invisible_character(
     ).to_be_hidden()
     # A form's text travels with CRLF line breaks, as every browser sends it.
     assert cleaned.replace("\n", "\r\n") in _saved_evidence(live_app, kit_seat["id"])
+
+
+def test_reloading_a_refused_submit_sends_nothing_again(page: Page, kit_seat):
+    """The refused Submit leads to the kit's ?draft= address (issue 14): Reload shows
+    the same text and messages without sending the form again, and Back leaves
+    it without a "Confirm form resubmission"."""
+    sign_in(page, kit_seat["user"])
+    kit = f"/interviews/{kit_seat['id']}"
+    page.goto(kit)
+    page.locator("#level_workflow-2").check()
+    page.locator("#evidence_workflow").fill("Too short.")
+    page.get_by_role("button", name="Submit scorecard").click()
+    expect(page.locator("#kit-errors")).to_contain_text("Fix the marked fields")
+    assert "?draft=" in page.url
+    posts = []
+    page.on(
+        "request",
+        lambda r: posts.append(r.url) if r.method == "POST" and kit in r.url else None,
+    )
+    for _ in range(2):
+        page.reload()
+        expect(page.locator("#kit-errors")).to_contain_text("Evidence for Workflow")
+        expect(page.locator("#evidence_workflow")).to_have_value("Too short.")
+        expect(page.locator("#level_workflow-2")).to_be_checked()
+    page.go_back()
+    expect(page.locator("#scorecard")).to_be_visible()
+    assert [u for u in posts if not u.endswith("/autosave")] == []
