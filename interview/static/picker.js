@@ -18,12 +18,12 @@
  *    label, the zone's name or one of its former names (data-former: "Kiev" finds
  *    Europe/Kyiv, "US/Eastern" America/New_York), accents and case aside; the
  *    person's own choice (the zone saved, or the one they chose in the list or with
- *    Enter) always stays, uncounted. When the typing leaves one zone, that zone is
- *    chosen for now and the live status says so (submitting then saves the zone
- *    found, not the old one); typing on, or clearing the filter, gives the person's
- *    own choice back. A filter matching nothing says "No zone matches", shows their
- *    choice alone, and sends nothing (issue 14: the zone picked on the way stayed
- *    shown, and stayed chosen once the filter was cleared).
+ *    Enter) always stays, uncounted. Only the person chooses: a filter that leaves
+ *    one zone lists it and the live status names it, but the zone stays theirs
+ *    until Enter or the list chooses it (issue 14: narrowing to one zone chose it
+ *    unasked); the form's button meanwhile sends nothing and says what to do.
+ *    A filter matching nothing says "No zone matches", shows their choice alone,
+ *    and sends nothing; clearing the filter leaves their choice as it is.
  * 3. A select also marked data-browser-zone (one's own profile) offers the browser's
  *    zone, "Your browser is in Europe/Berlin: use it", when the list has it and it
  *    is not the zone saved; the button chooses it (saving is still the person's).
@@ -251,20 +251,14 @@
     select.parentNode.insertBefore(box, select);
 
     // The person's own choice: the zone saved (or typed in a refused save), then
-    // whatever they choose in the list. A zone the filter picks because it is the
-    // only match is chosen for now, not theirs.
+    // whatever they choose in the list or with Enter. The filter never chooses.
     var own = select.value;
-    var picking = false;
-    select.addEventListener("change", function () { if (!picking) own = select.value; });
-    function choose(value, theirs) {
-      if (select.value === value) {
-        if (theirs) own = value;
-        return;
-      }
+    select.addEventListener("change", function () { own = select.value; });
+    function choose(value) {
+      own = value;
+      if (select.value === value) return;
       select.value = value;
-      picking = !theirs;
-      try { select.dispatchEvent(new Event("change", { bubbles: true })); }
-      finally { picking = false; }
+      select.dispatchEvent(new Event("change", { bubbles: true }));
     }
     function named(value) {
       var option = Array.prototype.find.call(select.options, function (o) { return o.value === value; });
@@ -306,14 +300,15 @@
       });
       select.replaceChildren.apply(select, nodes);
       listed = wanted.length ? found.values : [];
-      if (listed.length === 1) {
-        // One zone left: it is the one meant (review of issue 14: submitting kept
-        // the old zone), chosen for now, and the live status says which.
-        choose(listed[0], false);
-        status.textContent = "1 zone listed, and chosen: " + named(listed[0]) + ".";
+      choose(chosen);
+      if (listed.length === 1 && listed[0] !== chosen) {
+        // One zone left: offered, not chosen (issue 14: a filter narrowed to one
+        // zone chose it unasked). Enter or the list chooses it; the form's button
+        // meanwhile sends nothing and says so (the submit handler below).
+        status.textContent = "1 zone listed: " + named(listed[0]) +
+          ". Press Enter or choose it in the list; the zone stays " + named(chosen) + ".";
         return;
       }
-      choose(chosen, true);
       if (!wanted.length) status.textContent = "";
       else if (shown) status.textContent = shown + (shown === 1 ? " zone" : " zones") + " listed.";
       else status.textContent = "No zone matches “" + input.value.trim() + "”: the zone stays " + named(chosen) + ".";
@@ -326,7 +321,7 @@
       if (event.key !== "Enter") return;
       event.preventDefault();
       if (listed.length === 1) {
-        choose(listed[0], true);  // Enter makes the zone found theirs
+        choose(listed[0]);  // Enter makes the zone found theirs
         status.textContent = "Chosen: " + named(listed[0]) + ".";
       } else if (listed.length > 1) {
         status.textContent = "Choose one of the " + listed.length + " zones listed.";
