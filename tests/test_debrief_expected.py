@@ -3,18 +3,26 @@ decision cancelled, or one after a withdrawal, is not a scorecard "missing"; the
 page and the packet count the same way (the pure rule, synthesis/expected.py)."""
 
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 
 import pytest
+import sqlalchemy as sa
 
 from interview.debrief.documents import packet_html
 from interview.debrief.synthesis import SeatIn, count_expected, is_expected
 from interview.extensions import db
-from interview.loops.operations import assign_seat, change_status, schedule_session
+from interview.loops.operations import (
+    assign_seat,
+    change_status,
+    reopen_loop,
+    schedule_session,
+)
 from interview.models import (
     Discipline,
     InterviewSession,
     Loop,
     LoopStatus,
+    OutboxMessage,
     PlanSession,
     Role,
     ScorecardStatus,
@@ -151,6 +159,40 @@ def test_a_session_the_decision_cancelled_is_not_a_missing_scorecard(
         loop = db.session.get(Loop, team["loop"])
         assert loop.status == LoopStatus.DECIDED
         assert db.session.get(InterviewSession, team["future"]).starts_at is None
+    line, cover = _counts(app, client, team["loop"])
+    assert "2 of 2 scorecards submitted" in line and "missing" not in line
+    assert cover == "2 of 2 submitted"
+
+
+def test_reopened_the_manager_is_told_the_scorecards_are_in(app, client, auth, team):
+    """The debrief-ready email of a reopened loop counts as the page does: the
+    session the decision cancelled is not two scorecards missing."""
+    auth.login(team["manager"])
+    with app.app_context():
+        sequence = db.session.get(InterviewSession, team["future"]).schedule_sequence
+    client.submit(
+        f"/loops/{team['loop']}/decision",
+        {
+            "outcome": "hold",
+            "rationale": RATIONALE,
+            "confirm": "y",
+            "sessions": f"{team['future']}:{sequence}",
+        },
+    )
+    with app.app_context():
+        loop = db.session.get(Loop, team["loop"])
+        assert loop.status == LoopStatus.DECIDED
+        reopen_loop(db.session.get(User, team["ta"].id), loop, "References came in.")
+        db.session.commit()
+        row = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.key.like(f"debrief:{team['loop']}:%"))
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        message = message_from_bytes(row.message, policy=policy.default)
+    assert (
+        message["Subject"].strip() == "Ready for debrief: Amara Nwosu for EHR analyst"
+    )
     line, cover = _counts(app, client, team["loop"])
     assert "2 of 2 scorecards submitted" in line and "missing" not in line
     assert cover == "2 of 2 submitted"

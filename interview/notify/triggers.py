@@ -346,9 +346,23 @@ def debrief_ready(loop: Loop) -> bool:
 
 def _scorecards_in(loop: Loop) -> dict:
     """How many of the loop's seats (empty ones too, as the move-to-debrief guard
-    counts them) have a submitted scorecard."""
+    counts them) have a submitted scorecard. A loop reopened after a decision does
+    not wait for a session that decision cancelled: as on the debrief page
+    (debrief/synthesis/expected.py), whoever holds its seat, or none."""
+    from ..debrief.synthesis.expected import SeatIn, is_expected
+
+    decided = bool(loop.decisions)
+
+    def waited(seat) -> bool:
+        submitted = seat.scorecard is not None and seat.scorecard.is_submitted
+        starts = seat.session.starts_at
+        return is_expected(SeatIn(True, submitted, starts), None, decided)
+
     seats = [
-        s for session in loop.sessions for s in session.seats if s.removed_at is None
+        s
+        for session in loop.sessions
+        for s in session.seats
+        if s.removed_at is None and waited(s)
     ]
     done = [
         s
