@@ -230,3 +230,38 @@ def test_a_draft_address_shows_nobody_else_the_text(app, client, auth, seat, mak
         db.session.commit()
     page = client.get(f"{_kit(seat)}?draft={token}")
     assert page.status_code == 200 and "Clara&#39;s private" not in page.text
+
+
+def test_a_submit_after_another_tabs_submit_keeps_the_text_in_view(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    first, second = Tab(client, seat["id"]), Tab(client, seat["id"])
+    assert first.post(submit="y").status_code == 302
+    other = "Typed and submitted in the second tab, which must not vanish."
+    posted = client.submit(_kit(seat), second.request(submit="y", summary=other))
+    for _ in range(2):
+        shown = client.get(_redirected(posted, seat))
+        page = shown.get_data(as_text=True)
+        assert shown.status_code == 409
+        assert "submitted from another window" in page
+        assert '<details class="card" open>' in page  # the amend form, unfolded
+        assert f"\n{other}</textarea>" in page
+    assert _card(app)["summary"] != other
+
+
+def test_the_messages_go_once_the_scorecard_is_saved_again(app, client, auth, seat):
+    """The address shows the messages of the refused Submit while the scorecard is
+    as it left it; saved again since (the page's autosave), it shows the kit."""
+    auth.login(seat["clara"])
+    tab = Tab(client, seat["id"])
+    posted = client.submit(_kit(seat), tab.request(submit="y", evidence_workflow=SHORT))
+    address = _redirected(posted, seat)
+    page = client.get(address).get_data(as_text=True)
+    assert "Write at least 20 characters of evidence" in page
+    autosave = client.submit(f"{_kit(seat)}/autosave", _from(page))
+    assert autosave.json["ok"]
+    again = client.get(address)
+    assert again.status_code == 200
+    assert "Write at least 20 characters of evidence" not in again.text
+    assert "She traced the failed ADT merge" in again.text
