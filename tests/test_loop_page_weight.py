@@ -148,6 +148,7 @@ def test_an_unknown_zone_is_refused_with_what_was_typed_kept(
             prefix + "location": "Room <4>",
             prefix + "video_url": "",
         },
+        follow_redirects=True,  # to its ?draft= address (issue 14)
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)

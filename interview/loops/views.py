@@ -111,6 +111,21 @@ def reloadable(view):
     return signed_in(wrapper)
 
 
+def drafted(view):
+    """``reloadable``, whose GET, for talent acquisition, goes to the view itself:
+    a refused form redirects to its own address with ``?draft=<token>`` (issue 14:
+    Back and Reload never send it again), which shows the form as typed."""
+    reloaded = reloadable(view)
+
+    @functools.wraps(view)
+    def wrapper(loop_id: int, **kwargs):
+        if request.method != "POST" and current_user.role == Role.TALENT_ACQUISITION:
+            return view(loop_id, **kwargs)
+        return reloaded(loop_id, **kwargs)
+
+    return signed_in(wrapper)
+
+
 def load_loop(loop_id: int) -> Loop:
     loop = db.session.get(Loop, loop_id, options=LOOP_PAGE_LOADS) or abort(404)
     if not can_view_loop(current_user, loop):
@@ -459,34 +474,30 @@ def _successor(seat: PanelSeat) -> PanelSeat:
 @bp.route(
     "/loops/<int:loop_id>/sessions/<int:session_id>/schedule", methods=["GET", "POST"]
 )
-@reloadable
+@drafted
 def schedule(loop_id: int, session_id: int):
     """Set the time (in the session's own zone), length and place of a session."""
     loop = load_loop(loop_id)
     session = _session_of(loop, session_id)
+    if request.method != "POST":
+        return _schedule_draft_page(loop, session)
     form = ScheduleForm(prefix=f"session-{session.id}")
+    message = ""
     if form.validate():
         data = _schedule_data(form)
-        told = _clearing(session, data)
-        if told and request.form.get("confirm_clear") != told_key(told):
-            # Issue 14: a time cleared (or half typed: browsers send it empty) takes
-            # the session off calendars, so it asks first, naming who is told; a
-            # confirmation naming others (seats changed meanwhile) asks again.
-            if "confirm_clear" in request.form:
-                flash(
-                    f"{session.title}: who is seated changed; check again.", "warning"
-                )
-            return _ask_first(loop, session, form, "clear", told=told)
-        if request.form.get("confirm_past") != "y" and (
-            when := _past_time(session, data)
-        ):
-            # Issue 14: a time already over sends nobody an invitation; ask first.
-            return _ask_first(loop, session, form, "past", when=when)
         try:
+            if question := _question(session, data):
+                # Issue 14: whatever would refuse the save (a weekly limit, a time
+                # that does not exist) is said before asking, never after.
+                _refusal_first(session, data)
+                ask, about = question
+                if ask == "clear" and "confirm_clear" in request.form:
+                    changed = f"{session.title}: who is seated changed; check again."
+                    flash(changed, "warning")
+                return _ask_first(loop, session, form, ask, **about)
             schedule_session(current_user, session, data)
         except (ScheduleError, LoopError) as exc:
-            db.session.rollback()
-            flash(f"{session.title}: {exc}", "error")
+            message = f"{session.title}: {exc}"
         else:
             db.session.commit()
             drop_drafts(_schedule_draft(session))
@@ -494,8 +505,67 @@ def schedule(loop_id: int, session_id: int):
             anchor = f"session-{session.id}"  # back to the session, not the top
             cookie_session[SAVED_SESSION] = session.id  # which takes the focus there
             return redirect(url_for(".loop", loop_id=loop.id, _anchor=anchor))
-    else:
-        _flash_errors(session.title, form)
+    return _schedule_refused(loop, session, form, message)
+
+
+def _question(session: InterviewSession, data: dict) -> tuple | None:
+    """What saving the typed time asks first, as ``_ask_first``'s arguments: a time
+    cleared (or half typed: browsers send it empty) takes the session off calendars,
+    so it names who is told, and a confirmation naming others (seats changed
+    meanwhile) asks again; a time already over sends nobody an invitation."""
+    told = _clearing(session, data)
+    if told and request.form.get("confirm_clear") != told_key(told):
+        return "clear", {"told": told}
+    if request.form.get("confirm_past") != "y" and (when := _past_time(session, data)):
+        return "past", {"when": when}
+    return None
+
+
+def _refusal_first(session: InterviewSession, data: dict) -> None:
+    """Save the typed time in a savepoint and undo it: raise what the save would be
+    refused for (ScheduleError, LoopError), so a question is never answered only
+    to be refused for something it could have said first."""
+    savepoint = db.session.begin_nested()
+    try:
+        schedule_session(current_user, session, data)
+    finally:
+        savepoint.rollback()
+
+
+def _schedule_refused(loop: Loop, session: InterviewSession, form, message: str):
+    """A refused time-and-place form, kept as a draft, and a redirect to its address
+    with the draft's token (issue 14: Reload and Back never post it again); too
+    large to keep, the loop page at once (422)."""
+    db.session.rollback()  # nothing written
+    typed = posted_pairs(skip=("csrf_token", *SCHEDULE_QUESTIONS, form.submit.name))
+    token = keep_draft(_schedule_draft(session), typed, refused=message)
+    if token is not None:
+        where = {"loop_id": loop.id, "session_id": session.id, "draft": token}
+        return redirect(url_for(".schedule", **where))
+    if message:
+        flash(message, "error")
+    _flash_errors(session.title, form)
+    if message:  # said inside the time-and-place form too
+        form.form_errors.append(message)
+    return _loop_page(loop, 422, schedule={session.id: form})
+
+
+def _schedule_draft_page(loop: Loop, session: InterviewSession):
+    """The loop page with a refused time-and-place form as typed, its errors found
+    again and the message it was refused with (422), however often reloaded; the
+    loop page as it is when no such draft is kept. It never writes."""
+    kept = draft(_schedule_draft(session), request.args.get("draft"))
+    if kept is None:
+        return _loop_page(loop)
+    form = ScheduleForm(
+        prefix=f"session-{session.id}", formdata=kept["formdata"], meta={"csrf": False}
+    )
+    form.validate()
+    if kept.get("refused"):
+        flash(kept["refused"], "error")
+    _flash_errors(session.title, form)
+    if kept.get("refused"):  # said inside the time-and-place form too
+        form.form_errors.append(kept["refused"])
     return _loop_page(loop, 422, schedule={session.id: form})
 
 
@@ -625,21 +695,6 @@ def _session_form(
         SelectChoice(c.key, c.name) for c in loop.rubric_version.competencies
     ]
     return form
-
-
-def drafted(view):
-    """``reloadable``, whose GET, for talent acquisition, goes to the view itself:
-    a refused form redirects to its own address with ``?draft=<token>`` (issue 14:
-    Back and Reload never send it again), which shows the form as typed."""
-    reloaded = reloadable(view)
-
-    @functools.wraps(view)
-    def wrapper(loop_id: int, **kwargs):
-        if request.method != "POST" and current_user.role == Role.TALENT_ACQUISITION:
-            return view(loop_id, **kwargs)
-        return reloaded(loop_id, **kwargs)
-
-    return signed_in(wrapper)
 
 
 def _session_refused(
