@@ -153,9 +153,7 @@ def test_a_full_loop_from_plan_to_interviewing(app, client, auth, team):
     )
     assert "Kwame Mensah" in coverage and "Wei Zhang" in coverage
 
-    moved = client.submit(
-        f"/loops/{loop_id}/status", {"status": "interviewing"}, follow_redirects=True
-    )
+    moved = _interviewing(client, loop_id, follow_redirects=True)
     assert 'id="loop-status">interviewing<' in moved.get_data(as_text=True)
     skipped = client.submit(
         f"/loops/{loop_id}/status", {"status": "decided"}, follow_redirects=True
@@ -334,6 +332,17 @@ def test_a_proposal_that_cannot_be_made_says_why(app, client, auth, team):
         assert (
             db.session.scalars(sa.select(PanelSeat.interviewer_id)).all() == [None] * 4
         )
+
+
+def _interviewing(client, loop_id, **kwargs):
+    """Move the loop to interviewing, confirming the sessions without a time its
+    question names (issue 14)."""
+    asked = client.submit(f"/loops/{loop_id}/status", {"status": "interviewing"})
+    untimed = re.search(
+        r'name="untimed" value="([^"]*)"', client.get(asked.location).text
+    )
+    data = {"status": "interviewing", "confirm": "y", "untimed": untimed[1]}
+    return client.submit(f"/loops/{loop_id}/status", data, **kwargs)
 
 
 def _shape(client, loop_id, session_id, **fields):
@@ -634,7 +643,7 @@ def test_an_interviewing_loop_keeps_its_coverage_and_a_decided_one_is_frozen(
     ]
     for title, side, person in pairs:
         _seat(client, loop_id, seats[(title, side)], team[person])
-    client.submit(f"/loops/{loop_id}/status", {"status": "interviewing"})
+    _interviewing(client, loop_id)
     emptied = _seat(
         client, loop_id, seats[("Clinical case", "clinical")], None
     ).get_data(as_text=True)

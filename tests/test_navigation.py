@@ -63,6 +63,7 @@ NAV = {
     "/loops/<int:loop_id>/sessions/<int:session_id>/removal": "Loops",
     "/loops/<int:loop_id>/withdraw": "Loops",
     "/loops/<int:loop_id>/move-to-debrief": "Loops",
+    "/loops/<int:loop_id>/move-to-interviewing": "Loops",
     "/loops/<int:loop_id>/plan-again": "Loops",
     "/loops/<int:loop_id>/decision": "Loops",  # the debrief page, its form
     "/interviews/loops/<int:loop_id>/scorecards": "Loops",

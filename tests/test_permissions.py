@@ -96,6 +96,7 @@ ROUTES = [
     ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/removal", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/withdraw", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/move-to-debrief", ONLY_TA),
+    ("GET", "/loops/<int:loop_id>/move-to-interviewing", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/plan-again", ONLY_TA),
     ("GET", "/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics", EVERYONE),
     ("GET", "/my-interviews", INTERVIEWERS),

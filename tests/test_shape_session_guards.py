@@ -16,7 +16,14 @@ from interview.models import InterviewSession, Loop, LoopStatus, PanelSeat
 
 from .test_home_queues import PAST, SOON, S, make_loop
 from .test_home_scale import people, rubric_id  # noqa: F401 (fixtures)
-from .test_loops import _build_loop, _seat, _seats, _shape, team  # noqa: F401
+from .test_loops import (  # noqa: F401
+    _build_loop,
+    _interviewing,
+    _seat,
+    _seats,
+    _shape,
+    team,
+)
 from .test_readiness_races import (
     WAIT,
     _answer,
@@ -83,7 +90,7 @@ def test_an_interviewing_loop_cannot_be_given_a_gap_by_reshaping(
     ]
     for title, side, person in pairs:
         _seat(client, loop_id, seats[(title, side)], team[person])
-    client.submit(f"/loops/{loop_id}/status", {"status": "interviewing"})
+    _interviewing(client, loop_id)  # its sessions' want of a time confirmed
     with app.app_context():
         assert db.session.get(Loop, loop_id).status == LoopStatus.INTERVIEWING
     session_id = _clinical_case(app, loop_id, seats)

@@ -1,6 +1,7 @@
 """Steps that ask first (issue 14): a panel proposal is previewed with its reasons
-before anyone is seated, and a loop goes to debrief with scorecards missing only once
-talent acquisition has read who is missing and confirmed."""
+before anyone is seated, a loop goes to debrief with scorecards missing only once
+talent acquisition has read who is missing and confirmed, and to interviewing with
+sessions still without a time only once it has read which."""
 
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -9,14 +10,22 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Loop, LoopStatus, Role, User
+from ..models import InterviewSession, Loop, LoopStatus, Role, User
 from .blueprint import bp
+from .coverage import gaps
 from .drafts import changed_redirect, changed_since_confirmed
-from .operations import LoopError, active_seats, change_status, scorecard_status
+from .operations import (
+    LoopError,
+    active_seats,
+    change_status,
+    loop_coverage,
+    refuse_erased,
+    scorecard_status,
+)
 from .pairing import Proposal
 from .proposals import apply_proposal, fresh_assignments, proposal_key, propose_for
 from .requisition_views import ta_only
-from .states import LABELS, TRANSITIONS, moved_message
+from .states import LABELS, TRANSITIONS, moved_message, transition_problem
 from .told import seated, to_be_told, told_key
 from .views import _loop_page, load_loop, reloadable, signed_in
 
@@ -162,6 +171,7 @@ def _questions(loop: Loop, target: str) -> list[tuple[str, str, str]]:
             else "",
         ),
         (".confirm_debrief", "missing", missing_key(_missing(loop, target))),
+        (".confirm_interviewing", "untimed", untimed_key(_untimed(loop, target))),
     ]
 
 
@@ -213,6 +223,43 @@ def confirm_debrief(loop_id: int):
         confirm_key=missing_key(missing),
         confirm_stale=changed_since_confirmed(),
     )
+
+
+@bp.route("/loops/<int:loop_id>/move-to-interviewing")
+@ta_only
+def confirm_interviewing(loop_id: int):
+    """Which sessions have no time yet, and the button that moves the loop to
+    interviewing anyway (a GET: the status form's redirect lands here)."""
+    loop = load_loop(loop_id)
+    untimed = _untimed(loop, "interviewing")
+    if not untimed:
+        return _nothing_to_confirm(loop, "moving it to interviewing")
+    return _loop_page(
+        loop,
+        confirm_interviewing=untimed,
+        confirm_key=untimed_key(untimed),
+        confirm_stale=changed_since_confirmed(),
+    )
+
+
+def untimed_key(sessions: list[InterviewSession]) -> str:
+    """The sessions without a time a confirmation covers, as its form sends them."""
+    return ",".join(str(s.id) for s in sessions)
+
+
+def _untimed(loop: Loop, target: str) -> list[InterviewSession]:
+    """The sessions without a time when the loop is about to start interviewing
+    (issue 14: nobody is invited to them); none when the move would be refused
+    anyway (a gap, an erased candidate), which is said instead of asking first."""
+    if target != "interviewing":
+        return []
+    try:
+        refuse_erased(loop.candidate)
+    except LoopError:
+        return []
+    if transition_problem(str(loop.status), target, gaps(loop_coverage(loop))):
+        return []
+    return [s for s in loop.sessions if s.starts_at is None]
 
 
 def _nothing_to_confirm(loop: Loop, step: str):

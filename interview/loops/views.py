@@ -317,6 +317,7 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
     # debrief waiting for confirmation, and the reasons of the panel proposed last.
     context["proposal"] = failed.get("proposal")
     context["confirm_debrief"] = failed.get("confirm_debrief")
+    context["confirm_interviewing"] = failed.get("confirm_interviewing")  # no time
     context["confirm_withdraw"] = failed.get("confirm_withdraw")  # who will be told
     context["confirm_remove"] = failed.get("confirm_remove")  # ...of this session
     context["confirm_plan_again"] = failed.get("confirm_plan_again")  # re-invited
