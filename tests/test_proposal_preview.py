@@ -145,8 +145,8 @@ def test_the_preview_is_a_page_reached_by_a_get(app, client, auth, trained):
     auth.login(trained["ta"])
     loop_id = _build_loop(client, app, trained)
     page = client.get(f"/loops/{loop_id}").get_data(as_text=True)
-    button = re.search(r'<form method="(\w+)" action="/loops/\d+/propose"', page)
-    assert button.group(1) == "get"
+    # A link (a GET; issue 14: no bare "?" as a GET form without fields sent).
+    assert f'<a class="button" href="/loops/{loop_id}/propose">' in page
     for _ in range(2):  # shown, then reloaded
         response, page, panel = _preview(client, loop_id)
         assert response.status_code == 200 and panel

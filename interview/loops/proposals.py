@@ -174,6 +174,7 @@ def stored_reasons(loop: Loop) -> list[dict]:
         shown.append(
             {
                 "session": titles[r["session_id"]],
+                "session_id": r["session_id"],
                 "discipline": str(r.get("discipline", "")).capitalize(),
                 "reason": "" if changed else str(r.get("reason", "")),
                 "changed": changed,

@@ -326,7 +326,7 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
     context["confirm_past"] = failed.get("confirm_past")  # a time already ended
     context["confirm_clear"] = failed.get("confirm_clear")  # a time cleared
     # The reasons name colleagues' weekly load: talent acquisition's to read.
-    context["proposal_reasons"] = stored_reasons(loop) if context["manage"] else []
+    context["proposal_reasons"] = _reasons_now(loop) if context["manage"] else []
     if context["manage"]:
         context.update(_management_forms(loop))
         context["reopen_form"] = failed.get("reopen") or ReopenForm(formdata=None)
@@ -336,6 +336,23 @@ def _loop_page(loop: Loop, status: int = 200, **failed):
         context["schedule_forms"] |= failed.get("schedule", {})
         context["shape_forms"] |= failed.get("shape", {})
     return render_template("loops/loop.html", **context), status
+
+
+# How a proposal's reason (pairing.py) says its session had no time then.
+NOT_SCHEDULED = "; the session is not scheduled yet"
+
+
+def _reasons_now(loop: Loop) -> list[dict]:
+    """The panel proposed last's reasons (proposals.py); one given while its session
+    had no time says so in the past once the session has one (issue 14: it still
+    said "not scheduled yet" beside a scheduled session)."""
+    timed = {s.id for s in loop.sessions if s.starts_at is not None}
+    reasons = stored_reasons(loop)
+    for r in reasons:
+        if r["session_id"] in timed:
+            then = "; the session had no time yet when the panel was proposed"
+            r["reason"] = r["reason"].replace(NOT_SCHEDULED, then)
+    return reasons
 
 
 def _any_submitted(loop: Loop) -> bool:
