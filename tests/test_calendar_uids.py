@@ -176,6 +176,7 @@ def test_an_event_sent_before_the_upgrade_keeps_its_uid(empty_app):
     app = empty_app
     with app.app_context():
         upgrade(revision="0027_notify_floors")
+        _later_columns("ADD COLUMN {} INTEGER NOT NULL DEFAULT 1")
         people = _people()
         version = save_rubric(None, validate(dump(rubric())).rubric).version
         plan = [PlanSession(title="Workflow", competency_keys=["workflow"])]
@@ -186,6 +187,7 @@ def test_an_event_sent_before_the_upgrade_keeps_its_uid(empty_app):
         loop_id, session_id = loop.id, loop.sessions[0].id
         ta_id = people["ta"].id
         db.session.remove()
+        _later_columns("DROP COLUMN {}")
 
         upgrade()
 
@@ -217,6 +219,23 @@ def test_an_event_sent_before_the_upgrade_keeps_its_uid(empty_app):
     client = app.test_client()
     client.submit("/sign-in", {"email": "clara@x.example", "password": PASSWORD})
     assert str(_download(client, loop_id, session_id)["UID"]) == old_uid
+
+
+# Columns added by migrations after 0028 (0029's edit counters), which the models
+# read and write: the rows made at 0027 go through the models, so the test adds
+# them for that part and takes them away before upgrading.
+LATER_COLUMNS = (
+    ("requisitions", "version"),
+    ("requisitions", "plan_version"),
+    ("candidates", "version"),
+    ("interview_sessions", "version"),
+)
+
+
+def _later_columns(change: str) -> None:
+    for table, column in LATER_COLUMNS:
+        db.session.execute(sa.text(f"ALTER TABLE {table} " + change.format(column)))
+    db.session.commit()
 
 
 NAMES = [
