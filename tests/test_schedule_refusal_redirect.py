@@ -142,3 +142,20 @@ def test_a_past_time_the_limit_refuses_is_refused_before_asking(
     assert _saved(app, team) == before
     with app.app_context():  # the trial save left nothing behind
         assert db.session.get(InterviewSession, team["session_id"]).starts_at is None
+
+
+def test_the_refused_form_saves_with_its_own_token(app, client, auth, team):  # noqa: F811
+    """Shown from its draft, the form carries the page's CSRF token (drawn from the
+    cookie, it had none: the browser's next Save was a 400 'form expired' page)."""
+    _over_her_limit(app, team)
+    auth.login(team["ta"])
+    page = client.get(_refused(client, team, _form(team, when=NEXT_WEEK)))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', _editor(page.text))
+    assert token, "the refused form carries no CSRF token"
+    with app.app_context():
+        db.session.get(User, team["clara"].id).weekly_interview_limit = 4
+        db.session.commit()
+    typed = {**_form(team, when=NEXT_WEEK), "csrf_token": token[1]}
+    saved = client.post(_url(team), data=typed)
+    assert saved.status_code == 302 and "draft" not in saved.location
+    assert _saved(app, team)[0] is not None

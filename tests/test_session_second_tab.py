@@ -179,3 +179,22 @@ def test_a_form_without_a_sound_counter_is_refused(
     text = html.unescape(answer.get_data(as_text=True))
     assert STALE in text and 'value="Renamed"' in text
     assert _drawn_counter(answer.text, session_id) == str(before[5])
+
+
+def test_the_refused_form_saves_with_its_own_token(app, client, auth, team):  # noqa: F811
+    """Shown from its draft, the form carries the page's CSRF token (drawn from the
+    cookie, it had none: the browser's next Save was a 400 'form expired' page)."""
+    auth.login(team["ta"])
+    loop_id = _build_loop(client, app, team)
+    session_id = _session(app, loop_id)
+    url = _url(loop_id, session_id)
+    drawn = _drawn_counter(client.get(f"/loops/{loop_id}").text, session_id)
+    client.submit(url, _typed(session_id, drawn, title="First tab"))
+    second = client.submit(url, _typed(session_id, drawn, title="Second tab"))
+    form = _section(client.get(second.location).text, loop_id, session_id)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, "the refused form carries no CSRF token"
+    typed = _typed(session_id, _drawn_counter(form, session_id), title="Second tab")
+    again = client.post(url, data={**typed, "csrf_token": token[1]})
+    assert again.status_code == 302 and again.location == f"/loops/{loop_id}"
+    assert _state(app, session_id)[0] == "Second tab"
