@@ -116,6 +116,25 @@ def test_the_invitation_update_cancellation_and_download_share_one_uid(
     assert str(_download(client, team["loop_id"], team["session_id"])["UID"]) == uid
 
 
+def test_the_download_names_the_emailed_invitations_organizer(
+    app, client, auth, team, outbox
+):
+    """The downloaded invite.ics shares the emailed invitation's UID and SEQUENCE,
+    and now its ORGANIZER too (issue 14: it had none, which RFC 5546 requires of
+    a published event, and a calendar holding both saw two organizers)."""
+    _seat_with(team, Discipline.CLINICAL, team["clara"])
+    _schedule(team)
+    ((_, _, invited),) = outbox.new()
+    (part,) = [p for p in invited.walk() if p.get_content_type() == "text/calendar"]
+    (emailed,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+    auth.login(team["clara"])
+    downloaded = _download(client, team["loop_id"], team["session_id"])
+    for name in ("UID", "SEQUENCE", "ORGANIZER"):
+        assert str(downloaded[name]) == str(emailed[name]), name
+    assert str(downloaded["ORGANIZER"]).startswith("mailto:interviews@")
+    assert downloaded["ORGANIZER"].params["CN"] == emailed["ORGANIZER"].params["CN"]
+
+
 def _people() -> dict[str, User]:
     people = {
         "ta": User(email="ta@x.example", name="Tess", role=Role.TALENT_ACQUISITION),

@@ -2,7 +2,16 @@
 
 import functools
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import session as cookie_session
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +31,7 @@ from ..models import (
     User,
 )
 from ..notify import triggers as notify_triggers
+from ..notify.messages import calendar_organizer
 from ..permissions import (
     can_see_contact_details,
     can_view_loop,
@@ -958,6 +968,9 @@ def invitation(loop_id: int, session_id: int):
     if session.starts_at is None:
         abort(404)
     seated = [s.interviewer for s in active_seats(session) if s.interviewer]
+    # The emailed invitation's organizer too: an event without one is not valid
+    # (RFC 5546), and a calendar holding both sees the same event.
+    organizer, names = calendar_organizer(current_app.config["MAIL_FROM"])
     body = ics_invitation(
         # The emails' UID: either replaces the other.
         uid=notify_triggers.calendar_uid(session.id),
@@ -967,8 +980,9 @@ def invitation(loop_id: int, session_id: int):
         end_utc=session.ends_at,
         location=session.location,
         url=session.video_url,
+        organizer_email=organizer,
         attendee_emails=tuple(u.email for u in seated),
-        names={u.email: u.name for u in seated},
+        names={**names, **{u.email: u.name for u in seated}},
         stamp_utc=utcnow(),
         sequence=session.schedule_sequence,
         # Withdrawing raised the sequence (operations.change_status): this replaces

@@ -227,6 +227,17 @@ def _organizer(sender: str) -> str | None:
     return organizer if calendar_address_ok(organizer) else None
 
 
+def calendar_organizer(sender: str) -> tuple[str | None, dict[str, str]]:
+    """The organizer an event names and its name (CN) by address, as the emailed
+    invitations give them (a downloaded invite.ics shares their UID, issue 14);
+    no organizer for an address a calendar cannot take."""
+    address = _organizer(sender)
+    if address is None:
+        return None, {}
+    name = parseaddr(sender)[0]
+    return address, {address: one_line(name) or address.partition("@")[0]}
+
+
 def _attendees(to: Person) -> tuple[str, ...]:
     return (to.email,) if calendar_address_ok(to.email) else ()
 
