@@ -20,14 +20,15 @@ ALLOWED = frozenset("\t\n\r")
 REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-# In text typed on one line, each line break (CR LF counted once, and the Unicode
-# line and paragraph separators) and each tab becomes one space: "Jane\r\nDoe" is
-# "Jane Doe", not "JaneDoe" and not a name with a tab stored in it.
-LINE_BREAK_OR_TAB = re.compile("\r\n|[\r\n\t\u2028\u2029]")
+# In text typed on one line, each run of line breaks (the Unicode line and
+# paragraph separators too) and tabs becomes one space: "Jane\r\nDoe" is "Jane Doe",
+# not "JaneDoe" and not a name with a tab stored in it.
+LINE_BREAK_OR_TAB = re.compile("[ ]*(?:[\r\n\t\u2028\u2029][ ]*)+")
 
 
 def on_one_line(text: str) -> str:
-    """Text typed in a single-line field, each line break and tab made one space."""
+    """Text typed in a single-line field, each run of line breaks and tabs (with the
+    spaces around them) made one space: "Wei\n\tZhang" is "Wei Zhang"."""
     return LINE_BREAK_OR_TAB.sub(" ", text)
 
 

@@ -17,7 +17,10 @@ def test_each_line_break_and_tab_is_one_space():
     assert on_one_line("Jane\nDoe\rSmith") == "Jane Doe Smith"
     assert on_one_line("Jane\tDoe") == "Jane Doe"
     assert on_one_line("A\u2028B\u2029C") == "A B C"
-    assert on_one_line("Jane\r\n\r\nDoe") == "Jane  Doe"  # two breaks, two spaces
+    assert on_one_line("Jane\r\n\r\nDoe") == "Jane Doe"  # a run: one space
+    assert on_one_line("Wei\n\tZhang") == "Wei Zhang"  # pasted with its indent
+    assert on_one_line("Wei \n Zhang") == "Wei Zhang"
+    assert on_one_line("Wei  Zhang") == "Wei  Zhang"  # spaces typed stay
     assert on_one_line("Zoë Ångström") == "Zoë Ångström"
 
 
