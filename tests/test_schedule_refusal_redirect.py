@@ -15,7 +15,7 @@ from interview.models import Discipline, InterviewSession, User
 from .test_notify_triggers import NEXT_WEEK, _seat_with, team  # noqa: F401
 from .test_past_session_time import _form, _saved, _url
 
-LIMIT = "Workflow: Workflow cannot move there: Clara already has 0 interviews that week, their limit is 0."
+LIMIT = "Workflow cannot move there: Clara already has 0 interviews that week, their limit is 0."
 
 
 def _over_her_limit(app, team):  # noqa: F811

@@ -525,7 +525,11 @@ def schedule(loop_id: int, session_id: int):
                 return _ask_first(loop, session, form, ask, **about)
             schedule_session(current_user, session, data)
         except (ScheduleError, LoopError) as exc:
-            message = f"{session.title}: {exc}"
+            # A LoopError names the session itself ("Workflow cannot move there:
+            # ..."); a time refused does not.
+            message = (
+                str(exc) if isinstance(exc, LoopError) else f"{session.title}: {exc}"
+            )
         else:
             db.session.commit()
             drop_drafts(_schedule_draft(session))
