@@ -140,3 +140,139 @@ def test_sign_in_refuses_a_return_to_another_site(app, client, make_user, target
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+# Other forms read as their own labels too (issue 14, fresh-user test: "Role:
+# interviewer", "Shape 1 competency keys", "Sessions 0 title", "Share scores after
+# submit: y", the raw competency keys once a line, the hiring manager left out).
+TYPED_TITLE = "Ward-round_systems  interview"  # typed: never humanised
+
+
+def _words_only(page: str, *raw: str) -> None:
+    """None of the raw names or values appear in what the page says."""
+    said = html.unescape(page)
+    for word in raw:
+        assert word not in said, word
+
+
+def test_an_account_reads_as_its_form(client, ended):
+    page = _page(
+        client,
+        "/accounts/3/edit",
+        {
+            "csrf_token": ended,
+            "name": "Grace Hopper",
+            "email": "grace@example.org",
+            "role": "interviewer",
+            "discipline": "clinical",
+            "time_zone": "Europe/London",
+            "weekly_interview_limit": "4",
+            "trained_keys": [
+                "adaptability_learning_agility",
+                "translating_technical_ideas",
+            ],
+            "password": "Typed-secret-2026",
+            "version": "2",
+            "submit": "Save account",
+        },
+    )
+    assert _choices(page) == {
+        "Role": "Interviewer",
+        "Discipline": "Clinical",
+        "Time zone": "Europe/London",
+        "Interviews a week, at most": "4",
+        "Trained to assess": (
+            "Adaptability learning agility, Translating technical ideas"
+        ),
+    }
+    assert _labels(page) == ["Full name", "Email"]
+    assert "Typed-secret" not in page and "Passwords are never shown back" in page
+    _words_only(
+        page, "trained_keys", "Trained keys", "adaptability_learning_agility", "Weekly"
+    )
+
+
+def test_a_loop_session_reads_as_its_form(client, ended):
+    page = _page(
+        client,
+        "/loops/7/sessions/1/shape",
+        {
+            "csrf_token": ended,
+            "shape-1-title": TYPED_TITLE,
+            "shape-1-duration_minutes": "45",
+            "shape-1-competency_keys": [
+                "translating_technical_ideas",
+                "workflow",
+                "<b>odd</b>",
+            ],
+            "shape-1-clinical_seats": "1",
+            "shape-1-technical_seats": "2",
+            "shape-1-version": "3",
+            "shape-1-submit": "Save session",
+        },
+    )
+    assert _choices(page) == {
+        "Length in minutes": "45",
+        "Competencies it covers": "Translating technical ideas, Workflow, <b>odd</b>",
+        "Clinical interviewers": "1",
+        "Technical interviewers": "2",
+    }
+    assert _labels(page) == ["Session title"]
+    assert TYPED_TITLE in html.unescape(page) and "<b>odd" not in page  # escaped
+    _words_only(page, "Shape 1", "shape-1", "competency_keys", "technical_ideas")
+
+
+def test_a_plan_says_which_session(client, ended):
+    page = _page(
+        client,
+        "/requisitions/4/plan",
+        {
+            "csrf_token": ended,
+            "version": "1",
+            "sessions-0-title": "Clinical scenario",
+            "sessions-0-duration_minutes": "60",
+            "sessions-0-competency_keys": ["patient_safety"],
+            "sessions-1-title": TYPED_TITLE,
+            "sessions-1-competency_keys": ["data_privacy", "workflow"],
+            "sessions-1-technical_seats": "1",
+        },
+    )
+    assert _choices(page) == {
+        "Session 1: Length in minutes": "60",
+        "Session 1: Competencies it covers": "Patient safety",
+        "Session 2: Competencies it covers": "Data privacy, Workflow",
+        "Session 2: Technical interviewers": "1",
+    }
+    assert _labels(page) == ["Session 1: Session title", "Session 2: Session title"]
+    assert TYPED_TITLE in html.unescape(page)
+    _words_only(page, "Sessions 0", "sessions-", "competency_keys", "patient_safety")
+
+
+def test_a_requisition_reads_as_its_form_and_names_no_one(client, ended):
+    page = _page(
+        client,
+        "/requisitions/4/edit",
+        {
+            "csrf_token": ended,
+            "title": "Clinical informatics lead",
+            "discipline": "technical",
+            "hiring_manager_id": "17",
+            "default_rubric_id": "5",
+            "status": "on_hold",
+            "share_scores_after_submit": "y",
+            "version": "6",
+            "submit": "Save requisition",
+        },
+    )
+    hidden = "Chosen on the form (not shown while you are signed out)"
+    assert _choices(page) == {
+        "The job's own discipline": "Technical",
+        "Hiring manager": hidden,
+        "Rubric for its loops": hidden,
+        "Status": "On hold",
+        "Interviewers who have submitted may read the panel's other scorecards": (
+            "Yes"
+        ),
+    }
+    assert _labels(page) == ["Title"]
+    _words_only(page, "Share scores", "on_hold", "hiring_manager_id", ">17<", ">5<")
