@@ -41,7 +41,7 @@ def test_a_refused_decision_redirects_to_every_error_and_reloads(
     assert re.match(DRAFT_URL.format(loop_id), refused.location)
     first, again = client.get(refused.location), client.get(refused.location)
     for page in (first, again):
-        assert page.status_code == 200
+        assert page.status_code == 422  # refused, as every refused form says
         assert "both fields need attention" in page.text
         assert "Choose hire, no hire or hold." in page.text
         assert "Write the rationale behind the decision." in page.text

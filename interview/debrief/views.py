@@ -477,11 +477,12 @@ def _refused_again(loop: Loop, form: DecisionForm, message: str):
     """A refused decision's draft shown: every field's error found again, or the
     reason it was not recorded with the text to copy."""
     form.validate()
+    # 422, as the page answered before the redirect (its status says "refused").
     if unrecorded := _unrecorded(loop, form, message):
-        return _render(loop, DecisionForm(formdata=None), unrecorded=unrecorded)
+        return _render(loop, DecisionForm(formdata=None), 422, unrecorded=unrecorded)
     if message:
         form.rationale.errors = [*form.rationale.errors, message]
-    return _render(loop, form)
+    return _render(loop, form, 422)
 
 
 @bp.errorhandler(CSRFError)
