@@ -32,10 +32,11 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..independence import SharingHistory
-from ..models import AuditEntry, Loop, Role
+from ..models import AuditEntry, Loop, LoopStatus, Role
 from ..permissions import panel_readers_since
 from . import synthesis as syn
 from .across_loops import across_loops
+from .operations import cancelled_by_decision
 
 # Characters of a competency's name per line beside the chart's bars: 34 Latin
 # letters at 12 px fill the label column (230 px); longer names wrap, never cut.
@@ -188,6 +189,17 @@ class PanelRow:
     replaced_at: object = None
     # The note on the interviewer's leniency across the rubric's loops, if any.
     note: str | None = None
+    # The (start, end) its session had when a decision cancelled it (the loop page
+    # reads the same: operations.cancelled_by_decision); None otherwise.
+    cancelled: tuple | None = None
+    # "decided" or "withdrawn" while the loop is closed; None while it is open.
+    closed: str | None = None
+
+    @property
+    def not_held(self) -> bool:
+        """Its session has no time and never will by itself: a decision cancelled it,
+        or the loop closed before it had one (the debrief does not wait for it)."""
+        return self.when is None and bool(self.cancelled or self.closed)
 
 
 def _counts(seat) -> bool:
@@ -197,8 +209,18 @@ def _counts(seat) -> bool:
     return seat.scorecard is not None and seat.scorecard.is_submitted
 
 
-def _panel_row(seat, keys: dict[int, str], notes: dict[int, str]) -> PanelRow:
+def _panel_row(
+    seat,
+    keys: dict[int, str],
+    notes: dict[int, str],
+    cancelled: dict[int, tuple] | None = None,
+    closed: str | None = None,
+) -> PanelRow:
     card = seat.scorecard
+    untimed = {
+        "cancelled": (cancelled or {}).get(seat.session_id),
+        "closed": closed,
+    }
     if seat.interviewer is None:
         status = "unfilled"
     elif card is None:
@@ -213,6 +235,7 @@ def _panel_row(seat, keys: dict[int, str], notes: dict[int, str]) -> PanelRow:
             seat.session.title,
             seat.session.starts_at,
             status,
+            **untimed,
         )
     return PanelRow(
         interviewer=card.interviewer.name,
@@ -228,16 +251,27 @@ def _panel_row(seat, keys: dict[int, str], notes: dict[int, str]) -> PanelRow:
         ratings={keys[r.competency_id]: _level(r) for r in card.ratings},
         replaced_at=seat.removed_at,
         note=notes.get(card.interviewer_id),
+        **untimed,
     )
 
 
 def panel_rows(loop: Loop, notes: dict[int, str] | None = None) -> list[PanelRow]:
     """Every active seat, and every replaced one whose submitted scorecard counts,
     in session order, with what its scorecard says and the note on its author
-    (``notes``: interviewer id -> note, from ``across_loops``)."""
+    (``notes``: interviewer id -> note, from ``across_loops``). A seat whose session
+    a decision cancelled, or that had no time when the loop closed, says it was not
+    held, as the loop page does (issue 14)."""
     keys = _keys(loop)
+    cancelled = cancelled_by_decision(loop)
+    closed = (
+        loop.status.value
+        if loop.status in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN)
+        else None
+    )
     return [
-        _panel_row(seat, keys, notes or {}) for seat in _seats(loop) if _counts(seat)
+        _panel_row(seat, keys, notes or {}, cancelled, closed)
+        for seat in _seats(loop)
+        if _counts(seat)
     ]
 
 

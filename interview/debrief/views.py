@@ -77,6 +77,13 @@ def decision_cancellations(loop: Loop) -> dict:
     return cancelled_by_decision(loop)
 
 
+@bp.app_template_global("planned_range")
+def planned_range(was: tuple, zone: str) -> str:
+    """The time a cancelled session had, as the loop page prints a session's time
+    (the loop page and the packet say it in the same words: debrief/_macros.html)."""
+    return local_range(was[0], was[1], zone)
+
+
 @bp.app_template_filter("plain_number")
 def plain_number_filter(value) -> str:
     """Print a weight or level as written ("1.5", "2"), as the formula does."""
