@@ -30,8 +30,8 @@ from ..models import (
     ScorecardStatus,
     User,
 )
+from ..notify import messages as notify_messages
 from ..notify import triggers as notify_triggers
-from ..notify.messages import calendar_organizer
 from ..permissions import (
     can_see_contact_details,
     can_view_loop,
@@ -974,7 +974,9 @@ def invitation(loop_id: int, session_id: int):
     seated = [s.interviewer for s in active_seats(session) if s.interviewer]
     # The emailed invitation's organizer too: an event without one is not valid
     # (RFC 5546), and a calendar holding both sees the same event.
-    organizer, names = calendar_organizer(current_app.config["MAIL_FROM"])
+    organizer, names = notify_messages.calendar_organizer(
+        current_app.config["MAIL_FROM"]
+    )
     body = ics_invitation(
         # The emails' UID: either replaces the other.
         uid=notify_triggers.calendar_uid(session.id),
