@@ -262,7 +262,9 @@ def panel_rows(loop: Loop, notes: dict[int, str] | None = None) -> list[PanelRow
     a decision cancelled, or that had no time when the loop closed, says it was not
     held, as the loop page does (issue 14)."""
     keys = _keys(loop)
-    cancelled = cancelled_by_decision(loop)
+    # Only a decision cancels sessions: a loop never decided asks nothing more (its
+    # decisions are loaded with it), so an export's statements stay the same.
+    cancelled = cancelled_by_decision(loop) if loop.decisions else {}
     closed = (
         loop.status.value
         if loop.status in (LoopStatus.DECIDED, LoopStatus.WITHDRAWN)
