@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 import weakref
 
 import pytest
@@ -98,6 +99,9 @@ class SqliteDatabases:
     def reset(self, app) -> None:
         pass
 
+    def check_empty(self, app, previous: str | None) -> None:
+        pass  # each test has its own copy of the template
+
     def close(self) -> None:
         pass
 
@@ -165,6 +169,26 @@ class PostgresDatabases:
                 if not deadlock or attempt == RESET_ATTEMPTS - 1:
                     raise
                 time.sleep(0.2)
+
+    def check_empty(self, app, previous: str | None) -> None:
+        """Before a test, find rows written after the last reset: a request or
+        thread the previous test left running wrote them into the emptied tables
+        under restarted ids, where they would join this test's data unseen (one
+        stray interviewer changes who the panel proposer seats). Empty them again
+        and warn, naming the test that left them."""
+        with app.app_context(), db.engine.connect() as conn:
+            tables = [t for t in self._tables(conn) if t != "installations"]
+            probe = " UNION ALL ".join(
+                f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
+            )
+            stray = conn.exec_driver_sql(probe).scalars().all()
+        if stray:
+            warnings.warn(
+                f"rows in {', '.join(stray)} were written after {previous or 'the run'}"
+                " ended; emptied again before this test",
+                stacklevel=1,
+            )
+            self.reset(app)
 
     def _reset_block(self, conn) -> str:
         """The reset as one statement: one round trip instead of one per table
@@ -293,12 +317,17 @@ def app_config():
     return {}
 
 
+_last_test: list[str] = []  # the test whose app was last reset
+
+
 @pytest.fixture
-def app(databases, tmp_path, app_config):
+def app(request, databases, tmp_path, app_config):
     app = create_app({**BASE_CONFIG, **databases.config_for(tmp_path), **app_config})
     app.test_client_class = Client
+    databases.check_empty(app, _last_test[-1] if _last_test else None)
     yield app
     databases.reset(app)
+    _last_test[:] = [request.node.nodeid]
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
