@@ -3,6 +3,7 @@ allows it (and a note naming who and why where it does not, down to the loop pag
 the explanations, and properties checked by Hypothesis against a checker and a brute
 force written here from the rules alone."""
 
+import dataclasses
 import html
 import itertools
 import re
@@ -161,6 +162,7 @@ def violations(sessions, competencies, pool, assignments) -> list[str]:
                     found.append(f"rule 4: {m.name} busy during {s.title}")
         for w in {week(s.starts_at) for s in timed}:
             load = sum(1 for b in m.busy if week(b.start) == w)
+            load += sum(n for wk, n in m.week_load if wk == w)
             load += sum(1 for s in timed if week(s.starts_at) == w)
             if load > m.weekly_limit:
                 found.append(f"rule 5: {m.name} over limit in week {w}")
@@ -383,6 +385,32 @@ def test_weekly_limit_follows_iso_weeks_in_utc(busy_at, session_at, counts):
     pool = (member(1, "Ann", "clinical", limit=1, busy=(busy(busy_at, minutes=30),)),)
     proposal = propose_panel(sessions, RUBRIC, pool)
     assert proposal.ok is not counts
+
+
+def test_week_load_counts_toward_the_limit_like_busy_items_that_week():
+    """Other interviews given as counts per ISO week weigh as the same number of
+    busy items starting that week would, and in that week only."""
+    sessions = (session(1, "Case", at(3, 10), technical=0),)
+    counted = dataclasses.replace(
+        member(1, "Ann", "clinical", limit=2), week_load=(((2026, 10), 2),)
+    )
+    listed = member(
+        1, "Ann", "clinical", limit=2, busy=(busy(at(2, 9)), busy(at(6, 9)))
+    )
+    assert (
+        propose_panel(sessions, RUBRIC, (counted,)).problems
+        == propose_panel(sessions, RUBRIC, (listed,)).problems
+        != ()
+    )
+    week_before = dataclasses.replace(counted, week_load=(((2026, 9), 2),))
+    proposal = propose_panel(sessions, RUBRIC, (week_before,))
+    assert_valid(proposal, sessions, RUBRIC, (week_before,))
+    with pytest.raises(ValueError, match="negative week load"):
+        propose_panel(
+            sessions,
+            RUBRIC,
+            (dataclasses.replace(counted, week_load=(((2026, 10), -1),)),),
+        )
 
 
 def test_weekly_limit_counts_the_loops_own_sessions():
@@ -1189,6 +1217,12 @@ def worlds(draw, max_sessions=4, max_members=7, max_seats=2):
             busy=tuple(
                 Busy(start, start + timedelta(minutes=draw(st.sampled_from((30, 60)))))
                 for start in draw(st.lists(st.sampled_from(SLOTS), max_size=2))
+            ),
+            week_load=tuple(
+                (tuple(start.isocalendar())[:2], draw(st.integers(1, 2)))
+                for start in draw(
+                    st.lists(st.sampled_from(SLOTS), max_size=1, unique=True)
+                )
             ),
             conflict=draw(
                 st.sampled_from((None, None, None, None, "referred the candidate"))

@@ -6,6 +6,7 @@ sessions still without a time only once it has read which."""
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -46,11 +47,20 @@ def _preview(loop: Loop, proposal: Proposal, changed: bool = False) -> Preview:
     """The preview of ``proposal``; ``changed`` when a confirmation found it differ."""
     fresh = fresh_assignments(loop, proposal) if proposal.ok else []
     titles = {s.id: s.title for s in loop.sessions}
+    names = dict(
+        db.session.execute(
+            sa.select(User.id, User.name).where(
+                User.id.in_({a.interviewer_id for a in fresh})
+            )
+        ).all()
+        if fresh
+        else ()
+    )
     rows = [
         (
             titles[a.session_id],
             str(a.discipline).capitalize(),
-            db.session.get(User, a.interviewer_id).name,
+            names[a.interviewer_id],
             a.reason,
         )
         for a in fresh

@@ -20,8 +20,9 @@ Rules of a valid panel (hard)
    and one 11:00-12:00 do not overlap. Unscheduled sessions (``starts_at`` None) are
    exempt from the time rules (4 and 5).
 5. Weekly load: in every ISO week (Monday to Sunday, UTC) in which an interviewer has a
-   session of this loop, their busy items starting that week plus their sessions of
-   this loop starting that week are at most ``weekly_limit``.
+   session of this loop, their busy items starting that week, their ``week_load``
+   for that week and their sessions of this loop starting that week are at most
+   ``weekly_limit``.
 6. Conflicts: a member with a ``conflict`` is never seated.
 
 Assignments already made (``existing``) are kept as they are, checked against the same
@@ -153,6 +154,10 @@ class PoolMember:
     weekly_limit: int  # max interviews per ISO week (Mon-Sun, UTC)
     busy: tuple[Busy, ...] = ()  # their other interviews (count toward weekly load too)
     conflict: str | None = None  # e.g. "referred the candidate": never seat them
+    # More of their other interviews, not in ``busy``, as ((ISO year, week), count):
+    # they count toward the weekly load only (a caller need not list thousands of
+    # interviews that cannot clash with the loop's sessions).
+    week_load: tuple[tuple[tuple[int, int], int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -383,6 +388,10 @@ class _Loop:
                 spans.append((start, end, b.label))
                 week = tuple(start.isocalendar())[:2]
                 weeks[week] = weeks.get(week, 0) + 1
+            for week, count in m.week_load:
+                if count < 0:
+                    raise ValueError(f"negative week load of interviewer {m.id}")
+                weeks[week] = weeks.get(week, 0) + count
             self.busy.append(spans)
             self.busy_week.append(weeks)
 

@@ -1,0 +1,137 @@
+"""The proposal weighs the whole interviewer pool and everyone's other interviews
+(issue 11): at a hospital's size, thousands of each, read in a fixed number of
+statements, with the same rules as for a small team."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from interview.extensions import db
+from interview.models import Discipline, PlanSession, Role, Training, User
+
+from .builders import clinical_seat, start_loop
+from .queries import counting_queries
+from .rubric_samples import competency, dump, rubric
+
+WEDNESDAY = datetime(2027, 3, 3, 10, 0, tzinfo=UTC)  # ISO week 2027-W09
+
+
+@pytest.fixture
+def pool(app, make_user):
+    """A loop with one clinical seat on Wednesday at 10:00, and who could take it."""
+    from interview.rubrics.operations import save_rubric
+    from interview.rubrics.schema import validate
+
+    manager = make_user(Role.HIRING_MANAGER)
+    people = {
+        name: make_user(Role.INTERVIEWER, discipline=Discipline.CLINICAL, name=name)
+        for name in ("Ann Busy", "Bea Clash")
+    }
+    with app.app_context():
+        only_clinical = rubric(
+            competencies=[competency("workflow", assessed_by="clinical")]
+        )
+        version = save_rubric(None, validate(dump(only_clinical)).rubric).version
+        for person in people.values():
+            db.session.add(Training(user_id=person.id, competency_key="workflow"))
+        loop = _loop(manager.id, version.rubric_id, "Priya Raman", WEDNESDAY)
+        db.session.commit()
+        return {
+            "loop": loop.id,
+            "manager": manager.id,
+            "rubric": version.rubric_id,
+            "people": {name: person.id for name, person in people.items()},
+        }
+
+
+def _loop(manager_id: int, rubric_id: int, candidate: str, when: datetime):
+    plan = [PlanSession(title="Case", competency_keys=["workflow"], technical_seats=0)]
+    loop = start_loop(manager_id, rubric_id, plan, candidate=candidate)
+    loop.sessions[0].starts_at = when
+    return loop
+
+
+def _elsewhere(pool, person_id: int, *times: datetime) -> None:
+    """Seat the person in another loop's session at each of these times."""
+    for n, when in enumerate(times):
+        loop = _loop(pool["manager"], pool["rubric"], f"Other {person_id} {n}", when)
+        clinical_seat(loop).interviewer_id = person_id
+    db.session.commit()
+
+
+def _propose(client, auth, make_user, loop_id: int) -> str:
+    auth.login(make_user(Role.TALENT_ACQUISITION))
+    return client.get(f"/loops/{loop_id}/propose").get_data(as_text=True)
+
+
+def test_other_loops_interviews_that_week_and_at_that_time_keep_people_off(
+    app, client, auth, make_user, pool
+):
+    """Ann's two interviews elsewhere that week (Monday, Friday) reach her limit of
+    2; Bea's runs into the session. Nobody is proposed, and the page says why."""
+    ann, bea = pool["people"]["Ann Busy"], pool["people"]["Bea Clash"]
+    with app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.id == ann).values(weekly_interview_limit=2)
+        )
+        _elsewhere(
+            pool, ann, WEDNESDAY - timedelta(days=2), WEDNESDAY + timedelta(days=2)
+        )
+        _elsewhere(pool, bea, WEDNESDAY - timedelta(minutes=30))
+    page = _propose(client, auth, make_user, pool["loop"])
+    assert (
+        "no clinical interviewer is free then and under their weekly limit (of 2 "
+        "clinical interviewers, 1 is busy then and 1 is at their weekly limit)"
+    ) in page
+    assert "Ann Busy has reached their weekly limit of 2" in page
+    assert "Bea Clash is busy then with loop " in page
+
+
+def test_interviews_in_another_week_do_not_count(app, client, auth, make_user, pool):
+    """The same two interviews of Ann's a week earlier leave her free: she is
+    proposed (Bea still clashes)."""
+    ann, bea = pool["people"]["Ann Busy"], pool["people"]["Bea Clash"]
+    with app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.id == ann).values(weekly_interview_limit=2)
+        )
+        _elsewhere(
+            pool, ann, WEDNESDAY - timedelta(days=9), WEDNESDAY - timedelta(days=5)
+        )
+        _elsewhere(pool, bea, WEDNESDAY - timedelta(minutes=30))
+    page = _propose(client, auth, make_user, pool["loop"])
+    assert "Case, clinical seat: Ann Busy" in " ".join(
+        re.sub(r"<[^>]+>", " ", page).split()
+    )
+    assert "has the lightest load that week (0 of 2 so far)" in page
+
+
+def test_the_proposal_reads_the_pool_in_the_same_statements_however_large(
+    app, client, auth, make_user, pool
+):
+    """Ten more interviewers, each trained and with interviews elsewhere that week
+    (some at that very time): the preview sends as many statements as before."""
+    auth.login(make_user(Role.TALENT_ACQUISITION))
+    url = f"/loops/{pool['loop']}/propose"
+    client.get(url)
+    with counting_queries(app) as few:
+        small = client.get(url).get_data(as_text=True)
+    with app.app_context():
+        for n in range(10):
+            person = make_user(
+                Role.INTERVIEWER, discipline=Discipline.CLINICAL, name=f"Extra {n}"
+            )
+            db.session.add(Training(user_id=person.id, competency_key="workflow"))
+            db.session.add(Training(user_id=person.id, competency_key="privacy"))
+            _elsewhere(
+                pool,
+                person.id,
+                WEDNESDAY - timedelta(hours=n % 3),
+                WEDNESDAY + timedelta(days=1),
+            )
+    with counting_queries(app) as many:
+        large = client.get(url).get_data(as_text=True)
+    assert "Seat this panel" in small and "Seat this panel" in large
+    assert len(many) == len(few), f"few:\n{few}\n\nmany:\n{many}"
