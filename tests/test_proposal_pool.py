@@ -135,3 +135,29 @@ def test_the_proposal_reads_the_pool_in_the_same_statements_however_large(
         large = client.get(url).get_data(as_text=True)
     assert "Seat this panel" in small and "Seat this panel" in large
     assert len(many) == len(few), f"few:\n{few}\n\nmany:\n{many}"
+
+
+def test_an_interview_near_two_sessions_counts_once(app, client, auth, make_user, pool):
+    """Ann's interview elsewhere at 09:00 starts within a session's length of both
+    of this loop's sessions (10:00 and 13:00) without running into either: she is
+    proposed (Bea, with none, takes the other), with that one interview as her load
+    that week."""
+    ann = pool["people"]["Ann Busy"]
+    with app.app_context():
+        plan = [
+            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
+            for title in ("Morning case", "Afternoon case")
+        ]
+        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Two")
+        loop.sessions[0].starts_at = WEDNESDAY
+        loop.sessions[1].starts_at = WEDNESDAY + timedelta(hours=3)
+        db.session.commit()
+        loop_id = loop.id
+        _elsewhere(pool, ann, WEDNESDAY - timedelta(hours=1))
+    page = " ".join(
+        re.sub(r"<[^>]+>", " ", _propose(client, auth, make_user, loop_id)).split()
+    )
+    assert (
+        "Afternoon case, clinical seat: Ann Busy Ann Busy (clinical) is trained on "
+        "workflow and has the lightest load that week (1 of 4 so far)."
+    ) in page

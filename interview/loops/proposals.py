@@ -98,21 +98,35 @@ def _pool(loop: Loop) -> list[pairing.PoolMember]:
 def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
     """Everyone's other interviews that the pairing rules weigh, by interviewer: as
     ``Busy`` items those that may clash with a session of this loop (starting up to
-    LONGEST before it), and as counts per ISO week (UTC) the rest starting in a week
-    of one of its sessions, which count toward that week's load only. A hospital has
-    thousands of these a week: built one object each they took most of a second
-    (issue 11)."""
+    LONGEST before it), and as counts per ISO week (UTC) all those starting in a
+    week of one of its sessions, less the items, as they count toward that week's
+    load. A hospital has thousands of these a week: built one object each they took
+    most of a second (issue 11). One range of the seats' start index per session and
+    per week (an OR of ranges is a full scan on SQLite)."""
     timed = [s for s in loop.sessions if s.starts_at]
     if not timed:
         return {}, {}
-    other = sa.and_(
-        InterviewSession.loop_id != loop.id,
+    # The seat's copy of its session's start: its index holds only seated seats.
+    starts = PanelSeat.starts_at
+    seated = (
+        PanelSeat.session_id.not_in([s.id for s in loop.sessions]),
         PanelSeat.interviewer_id.is_not(None),
         PanelSeat.removed_at.is_(None),
     )
-    starts = InterviewSession.starts_at
-    near = sa.or_(
-        *(sa.and_(starts > s.starts_at - LONGEST, starts < s.ends_at) for s in timed)
+    near = sa.union_all(
+        *(
+            sa.select(
+                PanelSeat.id,
+                PanelSeat.interviewer_id,
+                InterviewSession.loop_id,
+                InterviewSession.title,
+                starts,
+                InterviewSession.duration_minutes,
+            )
+            .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
+            .where(*seated, starts > s.starts_at - LONGEST, starts < s.ends_at)
+            for s in timed
+        )
     )
     mondays = sorted(
         {
@@ -120,25 +134,28 @@ def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
             for t in (s.starts_at.astimezone(UTC) for s in timed)
         }
     )
-    week = sa.case(
+    # Grouped by the id plus 0: by the id alone SQLite walks the interviewer index
+    # (it comes sorted) instead of the week's range of the start index.
+    who = PanelSeat.interviewer_id + sa.literal_column("0")
+    weeks = sa.union_all(
         *(
-            (starts.between(m, m + timedelta(days=7, microseconds=-1)), n)
-            for n, m in enumerate(mondays)
-        ),
-        else_=None,
-    ).label("loop_week")
-    joined = sa.select(PanelSeat.interviewer_id).join(
-        InterviewSession, PanelSeat.session_id == InterviewSession.id
+            sa.select(who, sa.literal(n), sa.func.count())
+            .where(*seated, starts >= monday, starts < monday + timedelta(days=7))
+            .group_by(who)
+            for n, monday in enumerate(mondays)
+        )
     )
+    load: dict[int, dict] = {}
+    for user_id, n, count in db.session.execute(weeks):
+        load.setdefault(user_id, {})[mondays[n].isocalendar()[:2]] = count
     busy: dict[int, list[pairing.Busy]] = {}
-    for user_id, loop_id, title, starts_at, minutes in db.session.execute(
-        joined.add_columns(
-            InterviewSession.loop_id,
-            InterviewSession.title,
-            starts,
-            InterviewSession.duration_minutes,
-        ).where(other, near)
+    listed = set()
+    for seat_id, user_id, loop_id, title, starts_at, minutes in db.session.execute(
+        near
     ):
+        if seat_id in listed:  # near two of this loop's sessions
+            continue
+        listed.add(seat_id)
         busy.setdefault(user_id, []).append(
             pairing.Busy(
                 starts_at,
@@ -146,14 +163,10 @@ def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
                 f"loop {loop_id}: {title}",
             )
         )
-    load: dict[int, list] = {}
-    for user_id, n, count in db.session.execute(
-        joined.add_columns(week, sa.func.count())
-        .where(other, sa.not_(near), week.is_not(None))
-        .group_by(PanelSeat.interviewer_id, sa.literal_column("loop_week"))
-    ):
-        load.setdefault(user_id, []).append((mondays[n].isocalendar()[:2], count))
-    return busy, load
+        week = starts_at.isocalendar()[:2]
+        if week in load.get(user_id, {}):
+            load[user_id][week] -= 1
+    return busy, {user_id: tuple(weeks.items()) for user_id, weeks in load.items()}
 
 
 def fresh_assignments(
