@@ -21,6 +21,8 @@ def start_loop(
     title: str = "EHR analyst",
 ) -> Loop:
     """A requisition with this plan, a candidate, and a loop copying the plan (no commit)."""
+    for position, session in enumerate(plan):  # as the plan form numbers them
+        session.position = position
     requisition = Requisition(
         title=title,
         discipline=Discipline.CLINICAL,

@@ -317,17 +317,22 @@ def app_config():
     return {}
 
 
-_last_test: list[str] = []  # the test whose app was last reset
+_last_test: list[str] = []  # the test that ran last, named by check_empty
+
+
+@pytest.fixture(autouse=True)
+def _remember_test(request):
+    yield
+    _last_test[:] = [request.node.nodeid]
 
 
 @pytest.fixture
-def app(request, databases, tmp_path, app_config):
+def app(databases, tmp_path, app_config):
     app = create_app({**BASE_CONFIG, **databases.config_for(tmp_path), **app_config})
     app.test_client_class = Client
     databases.check_empty(app, _last_test[-1] if _last_test else None)
     yield app
     databases.reset(app)
-    _last_test[:] = [request.node.nodeid]
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

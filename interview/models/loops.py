@@ -100,7 +100,9 @@ class Loop(db.Model):
     sessions = relationship(
         "InterviewSession",
         back_populates="loop",
-        order_by="InterviewSession.position",
+        # Then by id: sessions given one position (a plan built in code) keep the
+        # order they were added in, on every database.
+        order_by="[InterviewSession.position, InterviewSession.id]",
         cascade="all, delete-orphan",
     )
     decisions = relationship(

@@ -62,7 +62,9 @@ class Requisition(db.Model):
     default_rubric = relationship("Rubric")
     loops = relationship("Loop", back_populates="requisition")
     plan = relationship(
-        "PlanSession", order_by="PlanSession.position", cascade="all, delete-orphan"
+        "PlanSession",
+        order_by="[PlanSession.position, PlanSession.id]",
+        cascade="all, delete-orphan",
     )
 
     def __repr__(self) -> str:
