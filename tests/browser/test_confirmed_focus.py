@@ -29,7 +29,7 @@ def test_a_confirmed_removal_focuses_the_message_saying_so(
     page.get_by_role("button", name="Remove it and tell them").click()
     message = page.get_by_role("status").filter(has_text="Removed Clinical case")
     expect(message).to_be_visible()
-    assert page.evaluate("document.activeElement.id") == "flashes"
+    expect(page.locator("#flashes")).to_be_focused()  # focus.js is deferred
 
 
 def test_a_refused_candidate_form_focuses_its_error_summary(page: Page, make_account):
