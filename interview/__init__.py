@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import warmup  # last: every module, and its listeners, is loaded
 
     warmup.init_app(app)
+    from . import heap  # after everything start-up makes
+
+    heap.init_app(app)
     return app
 
 

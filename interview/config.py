@@ -55,6 +55,9 @@ class Defaults:
     # so that none is compiled inside SQLite's write lock (warmup.py); None: yes,
     # except under TESTING.
     WARM_WRITES = None
+    # Leave what start-up made out of later garbage collections (heap.py); None:
+    # yes, except under TESTING.
+    FREEZE_START_UP = None
     # The contradiction flag: a recommendation at least this many levels from the
     # interviewer's own mean rating (debrief/synthesis/flags.py).
     DEBRIEF_CONTRADICTION_DISTANCE = 1.5
