@@ -124,7 +124,17 @@ def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
                 InterviewSession.duration_minutes,
             )
             .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
-            .where(*seated, starts > s.starts_at - LONGEST, starts < s.ends_at)
+            .where(
+                *seated,
+                starts > s.starts_at - LONGEST,
+                starts < s.ends_at,
+                # The session's own start too (the seat's copy of it): without it
+                # PostgreSQL guessed a week of sessions might end after s.starts_at
+                # and scanned them all in parallel workers (23 ms, now 3 ms).
+                InterviewSession.starts_at > s.starts_at - LONGEST,
+                InterviewSession.starts_at < s.ends_at,
+                InterviewSession.ends_at > s.starts_at,
+            )
             for s in timed
         )
     )
