@@ -60,59 +60,119 @@ def propose_for(loop: Loop) -> pairing.Proposal:
 
 
 def _pool(loop: Loop) -> list[pairing.PoolMember]:
-    """Every active interviewer, in two statements however many there are: a
-    hospital's pool is thousands, whose trainings loaded one account at a time made
-    the proposal 1,900 statements (issue 11)."""
-    interviewer = sa.and_(User.role == Role.INTERVIEWER, User.is_active.is_(True))
-    people = db.session.execute(
-        sa.select(User.id, User.name, User.discipline, User.weekly_interview_limit)
-        .where(interviewer)
-        .order_by(User.id)
-    ).all()
+    """Every active interviewer with their trainings, their weekly loads and the
+    interviews that may clash with the loop's sessions, in three statements however
+    many people there are. A hospital's pool is thousands: their trainings loaded one
+    account at a time made the proposal 1,900 statements, and read a row per
+    training and per person and week, 16,000 rows; now about 4,000 (issue 11)."""
     # Only the trainings this loop's sessions can use: the rules weigh no other.
     keys = {c.key for s in loop.sessions for c in s.competencies}
-    trained: dict[int, set[str]] = {}
-    for user_id, key in db.session.execute(
-        sa.select(Training.user_id, Training.competency_key)
-        .join(User, User.id == Training.user_id)
-        .where(interviewer, Training.competency_key.in_(keys))
-    ):
-        trained.setdefault(user_id, set()).add(key)
-    busy, load = _busy_elsewhere(loop)
+    trained = (
+        sa.select(
+            Training.user_id,
+            sa.func.aggregate_strings(Training.competency_key, " ").label("keys"),
+        )
+        .where(Training.competency_key.in_(keys))
+        .group_by(Training.user_id)
+        .subquery("trained")
+    )
+    timed = [s for s in loop.sessions if s.starts_at]
+    mondays = sorted(
+        {
+            datetime.combine(t.date() - timedelta(days=t.weekday()), time(), UTC)
+            for t in (s.starts_at.astimezone(UTC) for s in timed)
+        }
+    )
+    people = db.session.execute(
+        sa.select(
+            User.id,
+            User.name,
+            User.discipline,
+            User.weekly_interview_limit,
+            trained.c["keys"],
+        )
+        .outerjoin(trained, trained.c.user_id == User.id)
+        .where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
+        .order_by(User.id)
+    ).all()
+    load = {
+        user_id: {
+            mondays[int(n)].isocalendar()[:2]: int(count)
+            for n, count in (pair.split(":") for pair in loads.split())
+        }
+        for user_id, loads in (
+            db.session.execute(_week_loads(loop, mondays)) if mondays else ()
+        )
+    }
+    busy = _busy_near(loop, timed, load)
     conflicts = {c.user_id: c.reason for c in loop.candidate.conflicts}
     return [
         pairing.PoolMember(
             id=user_id,
             name=name,
             discipline=str(discipline),
-            trained=frozenset(trained.get(user_id, ())),
+            trained=frozenset(set((held or "").split()) & keys),
             weekly_limit=limit,
             busy=tuple(busy.get(user_id, ())),
-            week_load=tuple(load.get(user_id, ())),
+            week_load=tuple(load.get(user_id, {}).items()),
             conflict=conflicts.get(user_id),
         )
-        for user_id, name, discipline, limit in people
+        for user_id, name, discipline, limit, held in people
     ]
 
 
-def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
-    """Everyone's other interviews that the pairing rules weigh, by interviewer: as
-    ``Busy`` items those that may clash with a session of this loop (starting up to
-    LONGEST before it), and as counts per ISO week (UTC) all those starting in a
-    week of one of its sessions, less the items, as they count toward that week's
-    load. A hospital has thousands of these a week: built one object each they took
-    most of a second (issue 11). One range of the seats' start index per session and
-    per week (an OR of ranges is a full scan on SQLite)."""
-    timed = [s for s in loop.sessions if s.starts_at]
-    if not timed:
-        return {}, {}
-    # The seat's copy of its session's start: its index holds only seated seats.
-    starts = PanelSeat.starts_at
-    seated = (
+def _other_seats(loop: Loop) -> tuple:
+    """Held seats of other loops' sessions: the seat's copy of its session's start
+    (``PanelSeat.starts_at``) has an index holding only seated seats."""
+    return (
         PanelSeat.session_id.not_in([s.id for s in loop.sessions]),
         PanelSeat.interviewer_id.is_not(None),
         PanelSeat.removed_at.is_(None),
     )
+
+
+def _week_loads(loop: Loop, mondays: list[datetime]):
+    """Each interviewer's other interviews starting in each ISO week (UTC) of the
+    loop's sessions, as ``user_id`` and ``loads``: "n:count" for the nth of
+    ``mondays``, space-separated (a row per person, not per person and week: 4,700
+    rows at scale). One range of the seats' start index per week (an OR of ranges
+    is a full scan on SQLite)."""
+    starts = PanelSeat.starts_at
+    # Grouped by the id plus 0: by the id alone SQLite walks the interviewer index
+    # (it comes sorted) instead of the week's range of the start index.
+    who = PanelSeat.interviewer_id + sa.literal_column("0")
+    per_week = sa.union_all(
+        *(
+            sa.select(
+                who.label("user_id"),
+                sa.literal(f"{n}:", sa.String)
+                .concat(sa.cast(sa.func.count(), sa.String))
+                .label("load"),
+            )
+            .where(
+                *_other_seats(loop),
+                starts >= monday,
+                starts < monday + timedelta(days=7),
+            )
+            .group_by(who)
+            for n, monday in enumerate(mondays)
+        )
+    ).subquery("per_week")
+    return sa.select(
+        per_week.c.user_id,
+        sa.func.aggregate_strings(per_week.c.load, " ").label("loads"),
+    ).group_by(per_week.c.user_id)
+
+
+def _busy_near(loop: Loop, timed: list, load: dict) -> dict:
+    """Everyone's other interviews that overlap a session of this loop, as ``Busy``
+    items by interviewer, taken out of ``load`` (they count toward their week as
+    items). A hospital has thousands of interviews a week: built one object each
+    they took most of a second (issue 11). One range of the seats' start index per
+    session."""
+    if not timed:
+        return {}
+    starts = PanelSeat.starts_at
     near = sa.union_all(
         *(
             sa.select(
@@ -125,12 +185,12 @@ def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
             )
             .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
             .where(
-                *seated,
+                *_other_seats(loop),
                 starts > s.starts_at - LONGEST,
                 starts < s.ends_at,
                 # The session's own start too (the seat's copy of it): without it
                 # PostgreSQL guessed a week of sessions might end after s.starts_at
-                # and scanned them all in parallel workers (23 ms, now 3 ms).
+                # and scanned them all in parallel workers (23 ms, now 7 ms).
                 InterviewSession.starts_at > s.starts_at - LONGEST,
                 InterviewSession.starts_at < s.ends_at,
                 InterviewSession.ends_at > s.starts_at,
@@ -138,26 +198,6 @@ def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
             for s in timed
         )
     )
-    mondays = sorted(
-        {
-            datetime.combine(t.date() - timedelta(days=t.weekday()), time(), UTC)
-            for t in (s.starts_at.astimezone(UTC) for s in timed)
-        }
-    )
-    # Grouped by the id plus 0: by the id alone SQLite walks the interviewer index
-    # (it comes sorted) instead of the week's range of the start index.
-    who = PanelSeat.interviewer_id + sa.literal_column("0")
-    weeks = sa.union_all(
-        *(
-            sa.select(who, sa.literal(n), sa.func.count())
-            .where(*seated, starts >= monday, starts < monday + timedelta(days=7))
-            .group_by(who)
-            for n, monday in enumerate(mondays)
-        )
-    )
-    load: dict[int, dict] = {}
-    for user_id, n, count in db.session.execute(weeks):
-        load.setdefault(user_id, {})[mondays[n].isocalendar()[:2]] = count
     busy: dict[int, list[pairing.Busy]] = {}
     listed = set()
     for seat_id, user_id, loop_id, title, starts_at, minutes in db.session.execute(
@@ -176,7 +216,7 @@ def _busy_elsewhere(loop: Loop) -> tuple[dict, dict]:
         week = starts_at.isocalendar()[:2]
         if week in load.get(user_id, {}):
             load[user_id][week] -= 1
-    return busy, {user_id: tuple(weeks.items()) for user_id, weeks in load.items()}
+    return busy
 
 
 def fresh_assignments(
