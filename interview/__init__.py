@@ -69,7 +69,11 @@ def _init_extensions(app: Flask) -> None:
     end_sessions_quietly(app, db)
     with app.app_context():
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-        tune_postgresql(db.engine, app.config["POSTGRESQL_PING_AFTER_IDLE_S"])
+        tune_postgresql(
+            db.engine,
+            app.config["POSTGRESQL_PING_AFTER_IDLE_S"],
+            app.config["POSTGRESQL_PARALLEL_WORKERS"],
+        )
     migrate.init_app(
         app,
         db,

@@ -36,6 +36,9 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 15000
     # A pooled PostgreSQL connection idle this long is checked before use (db.py).
     POSTGRESQL_PING_AFTER_IDLE_S = 1.0
+    # PostgreSQL's parallel workers per query (max_parallel_workers_per_gather) on
+    # the app's connections: 0, none; None leaves the server's own setting (db.py).
+    POSTGRESQL_PARALLEL_WORKERS = 0
     # Lists count and page through at most this many rows (paging.py says why).
     LIST_COUNT_LIMIT = 10_000
     # A scorecard not submitted this many hours after its interview ended is overdue.
@@ -192,6 +195,14 @@ def check_numbers(config) -> None:
         raise config_error(
             f"RETENTION_DAYS is {retention!r}; give a whole number of days, 1 or"
             " more, such as 365"
+        )
+    workers = config["POSTGRESQL_PARALLEL_WORKERS"]
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
+    ):
+        raise config_error(
+            f"POSTGRESQL_PARALLEL_WORKERS is {workers!r}; give a whole number, 0 or"
+            " more, such as 0, or None for the server's own setting"
         )
     window = config["READ_AUDIT_WINDOW_SECONDS"]
     if isinstance(window, bool) or not isinstance(window, int) or window < 0:

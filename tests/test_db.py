@@ -10,11 +10,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from interview import create_app
 from interview.candidate_search import in_schema_comparison
 from interview.extensions import db
 from interview.models import LoginFailure, Role, User
 from interview.search import Pattern
 from interview.timeutil import utcnow
+
+from .conftest import BASE_CONFIG
 
 THREADS = 8
 TRANSACTIONS = 20
@@ -438,3 +441,45 @@ def test_postgresql_connections_read_literals_as_standard_sql(app_ctx, databases
             )
         admin.dispose()
         db.engine.dispose()
+
+
+def _server_setting(name: str) -> str:
+    """The setting as a connection of the server's own (not the app's) sees it."""
+    plain = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with plain.connect() as connection:
+            return connection.exec_driver_sql(f"SHOW {name}").scalar()
+    finally:
+        plain.dispose()
+
+
+@pytest.mark.parametrize(
+    ("app_config", "expected"),
+    [
+        ({}, "0"),
+        ({"POSTGRESQL_PARALLEL_WORKERS": 1}, "1"),
+        ({"POSTGRESQL_PARALLEL_WORKERS": None}, None),
+    ],
+    ids=["default-none", "one", "the-server's"],
+)
+def test_postgresql_queries_get_the_parallel_workers_configured(
+    app_ctx, databases, expected
+):
+    """The app's connections start no parallel workers unless configured to (a
+    page's index ranges are slower with them, db.tune_postgresql); None leaves the
+    server's own setting."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL setting")
+    server = _server_setting("max_parallel_workers_per_gather")
+    with db.engine.connect() as connection:
+        setting = connection.exec_driver_sql(
+            "SHOW max_parallel_workers_per_gather"
+        ).scalar()
+    assert setting == (server if expected is None else expected)
+    assert server != "0"  # the server's default is not what the app sets
+
+
+@pytest.mark.parametrize("workers", [-1, "2", 1.5, True])
+def test_a_mistyped_parallel_workers_setting_stops_start_up(workers):
+    with pytest.raises(SystemExit):
+        create_app({**BASE_CONFIG, "POSTGRESQL_PARALLEL_WORKERS": workers})
