@@ -274,6 +274,19 @@ def _is_number(value) -> bool:
 APP_LOAD_ERROR = 4
 
 
+def on_except_testing(config, name: str) -> bool:
+    """A start-up step's switch: True does it, False does not, None (the default)
+    does it except under ``TESTING``, where a process makes and drops hundreds of
+    apps. Anything else stops start-up, naming the setting."""
+    wanted = config[name]
+    if not (wanted is None or wanted is True or wanted is False):
+        raise config_error(
+            f"{name} is {wanted!r}; give True, False or None"
+            " (None: yes, except under TESTING)"
+        )
+    return wanted is True or (wanted is None and not config["TESTING"])
+
+
 def config_error(message: str) -> SystemExit:
     """Print a one-line explanation and give the exit that stops start-up."""
     print(f"interview: configuration error: {message}", file=sys.stderr, flush=True)

@@ -16,20 +16,14 @@ import gc
 
 from flask import Flask
 
-from .config import config_error
+from .config import on_except_testing
 
 
 def init_app(app: Flask) -> None:
     """``FREEZE_START_UP``: True freezes what start-up made, False does not; None
     (the default) freezes except under ``TESTING``, where a process makes and drops
     hundreds of apps, and what is frozen is never collected."""
-    wanted = app.config["FREEZE_START_UP"]
-    if not (wanted is None or wanted is True or wanted is False):
-        raise config_error(
-            f"FREEZE_START_UP is {wanted!r}; give True, False or None"
-            " (None: yes, except under TESTING)"
-        )
-    if wanted is False or (wanted is None and app.testing):
+    if not on_except_testing(app.config, "FREEZE_START_UP"):
         return
     gc.collect()  # start-up's garbage first: frozen, it would stay for good
     gc.freeze()

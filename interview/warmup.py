@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateTable
 
-from .config import config_error
+from .config import on_except_testing
 from .extensions import db
 
 
@@ -41,13 +41,7 @@ def init_app(app: Flask) -> None:
     leaves their statements to be compiled when first used; None (the default)
     rehearses them except under ``TESTING`` (a test's app is made and dropped in
     milliseconds)."""
-    wanted = app.config["WARM_WRITES"]
-    if not (wanted is None or wanted is True or wanted is False):
-        raise config_error(
-            f"WARM_WRITES is {wanted!r}; give True, False or None"
-            " (None: yes, except under TESTING)"
-        )
-    if wanted is False or (wanted is None and app.testing):
+    if not on_except_testing(app.config, "WARM_WRITES"):
         return
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

@@ -17,20 +17,14 @@ import threading
 
 from flask import Flask
 
-from ..config import config_error
+from ..config import on_except_testing
 from .documents import renderers
 
 
 def init_app(app: Flask) -> None:
     """``DEBRIEF_WARM_RENDERERS``: True starts them, False leaves it to the first
     packet; None (the default) starts them except under ``TESTING``."""
-    wanted = app.config["DEBRIEF_WARM_RENDERERS"]
-    if not (wanted is None or wanted is True or wanted is False):
-        raise config_error(
-            f"DEBRIEF_WARM_RENDERERS is {wanted!r}; give True, False or None"
-            " (None: yes, except under TESTING)"
-        )
-    if wanted is False or (wanted is None and app.testing):
+    if not on_except_testing(app.config, "DEBRIEF_WARM_RENDERERS"):
         return
     warmed: set[int] = set()  # process ids whose pool was started
     lock = threading.Lock()
