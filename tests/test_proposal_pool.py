@@ -161,3 +161,37 @@ def test_an_interview_near_two_sessions_counts_once(app, client, auth, make_user
         "Afternoon case, clinical seat: Ann Busy Ann Busy (clinical) is trained on "
         "workflow and has the lightest load that week (1 of 4 so far)."
     ) in page
+
+
+def test_the_loops_own_seats_count_once_toward_the_week(
+    app, client, auth, make_user, pool
+):
+    """Ann (limit 2) sits on this loop's Wednesday session, seated by hand, and has
+    one interview elsewhere on Monday: the week holds two, her limit, and no more.
+    The week's counts read every held seat (this loop's too) and take this loop's
+    out again: counted twice, her Wednesday seat would break her limit."""
+    ann = pool["people"]["Ann Busy"]
+    with app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.id == ann).values(weekly_interview_limit=2)
+        )
+        plan = [
+            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
+            for title in ("Wednesday case", "Thursday case")
+        ]
+        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Week")
+        loop.sessions[0].starts_at = WEDNESDAY
+        loop.sessions[1].starts_at = WEDNESDAY + timedelta(days=1)
+        clinical_seat(loop, 0).interviewer_id = ann
+        db.session.commit()
+        loop_id = loop.id
+        _elsewhere(pool, ann, WEDNESDAY - timedelta(days=2))
+    page = " ".join(
+        re.sub(r"<[^>]+>", " ", _propose(client, auth, make_user, loop_id)).split()
+    )
+    assert "weekly limit" not in page, page
+    assert "Seat this panel" in page
+    assert (
+        "Thursday case, clinical seat: Bea Clash Bea Clash (clinical) is trained on "
+        "workflow and has the lightest load that week (0 of 4 so far)."
+    ) in page
