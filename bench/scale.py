@@ -35,15 +35,18 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import scale_data
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from interview import create_app
 from interview.demo import DEMO_ACCOUNTS
 from interview.extensions import db
+from interview.lifecycle import retention
+from interview.lifecycle.views import SOON_DAYS, SOON_PAGE, page_key
 from interview.models import (
     InterviewSession,
     Loop,
@@ -185,6 +188,7 @@ PAGES = [
     ("audit log ?action=&page=50", TA, "/audit/?action=loop.decision&page=50"),
     ("audit log ?sort=oldest&page=400", TA, "/audit/?sort=oldest&page=400"),
     ("retention due soon", TA, "/candidates/retention"),
+    ("retention due soon, next page", TA, "/candidates/retention?after={due_after}"),
     ("erase (confirm)", TA, "/candidates/{candidate}/erase"),
     ("hold (reload)", TA, "/candidates/{candidate}/holds"),
     ("requisition hold (reload)", TA, "/requisitions/{requisition}/holds"),
@@ -276,6 +280,15 @@ def pick() -> dict:
     ids["emails"] = {
         role: s.get(User, ids[role]).email for role in (TA, HM, IV)
     }  # fmt: skip
+    # The due list's second page: after its first page's last row.
+    due = s.execute(
+        retention.due_query(
+            now + timedelta(days=SOON_DAYS),
+            current_app.config["RETENTION_DAYS"],
+            limit=SOON_PAGE,
+        )
+    ).all()
+    ids["due_after"] = urllib.parse.quote(page_key(due[-1])) if due else ""
     return ids
 
 

@@ -31,11 +31,18 @@ def _held_ids() -> sa.CompoundSelect:
 
 
 def due_query(
-    until: datetime, days: int, *, held: bool = False, limit: int | None = None
+    until: datetime,
+    days: int,
+    *,
+    held: bool = False,
+    limit: int | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> sa.Select:
     """(candidate id, basis) of every candidate due by ``until`` (``basis`` plus
     ``days``), soonest first; ``held``: those who would be but for a legal hold;
-    ``limit``: the first so many.
+    ``limit``: the first so many; ``after``: only those after this (basis, id) in
+    that order, the last row of a page shown (a page further on starts where the
+    last stopped in each index, not by skipping the rows before it).
 
     Two parts, each read in the order of its own index and stopped at ``limit``,
     merged: candidates never interviewed, by when their record last changed
@@ -79,6 +86,17 @@ def due_query(
         ~erased,
         Loop.candidate_id.in_(holds) if held else Loop.candidate_id.not_in(holds),
     )
+    if after is not None:
+        basis, last = after
+        # The first term bounds each index's range; the second drops the ties.
+        never = never.where(
+            Candidate.updated_at >= basis,
+            sa.or_(Candidate.updated_at > basis, Candidate.id > last),
+        )
+        last_closed = last_closed.where(
+            Loop.closed_at >= basis,
+            sa.or_(Loop.closed_at > basis, Loop.candidate_id > last),
+        )
     if limit is not None:
         never = never.order_by(Candidate.updated_at, Candidate.id).limit(limit)
         last_closed = last_closed.order_by(Loop.closed_at, Loop.candidate_id).limit(

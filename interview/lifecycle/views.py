@@ -1,6 +1,6 @@
 """Erasure, legal holds and what retention will erase soon: talent acquisition's."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -38,7 +38,7 @@ bp = Blueprint("lifecycle", __name__)
 ta_only = role_required(Role.TALENT_ACQUISITION)
 ta_or_manager = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
 SOON_DAYS = 30
-SOON_LIMIT = 200
+SOON_PAGE = 50  # rows of the due list per page
 
 
 def load_candidate(candidate_id: int, lock: bool = False) -> Candidate:
@@ -235,28 +235,52 @@ def hold_note() -> tuple[str, str] | None:
 @bp.route("/candidates/retention")
 @ta_only
 def due_soon():
-    """The candidates retention will erase in the next 30 days, soonest first."""
+    """The candidates retention will erase in the next 30 days, soonest first, a
+    page at a time: ``after`` names the last one shown (``page_key``). A hospital has
+    thousands due in a month; a key that does not read as one shows the first page."""
     days = current_app.config["RETENTION_DAYS"]
     now = utcnow()
+    after = read_page_key(request.args.get("after"))
     query = retention.due_query(
-        now + timedelta(days=SOON_DAYS), days, limit=SOON_LIMIT + 1
+        now + timedelta(days=SOON_DAYS), days, limit=SOON_PAGE + 1, after=after
     )
     rows = db.session.execute(query).all()
+    shown = rows[:SOON_PAGE]
     people = {
         c.id: c
         for c in db.session.scalars(
-            sa.select(Candidate).where(Candidate.id.in_([r.id for r in rows]))
+            sa.select(Candidate).where(Candidate.id.in_([r.id for r in shown]))
         )
     }
-    due = [(people[r.id], r.basis + timedelta(days=days)) for r in rows[:SOON_LIMIT]]
+    due = [(people[r.id], r.basis + timedelta(days=days)) for r in shown]
     return render_template(
         "lifecycle/due_soon.html",
         due=due,
-        more=len(rows) > SOON_LIMIT,
+        later=after is not None,
+        next_key=page_key(shown[-1]) if len(rows) > SOON_PAGE else None,
         days=days,
         soon=SOON_DAYS,
         now=now,
     )
+
+
+def page_key(row) -> str:
+    """Where the next page of the due list starts: the last row's basis and id."""
+    return f"{row.basis.isoformat()}~{row.id}"
+
+
+def read_page_key(text: str | None) -> tuple[datetime, int] | None:
+    """``page_key``'s (basis, id), or None for anything else (the first page)."""
+    when, _, number = (text or "")[:80].rpartition("~")
+    if not (number.isascii() and number.isdecimal() and len(number) <= 18):
+        return None
+    try:
+        basis = datetime.fromisoformat(when)
+        if basis.tzinfo is None:
+            return None
+        return basis.astimezone(UTC), int(number)
+    except (ValueError, OverflowError):  # not a time; before year 1 in UTC
+        return None
 
 
 @bp.app_template_global()
