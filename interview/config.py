@@ -198,11 +198,13 @@ def check_numbers(config) -> None:
         )
     workers = config["POSTGRESQL_PARALLEL_WORKERS"]
     if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
+        isinstance(workers, bool)
+        or not isinstance(workers, int)
+        or not 0 <= workers <= 1024  # PostgreSQL's own range for the setting
     ):
         raise config_error(
-            f"POSTGRESQL_PARALLEL_WORKERS is {workers!r}; give a whole number, 0 or"
-            " more, such as 0, or None for the server's own setting"
+            f"POSTGRESQL_PARALLEL_WORKERS is {workers!r}; give a whole number from 0"
+            " to 1024, such as 0, or None for the server's own setting"
         )
     window = config["READ_AUDIT_WINDOW_SECONDS"]
     if isinstance(window, bool) or not isinstance(window, int) or window < 0:

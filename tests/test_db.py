@@ -479,7 +479,7 @@ def test_postgresql_queries_get_the_parallel_workers_configured(
     assert server != "0"  # the server's default is not what the app sets
 
 
-@pytest.mark.parametrize("workers", [-1, "2", 1.5, True])
+@pytest.mark.parametrize("workers", [-1, "2", 1.5, True, 1025])
 def test_a_mistyped_parallel_workers_setting_stops_start_up(workers):
     with pytest.raises(SystemExit):
         create_app({**BASE_CONFIG, "POSTGRESQL_PARALLEL_WORKERS": workers})

@@ -195,3 +195,36 @@ def test_the_loops_own_seats_count_once_toward_the_week(
         "Thursday case, clinical seat: Bea Clash Bea Clash (clinical) is trained on "
         "workflow and has the lightest load that week (0 of 4 so far)."
     ) in page
+
+
+def test_a_seat_given_up_while_the_proposal_reads_leaves_no_negative_week(
+    app, make_user, pool
+):
+    """A page view's statements each see the moment they run: the loop read with
+    Ann on both its sessions, then the week's counts read after she left them
+    (here: seated in memory, never written). Taking her two seats out of a count of
+    one (her interview elsewhere) once made her week -1, and the pure rules refuse
+    a negative load: the preview was a 500."""
+    from interview.loops.proposals import propose_for
+    from interview.models import Loop
+
+    ann = pool["people"]["Ann Busy"]
+    with app.app_context():
+        plan = [
+            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
+            for title in ("Wednesday case", "Thursday case")
+        ]
+        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Race")
+        loop.sessions[0].starts_at = WEDNESDAY
+        loop.sessions[1].starts_at = WEDNESDAY + timedelta(days=1)
+        db.session.commit()
+        loop_id = loop.id
+        _elsewhere(pool, ann, WEDNESDAY - timedelta(days=2))
+        db.session.expunge_all()
+        loop = db.session.get(Loop, loop_id)
+        with db.session.no_autoflush:
+            for n in range(2):
+                clinical_seat(loop, n).interviewer_id = ann
+            proposal = propose_for(loop)
+        db.session.rollback()
+    assert not any("negative" in p for p in proposal.problems)

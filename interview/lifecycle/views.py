@@ -272,7 +272,10 @@ def page_key(row) -> str:
 def read_page_key(text: str | None) -> tuple[datetime, int] | None:
     """``page_key``'s (basis, id), or None for anything else (the first page)."""
     when, _, number = (text or "")[:80].rpartition("~")
-    if not (number.isascii() and number.isdecimal() and len(number) <= 18):
+    # Ids are 32-bit (as BoundedInt bounds those in addresses): PostgreSQL refuses
+    # to compare a column with a larger number.
+    digits = number.isascii() and number.isdecimal() and len(number) <= 18
+    if not (digits and int(number) < 2**31):
         return None
     try:
         basis = datetime.fromisoformat(when)
