@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from interview.extensions import db
-from interview.models import Discipline, PlanSession, Role, Training, User
+from interview.models import Discipline, Loop, PlanSession, Role, Training, User
 
 from .builders import clinical_seat, start_loop
 from .queries import counting_queries
@@ -61,6 +61,25 @@ def _elsewhere(pool, person_id: int, *times: datetime) -> None:
     db.session.commit()
 
 
+def _two_sessions(pool, candidate: str, titles: tuple[str, str], gap: timedelta):
+    """A loop of two one-seat clinical sessions on workflow, the first on
+    Wednesday at 10:00 and the second ``gap`` later; its id."""
+    plan = [
+        PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
+        for title in titles
+    ]
+    loop = start_loop(pool["manager"], pool["rubric"], plan, candidate=candidate)
+    loop.sessions[0].starts_at = WEDNESDAY
+    loop.sessions[1].starts_at = WEDNESDAY + gap
+    db.session.commit()
+    return loop.id
+
+
+def _page_text(html: str) -> str:
+    """The page's words without its markup, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
 def _propose(client, auth, make_user, loop_id: int) -> str:
     auth.login(make_user(Role.TALENT_ACQUISITION))
     return client.get(f"/loops/{loop_id}/propose").get_data(as_text=True)
@@ -102,9 +121,7 @@ def test_interviews_in_another_week_do_not_count(app, client, auth, make_user, p
         )
         _elsewhere(pool, bea, WEDNESDAY - timedelta(minutes=30))
     page = _propose(client, auth, make_user, pool["loop"])
-    assert "Case, clinical seat: Ann Busy" in " ".join(
-        re.sub(r"<[^>]+>", " ", page).split()
-    )
+    assert "Case, clinical seat: Ann Busy" in _page_text(page)
     assert "has the lightest load that week (0 of 2 so far)" in page
 
 
@@ -144,19 +161,11 @@ def test_an_interview_near_two_sessions_counts_once(app, client, auth, make_user
     that week."""
     ann = pool["people"]["Ann Busy"]
     with app.app_context():
-        plan = [
-            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
-            for title in ("Morning case", "Afternoon case")
-        ]
-        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Two")
-        loop.sessions[0].starts_at = WEDNESDAY
-        loop.sessions[1].starts_at = WEDNESDAY + timedelta(hours=3)
-        db.session.commit()
-        loop_id = loop.id
+        loop_id = _two_sessions(
+            pool, "Two", ("Morning case", "Afternoon case"), timedelta(hours=3)
+        )
         _elsewhere(pool, ann, WEDNESDAY - timedelta(hours=1))
-    page = " ".join(
-        re.sub(r"<[^>]+>", " ", _propose(client, auth, make_user, loop_id)).split()
-    )
+    page = _page_text(_propose(client, auth, make_user, loop_id))
     assert (
         "Afternoon case, clinical seat: Ann Busy Ann Busy (clinical) is trained on "
         "workflow and has the lightest load that week (1 of 4 so far)."
@@ -175,20 +184,13 @@ def test_the_loops_own_seats_count_once_toward_the_week(
         db.session.execute(
             sa.update(User).where(User.id == ann).values(weekly_interview_limit=2)
         )
-        plan = [
-            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
-            for title in ("Wednesday case", "Thursday case")
-        ]
-        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Week")
-        loop.sessions[0].starts_at = WEDNESDAY
-        loop.sessions[1].starts_at = WEDNESDAY + timedelta(days=1)
-        clinical_seat(loop, 0).interviewer_id = ann
+        loop_id = _two_sessions(
+            pool, "Week", ("Wednesday case", "Thursday case"), timedelta(days=1)
+        )
+        clinical_seat(db.session.get(Loop, loop_id), 0).interviewer_id = ann
         db.session.commit()
-        loop_id = loop.id
         _elsewhere(pool, ann, WEDNESDAY - timedelta(days=2))
-    page = " ".join(
-        re.sub(r"<[^>]+>", " ", _propose(client, auth, make_user, loop_id)).split()
-    )
+    page = _page_text(_propose(client, auth, make_user, loop_id))
     assert "weekly limit" not in page, page
     assert "Seat this panel" in page
     assert (
@@ -206,19 +208,12 @@ def test_a_seat_given_up_while_the_proposal_reads_leaves_no_negative_week(
     one (her interview elsewhere) once made her week -1, and the pure rules refuse
     a negative load: the preview was a 500."""
     from interview.loops.proposals import propose_for
-    from interview.models import Loop
 
     ann = pool["people"]["Ann Busy"]
     with app.app_context():
-        plan = [
-            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
-            for title in ("Wednesday case", "Thursday case")
-        ]
-        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Race")
-        loop.sessions[0].starts_at = WEDNESDAY
-        loop.sessions[1].starts_at = WEDNESDAY + timedelta(days=1)
-        db.session.commit()
-        loop_id = loop.id
+        loop_id = _two_sessions(
+            pool, "Race", ("Wednesday case", "Thursday case"), timedelta(days=1)
+        )
         _elsewhere(pool, ann, WEDNESDAY - timedelta(days=2))
         db.session.expunge_all()
         loop = db.session.get(Loop, loop_id)
