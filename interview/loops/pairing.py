@@ -55,6 +55,15 @@ note says the search stopped. Notes are given for valid panels only.
 
 Algorithm
 ---------
+0. Shortlist. A hospital's pool is thousands of people, and every step below looks at
+   each of them. The search first runs on a shortlist (``shortlist``): per session
+   and discipline, the people free for its seats with the lightest loads that week,
+   and the lightest trained on each competency the seats could cover, more of each
+   than the loop has open seats of that discipline; plus everyone already on the
+   loop. A valid panel without repeats found there is the answer, and its reasons
+   hold for the whole pool (nobody left out has a lighter week). Otherwise steps 1-5
+   run again on the whole pool, so the guarantees below hold as stated; the
+   preference order of soft goal 2 then applies among the shortlisted first.
 1. Precompute, per session and discipline (a "seat group" with k open seats), the
    static candidates: right discipline, no conflict, not already seated there, and for
    a scheduled session free of their busy times and existing sessions and under their
@@ -193,6 +202,21 @@ def propose_panel(
     Raises ValueError for malformed input (naive datetimes, duplicate ids, negative
     seats, non-positive durations, busy items ending before they start).
     """
+    few = shortlist(sessions, competencies, pool, existing)
+    if few is not None:
+        proposal = _propose(sessions, competencies, few, existing, step_budget)
+        if proposal.ok and not proposal.notes:
+            return proposal
+    return _propose(sessions, competencies, pool, existing, step_budget)
+
+
+def _propose(
+    sessions: Sequence[SessionNeed],
+    competencies: Sequence[CompetencyNeed],
+    pool: Sequence[PoolMember],
+    existing: Sequence[Assignment],
+    step_budget: int,
+) -> Proposal:
     loop = _Loop(sessions, competencies, pool, existing)
     problems = list(loop.input_problems) + list(loop.existing_problems)
     problems += loop.seat_problems + loop.coverage_problems
@@ -294,6 +318,141 @@ def _is_are(n: int) -> str:
     return "is" if n == 1 else "are"
 
 
+def _calendar(
+    m: PoolMember,
+) -> tuple[list[tuple[datetime, datetime, str]], dict[tuple[int, int], int]]:
+    """A member's busy items in UTC, and their interviews elsewhere by ISO week (busy
+    items and ``week_load`` together); raises ValueError for a malformed member."""
+    if m.discipline not in DISCIPLINES:
+        raise ValueError(f"interviewer {m.id} has unknown discipline {m.discipline!r}")
+    spans = []
+    weeks: dict[tuple[int, int], int] = {}
+    for b in m.busy:
+        start = _utc(b.start, f"busy start of interviewer {m.id}")
+        end = _utc(b.end, f"busy end of interviewer {m.id}")
+        if end < start:
+            raise ValueError(f"busy item of interviewer {m.id} ends before it starts")
+        spans.append((start, end, b.label))
+        week = tuple(start.isocalendar())[:2]
+        weeks[week] = weeks.get(week, 0) + 1
+    for week, count in m.week_load:
+        if count < 0:
+            raise ValueError(f"negative week load of interviewer {m.id}")
+        weeks[week] = weeks.get(week, 0) + count
+    return spans, weeks
+
+
+# --------------------------------------------------------------------------- shortlist
+
+# How many more people than the loop's open seats of a discipline each list of a
+# shortlist keeps (see ``shortlist``).
+SHORTLIST_MARGIN = 4
+
+
+def shortlist(
+    sessions: Sequence[SessionNeed],
+    competencies: Sequence[CompetencyNeed],
+    pool: Sequence[PoolMember],
+    existing: Sequence[Assignment] = (),
+) -> list[PoolMember] | None:
+    """The few of a large pool the search looks among first (step 0 of the algorithm),
+    in pool order, or None when that would be the whole pool.
+
+    For each session's open seats of a discipline, two kinds of list of the people free
+    for them (static rules, as step 1) and not yet on the loop, in order of their load
+    in the session's week, then id: the first ones, and for each competency the seats
+    could cover, the first ones trained on it. Each list holds SHORTLIST_MARGIN more
+    people than the loop's open seats of that discipline, and everyone already on the
+    loop is kept. So the people the search picks have the lightest load of anyone in
+    the pool free for the seat, as their reasons say: a placement raises only the
+    placed person's load, fewer people are placed than a list holds, and nobody left
+    out is lighter than its last."""
+    index = {s.id: i for i, s in enumerate(sessions)}
+    times: list[tuple[datetime, datetime, tuple[int, int]] | None] = []
+    for s in sessions:
+        if s.starts_at is None:
+            times.append(None)
+        else:
+            start = _utc(s.starts_at, f"session {s.id} starts_at")
+            end = start + timedelta(minutes=s.duration_minutes)
+            times.append((start, end, tuple(start.isocalendar())[:2]))
+    on_loop: dict[int, set[int]] = {}  # interviewer id -> their sessions (indexes)
+    taken: dict[tuple[int, str], int] = {}
+    for a in existing:
+        i = index.get(a.session_id)
+        if i is not None:
+            on_loop.setdefault(a.interviewer_id, set()).add(i)
+            taken[i, a.discipline] = taken.get((i, a.discipline), 0) + 1
+    open_seats = {
+        (i, d): max(0, (s.clinical_seats if d == "clinical" else s.technical_seats)
+                    - taken.get((i, d), 0))
+        for i, s in enumerate(sessions)
+        for d in DISCIPLINES
+    }  # fmt: skip
+    size = {
+        d: sum(n for (_, e), n in open_seats.items() if e == d) + SHORTLIST_MARGIN
+        for d in DISCIPLINES
+    }
+    sides = {
+        c.key: DISCIPLINES if c.assessed_by == "both" else (c.assessed_by,)
+        for c in competencies
+    }
+    seen: set[int] = set()
+    loads: list[dict[tuple[int, int], int]] = []
+    spans: list[list[tuple[datetime, datetime, str]]] = []
+    for m in pool:
+        if m.id in seen:
+            raise ValueError(f"duplicate interviewer id {m.id}")
+        seen.add(m.id)
+        busy, weeks = _calendar(m)
+        for i in on_loop.get(m.id, ()):
+            if times[i] is not None:
+                weeks[times[i][2]] = weeks.get(times[i][2], 0) + 1
+        spans.append(busy)
+        loads.append(weeks)
+
+    def free(k: int, i: int) -> bool:
+        m = pool[k]
+        if m.conflict or m.id in on_loop:
+            return False
+        if times[i] is None:
+            return True
+        start, end, week = times[i]
+        return loads[k].get(week, 0) < m.weekly_limit and not any(
+            b0 < end and start < b1 for b0, b1, _ in spans[k]
+        )
+
+    kept = {k for k, m in enumerate(pool) if m.id in on_loop}
+    ranked: dict[tuple, list[int]] = {}
+    for (i, d), seats in open_seats.items():
+        if not seats:
+            continue
+        week = times[i][2] if times[i] is not None else None
+        if (d, week) not in ranked:
+            ranked[d, week] = sorted(
+                (k for k, m in enumerate(pool) if m.discipline == d),
+                key=lambda k: (loads[k].get(week, 0), pool[k].id),
+            )
+        keys = [
+            key
+            for key in dict.fromkeys(sessions[i].competencies)
+            if d in sides.get(key, ())
+        ]
+        wanted = {None: size[d], **{key: size[d] for key in keys}}
+        for k in ranked[d, week]:
+            if not free(k, i):
+                continue
+            for key in [None, *keys]:
+                if wanted[key] and (key is None or key in pool[k].trained):
+                    wanted[key] -= 1
+                    kept.add(k)
+            if not any(wanted.values()):
+                break
+    if len(kept) == len(pool):
+        return None
+    return [m for k, m in enumerate(pool) if k in kept]
+
+
 # --------------------------------------------------------------------------- the loop
 
 
@@ -371,27 +530,8 @@ class _Loop:
         for k, m in enumerate(self.members):
             if m.id in self.member_index:
                 raise ValueError(f"duplicate interviewer id {m.id}")
-            if m.discipline not in DISCIPLINES:
-                raise ValueError(
-                    f"interviewer {m.id} has unknown discipline {m.discipline!r}"
-                )
             self.member_index[m.id] = k
-            spans = []
-            weeks: dict[tuple[int, int], int] = {}
-            for b in m.busy:
-                start = _utc(b.start, f"busy start of interviewer {m.id}")
-                end = _utc(b.end, f"busy end of interviewer {m.id}")
-                if end < start:
-                    raise ValueError(
-                        f"busy item of interviewer {m.id} ends before it starts"
-                    )
-                spans.append((start, end, b.label))
-                week = tuple(start.isocalendar())[:2]
-                weeks[week] = weeks.get(week, 0) + 1
-            for week, count in m.week_load:
-                if count < 0:
-                    raise ValueError(f"negative week load of interviewer {m.id}")
-                weeks[week] = weeks.get(week, 0) + count
+            spans, weeks = _calendar(m)
             self.busy.append(spans)
             self.busy_week.append(weeks)
 
