@@ -95,9 +95,10 @@ def _pool(loop: Loop) -> list[pairing.PoolMember]:
         .where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
         .order_by(User.id)
     ).all()
+    weeks = {str(n): monday.isocalendar()[:2] for n, monday in enumerate(mondays)}
     load = {
         user_id: {
-            mondays[int(n)].isocalendar()[:2]: int(count)
+            weeks[n]: int(count)
             for n, count in (pair.split(":") for pair in loads.split())
         }
         for user_id, loads in (
