@@ -62,9 +62,10 @@ def propose_for(loop: Loop) -> pairing.Proposal:
 def _pool(loop: Loop) -> list[pairing.PoolMember]:
     """Every active interviewer with their trainings, their weekly loads and the
     interviews that may clash with the loop's sessions, in three statements however
-    many people there are. A hospital's pool is thousands: their trainings loaded one
-    account at a time made the proposal 1,900 statements, and read a row per
-    training and per person and week, 16,500 rows; now about 3,900 (issue 11)."""
+    many people there are: people, week loads (a row each) and clashes. A
+    hospital's pool is thousands: their trainings loaded one account at a time made
+    the proposal 1,900 statements, and read a row per training and per person and
+    week, 16,500 rows; now about 2,400 (issue 11)."""
     # Only the trainings this loop's sessions can use: the rules weigh no other.
     keys = {c.key for s in loop.sessions for c in s.competencies}
     trained = (
@@ -95,38 +96,47 @@ def _pool(loop: Loop) -> list[pairing.PoolMember]:
         .where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
         .order_by(User.id)
     ).all()
-    weeks = {str(n): monday.isocalendar()[:2] for n, monday in enumerate(mondays)}
-    load = {
-        user_id: {
-            weeks[n]: int(count)
-            for n, count in (pair.split(":") for pair in loads.split())
-        }
-        for user_id, loads in (
-            db.session.execute(_week_loads(loop, mondays)) if mondays else ()
-        )
-    }
-    # The week's counts include this loop's own seats (an index-only read): less
-    # them, never below none (a page view's statements each see the moment they run:
-    # a seat given up since the loop was read is no longer counted).
+    counts = (
+        {user_id: n for user_id, *n in db.session.execute(_week_loads(mondays))}
+        if mondays
+        else {}
+    )
+    # The week's counts include this loop's own seats (an index-only read) and the
+    # interviews listed as busy items: less them, never below none (a page view's
+    # statements each see the moment they run: a seat given up since the loop was
+    # read is no longer counted).
+    less: dict[tuple[int, tuple[int, int]], int] = {}
     for s in timed:
         week = s.starts_at.astimezone(UTC).isocalendar()[:2]
         for seat in active_seats(s):
-            _less_one(load, seat.interviewer_id, week)
-    busy = _busy_near(loop, timed, load)
+            if seat.interviewer_id is not None:
+                less[seat.interviewer_id, week] = (
+                    less.get((seat.interviewer_id, week), 0) + 1
+                )
+    busy = _busy_near(loop, timed, less)
+    iso = [monday.isocalendar()[:2] for monday in mondays]
+    nothing = [0] * len(iso)
     conflicts = {c.user_id: c.reason for c in loop.candidate.conflicts}
-    return [
-        pairing.PoolMember(
-            id=user_id,
-            name=name,
-            discipline=str(discipline),
-            trained=frozenset(set((held or "").split()) & keys),
-            weekly_limit=limit,
-            busy=tuple(busy.get(user_id, ())),
-            week_load=tuple(load.get(user_id, {}).items()),
-            conflict=conflicts.get(user_id),
+    members = []
+    for user_id, name, discipline, limit, held in people:
+        load = tuple(
+            (week, n - less.get((user_id, week), 0))
+            for week, n in zip(iso, counts.get(user_id, nothing), strict=True)
+            if n > less.get((user_id, week), 0)
         )
-        for user_id, name, discipline, limit, held in people
-    ]
+        members.append(
+            pairing.PoolMember(
+                id=user_id,
+                name=name,
+                discipline=str(discipline),
+                trained=frozenset(held.split()) if held else frozenset(),
+                weekly_limit=limit,
+                busy=busy.get(user_id, ()),
+                week_load=load,
+                conflict=conflicts.get(user_id),
+            )
+        )
+    return members
 
 
 def _other_seats(loop: Loop) -> tuple:
@@ -139,15 +149,15 @@ def _other_seats(loop: Loop) -> tuple:
     )
 
 
-def _week_loads(loop: Loop, mondays: list[datetime]):
-    """Each interviewer's held seats starting in each ISO week (UTC) of the loop's
-    sessions, as ``user_id`` and ``loads``: "n:count" for the nth of ``mondays``,
-    space-separated (a row per person, not per person and week: 1,900 rows at scale
-    instead of 4,700). One range of the seats' start index per week (an OR of ranges is a full
-    scan on SQLite), read from the index alone: the loop's own seats are counted
-    too, and taken out by the caller (leaving them out here read every seat's row
-    for its session: 13 ms of SQLite's 14 at scale)."""
-    starts = PanelSeat.starts_at
+def _week_loads(mondays: list[datetime]):
+    """Each interviewer's held seats starting in each ISO week (UTC) of ``mondays``,
+    as ``user_id`` and a count per week in that order: a row per person, not per
+    person and week (1,900 rows at scale instead of 4,700). One range of the seats'
+    start index per week (an OR of ranges is a full scan on SQLite), read from the
+    index alone: the loop's own seats are counted too, and taken out by the caller
+    (leaving them out here read every seat's row for its session: 13 ms of SQLite's
+    14 at scale). A statement of its own: joined to the people, SQLite scanned a
+    week's counts once per person (170 ms at scale)."""
     # Grouped by the id plus 0: by the id alone SQLite walks the interviewer index
     # (it comes sorted) instead of the week's range of the start index.
     who = PanelSeat.interviewer_id + sa.literal_column("0")
@@ -155,15 +165,14 @@ def _week_loads(loop: Loop, mondays: list[datetime]):
         *(
             sa.select(
                 who.label("user_id"),
-                sa.literal(f"{n}:", sa.String)
-                .concat(sa.cast(sa.func.count(), sa.String))
-                .label("load"),
+                sa.literal(n, sa.Integer).label("week"),
+                sa.func.count().label("seats"),
             )
             .where(
                 PanelSeat.interviewer_id.is_not(None),
                 PanelSeat.removed_at.is_(None),
-                starts >= monday,
-                starts < monday + timedelta(days=7),
+                PanelSeat.starts_at >= monday,
+                PanelSeat.starts_at < monday + timedelta(days=7),
             )
             .group_by(who)
             for n, monday in enumerate(mondays)
@@ -171,14 +180,21 @@ def _week_loads(loop: Loop, mondays: list[datetime]):
     ).subquery("per_week")
     return sa.select(
         per_week.c.user_id,
-        sa.func.aggregate_strings(per_week.c.load, " ").label("loads"),
+        *(
+            # PostgreSQL sums counts as numeric: integers, as SQLite gives.
+            sa.cast(
+                sa.func.sum(sa.case((per_week.c.week == n, per_week.c.seats), else_=0)),
+                sa.Integer,
+            )
+            for n in range(len(mondays))
+        ),
     ).group_by(per_week.c.user_id)
 
 
-def _busy_near(loop: Loop, timed: list, load: dict) -> dict:
-    """Everyone's other interviews that overlap a session of this loop, as ``Busy``
-    items by interviewer, taken out of ``load`` (they count toward their week as
-    items). A hospital has thousands of interviews a week: built one object each
+def _busy_near(loop: Loop, timed: list, less: dict) -> dict:
+    """Everyone's other interviews that overlap a session of this loop, as tuples of
+    ``Busy`` items by interviewer, counted in ``less`` (they count toward their week
+    as items). A hospital has thousands of interviews a week: built one object each
     they took most of a second (issue 11). One range of the seats' start index per
     session."""
     if not timed:
@@ -209,7 +225,7 @@ def _busy_near(loop: Loop, timed: list, load: dict) -> dict:
             for s in timed
         )
     )
-    busy: dict[int, list[pairing.Busy]] = {}
+    busy: dict[int, tuple[pairing.Busy, ...]] = {}
     listed = set()
     for seat_id, user_id, loop_id, title, starts_at, minutes in db.session.execute(
         near
@@ -217,22 +233,17 @@ def _busy_near(loop: Loop, timed: list, load: dict) -> dict:
         if seat_id in listed:  # near two of this loop's sessions
             continue
         listed.add(seat_id)
-        busy.setdefault(user_id, []).append(
+        busy[user_id] = (
+            *busy.get(user_id, ()),
             pairing.Busy(
                 starts_at,
                 starts_at + timedelta(minutes=minutes),
                 f"loop {loop_id}: {title}",
-            )
+            ),
         )
-        _less_one(load, user_id, starts_at.isocalendar()[:2])
+        week = (user_id, starts_at.isocalendar()[:2])
+        less[week] = less.get(week, 0) + 1
     return busy
-
-
-def _less_one(load: dict, user_id: int, week: tuple[int, int]) -> None:
-    """Take one interview out of someone's count for the week, if it has any."""
-    counts = load.get(user_id, {})
-    if counts.get(week, 0) > 0:
-        counts[week] -= 1
 
 
 def fresh_assignments(
