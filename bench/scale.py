@@ -132,7 +132,7 @@ PAGES = [
     ("loop (open, editable)", TA, "/loops/{iv_loop}"),
     ("loop ?seat=&find=", TA, "/loops/{iv_loop}?seat={seat_next}&find=mar"),
     # A refused form's address reloaded (GET): the loop page it lives on.
-    ("propose (the preview, a GET)", TA, "/loops/{iv_loop}/propose"),
+    ("propose (the preview, a GET)", TA, "/loops/{plan_loop}/propose"),
     ("status (reload)", TA, "/loops/{iv_loop}/status"),
     ("reopen (reload)", TA, "/loops/{loop}/reopen"),
     ("sessions (reload)", TA, "/loops/{iv_loop}/sessions"),
@@ -271,6 +271,23 @@ def pick() -> dict:
     done = done or upcoming
     ids.update(seat_done=done[0], seat_next=upcoming[0])
     ids.update(iv_session=upcoming[1], iv_loop=upcoming[2])
+    # The proposal's page on a planned loop with scheduled sessions and the most open
+    # seats: the pool's calendars and the search are its work.
+    open_seats = sa.func.count(PanelSeat.id)
+    planned = s.execute(
+        sa.select(Loop.id, open_seats)
+        .join(InterviewSession, InterviewSession.loop_id == Loop.id)
+        .join(PanelSeat, PanelSeat.session_id == InterviewSession.id)
+        .where(
+            Loop.status == "planned",
+            InterviewSession.starts_at > now,
+            PanelSeat.interviewer_id.is_(None),
+            active,
+        )
+        .group_by(Loop.id)
+        .order_by(open_seats.desc(), Loop.id)
+    ).first()
+    ids["plan_loop"] = planned[0] if planned else ids["iv_loop"]
     ids["rubric"] = "technical-roles"
     ids["number"] = s.scalar(
         sa.select(sa.func.max(RubricVersion.number))

@@ -615,7 +615,9 @@ class Hospital:
             created = self.loops[lid][5]
             ended = starts is not None and starts + timedelta(minutes=minutes) < now
             for discipline, pool in (("clinical", clinical), ("technical", technical)):
-                if starts is None and rng.random() < 0.5:
+                # Planned loops have open seats, scheduled or not: the panel
+                # proposal's work at scale (bench/scale.py times it on one).
+                if (starts is None or status == "planned") and rng.random() < 0.5:
                     seats.append((next(seat_ids), sid, None, discipline, created,
                                   None, None))  # fmt: skip
                     continue
