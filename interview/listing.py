@@ -1,6 +1,7 @@
 """Lists paginated in the database: one count and one page of rows per request, and
 the filters read from the query string (anything unexpected means no filter)."""
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -57,6 +58,14 @@ def ids_upto(query: sa.Select, limit: int) -> Ids:
         sa.select(sa.func.count(), sa.func.json_group_array(key))
     ).one()
     return Ids(count, array)
+
+
+def ids_of(values) -> Ids:
+    """Ids the application holds, as ``in_ids`` takes them."""
+    listed = sorted(values)
+    if _dialect() == "postgresql":
+        return Ids(len(listed), listed)
+    return Ids(len(listed), json.dumps(listed))
 
 
 def in_ids(column, ids: Ids):

@@ -6,12 +6,15 @@ import re
 from datetime import timedelta
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from interview.loops.pairing import (
     DEFAULT_STEP_BUDGET,
     SHORTLIST_MARGIN,
     CompetencyNeed,
     _propose,
+    _shortlisted,
+    propose_from_lightest,
     propose_panel,
     shortlist,
 )
@@ -169,3 +172,79 @@ def test_property_the_shortlist_finds_a_panel_whenever_the_whole_pool_does(world
 def _repeats(proposal) -> int:
     people = [a.interviewer_id for a in proposal.assignments]
     return len(people) - len(set(people))
+
+
+def _lightest_first(sessions, pool, existing, horizon):
+    """What a caller reads for ``propose_from_lightest``: per discipline and week of
+    the sessions (ids, for an unscheduled one), the first ``horizon`` people by load
+    that week then id, and everyone on the loop; loads from the rules (busy items
+    and week loads by the week they start in, and each session on this loop)."""
+    by_id = {s.id: s for s in sessions}
+    on_loop = {}
+    for a in existing:
+        if a.session_id in by_id:
+            on_loop.setdefault(a.interviewer_id, set()).add(a.session_id)
+
+    def week_of(moment):
+        return tuple(moment.isocalendar())[:2] if moment is not None else None
+
+    def load(m, week):
+        if week is None:
+            return 0
+        own = sum(
+            1 for sid in on_loop.get(m.id, ()) if week_of(by_id[sid].starts_at) == week
+        )
+        return own + _week_load(m, week)
+
+    chosen = set(on_loop)
+    for d in ("clinical", "technical"):
+        people = [m for m in pool if m.discipline == d]
+        for week in {week_of(s.starts_at) for s in sessions}:
+            ranked = sorted(people, key=lambda m: (load(m, week), m.id))
+            chosen.update(m.id for m in ranked[:horizon])
+    return [m for m in pool if m.id in chosen]
+
+
+@FAST
+@given(worlds(max_sessions=3, max_members=30, max_seats=2), st.integers(1, 12))
+def test_property_the_lightest_few_answer_as_the_whole_pool_or_not_at_all(
+    world, horizon
+):
+    """Given only the lightest people of each week, the answer is the whole pool's,
+    or None (then the caller reads the whole pool)."""
+    sessions, rubric, pool, existing = world
+    few = _lightest_first(sessions, pool, existing, horizon)
+    answer = propose_from_lightest(sessions, rubric, few, existing, horizon)
+    if answer is not None:
+        assert answer == propose_panel(sessions, rubric, pool, existing)
+    # The shortlist itself: the whole pool's, or none.
+    kept = _shortlisted(sessions, rubric, few, existing, horizon)
+    if kept is not None:
+        whole = _shortlisted(sessions, rubric, pool, existing, None)
+        assert {few[k].id for k in kept} == {pool[k].id for k in whole}
+
+
+def test_a_hospital_pool_is_answered_from_its_lightest_few():
+    """Two hundred clinical and technical people: the first twenty of each week are
+    enough, and the answer is the whole pool's."""
+    monday = at(2, 9)
+    pool = [
+        member(
+            n,
+            f"P{n}",
+            ("clinical", "technical")[n % 2],
+            ("a",) if n % 3 else (),
+            busy=(busy(monday),) * (n % 4),
+        )
+        for n in range(1, 401)
+    ]
+    sessions = [
+        session(1, "Handover", at(4, 14), ("a",)),
+        session(2, "Alarms", at(5, 14), ("a",)),
+    ]
+    few = _lightest_first(sessions, pool, (), 20)
+    assert len(few) <= 40
+    answer = propose_from_lightest(sessions, [A], few, (), 20)
+    assert answer is not None and answer.ok
+    assert answer == propose_panel(sessions, [A], pool)
+    assert propose_from_lightest(sessions, [A], few, (), 2) is None

@@ -223,3 +223,76 @@ def test_a_seat_given_up_while_the_proposal_reads_leaves_no_negative_week(
             proposal = propose_for(loop)
         db.session.rollback()
     assert not any("negative" in p for p in proposal.problems)
+
+
+def _proposal_reading(app, monkeypatch, loop_id: int, lightest: int):
+    """The loop's proposal when the pool's lightest ``lightest`` of each week are read
+    first, and the people asked for in each read of names and trainings (None:
+    everyone)."""
+    from interview.loops import pool as pool_reads
+    from interview.loops.proposals import propose_for
+
+    asked = []
+    members = pool_reads.members
+
+    def reading(loop, known, ids):
+        asked.append(None if ids is None else set(ids))
+        return members(loop, known, ids)
+
+    monkeypatch.setattr(pool_reads, "members", reading)
+    monkeypatch.setattr(pool_reads, "LIGHTEST", lightest)
+    with app.app_context():
+        proposal = propose_for(db.session.get(Loop, loop_id))
+    monkeypatch.undo()
+    return proposal, asked
+
+
+def _crowd(app, make_user, pool, count: int, trained: bool, load) -> list[int]:
+    """``count`` more clinical interviewers, the nth with ``load(n)`` interviews
+    elsewhere on the Monday of the loop's week."""
+    ids = []
+    with app.app_context():
+        for n in range(count):
+            person = make_user(
+                Role.INTERVIEWER, discipline=Discipline.CLINICAL, name=f"Crowd {n}"
+            )
+            if trained:
+                db.session.add(Training(user_id=person.id, competency_key="workflow"))
+            monday = WEDNESDAY - timedelta(days=2)
+            _elsewhere(
+                pool, person.id, *(monday + timedelta(hours=h) for h in range(load(n)))
+            )
+            ids.append(person.id)
+    return ids
+
+
+def test_a_large_pool_is_answered_from_its_lightest_people(
+    app, make_user, pool, monkeypatch
+):
+    """Twelve trained people with busier and lighter weeks: reading the lightest six
+    in full decides the panel, the same one the whole pool gives."""
+    _crowd(app, make_user, pool, 10, trained=True, load=lambda n: 1 + n % 3)
+    proposal, asked = _proposal_reading(app, monkeypatch, pool["loop"], 6)
+    whole, everyone = _proposal_reading(app, monkeypatch, pool["loop"], 1000)
+    assert proposal.ok and proposal == whole
+    assert everyone == [None]
+    assert len(asked) == 1 and len(asked[0]) == 6
+
+
+def test_the_whole_pool_is_read_when_the_lightest_do_not_decide(
+    app, make_user, pool, monkeypatch
+):
+    """The lightest ten are not trained on the loop's competency, Ann and Bea (with
+    interviews elsewhere) are: the lightest six cannot cover it, so everyone is read,
+    and Ann, the lighter of the two, is proposed."""
+    ann, bea = pool["people"]["Ann Busy"], pool["people"]["Bea Clash"]
+    with app.app_context():
+        monday = WEDNESDAY - timedelta(days=2)
+        _elsewhere(pool, ann, monday)
+        _elsewhere(pool, bea, monday, monday + timedelta(hours=2))
+    _crowd(app, make_user, pool, 10, trained=False, load=lambda n: 0)
+    proposal, asked = _proposal_reading(app, monkeypatch, pool["loop"], 6)
+    whole, _ = _proposal_reading(app, monkeypatch, pool["loop"], 1000)
+    assert proposal == whole
+    assert [a.interviewer_id for a in proposal.assignments] == [ann]
+    assert len(asked) == 2 and asked[1] is None

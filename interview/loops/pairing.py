@@ -356,7 +356,50 @@ def shortlist(
     existing: Sequence[Assignment] = (),
 ) -> list[PoolMember] | None:
     """The few of a large pool the search looks among first (step 0 of the algorithm),
-    in pool order, or None when that would be the whole pool.
+    in pool order, or None when that would be the whole pool."""
+    kept = _shortlisted(sessions, competencies, pool, existing, None)
+    if kept is None or len(kept) == len(pool):
+        return None
+    return [m for k, m in enumerate(pool) if k in kept]
+
+
+def propose_from_lightest(
+    sessions: Sequence[SessionNeed],
+    competencies: Sequence[CompetencyNeed],
+    lightest: Sequence[PoolMember],
+    existing: Sequence[Assignment],
+    horizon: int,
+    *,
+    step_budget: int = DEFAULT_STEP_BUDGET,
+) -> Proposal | None:
+    """``propose_panel``'s answer without the whole pool, when its shortlist can be
+    drawn from the people given; None when it cannot (then ask ``propose_panel``
+    with the whole pool).
+
+    ``lightest`` holds, for each discipline and each ISO week of the sessions (the
+    order of ids, for an unscheduled session), the first ``horizon`` people of the
+    pool in order of their load that week (busy items, ``week_load`` and seats on
+    this loop), then id; and everyone already on the loop. A caller can thus read a
+    few hundred people's details instead of a hospital's thousands: the answer is
+    the one the whole pool would give whenever the shortlist's lists fill within the
+    horizon, and the shortlist gives a valid panel without repeats."""
+    kept = _shortlisted(sessions, competencies, lightest, existing, horizon)
+    if kept is None:
+        return None
+    few = [m for k, m in enumerate(lightest) if k in kept]
+    proposal = _propose(sessions, competencies, few, existing, step_budget)
+    return proposal if proposal.ok and not proposal.notes else None
+
+
+def _shortlisted(
+    sessions: Sequence[SessionNeed],
+    competencies: Sequence[CompetencyNeed],
+    pool: Sequence[PoolMember],
+    existing: Sequence[Assignment],
+    horizon: int | None,
+) -> set[int] | None:
+    """The shortlist, as indexes into ``pool``; None when a list would need someone
+    past the ``horizon`` (see ``propose_from_lightest``).
 
     For each session's open seats of a discipline, two kinds of list of the people free
     for them (static rules, as step 1) and not yet on the loop, in order of their load
@@ -439,7 +482,9 @@ def shortlist(
             if d in sides.get(key, ())
         ]
         wanted = {None: size[d], **{key: size[d] for key in keys}}
-        for k in ranked[d, week]:
+        for position, k in enumerate(ranked[d, week]):
+            if position == horizon:
+                return None  # whoever comes next in the whole pool is not given
             if not free(k, i):
                 continue
             for key in [None, *keys]:
@@ -448,9 +493,10 @@ def shortlist(
                     kept.add(k)
             if not any(wanted.values()):
                 break
-    if len(kept) == len(pool):
-        return None
-    return [m for k, m in enumerate(pool) if k in kept]
+        else:
+            if horizon is not None and len(ranked[d, week]) >= horizon:
+                return None  # the lists wanted more: the next one is not given
+    return kept
 
 
 # --------------------------------------------------------------------------- the loop

@@ -1,8 +1,8 @@
-"""Feed a loop and the interviewer pool to the pure pairing function, and apply its
-answer. Other loops' sessions become the interviewers' busy times and weekly load."""
+"""Feed a loop and the interviewer pool (pool.py) to the pure pairing function, and
+apply its answer; and the seat picker's choices."""
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -14,16 +14,12 @@ from ..models import (
     Loop,
     PanelSeat,
     Role,
-    Training,
     User,
 )
 from ..search import matching
-from . import pairing
+from . import pairing, pool
 from .operations import active_seats, assign_seat
-
-# The longest session (the interview_sessions duration_range check): one starting
-# this long before a week can still overlap a session in it.
-LONGEST = timedelta(minutes=480)
+from .pool import LONGEST
 
 
 def propose_for(loop: Loop) -> pairing.Proposal:
@@ -56,194 +52,20 @@ def propose_for(loop: Loop) -> pairing.Proposal:
         for seat in active_seats(s)
         if seat.interviewer_id is not None
     ]
-    return pairing.propose_panel(sessions, competencies, _pool(loop), existing)
-
-
-def _pool(loop: Loop) -> list[pairing.PoolMember]:
-    """Every active interviewer with their trainings, their weekly loads and the
-    interviews that may clash with the loop's sessions, in three statements however
-    many people there are: people, week loads (a row each) and clashes. A
-    hospital's pool is thousands: their trainings loaded one account at a time made
-    the proposal 1,900 statements, and read a row per training and per person and
-    week, 16,500 rows; now about 2,400 (issue 11)."""
-    # Only the trainings this loop's sessions can use: the rules weigh no other.
-    keys = {c.key for s in loop.sessions for c in s.competencies}
-    trained = (
-        sa.select(
-            Training.user_id,
-            sa.func.aggregate_strings(Training.competency_key, " ").label("keys"),
+    known = pool.calendars(loop)
+    lightest = known.lightest(pool.LIGHTEST)
+    if lightest is not None:
+        answer = pairing.propose_from_lightest(
+            sessions,
+            competencies,
+            pool.members(loop, known, lightest),
+            existing,
+            pool.LIGHTEST,
         )
-        .where(Training.competency_key.in_(keys))
-        .group_by(Training.user_id)
-        .subquery("trained")
-    )
-    timed = [s for s in loop.sessions if s.starts_at]
-    mondays = sorted(
-        {
-            datetime.combine(t.date() - timedelta(days=t.weekday()), time(), UTC)
-            for t in (s.starts_at.astimezone(UTC) for s in timed)
-        }
-    )
-    people = db.session.execute(
-        sa.select(
-            User.id,
-            User.name,
-            User.discipline,
-            User.weekly_interview_limit,
-            trained.c["keys"],
-        )
-        .outerjoin(trained, trained.c.user_id == User.id)
-        .where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
-        .order_by(User.id)
-    ).all()
-    counts = (
-        {user_id: n for user_id, *n in db.session.execute(_week_loads(mondays))}
-        if mondays
-        else {}
-    )
-    # The week's counts include this loop's own seats (an index-only read) and the
-    # interviews listed as busy items: less them, never below none (a page view's
-    # statements each see the moment they run: a seat given up since the loop was
-    # read is no longer counted).
-    less: dict[tuple[int, tuple[int, int]], int] = {}
-    for s in timed:
-        week = s.starts_at.astimezone(UTC).isocalendar()[:2]
-        for seat in active_seats(s):
-            if seat.interviewer_id is not None:
-                less[seat.interviewer_id, week] = (
-                    less.get((seat.interviewer_id, week), 0) + 1
-                )
-    busy = _busy_near(loop, timed, less)
-    iso = [monday.isocalendar()[:2] for monday in mondays]
-    nothing = [0] * len(iso)
-    conflicts = {c.user_id: c.reason for c in loop.candidate.conflicts}
-    members = []
-    for user_id, name, discipline, limit, held in people:
-        load = tuple(
-            (week, n - less.get((user_id, week), 0))
-            for week, n in zip(iso, counts.get(user_id, nothing), strict=True)
-            if n > less.get((user_id, week), 0)
-        )
-        members.append(
-            pairing.PoolMember(
-                id=user_id,
-                name=name,
-                discipline=str(discipline),
-                trained=frozenset(held.split()) if held else frozenset(),
-                weekly_limit=limit,
-                busy=busy.get(user_id, ()),
-                week_load=load,
-                conflict=conflicts.get(user_id),
-            )
-        )
-    return members
-
-
-def _other_seats(loop: Loop) -> tuple:
-    """Held seats of other loops' sessions: the seat's copy of its session's start
-    (``PanelSeat.starts_at``) has an index holding only seated seats."""
-    return (
-        PanelSeat.session_id.not_in([s.id for s in loop.sessions]),
-        PanelSeat.interviewer_id.is_not(None),
-        PanelSeat.removed_at.is_(None),
-    )
-
-
-def _week_loads(mondays: list[datetime]):
-    """Each interviewer's held seats starting in each ISO week (UTC) of ``mondays``,
-    as ``user_id`` and a count per week in that order: a row per person, not per
-    person and week (1,900 rows at scale instead of 4,700). One range of the seats'
-    start index per week (an OR of ranges is a full scan on SQLite), read from the
-    index alone: the loop's own seats are counted too, and taken out by the caller
-    (leaving them out here read every seat's row for its session: 13 ms of SQLite's
-    14 at scale). A statement of its own: joined to the people, SQLite scanned a
-    week's counts once per person (170 ms at scale)."""
-    # Grouped by the id plus 0: by the id alone SQLite walks the interviewer index
-    # (it comes sorted) instead of the week's range of the start index.
-    who = PanelSeat.interviewer_id + sa.literal_column("0")
-    per_week = sa.union_all(
-        *(
-            sa.select(
-                who.label("user_id"),
-                sa.literal(n, sa.Integer).label("week"),
-                sa.func.count().label("seats"),
-            )
-            .where(
-                PanelSeat.interviewer_id.is_not(None),
-                PanelSeat.removed_at.is_(None),
-                PanelSeat.starts_at >= monday,
-                PanelSeat.starts_at < monday + timedelta(days=7),
-            )
-            .group_by(who)
-            for n, monday in enumerate(mondays)
-        )
-    ).subquery("per_week")
-    return sa.select(
-        per_week.c.user_id,
-        *(
-            # PostgreSQL sums counts as numeric: integers, as SQLite gives.
-            sa.cast(
-                sa.func.sum(sa.case((per_week.c.week == n, per_week.c.seats), else_=0)),
-                sa.Integer,
-            )
-            for n in range(len(mondays))
-        ),
-    ).group_by(per_week.c.user_id)
-
-
-def _busy_near(loop: Loop, timed: list, less: dict) -> dict:
-    """Everyone's other interviews that overlap a session of this loop, as tuples of
-    ``Busy`` items by interviewer, counted in ``less`` (they count toward their week
-    as items). A hospital has thousands of interviews a week: built one object each
-    they took most of a second (issue 11). One range of the seats' start index per
-    session."""
-    if not timed:
-        return {}
-    starts = PanelSeat.starts_at
-    near = sa.union_all(
-        *(
-            sa.select(
-                PanelSeat.id,
-                PanelSeat.interviewer_id,
-                InterviewSession.loop_id,
-                InterviewSession.title,
-                starts,
-                InterviewSession.duration_minutes,
-            )
-            .join(InterviewSession, PanelSeat.session_id == InterviewSession.id)
-            .where(
-                *_other_seats(loop),
-                starts > s.starts_at - LONGEST,
-                starts < s.ends_at,
-                # The session's own start too (the seat's copy of it): without it
-                # PostgreSQL guessed a week of sessions might end after s.starts_at
-                # and scanned them all in parallel workers (23 ms, now 7 ms).
-                InterviewSession.starts_at > s.starts_at - LONGEST,
-                InterviewSession.starts_at < s.ends_at,
-                InterviewSession.ends_at > s.starts_at,
-            )
-            for s in timed
-        )
-    )
-    busy: dict[int, tuple[pairing.Busy, ...]] = {}
-    listed = set()
-    for seat_id, user_id, loop_id, title, starts_at, minutes in db.session.execute(
-        near
-    ):
-        if seat_id in listed:  # near two of this loop's sessions
-            continue
-        listed.add(seat_id)
-        busy[user_id] = (
-            *busy.get(user_id, ()),
-            pairing.Busy(
-                starts_at,
-                starts_at + timedelta(minutes=minutes),
-                f"loop {loop_id}: {title}",
-            ),
-        )
-        week = (user_id, starts_at.isocalendar()[:2])
-        less[week] = less.get(week, 0) + 1
-    return busy
+        if answer is not None:
+            return answer
+    everyone = pool.members(loop, known, None)
+    return pairing.propose_panel(sessions, competencies, everyone, existing)
 
 
 def fresh_assignments(
@@ -336,7 +158,6 @@ def stored_reasons(loop: Loop) -> list[dict]:
 
 # The seat picker: never more than this many people.
 SEAT_CHOICES = 20
-LONGEST = timedelta(minutes=480)  # no session is longer (a check constraint)
 
 
 def eligible_for_seat(seat: PanelSeat, query: str = "", limit: int = SEAT_CHOICES):
