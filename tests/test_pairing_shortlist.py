@@ -10,8 +10,11 @@ from hypothesis import strategies as st
 
 from interview.loops.pairing import (
     DEFAULT_STEP_BUDGET,
+    MORE_PEOPLE,
+    SHORTLIST_FAILED,
     SHORTLIST_MARGIN,
     CompetencyNeed,
+    Proposal,
     _propose,
     _shortlisted,
     propose_from_lightest,
@@ -211,17 +214,26 @@ def test_property_the_lightest_few_answer_as_the_whole_pool_or_not_at_all(
     world, horizon
 ):
     """Given only the lightest people of each week, the answer is the whole pool's,
-    or None (then the caller reads the whole pool)."""
+    or says what the whole pool's search may skip (then the caller reads everyone)."""
     sessions, rubric, pool, existing = world
     few = _lightest_first(sessions, pool, existing, horizon)
     answer = propose_from_lightest(sessions, rubric, few, existing, horizon)
-    if answer is not None:
-        assert answer == propose_panel(sessions, rubric, pool, existing)
+    whole = propose_panel(sessions, rubric, pool, existing)
+    if isinstance(answer, Proposal):
+        assert answer == whole
+    elif answer == SHORTLIST_FAILED:
+        # The whole pool's shortlist is the one that failed: skipping it changes
+        # nothing.
+        assert whole == propose_panel(
+            sessions, rubric, pool, existing, shortlisted=False
+        )
+    else:
+        assert answer == MORE_PEOPLE
     # The shortlist itself: the whole pool's, or none.
     kept = _shortlisted(sessions, rubric, few, existing, horizon)
     if kept is not None:
-        whole = _shortlisted(sessions, rubric, pool, existing, None)
-        assert {few[k].id for k in kept} == {pool[k].id for k in whole}
+        listed = _shortlisted(sessions, rubric, pool, existing, None)
+        assert {few[k].id for k in kept} == {pool[k].id for k in listed}
 
 
 def test_a_hospital_pool_is_answered_from_its_lightest_few():
@@ -245,6 +257,6 @@ def test_a_hospital_pool_is_answered_from_its_lightest_few():
     few = _lightest_first(sessions, pool, (), 20)
     assert len(few) <= 40
     answer = propose_from_lightest(sessions, [A], few, (), 20)
-    assert answer is not None and answer.ok
+    assert isinstance(answer, Proposal) and answer.ok
     assert answer == propose_panel(sessions, [A], pool)
-    assert propose_from_lightest(sessions, [A], few, (), 2) is None
+    assert propose_from_lightest(sessions, [A], few, (), 2) == MORE_PEOPLE

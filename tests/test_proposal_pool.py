@@ -296,3 +296,47 @@ def test_the_whole_pool_is_read_when_the_lightest_do_not_decide(
     assert proposal == whole
     assert [a.interviewer_id for a in proposal.assignments] == [ann]
     assert len(asked) == 2 and asked[1] is None
+
+
+def test_the_people_read_first_are_the_lightest_by_the_rules_count(
+    app, make_user, pool, monkeypatch
+):
+    """Loads made of interviews elsewhere that week, one running into a session (a
+    busy item) and a seat held on this loop, and a session not scheduled yet: the
+    lightest read from the database are the first by the pure rules' own count of
+    the pool they are given, for every horizon, and the proposal is the whole
+    pool's."""
+    from interview.loops import pool as pool_reads
+    from interview.loops.proposals import needs
+
+    from .test_pairing_shortlist import _lightest_first
+
+    ann, bea = pool["people"]["Ann Busy"], pool["people"]["Bea Clash"]
+    with app.app_context():
+        plan = [
+            PlanSession(title=title, competency_keys=["workflow"], technical_seats=0)
+            for title in ("Wednesday", "Thursday", "Later")
+        ]
+        loop = start_loop(pool["manager"], pool["rubric"], plan, candidate="Ranked")
+        loop.sessions[0].starts_at = WEDNESDAY
+        loop.sessions[1].starts_at = WEDNESDAY + timedelta(days=1)
+        clinical_seat(loop, 0).interviewer_id = bea
+        db.session.commit()
+        loop_id = loop.id
+        _elsewhere(pool, ann, WEDNESDAY + timedelta(days=1, minutes=-30))
+    _crowd(app, make_user, pool, 8, trained=True, load=lambda n: n % 3)
+    with app.app_context():
+        loop = db.session.get(Loop, loop_id)
+        sessions, _, existing = needs(loop)
+        known = pool_reads.calendars(loop)
+        everyone = pool_reads.members(loop, known, None)
+        assert any(m.busy for m in everyone) and existing
+        all_ids = {m.id for m in everyone}
+        for horizon in range(1, 11):
+            rules = _lightest_first(sessions, everyone, existing, horizon)
+            read = known.lightest(horizon)
+            assert (all_ids if read is None else read) == {m.id for m in rules}
+    proposal, asked = _proposal_reading(app, monkeypatch, loop_id, 7)
+    whole, _ = _proposal_reading(app, monkeypatch, loop_id, 1000)
+    assert proposal == whole and proposal.ok
+    assert asked[0] is not None and len(asked[0]) < len(all_ids)

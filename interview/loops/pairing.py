@@ -44,7 +44,10 @@ Soft goals, in order
    whoever is not yet on this loop, then the lowest load in the session's week, then
    the fewest seats in this loop, then the most of the session's not-yet-covered
    competencies they are trained on, then the lowest id, so the result is
-   deterministic.
+   deterministic. In a large pool the candidates are first the shortlisted ones
+   (step 0): someone trained on several competencies but later in each of their
+   lists than the list's length may be passed over for people trained on one each,
+   at the same load.
 
 What is guaranteed about repeats: unless the step budget runs out (step 5 of the
 algorithm), a valid panel has the fewest repeats of any valid panel; in particular a
@@ -62,8 +65,7 @@ Algorithm
    than the loop has open seats of that discipline; plus everyone already on the
    loop. A valid panel without repeats found there is the answer, and its reasons
    hold for the whole pool (nobody left out has a lighter week). Otherwise steps 1-5
-   run again on the whole pool, so the guarantees below hold as stated; the
-   preference order of soft goal 2 then applies among the shortlisted first.
+   run again on the whole pool, so the guarantees above hold as stated.
 1. Precompute, per session and discipline (a "seat group" with k open seats), the
    static candidates: right discipline, no conflict, not already seated there, and for
    a scheduled session free of their busy times and existing sessions and under their
@@ -196,13 +198,16 @@ def propose_panel(
     existing: Sequence[Assignment] = (),
     *,
     step_budget: int = DEFAULT_STEP_BUDGET,
+    shortlisted: bool = True,
 ) -> Proposal:
     """Fill the open seats of a loop's sessions; see the module docstring for the rules.
+    ``shortlisted=False`` skips step 0 (``propose_from_lightest`` said it holds no
+    answer).
 
     Raises ValueError for malformed input (naive datetimes, duplicate ids, negative
     seats, non-positive durations, busy items ending before they start).
     """
-    few = shortlist(sessions, competencies, pool, existing)
+    few = shortlist(sessions, competencies, pool, existing) if shortlisted else None
     if few is not None:
         proposal = _propose(sessions, competencies, few, existing, step_budget)
         if proposal.ok and not proposal.notes:
@@ -348,6 +353,10 @@ def _calendar(
 # shortlist keeps (see ``shortlist``).
 SHORTLIST_MARGIN = 4
 
+# What propose_from_lightest asks for when the people given do not answer.
+MORE_PEOPLE = "more people"
+SHORTLIST_FAILED = "shortlist failed"
+
 
 def shortlist(
     sessions: Sequence[SessionNeed],
@@ -371,10 +380,12 @@ def propose_from_lightest(
     horizon: int,
     *,
     step_budget: int = DEFAULT_STEP_BUDGET,
-) -> Proposal | None:
+) -> Proposal | str:
     """``propose_panel``'s answer without the whole pool, when its shortlist can be
-    drawn from the people given; None when it cannot (then ask ``propose_panel``
-    with the whole pool).
+    drawn from the people given and holds it. Otherwise what to ask ``propose_panel``
+    with the whole pool: ``MORE_PEOPLE`` (the shortlist needs people past the
+    horizon) or ``SHORTLIST_FAILED`` (the whole pool's shortlist is this one, which
+    holds no valid panel without repeats: pass ``shortlisted=False``).
 
     ``lightest`` holds, for each discipline and each ISO week of the sessions (the
     order of ids, for an unscheduled session), the first ``horizon`` people of the
@@ -385,10 +396,10 @@ def propose_from_lightest(
     horizon, and the shortlist gives a valid panel without repeats."""
     kept = _shortlisted(sessions, competencies, lightest, existing, horizon)
     if kept is None:
-        return None
+        return MORE_PEOPLE
     few = [m for k, m in enumerate(lightest) if k in kept]
     proposal = _propose(sessions, competencies, few, existing, step_budget)
-    return proposal if proposal.ok and not proposal.notes else None
+    return proposal if proposal.ok and not proposal.notes else SHORTLIST_FAILED
 
 
 def _shortlisted(
@@ -406,8 +417,8 @@ def _shortlisted(
     in the session's week, then id: the first ones, and for each competency the seats
     could cover, the first ones trained on it. Each list holds SHORTLIST_MARGIN more
     people than the loop's open seats of that discipline, and everyone already on the
-    loop is kept. So the people the search picks have the lightest load of anyone in
-    the pool free for the seat, as their reasons say: a placement raises only the
+    loop is kept. So whenever a reason says someone has the lightest load that week,
+    nobody in the pool free for the seat has a lighter one: a placement raises only the
     placed person's load, fewer people are placed than a list holds, and nobody left
     out is lighter than its last."""
     index = {s.id: i for i, s in enumerate(sessions)}

@@ -166,10 +166,12 @@ def members(
         Training.user_id,
         sa.func.aggregate_strings(Training.competency_key, " ").label("keys"),
     ).where(Training.competency_key.in_(keys))
-    named = sa.select(User.id, User.name)
-    if ids is None:
-        named = named.where(User.role == Role.INTERVIEWER, User.is_active.is_(True))
-    else:
+    # Active interviewers only, asked for by id or not: someone deactivated since
+    # ``known`` was read is left out, as from everyone.
+    named = sa.select(User.id, User.name).where(
+        User.role == Role.INTERVIEWER, User.is_active.is_(True)
+    )
+    if ids is not None:
         # One parameter, not one per id: binding hundreds cost more than the reads.
         asked = ids_of(ids)
         trained = trained.where(in_ids(Training.user_id, asked))
@@ -334,5 +336,6 @@ def _near(sessions: int) -> sa.CompoundSelect:
             for n in range(sessions)
         )
     )
-    _NEAR[sessions] = near
+    if sessions <= 20:  # a loop's usual sizes; a larger one is built each time
+        _NEAR[sessions] = near
     return near

@@ -23,7 +23,37 @@ from .pool import LONGEST
 
 
 def propose_for(loop: Loop) -> pairing.Proposal:
-    """Propose interviewers for the loop's empty seats."""
+    """Propose interviewers for the loop's empty seats: from the lightest people of
+    each week read in full (pool.py), or from everyone when those do not answer."""
+    sessions, competencies, existing = needs(loop)
+    known = pool.calendars(loop)
+    lightest = known.lightest(pool.LIGHTEST)
+    shortlisted = True
+    if lightest is not None:
+        answer = pairing.propose_from_lightest(
+            sessions,
+            competencies,
+            pool.members(loop, known, lightest),
+            existing,
+            pool.LIGHTEST,
+        )
+        if isinstance(answer, pairing.Proposal):
+            return answer
+        # The whole pool's shortlist would be the one that just failed.
+        shortlisted = answer != pairing.SHORTLIST_FAILED
+    everyone = pool.members(loop, known, None)
+    return pairing.propose_panel(
+        sessions, competencies, everyone, existing, shortlisted=shortlisted
+    )
+
+
+def needs(
+    loop: Loop,
+) -> tuple[
+    list[pairing.SessionNeed], list[pairing.CompetencyNeed], list[pairing.Assignment]
+]:
+    """The loop as the pairing rules see it: its sessions' seats, its rubric's
+    competencies and the seats people already hold."""
     sessions = [
         pairing.SessionNeed(
             id=s.id,
@@ -52,20 +82,7 @@ def propose_for(loop: Loop) -> pairing.Proposal:
         for seat in active_seats(s)
         if seat.interviewer_id is not None
     ]
-    known = pool.calendars(loop)
-    lightest = known.lightest(pool.LIGHTEST)
-    if lightest is not None:
-        answer = pairing.propose_from_lightest(
-            sessions,
-            competencies,
-            pool.members(loop, known, lightest),
-            existing,
-            pool.LIGHTEST,
-        )
-        if answer is not None:
-            return answer
-    everyone = pool.members(loop, known, None)
-    return pairing.propose_panel(sessions, competencies, everyone, existing)
+    return sessions, competencies, existing
 
 
 def fresh_assignments(
