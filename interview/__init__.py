@@ -34,9 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     app.url_map.converters["int"] = BoundedInt
     _register_blueprints(app)
+    from .cells import cell_class
     from .loops.schedule import localtime_filter
 
     app.add_template_filter(localtime_filter, "localtime")
+    app.add_template_global(cell_class, "cell_class")
 
     from . import cli
 

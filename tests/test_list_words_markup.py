@@ -1,5 +1,5 @@
 """The Rubrics, Retention and Calibration raters' lists mark names and titles of ordinary words with
-.words (issue 14, _macros/cells.html), as the other lists do, so a narrow table
+.words (issue 14, interview/cells.py), as the other lists do, so a narrow table
 does not split them mid-word; a long word is left to wrap anywhere, and a name's
 markup stays escaped."""
 

@@ -1,7 +1,7 @@
 """The Loops and Requisitions lists and Accounts keep ordinary words whole
 (issue 14): their names and titles wrapped anywhere, so a table short of room split
 "Anna-Lena Müller-Lüdenscheidt" mid-word on a tablet, as the Candidates list did
-before its cells were marked as holding ordinary words (_macros/cells.html). A
+before its cells were marked as holding ordinary words (interview/cells.py). A
 200-character word still wraps inside its cell, within the table's region.
 
 Before the change the Loops list and Accounts split words at 768 px and all three at
