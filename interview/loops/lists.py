@@ -159,8 +159,9 @@ def _requisition_choices(chosen: int | None) -> list[tuple[int, str]]:
     """Open requisitions this person may see, and the chosen one whatever its state."""
     if current_user.role == Role.INTERVIEWER:
         return []
+    is_open = Requisition.status == RequisitionStatus.OPEN
     query = sa.select(Requisition.id, Requisition.title).where(
-        sa.or_(Requisition.status == RequisitionStatus.OPEN, Requisition.id == chosen)
+        is_open if chosen is None else sa.or_(is_open, Requisition.id == chosen)
     )
     if current_user.role == Role.HIRING_MANAGER:
         query = query.where(Requisition.hiring_manager_id == current_user.id)
@@ -173,9 +174,12 @@ def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:
     """Active hiring managers (and the chosen one), for talent acquisition's filter."""
     if current_user.role != Role.TALENT_ACQUISITION:
         return []
+    # Without a chosen one, no OR: ix_users_listing then gives them in order (with
+    # it, SQLite read every account in name order to find 60 managers, issue 11).
+    active = User.is_active.is_(True)
     query = sa.select(User.id, User.name).where(
         User.role == Role.HIRING_MANAGER,
-        sa.or_(User.is_active.is_(True), User.id == chosen),
+        active if chosen is None else sa.or_(active, User.id == chosen),
     )
     return [tuple(r) for r in db.session.execute(query.order_by(User.search_key))]
 
