@@ -483,3 +483,35 @@ def test_postgresql_queries_get_the_parallel_workers_configured(
 def test_a_mistyped_parallel_workers_setting_stops_start_up(workers):
     with pytest.raises(SystemExit):
         create_app({**BASE_CONFIG, "POSTGRESQL_PARALLEL_WORKERS": workers})
+
+
+def test_postgresql_limits_are_written_into_the_statements(app_ctx, databases):
+    """LIMIT and OFFSET reach PostgreSQL as literals (db._LiteralLimits): a plan
+    kept for a prepared statement then knows how many rows are asked for. Other
+    values stay bound, so the plans kept for them are still reused."""
+    if databases.name != "postgresql":
+        pytest.skip("PostgreSQL plans")
+    sent = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        sent.append((" ".join(statement.split()), params))
+
+    query = (
+        sa.select(User.id)
+        .where(User.email == "nobody@example.org")
+        .order_by(User.id)
+        .limit(5)
+        .offset(7)
+    )
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(7):  # past psycopg's prepare threshold (5)
+            assert db.session.scalars(query).all() == []
+            assert db.session.scalars(query.limit(6)).all() == []
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    texts = {text for text, _ in sent}
+    assert any(text.endswith("LIMIT 5 OFFSET 7") for text in texts), texts
+    assert any(text.endswith("LIMIT 6 OFFSET 7") for text in texts), texts
+    assert all("users.email = %(email_1)s" in text for text in texts), texts
+    assert {params["email_1"] for _, params in sent} == {"nobody@example.org"}
