@@ -5,7 +5,7 @@ A "words" cell wraps between words alone (style.css): wrapping anywhere split
 "Anna-Lena Müller-Lüdenscheidt" mid-word on a tablet (issue 14). Text holding a run
 of over ``LONGEST_WORD`` characters without a space or hyphen (a pasted 200-character
 word, a link) still breaks anywhere, so it cannot widen the table. Plain Python, not
-a Jinja macro: a macro call cost a list page of 25 rows three milliseconds (issue 11).
+a Jinja macro: its three calls a row cost a list page of 25 rows about a millisecond (issue 11).
 The class only, never the text: the text is escaped where it is shown.
 """
 

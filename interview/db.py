@@ -171,7 +171,8 @@ class _LiteralLimits(SQLCompiler):
     A limit written in is known to every plan; the statement is still compiled once
     (a post-compile parameter) and its other parameters stay bound, so the plans
     PostgreSQL keeps for the kit's and the autosave's statements are kept (forcing
-    custom plans everywhere doubled the kit page's time)."""
+    custom plans everywhere doubled the kit page's time). Only ``limit()`` and
+    ``offset()``: the app asks for no FETCH FIRST, and its limits are numbers."""
 
     def limit_clause(self, select, **kw):
         return super().limit_clause(select, **{**kw, "literal_execute": True})

@@ -14,7 +14,7 @@ from interview.models import Role
 # The page's keys, found walking the order's index (listing.paginate, deferred):
 # the 25 rows they load are then sorted again, which costs nothing.
 KEYS = re.compile(
-    r"IN \((SELECT users\.id\s+FROM users.*?LIMIT .*? OFFSET (?:\?|%\(\w+\)s(?:::\w+)?))\)",
+    r"IN \((SELECT users\.id\s+FROM users.*?LIMIT .*? OFFSET (?:\?|\d+|%\(\w+\)s(?:::\w+)?))\)",
     re.DOTALL,
 )
 
@@ -62,6 +62,11 @@ def test_the_accounts_page_walks_its_index(app, client, auth, users, make_user, 
     statement, params = _keys_statement(client, f"/accounts/{query}")
     plan = _plan(app, statement, params)
     assert "ix_users_listing" in plan, plan
-    # SQLite, given a role, sorts each state's accounts of that role apart ("RIGHT
-    # PART"): 0.4 ms for 2,000 interviewers. Every account sorted is a miss.
-    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort" not in plan, plan
+    assert "Sort" not in plan, plan
+    if "role=" in query:
+        # SQLite, given a role, sorts each state's accounts of that role apart
+        # ("RIGHT PART"): 0.4 ms for 2,000 interviewers. Every account sorted is
+        # a miss.
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+    else:
+        assert "TEMP B-TREE" not in plan, plan

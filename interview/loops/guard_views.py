@@ -47,8 +47,9 @@ def _preview(loop: Loop, proposal: Proposal, changed: bool = False) -> Preview:
     """The preview of ``proposal``; ``changed`` when a confirmation found it differ."""
     fresh = fresh_assignments(loop, proposal) if proposal.ok else []
     titles = {s.id: s.title for s in loop.sessions}
-    # Sent even when nobody new is proposed, so the page's statements never depend
-    # on the loop's state (issue 11: bench/scale.py counts them against the demo's).
+    # Sent even when nobody new is proposed, so that a loop with seats to fill and
+    # one without send the same statements (issue 11: bench/scale.py counts them
+    # against the demo's, whose loop proposes nobody).
     names = dict(
         db.session.execute(
             sa.select(User.id, User.name).where(

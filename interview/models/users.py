@@ -96,12 +96,12 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-# The signed-in account by its session token: every request's first statement.
 # The accounts list's order: active first, by role, by name (0030: ascending on
 # is_active, no scan gave "active first", so PostgreSQL sorted every account by name
 # for each page). Declared after the class to name its column's direction.
 sa.Index("ix_users_listing", User.is_active.desc(), User.role, User.search_key, User.id)
 
+# The signed-in account by its session token: every request's first statement.
 USER_BY_SESSION = sa.select(User).where(User.session_token == sa.bindparam("token"))
 
 

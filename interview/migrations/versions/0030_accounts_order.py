@@ -11,24 +11,24 @@ for every page (7 ms of a 14 ms page). The index now runs in the list's order, i
 included; "active hiring managers by name" (the loops filter) still reads a range
 of it.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-
-revision = '0030_accounts_order'
-down_revision = '0029_edit_versions'
+revision = "0030_accounts_order"
+down_revision = "0029_edit_versions"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.drop_index('ix_users_listing', table_name='users')
+    op.drop_index("ix_users_listing", table_name="users")
     op.create_index(
-        'ix_users_listing', 'users',
-        [sa.text('is_active DESC'), 'role', 'search_key', 'id'],
+        "ix_users_listing", "users",
+        [sa.text("is_active DESC"), "role", "search_key", "id"],
     )
 
 
 def downgrade():
-    op.drop_index('ix_users_listing', table_name='users')
-    op.create_index('ix_users_listing', 'users', ['is_active', 'role', 'search_key'])
+    op.drop_index("ix_users_listing", table_name="users")
+    op.create_index("ix_users_listing", "users", ["is_active", "role", "search_key"])
