@@ -162,6 +162,8 @@ PAGES = [
     # scorecards change, so the median is the kept answer; bench/calibration.py
     # times the first one.
     ("calibration", TA, "/calibration/"),
+    ("calibration ?q=informatics", TA, "/calibration/?q=informatics&page=2"),
+    ("calibration", HM, "/calibration/"),
     ("calibration rubric", TA, "/calibration/rubrics/{rubric}"),
     ("calibration rubric.csv", TA, "/calibration/rubrics/{rubric}/calibration.csv"),
     ("calibration requisition", HM, "/calibration/requisitions/{requisition}"),

@@ -38,6 +38,7 @@ PAGES = {
         "/interviews/loops/{loop}/scorecards",
         "/rubrics/",
         "/calibration/",
+        "/calibration/?q=requisition&sort=newest",
         "/calibration/rubrics/sample",
         "/calibration/rubrics/sample/calibration.csv?from=2020-01-01",
         "/calibration/requisitions/{requisition}",
@@ -62,6 +63,7 @@ PAGES = {
         "/loops/{loop}",
         "/loops/{loop}/debrief",
         "/calibration/",
+        "/calibration/?q=requisition",
         "/calibration/requisitions/{requisition}",
     ],
     "clara": [

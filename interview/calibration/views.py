@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -20,9 +21,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..listing import paginate, query_text
 from ..models import Requisition, Role, Rubric, User
+from ..models.requisitions import requisition_matching
+from ..paging import page_request
 from ..permissions import can_view_requisition, role_required
 from . import export, figures, kept, queries
 from .pages import charts_for
@@ -33,20 +38,42 @@ ta_only = role_required(Role.TALENT_ACQUISITION)
 ta_and_managers = role_required(Role.TALENT_ACQUISITION, Role.HIRING_MANAGER)
 
 
+# The requisitions calibration can be read for, as the requisitions list finds them.
+REQUISITION_SORTS = {
+    "title": ("Title", [Requisition.search_key, Requisition.id]),
+    "newest": ("Newest first", [Requisition.id.desc()]),
+}
+
+
 @bp.route("/")
 @ta_and_managers
 def index():
-    """List what calibration can be read for: rubrics, and requisitions."""
-    reqs = db.select(Requisition).order_by(Requisition.title).limit(200)
-    if current_user.role == Role.HIRING_MANAGER:
+    """List what calibration can be read for: rubrics, and requisitions found by
+    title, discipline or hiring manager a page at a time (a hospital has hundreds:
+    the first 200 by title were all this page listed, the rest out of reach)."""
+    page_req = page_request(request.args, list(REQUISITION_SORTS))
+    text = query_text()
+    manager = current_user.role == Role.HIRING_MANAGER
+    reqs = sa.select(Requisition).where(
+        *requisition_matching(text, by_manager=not manager)
+    )
+    if manager:
         reqs = reqs.where(Requisition.hiring_manager_id == current_user.id)
+    page = paginate(
+        reqs,
+        page_req,
+        REQUISITION_SORTS[page_req.sort][1],
+        [joinedload(Requisition.hiring_manager)],
+    )
     rubrics = []
     if current_user.role == Role.TALENT_ACQUISITION:
         rubrics = db.session.scalars(db.select(Rubric).order_by(Rubric.title)).all()
     return render_template(
         "calibration/index.html",
         rubrics=rubrics,
-        requisitions=db.session.scalars(reqs).all(),
+        page=page,
+        q=text,
+        sorts=[(key, label) for key, (label, _) in REQUISITION_SORTS.items()],
     )
 
 
