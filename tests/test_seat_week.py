@@ -284,7 +284,7 @@ SCALE_STATISTICS = [
     ("panel_seats", "ix_panel_seats_session_id", "166740 3"),
     ("panel_seats", "ix_panel_seats_starts_at", "619837 3 2"),
     ("panel_seats", "uq_panel_seats_active_interviewer", "188190 2 1"),
-    ("users", "ix_users_listing", "2065 1033 517 1"),
+    ("users", "ix_users_listing", "2065 1033 517 1 1"),  # 0030: id added
     ("users", "ix_users_order", "2065 1 1"),
 ]
 
