@@ -498,7 +498,9 @@ def test_each_filter_reads_its_page_in_order_from_an_index(app, databases, query
     filters, _ = read_filters(dict(parse_qsl(query)), UTC, ACTIONS, OBJECT_TYPES)
     with app.app_context():
         statement = entries(filters).order_by(*SORTS["newest"][1]).limit(25)
-        compiled = statement.compile(db.engine)
+        compiled = statement.compile(
+            db.engine, compile_kwargs={"render_postcompile": True}
+        )
         if databases.name == "sqlite":
             plan = _sqlite_plan(compiled)
             assert "USING INDEX ix_audit_log_" in plan or "COVERING INDEX" in plan
@@ -536,7 +538,9 @@ def test_a_candidates_page_reads_its_entries_and_its_holds_from_the_object_index
         db.session.execute(sa.text("ANALYZE audit_log"))
         db.session.commit()
         statement = entries(filters).order_by(*SORTS["newest"][1]).limit(25)
-        compiled = statement.compile(db.engine)
+        compiled = statement.compile(
+            db.engine, compile_kwargs={"render_postcompile": True}
+        )
         if databases.name == "sqlite":
             plan = _sqlite_plan(compiled)
         else:

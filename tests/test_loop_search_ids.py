@@ -117,13 +117,16 @@ def test_no_candidate_ids_travel_and_a_search_costs_no_statement(
     of_loops = [s for s in searched if "FROM loops" in s]
     assert all("candidates" in s for s in of_loops[:2])  # the count, the page's keys
     # However many candidates match, the loops are asked for in the same words
-    # (PostgreSQL's patterns are written in: search.py).
+    # (PostgreSQL's patterns and limits are written in: search.py, db.py).
     one = loops_statements(app, client, "/loops/?q=10")
     assert unpatterned(s for s in one if "FROM loops" in s) == unpatterned(of_loops)
 
 
 def unpatterned(statements) -> list[str]:
-    return [re.sub(r"LIKE '[^']*'", "LIKE ?", s) for s in statements]
+    return [
+        re.sub(r"(LIMIT|OFFSET) \d+", r"\1 ?", re.sub(r"LIKE '[^']*'", "LIKE ?", s))
+        for s in statements
+    ]
 
 
 def test_sqlite_reads_the_text_index_inside_the_loops_statement(
