@@ -151,3 +151,67 @@ def test_sqlite_searches_through_the_trigram_index(app, client, auth, users):
 )
 def test_each_indexable_word_is_a_literal_phrase(words, expression):
     assert match_expression(words) == expression
+
+
+def _index_pages(connection) -> tuple[int, int]:
+    """(FTS5's page size setting, the longest leaf it wrote) of the text index."""
+    size = connection.exec_driver_sql(
+        "SELECT v FROM candidates_text_config WHERE k = 'pgsz'"
+    ).scalar()
+    longest = connection.exec_driver_sql(
+        "SELECT max(length(block)) FROM candidates_text_data WHERE id > 10"
+    ).scalar()
+    return size, longest
+
+
+def test_0031_rewrites_the_text_index_in_large_pages_and_keeps_every_row(app):
+    """A new candidate's merge of the index holds SQLite's write lock for
+    milliseconds with leaves of 64,000 bytes (bench/candidate_inserts.py): 0031
+    rewrites the candidates already indexed that way, and every one of them is still
+    found; its downgrade puts FTS5's default of 4,050 back."""
+    if not db_is_sqlite(app):
+        pytest.skip("the text index is SQLite's")
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        db.session.remove()  # SQLite: no transaction of ours holds the write lock
+        downgrade(revision="0030_accounts_order")
+        try:
+            people = {}
+            for n in range(400):  # the domain's trigrams fill several 4,050-byte pages
+                person = Candidate(
+                    name=f"{NAMES[n % len(NAMES)]} {n}", email=f"p{n}@x.example"
+                )
+                db.session.add(person)
+                db.session.flush()
+                people[person.id] = (person.name, person.email)
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO candidates_text(candidates_text) VALUES ('optimize')"
+                )
+            )
+            db.session.commit()
+            size, longest = _index_pages(db.session.connection())
+            assert size == 4050 and longest < 8000  # FTS5's default
+        finally:
+            db.session.remove()
+            upgrade()
+        size, longest = _index_pages(db.session.connection())
+        assert size == 64000 and longest > 8000, longest
+        db.session.execute(
+            sa.text(
+                "INSERT INTO candidates_text(candidates_text, rank) "
+                "VALUES ('integrity-check', 1)"
+            )
+        )
+        for query in WORDS:
+            assert found(query) == expected(people, query), query
+        db.session.remove()
+        downgrade(revision="0030_accounts_order")
+        try:
+            size, longest = _index_pages(db.session.connection())
+            assert size == 4050 and longest < 8000
+            assert found("garc") == expected(people, "garc")
+        finally:
+            db.session.remove()
+            upgrade()
