@@ -424,11 +424,32 @@ class Panels(RuleBasedStateMachine):
                 scopes.append(
                     queries.Scope("requisition", self.requisition, None, self.cutoff)
                 )
+            check_marks()
             for scope in scopes:
                 check_scope(ratings, cards, scope, comps)
                 for rater_only in (False, True):  # kept only while nothing changed
                     fresh = kept.compute(scope, rater_only=rater_only)
                     assert kept.scope_figures(scope, rater_only=rater_only) == fresh
+
+
+def check_marks() -> None:
+    """Each rubric's and requisition's mark is the count of its loops with rows and
+    the sum of their changes (what the fingerprint summed over the loops before)."""
+    for kind, column in summaries.MARKED.items():
+        marks = db.session.execute(
+            sa.text(
+                "SELECT scope_id, loops, changes FROM calibration_marks"
+                " WHERE kind = :kind"
+            ),
+            {"kind": kind},
+        )
+        counted = db.session.execute(
+            sa.text(
+                f"SELECT {column}, COUNT(*), SUM(changes) FROM calibration_loops"
+                f" GROUP BY {column}"
+            )
+        )
+        assert {tuple(r) for r in marks} == {tuple(r) for r in counted}, kind
 
 
 def test_any_sequence_of_scorecard_operations_keeps_the_summaries_exact(app):
@@ -466,11 +487,12 @@ def _tables() -> dict:
             tuple(round(v, 9) if isinstance(v, float) else v for v in row)
             for row in db.session.execute(sa.text(f"SELECT * FROM {table}"))
         )
-        for table in summaries.TABLES
+        for table in (*summaries.TABLES, "calibration_marks")
     }
 
 
 def _check_every_scope(panels: Panels) -> None:
+    check_marks()
     ratings, cards = raw_data()
     rubric_scope = queries.Scope("rubric", panels.rubric_id)
     comps = queries.competencies(rubric_scope)
@@ -489,6 +511,7 @@ def test_the_migration_fills_the_tables_from_scorecards_already_submitted(app):
     with app.app_context():
         made = _tables()
         assert made["calibration_units"] and made["calibration_raters"]
+        assert made["calibration_marks"]
         db.session.remove()  # SQLite: no transaction of ours holds the write lock
         downgrade(revision="0011_list_orders")
         upgrade()
@@ -502,6 +525,7 @@ def test_rebuild_makes_the_same_tables_again_however_often_it_runs(app, runner):
         made = _tables()
         db.session.execute(sa.text("DELETE FROM calibration_units"))
         db.session.execute(sa.text("UPDATE calibration_raters SET sum_d = 7"))
+        db.session.execute(sa.text("UPDATE calibration_marks SET loops = 9"))
         db.session.commit()
     for _ in range(2):
         result = runner.invoke(args=["calibration", "rebuild"])
@@ -578,9 +602,16 @@ def test_a_connection_without_sqrt_gets_one(databases, tmp_path, monkeypatch):
         assert len(added) == expected
 
 
-def test_two_interviewers_submitting_on_one_loop_at_once_both_count(app, monkeypatch):
+@pytest.mark.parametrize(
+    "seats",
+    [(0, 1), (0, 5)],
+    ids=["one loop", "two loops of one rubric and requisition"],
+)
+def test_two_interviewers_submitting_at_once_both_count(app, monkeypatch, seats):
     """Both transactions reach the summary refresh together (a barrier): on
-    PostgreSQL the second waits for the first, and both submissions count."""
+    PostgreSQL the second waits for the first (the loop's lock, or the rubric's and
+    the requisition's for their marks), and both submissions count, in the loops'
+    rows and in the marks the calibration pages read."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite runs one writer at a time: no two reach the refresh")
@@ -602,7 +633,7 @@ def test_two_interviewers_submitting_on_one_loop_at_once_both_count(app, monkeyp
         except Exception as exc:  # noqa: BLE001 (shown in the assert)
             failures.append(exc)
 
-    workers = [threading.Thread(target=submit, args=(n,)) for n in (0, 1)]
+    workers = [threading.Thread(target=submit, args=(n,)) for n in seats]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -610,17 +641,24 @@ def test_two_interviewers_submitting_on_one_loop_at_once_both_count(app, monkeyp
     monkeypatch.setattr(summaries, "refresh_loops", refresh)
     assert failures == []
     with app.app_context():
-        loop = panels.loops[0]
         submitted = db.session.scalar(
             sa.text(
                 "SELECT COUNT(*) FROM scorecards sc JOIN panel_seats ps"
                 " ON ps.id = sc.seat_id JOIN interview_sessions se"
-                " ON se.id = ps.session_id WHERE se.loop_id = :loop"
+                " ON se.id = ps.session_id WHERE se.loop_id IN :loops"
                 " AND sc.status = 'submitted'"
-            ),
-            {"loop": loop},
+            ).bindparams(sa.bindparam("loops", expanding=True)),
+            {"loops": panels.loops},
         )
         assert submitted == 2
+        loops = db.session.scalar(
+            sa.text(
+                "SELECT loops FROM calibration_marks"
+                " WHERE kind = 'rubric' AND scope_id = :rubric"
+            ),
+            {"rubric": panels.rubric_id},
+        )
+        assert loops == len({seat // 5 for seat in seats})  # five seats a loop
         _check_every_scope(panels)
 
 

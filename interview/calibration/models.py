@@ -137,3 +137,21 @@ class CalibrationRater(db.Model):
 
     def __repr__(self) -> str:
         return f"<CalibrationRater loop={self.loop_id} rater={self.rater_id}>"
+
+
+class CalibrationMark(db.Model):
+    """Per rubric and per requisition: how many loops have rows, and the sum of their
+    ``changes``. ``queries.fingerprint`` reads one row here instead of summing every
+    loop of the scope (19,000 for a hospital's rubric: 2 ms on SQLite, 4 ms on
+    PostgreSQL, on every calibration page); ``summaries`` keeps it with the loops'
+    rows, in the same transaction."""
+
+    __tablename__ = "calibration_marks"
+
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(primary_key=True)
+    loops: Mapped[int]
+    changes: Mapped[int] = mapped_column(sa.BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<CalibrationMark {self.kind} {self.scope_id} loops={self.loops}>"

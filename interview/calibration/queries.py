@@ -42,14 +42,22 @@ class Scope:
     end: datetime | None = None
 
 
+# The rubrics an interviewer rated (a submitted scorecard of theirs).
+_RATED = (
+    "(SELECT v2.rubric_id FROM scorecards s2"
+    " JOIN rubric_versions v2 ON v2.id = s2.rubric_version_id"
+    " WHERE s2.interviewer_id = :scope AND s2.status = 'submitted')"
+)
 _SCOPES = {
     "rubric": "rubric_id = :scope",
     "requisition": "requisition_id = :scope",
-    "interviewer": (
-        "rubric_id IN (SELECT v2.rubric_id FROM scorecards s2"
-        " JOIN rubric_versions v2 ON v2.id = s2.rubric_version_id"
-        " WHERE s2.interviewer_id = :scope AND s2.status = 'submitted')"
-    ),
+    "interviewer": f"rubric_id IN {_RATED}",
+}
+# The same scopes' marks (models.CalibrationMark): an interviewer's, their rubrics'.
+_MARKS = {
+    "rubric": "kind = 'rubric' AND scope_id = :scope",
+    "requisition": "kind = 'requisition' AND scope_id = :scope",
+    "interviewer": f"kind = 'rubric' AND scope_id IN {_RATED}",
 }
 
 
@@ -161,9 +169,10 @@ def fingerprint(scope: Scope) -> tuple:
     """What changes whenever a figure of the scope may: its loops with submitted
     scorecards, and the sum of those scorecards' versions (every submission and
     amendment moves a version on, and no change moves one back; drafts do not
-    count)."""
+    count). Read from the scope's marks, kept with the loops' rows, not summed
+    over its loops on every page."""
     sql = f"""
-        SELECT COUNT(*), SUM(changes) FROM calibration_loops
-        WHERE {_SCOPES[scope.kind]}
+        SELECT COALESCE(SUM(loops), 0), SUM(changes) FROM calibration_marks
+        WHERE {_MARKS[scope.kind]}
     """
     return tuple(db.session.execute(sa.text(sql), {"scope": scope.id}).one())
