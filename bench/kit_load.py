@@ -19,7 +19,8 @@ Measured in one run, so that the figures compare on any machine:
 - several tabs on one seat at once: one page keeps saving, every other one is
   refused as stale (409), none lost,
 - an autosave arriving during talent acquisition's heaviest writes (a rubric upload
-  of many competencies, a new version of it, a loop started): how long it waits.
+  of many competencies, a new version of it, a loop started, a candidate erased):
+  how long it waits.
 
     .venv/bin/python bench/kit_load.py [--db sqlite|postgresql] [--scale]
         [--duration 10] [--connections 32] [--pace-ms 1000 --pace-ms 250]
@@ -479,6 +480,23 @@ def heavy_writes(url: str) -> dict:
 
     stamp, uploads, versions = str(time.time_ns()), iter(range(100)), iter(range(100))
 
+    # Candidates without a loop, made before the bench, one for each erasure run:
+    # on SQLite the erasure merges the whole text index (its erased trigrams gone).
+    with app.app_context():
+        made = [
+            Candidate(name=f"Erase Me {n}", email=f"erase{stamp}{n}@bench.example")
+            for n in range(2)
+        ]
+        db.session.add_all(made)
+        db.session.commit()
+        erasable = iter([person.id for person in made])
+
+    def erasure():
+        from interview.lifecycle.erasure import erase_candidate
+
+        ta, _ = _ta_and_requisition()
+        erase_candidate(ta, db.session.get(Candidate, next(erasable)))
+
     def upload():  # a new rubric each time
         n = next(uploads)
         rubric_upload(30, f"{stamp}{n}", key=f"{stamp}-{n}")()
@@ -490,6 +508,7 @@ def heavy_writes(url: str) -> dict:
         "rubric upload, 30 competencies": lambda: _in_request(app, upload),
         "new version of it, 30 competencies": lambda: _in_request(app, new_version),
         "loop started": lambda: _in_request(app, new_loop),
+        "candidate erased": lambda: _in_request(app, erasure),
     }
 
 
