@@ -12,10 +12,11 @@ against 6.
 
 So at start-up the app rehearses those writes once, on a database of its own in
 memory, through its own engine and operations: a rubric saved, a new version of it,
-a loop started (with the reads its view makes first). Every statement they use is
-then compiled, cached, and reused by the real ones; the real database is not even
-opened (a server that forks after loading the app, gunicorn's ``--preload``, hands
-its workers no connection, and a command that never uses it does not create it).
+a loop started (with the reads its view makes first), a candidate erased. Every
+statement they use is then compiled, cached, and reused by the real ones; the real
+database is not even opened (a server that forks after loading the app, gunicorn's
+``--preload``, hands its workers no connection, and a command that never uses it
+does not create it).
 The cache is keyed by the statement's structure, not its values, so the
 rehearsal's made-up rubric, requisition and candidate stand for any.
 
@@ -82,6 +83,7 @@ def _scratch_connection():
 
 
 def _rehearse() -> None:
+    from .lifecycle.erasure import erase_candidate
     from .loops.operations import create_loop, open_loops_of
     from .models import Candidate, Discipline, PlanSession, Requisition, Role, User
     from .rubrics.operations import library_files, save_rubric
@@ -138,3 +140,12 @@ def _rehearse() -> None:
     db.session.commit()
     # Expired by the commit, read again by the view for its message and redirect.
     _ = candidate.name, loop.id
+    # A candidate erased, as the erasure's view does it.
+    erased = Candidate(name="Warm-up", email="erased@warm.invalid")
+    db.session.add(erased)
+    db.session.commit()
+    ids = ta.id, erased.id
+    db.session.expunge_all()
+    ta = db.session.get(User, ids[0])
+    erase_candidate(ta, db.session.get(Candidate, ids[1]))
+    db.session.commit()

@@ -174,6 +174,29 @@ def test_first_rubric_upload_and_new_version_compile_nothing_under_the_write_loc
         assert len(compiled) > 5
 
 
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_first_erasure_compiles_nothing_under_the_write_lock(
+    on_sqlite, app, data, warm
+):
+    """An erasure holds the write lock for its own writes and the text index's
+    merge; a worker's first one compiles none of its statements meanwhile."""
+    fresh = started_app(app, warm)
+    client = fresh.test_client()
+    sign_in(client, data["ta"])
+    compiled = compiled_in_lock(fresh)
+
+    page = client.submit(f"/candidates/{data['candidate']}/erase", {"confirm": "y"})
+
+    assert page.status_code == 302, page.get_data(as_text=True)
+    with app.app_context():
+        erased = db.session.get(Candidate, data["candidate"])
+        assert erased.erased_at is not None and erased.email is None
+    if warm:
+        assert compiled == []
+    else:
+        assert len(compiled) > 5
+
+
 def test_a_mistyped_warm_writes_setting_stops_start_up():
     with pytest.raises(SystemExit):
         create_app({**BASE_CONFIG, "WARM_WRITES": "yes"})

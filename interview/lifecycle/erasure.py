@@ -141,19 +141,30 @@ def locked(candidate: Candidate) -> tuple[Candidate, list[Loop]]:
 
 def _related_ids(candidate_id: int) -> dict[str, list[int]]:
     """The ids of the candidate's loops and of everything in them."""
-    loops = sa.select(Loop.id).where(Loop.candidate_id == candidate_id)
-    sessions = sa.select(InterviewSession.id).where(InterviewSession.loop_id.in_(loops))
-    seats = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(sessions))
+
+    # Each use builds its own select: one executed through the session and then
+    # nested in another gave that one a different cache key from a process's first
+    # erasure to the next, so the start-up rehearsal (warmup.py) did not spare its
+    # compiling under the write lock.
+    def loops():
+        return sa.select(Loop.id).where(Loop.candidate_id == candidate_id)
+
+    def sessions():
+        return sa.select(InterviewSession.id).where(
+            InterviewSession.loop_id.in_(loops())
+        )
+
+    seats = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(sessions()))
     cards = sa.select(Scorecard.id).where(Scorecard.seat_id.in_(seats))
-    decisions = sa.select(HiringDecision.id).where(HiringDecision.loop_id.in_(loops))
+    decisions = sa.select(HiringDecision.id).where(HiringDecision.loop_id.in_(loops()))
     requisitions = sa.select(Loop.requisition_id).where(
         Loop.candidate_id == candidate_id
     )
     return {
         name: list(db.session.scalars(query))
         for name, query in (
-            ("loops", loops),
-            ("sessions", sessions),
+            ("loops", loops()),
+            ("sessions", sessions()),
             ("scorecards", cards),
             ("decisions", decisions),
             ("requisitions", requisitions.distinct()),
