@@ -452,6 +452,39 @@ def check_marks() -> None:
         assert {tuple(r) for r in marks} == {tuple(r) for r in counted}, kind
 
 
+def test_the_marks_follow_whoever_writes_the_loops_rows(app):
+    """The marks are kept by the database, not by the app's summaries: rows written
+    by any statement (a pod still running the code from before the marks, during a
+    rolling deploy) move them, a loop moved to another scope moves its counts, and a
+    scope's mark goes with its last loop."""
+    panels = _some_panels(app, seed=4)
+    with app.app_context():
+        check_marks()
+        loop, rubric = panels.loops[0], panels.rubric_id
+        other = db.session.scalar(sa.text("SELECT max(id) + 1000 FROM rubrics"))
+        statements = [
+            "UPDATE calibration_loops SET changes = changes + 5 WHERE loop_id = :loop",
+            "UPDATE calibration_loops SET units = units + 1 WHERE loop_id = :loop",
+            f"UPDATE calibration_loops SET rubric_id = {other} WHERE loop_id = :loop",
+            "DELETE FROM calibration_loops WHERE loop_id <> :loop",
+            "DELETE FROM calibration_loops WHERE loop_id = :loop",
+        ]
+        for sql in statements:
+            db.session.execute(sa.text(sql), {"loop": loop})
+            check_marks()
+        assert (
+            db.session.scalar(
+                sa.text(
+                    "SELECT COUNT(*) FROM calibration_marks"
+                    " WHERE kind = 'rubric' AND scope_id IN (:a, :b)"
+                ),
+                {"a": rubric, "b": other},
+            )
+            == 0
+        )
+        db.session.rollback()
+
+
 def test_any_sequence_of_scorecard_operations_keeps_the_summaries_exact(app):
     """Property (stateful): after any sequence of drafts, submissions, amendments
     (of levels, or of evidence alone), decisions and reopenings over three loops,

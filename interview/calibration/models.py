@@ -141,10 +141,11 @@ class CalibrationRater(db.Model):
 
 class CalibrationMark(db.Model):
     """Per rubric and per requisition: how many loops have rows, and the sum of their
-    ``changes``. ``queries.fingerprint`` reads one row here instead of summing every
+    ``changes``. ``queries.fingerprint`` reads a rubric's or requisition's one row
+    here (an interviewer's: one per rubric they rated) instead of summing every
     loop of the scope (19,000 for a hospital's rubric: 2 ms on SQLite, 4 ms on
-    PostgreSQL, on every calibration page); ``summaries`` keeps it with the loops'
-    rows, in the same transaction."""
+    PostgreSQL, on every calibration page). Triggers on ``calibration_loops``
+    (migration 0032) keep it, whoever writes those rows."""
 
     __tablename__ = "calibration_marks"
 

@@ -25,8 +25,8 @@ rater of it: their latest scorecard's rating counts):
   how many, how many flat, and the sum of each one's sd of levels,
   sqrt(mean(y^2) - mean(y)^2);
 - ``calibration_marks``: per rubric and per requisition, how many loops have rows
-  and the sum of their versions' sums, counted again from those rows whenever one
-  of its loops changes (``queries.fingerprint`` reads it).
+  and the sum of their ``changes``, kept by triggers on ``calibration_loops``
+  (migration 0032), whoever writes its rows (``queries.fingerprint`` reads it).
 
 ``rebuild`` computes every loop's rows with the same statements (the migration that
 made the tables, ``flask --app interview calibration rebuild``, and the bench's bulk
@@ -171,75 +171,25 @@ def _run(session: Session, every: bool, loop_ids=()) -> None:
         session.execute(statement, params)
 
 
-# PostgreSQL advisory locks of loops being summarised: (this number, loop id);
-# of scopes whose marks are counted: (their number, rubric or requisition id).
+# PostgreSQL advisory locks of loops being summarised: (this number, loop id).
 LOCK_SPACE = 1212
-MARK_SPACES = {"rubric": 1213, "requisition": 1214}
 
-# Each scope's mark (models.CalibrationMark), counted again from its loops' rows.
+# Each scope's mark (models.CalibrationMark) follows its loops' rows by triggers
+# (migration 0032); the rebuild counts them again from those rows.
 MARKED = {"rubric": "rubric_id", "requisition": "requisition_id"}
 
-_SCOPES_OF_LOOPS = """
-    SELECT rubric_id, requisition_id FROM calibration_loops WHERE loop_id IN :loops
-    UNION
-    SELECT rv.rubric_id, lo.requisition_id FROM loops lo
-    JOIN rubric_versions rv ON rv.id = lo.rubric_version_id
-    WHERE lo.id IN :loops"""
 
-
-def mark_statements(kind: str, every: bool = False) -> list[str]:
-    """Count the marks of the ``kind`` scopes bound to ``:scopes`` again, or of all."""
-    column = MARKED[kind]
-    only, where = (
-        ("", "")
-        if every
-        else (" AND scope_id IN :scopes", f" WHERE {column} IN :scopes")
-    )
+def mark_statements() -> list[str]:
+    """Count every mark again from the loops' rows."""
     return [
-        f"DELETE FROM calibration_marks WHERE kind = '{kind}'{only}",
-        (
+        "DELETE FROM calibration_marks",
+        *(
             "INSERT INTO calibration_marks (kind, scope_id, loops, changes)"
             f" SELECT '{kind}', {column}, COUNT(*), SUM(changes)"
-            f" FROM calibration_loops{where} GROUP BY {column}"
+            f" FROM calibration_loops GROUP BY {column}"
+            for kind, column in MARKED.items()
         ),
     ]
-
-
-def _scopes_of(session: Session, loop_ids: list[int]) -> dict[str, list[int]]:
-    """The rubrics and requisitions of the loops, as their rows had them before
-    and as the loops have them now."""
-    statement = sa.text(_SCOPES_OF_LOOPS).bindparams(
-        sa.bindparam("loops", expanding=True)
-    )
-    rows = session.execute(statement, {"loops": loop_ids}).all()
-    return {
-        "rubric": sorted({rubric for rubric, _ in rows}),
-        "requisition": sorted({requisition for _, requisition in rows}),
-    }
-
-
-def _mark(session: Session, scopes: dict[str, list[int]]) -> None:
-    """Count the scopes' marks again from their loops' rows.
-
-    On PostgreSQL two transactions that change loops of one rubric would each count
-    it without the other's rows, and the second's insert would collide with the
-    first's. Each scope is locked first (rubrics, then requisitions, each in id
-    order, after the loops: every transaction takes them in that order); the second
-    then waits for the first to commit, and its count, a statement started after
-    that, sees both."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    for kind, ids in scopes.items():
-        if not ids:
-            continue
-        if postgresql:
-            for scope_id in ids:
-                session.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:space, :scope)"),
-                    {"space": MARK_SPACES[kind], "scope": scope_id},
-                )
-        for sql in mark_statements(kind):
-            statement = sa.text(sql).bindparams(sa.bindparam("scopes", expanding=True))
-            session.execute(statement, {"scopes": ids})
 
 
 def refresh_loops(loop_ids: Iterable[int], session: Session | None = None) -> None:
@@ -262,18 +212,16 @@ def refresh_loops(loop_ids: Iterable[int], session: Session | None = None) -> No
                 sa.text("SELECT pg_advisory_xact_lock(:space, :loop)"),
                 {"space": LOCK_SPACE, "loop": loop_id},
             )
-    scopes = _scopes_of(session, ids)
     _run(session, False, ids)
-    _mark(session, scopes)
 
 
 def rebuild(session: Session | None = None) -> int:
-    """Compute every loop's rows again (idempotent); return how many loops have rows."""
+    """Compute every loop's rows again (idempotent); return how many loops have rows.
+    It takes no loop's lock: run it while nobody submits (a maintenance command)."""
     session = session or db.session
     _run(session, True)
-    for kind in MARKED:
-        for sql in mark_statements(kind, every=True):
-            session.execute(sa.text(sql))
+    for sql in mark_statements():  # exact, whatever the triggers were given before
+        session.execute(sa.text(sql))
     return session.scalar(sa.text("SELECT COUNT(*) FROM calibration_loops"))
 
 
