@@ -35,7 +35,7 @@ def in_schema_comparison(name: str | None, type_: str, _parents) -> bool:
 _text_index = sa.table(TEXT_INDEX_TABLE, sa.column("rowid"))
 
 
-def _has_text_index() -> bool:
+def has_text_index() -> bool:
     """Whether this database has the FTS5 index (SQLite with FTS5, migrated), as
     the connection found when it opened (db.py)."""
     return db.session.connection().info.get(TEXT_INDEX, False)
@@ -55,7 +55,7 @@ def _searched(query: str | None, name_only: bool) -> tuple:
     words = terms(query)
     conditions = (matching_name if name_only else matching)(Candidate.search_key, query)
     expression = match_expression(words) if conditions else None
-    if not (expression and _has_text_index()):
+    if not (expression and has_text_index()):
         return None, conditions
     found = sa.select(_text_index.c.rowid).where(
         sa.literal_column(TEXT_INDEX_TABLE).match(expression)

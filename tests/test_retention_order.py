@@ -165,9 +165,7 @@ def test_erasure_takes_its_loops_out_of_the_closing_order(app_ctx, many_due):
         .limit(40)
     ).all()
     for candidate_id in oldest:
-        erase_candidate(
-            None, db.session.get(Candidate, candidate_id), merge_index=False
-        )
+        erase_candidate(None, db.session.get(Candidate, candidate_id))
         db.session.commit()
     gone = set(oldest)
     assert len(gone) == 40

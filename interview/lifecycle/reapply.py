@@ -133,7 +133,6 @@ def reapply(listed: Iterable[Listed]) -> Iterator[Outcome]:
             raise
         yield outcome
     forget_text_index()  # once, at the end (erasure.py says why)
-    db.session.commit()
 
 
 def _reapply_one(candidate_id: int, added: datetime) -> Outcome:
@@ -145,7 +144,7 @@ def _reapply_one(candidate_id: int, added: datetime) -> Outcome:
     if candidate.erased_at is not None:
         return Outcome(candidate_id, "already")
     try:
-        erase_candidate(None, candidate, via="reapply", merge_index=False)
+        erase_candidate(None, candidate, via="reapply")
     except ErasureRefused:
         db.session.rollback()
         return _refused(candidate_id)

@@ -166,7 +166,7 @@ def erase_if_due(candidate_id: int, now: datetime, days: int) -> bool:
     facts = facts_of(candidate, held=bool(holds_over(candidate)), loops=loops)
     if not rules.is_due(facts, now, days):
         return False
-    erase_candidate(None, candidate, via="retention", merge_index=False)
+    erase_candidate(None, candidate, via="retention")
     return True
 
 
@@ -184,7 +184,7 @@ def run(ids: Iterable[int], now: datetime, days: int) -> Iterable[bool]:
 
 
 def merge_text_index() -> None:
-    """Merge SQLite's candidate text index once after a run (erasure.py says why); a
-    run cut short leaves it to the next run's end."""
+    """Merge SQLite's candidate text index once after a run (erasure.py says why).
+    Every run ends with it, even one that erased nobody: a run cut short, or an
+    erasure whose merge did not finish, leaves its trigrams to the next one."""
     forget_text_index()
-    db.session.commit()

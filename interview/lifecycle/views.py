@@ -29,6 +29,7 @@ from .erasure import (
     ErasureRefused,
     erase_candidate,
     erasure_problem,
+    forget_text_index,
     open_loops_problem,
     still_open,
 )
@@ -61,8 +62,23 @@ def erase(candidate_id: int):
             return _erase_page(load_candidate(candidate_id), form, 409)
         db.session.commit()
         flash(f"Erased the candidate's personal data: now {candidate.name}.", "success")
+        _forget_text(candidate_id)
         return redirect(url_for("loops.candidates"))
     return _erase_page(candidate, form, 422 if form.errors else 200)
+
+
+def _forget_text(candidate_id: int) -> None:
+    """Merge the text index after the erasure's commit: the erasure stands whatever
+    happens here, and a merge that fails is left to the next one (erasure.py)."""
+    try:
+        forget_text_index()
+    except sa.exc.DBAPIError:
+        db.session.rollback()
+        current_app.logger.warning(
+            "text index not merged after erasing candidate %s",
+            candidate_id,
+            exc_info=True,
+        )
 
 
 def _erase_page(candidate: Candidate, form: EraseForm, status: int):
