@@ -13,6 +13,7 @@ from interview.loops.pairing import (
     MORE_PEOPLE,
     SHORTLIST_FAILED,
     SHORTLIST_MARGIN,
+    Assignment,
     CompetencyNeed,
     Proposal,
     _propose,
@@ -260,3 +261,54 @@ def test_a_hospital_pool_is_answered_from_its_lightest_few():
     assert isinstance(answer, Proposal) and answer.ok
     assert answer == propose_panel(sessions, [A], pool)
     assert propose_from_lightest(sessions, [A], few, (), 2) == MORE_PEOPLE
+
+
+@FAST
+@given(worlds(max_sessions=3, max_members=30, max_seats=2))
+def test_property_a_loop_already_broken_is_answered_no_worse_than_by_the_whole_pool(
+    world,
+):
+    """Whether answered from the shortlist or not, a loop whose assignments already
+    break a rule gets no problem the whole pool's search would not report, and no
+    fewer of its open seats filled."""
+    sessions, rubric, pool, existing = world
+    proposal = propose_panel(sessions, rubric, pool, existing)
+    whole = _propose(sessions, rubric, pool, existing, DEFAULT_STEP_BUDGET)
+    assert set(proposal.problems) <= set(whole.problems)
+    assert len(proposal.assignments) >= len(whole.assignments)
+    assert _repeats(proposal) <= _repeats(whole)
+
+
+def _over_their_limit():
+    """Forty clinical and forty technical people, and a loop whose clinical seat
+    already went to someone with a full week: no panel of it is valid."""
+    monday = at(2, 9)
+    pool = [
+        member(n, f"P{n}", ("clinical", "technical")[n % 2], ("a",))
+        for n in range(1, 81)
+    ]
+    full = member(100, "Full", "clinical", ("a",), limit=1, busy=(busy(monday),))
+    sessions = [
+        session(1, "Handover", at(4, 14), ("a",), clinical=1, technical=1),
+        session(2, "Alarms", at(5, 14), ("a",), clinical=1, technical=1),
+    ]
+    made = (Assignment(1, 100, "clinical", "Picked by a person."),)
+    return sessions, [full, *pool], made
+
+
+def test_a_loop_already_over_a_limit_is_answered_from_the_shortlist():
+    """Its open seats are filled from the lightest few, as the whole pool would fill
+    them, and the one problem is the one already made: a hospital's loop like this
+    needs no read of every interviewer."""
+    sessions, pool, made = _over_their_limit()
+    few = _lightest_first(sessions, pool, made, 10)
+    answer = propose_from_lightest(sessions, [A], few, made, 10)
+    assert isinstance(answer, Proposal)
+    (problem,) = answer.problems
+    assert "Full" in problem
+    assert answer == propose_panel(sessions, [A], pool, made)
+    assert answer.problems == _propose(sessions, [A], pool, made, 10_000).problems
+    assert sorted(seated(answer, 1) + seated(answer, 2)) == sorted(
+        {a.interviewer_id for a in answer.assignments}
+    )
+    assert len(answer.assignments) == 4

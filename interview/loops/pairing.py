@@ -64,8 +64,11 @@ Algorithm
    and the lightest trained on each competency the seats could cover, more of each
    than the loop has open seats of that discipline; plus everyone already on the
    loop. A valid panel without repeats found there is the answer, and its reasons
-   hold for the whole pool (nobody left out has a lighter week). Otherwise steps 1-5
-   run again on the whole pool, so the guarantees above hold as stated.
+   hold for the whole pool (nobody left out has a lighter week). So is, on a loop
+   whose assignments already made break a rule (no panel of it is valid, whoever
+   fills the rest), one whose only problems are those and whose open seats are all
+   filled with nobody seated twice. Otherwise steps 1-5 run again on the whole
+   pool, so the guarantees above hold as stated.
 1. Precompute, per session and discipline (a "seat group" with k open seats), the
    static candidates: right discipline, no conflict, not already seated there, and for
    a scheduled session free of their busy times and existing sessions and under their
@@ -116,6 +119,7 @@ that week (1 of 4 so far)" means one interview that week already, out of a limit
 four; "of those not yet on this loop" means someone already on it had a lighter one.
 """
 
+import collections
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -209,10 +213,34 @@ def propose_panel(
     """
     few = shortlist(sessions, competencies, pool, existing) if shortlisted else None
     if few is not None:
-        proposal = _propose(sessions, competencies, few, existing, step_budget)
-        if proposal.ok and not proposal.notes:
+        proposal = _from_shortlist(sessions, competencies, few, existing, step_budget)
+        if proposal is not None:
             return proposal
     return _propose(sessions, competencies, pool, existing, step_budget)
+
+
+def _from_shortlist(
+    sessions: Sequence[SessionNeed],
+    competencies: Sequence[CompetencyNeed],
+    few: Sequence[PoolMember],
+    existing: Sequence[Assignment],
+    step_budget: int,
+) -> Proposal | None:
+    """The shortlist's proposal where the whole pool's could be no better, else None:
+    a valid panel without repeats; or, on a loop whose assignments already made break
+    a rule (the whole pool's proposal reports those too), its open seats all filled
+    by the rules with nobody seated twice."""
+    loop = _Loop(sessions, competencies, few, existing)
+    proposal = _propose_for(loop, existing, step_budget)
+    if proposal.ok:
+        return None if proposal.notes else proposal
+    if loop.input_problems or proposal.problems != tuple(loop.existing_problems):
+        return None
+    if any(a.session_id not in loop.session_index for a in existing):
+        return None  # named as the whole pool would name them only when on a session
+    seats = collections.Counter(a.interviewer_id for a in proposal.assignments)
+    added = proposal.assignments[len(existing) :]
+    return proposal if all(seats[a.interviewer_id] == 1 for a in added) else None
 
 
 def _propose(
@@ -222,7 +250,14 @@ def _propose(
     existing: Sequence[Assignment],
     step_budget: int,
 ) -> Proposal:
-    loop = _Loop(sessions, competencies, pool, existing)
+    return _propose_for(
+        _Loop(sessions, competencies, pool, existing), existing, step_budget
+    )
+
+
+def _propose_for(
+    loop: "_Loop", existing: Sequence[Assignment], step_budget: int
+) -> Proposal:
     problems = list(loop.input_problems) + list(loop.existing_problems)
     problems += loop.seat_problems + loop.coverage_problems
     main_budget = _Budget(step_budget)
@@ -398,8 +433,8 @@ def propose_from_lightest(
     if kept is None:
         return MORE_PEOPLE
     few = [m for k, m in enumerate(lightest) if k in kept]
-    proposal = _propose(sessions, competencies, few, existing, step_budget)
-    return proposal if proposal.ok and not proposal.notes else SHORTLIST_FAILED
+    proposal = _from_shortlist(sessions, competencies, few, existing, step_budget)
+    return SHORTLIST_FAILED if proposal is None else proposal
 
 
 def _shortlisted(
