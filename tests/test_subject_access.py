@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interview.audit import document as doc_module
 from interview.debrief.renderer import RendererPool, RenderError
@@ -556,6 +558,37 @@ def test_the_document_nests_rows_under_their_parents():
     text = doc_module.to_json(doc).decode()
     assert '"exported_at": "2026-03-03T09:00:00+00:00"' in text
     assert json.loads(text)["legal_holds"] is None
+
+
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**53), 2**53)
+        | st.text()
+        | st.binary(max_size=4)
+        | st.sampled_from(list(LoopStatus))
+        | st.dates()
+        | st.datetimes(timezones=st.none() | st.just(UTC))
+        # Outside this range the exponent differs (1e-07 or 1e-7), not the number.
+        | st.floats(allow_nan=False, allow_infinity=False).filter(
+            lambda f: f == 0 or 1e-4 <= abs(f) < 1e16
+        ),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
+def test_property_the_file_is_the_standard_librarys_indented_json(value):
+    """Whatever a row holds (any script, quotes and control characters, times with
+    or without a zone, statuses, bytes), the file's text is what the standard
+    library writes, indented: readers and tools see no change of format."""
+    expected = json.dumps(
+        {"value": value}, ensure_ascii=False, indent=2, default=doc_module._plain
+    )
+    assert doc_module.to_json({"value": value}) == expected.encode() + b"\n"
 
 
 def test_the_zip_names_hold_ids_only():

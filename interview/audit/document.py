@@ -17,11 +17,12 @@ rule). ``ABOUT`` says so in the file itself.
 """
 
 import io
-import json
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+
+import orjson
 
 FORMAT = "interview-subject-access/1"
 ABOUT = (
@@ -107,9 +108,10 @@ def _children(
 
 
 def to_json(doc: dict) -> bytes:
-    """UTF-8 JSON, indented for reading; times in ISO 8601."""
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=_plain)
-    return text.encode("utf-8") + b"\n"
+    """UTF-8 JSON, indented for reading; times in ISO 8601. Written by orjson: the
+    standard library's text (a float's exponent aside: 1e-7, not 1e-07), but the
+    standard library indents in Python (5 ms of a 50 ms export at scale, issue 11)."""
+    return orjson.dumps(doc, default=_plain, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def _plain(value):
