@@ -125,9 +125,11 @@ def main() -> None:
     if args.worker:
         return worker(args.worker)
     sys.path.insert(0, str(HERE))
+    import scale
     import scale_data
 
     url = scale_data.database_url(args.db, "scale")
+    scale.forget_exports(url)  # earlier runs' exports would make the file grow
     trees = [Tree(path, url) for path in args.trees]
     print(f"{args.db}: {trees[0].path_asked}, {args.n} requests per tree, ABBA")
     for tree in trees:
@@ -143,6 +145,7 @@ def main() -> None:
             full = tree.ask("dump")["full"]
             Path(f"{args.dump}.{i}").write_text(json.dumps(full, indent=1))
         tree.ask("quit")
+    scale.forget_exports(url)
 
 
 if __name__ == "__main__":

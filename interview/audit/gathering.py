@@ -2,8 +2,12 @@
 included, for the subject access export (packets.py adds the loops' packets).
 
 A fixed number of statements whatever the candidate's history (one per kind of
-row).
+row), each built once per process and given the candidate's id and the ids read
+before it as parameters: building the ten selects' joins and aliases, and their
+cache keys, took 3 ms of each export (issue 11), more than most of them take to run.
 """
+
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -34,27 +38,20 @@ CANDIDATE_FIELDS = ("id", "name", "email", "phone", "source", "notes")
 
 def gather(candidate: Candidate) -> Held:
     """The candidate's records as plain rows (see document.py for what and why)."""
-    loop_ids = sa.select(Loop.id).where(Loop.candidate_id == candidate.id)
-    session_ids = sa.select(InterviewSession.id).where(
-        InterviewSession.loop_id.in_(loop_ids)
-    )
-    seat_ids = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(session_ids))
-    cards = _scorecards(seat_ids)
-    requisition_ids = sa.select(Loop.requisition_id).where(
-        Loop.candidate_id == candidate.id
-    )
-    holds = _holds(candidate.id, requisition_ids)
-    loops = _loops(candidate.id)
+    about = {"candidate": candidate.id}
+    cards = _rows(_scorecards(), about)
+    holds = _holds(candidate.id)
+    loops = _rows(_loops(), about)
     held = Held(
         candidate=_candidate(candidate),
         loops=loops,
-        sessions=_sessions(loop_ids),
-        seats=_seats(session_ids),
+        sessions=_rows(_sessions(), about),
+        seats=_rows(_seats(), about),
         scorecards=cards,
-        ratings=_ratings([c["id"] for c in cards]),
-        decisions=_decisions(loop_ids),
+        ratings=_rows(_ratings(), {"cards": [c["id"] for c in cards]}),
+        decisions=_rows(_decisions(), about),
         drafts=_drafts(cards),
-        conflicts=_conflicts(candidate.id),
+        conflicts=_rows(_conflicts(), about),
         holds=None if holds is None else [row for _, row in holds],
         audit=_audit(
             candidate.id,
@@ -66,8 +63,19 @@ def gather(candidate: Candidate) -> Held:
     return held
 
 
-def _rows(query) -> list[dict]:
-    return [dict(row._mapping) for row in db.session.execute(query)]
+def _rows(query, params: dict) -> list[dict]:
+    return [dict(row._mapping) for row in db.session.execute(query, params)]
+
+
+# The ids the statements below select by, from the candidate's id.
+def _loop_ids():
+    return sa.select(Loop.id).where(Loop.candidate_id == sa.bindparam("candidate"))
+
+
+def _session_ids():
+    return sa.select(InterviewSession.id).where(
+        InterviewSession.loop_id.in_(_loop_ids())
+    )
 
 
 def _candidate(candidate: Candidate) -> dict:
@@ -79,8 +87,9 @@ def _candidate(candidate: Candidate) -> dict:
     }
 
 
-def _loops(candidate_id: int) -> list[dict]:
-    return _rows(
+@cache
+def _loops() -> sa.Select:
+    return (
         sa.select(
             Loop.id,
             Loop.status,
@@ -96,14 +105,15 @@ def _loops(candidate_id: int) -> list[dict]:
         .join(Requisition, Requisition.id == Loop.requisition_id)
         .join(RubricVersion, RubricVersion.id == Loop.rubric_version_id)
         .join(Rubric, Rubric.id == RubricVersion.rubric_id)
-        .where(Loop.candidate_id == candidate_id)
+        .where(Loop.candidate_id == sa.bindparam("candidate"))
         .order_by(Loop.id)
     )
 
 
-def _sessions(loop_ids) -> list[dict]:
+@cache
+def _sessions() -> sa.Select:
     s = InterviewSession
-    return _rows(
+    return (
         sa.select(
             s.id,
             s.loop_id,
@@ -114,13 +124,14 @@ def _sessions(loop_ids) -> list[dict]:
             s.location,
             s.video_url,
         )
-        .where(s.loop_id.in_(loop_ids))
+        .where(s.loop_id.in_(_loop_ids()))
         .order_by(s.loop_id, s.position, s.id)
     )
 
 
-def _seats(session_ids) -> list[dict]:
-    return _rows(
+@cache
+def _seats() -> sa.Select:
+    return (
         sa.select(
             PanelSeat.id,
             PanelSeat.session_id,
@@ -131,16 +142,18 @@ def _seats(session_ids) -> list[dict]:
             PanelSeat.removed_at,
         )
         .outerjoin(User, User.id == PanelSeat.interviewer_id)
-        .where(PanelSeat.session_id.in_(session_ids))
+        .where(PanelSeat.session_id.in_(_session_ids()))
         .order_by(PanelSeat.id)
     )
 
 
-def _scorecards(seat_ids) -> list[dict]:
-    """Every scorecard on the seats, drafts included (``status``), with its loop
-    for the caller to count the drafts."""
+@cache
+def _scorecards() -> sa.Select:
+    """Every scorecard on the candidate's seats, drafts included (``status``), with
+    its loop for the caller to count the drafts."""
     level = aliased(ScaleLevel)
-    return _rows(
+    seat_ids = sa.select(PanelSeat.id).where(PanelSeat.session_id.in_(_session_ids()))
+    return (
         sa.select(
             Scorecard.id,
             Scorecard.seat_id,
@@ -177,9 +190,10 @@ def _drafts(cards: list[dict]) -> dict[int, int]:
     return counts
 
 
-def _ratings(scorecard_ids: list[int]) -> list[dict]:
+@cache
+def _ratings() -> sa.Select:
     level = aliased(ScaleLevel)
-    return _rows(
+    return (
         sa.select(
             Rating.scorecard_id,
             Competency.key.label("competency_key"),
@@ -196,14 +210,15 @@ def _ratings(scorecard_ids: list[int]) -> list[dict]:
             (level.rubric_version_id == Rating.rubric_version_id)
             & (level.value == Rating.level),
         )
-        .where(Rating.scorecard_id.in_(scorecard_ids))
+        .where(Rating.scorecard_id.in_(sa.bindparam("cards", expanding=True)))
         .order_by(Rating.scorecard_id, Competency.position)
     )
 
 
-def _decisions(loop_ids) -> list[dict]:
+@cache
+def _decisions() -> sa.Select:
     d = HiringDecision
-    return _rows(
+    return (
         sa.select(
             d.loop_id,
             d.outcome,
@@ -212,16 +227,17 @@ def _decisions(loop_ids) -> list[dict]:
             d.decided_at,
         )
         .join(User, User.id == d.decided_by_id)
-        .where(d.loop_id.in_(loop_ids))
+        .where(d.loop_id.in_(_loop_ids()))
         .order_by(d.decided_at, d.id)
     )
 
 
-def _conflicts(candidate_id: int) -> list[dict]:
-    return _rows(
+@cache
+def _conflicts() -> sa.Select:
+    return (
         sa.select(User.name.label("interviewer"), Conflict.reason, Conflict.created_at)
         .join(User, User.id == Conflict.user_id)
-        .where(Conflict.candidate_id == candidate_id)
+        .where(Conflict.candidate_id == sa.bindparam("candidate"))
         .order_by(Conflict.id)
     )
 
@@ -238,13 +254,26 @@ def _audit(
     (``_loops``, ``_scorecards``), not by the subqueries that found them: nested
     four deep (scorecards of seats of sessions of loops), they cost PostgreSQL
     about 8 ms to plan at 100,000 candidates, more than the rest of the statement.
-    Still one statement, however many ids."""
+    Still one statement, however many ids, built once: the holds found are named
+    by id, a list for each table of holds."""
+    tables = _hold_tables()
+    params = {"candidate": candidate_id, "loops": loop_ids, "cards": card_ids}
+    for n, table in enumerate(tables):
+        params[f"holds{n}"] = [row["id"] for name, row in holds if name == table.name]
+    return _rows(_audit_statement(tuple(table.name for table in tables)), params)
+
+
+@cache
+def _audit_statement(hold_tables: tuple[str, ...]) -> sa.Select:
     entry = AuditEntry
     about = [
-        ("candidates", entry.object_id == candidate_id),
-        ("loops", entry.object_id.in_(loop_ids)),
-        ("scorecards", entry.object_id.in_(card_ids)),
-        *((name, entry.object_id == row["id"]) for name, row in holds),
+        ("candidates", entry.object_id == sa.bindparam("candidate")),
+        ("loops", entry.object_id.in_(sa.bindparam("loops", expanding=True))),
+        ("scorecards", entry.object_id.in_(sa.bindparam("cards", expanding=True))),
+        *(
+            (name, entry.object_id.in_(sa.bindparam(f"holds{n}", expanding=True)))
+            for n, name in enumerate(hold_tables)
+        ),
     ]
     found = sa.union_all(
         *(
@@ -252,7 +281,7 @@ def _audit(
             for kind, which in about
         )
     )
-    return _rows(
+    return (
         sa.select(
             entry.at,
             User.name.label("actor"),
@@ -269,7 +298,7 @@ def _audit(
     )
 
 
-def _holds(candidate_id: int, requisition_ids) -> list[tuple[str, dict]] | None:
+def _holds(candidate_id: int) -> list[tuple[str, dict]] | None:
     """Legal holds on the candidate or on a requisition they were interviewed for,
     placed or released, as (table name, row), where this installation keeps holds
     (a table whose name has "hold" in it, with a ``candidate_id``); None where none
@@ -279,28 +308,41 @@ def _holds(candidate_id: int, requisition_ids) -> list[tuple[str, dict]] | None:
     and released it by name (ids kept beside), and when. The reason is left out: a
     hold is placed on counsel's advice and its reason is privileged (document.py's
     note tells the candidate so)."""
-    tables = [
-        t
-        for name, t in db.metadata.tables.items()
-        if "hold" in name and "candidate_id" in t.c
-    ]
+    tables = _hold_tables()
     if not tables:
         return None
     rows = []
     for table in tables:
-        about = [table.c.candidate_id == candidate_id]
-        if "requisition_id" in table.c:
-            about.append(table.c.requisition_id.in_(requisition_ids))
-        columns = [c for c in table.c if c.name not in WITHHELD_HOLD_COLUMNS]
-        found = sa.select(*columns, _on(table))
-        for column in [c for c in columns if c.name.endswith("_by_id")]:
-            person = aliased(User)
-            found = found.add_columns(
-                person.name.label(column.name.removesuffix("_id"))
-            ).outerjoin(person, person.id == column)
-        found = found.where(sa.or_(*about)).order_by(*table.primary_key)
-        rows += [(table.name, row) for row in _rows(found)]
+        found = _rows(_holds_statement(table), {"candidate": candidate_id})
+        rows += [(table.name, row) for row in found]
     return rows
+
+
+@cache
+def _hold_tables() -> tuple[sa.Table, ...]:
+    return tuple(
+        t
+        for name, t in db.metadata.tables.items()
+        if "hold" in name and "candidate_id" in t.c
+    )
+
+
+@cache
+def _holds_statement(table: sa.Table) -> sa.Select:
+    about = [table.c.candidate_id == sa.bindparam("candidate")]
+    if "requisition_id" in table.c:
+        requisition_ids = sa.select(Loop.requisition_id).where(
+            Loop.candidate_id == sa.bindparam("candidate")
+        )
+        about.append(table.c.requisition_id.in_(requisition_ids))
+    columns = [c for c in table.c if c.name not in WITHHELD_HOLD_COLUMNS]
+    found = sa.select(*columns, _on(table))
+    for column in [c for c in columns if c.name.endswith("_by_id")]:
+        person = aliased(User)
+        found = found.add_columns(
+            person.name.label(column.name.removesuffix("_id"))
+        ).outerjoin(person, person.id == column)
+    return found.where(sa.or_(*about)).order_by(*table.primary_key)
 
 
 # Privileged: why counsel asked for the hold is not the candidate's to read.
