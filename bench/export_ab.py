@@ -1,11 +1,13 @@
-"""The subject access export's warm path at scale, two versions of the code side by
-side in the same run (issue 11): on a machine shared with other work, wall-clock
-figures taken in separate runs differ by more than the changes measured.
+"""The subject access export's warm path at scale (or another page of bench/scale.py's
+table), two versions of the code side by side in the same run (issue 11): on a
+machine shared with other work, wall-clock figures taken in separate runs differ by
+more than the changes measured.
 
 Each tree (a checkout or ``git worktree`` of this repository) gets a process of its
 own that imports its ``interview`` package and signs in as bench/scale.py's talent
-acquisition; the export of scale.py's candidate (the one with the most loops) is
-then asked of each tree in turn, ABBA, after three warm-up requests that lay out and
+acquisition (or the page's role); the export of scale.py's candidate (the one with
+the most loops), or ``--page LABEL``'s first page whose label holds LABEL, is then
+asked of each tree in turn, ABBA, after three warm-up requests that lay out and
 keep the packets. Printed per tree: wall median, p95, the process's CPU median
 (less sensitive to load than wall time), the summed statement time and the
 statement count, then each statement's median time.
@@ -13,6 +15,7 @@ statement count, then each statement's median time.
     git worktree add /tmp/before <commit>   # the version to compare with
     BENCH_COPY=x .venv/bin/python bench/export_ab.py --db postgresql -n 20 \\
         /tmp/before .
+    .venv/bin/python bench/export_ab.py --db postgresql --page preview /tmp/before .
 
 The databases are bench/scale_data.py's (built by it, ``BENCH_COPY`` honoured); a
 tree must know the database's newest migration. PostgreSQL statements' server-side
@@ -31,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def worker(url: str) -> None:
+def worker(url: str, label: str) -> None:
     """Answer 'go' (one export: JSON of its figures), 'dump' or 'quit' on stdin."""
     sys.path.insert(0, os.getcwd())  # this tree's package, before the installed one
     sys.path.insert(1, str(HERE))
@@ -57,8 +60,9 @@ def worker(url: str) -> None:
 
     sa.event.listen(engine, "before_cursor_execute", before)
     sa.event.listen(engine, "after_cursor_execute", after)
-    client = scale.signed_in_client(app, ids["emails"][scale.TA])
-    path = f"/candidates/{ids['candidate']}/export.zip"
+    _, role, template = next(p for p in scale.PAGES if label in p[0])
+    client = scale.signed_in_client(app, ids["emails"][role])
+    path = template.format(**ids)
     print(json.dumps({"path": path}), flush=True)
     for line in sys.stdin:
         command = line.strip()
@@ -79,10 +83,10 @@ def worker(url: str) -> None:
 
 
 class Tree:
-    def __init__(self, path: str, url: str):
+    def __init__(self, path: str, url: str, label: str):
         self.path = path
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--worker", url],
+            [sys.executable, __file__, "--worker", url, "--page", label],
             cwd=path,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -119,18 +123,23 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("-n", type=int, default=20, help="requests per tree")
     parser.add_argument("--dump", help="write each tree's statements to FILE.<i>")
+    parser.add_argument(
+        "--page",
+        default="export.zip",
+        help="the first scale.py page whose label holds this (default: the export)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("trees", nargs="*", default=["."])
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker)
+        return worker(args.worker, args.page)
     sys.path.insert(0, str(HERE))
     import scale
     import scale_data
 
     url = scale_data.database_url(args.db, "scale")
     scale.forget_exports(url)  # earlier runs' exports would make the file grow
-    trees = [Tree(path, url) for path in args.trees]
+    trees = [Tree(path, url, args.page) for path in args.trees]
     print(f"{args.db}: {trees[0].path_asked}, {args.n} requests per tree, ABBA")
     for tree in trees:
         for _ in range(3):

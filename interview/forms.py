@@ -24,12 +24,25 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.widgets.core import clean_key
 
 from .text import control_character_problem, first_control_character, on_one_line
+from .widgets import quick
 
 
 class Form(FlaskForm):
     """A FlaskForm that refuses control characters in every text field."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            """WTForms' own, with an input widget's twin that writes its attributes
+            faster (widgets.py): the same HTML."""
+            render_kw = {clean_key(k): v for k, v in render_kw.items()}
+            other = getattr(field, "render_kw", None)
+            if other is not None:
+                other = {clean_key(k): v for k, v in other.items()}
+                render_kw = dict(other, **render_kw)
+            return quick(field.widget)(field, **render_kw)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,14 @@ from interview.models import (
     Requisition,
     Scorecard,
 )
+from interview.rubrics.operations import LIBRARY, save_rubric
+from interview.rubrics.schema import raise_for, validate
+
+
+def shipped_version(name: str = "core-cross-functional"):
+    """A rubric of the shipped library saved (not committed); its first version."""
+    raw = (LIBRARY / f"{name}.yaml").read_bytes()
+    return save_rubric(None, raise_for(validate(raw))).version
 
 
 def start_loop(

@@ -9,10 +9,8 @@ import pytest
 from interview import timezones
 from interview.extensions import db
 from interview.models import Discipline, InterviewSession, PlanSession, Role
-from interview.rubrics.operations import LIBRARY, save_rubric
-from interview.rubrics.schema import raise_for, validate
 
-from .builders import start_loop
+from .builders import shipped_version, start_loop
 
 SESSIONS = 4
 MOST_BYTES = 80_000
@@ -33,8 +31,7 @@ def four_sessions(app, make_user):
         for d in (Discipline.CLINICAL, Discipline.TECHNICAL)
     }
     with app.app_context():
-        raw = (LIBRARY / "core-cross-functional.yaml").read_bytes()
-        version = save_rubric(None, raise_for(validate(raw))).version
+        version = shipped_version()
         keys = [c.key for c in version.competencies]
         plan = [
             PlanSession(

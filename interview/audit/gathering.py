@@ -4,7 +4,8 @@ included, for the subject access export (packets.py adds the loops' packets).
 A fixed number of statements whatever the candidate's history (one per kind of
 row), each built once per process and given the candidate's id and the ids read
 before it as parameters: building the ten selects' joins and aliases, and their
-cache keys, took 3 ms of each export (issue 11), more than most of them take to run.
+cache keys, cost 8-10 ms of CPU per export at scale (issue 11, bench/export_ab.py),
+more than most of them take to run.
 """
 
 from functools import cache
