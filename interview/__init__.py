@@ -104,15 +104,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _load_user(session_token: str):
     """Find the account whose current session token the cookie carries (every
-    request asks: the statement is built once). The autosave's visitor is a plain
-    row (auth/visitor.py): the same lookup without the ORM's cost."""
+    request asks: the statement is built once). The visitor of the autosave and of
+    the kit page is a plain row (auth/visitor.py): the same lookup without the ORM's
+    cost."""
     from flask import request
 
-    from .auth.visitor import LIGHT_ENDPOINTS, load_visitor
+    from .auth.visitor import is_light, load_visitor
     from .extensions import db
     from .models.users import USER_BY_SESSION
 
-    if request.endpoint in LIGHT_ENDPOINTS:
+    if is_light(request.endpoint, request.method):
         return load_visitor(session_token)
     user = db.session.scalar(USER_BY_SESSION, {"token": session_token})
     return user if user is not None and user.is_active else None

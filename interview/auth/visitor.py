@@ -1,14 +1,17 @@
-"""The signed-in visitor of the kit's autosave, loaded as a plain row.
+"""The signed-in visitor of the kit's autosave and of the kit page, loaded as a plain
+row.
 
-Autosave is most of what the kit's server does (issue 11): every request loads its
-visitor first, and through the ORM (a ``User`` built, its identity-map entry, its
-attribute instrumentation) that load was a third of an autosave's own CPU, for an
-object the request reads six fields of. Here the same lookup (the account whose
+Autosave is most of what the kit's server does (issue 11), and the kit page most of
+what interviewers open: every request loads its visitor first, and through the ORM
+(a ``User`` built, its identity-map entry, its attribute instrumentation) that load
+was a third of an autosave's own CPU, for an object the request reads six fields of. Here the same lookup (the account whose
 current session token the cookie carries, still active) is one Core statement,
 built once, into a small frozen object with what a request reads of its visitor:
 the permission checks (``id``, ``role``), the answer (``time_zone``), and what an
 error page shows (``name``, ``email``, ``discipline``). Every other request still
-gets the ORM ``User`` (its views update it, read its trainings...).
+gets the ORM ``User`` (its views update it, read its trainings...), and so does a
+scorecard posted from the kit page (saved, submitted or amended by the ORM
+operations, with their author).
 
 Nothing about who is let in changes: a rotated token (sign-out, password change,
 deactivation, role change) or a deactivated account finds no visitor, and the
@@ -22,9 +25,19 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Discipline, Role, User
 
-# Endpoints whose visitor is a ``Visitor``: their views, decorators and error pages
-# read only its fields (tests/test_autosave_visitor.py).
+# Endpoints whose visitor is a ``Visitor``, on every request and on a GET only: their
+# views, decorators, templates and error pages read only its fields
+# (tests/test_autosave_visitor.py, tests/test_kit_visitor.py).
 LIGHT_ENDPOINTS = frozenset({"scorecards.autosave"})
+LIGHT_PAGES = frozenset({"scorecards.kit"})
+
+
+def is_light(endpoint: str | None, method: str) -> bool:
+    """Whether this request's visitor is a ``Visitor`` rather than a ``User``."""
+    return endpoint in LIGHT_ENDPOINTS or (
+        endpoint in LIGHT_PAGES and method in ("GET", "HEAD")
+    )
+
 
 users = User.__table__
 
