@@ -12,15 +12,15 @@ with plain string operations, every key and value escaped as WTForms escapes the
 The site's forms render their fields through ``Form.Meta.render_field``
 (forms.py), which hands an input widget (``Input`` and its subclasses, ``Button``:
 the ones that call ``self.html_params``) to a twin whose class differs only in
-that method; WTForms itself is left as it is, and other widgets (select, text
-area) render as before.
+that method, made for each field drawn (a new object sharing the widget's
+attributes, so nothing is kept between requests); WTForms itself is left as it
+is, and other widgets (select, text area) render as before.
 """
 
 from functools import cache
-from weakref import WeakKeyDictionary
 
 from markupsafe import Markup, escape
-from wtforms.widgets import Button, Input
+from wtforms.widgets import Button, Input, core
 from wtforms.widgets.core import clean_key
 
 
@@ -39,23 +39,25 @@ def html_params(**kwargs) -> Markup:
     return Markup(" ".join(params))
 
 
-_twins: WeakKeyDictionary = WeakKeyDictionary()
-
-
 def quick(widget):
-    """The widget's twin that writes attributes with ``html_params``; the widget
-    itself when it writes them another way."""
-    if not isinstance(widget, Input | Button):
+    """The widget's twin, writing attributes with ``html_params`` and sharing the
+    widget's own attributes (one ``__dict__``: a change to either is the other's);
+    the widget itself when it is no WTForms input, or writes its attributes its own
+    way, or keeps them in slots."""
+    cls = _twin_class(type(widget))
+    if cls is None:
         return widget
-    twin = _twins.get(widget)
-    if twin is None:
-        cls = _twin_class(type(widget))
-        twin = cls.__new__(cls)
-        twin.__dict__.update(widget.__dict__)
-        _twins[widget] = twin
+    twin = cls.__new__(cls)
+    twin.__dict__ = widget.__dict__
     return twin
 
 
 @cache
-def _twin_class(cls: type) -> type:
+def _twin_class(cls: type) -> type | None:
+    if (
+        not issubclass(cls, Input | Button)
+        or cls.html_params is not core.html_params
+        or any("__slots__" in vars(base) for base in cls.__mro__)
+    ):
+        return None
     return type(cls.__name__, (cls,), {"html_params": staticmethod(html_params)})
