@@ -79,7 +79,7 @@ def edit():
     /account?draft=<token> (issue 14: Reload and Back never send it again), which
     shows what was typed with every error, and writes nothing."""
     user = current_user._get_current_object()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _draft_page(user) or _page(_saved_form(user), user)
     form = ProfileForm()
     if form.validate_on_submit():

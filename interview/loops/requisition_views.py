@@ -91,7 +91,7 @@ def _requisition_form(req: Requisition | None, formdata=None) -> RequisitionForm
     form.default_rubric_id.choices = [SelectChoice("", "No rubric yet")] + [
         SelectChoice(str(r.id), r.title) for r in rubrics
     ]
-    if req is not None and request.method == "GET" and formdata is None:
+    if req is not None and request.method in ("GET", "HEAD") and formdata is None:
         form.hiring_manager_id.data = str(req.hiring_manager_id)
         form.default_rubric_id.data = str(req.default_rubric_id or "")
         form.version.data = str(req.version)

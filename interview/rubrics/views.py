@@ -137,7 +137,7 @@ def edit(key: str):
 
 
 def _editor(rubric: Rubric | None):
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_editor(_start_form(rubric), rubric)
     form = RubricForm()
     if action := request.form.get("action"):

@@ -133,7 +133,7 @@ def _write(form, card, answers, recommendation, summary) -> str:
 @interviewers
 def kit(seat_id: int):
     """The interview kit with the scorecard: save a draft, submit, or amend."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         seat = load_own_seat(seat_id)
         return _draft_page(seat) or _show(seat)
     seat = load_own_seat(seat_id, lock=True)
