@@ -106,15 +106,15 @@ def _load_user(session_token: str):
     """Find the account whose current session token the cookie carries (every
     request asks: the statement is built once). The visitor of the autosave and of
     the kit page is a plain row (auth/visitor.py): the same lookup without the ORM's
-    cost."""
+    cost, and for the kit page in the statement that reads its seat."""
     from flask import request
 
-    from .auth.visitor import is_light, load_visitor
+    from .auth.visitor import is_light, load_light
     from .extensions import db
     from .models.users import USER_BY_SESSION
 
     if is_light(request.endpoint, request.method):
-        return load_visitor(session_token)
+        return load_light(session_token, request.endpoint, request.view_args)
     user = db.session.scalar(USER_BY_SESSION, {"token": session_token})
     return user if user is not None and user.is_active else None
 

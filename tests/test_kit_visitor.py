@@ -11,9 +11,18 @@ from flask_login import current_user
 
 from interview.auth.visitor import Visitor
 from interview.extensions import db
-from interview.models import Discipline, InterviewSession, PanelSeat, Role, User
+from interview.models import (
+    Discipline,
+    InterviewSession,
+    PanelSeat,
+    PlanSession,
+    Role,
+    User,
+)
 
+from .builders import clinical_seat, start_loop
 from .conftest import Auth
+from .queries import counting_queries
 from .tabs import Tab
 
 
@@ -114,3 +123,67 @@ def test_someone_moved_off_the_panel_is_told_so(app, client, auth, seat):
     response = client.get(f"/interviews/{seat['id']}")
     assert response.status_code == 403
     assert "Clara Jensen" in response.get_data(as_text=True)
+
+
+# The kit page's visitor is read in the statement that reads its seat -----------------
+
+
+def _sent(app, send) -> list[str]:
+    """The statements a request sends, but SQLite's BEGIN (the app's own)."""
+    with counting_queries(app) as log:
+        assert send().status_code == 200
+    return [s for s in log.statements if not s.lstrip().upper().startswith("BEGIN")]
+
+
+def test_a_kit_page_reads_its_visitor_and_its_seat_in_one_statement(
+    app, client, auth, seat
+):
+    auth.login(seat["clara"])
+    client.get(f"/interviews/{seat['id']}")  # the rubric version, kept from now on
+    sent = _sent(app, lambda: client.get(f"/interviews/{seat['id']}"))
+    assert len(sent) == 1, sent
+    assert "users" in sent[0] and "panel_seats" in sent[0]
+
+
+def test_each_kit_page_shows_its_own_seat_as_stored_now(app, client, auth, seat):
+    """Two seats of one interviewer, opened in turn, each after a save: every page
+    is its own seat's, read by its own request."""
+    clara = seat["clara"]
+    with app.app_context():
+        version_id = db.session.get(PanelSeat, seat["id"]).session.loop.rubric_version
+        plan = [PlanSession(title="Systems walk-through", competency_keys=["privacy"])]
+        other = clinical_seat(
+            start_loop(
+                seat["manager"].id, version_id.rubric_id, plan, candidate="Ana Ortiz"
+            )
+        )
+        other.interviewer_id = clara.id
+        db.session.commit()
+        other_id = other.id
+    auth.login(clara)
+    first, second = Tab(client, seat["id"]), Tab(client, other_id)
+    for round_ in range(2):
+        for tab, title, candidate in (
+            (first, "Case", "Priya Raman"),
+            (second, "Systems walk-through", "Ana Ortiz"),
+        ):
+            summary = f"Round {round_} of {title}, as typed."
+            assert tab.autosave(tab.request(summary=summary)).json["ok"]
+            page = client.get(tab.url).get_data(as_text=True)
+            assert title in page and candidate in page
+            assert summary in page
+    assert "Ana Ortiz" not in client.get(first.url).get_data(as_text=True)
+
+
+def test_a_seat_that_does_not_exist_is_not_found_and_asks_strangers_to_sign_in(
+    app, client, auth, seat
+):
+    response = client.get("/interviews/999999")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+    auth.login(seat["clara"])
+    # Past every id either database holds (the address's own limit stops the last).
+    for seat_id in ("999999", "2147483648", "99999999999999999999"):
+        response = client.get(f"/interviews/{seat_id}")
+        assert response.status_code == 404, seat_id
+        assert "Clara Jensen" in response.get_data(as_text=True)

@@ -16,8 +16,12 @@ operations, with their author).
 Nothing about who is let in changes: a rotated token (sign-out, password change,
 deactivation, role change) or a deactivated account finds no visitor, and the
 request is anonymous, as with the ORM load.
+
+The kit page's visitor is read in the same statement as the seat it shows
+(``load_visitor_and_seat``): one round trip where there were two.
 """
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -79,3 +83,48 @@ def load_visitor(session_token: str) -> Visitor | None:
     """The active account whose session token this is, or None."""
     row = db.session.execute(VISITOR_BY_SESSION, {"token": session_token}).first()
     return Visitor(*row) if row is not None else None
+
+
+def load_light(session_token: str, endpoint: str, view_args: dict) -> Visitor | None:
+    """The visitor of a light request; for the kit page, read with its seat."""
+    if endpoint in LIGHT_PAGES:
+        return load_visitor_and_seat(session_token, view_args["seat_id"])
+    return load_visitor(session_token)
+
+
+def load_visitor_and_seat(session_token: str, seat_id: int) -> Visitor | None:
+    """The kit page's visitor (as ``load_visitor``) and, in the same statement, the
+    seat the page shows, kept for this request's ``kit_data.kit_page``: a page view
+    is one round trip to the database, not two. On PostgreSQL each round trip is a
+    switch to the server's process and back, waiting for a core under load (issue
+    11: the kit page is what interviewers open most)."""
+    from ..scorecards import kit_data  # (it imports the models, as this module)
+
+    rows = db.session.execute(
+        _visitor_and_seat(), {"token": session_token, "seat_id": seat_id}
+    ).all()
+    if not rows:
+        return None
+    kit_data.prefetched(seat_id, [row for row in rows if row.id is not None])
+    return Visitor(*rows[0][:VISITOR_COLUMNS])
+
+
+VISITOR_COLUMNS = len(VISITOR_BY_SESSION.selected_columns)
+
+
+@functools.cache
+def _visitor_and_seat() -> sa.Select:
+    """The visitor's row with the seat's bundle beside it (one row per session
+    competency; one row, the bundle's columns NULL, when no such seat exists; none
+    when no active account has the token). Built once."""
+    from ..scorecards.kit_data import BUNDLE
+
+    seat = BUNDLE.subquery("seat")
+    visitor = [
+        c.label(f"visitor_{c.name}") for c in VISITOR_BY_SESSION.selected_columns
+    ]
+    return (
+        sa.select(*visitor, *seat.c)
+        .select_from(users.outerjoin(seat, sa.true()))
+        .where(users.c.session_token == sa.bindparam("token"), users.c.is_active)
+    )

@@ -20,7 +20,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from markupsafe import Markup
 
 from ..extensions import db
@@ -237,6 +237,13 @@ def _bundle_statement():
 
 
 BUNDLE = _bundle_statement()
+_PREFETCHED = "kit_seat_rows"
+
+
+def prefetched(seat_id: int, rows: list) -> None:
+    """Keep the seat's bundle rows, read with the visitor (auth/visitor.py), for
+    this request's ``kit_page``."""
+    setattr(g, _PREFETCHED, {seat_id: rows})
 
 
 def kit_page(seat_id: int):
@@ -245,7 +252,9 @@ def kit_page(seat_id: int):
     The page's objects have the attributes the template reads of the models
     (``seat.session.loop.requisition.title``, ``card.ratings[0].competency.name``).
     """
-    rows = db.session.execute(BUNDLE, {"seat_id": seat_id}).all()
+    rows = g.pop(_PREFETCHED, {}).get(seat_id)
+    if rows is None:
+        rows = db.session.execute(BUNDLE, {"seat_id": seat_id}).all()
     if not rows:
         return None
     row = rows[0]
