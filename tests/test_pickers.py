@@ -524,7 +524,9 @@ def test_a_seat_lists_only_eligible_people(app, client, auth, ta, board):
     assert options[str(ids["eligible"])].startswith("Eve Eligible (")
     found = client.get(f"/loops/{board['loop']}/seats/{seat}/eligible").get_json()
     assert [r["id"] for r in found["results"]] == [ids["eligible"]]
-    assert found["summary"] == "1 eligible clinical interviewer."
+    assert found["summary"] == (
+        "1 eligible clinical interviewer. Choose one in the list, then Seat."
+    )
     # Sid holds the other seat: his own select keeps him, and offers Eve too.
     assert set(_listed(client, board, board["clinical"][1])) == {
         "",
@@ -681,7 +683,10 @@ def test_a_seat_shows_twenty_keeps_its_holder_and_searches_without_javascript(
         f"/loops/{board['loop']}/seats/{seat}/eligible", query_string={"q": "NURSE"}
     ).get_json()
     assert len(found["results"]) == 20 and found["total"] == 30 and found["more"]
-    assert found["summary"] == "Showing 20 of 30 matches; type more to narrow."
+    assert found["summary"] == (
+        "Showing 20 of 30 matches; type more to narrow. "
+        "Choose one in the list, then Seat."
+    )
 
     # A person the list did not show (beyond the first 20) can still be seated.
     response = client.submit(

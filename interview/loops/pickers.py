@@ -172,7 +172,10 @@ def _seat_found(seat: PanelSeat, rows: list, query: str) -> Found:
     shown = rows[:SEAT_CHOICES]
     total = rows[0].total if rows else 0
     noun = f"eligible {seat.discipline.value} interviewer"
-    return Found(shown, total, _summary(len(shown), total, noun, query))
+    summary = _summary(len(shown), total, noun, query)
+    if shown:  # a search lists people; it seats nobody (the list keeps its choice)
+        summary += " Choose one in the list, then Seat."
+    return Found(shown, total, summary)
 
 
 def _seat_options(seat: PanelSeat, found: Found) -> list[SelectChoice]:

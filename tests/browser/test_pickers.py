@@ -107,7 +107,8 @@ def test_the_seat_picker_finds_eligible_people_as_one_types(
     expect(select.locator("option", has_text="Omar Haddad")).to_have_count(1)
     page.locator(f"#seat-{seat_id}-find").fill("nor")
     expect(page.locator(f"#seat-{seat_id}-summary")).to_have_text(
-        "2 eligible technical interviewers match “nor”."
+        "2 eligible technical interviewers match “nor”. "
+        "Choose one in the list, then Seat."
     )
     expect(select.locator("option")).to_have_count(3)  # nobody, Nora, Norah
     nora = select.locator("option", has_text="Nora Lind").get_attribute("value")
