@@ -138,6 +138,18 @@ def id_arg(name: str) -> int | None:
     return int(text) if text.isascii() and text.isdecimal() and len(text) < 10 else None
 
 
+def ignored_filters(applied: dict, nouns: dict[str, str]) -> list[str]:
+    """The filters whose value in the address the list did not apply (an unknown
+    status, a requisition not the visitor's to choose): the list then shows any,
+    and says so (the summary macro) rather than seem filtered. One sentence for an
+    unknown id and one the visitor may not see, so nothing tells them apart."""
+    return [
+        noun
+        for name, noun in nouns.items()
+        if request.args.get(name, "").strip() and not applied.get(name)
+    ]
+
+
 def choice_arg(name: str, allowed) -> str:
     """A value from a closed list, or "" (no filter) for anything else."""
     text = request.args.get(name, "")

@@ -107,3 +107,62 @@ def test_a_hiring_manager_filters_and_shows_as_chosen(client, auth, two_managers
     page = _page(client, f"/loops/?manager={two_managers['otto'].id}")
     assert _selected(page, "manager") == "Otto Other"
     assert "of 2 loops" in page
+
+
+# ... and the list says so, in the sentence a screen reader is taken to ----------------
+
+
+def _summary(page: str) -> str:
+    """The list's summary sentence, tags and spacing aside."""
+    text = re.search(r'<p class="list-summary"[^>]*>(.*?)</p>', page, re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", "", text.group(1)).split())
+
+
+NOT_OFFERED = "the address named one this list does not offer you."
+
+
+def test_a_filter_not_applied_is_named_in_the_lists_summary(client, auth, two_managers):
+    auth.login(two_managers["ta"])
+    for url, noun in [
+        ("/loops/?requisition=999", "requisition"),
+        ("/loops/?requisition=abc", "requisition"),
+        ("/loops/?status=bogus", "status"),
+        (f"/loops/?manager={two_managers['clara'].id}", "hiring manager"),
+    ]:
+        summary = _summary(_page(client, url))
+        assert summary == f"Showing 1–5 of 5 loops. Of any {noun}: {NOT_OFFERED}", url
+    both = _summary(_page(client, "/loops/?status=bogus&manager=999"))
+    assert both.endswith(
+        "Of any status and any hiring manager: the address named some this list "
+        "does not offer you."
+    )
+    # A filter applied, or left empty, is not mentioned.
+    for url in ("/loops/", "/loops/?status=&requisition=&manager=", "/loops/?q=zz"):
+        assert "Of any" not in _summary(_page(client, url)), url
+    applied = _summary(_page(client, f"/loops/?requisition={two_managers['otto_req']}"))
+    assert applied == "Showing 1–2 of 2 loops"
+
+
+def test_another_managers_requisition_reads_as_an_unknown_one(
+    client, auth, two_managers
+):
+    """A hiring manager cannot tell another's requisition from no requisition."""
+    auth.login(two_managers["mona"])
+    theirs = _page(client, f"/loops/?requisition={two_managers['otto_req']}")
+    unknown = _page(client, "/loops/?requisition=999999")
+    assert _summary(theirs) == _summary(unknown)
+    assert (
+        _summary(theirs) == f"Showing 1–3 of 3 loops. Of any requisition: {NOT_OFFERED}"
+    )
+
+
+def test_accounts_and_requisitions_name_their_filters_not_applied(
+    client, auth, two_managers
+):
+    auth.login(two_managers["ta"])
+    accounts = _summary(_page(client, "/accounts/?role=wizard"))
+    assert accounts.endswith(f". Of any role: {NOT_OFFERED}")
+    assert "Of any" not in _summary(_page(client, "/accounts/?role=hiring_manager"))
+    requisitions = _summary(_page(client, "/requisitions/?status=bogus"))
+    assert requisitions.endswith(f". Of any status: {NOT_OFFERED}")
+    assert "Of any" not in _summary(_page(client, "/requisitions/?status=open"))

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..listing import choice_arg, paginate, query_text
+from ..listing import choice_arg, ignored_filters, paginate, query_text
 from ..loops.drafts import draft, drop_drafts, keep_draft, posted_pairs
 from ..models import Role, User
 from ..paging import page_request
@@ -59,6 +59,7 @@ def index():
         roles=ROLES.items(),
         states=STATES,
         sorts=[(key, label) for key, (label, _) in SORTS.items()],
+        ignored=ignored_filters(filters, {"role": "role", "state": "state"}),
     )
 
 

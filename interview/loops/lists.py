@@ -17,7 +17,7 @@ from ..candidate_search import (
     name_order_walk,
 )
 from ..extensions import db
-from ..listing import choice_arg, id_arg, paginate, query_text
+from ..listing import choice_arg, id_arg, ignored_filters, paginate, query_text
 from ..models import (
     Candidate,
     Competency,
@@ -63,6 +63,14 @@ CANDIDATE_SORTS = {
 }
 REQUISITION_LABELS = {
     s.value: s.value.replace("_", " ").capitalize() for s in RequisitionStatus
+}
+
+
+# Each filter of the loops list by its noun, for a value it could not apply.
+LOOP_FILTERS = {
+    "status": "status",
+    "requisition": "requisition",
+    "manager": "hiring manager",
 }
 
 
@@ -118,6 +126,7 @@ def loops():
         progress=_loop_progress([lp.id for lp in page.items]),
         requisition_choices=requisition_choices,
         manager_choices=manager_choices,
+        ignored=ignored_filters(filters, LOOP_FILTERS),
     )
 
 
@@ -211,6 +220,7 @@ def requisitions():
         sorts=sorts_for(REQUISITION_SORTS),
         loop_counts=loop_counts([r.id for r in page.items]),
         labels=LABELS,
+        ignored=ignored_filters({"status": status}, {"status": "status"}),
     )
 
 
