@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cfg.check_numbers(app.config)
     cfg.check_operations(app.config)  # issue 13: throttle, proxies, HSTS
     cfg.check_default_timezone(app.config)  # issue 14: new accounts' zone
+    cfg.check_sso(app.config)  # issue 15: single sign-on
     cfg.ensure_secret_key(app.config, app.instance_path)
     cfg.apply_mode(app.config)
 
@@ -123,6 +124,10 @@ def _register_blueprints(app: Flask) -> None:
     from . import accounts, auth, calibration, debrief, home, loops, rubrics, scorecards
 
     app.register_blueprint(auth.bp)
+    from .auth import sso  # issue 15: single sign-on
+
+    app.register_blueprint(sso.bp)
+    sso.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(rubrics.bp)

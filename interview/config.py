@@ -122,6 +122,13 @@ class Defaults:
     # Feedback reminders: one an hour after the interview, then one a working day
     # for this many working days (notify/due.py). Checked at start-up: 0 or more.
     REMINDER_WORKING_DAYS = 3
+    # Issue 15: single sign-on with OpenID Connect: None (off), or the dict
+    # auth/sso_rules.py describes (issuer, client id and secret, claims, groups by
+    # role and discipline, just-in-time accounts), checked at start-up. The secret
+    # may come from INTERVIEW_SSO_CLIENT_SECRET instead.
+    SSO = None
+    # False: email and password no longer sign anyone in (single sign-on only).
+    PASSWORD_SIGN_IN = True
 
 
 def from_environment(config) -> None:
@@ -136,6 +143,9 @@ def from_environment(config) -> None:
         config["DEFAULT_TIMEZONE"] = zone.strip()
     if base := os.environ.get("INTERVIEW_PUBLIC_BASE_URL"):  # issue 14: email links
         config["PUBLIC_BASE_URL"] = base.strip()
+    secret = os.environ.get("INTERVIEW_SSO_CLIENT_SECRET")  # issue 15
+    if secret and isinstance(config.get("SSO"), dict):
+        config["SSO"] = {**config["SSO"], "client_secret": secret}
     for name in MAIL_SETTINGS:  # issue 14: email
         if (value := os.environ.get(f"INTERVIEW_{name}")) is not None:
             config[name] = value
@@ -260,6 +270,31 @@ def check_operations(config) -> None:
     for name in ("HSTS_INCLUDE_SUBDOMAINS", "RATELIMIT_ENABLED"):
         if not isinstance(config[name], bool):
             raise config_error(f"{name} is {config[name]!r}; give True or False")
+
+
+def check_sso(config) -> None:
+    """Check the single sign-on setting (issue 15) at start-up, keeping it checked
+    as ``SSO_SETTINGS`` (None when off); refuse turning off passwords without it."""
+    from .auth.sso_rules import settings
+
+    if not isinstance(config["PASSWORD_SIGN_IN"], bool):
+        raise config_error(
+            f"PASSWORD_SIGN_IN is {config['PASSWORD_SIGN_IN']!r}; give True or False"
+        )
+    raw = config["SSO"]
+    if raw is None:
+        config["SSO_SETTINGS"] = None
+        if not config["PASSWORD_SIGN_IN"]:
+            raise config_error(
+                "PASSWORD_SIGN_IN is False but SSO is not set: nobody could sign in"
+            )
+        return
+    if not isinstance(raw, dict):
+        raise config_error(f"SSO is {type(raw).__name__}; give a dict or None")
+    try:
+        config["SSO_SETTINGS"] = settings(raw)
+    except ValueError as exc:
+        raise config_error(str(exc)) from None
 
 
 def _is_number(value) -> bool:

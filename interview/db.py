@@ -341,7 +341,27 @@ def _optimize(dbapi_connection, record, pragma: str) -> None:
 
 
 def _is_page_view() -> bool:
-    return has_request_context() and request.method in ("GET", "HEAD")
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and not g.get(_WRITING_GET, False)
+    )
+
+
+_WRITING_GET = "interview_writing_get"
+
+
+def writes_on_get() -> None:
+    """This GET writes (single sign-on's callback, where the provider sends the
+    browser back): its transaction is a writer's, as a form post's, not a page
+    view's (autocommit on PostgreSQL, a read snapshot on SQLite, where a later write
+    fails at once when anyone wrote meanwhile). Call it before the request's first
+    statement."""
+    from .extensions import db
+
+    if db.session().in_transaction():
+        raise RuntimeError("writes_on_get() after the request's first statement")
+    setattr(g, _WRITING_GET, True)
 
 
 _READING = "interview_reading"

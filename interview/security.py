@@ -13,6 +13,7 @@ from .text import first_control_character
 # Endpoints reachable without signing in; everything else needs an account.
 PUBLIC_ENDPOINTS = frozenset(
     {"auth.login", "static", "ops.healthz", "ops.readyz"}  # ops: issue 13 probes
+    | {"sso.start", "sso.callback"}  # issue 15: single sign-on
 )
 
 CONTENT_SECURITY_POLICY = (

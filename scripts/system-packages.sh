@@ -4,8 +4,9 @@
 #   scripts/system-packages.sh run|test [PACKAGE...]
 #
 #   run   WeasyPrint's libraries and the fonts the PDF packet falls back to
-#   test  the same and Chromium for the browser tests (tests/browser), unless
-#         INTERVIEW_SKIP_BROWSER_TESTS=1
+#   test  the same, Node.js and npm (the single sign-on tests' OpenID provider) when
+#         npm is not on the PATH, and Chromium for the browser tests
+#         (tests/browser), unless INTERVIEW_SKIP_BROWSER_TESTS=1
 #   PACKAGE...  more Debian packages to make sure of (.ci/run adds postgresql)
 #
 # All present: returns at once (one dpkg-query, no apt). Some missing: as root, or
@@ -25,12 +26,17 @@ FONTS=(fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk
 # Playwright drives Debian's Chromium (nothing is downloaded) through the Node.js
 # driver in its wheel, which needs libatomic.
 BROWSER=(chromium libatomic1)
+# Issue 15: the single sign-on tests run a real OpenID provider (tests/oidc, an npm
+# package) on Node.js. A Node.js already on the PATH (NodeSource's, say) is used
+# as it is: Debian's npm package would conflict with it.
+NODE=()
+command -v npm >/dev/null || NODE=(nodejs npm)
 
 purpose="${1:-}"
 case "$purpose" in
   run) wanted=("${WEASYPRINT[@]}" "${FONTS[@]}") ;;
   test)
-    wanted=("${WEASYPRINT[@]}" "${FONTS[@]}")
+    wanted=("${WEASYPRINT[@]}" "${FONTS[@]}" "${NODE[@]}")
     [[ "${INTERVIEW_SKIP_BROWSER_TESTS:-}" == 1 ]] || wanted+=("${BROWSER[@]}")
     ;;
   *)

@@ -195,7 +195,7 @@ def test_an_event_sent_before_the_upgrade_keeps_its_uid(empty_app):
     app = empty_app
     with app.app_context():
         upgrade(revision="0027_notify_floors")
-        _later_columns("ADD COLUMN {} INTEGER NOT NULL DEFAULT 1")
+        _later_columns(add=True)
         people = _people()
         version = save_rubric(None, validate(dump(rubric())).rubric).version
         plan = [PlanSession(title="Workflow", competency_keys=["workflow"])]
@@ -206,7 +206,7 @@ def test_an_event_sent_before_the_upgrade_keeps_its_uid(empty_app):
         loop_id, session_id = loop.id, loop.sessions[0].id
         ta_id = people["ta"].id
         db.session.remove()
-        _later_columns("DROP COLUMN {}")
+        _later_columns(add=False)
 
         upgrade()
 
@@ -243,17 +243,24 @@ def test_an_event_sent_before_the_upgrade_keeps_its_uid(empty_app):
 # Columns added by migrations after 0028 (0029's edit counters), which the models
 # read and write: the rows made at 0027 go through the models, so the test adds
 # them for that part and takes them away before upgrading.
+COUNTER = "INTEGER NOT NULL DEFAULT 1"
 LATER_COLUMNS = (
-    ("requisitions", "version"),
-    ("requisitions", "plan_version"),
-    ("candidates", "version"),
-    ("interview_sessions", "version"),
+    ("requisitions", "version", COUNTER),
+    ("requisitions", "plan_version", COUNTER),
+    ("candidates", "version", COUNTER),
+    ("interview_sessions", "version", COUNTER),
+    # Issue 15 (0033): the single sign-on identity, none for these accounts.
+    ("users", "sso_issuer", "VARCHAR(500)"),
+    ("users", "sso_subject", "VARCHAR(255)"),
 )
 
 
-def _later_columns(change: str) -> None:
-    for table, column in LATER_COLUMNS:
-        db.session.execute(sa.text(f"ALTER TABLE {table} " + change.format(column)))
+def _later_columns(add: bool) -> None:
+    """The models' columns of later revisions, for the ORM to write rows at 0027
+    (added), and taken away again before the upgrade adds them."""
+    for table, column, kind in LATER_COLUMNS:
+        change = f"ADD COLUMN {column} {kind}" if add else f"DROP COLUMN {column}"
+        db.session.execute(sa.text(f"ALTER TABLE {table} {change}"))
     db.session.commit()
 
 

@@ -90,6 +90,7 @@ NAV = {
 INTERVIEWERS_PAGES = {"/my-interviews", "/interviews/<int:seat_id>", "/calibration/me"}
 OUTSIDE = {"/sign-in", "/static/<path:filename>"}  # no signed-in navigation
 OUTSIDE |= {"/healthz", "/readyz"}  # issue 13: probes, plain text, no navigation
+OUTSIDE |= {"/sign-in/sso", "/sign-in/sso/callback"}  # issue 15: before signing in
 
 
 @pytest.fixture

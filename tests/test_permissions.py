@@ -146,6 +146,9 @@ PUBLIC = [
     # Issue 13, operations: probes for load balancers, with no data (test_ops.py).
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    # Issue 15: single sign-on, before anyone is signed in (404 while it is off).
+    ("GET", "/sign-in/sso"),
+    ("GET", "/sign-in/sso/callback"),
 ]
 # Another address of a route in the table, which only redirects to it (Werkzeug's
 # alias rules): anyone is sent on, and the route itself then asks for its roles.

@@ -19,14 +19,18 @@ Settings (``SSO`` in instance/config.py, checked at start-up by ``settings``)::
         },
         "disciplines": {"clinical": ["clinical-staff"], "technical": ["it-staff"]},
         "create_accounts": False,        # just-in-time accounts for unknown people
+        "label": "Sign in with Hospital ID",   # the sign-in page's button
+        "scope": "openid email profile groups",
     }
 
 Who gets in, on every sign-in (``decide``):
 
 - an account is found by the issuer's subject (``sub``), never by email alone: an
   account is linked to a subject once, at its first single sign-on, and only when
-  the provider says the email is verified and the account is linked to no other
-  subject of that issuer; from then on the subject finds it, whatever its email;
+  the provider says the email is verified (``email_verified``, or ``trust_email``
+  for a provider that verifies every address without saying so) and the account is
+  linked to no other subject; from then on the subject finds it, whatever its
+  email, and a new verified address follows;
 - a person deactivated here stays out, whatever the provider says;
 - the role and discipline come from the groups at each sign-in, so a group change
   takes effect at the next one; someone in no role's group is refused, and so is an
@@ -37,13 +41,14 @@ Who gets in, on every sign-in (``decide``):
 from dataclasses import dataclass
 from typing import Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..models.enums import Discipline, Role
 
 # The claim names a provider may be configured to use: a JSON member name, bounded.
 CLAIM_PATTERN = r"^[A-Za-z0-9_.:/-]{1,100}$"
-GROUP_LIMIT = 500  # groups read from one token (Entra ID caps its claim at 200)
+GROUP_LIMIT = 10_000  # groups read from one token (Entra ID caps its claim at 200)
 
 
 class SsoSettings(BaseModel):
@@ -59,7 +64,15 @@ class SsoSettings(BaseModel):
     roles: dict[Role, tuple[str, ...]]
     disciplines: dict[Discipline, tuple[str, ...]] = Field(default_factory=dict)
     create_accounts: bool = False
+    # True when every address the provider gives is one it verified, whether or
+    # not it says so (Entra ID sends no ``email_verified``): linking, creating and
+    # following a new address then need no ``email_verified`` claim.
+    trust_email: bool = False
     label: str = Field(default="Sign in with your organisation", max_length=100)
+    # What the sign-in asks the provider for: the groups may need a scope of
+    # their own (Keycloak, Okta), or come with the ID token anyway (Entra ID).
+    scope: str = Field(default="openid email profile", pattern=r"^openid( [\w:./-]+)*$")
+    timeout_s: float = Field(default=10, gt=0, le=60)  # per request to the provider
 
     @field_validator("issuer")
     @classmethod
@@ -68,7 +81,7 @@ class SsoSettings(BaseModel):
         loopback = issuer.startswith(("http://127.0.0.1", "http://localhost"))
         if not (issuer.startswith("https://") or loopback):
             raise ValueError("must be an https:// address")
-        return issuer.rstrip("/")
+        return issuer  # as the provider writes it in its tokens, "/" at the end or not
 
     @field_validator("roles")
     @classmethod
@@ -184,11 +197,22 @@ NO_EMAIL = (
 
 
 def email_of(claims: dict, email_claim: str) -> str | None:
-    """The token's address, lower-cased as accounts keep it; None if it has none."""
+    """The token's address, lower-cased as accounts keep it; None if it has none
+    that the accounts form would take (its validator, email-validator's)."""
     value = claims.get(email_claim)
     if not isinstance(value, str) or "@" not in value or len(value) > 254:
         return None
-    return value.strip().lower()
+    value = value.strip().lower()
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:  # control characters included (NUL, refused by PG)
+        return None
+    return value
+
+
+def verified(claims: dict, config: SsoSettings) -> bool:
+    """Whether the provider vouches for the token's address."""
+    return config.trust_email or claims.get("email_verified") is True
 
 
 def decide(
@@ -205,9 +229,11 @@ def decide(
         if not by_subject.is_active:
             raise Refused("deactivated", DEACTIVATED)
         given = grant(groups_of(claims, config.groups_claim), config)
-        # A new address follows the provider, unless another account here holds it.
+        # A new address follows the provider when it vouches for it, unless another
+        # account here holds it.
         taken = by_email is not None and by_email.id != by_subject.id
-        kept = by_subject.email if email is None or taken else email
+        follows = email is not None and not taken and verified(claims, config)
+        kept = email if follows else by_subject.email
         return Decision("sign_in", by_subject.id, given, kept)
     if email is None:
         raise Refused("no_email", NO_EMAIL)
@@ -216,13 +242,13 @@ def decide(
             raise Refused("deactivated", DEACTIVATED)
         if by_email.subject is not None:
             raise Refused("linked_elsewhere", LINKED_ELSEWHERE)
-        if claims.get("email_verified") is not True:
+        if not verified(claims, config):
             raise Refused("email_not_verified", NOT_VERIFIED)
         given = grant(groups_of(claims, config.groups_claim), config)
         return Decision("link", by_email.id, given, email)
     given = grant(groups_of(claims, config.groups_claim), config)
     if not config.create_accounts:
         raise Refused("no_account", NO_ACCOUNT)
-    if claims.get("email_verified") is not True:
+    if not verified(claims, config):
         raise Refused("email_not_verified", NOT_VERIFIED)
     return Decision("create", None, given, email)

@@ -1,6 +1,15 @@
 """Sign in, sign out, and change one's own password."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
@@ -26,6 +35,8 @@ def login():
         return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
     form = LoginForm()
     status = 200
+    if request.method == "POST" and not current_app.config["PASSWORD_SIGN_IN"]:
+        return _login_page(form), 403  # single sign-on only (issue 15)
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data)
         if result.user is not None:
@@ -41,8 +52,12 @@ def login():
         status = result.status
         if result.retry_after is not None:  # the account's lock: when it lifts
             headers = {"Retry-After": str(result.retry_after)}
-            return render_template("auth/login.html", form=form), status, headers
-    return render_template("auth/login.html", form=form), status
+            return _login_page(form), status, headers
+    return _login_page(form), status
+
+
+def _login_page(form: LoginForm) -> str:
+    return render_template("auth/login.html", form=form)
 
 
 @bp.route("/sign-out", methods=["POST"])

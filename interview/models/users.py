@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
             name="weekly_limit_range",
         ),
         sa.Index("ix_users_order", "search_key", "id"),
+        # Issue 15: one account per single sign-on identity (0033).
+        sa.Index("uq_users_sso", "sso_issuer", "sso_subject", unique=True),
         {"sqlite_autoincrement": True},  # ids never given twice: 0024
     )
 
@@ -73,6 +75,10 @@ class User(UserMixin, db.Model):
     wants_reminders: Mapped[bool] = mapped_column(
         default=True, server_default=sa.true()
     )
+    # Issue 15: the single sign-on identity this account is linked to (its
+    # provider's issuer and subject), once linked; None for password-only accounts.
+    sso_issuer: Mapped[str | None] = mapped_column(sa.String(500))
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(255))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
