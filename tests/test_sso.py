@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from interview.auth.sso_rules import DEACTIVATED, NO_ACCOUNT, NOT_VERIFIED
 from interview.extensions import db
-from interview.models import AuditEntry, Discipline, Role
+from interview.models import AuditEntry, Discipline, Role, User
 
 from .oidc_provider import (
     CLIENT_ID,
@@ -370,3 +370,30 @@ def test_control_characters_from_the_provider_are_not_stored(app, client, provid
     refused = sso_sign_in(client, "u-9")
     assert refused.status_code == 403
     assert "sent no email address" in _text(refused)
+
+
+def test_ten_first_sign_ins_at_once_make_one_account(app, provider):
+    """Ten tabs come back from the provider at the same moment for a person the
+    platform has not met: one account, each tab signed in or told to start
+    again, never an error page."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    provider.person("u-20", email="zia@example.org", groups=["it-staff"])
+    tabs = []
+    for _ in range(10):
+        client = app.test_client()
+        start = client.get("/sign-in/sso")
+        back = at_provider(requests.Session(), start.headers["Location"], "u-20")
+        tabs.append((client, path_of(back)))
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda tab: tab[0].get(tab[1]), tabs))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert set(statuses) <= {302, 403} and 302 in statuses, statuses
+    for answer in answers:
+        if answer.status_code == 403:
+            assert "Start again" in _text(answer)
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count(User.id)).where(User.sso_subject == "u-20")
+        )
+    assert count == 1

@@ -36,7 +36,8 @@ def login():
     form = LoginForm()
     status = 200
     if request.method == "POST" and not current_app.config["PASSWORD_SIGN_IN"]:
-        return _login_page(form), 403  # single sign-on only (issue 15)
+        # Single sign-on only (issue 15): the page says so and offers its button.
+        return render_template("auth/login.html", form=form), 403
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data)
         if result.user is not None:
@@ -52,12 +53,8 @@ def login():
         status = result.status
         if result.retry_after is not None:  # the account's lock: when it lifts
             headers = {"Retry-After": str(result.retry_after)}
-            return _login_page(form), status, headers
-    return _login_page(form), status
-
-
-def _login_page(form: LoginForm) -> str:
-    return render_template("auth/login.html", form=form)
+            return render_template("auth/login.html", form=form), status, headers
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
