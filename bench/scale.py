@@ -29,6 +29,7 @@ import argparse
 import http.cookiejar
 import itertools
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -45,11 +46,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from interview import create_app
+from interview.api import scopes as api_scopes
+from interview.api import tokens
 from interview.demo import DEMO_ACCOUNTS
 from interview.extensions import db
 from interview.lifecycle import retention
 from interview.lifecycle.views import SOON_DAYS, SOON_PAGE, page_key
 from interview.models import (
+    ApiToken,
     InterviewSession,
     Loop,
     PanelSeat,
@@ -67,6 +71,9 @@ GOAL_RATIO = 3.0
 SLOW_S = 5.0  # a page slower than this is timed once, not n times
 BUDGET_S = 15.0  # time spent on one page of one database, at most (past 3 samples)
 TA, HM, IV = "ta", "hm", "iv"
+# The same people through the JSON API, with a personal token each (issue 15).
+TA_API, HM_API, IV_API = "ta:a", "hm:a", "iv:a"
+API_ROLES = {TA_API: TA, HM_API: HM, IV_API: IV}
 
 # (label, role, path); {names} are filled from pick().
 PAGES = [
@@ -199,6 +206,29 @@ PAGES = [
     ("export.zip", TA, "/candidates/{candidate}/export.zip"),
     ("healthz", None, "/healthz"),
     ("readyz", None, "/readyz"),
+    # Issue 15: the JSON API, through a personal token (the API roles below).
+    ("api openapi.json", None, "/api/v1/openapi.json"),
+    ("api me", IV_API, "/api/v1/me"),
+    ("api candidates", TA_API, "/api/v1/candidates"),
+    ("api candidates ?q=garcia", TA_API, "/api/v1/candidates?q=garcia"),
+    ("api candidates ?page=2000", TA_API, "/api/v1/candidates?page=2000"),
+    ("api candidates ?external_id=", TA_API, "/api/v1/candidates?external_id=X-1"),
+    ("api candidate", TA_API, "/api/v1/candidates/{candidate}"),
+    ("api requisitions", TA_API, "/api/v1/requisitions"),
+    ("api requisitions", HM_API, "/api/v1/requisitions?size=100"),
+    ("api requisition", HM_API, "/api/v1/requisitions/{requisition}"),
+    ("api loops", TA_API, "/api/v1/loops"),
+    (
+        "api loops ?status=debrief&page=50",
+        TA_API,
+        "/api/v1/loops?status=debrief&page=50",
+    ),
+    ("api loops", HM_API, "/api/v1/loops?size=100"),
+    ("api loops", IV_API, "/api/v1/loops"),
+    ("api loop", HM_API, "/api/v1/loops/{loop}"),
+    ("api loop", IV_API, "/api/v1/loops/{iv_loop}"),
+    ("api decision", HM_API, "/api/v1/loops/{loop}/decision"),
+    ("api debrief", HM_API, "/api/v1/loops/{loop}/debrief"),
 ]
 
 
@@ -506,13 +536,40 @@ class Site:
             for role in (TA, HM, IV)
         }
         self.clients[None] = self.app.test_client()
+        self.tokens = []
+        for api_role, role in API_ROLES.items():
+            self.clients[api_role] = self._token_client(self.ids[role])
 
     def visit(self, role, template: str) -> Visit:
         return Visit(self.clients[role], self.counter, template.format(**self.ids))
 
+    def _token_client(self, user_id: int):
+        """A client sending a token of the person with every scope of their role,
+        written straight to the table (no audit entry: runs leave nothing behind)."""
+        secret = tokens.PREFIX + secrets.token_urlsafe(32)
+        with self.app.app_context():
+            user = db.session.get(User, user_id)
+            token = ApiToken(
+                user_id=user.id,
+                name="bench",
+                prefix=secret[: tokens.SHOWN],
+                token_hash=tokens.digest(secret),
+                scopes=api_scopes.stored(s.name for s in api_scopes.offered(user.role)),
+                role=user.role,
+                expires_at=utcnow() + timedelta(days=1),
+            )
+            db.session.add(token)
+            db.session.commit()
+            self.tokens.append(token.id)
+        client = self.app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+        return client
+
     def close(self) -> None:
         sa.event.remove(self.engine, "before_cursor_execute", self.counter)
         with self.app.app_context():
+            db.session.execute(sa.delete(ApiToken).where(ApiToken.id.in_(self.tokens)))
+            db.session.commit()
             db.engine.dispose()
         forget_exports(self.url)
 

@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cfg.check_operations(app.config)  # issue 13: throttle, proxies, HSTS
     cfg.check_default_timezone(app.config)  # issue 14: new accounts' zone
     cfg.check_sso(app.config)  # issue 15: single sign-on
+    cfg.check_webhook(app.config)  # issue 15: the decision webhook
     cfg.ensure_secret_key(app.config, app.instance_path)
     cfg.apply_mode(app.config)
 
@@ -151,3 +152,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import profile
 
     app.register_blueprint(profile.bp)
+    # Issue 15: the JSON API under /api/v1, and the page where people make tokens.
+    from .api import routes as api_routes
+    from .api import token_pages
+
+    api_routes.init_app(app)
+    app.register_blueprint(token_pages.bp)

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from datetime import timedelta
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 MIB = 1024 * 1024
 
@@ -129,6 +130,12 @@ class Defaults:
     SSO = None
     # False: email and password no longer sign anyone in (single sign-on only).
     PASSWORD_SIGN_IN = True
+    # Issue 15: the decision webhook (notify/webhooks.py): where the applicant
+    # tracking system hears of each hiring decision (https, or http on loopback),
+    # and the secret its deliveries are signed with (32 characters or more; also
+    # INTERVIEW_WEBHOOK_SECRET). Sent by `notify run`; None: no webhook.
+    WEBHOOK_URL = None
+    WEBHOOK_SECRET = None
 
 
 def from_environment(config) -> None:
@@ -146,6 +153,9 @@ def from_environment(config) -> None:
     secret = os.environ.get("INTERVIEW_SSO_CLIENT_SECRET")  # issue 15
     if secret and isinstance(config.get("SSO"), dict):
         config["SSO"] = {**config["SSO"], "client_secret": secret}
+    for name in ("WEBHOOK_URL", "WEBHOOK_SECRET"):  # issue 15
+        if value := os.environ.get(f"INTERVIEW_{name}"):
+            config[name] = value
     for name in MAIL_SETTINGS:  # issue 14: email
         if (value := os.environ.get(f"INTERVIEW_{name}")) is not None:
             config[name] = value
@@ -270,6 +280,34 @@ def check_operations(config) -> None:
     for name in ("HSTS_INCLUDE_SUBDOMAINS", "RATELIMIT_ENABLED"):
         if not isinstance(config[name], bool):
             raise config_error(f"{name} is {config[name]!r}; give True or False")
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WEBHOOK_SECRET_MIN = 32
+
+
+def check_webhook(config) -> None:
+    """Check the decision webhook's settings (issue 15) at start-up: both or none,
+    an https address (http only on this machine), a long secret."""
+    url, secret = config["WEBHOOK_URL"], config["WEBHOOK_SECRET"]
+    if not url and not secret:
+        return
+    if not url or not secret:
+        missing = "WEBHOOK_URL" if not url else "WEBHOOK_SECRET"
+        raise config_error(
+            f"{missing} is not set; set both webhook settings or neither"
+        )
+    parts = urlsplit(str(url))
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not parts.hostname or not (parts.scheme == "https" or loopback):
+        raise config_error(
+            f"WEBHOOK_URL is {url!r}; give an https:// address (http:// only on loopback)"
+        )
+    if len(str(secret)) < WEBHOOK_SECRET_MIN:
+        raise config_error(
+            f"WEBHOOK_SECRET has {len(str(secret))} characters; give at least "
+            f"{WEBHOOK_SECRET_MIN} (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
 
 
 def check_sso(config) -> None:

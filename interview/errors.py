@@ -30,6 +30,9 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 from wtforms import HiddenField, PasswordField, StringField
 
+from .api.problems import ApiError, from_api_error, from_http_status, is_api_request
+from .api.problems import error_response as api_error
+
 MESSAGES = {
     401: ("Sign in needed", "Please sign in to see this page."),
     400: (
@@ -298,7 +301,10 @@ def _database_error(exc: Exception):
         message = PAGE_MESSAGES[kind]
     else:
         message = FAULT_MESSAGES[kind]
-    if wants_json():
+    if is_api_request():  # issue 15: the API's own error body
+        code = "bad_data" if kind == BAD_DATA else "unavailable"
+        response = api_error(status, code, message)
+    elif wants_json():
         response = jsonify(
             ok=False, retry=kind != BAD_DATA, reason=kind, message=message
         )
@@ -351,6 +357,8 @@ def render_error(code: int, message: str | None = None):
 def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
+    if is_api_request():
+        return from_http_status(exc.code, exc.get_headers())
     page, code = render_error(exc.code)
     response = make_response(page, code)
     for name, value in exc.get_headers():  # e.g. Allow on 405, Retry-After on 429
@@ -365,10 +373,13 @@ def _csrf_error(exc: CSRFError):
 
 
 def _server_error(exc: InternalServerError):
+    if is_api_request():
+        return from_http_status(500)
     return render_error(500)
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, from_api_error)  # issue 15: the API's
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

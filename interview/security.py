@@ -66,6 +66,10 @@ def refuse_control_characters():
     from .errors import render_error, wants_json
 
     if (problem := url_problem(request.path, request.args)) is not None:
+        from .api.problems import error_response, is_api_request
+
+        if is_api_request():
+            return error_response(400, "bad_request", problem)
         if wants_json():  # a picker's search: its script shows the message
             response = jsonify(ok=False, retry=False, message=problem)
             response.status_code = 400
@@ -77,6 +81,8 @@ def refuse_control_characters():
 def require_sign_in():
     """Send anonymous visitors of any non-public page to sign-in, remembering the page."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if request.blueprint == "api":  # issue 15: a token, checked by api/blueprint.py
         return None
     if request.method not in ("GET", "HEAD"):
         _load_visitor_before_writing()

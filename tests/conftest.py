@@ -451,3 +451,19 @@ def seat(app, make_user):
         seat.interviewer_id = clara.id
         db.session.commit()
         return {"id": seat.id, "clara": clara, "manager": manager}
+
+
+# Issue 15: the JSON API -----------------------------------------------------------
+
+
+@pytest.fixture
+def api(app):
+    """``api(user, scopes=None)``: a client of the JSON API holding a token of
+    ``user`` (with every scope their role can hold unless named), checking each
+    answer against the OpenAPI document (tests/api_client.py)."""
+    from .api_client import ApiClient, make_token
+
+    def make(user, scopes=None, **kwargs):
+        return ApiClient(app, make_token(app, user, scopes), **kwargs)
+
+    return make

@@ -34,7 +34,7 @@ from interview.scorecards.rules import Answer
 
 from .builders import start_loop
 from .rubric_samples import dump, rubric
-from .test_permissions import ROUTES, _url
+from .test_permissions import API_ROUTES, ROUTES, _url
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -335,6 +335,58 @@ def test_leak_crawl_with_two_seats_one_submitted(app, client, auth, two_seat_loo
     }
     leaked = {canary for _, canary in _leaks(pages)}
     assert leaked == {c for pair in CANARIES.values() for c in pair}
+
+
+def api_crawl(client, objects_list) -> dict[str, tuple[int, str]]:
+    """Issue 15: every GET route of the API's permission table with each set of ids:
+    url -> (status, body as text)."""
+    seen: dict[str, tuple[int, str]] = {}
+    for objects in objects_list:
+        for method, rule, _ in API_ROUTES:
+            url = _url(rule, objects)
+            if method == "GET" and url not in seen:
+                response = client.get(url)
+                seen[url] = (response.status_code, response.get_data(as_text=True))
+    return seen
+
+
+def _others_progress(client, loop: dict) -> set:
+    """The scorecard states the API shows Clara for the seats that are not hers."""
+    body = client.get(f"/api/v1/loops/{loop['loop']}").get_json()
+    return {
+        seat["scorecard"]
+        for session in body["sessions"]
+        for seat in session["seats"]
+        if seat["interviewer"]["id"] != loop["clara"].id
+    }
+
+
+def test_api_leak_crawl_with_two_seats_one_submitted(app, api, two_seat_loop):
+    loop = two_seat_loop
+    client = api(loop["clara"])  # every scope an interviewer can hold
+    pages = api_crawl(client, _objects(loop))
+    assert _leaks(pages) == []
+    panel = {
+        name: pages[f"/api/v1/loops/{loop['loop']}/{name}"][0]
+        for name in ("debrief", "decision")
+    }
+    assert panel == {"debrief": 403, "decision": 403}
+    assert _others_progress(client, loop) == {None}  # not even who has submitted
+
+    # The crawl does see the panel once the rule allows it: the check can fail.
+    with app.app_context():
+        _write(
+            loop["seats"][(1, "clinical")],
+            "Clara's evidence on the second session.",
+            "Clara's summary of the second session.",
+        )
+    pages = api_crawl(client, _objects(loop))
+    panel = {
+        name: pages[f"/api/v1/loops/{loop['loop']}/{name}"][0]
+        for name in ("debrief", "decision")
+    }
+    assert panel == {"debrief": 200, "decision": 200}
+    assert _others_progress(client, loop) == {"submitted"}
 
 
 def test_removed_from_the_loop_reads_nothing(app, client, auth, two_seat_loop):

@@ -34,6 +34,8 @@ ROUTES = [
     ("GET", "/account", EVERYONE),  # issue 14: one's own profile
     ("POST", "/account", EVERYONE),
     ("GET", "/account/notifications", EVERYONE),  # issue 14: one's own reminders
+    ("GET", "/account/tokens", EVERYONE),  # issue 15: one's own API tokens
+    ("POST", "/account/tokens", EVERYONE),
     ("POST", "/account/notifications", EVERYONE),
     ("POST", "/sign-out", EVERYONE),
     ("GET", "/accounts/", ONLY_TA),
@@ -139,7 +141,27 @@ ROUTES = [
     ("GET", "/audit/", ONLY_TA),
     ("GET", "/candidates/<int:candidate_id>/export.zip", ONLY_TA),
 ]
+# Issue 15, the JSON API: (method, rule, roles allowed). Each role holds a token with
+# every scope its role can hold; the route's own scope is refused separately.
+API_ROUTES = [
+    ("GET", "/api/v1/me", EVERYONE),
+    ("GET", "/api/v1/candidates", ONLY_TA),
+    ("POST", "/api/v1/candidates", ONLY_TA),
+    ("GET", "/api/v1/candidates/<int:candidate_id>", ONLY_TA),
+    ("PATCH", "/api/v1/candidates/<int:candidate_id>", ONLY_TA),
+    ("GET", "/api/v1/requisitions", TA_AND_MANAGER),
+    ("POST", "/api/v1/requisitions", ONLY_TA),
+    ("GET", "/api/v1/requisitions/<int:requisition_id>", TA_AND_MANAGER),
+    ("PATCH", "/api/v1/requisitions/<int:requisition_id>", ONLY_TA),
+    ("GET", "/api/v1/loops", EVERYONE),
+    ("POST", "/api/v1/loops", ONLY_TA),
+    ("GET", "/api/v1/loops/<int:loop_id>", EVERYONE),
+    # Before submitting their own, interviewers may not read the panel.
+    ("GET", "/api/v1/loops/<int:loop_id>/decision", TA_AND_MANAGER),
+    ("GET", "/api/v1/loops/<int:loop_id>/debrief", TA_AND_MANAGER),
+]
 PUBLIC = [
+    ("GET", "/api/v1/openapi.json"),  # issue 15: the API's description, no data
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
     ("GET", "/static/<path:filename>"),
@@ -149,6 +171,11 @@ PUBLIC = [
     # Issue 15: single sign-on, before anyone is signed in (404 while it is off).
     ("GET", "/sign-in/sso"),
     ("GET", "/sign-in/sso/callback"),
+]
+# Routes on one's own objects: anyone else is answered 404, as if it did not exist
+# (a token's id tells nobody whose it is); the object is the TA's.
+OWN_ONLY = [
+    ("POST", "/account/tokens/<int:token_id>/revoke"),  # issue 15
 ]
 # Another address of a route in the table, which only redirects to it (Werkzeug's
 # alias rules): anyone is sent on, and the route itself then asks for its roles.
@@ -199,7 +226,17 @@ def objects(app, make_user, people):
             "session_id": session.id,
             "seat_id": session.seats[0].id,
             "hold_id": _hold(people[TA], requisition),  # issue 13: data lifecycle
+            "token_id": _token(people[TA]),  # issue 15: the TA's API token
         }
+
+
+def _token(owner) -> int:
+    from interview.api.tokens import create_token
+    from interview.models import User
+
+    made = create_token(db.session.get(User, owner.id), "ATS", ["loops:read"], 30)
+    db.session.commit()
+    return made.token.id
 
 
 def _hold(actor, requisition) -> int:
@@ -222,8 +259,8 @@ def _request(client, method: str, url: str):
 
 
 def test_every_route_is_in_the_table(app):
-    known = {(m, r) for m, r, _ in ROUTES} | set(PUBLIC)
-    known |= {(m, r) for m, r, _ in ALIASES}
+    known = {(m, r) for m, r, _ in ROUTES + API_ROUTES} | set(PUBLIC)
+    known |= {(m, r) for m, r, _ in ALIASES} | set(OWN_ONLY)
     missing = [
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
@@ -274,3 +311,80 @@ def test_navigation_shows_only_what_the_role_may_use(client, auth, users):
     auth.logout()
     auth.login(users["talent_acquisition"])
     assert 'href="/accounts/"' in client.get("/").get_data(as_text=True)
+
+
+# Issue 15: the JSON API ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize("method, rule", OWN_ONLY)
+def test_own_only_route(client, auth, people, objects, method, rule, role):
+    auth.login(people[role])
+    response = _request(client, method, _url(rule, objects))
+    assert response.status_code == (302 if role == TA else 404)
+    if role == TA:
+        assert not response.headers["Location"].startswith("/sign-in")
+
+
+@pytest.mark.parametrize("method, rule", OWN_ONLY)
+def test_own_only_route_sends_a_stranger_to_sign_in(client, objects, method, rule):
+    response = _request(client, method, _url(rule, objects))
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def _api_call(client, method: str, url: str):
+    return client.open(method, url, body={} if method in ("POST", "PATCH") else None)
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize(
+    "method, rule, allowed", API_ROUTES, ids=[f"{m} {r}" for m, r, _ in API_ROUTES]
+)
+def test_api_route_by_role(api, people, objects, method, rule, allowed, role):
+    response = _api_call(api(people[role]), method, _url(rule, objects))
+    if role in allowed:  # anything but a refusal: an empty body may get 422
+        assert response.status_code in (200, 201, 422), response.get_json()
+    else:
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] in (
+            "forbidden",
+            "insufficient_scope",
+        )
+
+
+@pytest.mark.parametrize(
+    "method, rule",
+    [(m, r) for m, r, _ in API_ROUTES],
+    ids=[f"{m} {r}" for m, r, _ in API_ROUTES],
+)
+def test_api_without_a_token_is_401(app, objects, method, rule):
+    from .api_client import ApiClient
+
+    response = _api_call(ApiClient(app, None), method, _url(rule, objects))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "authentication_required"
+
+
+@pytest.mark.parametrize(
+    "method, rule, allowed",
+    [r for r in API_ROUTES if r[1] != "/api/v1/me"],
+    ids=[f"{m} {r}" for m, r, _ in API_ROUTES if r != "/api/v1/me"],
+)
+def test_api_route_needs_its_scope(api, people, objects, method, rule, allowed):
+    """A token of an allowed person, holding every scope but the route's, is refused."""
+    from interview.api import scopes as sc
+    from interview.api.spec import OPERATIONS
+
+    needed = next(
+        op.scope
+        for op in OPERATIONS
+        if (op.method, "/api/v1" + op.rule) == (method, rule)
+    )
+    person = people[max(allowed)]
+    held = [s.name for s in sc.offered(ROLE_SPECS[max(allowed)][0]) if s.name != needed]
+    response = _api_call(
+        api(person, held or ["loops:read"]), method, _url(rule, objects)
+    )
+    assert response.status_code == 403
+    error = response.get_json()["error"]
+    assert error["code"] == "insufficient_scope" and needed in error["message"]

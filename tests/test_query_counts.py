@@ -8,6 +8,7 @@ from interview.models import Discipline, Loop, Role
 from interview.rubrics.operations import save_rubric
 from interview.rubrics.schema import validate
 
+from .api_client import make_token
 from .builders import populate
 from .queries import counting_queries
 from .rubric_samples import dump, rubric
@@ -76,6 +77,31 @@ PAGES = {
         "/interviews/loops/{loop}/scorecards",
         "/calibration/me",
     ],
+}
+
+
+# Issue 15: the JSON API's reads, through each person's token.
+API_PAGES = {
+    "ta": [
+        "/api/v1/candidates",
+        "/api/v1/candidates?q=zoe&sort=newest",
+        "/api/v1/candidates/{candidate}",
+        "/api/v1/requisitions",
+        "/api/v1/requisitions?status=open&q=requisition",
+        "/api/v1/requisitions/{requisition}",
+        "/api/v1/loops",
+        "/api/v1/loops?status=planned&q=zoe",
+        "/api/v1/loops/{loop}",
+        "/api/v1/loops/{loop}/decision",
+        "/api/v1/loops/{loop}/debrief",
+    ],
+    "manager": [
+        "/api/v1/requisitions",
+        "/api/v1/loops",
+        "/api/v1/loops/{loop}",
+        "/api/v1/loops/{loop}/debrief",
+    ],
+    "clara": ["/api/v1/me", "/api/v1/loops", "/api/v1/loops/{loop}"],
 }
 
 
@@ -152,6 +178,17 @@ def measure(app, client, auth, world) -> dict[str, int]:
             assert response.status_code == 200, (who, url)
             counts[f"{who} {url}"] = len(log)
         auth.logout()
+    for who, pages in API_PAGES.items():
+        api = app.test_client()
+        secret = make_token(app, world["people"][who])
+        api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+        for page in pages:
+            url = page.format(**world["ids"])
+            api.get(url)  # warm: the token's first use is noted (a write)
+            with counting_queries(app) as log:
+                response = api.get(url)
+            assert response.status_code == 200, (who, url, response.get_json())
+            counts[f"{who} {url}"] = len(log)
     return counts
 
 

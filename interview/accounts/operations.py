@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import timezones
+from ..api.tokens import revoke_all
 from ..auditing import record
 from ..auth.operations import end_all_sessions, normalise_email, set_password
 from ..auth.passwords import password_problem
@@ -111,6 +112,7 @@ def update_user(actor: User, user: User, data: dict) -> User:
     if role != user.role:
         user.role = role
         end_all_sessions(user)
+        revoke_all(user)  # issue 15: made under the old role's rights
     if data.get("password"):
         _check_password(data["password"])
         set_password(user, data["password"])
@@ -149,6 +151,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.is_active = active
     if not active:
         end_all_sessions(user)
+        revoke_all(user)  # issue 15: reactivation brings no token back
     record(
         actor,
         "user.deactivate" if not active else "user.reactivate",

@@ -68,6 +68,8 @@ ACTIONS = {
     "user.update": "Changed an account",
     "user.deactivate": "Deactivated an account",
     "user.reactivate": "Reactivated an account",
+    "token.create": "Made an API token",
+    "token.revoke": "Revoked an API token",
 }
 
 # Object types by table name (AuditEntry.object_type), as a person names them.
@@ -79,6 +81,7 @@ OBJECT_TYPES = {
     "rubric_versions": "Rubric version",
     "users": "Account",
     "legal_holds": "Legal hold",
+    "api_tokens": "API token",
 }
 
 # A value longer than this is cut on the page (the export keeps it whole).
@@ -113,6 +116,8 @@ CODES = frozenset(
         "trained",
         "key",
         "password",  # "changed" (accounts.operations), never the password
+        "scopes",  # an API token's (issue 15)
+        "expires_at",
     }
 )
 

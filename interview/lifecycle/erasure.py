@@ -309,6 +309,7 @@ def _scrub_holds(candidate_id: int, requisition_ids: list[int], needles) -> None
 def _anonymise(candidate: Candidate) -> None:
     candidate.name = rules.erased_name(candidate.id)
     candidate.email = candidate.phone = candidate.source = None
+    candidate.external_id = None  # issue 15: the tracking system's id for them
     candidate.notes = ""
     candidate.erased_at = utcnow()
 

@@ -193,6 +193,20 @@ def _manager_choices(chosen: int | None) -> list[tuple[int, str]]:
     return [tuple(r) for r in db.session.execute(query.order_by(User.search_key))]
 
 
+def requisitions_listed(user, text: str, status: str | None) -> sa.Select:
+    """The requisitions ``user`` lists (a manager: their own), found by ``text``,
+    in ``status`` if given: the page's and the API's list (issue 15)."""
+    own = user.role == Role.HIRING_MANAGER
+    query = sa.select(Requisition).where(
+        *requisition_matching(text, by_manager=not own)  # a manager's are all theirs
+    )
+    if own:
+        query = query.where(Requisition.hiring_manager_id == user.id)
+    if status:
+        query = query.where(Requisition.status == status)
+    return query
+
+
 @bp.route("/requisitions/")
 @ta_or_manager
 def requisitions():
@@ -201,14 +215,7 @@ def requisitions():
     page_req = page_request(request.args, list(REQUISITION_SORTS))
     status = choice_arg("status", REQUISITION_LABELS)
     text = query_text()
-    own = current_user.role == Role.HIRING_MANAGER
-    query = sa.select(Requisition).where(
-        *requisition_matching(text, by_manager=not own)  # a manager's are all theirs
-    )
-    if own:
-        query = query.where(Requisition.hiring_manager_id == current_user.id)
-    if status:
-        query = query.where(Requisition.status == status)
+    query = requisitions_listed(current_user, text, status)
     order = [*REQUISITION_SORTS[page_req.sort][1], Requisition.id]
     page = paginate(query, page_req, order, [joinedload(Requisition.hiring_manager)])
     return render_template(

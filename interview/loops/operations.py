@@ -55,6 +55,8 @@ def save_requisition(
     requisition.default_rubric_id = rubric_id
     requisition.status = data.get("status") or requisition.status
     requisition.share_scores_after_submit = bool(data.get("share_scores_after_submit"))
+    if "external_id" in data:  # issue 15: through the API only; the form keeps it
+        requisition.external_id = data["external_id"] or None
     db.session.flush()
     record(
         actor,
@@ -75,6 +77,7 @@ def _requisition_snapshot(r: Requisition) -> dict:
         "status": str(r.status),
         # The independence flags read the setting's history from here.
         "share_scores_after_submit": bool(r.share_scores_after_submit),
+        "external_id": r.external_id,
     }
 
 
@@ -128,19 +131,27 @@ def save_candidate(actor: User, candidate: Candidate | None, data: dict) -> Cand
         value = (data.get(name) or "").strip()
         setattr(candidate, name, value or (None if name != "name" else value))
     candidate.notes = (data.get("notes") or "").strip()
+    # Issue 15: the tracking system's id, set through the API only (the form has
+    # none, so a save from the page keeps it).
+    fields = CANDIDATE_FIELDS
+    if "external_id" in data:
+        fields += ("external_id",)
+        if old is not None:
+            old["external_id"] = candidate.external_id
+        candidate.external_id = data["external_id"] or None
     db.session.flush()
-    new = _candidate_fields(candidate)
+    new = _candidate_fields(candidate, fields)
     if old is None:
         record(actor, "candidate.save", candidate, after=new)
     else:
-        changed = [field for field in CANDIDATE_FIELDS if old[field] != new[field]]
+        changed = [field for field in fields if old[field] != new[field]]
         before, after = ({f: fields[f] for f in changed} for fields in (old, new))
         record(actor, "candidate.save", candidate, before, after)
     return candidate
 
 
-def _candidate_fields(candidate: Candidate) -> dict:
-    return {field: getattr(candidate, field) for field in CANDIDATE_FIELDS}
+def _candidate_fields(candidate: Candidate, fields=CANDIDATE_FIELDS) -> dict:
+    return {field: getattr(candidate, field) for field in fields}
 
 
 def open_loops_of(requisition: Requisition, candidate: Candidate) -> list[Loop]:

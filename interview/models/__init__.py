@@ -1,6 +1,7 @@
 """The data model, one module per aggregate; import classes from here."""
 
 from . import guards  # noqa: F401  (registers the immutability guard)
+from .api_tokens import ApiToken  # issue 15: the JSON API
 from .audit import AuditEntry
 from .decisions import HiringDecision
 from .enums import (
@@ -25,6 +26,7 @@ from .users import LoginFailure, User
 
 __all__ = [
     "Anchor",
+    "ApiToken",
     "AssessedBy",
     "AuditEntry",
     "Candidate",

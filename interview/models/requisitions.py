@@ -28,6 +28,7 @@ class Requisition(db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_key": "gin_trgm_ops"},
         ),
+        sa.Index("uq_requisitions_external_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +50,9 @@ class Requisition(db.Model):
     # Title and discipline folded for search (search.py); kept up to date on every
     # save (requisition_search_key).
     search_key: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The applicant tracking system's id for it (issue 15, the API): one
+    # requisition per id, so a client sending its create twice makes one.
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))
     # Raised by each save of its form, and of its plan's (migration 0029): a form
     # drawn at an older number is stale (a second tab), refused with both shown.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -134,6 +138,7 @@ class Candidate(db.Model):
             sqlite_where=sa.text("erased_at IS NOT NULL"),
             postgresql_where=sa.text("erased_at IS NOT NULL"),
         ),
+        sa.Index("uq_candidates_external_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +147,10 @@ class Candidate(db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(64))
     source: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The applicant tracking system's id for this person (issue 15, the API): one
+    # candidate per id, so a client sending its create twice makes one. Cleared by
+    # erasure with the rest of their details.
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))
     # Name and email folded for search (search.py); kept up to date on every save.
     search_key: Mapped[str] = mapped_column(sa.String(500), default="")
     # Raised by each save of its form (migration 0029): a form drawn at an older
