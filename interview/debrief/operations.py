@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from ..notify import triggers as notify
+from ..notify import webhooks
 from ..timeutil import utcnow
 
 MIN_RATIONALE = 20
@@ -92,6 +93,7 @@ def record_decision(
         reason=decision.rationale,
     )
     notify.decision_recorded(decision, actor)  # issue 14: talent acquisition is told
+    webhooks.decision_recorded(decision, actor)  # issue 15: and the tracking system
     return decision
 
 

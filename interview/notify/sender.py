@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
@@ -21,6 +22,7 @@ from .outbox import blank
 from .settings import MailSettings
 from .stale import stale_reason
 from .transports import Outgoing, SendFailure
+from .webhooks import is_webhook, make_webhook_transport
 
 T = OutboxMessage.__table__
 MAX_RETRY_DELAY = timedelta(hours=12)
@@ -93,17 +95,23 @@ def send_due(
     *,
     limit: int,
     clock: Callable[[], datetime] = utcnow,
+    webhooks=None,
 ) -> Summary:
     """Send up to LIMIT due messages, one line each; stop early when the server or
-    folder is unusable, leaving the rest queued."""
+    folder is unusable, leaving the rest queued. Webhook events (issue 15) go
+    through ``webhooks`` (by default the WEBHOOK_* settings'), on the same rules."""
     summary = Summary()
+    if webhooks is None:
+        webhooks = make_webhook_transport(current_app.config, settings.timeout)
+    transports = (transport, webhooks)
     try:
         for _ in range(limit):
             claimed = claim_next(clock())
             if claimed is None:
                 break
+            through = webhooks if is_webhook(claimed.item.key) else transport
             outcome = _drop_if_stale(claimed, clock()) or _send_one(
-                transport, settings, claimed, clock
+                through, settings, claimed, clock
             )
             summary.counts[outcome.status] += 1
             if outcome.line:
@@ -113,7 +121,8 @@ def send_due(
                 summary.halted = _halted(outcome)
                 break
     finally:
-        transport.close()
+        for each in transports:
+            each.close()
     return summary
 
 
@@ -152,7 +161,9 @@ def _send_one(transport, settings, claimed: Claimed, clock):
     item = claimed.item
     name = f"#{item.id} {item.key} to {item.recipient}"
     try:
-        where = transport.send(replace(item, message=dated(item.message, clock())))
+        if not is_webhook(item.key):  # an email's Date: when it is handed over
+            item = replace(item, message=dated(item.message, clock()))
+        where = transport.send(item)
     except SendFailure as failure:
         if failure.misconfigured:  # no fault of this message: put it back as it was
             _finish(
