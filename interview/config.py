@@ -299,6 +299,11 @@ def check_webhook(config) -> None:
         )
     parts = urlsplit(str(url))
     loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if parts.username or parts.password:
+        raise config_error(
+            "WEBHOOK_URL holds a user name or password; give the address without "
+            "them (the deliveries are signed with WEBHOOK_SECRET)"
+        )
     if not parts.hostname or not (parts.scheme == "https" or loopback):
         raise config_error(
             f"WEBHOOK_URL is {url!r}; give an https:// address (http:// only on loopback)"

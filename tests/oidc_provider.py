@@ -26,6 +26,7 @@ CLIENT_ID = "interviews"
 CLIENT_SECRET = "test-client-secret"
 OTHER_CLIENT = "another-app"  # a second client: its tokens are the wrong audience
 CALLBACK = "http://localhost/sign-in/sso/callback"  # the Flask test client's host
+SIGNED_OUT = "http://localhost/sign-in"  # where a sign-out at the provider returns
 
 
 def _node_modules() -> None:
@@ -62,6 +63,7 @@ class Provider:
             "OP_CLIENT_SECRET": CLIENT_SECRET,
             "OP_OTHER_CLIENT_ID": OTHER_CLIENT,
             "OP_REDIRECT_URIS": CALLBACK,
+            "OP_POST_LOGOUT_URIS": SIGNED_OUT,
             "OP_CONTROL_FILE": str(self.control),
             "NO_PROXY": "127.0.0.1,localhost",
         }

@@ -33,7 +33,7 @@ def _secret(page: str) -> str | None:
 
 
 def _make(client, **fields):
-    """Send the form, and follow its answer to the page that shows the token."""
+    """Send the form; its answer shows the token."""
     data = {"name": "Workday sync", "scopes": ["candidates:read"], "days": "30"}
     data.update(_form(client))
     data.update(fields)
@@ -52,10 +52,12 @@ def test_a_token_is_shown_once_and_kept_only_as_its_hash(app, client, auth, user
         assert secret not in repr([getattr(token, c.key) for c in ApiToken.__table__.c])
         assert token.scopes == "candidates:read loops:read"
         assert timedelta(days=29) < token.expires_at - utcnow() <= timedelta(days=30)
+    assert "Set-Cookie" not in response.headers or secret not in str(response.headers)
+    assert response.headers["Cache-Control"] == "no-store"
     listing = client.get(PAGE).get_data(as_text=True)
-    assert secret not in listing  # never shown again, on a reload too
+    assert secret not in listing  # never shown again
     with client.session_transaction() as kept:
-        assert secret not in repr(dict(kept))  # nor left in the cookie
+        assert secret not in repr(dict(kept))  # nor kept in the cookie
     assert "Workday sync" in listing and token.prefix in listing
     answer = ApiClient(app, secret).get("/api/v1/me")
     assert answer.status_code == 200
@@ -66,7 +68,7 @@ def test_the_same_form_sent_twice_makes_one_token(app, client, auth, users):
     auth.login(users["talent_acquisition"])
     fields = _form(client)
     first = _make(client, **fields)
-    again = _make(client, **fields)
+    again = _make(client, **fields)  # Reload on the answer sends it again
     assert _secret(first.get_data(as_text=True))
     text = again.get_data(as_text=True)
     assert _secret(text) is None
@@ -285,3 +287,36 @@ def test_scopes_rules():
     assert sc.stored(["b:x", "loops:read", "candidates:read"]) == (
         "candidates:read loops:read"
     )
+
+
+def test_a_form_without_its_one_time_key_still_makes_one_token(
+    app, client, auth, users
+):
+    """A hand-made or scripted post without the hidden key: made, not a 500."""
+    auth.login(users["talent_acquisition"])
+    response = client.submit(
+        PAGE, {"name": "Script", "scopes": ["loops:read"], "days": "7"}
+    )
+    assert response.status_code == 200 and _secret(response.get_data(as_text=True))
+
+
+def test_a_password_change_revokes_the_tokens(app, client, auth, users):
+    """Whoever held the old password (or a stolen session) made them: a new
+    password leaves none working."""
+    from .conftest import PASSWORD
+
+    person = users["hiring_manager"]
+    secret = make_token(app, person)
+    auth.login(person)
+    new = "A-new-and-long-password-2026"
+    answer = client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": new, "confirm": new},
+    )
+    assert answer.status_code == 302
+    assert ApiClient(app, secret).get("/api/v1/me").status_code == 401
+    with app.app_context():
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "token.revoke")
+        ).one()
+        assert entry.after == {"why": "credentials changed"}

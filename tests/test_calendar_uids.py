@@ -252,6 +252,9 @@ LATER_COLUMNS = (
     # Issue 15 (0033): the single sign-on identity, none for these accounts.
     ("users", "sso_issuer", "VARCHAR(500)"),
     ("users", "sso_subject", "VARCHAR(255)"),
+    # Issue 15 (0034): the tracking system's ids, none for these records.
+    ("candidates", "external_id", "VARCHAR(100)"),
+    ("requisitions", "external_id", "VARCHAR(100)"),
 )
 
 

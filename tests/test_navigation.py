@@ -22,6 +22,7 @@ NAV = {
     "/account/password": "@name",  # the signed-in person's own link
     "/account": "@name",  # issue 14: one's own profile, where that link leads
     "/account/notifications": "@name",  # issue 14: one's own email reminders
+    "/account/tokens": "@name",  # issue 15: one's own API tokens
     "/accounts/": "Accounts",
     "/accounts/new": "Accounts",
     "/accounts/<int:user_id>/edit": "Accounts",
@@ -91,6 +92,16 @@ INTERVIEWERS_PAGES = {"/my-interviews", "/interviews/<int:seat_id>", "/calibrati
 OUTSIDE = {"/sign-in", "/static/<path:filename>"}  # no signed-in navigation
 OUTSIDE |= {"/healthz", "/readyz"}  # issue 13: probes, plain text, no navigation
 OUTSIDE |= {"/sign-in/sso", "/sign-in/sso/callback"}  # issue 15: before signing in
+# Issue 15: the JSON API answers programs, in JSON, with no navigation.
+OUTSIDE |= {"/api/v1/openapi.json", "/api/v1/me"}
+OUTSIDE |= {"/api/v1/" + path for path in ("candidates", "requisitions", "loops")}
+OUTSIDE |= {
+    "/api/v1/candidates/<int:candidate_id>",
+    "/api/v1/requisitions/<int:requisition_id>",
+    "/api/v1/loops/<int:loop_id>",
+    "/api/v1/loops/<int:loop_id>/decision",
+    "/api/v1/loops/<int:loop_id>/debrief",
+}
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ ROUTES = [
     ("POST", "/accounts/<int:user_id>/edit", ONLY_TA),
     ("POST", "/accounts/<int:user_id>/deactivate", ONLY_TA),
     ("POST", "/accounts/<int:user_id>/reactivate", ONLY_TA),
+    ("POST", "/accounts/<int:user_id>/sso/unlink", ONLY_TA),  # issue 15
     ("GET", "/rubrics/", EVERYONE),
     ("GET", "/rubrics/<key>", EVERYONE),
     ("GET", "/rubrics/<key>/versions/<int:number>", EVERYONE),

@@ -206,12 +206,17 @@ def test_a_group_change_takes_effect_at_the_next_sign_in(app, client, provider):
     # would keep talent acquisition's pages); the role is talent acquisition's to
     # change, and the next sign-in is refused the same way.
     assert sso_sign_in(other_device, "u-3").status_code == 302
+    from .api_client import ApiClient, make_token
+
+    token = make_token(app, _user(app, "ola@example.org"))  # issue 15: and the API
+    assert ApiClient(app, token).get("/api/v1/me").status_code == 200
     provider.person("u-3", email="ola@example.org", groups=["cafeteria"])
     client.post("/sign-out", data={"csrf_token": client.csrf_token()})
     refused = sso_sign_in(client, "u-3")
     assert refused.status_code == 403
     assert "does not give you access" in _text(refused)
     assert signed_in_as(other_device) is None
+    assert ApiClient(app, token).get("/api/v1/me").status_code == 401
     assert _user(app, "ola@example.org").role == Role.TALENT_ACQUISITION
 
 
@@ -397,3 +402,56 @@ def test_ten_first_sign_ins_at_once_make_one_account(app, provider):
             sa.select(sa.func.count(User.id)).where(User.sso_subject == "u-20")
         )
     assert count == 1
+
+
+def _sign_out(client):
+    page = client.get("/").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    return client.post("/sign-out", data={"csrf_token": token})
+
+
+def test_sign_out_goes_on_to_the_provider_when_the_setting_asks(
+    databases, tmp_path, provider
+):
+    """RP-initiated logout: the provider's end-session endpoint, naming this client
+    and the sign-in page to come back to; the provider takes both (its sign-out
+    form, not an error), and nobody is signed in here any more."""
+    setting = sso_setting(provider.issuer, sign_out_at_provider=True)
+    provider.person("u-40", email="lee@example.org", groups=["managers"])
+    with own_app(databases, tmp_path / "own", setting) as own:
+        client = own.test_client()
+        assert sso_sign_in(client, "u-40").status_code == 302
+        answer = _sign_out(client)
+        where = answer.headers["Location"]
+        assert where.startswith(provider.issuer) and "client_id=" in where
+        assert "post_logout_redirect_uri=http%3A%2F%2Flocalhost%2Fsign-in" in where
+        at_provider = requests.get(where, timeout=10)
+        assert at_provider.status_code == 200, at_provider.text[:300]
+        assert signed_in_as(client) is None
+        # A session begun with a password signs out here only.
+        own_user = own.test_client()
+        with own.app_context():
+            from interview.auth.operations import set_password
+
+            user = db.session.scalar(
+                sa.select(User).where(User.email == "lee@example.org")
+            )
+            set_password(user, "Long-enough-password-2026")
+            db.session.commit()
+        token = own_user.get("/sign-in").get_data(as_text=True)
+        token = token.split('name="csrf-token" content="')[1].split('"')[0]
+        own_user.post(
+            "/sign-in",
+            data={
+                "email": "lee@example.org",
+                "password": "Long-enough-password-2026",
+                "csrf_token": token,
+            },
+        )
+        assert _sign_out(own_user).headers["Location"] == "/sign-in"
+
+
+def test_sign_out_stays_here_without_the_setting(app, client, provider):
+    provider.person("u-41", email="kim@example.org", groups=["managers"])
+    assert sso_sign_in(client, "u-41").status_code == 302
+    assert _sign_out(client).headers["Location"] == "/sign-in"

@@ -238,6 +238,7 @@ def test_a_4xx_or_a_redirect_fails_for_good(app, debrief, receiver):
         _run(app)
         row = _row()
         assert row.status == OutboxStatus.FAILED and "410" in row.last_error
+        assert "/hooks/interviews" not in row.last_error  # host and port only
 
 
 def test_retries_stop_after_the_last_attempt(app, debrief, receiver):
@@ -302,6 +303,10 @@ def test_any_change_to_the_body_breaks_the_signature(body, flip):
         ),
         ({"WEBHOOK_URL": "https://hooks.example.org/x"}, "WEBHOOK_SECRET is not set"),
         ({"WEBHOOK_SECRET": SECRET}, "WEBHOOK_URL is not set"),
+        (
+            {"WEBHOOK_URL": "https://u:p@hooks.example.org/", "WEBHOOK_SECRET": SECRET},
+            "user name",
+        ),
         (
             {"WEBHOOK_URL": "ftp://hooks.example.org/", "WEBHOOK_SECRET": SECRET},
             "https://",

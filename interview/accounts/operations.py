@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import timezones
-from ..api.tokens import revoke_all
 from ..auditing import record
 from ..auth.operations import end_all_sessions, normalise_email, set_password
 from ..auth.passwords import password_problem
@@ -111,8 +110,7 @@ def update_user(actor: User, user: User, data: dict) -> User:
     _set_pool_fields(user, data)
     if role != user.role:
         user.role = role
-        end_all_sessions(user)
-        revoke_all(user)  # issue 15: made under the old role's rights
+        end_all_sessions(user)  # API tokens too (issue 15)
     if data.get("password"):
         _check_password(data["password"])
         set_password(user, data["password"])
@@ -150,8 +148,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     before = snapshot(user)
     user.is_active = active
     if not active:
-        end_all_sessions(user)
-        revoke_all(user)  # issue 15: reactivation brings no token back
+        end_all_sessions(user)  # API tokens too: reactivation brings none back
     record(
         actor,
         "user.deactivate" if not active else "user.reactivate",
@@ -159,3 +156,16 @@ def set_active(actor: User, user: User, active: bool) -> None:
         before=before,
         after=snapshot(user),
     )
+
+
+def unlink_sso(actor: User, user: User) -> bool:
+    """Forget the single sign-on identity the account is linked to (issue 15; no
+    commit): its next single sign-on links it again, by a verified email, to
+    whichever identity signs in (after a change of provider, say). False if it was
+    not linked."""
+    if user.sso_subject is None and user.sso_issuer is None:
+        return False
+    before = {"sso": user.sso_issuer}
+    user.sso_issuer = user.sso_subject = None
+    record(actor, "user.sso_unlink", user, before=before, after={"sso": None})
+    return True

@@ -1,7 +1,18 @@
 """Account administration: talent acquisition creates, edits and deactivates accounts."""
 
+import secrets
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,7 +24,14 @@ from ..paging import page_request
 from ..permissions import role_required
 from ..search import matching
 from .forms import UserForm
-from .operations import AccountError, create_user, set_active, snapshot, update_user
+from .operations import (
+    AccountError,
+    create_user,
+    set_active,
+    snapshot,
+    unlink_sso,
+    update_user,
+)
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -69,16 +87,34 @@ def index():
 RETYPE = "Type the password again: it is never kept when a form is refused."
 
 
+def passwords_on() -> bool:
+    """Whether passwords sign anyone in (issue 15: PASSWORD_SIGN_IN False leaves
+    single sign-on alone): without them the account form has no password field."""
+    return bool(current_app.config["PASSWORD_SIGN_IN"])
+
+
+def user_form(**kwargs) -> UserForm:
+    form = UserForm(**kwargs)
+    if not passwords_on():
+        del form.password
+    return form
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @admin_only
 def create():
-    """Create an account with a first password."""
+    """Create an account with a first password (none when passwords are off: a
+    random one nobody knows, as single sign-on's own accounts get)."""
+    required = passwords_on()
     if request.method != "POST":
-        return _draft_page(None) or _page(UserForm(require_password=True), None)
-    form = UserForm(require_password=True)
+        return _draft_page(None) or _page(user_form(require_password=required), None)
+    form = user_form(require_password=required)
     if form.validate_on_submit():
+        data = form.data
+        if not required:
+            data["password"] = secrets.token_urlsafe(32)
         try:
-            user = create_user(current_user, form.data)
+            user = create_user(current_user, data)
         except AccountError as exc:
             return _kept(form, None, email_refused=str(exc))
         db.session.commit()
@@ -94,10 +130,10 @@ def edit(user_id: int):
     """Edit an account; a stale form is refused with both versions kept on screen."""
     user = _load_user(user_id)
     if request.method != "POST":
-        form = UserForm(obj=user)
+        form = user_form(obj=user)
         form.version.data = str(user.version)
         return _draft_page(user) or _page(form, user)
-    form = UserForm()
+    form = user_form()
     if not form.validate_on_submit():
         return _kept(form, user)
     if form.version.data != str(user.version):
@@ -124,8 +160,11 @@ def _kept(form: UserForm, user: User | None, **why):
     """A refused form: kept as a draft without its password, and a redirect to it;
     too large to keep, answered here (422) as before."""
     typed = posted_pairs(skip=("csrf_token", "submit", "password"))
-    retype = bool(form.password.data)  # typed, and not kept
-    password_errors = list(form.password.errors) or ([RETYPE] if retype else [])
+    password = form.password if "password" in form else None
+    retype = bool(password and password.data)  # typed, and not kept
+    password_errors = (list(password.errors) if password else []) or (
+        [RETYPE] if retype else []
+    )
     token = keep_draft(_draft_name(user), typed, password_errors=password_errors, **why)
     if token is not None:
         if user is None:
@@ -140,11 +179,14 @@ def _draft_page(user: User | None):
     kept = draft(_draft_name(user), request.args.get("draft"))
     if kept is None:
         return None
-    form = UserForm(
-        formdata=kept["formdata"], meta={"csrf": False}, require_password=not user
+    form = user_form(
+        formdata=kept["formdata"],
+        meta={"csrf": False},
+        require_password=not user and passwords_on(),
     )
     form.validate()
-    form.password.errors = list(kept.get("password_errors", []))
+    if "password" in form:
+        form.password.errors = list(kept.get("password_errors", []))
     why = {k: kept[k] for k in ("email_refused", "refused", "stale") if kept.get(k)}
     return _refused_page(form, user, why)
 
@@ -175,6 +217,23 @@ def _stale(form: UserForm, user: User) -> dict:
 def _page(form: UserForm, user: User | None, saved=None, status: int = 200):
     page = render_template("accounts/form.html", form=form, user=user, saved=saved)
     return page, status
+
+
+@bp.route("/<int:user_id>/sso/unlink", methods=["POST"])
+@admin_only
+def unlink(user_id: int):
+    """Unlink an account from its single sign-on identity (issue 15)."""
+    user = db.session.get(User, user_id, with_for_update=True) or abort(404)
+    if unlink_sso(current_user, user):
+        db.session.commit()
+        flash(
+            f"Unlinked {user.name} from single sign-on: their next sign-in there links "
+            "the account again, if the provider vouches for their email.",
+            "success",
+        )
+    else:
+        flash(f"{user.name} was not linked to single sign-on.", "info")
+    return redirect(url_for("accounts.edit", user_id=user.id))
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])

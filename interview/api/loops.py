@@ -284,6 +284,8 @@ def get_decision(loop_id: int):
         decision=_decision(current) if current is not None else None,
         history=[_decision(d) for d in history],
     )
+    # The rationale is read on the debrief page on the site: recorded as its read.
+    record_read(current_user, "debrief.view", loop, {"via": "api"})
     return answer(out)
 
 

@@ -1,6 +1,6 @@
 """What the API says about itself: its OpenAPI document, and who a token is."""
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 from flask_login import current_user
 
 from . import schemas as s
@@ -10,7 +10,10 @@ from .spec import document, operation
 @operation("/openapi.json", "GET", scope=None, summary="This API's OpenAPI document")
 def openapi():
     """Served to anyone: it describes the API, and holds no data."""
-    response = jsonify(document())
+    kept = current_app.extensions.setdefault("interview_openapi", {})
+    if "document" not in kept:  # the same for the life of the process
+        kept["document"] = document()
+    response = jsonify(kept["document"])
     response.headers["Cache-Control"] = "no-cache"
     return response
 

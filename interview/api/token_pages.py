@@ -14,7 +14,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -71,8 +70,9 @@ class TokenForm(Form):
             raise ValidationError("Choose at least one thing the token may do.")
 
 
-def _form(formdata=None) -> TokenForm:
-    form = TokenForm() if formdata is None else TokenForm(formdata=formdata)
+def _form(blank: bool = False) -> TokenForm:
+    """The form as posted, or ``blank`` (its defaults) for the next token."""
+    form = TokenForm(formdata=None) if blank else TokenForm()
     form.scopes.choices = [
         SelectChoice(s.name, s.label) for s in sc.offered(current_user.role)
     ]
@@ -81,16 +81,17 @@ def _form(formdata=None) -> TokenForm:
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 def index():
-    """Your tokens, and the form that makes one. A made token is shown on the page
-    its form's answer redirects to (Reload and Back never send the form again),
-    carried there once in the signed session cookie and dropped from it as shown."""
+    """Your tokens, and the form that makes one. A made token is shown on the form's
+    own answer, the only place its secret ever is (never in a cookie, a redirect or
+    a log); that page is not stored (Cache-Control: no-store). Reload sends the
+    form again with its one-time key, and is told the token was made already."""
     form = _form()
     if not form.is_submitted():
         form.request_key.data = secrets.token_urlsafe(24)
-        return _page(form, made=_just_made())
+        return _page(form)
     if not form.validate_on_submit():
         return _page(form, 422)
-    key = form.request_key.data[:64] or None
+    key = (form.request_key.data or "")[:64] or None
     if key and (made := tk.made_by(current_user.id, key)) is not None:
         return _sent_twice(made)
     try:
@@ -105,22 +106,9 @@ def index():
     except IntegrityError:  # the same form, twice at the same moment
         db.session.rollback()
         return _sent_twice(tk.made_by(current_user.id, key))
-    session[JUST_MADE] = {"id": made.token.id, "secret": made.secret}
-    return redirect(url_for("tokens.index", _anchor="made"))
-
-
-JUST_MADE = "api_token_made"
-
-
-def _just_made() -> tk.Made | None:
-    """The token this browser just made, once: its secret leaves the cookie now."""
-    kept = session.pop(JUST_MADE, None)
-    if not isinstance(kept, dict):
-        return None
-    token = db.session.get(ApiToken, kept.get("id") or 0)
-    if token is None or token.user_id != current_user.id:
-        return None
-    return tk.Made(token, str(kept.get("secret", "")))
+    fresh = _form(blank=True)
+    fresh.request_key.data = secrets.token_urlsafe(24)
+    return _page(fresh, made=made)
 
 
 def _sent_twice(made: ApiToken | None):

@@ -7,17 +7,21 @@ active and still has the role it was made under (``why_refused``).
 """
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..auditing import record
 from ..extensions import db
 from ..models import ApiToken, User
 from ..timeutil import utcnow
 from . import scopes as sc
+
+log = logging.getLogger(__name__)
 
 PREFIX = "ivk_"
 SHOWN = 12  # characters of the token kept to tell tokens apart: "ivk_" and 8
@@ -91,13 +95,19 @@ def revoke_token(actor: User, token: ApiToken, now=None) -> bool:
 
 
 def revoke_all(user: User, now=None) -> int:
-    """Revoke every live token of ``user`` (on deactivation)."""
-    result = db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
-    )
-    return result.rowcount
+    """Revoke every live token of ``user``, each audited (auth.operations'
+    end_all_sessions: a password change, deactivation, role change)."""
+    if user.id is None:
+        return 0
+    live = db.session.scalars(
+        sa.select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+        )
+    ).all()
+    for token in live:
+        token.revoked_at = now or utcnow()
+        record(None, "token.revoke", token, after={"why": "credentials changed"})
+    return len(live)
 
 
 def made_by(user_id: int, request_key: str) -> ApiToken | None:
@@ -158,7 +168,12 @@ def mark_used(token: ApiToken, now: datetime) -> None:
     engine = db.engine
     if engine.dialect.name == "postgresql":  # named: a page view's autocommit
         engine = engine.execution_options(isolation_level="READ COMMITTED")
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-        )
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.update(ApiToken)
+                .where(ApiToken.id == token.id)
+                .values(last_used_at=now)
+            )
+    except SQLAlchemyError:  # bookkeeping: never the reason a request fails
+        log.warning("could not note the use of API token %s", token.id, exc_info=True)

@@ -68,6 +68,7 @@ ACTIONS = {
     "user.update": "Changed an account",
     "user.deactivate": "Deactivated an account",
     "user.reactivate": "Reactivated an account",
+    "user.sso_unlink": "Unlinked an account from single sign-on",
     "token.create": "Made an API token",
     "token.revoke": "Revoked an API token",
 }

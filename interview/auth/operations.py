@@ -225,11 +225,15 @@ def sign_out_everywhere(user: User) -> None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every session, remember-me cookie and sign-in device cookie of this
-    user (no commit): called on a password change or reset, a deactivation and a
-    role change, so nothing issued under the old credentials keeps working."""
+    """Invalidate every session, remember-me cookie, sign-in device cookie and API
+    token of this user (no commit): called on a password change or reset, a
+    deactivation, a role change and single sign-on's loss of access, so nothing
+    issued under the old credentials keeps working."""
     user.rotate_session_token()
     user.device_key = new_device_key()  # issue 13: revokes its device cookies
+    from ..api.tokens import revoke_all  # (api imports auth's pages: a cycle)
+
+    revoke_all(user)  # issue 15: and its API tokens
 
 
 def set_password(user: User, password: str) -> None:

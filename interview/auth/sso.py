@@ -9,6 +9,7 @@ from another browser, an answer that fails its checks, a person the rules refuse
 """
 
 import logging
+from urllib.parse import urlencode
 
 import requests
 from authlib.common.security import generate_token
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__, url_prefix="/sign-in/sso")
 
 NEXT = "sso_next"  # where to go after signing in, kept in the session meanwhile
+SIGNED_IN_HERE = "sso_signed_in"  # this session began at the provider
 STATE_PREFIX = "_state_sso_"  # Authlib's key for an attempt's state, verifier, nonce
 LEEWAY_S = 30  # clock difference allowed between the provider and this server
 
@@ -140,6 +142,7 @@ def callback():
     next_url = session.pop(NEXT, None)
     session.clear()  # signed-in life starts with a fresh session and CSRF token
     login_user(user)
+    session[SIGNED_IN_HERE] = True  # sign-out may go on to the provider
     return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
 
 
@@ -180,3 +183,28 @@ def _failed(kind: str, status: int, message: str | None = None):
         passwords=current_app.config["PASSWORD_SIGN_IN"],
     )
     return page, status
+
+
+def provider_sign_out_url(came_through_sso: bool) -> str | None:
+    """Where sign-out sends the browser next: the provider's end-session endpoint
+    (RP-initiated logout 1.0, identified by client_id, back to the sign-in page)
+    when the setting asks for it and this session began there; None otherwise, or
+    when the provider offers none or does not answer (signed out here all the same)."""
+    config = current_app.config.get("SSO_SETTINGS")
+    if not (came_through_sso and enabled() and config and config.sign_out_at_provider):
+        return None
+    try:
+        metadata = current_app.extensions["interview_sso"].load_server_metadata()
+    except requests.RequestException as exc:
+        log.warning("single sign-on: the provider did not answer: %s", type(exc))
+        return None
+    endpoint = metadata.get("end_session_endpoint")
+    if not endpoint:
+        return None
+    query = urlencode(
+        {
+            "client_id": config.client_id,
+            "post_logout_redirect_uri": url_for("auth.login", _external=True),
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

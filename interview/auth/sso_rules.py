@@ -73,6 +73,10 @@ class SsoSettings(BaseModel):
     # their own (Keycloak, Okta), or come with the ID token anyway (Entra ID).
     scope: str = Field(default="openid email profile", pattern=r"^openid( [\w:./-]+)*$")
     timeout_s: float = Field(default=10, gt=0, le=60)  # per request to the provider
+    # Signing out here signs out at the provider too (OpenID Connect RP-initiated
+    # logout), for whoever signed in through it: register the sign-in page's
+    # address as a post-logout redirect at the provider.
+    sign_out_at_provider: bool = False
 
     @field_validator("issuer")
     @classmethod

@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from ..errors import render_error
 from ..extensions import db
 from ..security import is_safe_next
 from .forms import LoginForm, PasswordChangeForm
@@ -21,6 +22,7 @@ from .operations import (
     set_password,
     sign_out_everywhere,
 )
+from .sso import SIGNED_IN_HERE, provider_sign_out_url  # issue 15
 from .throttle import give_back, set_device_cookie, sign_in_limit  # issue 13
 
 bp = Blueprint("auth", __name__)
@@ -61,6 +63,7 @@ def login():
 def logout():
     """Sign out and end every copy of this session, remember-me cookie included."""
     user = current_user._get_current_object()
+    through_sso = bool(session.pop(SIGNED_IN_HERE, False))
     logout_user()
     from ..loops.drafts import forget_drafts  # (loops imports auth: a cycle)
 
@@ -68,7 +71,15 @@ def logout():
     sign_out_everywhere(user)
     db.session.commit()
     flash("You have signed out.", "info")
-    return redirect(url_for("auth.login"))
+    # Issue 15: on to the organisation's sign-in, to sign out there too.
+    at_provider = provider_sign_out_url(through_sso)
+    return redirect(at_provider or url_for("auth.login"))
+
+
+PASSWORDS_OFF = (
+    "Passwords are not used on this site: you sign in through your organisation's "
+    "single sign-on. Change your password there (your IT service desk can say how)."
+)
 
 
 # A refused change redirects to /account/password?draft=<token> (issue 14: Reload and
@@ -79,7 +90,10 @@ PASSWORD_DRAFT = "password"
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    """Change one's own password; sessions on other devices end."""
+    """Change one's own password; sessions on other devices end. With passwords
+    off (single sign-on alone) there is none to change: a page says where to."""
+    if not current_app.config["PASSWORD_SIGN_IN"]:
+        return render_error(404, PASSWORDS_OFF)
     if request.method != "POST":
         return _password_draft() or render_template(
             "auth/password.html", form=PasswordChangeForm()

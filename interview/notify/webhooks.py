@@ -54,7 +54,8 @@ def verify(
     """What a receiver does with the header: the signature matches and ``t`` is
     within ``tolerance`` seconds of ``now`` (documented in the README)."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    if not parts.get("t", "").isdigit() or abs(now - int(parts["t"])) > tolerance:
+    stamp = parts.get("t", "")
+    if not (stamp.isascii() and stamp.isdigit()) or abs(now - int(stamp)) > tolerance:
         return False
     expected = signature(secret, int(parts["t"]), body).split("v1=", 1)[1]
     return hmac.compare_digest(expected, parts.get("v1", ""))
@@ -104,7 +105,7 @@ def decision_recorded(decision: HiringDecision, actor) -> bool:
     row = {
         "key": key[:KEY_MAX],
         "recipient_id": None,
-        "recipient": f"webhook {urlsplit(url).netloc}"[:254],
+        "recipient": f"webhook {shown(url)}"[:254],
         "candidate_id": decision.loop.candidate_id,
         "subject": EVENT,
         "message": json.dumps(body, ensure_ascii=False, sort_keys=True).encode(),
@@ -116,6 +117,14 @@ def decision_recorded(decision: HiringDecision, actor) -> bool:
     table = OutboxMessage.__table__
     statement = _insert_unless_queued().values(**row).returning(table.c.id)
     return db.session.execute(statement).scalar() is not None
+
+
+def shown(url: str | None) -> str:
+    """The address as logs and the outbox show it: scheme, host and port only (a
+    tracking system's hook address may carry a key in its path or query)."""
+    parts = urlsplit(url or "")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}/…" if parts.hostname else "(none)"
 
 
 def is_webhook(key: str) -> bool:
@@ -133,7 +142,7 @@ class WebhookTransport:
         self.session = requests.Session()
 
     def describe(self) -> str:
-        return f"the webhook {self.url}"
+        return f"the webhook {shown(self.url)}"
 
     def send(self, item: Outgoing) -> str:
         if not self.url or not self.secret:
@@ -162,8 +171,8 @@ class WebhookTransport:
             ) from None
         status = answer.status_code
         if 200 <= status < 300:
-            return f"{self.url} answered {status}"
-        words = f"{self.url} answered {status} {answer.reason or ''}".strip()
+            return f"{shown(self.url)} answered {status}"
+        words = f"{shown(self.url)} answered {status} {answer.reason or ''}".strip()
         if status in RETRIED or status >= 500:
             raise SendFailure(words)
         if 300 <= status < 400:

@@ -24,6 +24,8 @@ const clientId = env.OP_CLIENT_ID || 'flask-app';
 const clientSecret = env.OP_CLIENT_SECRET || 'flask-secret';
 const otherClientId = env.OP_OTHER_CLIENT_ID || 'other-app';
 const redirectUris = (env.OP_REDIRECT_URIS || '').split(',').map((s) => s.trim()).filter(Boolean);
+// where a sign-out at the provider may send the browser back (RP-initiated logout)
+const postLogoutUris = (env.OP_POST_LOGOUT_URIS || '').split(',').map((s) => s.trim()).filter(Boolean);
 const controlFile = env.OP_CONTROL_FILE;
 const port = Number(process.argv[2] ?? env.OP_PORT ?? 0);
 
@@ -54,6 +56,7 @@ const configuration = {
       client_id: clientId,
       client_secret: clientSecret,
       redirect_uris: redirectUris,
+      post_logout_redirect_uris: postLogoutUris,
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
