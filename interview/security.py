@@ -57,6 +57,12 @@ def url_problem(path: str, args) -> str | None:
     return None
 
 
+API_CONTROL_CHARACTER = (
+    "The address or its query holds a control character (such as NUL), which no "
+    "value of this API takes: percent-encode only printable text."
+)
+
+
 def _query_texts(args) -> list[str]:
     return [text for key, value in args.items(multi=True) for text in (key, value)]
 
@@ -69,7 +75,7 @@ def refuse_control_characters():
         from .api.problems import error_response, is_api_request
 
         if is_api_request():
-            return error_response(400, "bad_request", problem)
+            return error_response(400, "bad_request", API_CONTROL_CHARACTER)
         if wants_json():  # a picker's search: its script shows the message
             response = jsonify(ok=False, retry=False, message=problem)
             response.status_code = 400

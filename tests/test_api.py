@@ -552,3 +552,86 @@ def test_two_changes_from_one_version_at_once_keep_one(app, ta):
     saved = ApiClient(app, secret).get(address).get_json()
     winner = next(a for a in answers if a.status_code == 200).get_json()
     assert saved["notes"] == winner["notes"] and saved["version"] == 2
+
+
+# --- found in a new user's walkthrough ---------------------------------------------
+
+
+def test_a_change_that_changes_nothing_keeps_the_version(app, api, ta, ready):
+    client = api(ta)
+    address = client.post("/api/v1/candidates", {"name": "Ada Obi"}).headers["Location"]
+    for body in ({}, {"name": "Ada Obi"}):
+        same = client.patch(address, body, headers={"If-Match": '"1"'})
+        assert same.status_code == 200 and same.get_json()["version"] == 1
+    requisition = f"/api/v1/requisitions/{ready['requisition']}"
+    before = client.get(requisition).get_json()["version"]
+    assert client.patch(requisition, {"status": "open"}).get_json()["version"] == before
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(AuditEntry.id)).where(
+                    AuditEntry.action == "candidate.save"
+                )
+            )
+            == 1
+        )
+
+
+@pytest.mark.parametrize(
+    "tag, status",
+    [
+        ('"1"', 200),
+        ('"7", "1"', 200),
+        ("*", 200),
+        ('W/"1"', 412),
+        ('"2"', 412),
+        ("abc", 400),
+        ("1", 400),
+    ],
+)
+def test_if_match_compares_entity_tags_strongly(api, ta, tag, status):
+    client = api(ta)
+    address = client.post("/api/v1/candidates", {"name": "Ada Obi"}).headers["Location"]
+    answer = client.patch(address, {"notes": "changed"}, headers={"If-Match": tag})
+    assert answer.status_code == status
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/candidates?status=open", "/api/v1/loops?candidat=3", "/api/v1/me?x=1"],
+)
+def test_a_query_parameter_the_address_does_not_take_is_refused(api, ta, url):
+    answer = api(ta).get(url)
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["details"][0]["field"].startswith("query.")
+
+
+def test_a_role_that_cannot_do_something_is_told_so_not_to_make_a_token(api, manager):
+    answer = api(manager).post("/api/v1/candidates", {"name": "Ada Obi"})
+    assert answer.status_code == 403
+    error = answer.get_json()["error"]
+    assert error["code"] == "forbidden" and "hiring manager" in error["message"]
+
+
+def test_a_manager_refused_another_managers_debrief_is_told_it_is_not_theirs(
+    app, api, panel, make_user
+):
+    other = make_user(Role.HIRING_MANAGER)
+    answer = api(other).get(f"/api/v1/loops/{panel['loop']}/debrief")
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["message"] == "This loop is not yours to see."
+    seated = api(panel["clara"]).get(f"/api/v1/loops/{panel['loop']}/debrief")
+    assert "own scorecards" in seated.get_json()["error"]["message"]
+
+
+def test_rubrics_and_hiring_managers_are_listed_for_requisitions(
+    api, ta, manager, ready
+):
+    client = api(ta)
+    rubrics = client.get("/api/v1/rubrics").get_json()["items"]
+    assert [(r["key"], r["latest_version"]) for r in rubrics] == [(ready["rubric"], 1)]
+    managers = client.get("/api/v1/hiring-managers?q=hamid").get_json()["items"]
+    assert managers == [
+        {"id": manager.id, "name": "Hamid Manager", "email": manager.email}
+    ]
+    assert api(manager).get("/api/v1/hiring-managers").status_code == 403

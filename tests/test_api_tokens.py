@@ -320,3 +320,19 @@ def test_a_password_change_revokes_the_tokens(app, client, auth, users):
             sa.select(AuditEntry).where(AuditEntry.action == "token.revoke")
         ).one()
         assert entry.after == {"why": "credentials changed"}
+
+
+def test_a_role_change_on_the_account_page_says_the_tokens_went(
+    app, client, auth, users
+):
+    from .test_accounts import _edit_form
+
+    person = users["hiring_manager"]
+    secret = make_token(app, person)
+    auth.login(users["talent_acquisition"])
+    with app.app_context():
+        target = db.session.get(User, person.id)
+        form = _edit_form(target, role="talent_acquisition")
+    answer = client.submit(f"/accounts/{person.id}/edit", form, follow_redirects=True)
+    assert "revoked their API tokens" in answer.get_data(as_text=True)
+    assert ApiClient(app, secret).get("/api/v1/me").status_code == 401

@@ -94,7 +94,10 @@ OUTSIDE |= {"/healthz", "/readyz"}  # issue 13: probes, plain text, no navigatio
 OUTSIDE |= {"/sign-in/sso", "/sign-in/sso/callback"}  # issue 15: before signing in
 # Issue 15: the JSON API answers programs, in JSON, with no navigation.
 OUTSIDE |= {"/api/v1/openapi.json", "/api/v1/me"}
-OUTSIDE |= {"/api/v1/" + path for path in ("candidates", "requisitions", "loops")}
+OUTSIDE |= {
+    "/api/v1/" + path
+    for path in ("candidates", "requisitions", "loops", "rubrics", "hiring-managers")
+}
 OUTSIDE |= {
     "/api/v1/candidates/<int:candidate_id>",
     "/api/v1/requisitions/<int:requisition_id>",

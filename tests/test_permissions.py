@@ -154,6 +154,8 @@ API_ROUTES = [
     ("POST", "/api/v1/requisitions", ONLY_TA),
     ("GET", "/api/v1/requisitions/<int:requisition_id>", TA_AND_MANAGER),
     ("PATCH", "/api/v1/requisitions/<int:requisition_id>", ONLY_TA),
+    ("GET", "/api/v1/rubrics", TA_AND_MANAGER),
+    ("GET", "/api/v1/hiring-managers", ONLY_TA),
     ("GET", "/api/v1/loops", EVERYONE),
     ("POST", "/api/v1/loops", ONLY_TA),
     ("GET", "/api/v1/loops/<int:loop_id>", EVERYONE),

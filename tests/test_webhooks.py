@@ -333,3 +333,39 @@ def test_the_secret_may_come_from_the_environment(tmp_path, monkeypatch):
     }
     app = create_app({**config, "WEBHOOK_URL": "https://hooks.example.org/x"})
     assert app.config["WEBHOOK_SECRET"] == SECRET
+
+
+def test_an_event_overtaken_by_a_later_decision_is_cancelled(
+    app, make_user, debrief, receiver
+):
+    """The first decision's delivery failed and waits; the loop is reopened and
+    decided again: the tracking system gets the later decision only, never the
+    earlier one after it."""
+    from interview.loops.operations import reopen_loop
+
+    receiver.statuses = [503]
+    ta = make_user(Role.TALENT_ACQUISITION)
+    with app.app_context():
+        _decide(debrief, "hire")
+        _run(app)  # 503: waits for a retry
+        loop = db.session.get(Loop, debrief["loop"])
+        reopen_loop(db.session.get(User, ta.id), loop, "New references arrived today.")
+        db.session.commit()
+        loop = db.session.get(Loop, debrief["loop"])
+        loop.status = "debrief"
+        db.session.commit()
+        _decide(debrief, "hold")
+        later = datetime.now(UTC) + timedelta(hours=1)
+        lines = _run(app, later)
+        rows = {
+            r.key: r
+            for r in db.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.key.startswith("webhook:"))
+            )
+        }
+    outcomes = [json.loads(body)["data"]["outcome"] for _, body in receiver.received]
+    assert outcomes == ["hire", "hold"]  # the first try (refused), then the later one
+    first, second = sorted(rows, key=lambda k: int(k.rsplit(":", 1)[1]))
+    assert rows[first].status == OutboxStatus.CANCELLED
+    assert rows[second].status == OutboxStatus.SENT
+    assert any("later decision" in line for line in lines)

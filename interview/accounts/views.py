@@ -138,6 +138,7 @@ def edit(user_id: int):
         return _kept(form, user)
     if form.version.data != str(user.version):
         return _kept(form, user, stale=True)
+    role_before = user.role
     try:
         update_user(current_user, user, form.data)
         db.session.commit()
@@ -148,7 +149,14 @@ def edit(user_id: int):
         db.session.rollback()
         return _kept(form, _load_user(user_id), stale=True)
     drop_drafts(_draft_name(user))
-    flash(f"Saved the account of {user.name}.", "success")
+    if user.role != role_before:  # issue 15: say what the role change ended
+        flash(
+            f"Saved the account of {user.name}. The new role signed them out "
+            "everywhere and revoked their API tokens.",
+            "success",
+        )
+    else:
+        flash(f"Saved the account of {user.name}.", "success")
     return redirect(url_for("accounts.index"))
 
 

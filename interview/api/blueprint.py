@@ -5,6 +5,7 @@ token). Who the token belongs to is then the request's ``current_user``, and the
 site's permission predicates apply as on the pages."""
 
 from flask import Blueprint, g, request
+from flask_login import current_user
 
 from ..db import check_visitor_when_writing, reading
 from ..timeutil import utcnow
@@ -72,6 +73,13 @@ def authenticate():
 
 def require_scope(scope: str) -> None:
     if not sc.allows(g.get("api_scopes", frozenset()), scope):
+        if sc.refused([scope], current_user.role):  # no token of theirs could
+            raise ApiError(
+                403,
+                "forbidden",
+                f"Your role ({current_user.role.label.lower()}) cannot do this, here "
+                "or on the site's pages.",
+            )
         raise ApiError(
             403,
             "insufficient_scope",

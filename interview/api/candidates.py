@@ -164,7 +164,10 @@ def update_candidate(candidate_id: int):
             [{"field": "name", "message": "must not be null"}],
         )
     refuse_taken(Candidate, sent.get("external_id"), but=candidate.id)
-    fields = {name: getattr(candidate, name) for name in EDITABLE} | sent
+    current = {name: getattr(candidate, name) for name in EDITABLE}
+    if all(current[name] == value for name, value in sent.items()):
+        return answer(_out(candidate), version=candidate.version)  # nothing changes
+    fields = current | sent
     try:
         save_candidate(current_user, candidate, fields)
         db.session.commit()

@@ -2,6 +2,8 @@
 route: JSON bodies checked by their pydantic model, lists paged as the site's are,
 versions compared through If-Match."""
 
+import re
+
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
@@ -109,13 +111,24 @@ def page_of(page: Page, model: type[BaseModel], item) -> dict:
     )
 
 
+ENTITY_TAG = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
+
+
 def check_version(current: int) -> None:
     """Refuse a change whose If-Match names a version other than ``current``."""
     wanted = request.headers.get("If-Match")
     if wanted is None or wanted.strip() == "*":
         return
-    versions = {tag.strip().removeprefix("W/").strip('"') for tag in wanted.split(",")}
-    if str(current) not in versions:
+    tags = [tag.strip() for tag in wanted.split(",")]
+    if not all(ENTITY_TAG.fullmatch(tag) for tag in tags):
+        raise ApiError(
+            400,
+            "bad_request",
+            "If-Match holds something other than entity tags: send the record's "
+            'ETag as it came, e.g. If-Match: "3".',
+            [{"field": "If-Match", "message": "not an entity tag"}],
+        )
+    if f'"{current}"' not in tags:  # strong comparison: a weak tag never matches
         raise ApiError(
             412,
             "version_mismatch",
@@ -145,3 +158,21 @@ def refuse_taken(model, external_id: str | None, but: int | None = None) -> None
     )
     error.headers["Location"] = url_for(f"api.get_{noun}", **{f"{noun}_id": found})
     raise error
+
+
+def refuse_unknown_query(known: set[str]) -> None:
+    """A query parameter the route does not take (a typo, a filter of another list)
+    is refused, as an unknown field of a body is: ignored, it would return every row
+    looking filtered."""
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"This address takes no {', '.join(unknown)} parameter; nothing was done. "
+            + (f"It takes: {', '.join(sorted(known))}." if known else "It takes none."),
+            [
+                {"field": f"query.{name}", "message": "not a parameter of this address"}
+                for name in unknown
+            ],
+        )

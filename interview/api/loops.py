@@ -79,7 +79,9 @@ def _summary(loop: Loop) -> dict:
         "id": loop.id,
         "status": loop.status,
         "candidate": s.Ref(id=loop.candidate.id, name=loop.candidate.name),
-        "requisition": s.Ref(id=loop.requisition.id, name=loop.requisition.title),
+        "requisition": s.RequisitionRef(
+            id=loop.requisition.id, title=loop.requisition.title
+        ),
         "created_at": loop.created_at,
         "updated_at": loop.updated_at,
     }
@@ -246,11 +248,17 @@ def _load_panel(loop_id: int) -> Loop:
     if loop is None:
         raise ApiError(404, "not_found", f"No loop {loop_id}.")
     if not can_view_panel_scorecards(current_user, loop):
+        seated = current_user.role == Role.INTERVIEWER and can_view_loop(
+            current_user, loop
+        )
         raise ApiError(
             403,
             "forbidden",
-            "You may not read this loop's panel: an interviewer reads it once their "
-            "own scorecards on it are submitted, where the requisition shares them.",
+            "You may not read this loop's panel yet: an interviewer reads it once "
+            "their own scorecards on it are submitted, where the requisition shares "
+            "them."
+            if seated
+            else "This loop is not yours to see.",
         )
     return loop
 

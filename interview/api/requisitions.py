@@ -12,9 +12,10 @@ from ..extensions import db
 from ..listing import paginate
 from ..loops.lists import REQUISITION_SORTS, requisitions_listed
 from ..loops.operations import LoopError, save_requisition
-from ..models import Requisition, RequisitionStatus, Role, Rubric
+from ..models import Requisition, RequisitionStatus, Role, Rubric, RubricVersion, User
 from ..paging import page_request
 from ..permissions import can_view_requisition
+from ..search import matching
 from . import schemas as s
 from .io import (
     answer,
@@ -205,6 +206,12 @@ def update_requisition(requisition_id: int):
         "status": requisition.status,
         "share_scores_after_submit": requisition.share_scores_after_submit,
     }
+    changes = {k: v for k, v in sent.items() if k != "external_id"}
+    if (
+        all(current[k] == v for k, v in changes.items())
+        and sent.get("external_id", requisition.external_id) == requisition.external_id
+    ):
+        return answer(_out(requisition), version=requisition.version)  # nothing changes
     _save(requisition, current | sent, sent.get("external_id", requisition.external_id))
     return answer(_out(requisition), version=requisition.version)
 
@@ -251,3 +258,77 @@ def _rubric_id(key: str | None, requisition: Requisition | None) -> int | None:
             [{"field": "rubric", "message": "no such rubric in use"}],
         )
     return rubric.id
+
+
+@operation(
+    "/rubrics",
+    "GET",
+    scope="requisitions:read",
+    summary="List the rubrics a requisition may use",
+    response=s.Page[s.Rubric],
+    query=PAGING,
+)
+def list_rubrics():
+    """Each rubric's key (what a requisition names), title and latest version; the
+    archived ones last."""
+    if current_user.role not in (Role.TALENT_ACQUISITION, Role.HIRING_MANAGER):
+        raise ApiError(403, "forbidden", "Rubrics are listed for requisitions' owners.")
+    latest = (
+        sa.select(sa.func.max(RubricVersion.number))
+        .where(RubricVersion.rubric_id == Rubric.id)
+        .scalar_subquery()
+    )
+    page_req = page_request(request.args, ["title"])
+    page = paginate(
+        sa.select(Rubric), page_req, [Rubric.is_archived, Rubric.title, Rubric.id]
+    )
+    numbers = dict(
+        db.session.execute(
+            sa.select(Rubric.id, latest).where(
+                Rubric.id.in_([r.id for r in page.items])
+            )
+        ).all()
+    )
+    return answer(
+        page_of(
+            page,
+            s.Page[s.Rubric],
+            lambda r: s.Rubric(
+                key=r.key,
+                title=r.title,
+                latest_version=numbers.get(r.id),
+                archived=r.is_archived,
+            ),
+        )
+    )
+
+
+@operation(
+    "/hiring-managers",
+    "GET",
+    scope="requisitions:write",
+    summary="List the active hiring managers a requisition may name",
+    response=s.Page[s.HiringManager],
+    query=(
+        Param("q", {"type": "string", "maxLength": 200}, "Words in the name or email."),
+        *PAGING,
+    ),
+)
+def list_hiring_managers():
+    """Active hiring managers by name: the ids a requisition's hiring_manager_id takes."""
+    _only_talent_acquisition()
+    query = sa.select(User).where(
+        User.role == Role.HIRING_MANAGER,
+        User.is_active.is_(True),
+        *matching(User.search_key, query_text("q")),
+    )
+    page = paginate(
+        query, page_request(request.args, ["name"]), [User.search_key, User.id]
+    )
+    return answer(
+        page_of(
+            page,
+            s.Page[s.HiringManager],
+            lambda u: s.HiringManager(id=u.id, name=u.name, email=u.email),
+        )
+    )

@@ -95,7 +95,7 @@ class Person(Out):
 
 class Ref(Out):
     id: int
-    name: str = Field(description="The candidate's name or the requisition's title.")
+    name: str
 
 
 # --- candidates ---------------------------------------------------------------------
@@ -202,11 +202,16 @@ class LoopIn(Body):
     )
 
 
+class RequisitionRef(Out):
+    id: int
+    title: str
+
+
 class LoopSummary(Out):
     id: int
     status: LoopStatus
     candidate: Ref
-    requisition: Ref
+    requisition: RequisitionRef
     created_at: datetime
     updated_at: datetime
 
@@ -339,3 +344,16 @@ class Me(Out):
     role: Role
     discipline: Discipline | None
     token: TokenInfo
+
+
+class Rubric(Out):
+    key: str
+    title: str
+    latest_version: int | None
+    archived: bool
+
+
+class HiringManager(Out):
+    id: int
+    name: str
+    email: str

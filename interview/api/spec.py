@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from . import schemas
 from .blueprint import OPEN_ENDPOINTS, bp, require_scope
+from .io import refuse_unknown_query
 from .problems import CODES, HTTP_CODES
 
 
@@ -71,10 +72,13 @@ def operation(
     without it before the view runs."""
 
     def decorator(view):
+        known = {p.name for p in query}
+
         @functools.wraps(view)
         def wrapped(**kwargs):
             if scope is not None:
                 require_scope(scope)
+            refuse_unknown_query(known)
             return view(**kwargs)
 
         endpoint = view.__name__
@@ -188,12 +192,12 @@ def _operation(op: Operation) -> dict:
             "content": {"application/json": {"schema": {}}},
         }
     public = op.endpoint in OPEN_ENDPOINTS
-    # 400: an address holding a control character (security.py), on any route.
-    codes = set(op.errors) | {400} | ({500, 503} if public else set(COMMON_ERRORS))
+    # 400: an address holding a control character (security.py); 422: a query
+    # parameter the route does not take, or a value refused (api/io.py).
+    codes = set(op.errors) | {400, 422}
+    codes |= {500, 503} if public else set(COMMON_ERRORS)
     if op.body is not None:
-        codes |= {413, 415, 422}
-    if op.query:
-        codes.add(422)  # a query value refused (api/io.py)
+        codes |= {413, 415}
     for status in sorted(codes):
         out["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
     return out

@@ -126,7 +126,7 @@ def _sent_twice(made: ApiToken | None):
 def _page(form: TokenForm, status: int = 200, made=None):
     now = utcnow()
     listed = [
-        (t, tk.state(t, now), sorted(sc.parse(t.scopes)))
+        (t, tk.state(t, now), [n for n in sc.SCOPES if n in sc.parse(t.scopes)])
         for t in tk.tokens_of(current_user.id)
     ]
     page = render_template(

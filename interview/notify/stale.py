@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import OutboxMessage, OutboxStatus, PanelSeat
+from ..models import HiringDecision, OutboxMessage, OutboxStatus, PanelSeat
 from .due import due_reminder, due_seats_query, working_days_setting
 
 # A newer calendar message in these states reaches the calendar (or may have).
@@ -27,6 +27,8 @@ def _parts(key: str) -> tuple[str, int, int] | None:
 
 def stale_reason(key: str, now: datetime) -> str | None:
     """Why the message under KEY should no longer go, or None to send it."""
+    if key.startswith(WEBHOOK_DECISION):  # issue 15: the decision webhook
+        return _superseded_reason(key.removeprefix(WEBHOOK_DECISION))
     parts = _parts(key)
     if parts is None:
         return None
@@ -87,3 +89,24 @@ def _invitation_reason(kind: str, seat_id: int, sequence: int) -> str | None:
         newest = later[-1][1]
         return f"a later state of this interview ({newest}) replaces it"
     return None
+
+
+WEBHOOK_DECISION = "webhook:decision:"
+
+
+def _superseded_reason(decision_id: str) -> str | None:
+    """A decision's event waiting (a retry) when a later decision on its loop was
+    recorded (reopened, decided again) would reach the tracking system after the
+    later one's: it is cancelled, so the last event received is the decision in force."""
+    if not (decision_id.isascii() and decision_id.isdigit()):
+        return None
+    loop_id = sa.select(HiringDecision.loop_id).where(
+        HiringDecision.id == int(decision_id)
+    )
+    newer = db.session.scalar(
+        sa.select(sa.func.count(HiringDecision.id)).where(
+            HiringDecision.loop_id == loop_id.scalar_subquery(),
+            HiringDecision.id > int(decision_id),
+        )
+    )
+    return "a later decision on the loop replaces it" if newer else None
