@@ -635,3 +635,10 @@ def test_rubrics_and_hiring_managers_are_listed_for_requisitions(
         {"id": manager.id, "name": "Hamid Manager", "email": manager.email}
     ]
     assert api(manager).get("/api/v1/hiring-managers").status_code == 403
+
+
+def test_options_names_the_methods_and_sends_no_page(api, ta):
+    answer = api(ta, check=False).open("OPTIONS", "/api/v1/candidates")
+    assert answer.status_code == 204 and answer.data == b""
+    assert set(answer.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert "Content-Type" not in answer.headers

@@ -86,3 +86,14 @@ def require_scope(scope: str) -> None:
             f"This token may not do this: it needs the {scope} scope. Make a token "
             "with it on your API tokens page.",
         )
+
+
+@bp.after_request
+def options_answer(response):
+    """Flask's own answer to OPTIONS (the methods in Allow) is an empty HTML page:
+    here it is 204 No Content, so every answer of the API is JSON or nothing."""
+    if request.method == "OPTIONS" and response.status_code == 200:
+        response.status_code = 204
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+    return response
