@@ -52,6 +52,14 @@ def sign_in_with_sso(claims: dict, config: SsoSettings) -> User:
         by_email = db.session.scalar(
             sa.select(User).where(User.email == normalise_email(email))
         )
+    if (
+        by_subject is None
+        and by_email is not None
+        and ((by_email.sso_issuer, by_email.sso_subject) == (config.issuer, subject))
+    ):
+        # Linked to this very identity between the two reads (another tab's first
+        # sign-in committed meanwhile): it is the subject's account, not another's.
+        by_subject = by_email
     try:
         decision = decide(
             claims,
