@@ -211,12 +211,16 @@ PAGES = [
     ("api me", IV_API, "/api/v1/me"),
     ("api candidates", TA_API, "/api/v1/candidates"),
     ("api candidates ?q=garcia", TA_API, "/api/v1/candidates?q=garcia"),
+    ("api candidates ?q=raman", TA_API, "/api/v1/candidates?q=raman"),
     ("api candidates ?page=2000", TA_API, "/api/v1/candidates?page=2000"),
     ("api candidates ?external_id=", TA_API, "/api/v1/candidates?external_id=X-1"),
     ("api candidate", TA_API, "/api/v1/candidates/{candidate}"),
     ("api requisitions", TA_API, "/api/v1/requisitions"),
     ("api requisitions", HM_API, "/api/v1/requisitions?size=100"),
     ("api requisition", HM_API, "/api/v1/requisitions/{requisition}"),
+    ("api rubrics", HM_API, "/api/v1/rubrics"),
+    ("api hiring managers ?q=mar", TA_API, "/api/v1/hiring-managers?q=mar"),
+    ("api tokens (the page)", IV, "/account/tokens"),
     ("api loops", TA_API, "/api/v1/loops"),
     (
         "api loops ?status=debrief&page=50",
@@ -466,7 +470,8 @@ def found_nothing(answer) -> bool:
     """Whether a list page says "No ... match." or a search answers no results."""
     if answer.is_json:
         body = answer.get_json(silent=True)
-        return isinstance(body, dict) and body.get("results") == []
+        # A search's results, or a list of the API's items (issue 15).
+        return isinstance(body, dict) and [] in (body.get("results"), body.get("items"))
     if answer.mimetype != "text/html":
         return False  # a PDF, a calendar file, a CSV
     return bool(EMPTY_LIST.search(answer.get_data(as_text=True)))
