@@ -17,7 +17,6 @@ from .test_accessibility import (
     BLOCKING_IMPACTS,
     _assert_axe_clean,
     describe,
-    focused,
     sign_in,
 )
 
@@ -344,11 +343,13 @@ def test_a_second_open_loop_is_started_only_after_confirming(
     # A page of its own (the POST redirected): its heading has the focus, and a
     # reload asks the same without sending the form again.
     assert "again=1" in page.url
-    assert focused(page) == "open-loop-heading"
+    # Waited for: the focus moves once the page has loaded (CI, under load, read
+    # it a moment before).
+    expect(page.locator("#open-loop-heading")).to_be_focused()
     _assert_axe_clean(page)
     page.reload()
     expect(warning).to_contain_text("already has an open loop for this requisition")
-    assert focused(page) == "open-loop-heading"
+    expect(page.locator("#open-loop-heading")).to_be_focused()
     page.get_by_role("button", name="Start another loop anyway").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     assert f"/loops/{demo_loop['loop']}" not in page.url
