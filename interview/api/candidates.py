@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from ..candidate_search import candidate_ids, candidate_matching, name_order_walk
 from ..extensions import db
@@ -22,6 +21,7 @@ from .io import (
     query_choice,
     query_text,
     refuse_taken,
+    saving,
 )
 from .problems import ApiError
 from .spec import PAGING, Param, operation
@@ -111,13 +111,8 @@ def create_candidate():
     _only_talent_acquisition()
     data = body(s.CandidateIn)
     refuse_taken(Candidate, data.external_id)
-    try:
+    with saving(Candidate, data.external_id):
         candidate = save_candidate(current_user, None, data.model_dump())
-        db.session.commit()
-    except IntegrityError:  # the same create at the same moment
-        db.session.rollback()
-        refuse_taken(Candidate, data.external_id)
-        raise
     return answer(_out(candidate), 201, candidate.version, _location(candidate.id))
 
 
@@ -168,11 +163,6 @@ def update_candidate(candidate_id: int):
     if all(current[name] == value for name, value in sent.items()):
         return answer(_out(candidate), version=candidate.version)  # nothing changes
     fields = current | sent
-    try:
+    with saving(Candidate, sent.get("external_id"), but=candidate_id):
         save_candidate(current_user, candidate, fields)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        refuse_taken(Candidate, sent.get("external_id"), but=candidate_id)
-        raise
     return answer(_out(candidate), version=candidate.version)

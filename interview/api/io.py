@@ -3,10 +3,12 @@ route: JSON bodies checked by their pydantic model, lists paged as the site's ar
 versions compared through If-Match."""
 
 import re
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..paging import Page
@@ -176,3 +178,17 @@ def refuse_unknown_query(known: set[str]) -> None:
                 for name in unknown
             ],
         )
+
+
+@contextmanager
+def saving(model, external_id: str | None, but: int | None = None):
+    """Commit what the block changed. The same ``external_id`` committed elsewhere
+    at the same moment (the unique index's refusal) is answered as refuse_taken
+    answers one found beforehand: 409 already_exists, never a 500."""
+    try:
+        yield
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        refuse_taken(model, external_id, but)
+        raise

@@ -4,6 +4,7 @@ from flask import current_app, g, jsonify
 from flask_login import current_user
 
 from . import schemas as s
+from .io import answer
 from .spec import document, operation
 
 
@@ -35,4 +36,4 @@ def me():
             expires_at=token.expires_at,
         ),
     )
-    return jsonify(out.model_dump(mode="json"))
+    return answer(out)

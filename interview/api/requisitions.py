@@ -5,7 +5,6 @@ in the browser, where its coverage of the rubric is checked as it is drawn."""
 import sqlalchemy as sa
 from flask import request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -25,6 +24,7 @@ from .io import (
     query_choice,
     query_text,
     refuse_taken,
+    saving,
 )
 from .problems import ApiError
 from .spec import PAGING, Param, operation
@@ -221,9 +221,10 @@ def _save(
 ) -> Requisition:
     rubric_id = _rubric_id(fields.pop("rubric", None), requisition)
     data = fields | {"default_rubric_id": rubric_id, "external_id": external_id}
+    but = requisition.id if requisition else None
     try:
-        saved = save_requisition(current_user, requisition, data)
-        db.session.commit()
+        with saving(Requisition, external_id, but):
+            saved = save_requisition(current_user, requisition, data)
     except LoopError as exc:
         db.session.rollback()
         raise ApiError(
@@ -232,12 +233,6 @@ def _save(
             f"{exc} Nothing was saved.",
             [{"field": "hiring_manager_id", "message": str(exc)}],
         ) from None
-    except IntegrityError:  # the same create at the same moment
-        db.session.rollback()
-        refuse_taken(
-            Requisition, external_id, but=requisition.id if requisition else None
-        )
-        raise
     return _load(saved.id)
 
 
